@@ -1,0 +1,7 @@
+"""Allows `python -m deckgen`, the same as the installed `deckgen` command."""
+
+import sys
+
+from deckgen.cli import main
+
+sys.exit(main())

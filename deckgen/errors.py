@@ -1,0 +1,70 @@
+"""The one error type deckgen raises for bad input, and the source location it carries.
+
+Every problem an educator can cause is reported as `path:line:col: message`, like a compiler,
+and all problems found in one pass are reported together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in a source file: 1-based line and column, path relative to the project."""
+
+    path: str
+    line: int = 1
+    col: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the input, where it is, and (in the message) how to fix it."""
+
+    location: Location
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+class DeckError(Exception):
+    """Bad input: carries every problem found, each with its location."""
+
+    def __init__(self, problems: list[Problem] | tuple[Problem, ...]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(sorted(set(problems)))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    @classmethod
+    def at(cls, location: Location, message: str) -> DeckError:
+        return cls([Problem(location, message)])
+
+
+class ProblemCollector:
+    """Collects problems so a stage can report all of them instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, location: Location, message: str) -> None:
+        self.problems.append(Problem(location, message))
+
+    def extend(self, error: DeckError) -> None:
+        self.problems.extend(error.problems)
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise DeckError(self.problems)
+
+
+def display_path(path: Path, root: Path) -> str:
+    """The path as an educator would type it: relative to the project root when inside it."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()

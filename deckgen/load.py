@@ -1,0 +1,229 @@
+"""Reading YAML files into a tree of nodes that remember where every value stands.
+
+PyYAML's own loader forgets positions, silently keeps the last of two equal keys and turns
+`no` into False; we compose the document ourselves so that each value keeps its line and
+column, duplicates are errors and text keeps the exact characters the educator typed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Union
+
+import yaml
+
+from deckgen.errors import DeckError, Location, ProblemCollector
+
+MAX_FILE_BYTES = 1_000_000
+# Aliases may repeat a node many times; past this many values a file is a "billion laughs".
+MAX_EXPANDED_VALUES = 200_000
+
+_STANDARD_TAGS = {
+    "tag:yaml.org,2002:str": "text",
+    "tag:yaml.org,2002:int": "a whole number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:bool": "true or false",
+    "tag:yaml.org,2002:null": "nothing",
+    "tag:yaml.org,2002:timestamp": "a date",
+    "tag:yaml.org,2002:seq": "a list",
+    "tag:yaml.org,2002:map": "a mapping",
+}
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """A single value. `text` is exactly what was written; `kind` is how YAML would read it."""
+
+    text: str
+    kind: str  # one of the values of _STANDARD_TAGS
+    location: Location
+    plain: bool  # written without quotes or block markers
+
+    def describe(self) -> str:
+        return f"{self.kind} '{_shorten(self.text)}'" if self.kind != "nothing" else "nothing"
+
+
+@dataclass(frozen=True)
+class Sequence:
+    items: tuple[Node, ...]
+    location: Location
+
+    def describe(self) -> str:
+        return "a list"
+
+
+@dataclass(frozen=True)
+class Mapping:
+    entries: tuple[tuple[Scalar, Node], ...]
+    location: Location
+
+    def describe(self) -> str:
+        return "a mapping"
+
+    def get(self, key: str) -> Node | None:
+        for entry_key, value in self.entries:
+            if entry_key.text == key:
+                return value
+        return None
+
+    def keys(self) -> list[Scalar]:
+        return [key for key, _ in self.entries]
+
+
+Node = Union[Scalar, Sequence, Mapping]
+
+
+def _shorten(text: str, limit: int = 30) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def read_yaml(path: Path, shown_as: str) -> Node | None:
+    """Read one YAML file; None for an empty document. Raises DeckError naming `shown_as`."""
+    data = path.read_bytes()
+    if len(data) > MAX_FILE_BYTES:
+        raise DeckError.at(
+            Location(shown_as, 1, 1),
+            f"file is {len(data):,} bytes; the limit is {MAX_FILE_BYTES:,}: split it into several card files",
+        )
+    text = _decode(data, shown_as)
+    _check_characters(text, shown_as)
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        raise DeckError.at(_yaml_error_location(error, shown_as), _yaml_error_message(error)) from None
+    except yaml.YAMLError as error:  # errors without a mark are rare; keep the text
+        raise DeckError.at(Location(shown_as), f"cannot read YAML: {error}") from None
+    except RecursionError:
+        raise DeckError.at(
+            Location(shown_as), "YAML is nested too deeply: cards need only a few levels"
+        ) from None
+    if root is None:
+        return None
+    converter = _Converter(shown_as)
+    tree = converter.convert(root)
+    converter.problems.raise_if_any()
+    return tree
+
+
+def _decode(data: bytes, shown_as: str) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise DeckError.at(
+            Location(shown_as, 1, 1),
+            "file starts with a byte-order mark: save it as UTF-8 without BOM",
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = data[: error.start].decode("utf-8", errors="replace")
+        line = before.count("\n") + 1
+        col = len(before) - (before.rfind("\n") + 1) + 1
+        raise DeckError.at(
+            Location(shown_as, line, col),
+            f"byte 0x{data[error.start]:02x} is not UTF-8: save the file as UTF-8",
+        ) from None
+
+
+def _check_characters(text: str, shown_as: str) -> None:
+    for line_number, line in enumerate(text.split("\n"), start=1):
+        nul = line.find("\0")
+        if nul >= 0:
+            raise DeckError.at(
+                Location(shown_as, line_number, nul + 1),
+                "NUL character in file: remove it (the file may be binary or corrupted)",
+            )
+        indent = len(line) - len(line.lstrip(" \t"))
+        tab = line.find("\t", 0, indent)
+        if tab >= 0 and line.strip():
+            raise DeckError.at(
+                Location(shown_as, line_number, tab + 1),
+                "tab used for indentation: YAML needs spaces; replace the tab with spaces",
+            )
+
+
+def _yaml_error_location(error: yaml.MarkedYAMLError, shown_as: str) -> Location:
+    mark = error.problem_mark or error.context_mark
+    if mark is None:
+        return Location(shown_as)
+    return Location(shown_as, mark.line + 1, mark.column + 1)
+
+
+def _yaml_error_message(error: yaml.MarkedYAMLError) -> str:
+    problem = (error.problem or "invalid YAML").strip()
+    context = (error.context or "").strip()
+    hint = _SYNTAX_HINTS.get(problem, "")
+    if problem == "found character '\\t' that cannot start any token":
+        return "tab character where YAML expects a value: use spaces"
+    text = f"YAML syntax error: {problem}"
+    if context:
+        text += f" ({context})"
+    return text + hint
+
+
+_SYNTAX_HINTS = {
+    "mapping values are not allowed here": ": quote a value that contains ': '",
+    "expected <block end>, but found '<block mapping start>'": ": check the indentation of this line",
+    "expected <block end>, but found '-'": ": check the indentation of this line",
+    "found undefined alias": ": define the anchor with '&name' before using '*name', or quote the text",
+    "expected alphabetic or numeric character, but found ' '": ": quote a value that starts with '*' or '&'",
+}
+
+
+class _Converter:
+    """Turns composed PyYAML nodes into our position-keeping nodes."""
+
+    def __init__(self, shown_as: str) -> None:
+        self.shown_as = shown_as
+        self.values_seen = 0
+        self.problems = ProblemCollector()
+
+    def location(self, node: yaml.Node) -> Location:
+        return Location(self.shown_as, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def convert(self, node: yaml.Node) -> Node:
+        self.values_seen += 1
+        if self.values_seen > MAX_EXPANDED_VALUES:
+            raise DeckError.at(
+                self.location(node),
+                f"aliases expand this file to more than {MAX_EXPANDED_VALUES:,} values: "
+                "remove the '*' aliases that repeat large parts of it",
+            )
+        if node.tag not in _STANDARD_TAGS:
+            raise DeckError.at(
+                self.location(node),
+                f"YAML tag '{node.tag}' is not allowed: remove it (cards hold only plain values)",
+            )
+        if isinstance(node, yaml.ScalarNode):
+            return Scalar(
+                text=node.value,
+                kind=_STANDARD_TAGS[node.tag],
+                location=self.location(node),
+                plain=node.style is None,
+            )
+        if isinstance(node, yaml.SequenceNode):
+            return Sequence(tuple(self.convert(item) for item in node.value), self.location(node))
+        return self.convert_mapping(node)
+
+    def convert_mapping(self, node: yaml.MappingNode) -> Mapping:
+        entries: list[tuple[Scalar, Node]] = []
+        first_seen: dict[str, Location] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise DeckError.at(
+                    self.location(key_node),
+                    "merge keys ('<<') are not supported: write the keys out",
+                )
+            key = self.convert(key_node)
+            if not isinstance(key, Scalar):
+                raise DeckError.at(key.location, f"a key must be text, not {key.describe()}")
+            if key.text in first_seen:
+                earlier = first_seen[key.text]
+                self.problems.add(
+                    key.location,
+                    f"duplicate key '{key.text}' (first at line {earlier.line}): "
+                    "YAML would silently keep only the last one; remove one of them",
+                )
+                continue
+            first_seen[key.text] = key.location
+            entries.append((key, self.convert(value_node)))
+        return Mapping(tuple(entries), self.location(node))

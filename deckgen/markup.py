@@ -1,0 +1,171 @@
+"""The card markup: a small Markdown turned into HTML that only ever holds tags we allow.
+
+Two layers, on purpose. Our own pass over the parsed Markdown finds raw HTML an educator wrote
+and reports it with its position and a fix; the nh3 allow-list sanitiser then cleans the final
+HTML, so that no mistake of ours in the first layer can put script in front of a student.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+import nh3
+from markdown_it import MarkdownIt
+
+from deckgen.errors import Location, Problem
+
+# Raw HTML an educator may write in a field, always without attributes.
+RAW_HTML_TAGS = frozenset({"sub", "sup", "u", "mark", "kbd", "small", "br"})
+# Tags our Markdown produces, and the attributes each may keep.
+MARKDOWN_TAGS = frozenset(
+    {"p", "br", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li", "a", "img", "hr",
+     "h1", "h2", "h3", "h4", "h5", "h6", "s"}
+)
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "ol": {"start"}}
+LINK_SCHEMES = {"http", "https"}
+
+_markdown = MarkdownIt("commonmark", {"html": True, "breaks": True, "linkify": False}).enable("strikethrough")
+
+
+@dataclass(frozen=True)
+class MarkupResult:
+    html: str
+    images: tuple[str, ...]  # image file names the text shows, as written
+
+
+def to_html(
+    text: str, location: Location, field: str, allow_braces: bool, media_names: Mapping[str, str]
+) -> MarkupResult | Problem:
+    """Render one field's markup, or say what in it is not allowed.
+
+    `media_names` maps the file names the card lists under `media:` to their names in the package;
+    images are rewritten to those names.
+    """
+    if not allow_braces and ("{{" in text or "}}" in text):
+        return Problem(
+            location,
+            f"'{field}' contains '{{{{' or '}}}}': double braces are only for deletions in the text of "
+            "a cloze card; write single braces or reword",
+        )
+    tokens = _markdown.parse(text)
+    problem = _check_tokens(tokens, location, field, media_names)
+    if problem:
+        return problem
+    for token in _walk(tokens):
+        if token.type == "image":
+            token.attrSet("src", media_names[token.attrGet("src")])
+    rendered = _markdown.renderer.render(tokens, _markdown.options, {})
+    rendered = _unwrap_single_paragraph(rendered.strip())
+    return MarkupResult(html=sanitise(rendered), images=tuple(_images(tokens)))
+
+
+def _check_tokens(tokens, location: Location, field: str, media_names: Mapping[str, str]) -> Problem | None:
+    for token in _walk(tokens):
+        if token.type in ("html_inline", "html_block"):
+            finder = _TagFinder()
+            finder.feed(token.content)
+            finder.close()
+            for tag, has_attributes in finder.tags:
+                if tag not in RAW_HTML_TAGS:
+                    allowed = ", ".join(f"<{name}>" for name in sorted(RAW_HTML_TAGS))
+                    return Problem(
+                        location,
+                        f"'{field}' contains <{tag}>, which cards may not use: use the Markdown "
+                        f"markup (**bold**, *italic*, lists) or one of {allowed}",
+                    )
+                if has_attributes:
+                    return Problem(
+                        location,
+                        f"'{field}' gives <{tag}> attributes: write <{tag}> without attributes",
+                    )
+            if finder.comment:
+                return Problem(location, f"'{field}' contains an HTML comment: remove it")
+        elif token.type == "link_open":
+            href = token.attrGet("href") or ""
+            scheme = href.split(":", 1)[0].lower() if ":" in href else ""
+            if scheme not in LINK_SCHEMES:
+                return Problem(
+                    location,
+                    f"'{field}' links to '{href}': links must start with https:// or http://",
+                )
+        elif token.type == "image":
+            source = token.attrGet("src") or ""
+            if "/" in source or ":" in source or source.startswith("."):
+                return Problem(
+                    location,
+                    f"'{field}' shows image '{source}': name a file in cards/media/ by its plain "
+                    "file name, and list it under media:",
+                )
+            if source not in media_names:
+                return Problem(
+                    location,
+                    f"'{field}' shows image '{source}', which the card does not list: "
+                    f"add '{source}' to the card's media: list",
+                )
+    return None
+
+
+def _walk(tokens):
+    for token in tokens:
+        yield token
+        if token.children:
+            yield from _walk(token.children)
+
+
+def _images(tokens) -> list[str]:
+    return [token.attrGet("src") for token in _walk(tokens) if token.type == "image"]
+
+
+class _TagFinder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, bool]] = []
+        self.comment = False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, bool(attrs)))
+
+    def handle_startendtag(self, tag, attrs):
+        self.tags.append((tag, bool(attrs)))
+
+    def handle_endtag(self, tag):
+        self.tags.append((tag, False))
+
+    def handle_comment(self, data):
+        self.comment = True
+
+    def handle_decl(self, decl):
+        self.tags.append(("!" + decl.split()[0].lower() if decl else "!", False))
+
+    def unknown_decl(self, data):
+        self.tags.append(("![" + data.split("[")[0].lower(), False))
+
+    def handle_pi(self, data):
+        self.tags.append(("?", False))
+
+
+def _unwrap_single_paragraph(rendered: str) -> str:
+    """A one-paragraph answer reads better inline than wrapped in <p>."""
+    if rendered.startswith("<p>") and rendered.endswith("</p>") and rendered.count("<p>") == 1:
+        return rendered[3:-4]
+    return rendered
+
+
+def sanitise(fragment: str) -> str:
+    """The last line of defence: whatever reaches a field passes this allow-list."""
+    return nh3.clean(
+        fragment,
+        tags=set(MARKDOWN_TAGS | RAW_HTML_TAGS),
+        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        url_schemes=set(LINK_SCHEMES),
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+
+
+def plain(text: str) -> str:
+    """Text that must show exactly as written (topics, names): escaped, never interpreted."""
+    return html.escape(text, quote=False)

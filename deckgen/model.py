@@ -1,0 +1,104 @@
+"""The typed, frozen model of a deck: settings, references and cards, as validation produces them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from deckgen.errors import Location
+
+KINDS = ("basic", "reverse", "cloze", "list")
+
+
+@dataclass(frozen=True)
+class Text:
+    """Markup text as written by an educator, and where it was written."""
+
+    value: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class LintSettings:
+    max_answer_words: int = 15
+
+
+@dataclass(frozen=True)
+class DeckSettings:
+    name: str
+    title: str
+    description: Text | None
+    version: str
+    deck_id: int
+    note_type_ids: dict[str, int]
+    subdecks: dict[str, str]
+    lint: LintSettings
+    location: Location
+
+    @property
+    def file_stem(self) -> str:
+        """The output file name without extension: deck name and version, safe on every system."""
+        safe = "".join(c if c.isalnum() else "-" for c in self.name.lower()).strip("-")
+        return f"{safe or 'deck'}-{self.version}"
+
+    def subdeck_path(self, subdeck_key: str) -> str:
+        return f"{self.name}::{self.subdecks[subdeck_key]}"
+
+
+@dataclass(frozen=True)
+class Reference:
+    key: str
+    authors: tuple[str, ...]
+    year: int
+    title: str
+    journal: str | None
+    volume: str | None
+    issue: str | None
+    pages: str | None
+    publisher: str | None
+    doi: str | None
+    location: Location
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    name: str
+    path: Path
+    location: Location
+
+
+@dataclass(frozen=True)
+class Card:
+    id: str
+    kind: str
+    subdeck: str
+    location: Location
+    question: Text | None = None
+    answer: Text | None = None
+    text: Text | None = None
+    items: tuple[Text, ...] = ()
+    ordered: bool = False
+    extra: Text | None = None
+    topic: str | None = None
+    source: str | None = None
+    source_location: Location | None = None
+    tags: tuple[str, ...] = ()
+    media: tuple[MediaFile, ...] = ()
+
+    def markup_fields(self) -> list[tuple[str, Text]]:
+        """Every markup text of the card, with the YAML key it came from."""
+        named = [("question", self.question), ("answer", self.answer), ("text", self.text)]
+        named += [("items", item) for item in self.items]
+        named.append(("extra", self.extra))
+        return [(key, text) for key, text in named if text is not None]
+
+
+@dataclass(frozen=True)
+class Project:
+    """Everything read from a project folder, validated and ready to render."""
+
+    root: Path
+    settings: DeckSettings
+    references: dict[str, Reference]
+    cards: tuple[Card, ...]
+    card_files: tuple[str, ...] = field(default=())

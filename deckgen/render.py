@@ -1,0 +1,295 @@
+"""Rendering: Jinja templates become Anki note types, and each card becomes a note's field values.
+
+Templates are the project's own (in `templates/`), so they may contain any HTML; card text never
+passes through Jinja as template code. It is markup turned into sanitised HTML, and it reaches a
+template only as a value, escaped unless it has already been sanitised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from deckgen.errors import DeckError, Location, Problem, ProblemCollector, display_path
+from deckgen.ids import derived_id, note_guid
+from deckgen.markup import plain, to_html
+from deckgen.model import Card, Project, Text
+from deckgen.notetypes import ANKI_SPECIAL_FIELDS, NOTE_TYPES, NoteTypeSpec
+from deckgen.references import apa_html, short_citation
+
+CSS_TEMPLATE = "style.css"
+LIST_ITEMS_TEMPLATE = "list-items.html"
+
+
+@dataclass(frozen=True)
+class RenderedCardTemplate:
+    name: str
+    front: str
+    back: str
+
+
+@dataclass(frozen=True)
+class RenderedNoteType:
+    kind: str
+    note_type_id: int
+    name: str
+    fields: tuple[str, ...]
+    templates: tuple[RenderedCardTemplate, ...]
+    css: str
+    is_cloze: bool
+
+
+@dataclass(frozen=True)
+class RenderedNote:
+    card_id: str
+    guid: str
+    kind: str
+    deck: str
+    fields: tuple[str, ...]
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PackagedMedia:
+    name: str  # flat, content-addressed name inside the package
+    path: Path
+
+
+@dataclass(frozen=True)
+class RenderedSubdeck:
+    name: str
+    deck_id: int
+
+
+@dataclass(frozen=True)
+class RenderedDeck:
+    """Everything the package stage needs, and nothing it has to work out itself."""
+
+    name: str
+    deck_id: int
+    description: str
+    file_stem: str
+    subdecks: tuple[RenderedSubdeck, ...]
+    note_types: tuple[RenderedNoteType, ...]
+    notes: tuple[RenderedNote, ...]
+    media: tuple[PackagedMedia, ...]
+
+
+class _TemplateFieldError(Exception):
+    """A template named a field its note type does not have."""
+
+
+class AnkiSyntax:
+    """What a note-type template writes to produce Anki's own {{Field}} syntax, checked by name."""
+
+    def __init__(self, spec: NoteTypeSpec) -> None:
+        self.spec = spec
+
+    def _checked(self, name: str) -> str:
+        if name not in self.spec.fields and name not in ANKI_SPECIAL_FIELDS:
+            raise _TemplateFieldError(
+                f"the {self.spec.kind} note type has no field '{name}': "
+                f"use one of {', '.join(self.spec.fields)}"
+            )
+        return name
+
+    def field(self, name: str) -> Markup:
+        return Markup("{{%s}}") % self._checked(name)
+
+    def cloze(self, name: str) -> Markup:
+        if not self.spec.is_cloze:
+            raise _TemplateFieldError(f"the {self.spec.kind} note type is not a cloze type: use anki.field")
+        return Markup("{{cloze:%s}}") % self._checked(name)
+
+    def if_field(self, name: str) -> Markup:
+        return Markup("{{#%s}}") % self._checked(name)
+
+    def end_if(self, name: str) -> Markup:
+        return Markup("{{/%s}}") % self._checked(name)
+
+    def front_side(self) -> Markup:
+        return Markup("{{FrontSide}}")
+
+
+def template_environment(templates_dir: Path) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=True),
+        keep_trailing_newline=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _render_template(
+    env: jinja2.Environment, name: str, root: Path, templates_dir: Path, **context: object
+) -> str:
+    """Render one template; any failure becomes a problem at the template's file and line."""
+    try:
+        return env.get_template(name).render(**context).strip()
+    except jinja2.TemplateSyntaxError as error:
+        path = Path(error.filename) if error.filename else templates_dir / name
+        raise DeckError.at(
+            Location(display_path(path, root), error.lineno or 1, 1),
+            f"template syntax error: {error.message}",
+        ) from None
+    except jinja2.TemplateNotFound as error:
+        raise DeckError.at(
+            _template_frame(error, root, templates_dir) or Location(display_path(templates_dir, root)),
+            f"template '{error.name}' not found in {display_path(templates_dir, root)}/",
+        ) from None
+    except (jinja2.UndefinedError, _TemplateFieldError, jinja2.TemplateError) as error:
+        where = _template_frame(error, root, templates_dir)
+        message = str(error)
+        if isinstance(error, jinja2.UndefinedError):
+            message = f"{message} in template: check the name against the README's template variables"
+        raise DeckError.at(
+            where or Location(display_path(templates_dir / name, root)), message
+        ) from None
+
+
+def _template_frame(error: BaseException, root: Path, templates_dir: Path) -> Location | None:
+    """Jinja rewrites tracebacks so template lines appear as frames: find the innermost one."""
+    found = None
+    templates = templates_dir.resolve()
+    for frame in traceback.extract_tb(error.__traceback__):
+        path = Path(frame.filename)
+        if path.suffix in (".html", ".css") and templates in path.resolve().parents:
+            found = Location(display_path(path, root), frame.lineno or 1, 1)
+    return found
+
+
+def render_note_types(project: Project, env: jinja2.Environment, templates_dir: Path) -> tuple[RenderedNoteType, ...]:
+    settings = project.settings
+    deck = {"name": settings.name, "title": settings.title, "version": settings.version}
+    css = _render_template(env, CSS_TEMPLATE, project.root, templates_dir, deck=deck)
+    rendered = []
+    for kind, spec in NOTE_TYPES.items():
+        anki = AnkiSyntax(spec)
+        templates = tuple(
+            RenderedCardTemplate(
+                name=template.name,
+                front=_render_template(env, template.front, project.root, templates_dir, anki=anki, deck=deck),
+                back=_render_template(env, template.back, project.root, templates_dir, anki=anki, deck=deck),
+            )
+            for template in spec.templates
+        )
+        rendered.append(
+            RenderedNoteType(
+                kind=kind,
+                note_type_id=settings.note_type_ids[kind],
+                name=f"{settings.name} {kind} (deckgen)",
+                fields=spec.fields,
+                templates=templates,
+                css=css,
+                is_cloze=spec.is_cloze,
+            )
+        )
+    return tuple(rendered)
+
+
+def packaged_media_name(path: Path) -> str:
+    """Flat and content-addressed: two files never collide, and a changed file gets a new name."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", path.stem).strip("-")[:40] or "media"
+    return f"{stem}-{digest}{path.suffix.lower()}"
+
+
+class _NoteRenderer:
+    def __init__(self, project: Project, env: jinja2.Environment, templates_dir: Path) -> None:
+        self.project = project
+        self.env = env
+        self.templates_dir = templates_dir
+        self.problems = ProblemCollector()
+        self.media: dict[Path, PackagedMedia] = {}
+
+    def markup(self, key: str, text: Text, media_names: dict[str, str], allow_braces: bool = False) -> str:
+        result = to_html(text.value, text.location, key, allow_braces=allow_braces, media_names=media_names)
+        if isinstance(result, Problem):
+            self.problems.problems.append(result)
+            return ""
+        return result.html
+
+    def note(self, card: Card) -> RenderedNote:
+        media_names = {}
+        for media in card.media:
+            packaged = self.media.setdefault(
+                media.path, PackagedMedia(packaged_media_name(media.path), media.path)
+            )
+            media_names[media.name] = packaged.name
+        first: list[str]
+        if card.kind == "cloze":
+            first = [self.markup("text", card.text, media_names, allow_braces=True)]
+        elif card.kind == "list":
+            items = [
+                Markup("{{c%d::" % number) + Markup(self.markup("items", item, media_names)) + Markup("}}")
+                for number, item in enumerate(card.items, start=1)
+            ]
+            first = [
+                self.markup("question", card.question, media_names),
+                _render_template(
+                    self.env, LIST_ITEMS_TEMPLATE, self.project.root, self.templates_dir,
+                    items=items, ordered=card.ordered,
+                ),
+            ]
+        else:
+            first = [
+                self.markup("question", card.question, media_names),
+                self.markup("answer", card.answer, media_names),
+            ]
+        extra = self.markup("extra", card.extra, media_names) if card.extra else ""
+        reference = self.project.references.get(card.source) if card.source else None
+        fields = first + [
+            extra,
+            plain(card.topic) if card.topic else "",
+            plain(short_citation(reference)) if reference else "",
+            apa_html(reference) if reference else "",
+        ]
+        settings = self.project.settings
+        return RenderedNote(
+            card_id=card.id,
+            guid=note_guid(settings.deck_id, card.id),
+            kind=card.kind,
+            deck=settings.subdeck_path(card.subdeck),
+            fields=tuple(fields),
+            tags=card.tags,
+        )
+
+
+def render_deck(project: Project, templates_dir: Path) -> RenderedDeck:
+    """Render the note types and every card; all problems of all cards are reported together."""
+    if not templates_dir.is_dir():
+        raise DeckError.at(
+            Location(display_path(templates_dir, project.root)),
+            "templates folder not found: a project needs templates/ (copy it from the deckgen repository)",
+        )
+    env = template_environment(templates_dir)
+    note_types = render_note_types(project, env, templates_dir)
+    renderer = _NoteRenderer(project, env, templates_dir)
+    notes = tuple(renderer.note(card) for card in project.cards)
+    description = ""
+    settings = project.settings
+    if settings.description:
+        description = renderer.markup("description", settings.description, {})
+    renderer.problems.raise_if_any()
+    used_subdecks = sorted({card.subdeck for card in project.cards})
+    return RenderedDeck(
+        name=settings.name,
+        deck_id=settings.deck_id,
+        description=description,
+        file_stem=settings.file_stem,
+        subdecks=tuple(
+            RenderedSubdeck(settings.subdeck_path(key), derived_id("subdeck", str(settings.deck_id), key))
+            for key in used_subdecks
+        ),
+        note_types=note_types,
+        notes=notes,
+        media=tuple(sorted(renderer.media.values(), key=lambda media: media.name)),
+    )

@@ -1,0 +1,603 @@
+"""What each YAML file may contain, and validation that turns nodes into the typed model.
+
+Keys are declared once, here; `deckgen schema` and the did-you-mean hints read the same
+declarations. Validation collects every problem in every file before it reports.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from deckgen.errors import DeckError, Location, ProblemCollector
+from deckgen.load import Mapping, Node, Scalar, Sequence
+from deckgen.model import (
+    KINDS,
+    Card,
+    DeckSettings,
+    LintSettings,
+    MediaFile,
+    Reference,
+    Text,
+)
+
+MAX_FIELD_CHARS = 10_000
+MAX_TOPIC_CHARS = 40
+CARD_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}\Z")
+TAG = re.compile(r"[\w][\w.\-]*(::[\w][\w.\-]*)*\Z")
+SUBDECK_KEY = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
+WHOLE_NUMBER = re.compile(r"-?[0-9]+\Z")
+VERSION = re.compile(r"\d+\.\d+\.\d+\Z")
+CLOZE_DELETION = re.compile(r"\{\{c([0-9]+)::(.*?)\}\}", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key a YAML mapping may hold: its name, value type, whether it is required, its meaning."""
+
+    name: str
+    type: str
+    required: bool
+    doc: str
+
+
+DECK_KEYS = (
+    Key("name", "text", True, "Anki deck name; subdecks become NAME::subdeck. Never rename."),
+    Key("title", "text", True, "Human title of the deck."),
+    Key("description", "markup", False, "Shown on the deck's overview screen."),
+    Key("version", "version", True, "Release version, MAJOR.MINOR.PATCH."),
+    Key("id", "integer", True, "Stable Anki deck id."),
+    Key("note_types", "mapping", True, "One stable Anki note-type id per card kind."),
+    Key("subdecks", "mapping", True, "Subdeck key used by cards: subdeck name shown in Anki."),
+    Key("lint", "mapping", False, "Limits for deckgen lint."),
+)
+LINT_KEYS = (Key("max_answer_words", "integer", False, "Longest answer lint accepts, in words."),)
+REFERENCE_KEYS = (
+    Key("authors", "list of text", True, "Authors as 'Family, I. I.', in publication order."),
+    Key("year", "integer", True, "Year of publication."),
+    Key("title", "text", True, "Title of the article, chapter or book."),
+    Key("journal", "text", False, "Journal name, for articles."),
+    Key("volume", "text", False, "Journal volume."),
+    Key("issue", "text", False, "Journal issue."),
+    Key("pages", "text", False, "Page range or article number."),
+    Key("publisher", "text", False, "Publisher, for books."),
+    Key("doi", "text", False, "DOI without https://doi.org/."),
+)
+CARD_FILE_KEYS = (
+    Key("cards", "list of cards", True, "The cards of this file."),
+    Key("subdeck", "subdeck key", False, "Default subdeck for the cards of this file."),
+    Key("tags", "list of tags", False, "Tags added to every card of this file."),
+)
+COMMON_CARD_KEYS = (
+    Key("id", "card id", True, "Stable, unique id; Anki recognises the student's copy by it."),
+    Key("kind", "kind", True, "basic, reverse, cloze or list."),
+    Key("subdeck", "subdeck key", False, "Subdeck (required here or as the file default)."),
+    Key("topic", "text", False, "Short context label shown above the question."),
+    Key("extra", "markup", False, "Explanation shown on the back."),
+    Key("source", "reference key", False, "Key into cards/references.yaml."),
+    Key("tags", "list of tags", False, "Tags of this card."),
+    Key("media", "list of text", False, "Files in cards/media/ that the card's fields show."),
+)
+KIND_KEYS = {
+    "basic": (
+        Key("question", "markup", True, "The question."),
+        Key("answer", "markup", True, "The answer."),
+    ),
+    "reverse": (
+        Key("question", "markup", True, "The question (or term); also asked from the answer."),
+        Key("answer", "markup", True, "The answer (or definition)."),
+    ),
+    "cloze": (Key("text", "markup", True, "Text with {{c1::...}} deletions."),),
+    "list": (
+        Key("question", "markup", True, "What the list is."),
+        Key("items", "list of markup", True, "The items; one card per item."),
+        Key("ordered", "boolean", False, "true when the order of the items is to be learnt."),
+    ),
+}
+
+
+def card_keys(kind: str | None) -> tuple[Key, ...]:
+    if kind in KIND_KEYS:
+        return COMMON_CARD_KEYS + KIND_KEYS[kind]
+    every_kind = {key.name: key for keys in KIND_KEYS.values() for key in keys}
+    return COMMON_CARD_KEYS + tuple(every_kind.values())
+
+
+def did_you_mean(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _one_of(names: list[str]) -> str:
+    return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
+
+
+class _Reader:
+    """Typed access to mapping values, recording a problem (and returning None) when a value is off."""
+
+    def __init__(self, problems: ProblemCollector) -> None:
+        self.problems = problems
+
+    def mapping(self, node: Node | None, what: str, where: Location) -> Mapping | None:
+        if isinstance(node, Mapping):
+            return node
+        location = node.location if node is not None else where
+        got = node.describe() if node is not None else "an empty file"
+        self.problems.add(location, f"{what} must be a mapping of keys to values, got {got}")
+        return None
+
+    def check_keys(self, node: Mapping, keys: tuple[Key, ...], what: str) -> None:
+        allowed = [key.name for key in keys]
+        for key in node.keys():
+            if key.text not in allowed:
+                hint = did_you_mean(key.text, allowed)
+                if not hint:
+                    hint = f": {what} may have {_one_of(allowed)}"
+                self.problems.add(key.location, f"unknown key '{key.text}'{hint}")
+        present = {key.text for key in node.keys()}
+        for key in keys:
+            if key.required and key.name not in present:
+                self.problems.add(
+                    node.location, f"{what} has no '{key.name}': add {key.name}: ({key.doc})"
+                )
+
+    def scalar(self, node: Node, key: str, expected: str) -> Scalar | None:
+        if isinstance(node, Scalar) and node.kind != "nothing":
+            return node
+        if isinstance(node, Scalar):
+            self.problems.add(node.location, f"'{key}' is empty: write {expected}")
+        else:
+            self.problems.add(node.location, f"'{key}' must be {expected}, got {node.describe()}")
+        return None
+
+    def text(self, parent: Mapping, key: str, expected: str = "text") -> Scalar | None:
+        node = parent.get(key)
+        if node is None:
+            return None
+        value = self.scalar(node, key, expected)
+        if value is None:
+            return None
+        if not value.text.strip():
+            self.problems.add(value.location, f"'{key}' is empty: write {expected}")
+            return None
+        if len(value.text) > MAX_FIELD_CHARS:
+            self.problems.add(
+                value.location,
+                f"'{key}' has {len(value.text):,} characters; the limit is {MAX_FIELD_CHARS:,}: "
+                "shorten it or split the card",
+            )
+            return None
+        return value
+
+    def markup(self, parent: Mapping, key: str) -> Text | None:
+        value = self.text(parent, key, f"the {key}")
+        return Text(value.text.strip(), value.location) if value else None
+
+    def integer(self, parent: Mapping, key: str) -> int | None:
+        node = parent.get(key)
+        if node is None:
+            return None
+        value = self.scalar(node, key, "a whole number")
+        if value is None:
+            return None
+        if not value.plain or not WHOLE_NUMBER.match(value.text):
+            self.problems.add(value.location, f"'{key}' must be a whole number, got {value.describe()}")
+            return None
+        return int(value.text)
+
+    def boolean(self, parent: Mapping, key: str) -> bool | None:
+        node = parent.get(key)
+        if node is None:
+            return None
+        value = self.scalar(node, key, "true or false")
+        if value is None:
+            return None
+        if value.kind != "true or false" or value.text.lower() not in ("true", "false"):
+            self.problems.add(value.location, f"'{key}' must be true or false, got {value.describe()}")
+            return None
+        return value.text.lower() == "true"
+
+    def sequence(self, parent: Mapping, key: str, expected: str) -> Sequence | None:
+        node = parent.get(key)
+        if node is None:
+            return None
+        if isinstance(node, Sequence):
+            return node
+        self.problems.add(node.location, f"'{key}' must be {expected}, got {node.describe()}")
+        return None
+
+    def text_items(self, parent: Mapping, key: str, expected: str) -> list[Scalar]:
+        sequence = self.sequence(parent, key, f"a list of {expected}")
+        if sequence is None:
+            return []
+        items = []
+        for item in sequence.items:
+            value = self.scalar(item, f"{key} item", expected)
+            if value is not None and value.text.strip():
+                items.append(value)
+            elif value is not None:
+                self.problems.add(value.location, f"'{key}' item is empty: write {expected}")
+        return items
+
+
+# --- deck settings -------------------------------------------------------------------------------
+
+
+def validate_settings(root: Node | None, where: Location, problems: ProblemCollector) -> DeckSettings | None:
+    read = _Reader(problems)
+    node = read.mapping(root, "deck settings", where)
+    if node is None:
+        return None
+    read.check_keys(node, DECK_KEYS, "deck settings")
+    name = read.text(node, "name", "the deck name")
+    if name and "::" in name.text:
+        problems.add(name.location, "'name' must not contain '::': subdecks go under 'subdecks'")
+    title = read.text(node, "title", "the deck title")
+    version = read.text(node, "version", "a version like 1.0.0")
+    if version and not VERSION.match(version.text):
+        problems.add(version.location, f"'version' must look like 1.2.3, got '{version.text}'")
+    deck_id = read.integer(node, "id")
+    note_types = _note_type_ids(node, read)
+    subdecks = _subdecks(node, read)
+    lint = _lint_settings(node, read)
+    if None in (name, title, version, deck_id, note_types, subdecks) or problems.problems:
+        return None
+    return DeckSettings(
+        name=name.text.strip(),
+        title=title.text.strip(),
+        description=read.markup(node, "description"),
+        version=version.text,
+        deck_id=deck_id,
+        note_type_ids=note_types,
+        subdecks=subdecks,
+        lint=lint,
+        location=node.location,
+    )
+
+
+def _note_type_ids(node: Mapping, read: _Reader) -> dict[str, int] | None:
+    value = node.get("note_types")
+    if value is None:
+        return None
+    mapping = read.mapping(value, "'note_types'", node.location)
+    if mapping is None:
+        return None
+    read.check_keys(mapping, tuple(Key(kind, "integer", True, f"note-type id for {kind} cards") for kind in KINDS), "'note_types'")
+    ids = {kind: read.integer(mapping, kind) for kind in KINDS}
+    if any(value is None for value in ids.values()):
+        return None
+    seen: dict[int, str] = {}
+    for kind, number in ids.items():
+        if number in seen:
+            read.problems.add(
+                mapping.get(kind).location,
+                f"note-type id {number} is used for both {seen[number]} and {kind}: give each kind its own id",
+            )
+        seen[number] = kind
+    return ids  # type: ignore[return-value]
+
+
+def _subdecks(node: Mapping, read: _Reader) -> dict[str, str] | None:
+    value = node.get("subdecks")
+    if value is None:
+        return None
+    mapping = read.mapping(value, "'subdecks'", node.location)
+    if mapping is None:
+        return None
+    if not mapping.entries:
+        read.problems.add(mapping.location, "'subdecks' is empty: name at least one subdeck")
+        return None
+    subdecks = {}
+    for key, _ in mapping.entries:
+        if not SUBDECK_KEY.match(key.text):
+            read.problems.add(
+                key.location,
+                f"subdeck key '{key.text}' must be lower-case letters, digits, '-' or '_'",
+            )
+        name = read.text(mapping, key.text, "the subdeck name")
+        if name and "::" in name.text:
+            read.problems.add(name.location, "a subdeck name must not contain '::'")
+        elif name:
+            subdecks[key.text] = name.text.strip()
+    return subdecks
+
+
+def _lint_settings(node: Mapping, read: _Reader) -> LintSettings:
+    value = node.get("lint")
+    if value is None:
+        return LintSettings()
+    mapping = read.mapping(value, "'lint'", node.location)
+    if mapping is None:
+        return LintSettings()
+    read.check_keys(mapping, LINT_KEYS, "'lint'")
+    words = read.integer(mapping, "max_answer_words")
+    return LintSettings(max_answer_words=words) if words else LintSettings()
+
+
+# --- references ----------------------------------------------------------------------------------
+
+
+def validate_references(root: Node | None, where: Location, problems: ProblemCollector) -> dict[str, Reference]:
+    read = _Reader(problems)
+    if root is None:
+        return {}
+    node = read.mapping(root, "the references file", where)
+    if node is None:
+        return {}
+    references = {}
+    for key, value in node.entries:
+        entry = read.mapping(value, f"reference '{key.text}'", key.location)
+        if entry is None:
+            continue
+        read.check_keys(entry, REFERENCE_KEYS, f"reference '{key.text}'")
+        authors = [item.text.strip() for item in read.text_items(entry, "authors", "an author")]
+        year = read.integer(entry, "year")
+        title = read.text(entry, "title", "the title")
+        optional = {
+            name: (value.text.strip() if (value := read.text(entry, name)) else None)
+            for name in ("journal", "volume", "issue", "pages", "publisher", "doi")
+        }
+        if entry.get("authors") is not None and not authors:
+            problems.add(entry.get("authors").location, "'authors' is empty: list at least one author")
+        if authors and year and title:
+            references[key.text] = Reference(
+                key=key.text,
+                authors=tuple(authors),
+                year=year,
+                title=title.text.strip(),
+                location=entry.location,
+                **optional,
+            )
+    return references
+
+
+# --- cards ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardContext:
+    """What a card file's cards are checked against."""
+
+    settings: DeckSettings
+    references: dict[str, Reference]
+    media_dir: Path
+    shown_media_dir: str
+
+
+def validate_card_file(
+    root: Node | None, where: Location, context: CardContext, problems: ProblemCollector
+) -> list[Card]:
+    read = _Reader(problems)
+    if isinstance(root, Sequence):
+        problems.add(
+            root.location,
+            "a card file must be a mapping with a 'cards:' list, got a list: "
+            "put 'cards:' on the first line and indent the cards under it",
+        )
+        return []
+    node = read.mapping(root, "a card file", where)
+    if node is None:
+        return []
+    read.check_keys(node, CARD_FILE_KEYS, "a card file")
+    default_subdeck = _subdeck_key(node, read, context.settings)
+    file_tags = _tags(node, read)
+    cards_node = read.sequence(node, "cards", "a list of cards")
+    if cards_node is None:
+        return []
+    if not cards_node.items:
+        problems.add(cards_node.location, "'cards' is empty: add a card or delete the file")
+    cards = []
+    for card_node in cards_node.items:
+        card = _card(card_node, read, context, default_subdeck, file_tags)
+        if card is not None:
+            cards.append(card)
+    return cards
+
+
+def _subdeck_key(node: Mapping, read: _Reader, settings: DeckSettings) -> str | None:
+    value = read.text(node, "subdeck", "a subdeck key")
+    if value is None:
+        return None
+    if value.text not in settings.subdecks:
+        keys = list(settings.subdecks)
+        hint = did_you_mean(value.text, keys) or f": use {_one_of(keys)}"
+        read.problems.add(value.location, f"unknown subdeck '{value.text}'{hint}")
+        return None
+    return value.text
+
+
+def _tags(node: Mapping, read: _Reader) -> tuple[str, ...]:
+    tags = []
+    for value in read.text_items(node, "tags", "a tag"):
+        if TAG.match(value.text):
+            tags.append(value.text)
+        else:
+            read.problems.add(
+                value.location,
+                f"tag '{value.text}' is not valid: use letters, digits, '-', '_' and '::' for "
+                "hierarchy, with no spaces (e.g. ipt::limitations)",
+            )
+    return tuple(tags)
+
+
+def _card(
+    node: Node,
+    read: _Reader,
+    context: CardContext,
+    default_subdeck: str | None,
+    file_tags: tuple[str, ...],
+) -> Card | None:
+    card = read.mapping(node, "a card", node.location)
+    if card is None:
+        return None
+    problems_before = len(read.problems.problems)
+    card_id = read.text(card, "id", "the card id")
+    what = f"card '{card_id.text}'" if card_id else "a card"
+    if card_id and not CARD_ID.match(card_id.text):
+        read.problems.add(
+            card_id.location,
+            f"card id '{card_id.text}' must be lower-case letters, digits, '.', '-' or '_' "
+            "(at most 64, starting with a letter or digit)",
+        )
+    kind = _kind(card, read)
+    read.check_keys(card, card_keys(kind), f"{kind or 'a'} {what}" if kind else what)
+    subdeck = _subdeck_key(card, read, context.settings) if card.get("subdeck") else default_subdeck
+    if subdeck is None and card.get("subdeck") is None:
+        if default_subdeck is None:
+            read.problems.add(
+                card.location,
+                f"{what} has no subdeck: add 'subdeck:' to the card or to the top of the file",
+            )
+    source = read.text(card, "source", "a reference key")
+    if source and source.text not in context.references:
+        hint = did_you_mean(source.text, list(context.references))
+        read.problems.add(
+            source.location,
+            f"unknown source '{source.text}'{hint}: add it to cards/references.yaml or fix the key",
+        )
+    topic = read.text(card, "topic", "a short topic label")
+    if topic and len(topic.text.strip()) > MAX_TOPIC_CHARS:
+        read.problems.add(
+            topic.location,
+            f"'topic' has {len(topic.text.strip())} characters; keep it to {MAX_TOPIC_CHARS}",
+        )
+    fields = _kind_fields(card, kind, read)
+    extra = read.markup(card, "extra")
+    media = _media(card, read, context)
+    tags = file_tags + tuple(tag for tag in _tags(card, read) if tag not in file_tags)
+    if len(read.problems.problems) > problems_before or kind is None or card_id is None or subdeck is None:
+        return None
+    return Card(
+        id=card_id.text,
+        kind=kind,
+        subdeck=subdeck,
+        location=card_id.location,
+        topic=topic.text.strip() if topic else None,
+        extra=extra,
+        source=source.text if source else None,
+        source_location=source.location if source else None,
+        tags=tags,
+        media=media,
+        **fields,
+    )
+
+
+def _kind(card: Mapping, read: _Reader) -> str | None:
+    kind = read.text(card, "kind", "the card kind")
+    if kind is None:
+        return None
+    if kind.text not in KINDS:
+        hint = did_you_mean(kind.text, list(KINDS))
+        read.problems.add(
+            kind.location, f"unknown kind '{kind.text}'{hint}: use {_one_of(list(KINDS))}"
+        )
+        return None
+    return kind.text
+
+
+def _kind_fields(card: Mapping, kind: str | None, read: _Reader) -> dict:
+    if kind in ("basic", "reverse"):
+        return {"question": read.markup(card, "question"), "answer": read.markup(card, "answer")}
+    if kind == "cloze":
+        text = read.markup(card, "text")
+        if text is not None:
+            check_cloze(text, read.problems)
+        return {"text": text}
+    if kind == "list":
+        items = [Text(value.text.strip(), value.location) for value in read.text_items(card, "items", "an item")]
+        items_node = card.get("items")
+        if isinstance(items_node, Sequence) and len(items_node.items) == 1:
+            read.problems.add(
+                items_node.location,
+                "a list card needs at least 2 items: use a basic card for a single fact",
+            )
+        ordered = read.boolean(card, "ordered")
+        return {
+            "question": read.markup(card, "question"),
+            "items": tuple(items),
+            "ordered": bool(ordered),
+        }
+    return {}
+
+
+def check_cloze(text: Text, problems: ProblemCollector) -> None:
+    """A cloze text needs at least one well-formed {{cN::...}} and balanced braces."""
+    depth_stack: list[int] = []
+    value = text.value
+    index = 0
+    while index < len(value):
+        pair = value[index : index + 2]
+        if pair == "{{":
+            depth_stack.append(index)
+            index += 2
+        elif pair == "}}":
+            if not depth_stack:
+                problems.add(
+                    text.location,
+                    f"unbalanced braces in cloze text: '}}}}' at character {index + 1} closes nothing",
+                )
+                return
+            depth_stack.pop()
+            index += 2
+        else:
+            index += 1
+    if depth_stack:
+        problems.add(
+            text.location,
+            f"unbalanced braces in cloze text: '{{{{' at character {depth_stack[-1] + 1} is never closed with '}}}}'",
+        )
+        return
+    deletions = CLOZE_DELETION.findall(value)
+    if not deletions:
+        problems.add(
+            text.location,
+            "cloze text has no deletion: mark what to hide as {{c1::...}}",
+        )
+        return
+    for number, body in deletions:
+        if int(number) == 0:
+            problems.add(text.location, "cloze numbers start at 1: use {{c1::...}}, not {{c0::...}}")
+        if not body.split("::")[0].strip():
+            problems.add(text.location, f"cloze deletion c{number} hides nothing: put the hidden text after 'c{number}::'")
+    stray = re.sub(CLOZE_DELETION, "", value)
+    if "{{" in stray:
+        problems.add(
+            text.location,
+            "malformed cloze deletion: write {{c1::hidden text}} (a 'c', a number and '::')",
+        )
+
+
+def _media(card: Mapping, read: _Reader, context: CardContext) -> tuple[MediaFile, ...]:
+    files = []
+    for value in read.text_items(card, "media", "a file name in cards/media/"):
+        name = value.text.strip()
+        path = context.media_dir / name
+        if "/" in name or "\\" in name or name.startswith("."):
+            read.problems.add(
+                value.location,
+                f"media name '{name}' must be a plain file name inside {context.shown_media_dir}/ "
+                "(no folders, no '..')",
+            )
+        elif not path.is_file():
+            read.problems.add(
+                value.location,
+                f"media file '{name}' not found in {context.shown_media_dir}/: add the file or fix the name",
+            )
+        else:
+            files.append(MediaFile(name, path, value.location))
+    return tuple(files)
+
+
+def check_unique_ids(cards: list[Card], problems: ProblemCollector) -> None:
+    first: dict[str, Location] = {}
+    for card in cards:
+        if card.id in first:
+            problems.add(
+                card.location,
+                f"duplicate card id '{card.id}' (first used at {first[card.id]}): "
+                "give each card its own id",
+            )
+        else:
+            first[card.id] = card.location
