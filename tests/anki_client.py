@@ -1,0 +1,45 @@
+"""The real Anki: import packages into collections the way a student's Anki does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+from anki.import_export_pb2 import ImportAnkiPackageUpdateCondition
+
+IF_NEWER = ImportAnkiPackageUpdateCondition.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER
+
+
+def import_package(collection: Collection, package: Path):
+    """Import with Anki's default options: update notes and note types if newer, keep scheduling off."""
+    request = ImportAnkiPackageRequest(
+        package_path=str(package),
+        options=ImportAnkiPackageOptions(
+            merge_notetypes=False,
+            update_notes=IF_NEWER,
+            update_notetypes=IF_NEWER,
+            with_scheduling=False,
+            with_deck_configs=False,
+        ),
+    )
+    return collection.import_anki_package(request).log
+
+
+def rendered_problems(collection: Collection) -> list[str]:
+    """Every card's question and answer as Anki renders them, checked for template leftovers."""
+    problems = []
+    for card_id in collection.find_cards(""):
+        card = collection.get_card(card_id)
+        for side, html in (("question", card.question()), ("answer", card.answer())):
+            body = strip_style(html)
+            for marker in ("template has a problem", "{{", "}}", "{%", "%}"):
+                if marker in body:
+                    problems.append(f"card {card_id} {side} contains {marker!r}: {body[:200]}")
+    return problems
+
+
+def strip_style(html: str) -> str:
+    """Anki puts the note type's CSS in front of each side; the tests look at the content."""
+    if html.startswith("<style>"):
+        return html[html.index("</style>") + len("</style>") :]
+    return html

@@ -1,0 +1,56 @@
+"""Shared test helpers: fixture projects on disk, the CLI run in-process, real Anki collections."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from deckgen.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+BASE_PROJECT = FIXTURES / "base"
+
+
+@dataclass
+class CliRun:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def run_cli(capsys, monkeypatch):
+    """Run `deckgen ARGS` in-process with the project as the current folder."""
+
+    def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> CliRun:
+        monkeypatch.chdir(cwd)
+        for name, value in (env or {}).items():
+            monkeypatch.setenv(name, value)
+        try:
+            code = main(list(args))
+        except SystemExit as exit_:
+            code = exit_.code
+        captured = capsys.readouterr()
+        return CliRun(code, captured.out, captured.err)
+
+    return run
+
+
+def make_project(destination: Path, *overlays: Path, templates: bool = True) -> Path:
+    """A project folder: the base fixture, then each overlay's files on top, then our templates."""
+    shutil.copytree(BASE_PROJECT, destination)
+    if templates:
+        shutil.copytree(REPO / "templates", destination / "templates")
+    for overlay in overlays:
+        shutil.copytree(overlay, destination, dirs_exist_ok=True)
+    return destination
+
+
+def files_below(folder: Path) -> dict[str, bytes]:
+    if not folder.exists():
+        return {}
+    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in folder.rglob("*") if path.is_file()}

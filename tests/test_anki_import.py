@@ -1,0 +1,117 @@
+"""The deck in the real Anki: the official `anki` package imports what `deckgen build` writes."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from anki.collection import Collection
+from anki.scheduler.v3 import CardAnswer
+
+from anki_client import import_package, rendered_problems
+from conftest import REPO, make_project
+
+
+def _expected_from_yaml(root: Path) -> tuple[int, int, set[str]]:
+    """Notes, cards and subdeck names, counted straight from the YAML: an oracle independent of deckgen."""
+    settings = yaml.safe_load((root / "cards" / "deck.yaml").read_text())
+    notes = cards = 0
+    subdecks = set()
+    for path in (root / "cards").rglob("*.yaml"):
+        if path.name in ("deck.yaml", "references.yaml"):
+            continue
+        document = yaml.safe_load(path.read_text())
+        for card in document["cards"]:
+            notes += 1
+            cards += {
+                "basic": lambda c: 1,
+                "reverse": lambda c: 2,
+                "cloze": lambda c: len(set(re.findall(r"\{\{c(\d+)::", c["text"]))),
+                "list": lambda c: len(c["items"]),
+            }[card["kind"]](card)
+            subdeck = card.get("subdeck", document.get("subdeck"))
+            subdecks.add(f"{settings['name']}::{settings['subdecks'][subdeck]}")
+    return notes, cards, subdecks
+
+
+@pytest.fixture
+def collection(tmp_path):
+    (tmp_path / "student").mkdir()
+    col = Collection(str(tmp_path / "student" / "collection.anki2"))
+    yield col
+    col.close()
+
+
+def _deck_names_with_cards(col: Collection) -> set[str]:
+    return {col.decks.name(col.get_card(card_id).did) for card_id in col.find_cards("")}
+
+
+def test_repository_deck_imports_cleanly_into_real_anki(tmp_path, run_cli, collection):
+    result = run_cli("build", "--project", str(REPO), "--output", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    package = tmp_path / "out" / "ipt-0.1.0.apkg"
+    notes, cards, subdecks = _expected_from_yaml(REPO)
+
+    log = import_package(collection, package)
+
+    assert (len(log.new), len(log.updated), len(log.conflicting), len(log.duplicate)) == (notes, 0, 0, 0)
+    assert collection.note_count() == notes
+    assert collection.card_count() == cards
+    assert _deck_names_with_cards(collection) == subdecks
+    assert rendered_problems(collection) == []
+    assert result.stdout.strip() == (
+        f"wrote {package}: {notes} notes, {cards} cards, {len(subdecks)} subdecks, 0 media files"
+    )
+
+
+UPGRADE_CARDS = """\
+subdeck: first
+cards:
+  - id: founders
+    kind: basic
+    question: Who founded IPT?
+    answer: Klerman and Weisman
+    source: weissman2017
+  - id: founded-when
+    kind: basic
+    question: In which decade was IPT founded?
+    answer: The 1970s
+"""
+
+
+def _answer(col: Collection, card_id: int, rating) -> None:
+    card = col.get_card(card_id)
+    card.start_timer()
+    states = col._backend.get_scheduling_states(card.id)
+    col.sched.answer_card(col.sched.build_answer(card=card, states=states, rating=rating))
+
+
+def _scheduling(col: Collection, card_id: int) -> tuple:
+    card = col.get_card(card_id)
+    history = col.db.list("select id from revlog where cid = ? order by id", card_id)
+    return (card.type, card.queue, card.due, card.ivl, card.reps, card.lapses, card.factor, history)
+
+
+def test_rebuild_with_edited_answer_updates_the_note_in_place(tmp_path, run_cli, collection):
+    project = make_project(tmp_path / "project")
+    card_file = project / "cards" / "founders.yaml"
+    card_file.write_text(UPGRADE_CARDS)
+    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": "1764000000"}).exit_code == 0
+    import_package(collection, project / "build" / "test-1.0.0.apkg")
+    [note_id] = collection.find_notes('"Question:Who founded IPT?"')
+    card_id = collection.get_note(note_id).card_ids()[0]
+    _answer(collection, card_id, CardAnswer.GOOD)
+    _answer(collection, card_id, CardAnswer.GOOD)
+    before = _scheduling(collection, card_id)
+    assert len(before[-1]) == 2
+
+    card_file.write_text(UPGRADE_CARDS.replace("Weisman", "Weissman"))
+    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": "1764000600"}).exit_code == 0
+    log = import_package(collection, project / "build" / "test-1.0.0.apkg")
+
+    assert (len(log.new), len(log.duplicate), len(log.conflicting)) == (0, 0, 0)
+    assert collection.note_count() == 2
+    assert collection.get_note(note_id)["Answer"] == "Klerman and Weissman"
+    assert _scheduling(collection, card_id) == before

@@ -1,0 +1,75 @@
+"""Every mistake an educator can make: exact `file:line:col: message`, exit 1, nothing written.
+
+Each folder under fixtures/invalid/ is laid over the base fixture project; its expected.txt holds
+the exact problem lines `deckgen check` must print.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, files_below, make_project
+
+CASES = sorted(path for path in (FIXTURES / "invalid").iterdir() if path.is_dir())
+
+
+def _overlay(case: Path, destination: Path) -> Path:
+    project = make_project(destination)
+    for path in case.rglob("*"):
+        if path.is_file() and path.name != "expected.txt":
+            target = project / path.relative_to(case)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(path.read_bytes())
+    return project
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_check_reports_every_problem_exactly(case, tmp_path, run_cli):
+    project = _overlay(case, tmp_path / "project")
+    expected = (case / "expected.txt").read_text(encoding="utf-8").splitlines()
+
+    result = run_cli("check", cwd=project)
+
+    count = len(expected)
+    summary = f"{count} problem{'s' if count != 1 else ''} found; nothing was written"
+    assert result.stderr.splitlines() == expected + [summary]
+    assert result.exit_code == 1
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_build_writes_nothing_on_bad_input(case, tmp_path, run_cli):
+    project = _overlay(case, tmp_path / "project")
+    before = files_below(project)
+
+    result = run_cli("build", cwd=project)
+
+    assert result.exit_code == 1
+    assert not (project / "build").exists()
+    assert files_below(project) == before
+
+
+def test_a_good_build_is_left_untouched_by_a_failed_one(tmp_path, run_cli):
+    project = _overlay(FIXTURES / "invalid" / "unknown-key", tmp_path / "project")
+    broken = (project / "cards" / "bad.yaml").read_text()
+    (project / "cards" / "bad.yaml").write_text(broken.replace("anwser", "answer"))
+    assert run_cli("build", cwd=project).exit_code == 0
+    good = files_below(project / "build")
+    assert list(good) == ["test-1.0.0.apkg"]
+
+    (project / "cards" / "bad.yaml").write_text(broken)
+    assert run_cli("build", cwd=project).exit_code == 1
+
+    assert files_below(project / "build") == good
+
+
+def test_missing_cards_folder_says_where_to_run(tmp_path, run_cli):
+    result = run_cli("check", cwd=tmp_path)
+
+    assert result.stderr.splitlines()[0] == (
+        "cards:1:1: cards folder not found: run deckgen in the project folder (the one holding cards/) "
+        "or pass --project DIR"
+    )
+    assert result.exit_code == 1
