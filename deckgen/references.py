@@ -49,7 +49,8 @@ def apa_html(reference: Reference) -> str:
             source += f", {escape(reference.pages)}"
         parts.append(source + ".")
     else:
-        parts.append(f"<i>{escape(_end_with_period(reference.title))}</i>")
+        title = escape(reference.title)
+        parts.append(f"<i>{title}</i>" if title.endswith((".", "?", "!")) else f"<i>{title}</i>.")
         if reference.publisher:
             parts.append(escape(_end_with_period(reference.publisher)))
     if reference.doi:

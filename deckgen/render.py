@@ -149,7 +149,10 @@ def _render_template(
         where = _template_frame(error, root, templates_dir)
         message = str(error)
         if isinstance(error, jinja2.UndefinedError):
-            message = f"{message} in template: check the name against the README's template variables"
+            message = (
+                f"template uses an undefined value ({message}): templates may use deck.name, "
+                "deck.title, deck.version and anki.field(...); see the README"
+            )
         raise DeckError.at(
             where or Location(display_path(templates_dir / name, root)), message
         ) from None

@@ -128,20 +128,26 @@ class _Reader:
         self.problems.add(location, f"{what} must be a mapping of keys to values, got {got}")
         return None
 
-    def check_keys(self, node: Mapping, keys: tuple[Key, ...], what: str) -> None:
+    def check_keys(self, node: Mapping, keys: tuple[Key, ...], what: str, required: bool = True) -> None:
+        """Unknown keys (with a did-you-mean) and, when `required`, missing required keys."""
         allowed = [key.name for key in keys]
+        suggested = set()
         for key in node.keys():
             if key.text not in allowed:
                 hint = did_you_mean(key.text, allowed)
-                if not hint:
+                if hint:
+                    suggested.add(difflib.get_close_matches(key.text, allowed, n=1, cutoff=0.6)[0])
+                else:
                     hint = f": {what} may have {_one_of(allowed)}"
                 self.problems.add(key.location, f"unknown key '{key.text}'{hint}")
+        if not required:
+            return
         present = {key.text for key in node.keys()}
         for key in keys:
-            if key.required and key.name not in present:
-                self.problems.add(
-                    node.location, f"{what} has no '{key.name}': add {key.name}: ({key.doc})"
-                )
+            # A misspelt key already has its message; "missing" would only repeat it.
+            if key.required and key.name not in present and key.name not in suggested:
+                doc = key.doc[0].lower() + key.doc[1:].rstrip(".")
+                self.problems.add(node.location, f"{what} has no '{key.name}': add '{key.name}:' ({doc})")
 
     def scalar(self, node: Node, key: str, expected: str) -> Scalar | None:
         if isinstance(node, Scalar) and node.kind != "nothing":
@@ -208,8 +214,8 @@ class _Reader:
         self.problems.add(node.location, f"'{key}' must be {expected}, got {node.describe()}")
         return None
 
-    def text_items(self, parent: Mapping, key: str, expected: str) -> list[Scalar]:
-        sequence = self.sequence(parent, key, f"a list of {expected}")
+    def text_items(self, parent: Mapping, key: str, expected: str, expected_list: str) -> list[Scalar]:
+        sequence = self.sequence(parent, key, expected_list)
         if sequence is None:
             return []
         items = []
@@ -266,16 +272,16 @@ def _note_type_ids(node: Mapping, read: _Reader) -> dict[str, int] | None:
         return None
     read.check_keys(mapping, tuple(Key(kind, "integer", True, f"note-type id for {kind} cards") for kind in KINDS), "'note_types'")
     ids = {kind: read.integer(mapping, kind) for kind in KINDS}
-    if any(value is None for value in ids.values()):
-        return None
     seen: dict[int, str] = {}
     for kind, number in ids.items():
-        if number in seen:
+        if number is not None and number in seen:
             read.problems.add(
                 mapping.get(kind).location,
                 f"note-type id {number} is used for both {seen[number]} and {kind}: give each kind its own id",
             )
         seen[number] = kind
+    if any(value is None for value in ids.values()):
+        return None
     return ids  # type: ignore[return-value]
 
 
@@ -332,7 +338,7 @@ def validate_references(root: Node | None, where: Location, problems: ProblemCol
         if entry is None:
             continue
         read.check_keys(entry, REFERENCE_KEYS, f"reference '{key.text}'")
-        authors = [item.text.strip() for item in read.text_items(entry, "authors", "an author")]
+        authors = [item.text.strip() for item in read.text_items(entry, "authors", "an author", "a list of authors")]
         year = read.integer(entry, "year")
         title = read.text(entry, "title", "the title")
         optional = {
@@ -390,7 +396,7 @@ def validate_card_file(
         problems.add(cards_node.location, "'cards' is empty: add a card or delete the file")
     cards = []
     for card_node in cards_node.items:
-        card = _card(card_node, read, context, default_subdeck, file_tags)
+        card = _card(card_node, read, context, default_subdeck, node.get("subdeck") is not None, file_tags)
         if card is not None:
             cards.append(card)
     return cards
@@ -410,7 +416,7 @@ def _subdeck_key(node: Mapping, read: _Reader, settings: DeckSettings) -> str | 
 
 def _tags(node: Mapping, read: _Reader) -> tuple[str, ...]:
     tags = []
-    for value in read.text_items(node, "tags", "a tag"):
+    for value in read.text_items(node, "tags", "a tag", "a list of tags"):
         if TAG.match(value.text):
             tags.append(value.text)
         else:
@@ -427,6 +433,7 @@ def _card(
     read: _Reader,
     context: CardContext,
     default_subdeck: str | None,
+    file_subdeck_given: bool,
     file_tags: tuple[str, ...],
 ) -> Card | None:
     card = read.mapping(node, "a card", node.location)
@@ -442,14 +449,14 @@ def _card(
             "(at most 64, starting with a letter or digit)",
         )
     kind = _kind(card, read)
-    read.check_keys(card, card_keys(kind), f"{kind or 'a'} {what}" if kind else what)
+    # With no known kind the required keys are unknown; only misspellings can be reported.
+    read.check_keys(card, card_keys(kind), f"{kind} {what}" if kind else what, required=kind is not None)
     subdeck = _subdeck_key(card, read, context.settings) if card.get("subdeck") else default_subdeck
-    if subdeck is None and card.get("subdeck") is None:
-        if default_subdeck is None:
-            read.problems.add(
-                card.location,
-                f"{what} has no subdeck: add 'subdeck:' to the card or to the top of the file",
-            )
+    if subdeck is None and card.get("subdeck") is None and not file_subdeck_given:
+        read.problems.add(
+            card.location,
+            f"{what} has no subdeck: add 'subdeck:' to the card or to the top of the file",
+        )
     source = read.text(card, "source", "a reference key")
     if source and source.text not in context.references:
         hint = did_you_mean(source.text, list(context.references))
@@ -506,7 +513,7 @@ def _kind_fields(card: Mapping, kind: str | None, read: _Reader) -> dict:
             check_cloze(text, read.problems)
         return {"text": text}
     if kind == "list":
-        items = [Text(value.text.strip(), value.location) for value in read.text_items(card, "items", "an item")]
+        items = [Text(value.text.strip(), value.location) for value in read.text_items(card, "items", "an item", "a list of items")]
         items_node = card.get("items")
         if isinstance(items_node, Sequence) and len(items_node.items) == 1:
             read.problems.add(
@@ -571,7 +578,7 @@ def check_cloze(text: Text, problems: ProblemCollector) -> None:
 
 def _media(card: Mapping, read: _Reader, context: CardContext) -> tuple[MediaFile, ...]:
     files = []
-    for value in read.text_items(card, "media", "a file name in cards/media/"):
+    for value in read.text_items(card, "media", "a file name in cards/media/", "a list of file names"):
         name = value.text.strip()
         path = context.media_dir / name
         if "/" in name or "\\" in name or name.startswith("."):
