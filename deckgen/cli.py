@@ -70,11 +70,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _report(error: DeckError) -> int:
     for problem in error.problems:
         print(problem, file=sys.stderr)
-    count = len(error.problems)
-    print(f"{count} problem{'s' if count != 1 else ''} found; nothing was written", file=sys.stderr)
+    print(f"{_count(len(error.problems), 'problem')} found; nothing was written", file=sys.stderr)
     return EXIT_BAD_INPUT
 
 
@@ -84,9 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if arguments.command == "check":
             result = check(root)
-            print(
-                f"ok: {len(result.project.cards)} cards in {len(result.project.card_files)} files are valid"
-            )
+            cards, files = len(result.project.cards), len(result.project.card_files)
+            print(f"ok: {_count(cards, 'card')} in {_count(files, 'file')}, no problems")
         elif arguments.command == "build":
             timestamp = release_timestamp(dict(os.environ))
             built = build(root, timestamp, arguments.output)

@@ -191,7 +191,8 @@ class _Converter:
         if node.tag not in _STANDARD_TAGS:
             raise DeckError.at(
                 self.location(node),
-                f"YAML tag '{node.tag}' is not allowed: remove it (cards hold only plain values)",
+                f"YAML tag '{node.tag.replace('tag:yaml.org,2002:', '!!')}' is not allowed: "
+                "remove it (cards hold only plain values)",
             )
         if isinstance(node, yaml.ScalarNode):
             return Scalar(

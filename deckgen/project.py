@@ -65,7 +65,7 @@ def load_project(root: Path) -> Project:
     if not settings_path.is_file():
         raise DeckError.at(
             Location(display_path(settings_path, root)),
-            "deck settings not found: create cards/deck.yaml (see docs/cards.md)",
+            "deck settings not found: create cards/deck.yaml (see the README)",
         )
     problems = ProblemCollector()
     read, settings_node, settings_where = _read(settings_path, root, problems)
@@ -86,7 +86,7 @@ def load_project(root: Path) -> Project:
     if not files:
         problems.add(
             Location(CARDS_DIR),
-            "no card files found: add a .yaml file with cards under cards/ (see docs/cards.md)",
+            "no card files found: add a .yaml file with cards under cards/ (see the README)",
         )
     cards: list[Card] = []
     for path in files:

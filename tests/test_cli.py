@@ -1,0 +1,71 @@
+"""The command line: help with examples on every command, exit codes, `python -m deckgen`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import make_project
+
+COMMANDS = ["build", "check"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_explains_itself_with_an_example(command, tmp_path, run_cli):
+    result = run_cli(command, "--help", cwd=tmp_path)
+
+    assert result.exit_code == 0
+    assert f"usage: deckgen {command}" in result.stdout
+    assert "examples:" in result.stdout
+    assert f"  deckgen {command}" in result.stdout.split("examples:")[1]
+
+
+def test_top_level_help_lists_the_commands(tmp_path, run_cli):
+    result = run_cli("--help", cwd=tmp_path)
+
+    assert result.exit_code == 0
+    for command in COMMANDS:
+        assert command in result.stdout
+
+
+@pytest.mark.parametrize("arguments", [[], ["biuld"], ["build", "--no-such-option"]])
+def test_a_bad_command_line_exits_2(arguments, tmp_path, run_cli):
+    result = run_cli(*arguments, cwd=tmp_path)
+
+    assert result.exit_code == 2
+    assert "usage: deckgen" in result.stderr
+
+
+def test_check_reports_the_valid_cards(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    (project / "cards" / "one.yaml").write_text(
+        "subdeck: first\ncards:\n  - id: a\n    kind: basic\n    question: Q?\n    answer: A\n"
+    )
+
+    result = run_cli("check", cwd=project)
+
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "ok: 1 card in 1 file, no problems\n", "")
+    assert not (project / "build").exists()
+
+
+def test_source_date_epoch_must_be_a_number(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+
+    result = run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": "yesterday"})
+
+    assert result.stderr.splitlines()[0] == (
+        "SOURCE_DATE_EPOCH:1:1: must be a positive whole number of seconds since 1970, got 'yesterday'"
+    )
+    assert result.exit_code == 1
+
+
+def test_python_dash_m_runs_the_same_command(tmp_path):
+    completed = subprocess.run(
+        [sys.executable, "-m", "deckgen", "check", "--project", str(tmp_path)],
+        capture_output=True, text=True, check=False,
+    )
+
+    assert completed.returncode == 1
+    assert completed.stderr.startswith("cards:1:1: cards folder not found")
