@@ -28,6 +28,9 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "o
 LINK_SCHEMES = {"http", "https"}
 
 _markdown = MarkdownIt("commonmark", {"html": True, "breaks": True, "linkify": False}).enable("strikethrough")
+# markdown-it would quietly print a javascript: or file: link as text; we let every link through
+# the parser so that our check can report it, and the sanitiser still removes what slips past.
+_markdown.validateLink = lambda url: True
 
 
 @dataclass(frozen=True)

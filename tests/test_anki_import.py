@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -115,3 +116,30 @@ def test_rebuild_with_edited_answer_updates_the_note_in_place(tmp_path, run_cli,
     assert collection.note_count() == 2
     assert collection.get_note(note_id)["Answer"] == "Klerman and Weissman"
     assert _scheduling(collection, card_id) == before
+
+
+# The smallest valid PNG: 1×1 pixel.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+def test_media_reach_the_student_under_content_addressed_names(tmp_path, run_cli, collection):
+    project = make_project(tmp_path / "project")
+    (project / "cards" / "media").mkdir()
+    (project / "cards" / "media" / "phases.png").write_bytes(PNG)
+    (project / "cards" / "pictures.yaml").write_text(
+        "subdeck: first\ncards:\n  - id: picture\n    kind: basic\n"
+        "    question: 'What does this show? ![diagram](phases.png)'\n"
+        "    answer: The phases of IPT\n    media: [phases.png]\n"
+    )
+    assert run_cli("build", cwd=project).exit_code == 0
+
+    import_package(collection, project / "build" / "test-1.0.0.apkg")
+
+    [note_id] = collection.find_notes("")
+    stored = sorted(Path(collection.media.dir()).iterdir())
+    assert [path.name for path in stored] == [f"phases-{hashlib.sha256(PNG).hexdigest()[:16]}.png"]
+    assert stored[0].read_bytes() == PNG
+    assert f'<img src="{stored[0].name}" alt="diagram">' in collection.get_note(note_id)["Question"]
