@@ -15,6 +15,10 @@ from typing import Sequence
 from deckgen import __version__
 from deckgen.build import BUILD_DIR, build, check, release_timestamp
 from deckgen.errors import DeckError
+from deckgen.lint import ERROR, RULES, lint_project
+from deckgen.package import write_atomically
+from deckgen.project import load_project
+from deckgen.stats import coverage_table, replace_marked_section
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 1
@@ -30,6 +34,30 @@ examples:
   deckgen build
   deckgen build --project path/to/deck --output dist/
   SOURCE_DATE_EPOCH=1764166000 deckgen build
+"""
+
+_LINT_HELP = """\
+Check the cards, then report card-quality problems: the rules of formulating
+knowledge for spaced repetition (one fact per card, sets as list cards, every
+card cited, ...). Each finding is file:line:col: level CODE rule: message.
+Exit 1 when any finding is an error (with --strict: any finding at all).
+
+rules:
+{rules}
+
+examples:
+  deckgen lint
+  deckgen lint --strict
+"""
+
+_STATS_HELP = """\
+Print the deck's coverage as a Markdown table: notes and cards per subdeck and
+notes per kind. With --update FILE, replace the table between the lines
+<!-- deckgen stats: start --> and <!-- deckgen stats: end --> in FILE.
+
+examples:
+  deckgen stats
+  deckgen stats --update README.md
 """
 
 _CHECK_HELP = """\
@@ -67,6 +95,13 @@ def _parser() -> argparse.ArgumentParser:
         "--output", type=Path, metavar="DIR", help=f"where to write the .apkg (default: PROJECT/{BUILD_DIR})"
     )
     command("check", "validate the cards without writing anything", _CHECK_HELP)
+    rules = "\n".join(f"  {rule.code} {rule.name} ({rule.level}): {rule.summary}" for rule in RULES)
+    lint_command = command("lint", "report card-quality problems", _LINT_HELP.format(rules=rules))
+    lint_command.add_argument("--strict", action="store_true", help="fail on warnings too")
+    stats_command = command("stats", "print notes and cards per subdeck and kind", _STATS_HELP)
+    stats_command.add_argument(
+        "--update", type=Path, metavar="FILE", help="replace the coverage section of FILE with the table"
+    )
     return parser
 
 
@@ -81,22 +116,53 @@ def _report(error: DeckError) -> int:
     return EXIT_BAD_INPUT
 
 
+def _check(arguments: argparse.Namespace) -> int:
+    result = check(arguments.project)
+    cards, files = len(result.project.cards), len(result.project.card_files)
+    print(f"ok: {_count(cards, 'card')} in {_count(files, 'file')}, no problems")
+    return EXIT_OK
+
+
+def _build(arguments: argparse.Namespace) -> int:
+    timestamp = release_timestamp(dict(os.environ))
+    built = build(arguments.project, timestamp, arguments.output)
+    stats = built.stats
+    print(
+        f"wrote {built.output}: {stats.notes} notes, {stats.cards} cards, "
+        f"{stats.subdecks} subdecks, {stats.media} media files"
+    )
+    return EXIT_OK
+
+
+def _lint(arguments: argparse.Namespace) -> int:
+    findings = lint_project(check(arguments.project).project)
+    for finding in findings:
+        print(finding)
+    errors = sum(1 for finding in findings if finding.level == ERROR)
+    warnings = len(findings) - errors
+    print(f"{_count(errors, 'error')}, {_count(warnings, 'warning')}")
+    failed = errors > 0 or (arguments.strict and warnings > 0)
+    return EXIT_BAD_INPUT if failed else EXIT_OK
+
+
+def _stats(arguments: argparse.Namespace) -> int:
+    table = coverage_table(load_project(arguments.project))
+    if arguments.update is None:
+        print(table, end="")
+        return EXIT_OK
+    target: Path = arguments.update
+    updated = replace_marked_section(target.read_text(encoding="utf-8"), table, str(target))
+    write_atomically(target, updated.encode("utf-8"))
+    print(f"updated the coverage table in {target}")
+    return EXIT_OK
+
+
+_COMMANDS = {"build": _build, "check": _check, "lint": _lint, "stats": _stats}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
-    root: Path = arguments.project
     try:
-        if arguments.command == "check":
-            result = check(root)
-            cards, files = len(result.project.cards), len(result.project.card_files)
-            print(f"ok: {_count(cards, 'card')} in {_count(files, 'file')}, no problems")
-        elif arguments.command == "build":
-            timestamp = release_timestamp(dict(os.environ))
-            built = build(root, timestamp, arguments.output)
-            stats = built.stats
-            print(
-                f"wrote {built.output}: {stats.notes} notes, {stats.cards} cards, "
-                f"{stats.subdecks} subdecks, {stats.media} media files"
-            )
+        return _COMMANDS[arguments.command](arguments)
     except DeckError as error:
         return _report(error)
-    return EXIT_OK

@@ -172,3 +172,47 @@ def sanitise(fragment: str) -> str:
 def plain(text: str) -> str:
     """Text that must show exactly as written (topics, names): escaped, never interpreted."""
     return html.escape(text, quote=False)
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+def to_text(markup: str) -> str:
+    """What a student reads, without formatting: for counting words and comparing questions."""
+    collector = _TextCollector()
+    collector.feed(_markdown.render(markup))
+    collector.close()
+    return " ".join("".join(collector.parts).split())
+
+
+class _ElementCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append(f"<{tag}>")
+        self.elements.extend(f"{name}= on <{tag}>" for name, _ in attrs)
+
+    handle_startendtag = handle_starttag
+
+
+def _elements(fragment: str) -> list[str]:
+    collector = _ElementCollector()
+    collector.feed(fragment)
+    collector.close()
+    return collector.elements
+
+
+def dropped_markup(markup: str) -> str | None:
+    """The tags and attributes the sanitiser would remove from this markup, or None."""
+    rendered = _markdown.render(markup)
+    kept = set(_elements(sanitise(rendered)))
+    dropped = [element for element in _elements(rendered) if element not in kept]
+    return ", ".join(dict.fromkeys(dropped)) or None

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from deckgen.errors import Location
 
 KINDS = ("basic", "reverse", "cloze", "list")
+CLOZE_DELETION = re.compile(r"\{\{c([0-9]+)::(.*?)\}\}", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,17 @@ class Card:
     source_location: Location | None = None
     tags: tuple[str, ...] = ()
     media: tuple[MediaFile, ...] = ()
+
+    @property
+    def card_count(self) -> int:
+        """How many Anki cards this note makes."""
+        if self.kind == "reverse":
+            return 2
+        if self.kind == "list":
+            return len(self.items)
+        if self.kind == "cloze" and self.text is not None:
+            return len({number for number, _ in CLOZE_DELETION.findall(self.text.value)})
+        return 1
 
     def markup_fields(self) -> list[tuple[str, Text]]:
         """Every markup text of the card, with the YAML key it came from."""

@@ -14,6 +14,7 @@ from pathlib import Path
 from deckgen.errors import DeckError, Location, ProblemCollector
 from deckgen.load import Mapping, Node, Scalar, Sequence
 from deckgen.model import (
+    CLOZE_DELETION,
     KINDS,
     Card,
     DeckSettings,
@@ -30,7 +31,6 @@ TAG = re.compile(r"[\w][\w.\-]*(::[\w][\w.\-]*)*\Z")
 SUBDECK_KEY = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 WHOLE_NUMBER = re.compile(r"-?[0-9]+\Z")
 VERSION = re.compile(r"\d+\.\d+\.\d+\Z")
-CLOZE_DELETION = re.compile(r"\{\{c([0-9]+)::(.*?)\}\}", re.DOTALL)
 
 
 @dataclass(frozen=True)

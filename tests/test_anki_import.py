@@ -143,3 +143,20 @@ def test_media_reach_the_student_under_content_addressed_names(tmp_path, run_cli
     assert [path.name for path in stored] == [f"phases-{hashlib.sha256(PNG).hexdigest()[:16]}.png"]
     assert stored[0].read_bytes() == PNG
     assert f'<img src="{stored[0].name}" alt="diagram">' in collection.get_note(note_id)["Question"]
+
+
+def test_every_ipt_subdeck_has_cards_and_every_card_cites_its_source(tmp_path, run_cli, collection):
+    assert run_cli("build", "--project", str(REPO), "--output", str(tmp_path), cwd=tmp_path).exit_code == 0
+    import_package(collection, tmp_path / "ipt-0.1.0.apkg")
+    settings = yaml.safe_load((REPO / "cards" / "deck.yaml").read_text())
+
+    assert _deck_names_with_cards(collection) == {f"IPT::{name}" for name in settings["subdecks"].values()}
+    citation = re.compile(
+        r'<div class="source">\s*<span class="source-label">Source:</span> ([^<]+, \d{4})\s*'
+        r'<div class="reference">([^<]+ \(\d{4}\)\. .+)</div>',
+    )
+    uncited = [
+        card_id for card_id in collection.find_cards("")
+        if not citation.search(collection.get_card(card_id).answer())
+    ]
+    assert uncited == []

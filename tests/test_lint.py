@@ -1,0 +1,70 @@
+"""`deckgen lint`: card-quality findings with location, rule code and fix; the IPT deck lints clean."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import FIXTURES, REPO, make_project
+from deckgen.lint import RULES, _is_enumeration
+
+
+def test_the_ipt_deck_lints_clean(run_cli):
+    result = run_cli("lint", "--strict", cwd=REPO)
+
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "0 errors, 0 warnings\n", "")
+
+
+def test_one_violation_per_rule_gives_each_exact_finding(tmp_path, run_cli):
+    project = make_project(tmp_path / "project", FIXTURES / "lint")
+    expected = (FIXTURES / "lint" / "expected.txt").read_text()
+
+    result = run_cli("lint", cwd=project)
+
+    assert result.stdout == expected
+    assert result.exit_code == 1
+
+
+def test_the_fixture_covers_every_rule():
+    expected = (FIXTURES / "lint" / "expected.txt").read_text()
+    codes = re.findall(r": (?:error|warning) (L\d{3}) ", expected)
+    assert sorted(codes) == [rule.code for rule in RULES]
+
+
+def test_warnings_fail_only_with_strict(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    (project / "cards" / "long.yaml").write_text(
+        "subdeck: first\ncards:\n  - id: long\n    kind: list\n    question: Which numbers?\n"
+        f"    items: [{', '.join(str(n) for n in range(1, 11))}]\n    source: weissman2017\n"
+    )
+
+    assert run_cli("lint", cwd=project).exit_code == 0
+    strict = run_cli("lint", "--strict", cwd=project)
+    assert strict.exit_code == 1
+    assert strict.stdout.endswith("0 errors, 1 warning\n")
+
+
+def test_lint_stops_at_invalid_cards_like_check(tmp_path, run_cli):
+    project = make_project(tmp_path / "project", FIXTURES / "invalid" / "unknown-key")
+
+    result = run_cli("lint", cwd=project)
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith("cards/bad.yaml:6:5: unknown key 'anwser' (did you mean 'answer'?)\n")
+
+
+@pytest.mark.parametrize(
+    "answer,is_set",
+    [
+        ("Meyer, Sullivan and Bowlby", True),
+        ("Grief, role disputes, role transitions", True),
+        ("- grief\n- role disputes", True),
+        ("Klerman and Weissman", False),
+        ("Control of mood, and day-to-day functioning", False),
+        ("One, or at most **two**", False),
+        ("The 1970s", False),
+    ],
+)
+def test_an_answer_is_a_set_when_it_lists_three_or_more_things(answer, is_set):
+    assert _is_enumeration(answer) is is_set

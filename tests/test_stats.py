@@ -1,0 +1,66 @@
+"""Coverage: the README's table is generated from the cards and must match them."""
+
+from __future__ import annotations
+
+from conftest import REPO, make_project
+from deckgen.stats import README_END, README_START
+
+
+def test_readme_coverage_table_is_what_deckgen_stats_prints(run_cli):
+    table = run_cli("stats", cwd=REPO).stdout
+    readme = (REPO / "README.md").read_text()
+
+    section = readme.split(README_START)[1].split(README_END)[0]
+    assert section == "\n" + table, "run `deckgen stats --update README.md`"
+
+
+def test_stats_counts_notes_and_cards_per_subdeck_and_kind(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    (project / "cards" / "some.yaml").write_text(
+        "subdeck: first\ncards:\n"
+        "  - {id: a, kind: basic, question: 'Q?', answer: A}\n"
+        "  - {id: b, kind: reverse, question: Term, answer: Meaning}\n"
+        "  - {id: c, kind: cloze, text: '{{c1::x}} {{c2::y}} {{c1::z}}'}\n"
+        "  - {id: d, kind: list, subdeck: second, question: 'Which?', items: [p, q, r]}\n"
+    )
+
+    result = run_cli("stats", cwd=project)
+
+    assert result.stdout == (
+        "| subdeck | notes | cards | basic | reverse | cloze | list |\n"
+        "|---|---|---|---|---|---|---|\n"
+        "| Test::First | 3 | 5 | 1 | 1 | 1 | 0 |\n"
+        "| Test::Second | 1 | 3 | 0 | 0 | 0 | 1 |\n"
+        "| **all** | **4** | **8** | **1** | **1** | **1** | **1** |\n"
+    )
+
+
+def test_stats_update_rewrites_only_the_marked_section(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    (project / "cards" / "one.yaml").write_text(
+        "subdeck: first\ncards:\n  - {id: a, kind: basic, question: 'Q?', answer: A}\n"
+    )
+    document = project / "NOTES.md"
+    document.write_text(f"# Notes\n{README_START}\nold table\n{README_END}\nafter\n")
+
+    result = run_cli("stats", "--update", "NOTES.md", cwd=project)
+
+    assert result.exit_code == 0
+    table = run_cli("stats", cwd=project).stdout
+    assert document.read_text() == f"# Notes\n{README_START}\n{table}{README_END}\nafter\n"
+
+
+def test_stats_update_without_markers_says_what_to_add(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    (project / "cards" / "one.yaml").write_text(
+        "subdeck: first\ncards:\n  - {id: a, kind: basic, question: 'Q?', answer: A}\n"
+    )
+    (project / "NOTES.md").write_text("# Notes\n")
+
+    result = run_cli("stats", "--update", "NOTES.md", cwd=project)
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        f"NOTES.md:1:1: no coverage section: add the lines '{README_START}' and '{README_END}' "
+        "where the table goes"
+    )
