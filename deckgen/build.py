@@ -1,4 +1,4 @@
-"""The pipeline as one readable function per command: load → validate → render → package.
+"""The pipeline as one readable function per command: load → validate → render → plan → package.
 
 Callable from Python as well as from the command line; nothing here prints or exits.
 """
@@ -9,10 +9,19 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from deckgen.errors import DeckError, Location
+from deckgen.errors import DeckError, Location, display_path
 from deckgen.model import Project
 from deckgen.package import PackageStats, package_bytes, write_atomically
-from deckgen.project import TEMPLATES_DIR, load_project
+from deckgen.project import CARDS_DIR, TEMPLATES_DIR, load_project
+from deckgen.release import (
+    LOCK_FILE,
+    Allowances,
+    ReleaseInput,
+    ReleasePlan,
+    lock_text,
+    plan_release,
+    read_lock,
+)
 from deckgen.render import RenderedDeck, render_deck
 
 BUILD_DIR = "build"
@@ -28,6 +37,9 @@ class CheckResult:
 class BuildResult:
     output: Path
     stats: PackageStats
+    plan: ReleasePlan
+    lock_path: Path
+    lock_written: bool
 
 
 def release_timestamp(environment: dict[str, str]) -> int:
@@ -50,10 +62,46 @@ def check(root: Path) -> CheckResult:
     return CheckResult(project, deck)
 
 
-def build(root: Path, timestamp: int, output_dir: Path | None = None) -> BuildResult:
-    """Check the project, then write build/<deck>-<version>.apkg; nothing is written on any problem."""
+def plan(checked: CheckResult, release_time: int, allow: Allowances) -> tuple[ReleasePlan, Path]:
+    """The release plan against the committed lock file: times for every note, guards applied."""
+    root = checked.project.root
+    lock_path = root / CARDS_DIR / LOCK_FILE
+    previous = read_lock(lock_path, root)
+    source = ReleaseInput(
+        deck=checked.deck,
+        subdecks=dict(checked.project.settings.subdecks),
+        retired=frozenset(card.id for card in checked.project.cards if card.retired),
+        card_locations={card.id: card.location for card in checked.project.cards},
+        lock_location=Location(display_path(lock_path, root)),
+        lock_source=lock_path.read_text(encoding="utf-8") if previous else "",
+        settings_location=checked.project.settings.location,
+    )
+    return plan_release(source, previous, release_time, allow), lock_path
+
+
+def build(
+    root: Path,
+    release_time: int,
+    output_dir: Path | None = None,
+    allow: Allowances = Allowances(),
+    frozen: bool = False,
+) -> BuildResult:
+    """Check the project, plan the release, write build/<deck>-<version>.apkg and the lock file.
+
+    Nothing is written when anything is wrong. With `frozen` (CI releases) the lock file must
+    already describe the cards exactly; it is never written.
+    """
     checked = check(root)
-    data, stats = package_bytes(checked.deck, timestamp)
+    release, lock_path = plan(checked, release_time, allow)
+    if frozen and release.lock_changed:
+        raise DeckError.at(
+            Location(display_path(lock_path, root)),
+            "the lock file is out of date with the cards: run 'deckgen build' and commit "
+            f"{display_path(lock_path, root)} with the cards",
+        )
+    data, stats = package_bytes(checked.deck, release)
     output = (output_dir or root / BUILD_DIR) / f"{checked.deck.file_stem}.apkg"
     write_atomically(output, data)
-    return BuildResult(output, stats)
+    if release.lock_changed:
+        write_atomically(lock_path, lock_text(release.lock).encode("utf-8"))
+    return BuildResult(output, stats, release, lock_path, release.lock_changed)

@@ -17,23 +17,38 @@ from deckgen.build import BUILD_DIR, build, check, release_timestamp
 from deckgen.errors import DeckError
 from deckgen.lint import ERROR, RULES, lint_project
 from deckgen.package import write_atomically
+from deckgen.release import Allowances
 from deckgen.project import load_project
 from deckgen.stats import coverage_table, replace_marked_section
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 1
 
+_ALLOW_FLAGS = {
+    "allow-note-type-change": "release a change to a note type's fields or card templates "
+    "(students must tick 'Merge note types' when importing)",
+    "allow-deck-rename": "release a renamed deck or subdeck (students' old cards stay where they are)",
+    "allow-card-removal": "release with cards removed instead of retired (they stay in students' collections)",
+    "allow-id-reuse": "release a card under the id of a retired card",
+}
+
 _BUILD_HELP = """\
 Load, validate and render every card, then write the deck to build/ as one .apkg
 named after the deck and its version (build/ipt-0.1.0.apkg). Nothing is written
 when any card has a problem; every problem is listed as file:line:col: message.
 
-The release time of the notes is SOURCE_DATE_EPOCH when set, else now.
+Every card's content fingerprint and the time it last changed are kept in
+cards/deck.lock, which build updates (commit it with the cards): unchanged cards
+keep their time, changed cards get the release time, SOURCE_DATE_EPOCH when set,
+else now. Changes that would hurt students who re-import the deck (a note type's
+fields or templates, a renamed deck or subdeck, a removed card, a reused id) are
+refused unless the matching --allow-... flag is given.
 
 examples:
   deckgen build
   deckgen build --project path/to/deck --output dist/
-  SOURCE_DATE_EPOCH=1764166000 deckgen build
+  SOURCE_DATE_EPOCH=1764166000 deckgen build --frozen
+  deckgen build --allow-deck-rename
 """
 
 _LINT_HELP = """\
@@ -94,6 +109,12 @@ def _parser() -> argparse.ArgumentParser:
     build_command.add_argument(
         "--output", type=Path, metavar="DIR", help=f"where to write the .apkg (default: PROJECT/{BUILD_DIR})"
     )
+    build_command.add_argument(
+        "--frozen", action="store_true",
+        help="refuse to build when cards/deck.lock is out of date with the cards (for CI releases)",
+    )
+    for flag, meaning in _ALLOW_FLAGS.items():
+        build_command.add_argument(f"--{flag}", action="store_true", help=meaning)
     command("check", "validate the cards without writing anything", _CHECK_HELP)
     rules = "\n".join(f"  {rule.code} {rule.name} ({rule.level}): {rule.summary}" for rule in RULES)
     lint_command = command("lint", "report card-quality problems", _LINT_HELP.format(rules=rules))
@@ -125,12 +146,18 @@ def _check(arguments: argparse.Namespace) -> int:
 
 def _build(arguments: argparse.Namespace) -> int:
     timestamp = release_timestamp(dict(os.environ))
-    built = build(arguments.project, timestamp, arguments.output)
+    allow = Allowances(**{flag.removeprefix("allow-").replace("-", "_"): getattr(arguments, flag.replace("-", "_"))
+                          for flag in _ALLOW_FLAGS})
+    built = build(arguments.project, timestamp, arguments.output, allow, arguments.frozen)
     stats = built.stats
+    for change in built.plan.allowed_changes:
+        print(f"warning: released a change that affects students: {change}", file=sys.stderr)
     print(
         f"wrote {built.output}: {stats.notes} notes, {stats.cards} cards, "
         f"{stats.subdecks} subdecks, {stats.media} media files"
     )
+    if built.lock_written:
+        print(f"updated {built.lock_path}: commit it with the cards")
     return EXIT_OK
 
 

@@ -38,10 +38,18 @@ class DeckSettings:
     location: Location
 
     @property
+    def retired_tag(self) -> str:
+        """The tag of retired cards: students find them all with one search and delete them."""
+        return f"{self.slug}::retired"
+
+    @property
+    def slug(self) -> str:
+        return "".join(c if c.isalnum() else "-" for c in self.name.lower()).strip("-") or "deck"
+
+    @property
     def file_stem(self) -> str:
         """The output file name without extension: deck name and version, safe on every system."""
-        safe = "".join(c if c.isalnum() else "-" for c in self.name.lower()).strip("-")
-        return f"{safe or 'deck'}-{self.version}"
+        return f"{self.slug}-{self.version}"
 
     def subdeck_path(self, subdeck_key: str) -> str:
         return f"{self.name}::{self.subdecks[subdeck_key]}"
@@ -86,6 +94,7 @@ class Card:
     source_location: Location | None = None
     tags: tuple[str, ...] = ()
     media: tuple[MediaFile, ...] = ()
+    retired: bool = False
 
     @property
     def card_count(self) -> int:

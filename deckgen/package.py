@@ -1,8 +1,9 @@
 """Writing the .apkg: the only module that knows genanki.
 
 genanki fills the SQLite collection; we own everything around it so that a build is
-reproducible: the database is built in memory, ids come from the release time, and the zip has
-fixed entry times, a fixed order and deflate compression.
+reproducible: the database is built in memory, every note, card and note type gets the times the
+release plan recorded for it (not the clock), ids follow from those times, and the zip has fixed
+entry times, a fixed order and deflate compression.
 """
 
 from __future__ import annotations
@@ -20,10 +21,15 @@ from pathlib import Path
 
 import genanki
 
+from deckgen.release import ReleasePlan
 from deckgen.render import RenderedDeck, RenderedNoteType
 
 # Zip entries carry a time; a fixed one keeps the bytes the same from build to build.
 ZIP_ENTRY_TIME = (1980, 1, 1, 0, 0, 0)
+# SQLite writes its own library version into the file header (bytes 96-99); a fixed value keeps
+# the bytes the same on machines with another SQLite. The field is informational only.
+SQLITE_VERSION_FIELD = slice(96, 100)
+SQLITE_VERSION_WRITTEN = (3_045_000).to_bytes(4, "big")
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,40 @@ def _model(note_type: RenderedNoteType) -> genanki.Model:
     )
 
 
-def _collection_bytes(deck: RenderedDeck, timestamp: int) -> tuple[bytes, int]:
+def _increasing_ids(times: list[int]) -> list[int]:
+    """Ids in milliseconds from each item's time (Anki shows them as "Added"), strictly increasing."""
+    ids, previous = [], 0
+    for seconds in times:
+        previous = max(seconds * 1000, previous + 1)
+        ids.append(previous)
+    return ids
+
+
+def _apply_release_times(cursor: sqlite3.Cursor, deck: RenderedDeck, plan: ReleasePlan) -> None:
+    """Replace genanki's clock-based ids and times with the ones the release plan recorded."""
+    record = {note.guid: plan.note_times[note.card_id] for note in deck.notes}
+    notes = sorted(cursor.execute("SELECT id, guid FROM notes").fetchall(), key=lambda row: (record[row[1]].added, row[1]))
+    # Negate first so that no new id collides with an old one while we renumber.
+    cursor.execute("UPDATE notes SET id = -id")
+    cursor.execute("UPDATE cards SET nid = -nid, id = -id")
+    for (old_id, guid), new_id in zip(notes, _increasing_ids([record[guid].added for _, guid in notes])):
+        modified = record[guid].modified
+        cursor.execute("UPDATE notes SET id = ?, mod = ? WHERE id = ?", (new_id, modified, -old_id))
+        cursor.execute("UPDATE cards SET nid = ?, mod = ? WHERE nid = ?", (new_id, modified, -old_id))
+    cards = cursor.execute(
+        "SELECT cards.id, notes.guid, cards.ord FROM cards JOIN notes ON cards.nid = notes.id"
+    ).fetchall()
+    cards.sort(key=lambda row: (record[row[1]].added, row[1], row[2]))
+    for (old_id, guid, _), new_id in zip(cards, _increasing_ids([record[guid].added for _, guid, _ in cards])):
+        cursor.execute("UPDATE cards SET id = ? WHERE id = ?", (new_id, old_id))
+    kinds = {str(note_type.note_type_id): note_type.kind for note_type in deck.note_types}
+    models = json.loads(cursor.execute("SELECT models FROM col").fetchone()[0])
+    for model_id, model in models.items():
+        model["mod"] = plan.note_type_times[kinds[model_id]]
+    cursor.execute("UPDATE col SET models = ?", (json.dumps(models),))
+
+
+def _collection_bytes(deck: RenderedDeck, plan: ReleasePlan) -> tuple[bytes, int]:
     models = {note_type.kind: _model(note_type) for note_type in deck.note_types}
     root = genanki.Deck(deck.deck_id, deck.name, deck.description)
     subdecks = {sub.name: genanki.Deck(sub.deck_id, sub.name) for sub in deck.subdecks}
@@ -60,22 +99,28 @@ def _collection_bytes(deck: RenderedDeck, timestamp: int) -> tuple[bytes, int]:
     connection = sqlite3.connect(":memory:")
     try:
         cursor = connection.cursor()
-        # Ids start at the release time in milliseconds: Anki shows them as the "Added" date.
-        ids = itertools.count(timestamp * 1000)
+        # genanki's own ids and times are placeholders here: _apply_release_times replaces them.
+        placeholder_time = 1
         with warnings.catch_warnings():
             # genanki warns about HTML it cannot parse; our fields are sanitised before they get here.
             warnings.simplefilter("ignore")
-            genanki.Package([root, *subdecks.values()]).write_to_db(cursor, timestamp, ids)
+            genanki.Package([root, *subdecks.values()]).write_to_db(
+                cursor, placeholder_time, itertools.count(1)
+            )
+        _apply_release_times(cursor, deck, plan)
         connection.commit()
         cards = cursor.execute("SELECT count(*) FROM cards").fetchone()[0]
-        return connection.serialize(), cards
+        cursor.execute("VACUUM")
+        data = bytearray(connection.serialize())
+        data[SQLITE_VERSION_FIELD] = SQLITE_VERSION_WRITTEN
+        return bytes(data), cards
     finally:
         connection.close()
 
 
-def package_bytes(deck: RenderedDeck, timestamp: int) -> tuple[bytes, PackageStats]:
-    """The .apkg file's bytes: the same deck and timestamp always give the same bytes."""
-    collection, cards = _collection_bytes(deck, timestamp)
+def package_bytes(deck: RenderedDeck, plan: ReleasePlan) -> tuple[bytes, PackageStats]:
+    """The .apkg file's bytes: the same deck and release plan always give the same bytes."""
+    collection, cards = _collection_bytes(deck, plan)
     media_map = {str(index): media.name for index, media in enumerate(deck.media)}
     entries = [("collection.anki2", collection), ("media", json.dumps(media_map).encode())]
     entries += [(str(index), media.path.read_bytes()) for index, media in enumerate(deck.media)]

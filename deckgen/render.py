@@ -25,6 +25,7 @@ from deckgen.references import apa_html, short_citation
 
 CSS_TEMPLATE = "style.css"
 LIST_ITEMS_TEMPLATE = "list-items.html"
+RETIRED_TEMPLATE = "retired.html"
 
 
 @dataclass(frozen=True)
@@ -247,6 +248,16 @@ class _NoteRenderer:
                 self.markup("question", card.question, media_names),
                 self.markup("answer", card.answer, media_names),
             ]
+        settings = self.project.settings
+        tags = card.tags
+        if card.retired:
+            banner = _render_template(
+                self.env, RETIRED_TEMPLATE, self.project.root, self.templates_dir,
+                deck={"name": settings.name, "title": settings.title, "version": settings.version},
+                tag=settings.retired_tag,
+            )
+            first[0] = banner + first[0]
+            tags = tags + (settings.retired_tag,)
         extra = self.markup("extra", card.extra, media_names) if card.extra else ""
         reference = self.project.references.get(card.source) if card.source else None
         fields = first + [
@@ -255,14 +266,13 @@ class _NoteRenderer:
             plain(short_citation(reference)) if reference else "",
             apa_html(reference) if reference else "",
         ]
-        settings = self.project.settings
         return RenderedNote(
             card_id=card.id,
             guid=note_guid(settings.deck_id, card.id),
             kind=card.kind,
             deck=settings.subdeck_path(card.subdeck),
             fields=tuple(fields),
-            tags=card.tags,
+            tags=tags,
         )
 
 

@@ -79,6 +79,7 @@ COMMON_CARD_KEYS = (
     Key("source", "reference key", False, "Key into cards/references.yaml."),
     Key("tags", "list of tags", False, "Tags of this card."),
     Key("media", "list of text", False, "Files in cards/media/ that the card's fields show."),
+    Key("retired", "boolean", False, "true once the card is withdrawn; it stays in the deck, tagged retired."),
 )
 KIND_KEYS = {
     "basic": (
@@ -472,6 +473,7 @@ def _card(
         )
     fields = _kind_fields(card, kind, read)
     extra = read.markup(card, "extra")
+    retired = read.boolean(card, "retired")
     media = _media(card, read, context)
     tags = file_tags + tuple(tag for tag in _tags(card, read) if tag not in file_tags)
     if len(read.problems.problems) > problems_before or kind is None or card_id is None or subdeck is None:
@@ -487,6 +489,7 @@ def _card(
         source_location=source.location if source else None,
         tags=tags,
         media=media,
+        retired=bool(retired),
         **fields,
     )
 

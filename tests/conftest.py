@@ -50,6 +50,14 @@ def make_project(destination: Path, *overlays: Path, templates: bool = True) -> 
     return destination
 
 
+def copy_of_repository_deck(destination: Path) -> Path:
+    """The IPT deck's project files, copied so that a test's build never touches the repository."""
+    destination.mkdir(parents=True)
+    for name in ("cards", "templates"):
+        shutil.copytree(REPO / name, destination / name)
+    return destination
+
+
 def files_below(folder: Path) -> dict[str, bytes]:
     if not folder.exists():
         return {}

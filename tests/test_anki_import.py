@@ -12,7 +12,7 @@ from anki.collection import Collection
 from anki.scheduler.v3 import CardAnswer
 
 from anki_client import import_package, rendered_problems
-from conftest import REPO, make_project
+from conftest import REPO, copy_of_repository_deck, make_project
 
 
 def _expected_from_yaml(root: Path) -> tuple[int, int, set[str]]:
@@ -50,7 +50,8 @@ def _deck_names_with_cards(col: Collection) -> set[str]:
 
 
 def test_repository_deck_imports_cleanly_into_real_anki(tmp_path, run_cli, collection):
-    result = run_cli("build", "--project", str(REPO), "--output", str(tmp_path / "out"), cwd=tmp_path)
+    project = copy_of_repository_deck(tmp_path / "ipt")
+    result = run_cli("build", "--frozen", "--output", str(tmp_path / "out"), cwd=project)
     assert result.exit_code == 0, result.stderr
     package = tmp_path / "out" / "ipt-0.1.0.apkg"
     notes, cards, subdecks = _expected_from_yaml(REPO)
@@ -112,7 +113,8 @@ def test_rebuild_with_edited_answer_updates_the_note_in_place(tmp_path, run_cli,
     assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": "1764000600"}).exit_code == 0
     log = import_package(collection, project / "build" / "test-1.0.0.apkg")
 
-    assert (len(log.new), len(log.duplicate), len(log.conflicting)) == (0, 0, 0)
+    # The unchanged card kept its time, so Anki leaves it alone (its log calls that a duplicate).
+    assert (len(log.new), len(log.updated), len(log.duplicate), len(log.conflicting)) == (0, 1, 1, 0)
     assert collection.note_count() == 2
     assert collection.get_note(note_id)["Answer"] == "Klerman and Weissman"
     assert _scheduling(collection, card_id) == before
@@ -146,8 +148,9 @@ def test_media_reach_the_student_under_content_addressed_names(tmp_path, run_cli
 
 
 def test_every_ipt_subdeck_has_cards_and_every_card_cites_its_source(tmp_path, run_cli, collection):
-    assert run_cli("build", "--project", str(REPO), "--output", str(tmp_path), cwd=tmp_path).exit_code == 0
-    import_package(collection, tmp_path / "ipt-0.1.0.apkg")
+    project = copy_of_repository_deck(tmp_path / "ipt")
+    assert run_cli("build", "--frozen", cwd=project).exit_code == 0
+    import_package(collection, project / "build" / "ipt-0.1.0.apkg")
     settings = yaml.safe_load((REPO / "cards" / "deck.yaml").read_text())
 
     assert _deck_names_with_cards(collection) == {f"IPT::{name}" for name in settings["subdecks"].values()}

@@ -33,7 +33,7 @@ def rendered(tmp_path_factory):
     """Build the golden fixture once and render every card with the real Anki."""
     root = tmp_path_factory.mktemp("golden")
     project = make_project(root / "project", FIXTURES / "golden")
-    built = build(project, timestamp=1764000000)
+    built = build(project, release_time=1764000000)
     (root / "student").mkdir()
     collection = Collection(str(root / "student" / "collection.anki2"))
     import_package(collection, built.output)
