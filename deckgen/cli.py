@@ -14,6 +14,7 @@ from typing import Sequence
 
 from deckgen import __version__
 from deckgen.build import BUILD_DIR, build, check, release_timestamp
+from deckgen.diff import read_package, release_notes
 from deckgen.errors import DeckError
 from deckgen.lint import ERROR, RULES, lint_project
 from deckgen.package import write_atomically
@@ -75,6 +76,17 @@ examples:
   deckgen stats --update README.md
 """
 
+_DIFF_HELP = """\
+Print release notes in Markdown for going from OLD.apkg to NEW.apkg: what
+students must do (if anything), and the cards added, changed, retired and
+removed, with note-type and deck changes. NEW defaults to the project's
+current build (build/<name>-<version>.apkg).
+
+examples:
+  deckgen diff ipt-0.1.0.apkg build/ipt-0.2.0.apkg
+  deckgen diff previous-release.apkg --output RELEASE-NOTES.md
+"""
+
 _CHECK_HELP = """\
 Do everything a build does except write: read, validate and render every card.
 Exit 0 when the cards are valid, 1 when not, listing every problem.
@@ -119,6 +131,10 @@ def _parser() -> argparse.ArgumentParser:
     rules = "\n".join(f"  {rule.code} {rule.name} ({rule.level}): {rule.summary}" for rule in RULES)
     lint_command = command("lint", "report card-quality problems", _LINT_HELP.format(rules=rules))
     lint_command.add_argument("--strict", action="store_true", help="fail on warnings too")
+    diff_command = command("diff", "release notes between two .apkg files", _DIFF_HELP)
+    diff_command.add_argument("old", type=Path, metavar="OLD.apkg", help="the previous release")
+    diff_command.add_argument("new", type=Path, metavar="NEW.apkg", nargs="?", help="the new release")
+    diff_command.add_argument("--output", type=Path, metavar="FILE", help="write the notes to FILE")
     stats_command = command("stats", "print notes and cards per subdeck and kind", _STATS_HELP)
     stats_command.add_argument(
         "--update", type=Path, metavar="FILE", help="replace the coverage section of FILE with the table"
@@ -152,10 +168,9 @@ def _build(arguments: argparse.Namespace) -> int:
     stats = built.stats
     for change in built.plan.allowed_changes:
         print(f"warning: released a change that affects students: {change}", file=sys.stderr)
-    print(
-        f"wrote {built.output}: {stats.notes} notes, {stats.cards} cards, "
-        f"{stats.subdecks} subdecks, {stats.media} media files"
-    )
+    counts = [_count(stats.notes, "note"), _count(stats.cards, "card"),
+              _count(stats.subdecks, "subdeck"), _count(stats.media, "media file")]
+    print(f"wrote {built.output}: {', '.join(counts)}")
     if built.lock_written:
         print(f"updated {built.lock_path}: commit it with the cards")
     return EXIT_OK
@@ -184,7 +199,21 @@ def _stats(arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {"build": _build, "check": _check, "lint": _lint, "stats": _stats}
+def _diff(arguments: argparse.Namespace) -> int:
+    new = arguments.new
+    if new is None:
+        settings = load_project(arguments.project).settings
+        new = arguments.project / BUILD_DIR / f"{settings.file_stem}.apkg"
+    notes = release_notes(read_package(arguments.old), read_package(new))
+    if arguments.output is None:
+        print(notes, end="")
+    else:
+        write_atomically(arguments.output, notes.encode("utf-8"))
+        print(f"wrote {arguments.output}")
+    return EXIT_OK
+
+
+_COMMANDS = {"build": _build, "check": _check, "diff": _diff, "lint": _lint, "stats": _stats}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import make_project
 
-COMMANDS = ["build", "check"]
+COMMANDS = ["build", "check", "diff", "lint", "stats"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -1,0 +1,204 @@
+"""Release notes: what changed between two .apkg files, and what students must do about it.
+
+Reads the packages themselves (not the YAML), so the notes describe exactly what students receive:
+notes are matched by GUID, as Anki matches them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import zipfile
+from dataclasses import dataclass
+from html import unescape
+from pathlib import Path
+
+from deckgen.errors import DeckError, Location
+
+SNIPPET_CHARS = 80
+
+
+@dataclass(frozen=True)
+class PackagedNoteType:
+    name: str
+    fields: tuple[str, ...]
+    templates: tuple[str, ...]
+    appearance: str  # CSS and template text, to notice a change of look
+
+
+@dataclass(frozen=True)
+class PackagedNote:
+    guid: str
+    note_type_id: str
+    fields: dict[str, str]
+    tags: tuple[str, ...]
+    deck: str
+
+    @property
+    def label(self) -> str:
+        first = next(iter(self.fields.values()), "")
+        return _snippet(first)
+
+
+@dataclass(frozen=True)
+class PackageContents:
+    name: str
+    notes: dict[str, PackagedNote]
+    note_types: dict[str, PackagedNoteType]
+
+
+def _text(html: str) -> str:
+    without_banner = re.sub(r'<div class="retired">.*?</div>', " ", html, flags=re.DOTALL)
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", without_banner)).split())
+
+
+def _snippet(html: str) -> str:
+    text = _text(html)
+    return text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1] + "…"
+
+
+def read_package(path: Path) -> PackageContents:
+    """The notes and note types of an .apkg, or a DeckError saying why it cannot be read."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            entry = next((name for name in ("collection.anki21", "collection.anki2") if name in names), None)
+            if entry is None:
+                raise DeckError.at(Location(str(path)), "not an Anki package: it has no collection inside")
+            data = archive.read(entry)
+    except (OSError, zipfile.BadZipFile) as error:
+        raise DeckError.at(Location(str(path)), f"cannot read the package: {error}") from None
+    connection = sqlite3.connect(":memory:")
+    try:
+        connection.deserialize(data)
+        models = json.loads(connection.execute("SELECT models FROM col").fetchone()[0])
+        decks = json.loads(connection.execute("SELECT decks FROM col").fetchone()[0])
+        note_types = {
+            model_id: PackagedNoteType(
+                name=model["name"],
+                fields=tuple(field["name"] for field in model["flds"]),
+                templates=tuple(template["name"] for template in model["tmpls"]),
+                appearance=json.dumps([model["css"], [[t["qfmt"], t["afmt"]] for t in model["tmpls"]]]),
+            )
+            for model_id, model in models.items()
+        }
+        deck_of_note = dict(connection.execute("SELECT nid, min(did) FROM cards GROUP BY nid").fetchall())
+        notes = {}
+        for note_id, guid, model_id, fields, tags in connection.execute(
+            "SELECT id, guid, mid, flds, tags FROM notes"
+        ):
+            names = note_types[str(model_id)].fields
+            notes[guid] = PackagedNote(
+                guid=guid,
+                note_type_id=str(model_id),
+                fields=dict(zip(names, fields.split("\x1f"))),
+                tags=tuple(tags.split()),
+                deck=decks.get(str(deck_of_note.get(note_id)), {}).get("name", "?"),
+            )
+    except (sqlite3.DatabaseError, KeyError, ValueError, TypeError) as error:
+        raise DeckError.at(Location(str(path)), f"not a readable Anki package: {error}") from None
+    finally:
+        connection.close()
+    return PackageContents(name=path.name, notes=notes, note_types=note_types)
+
+
+def _retired(note: PackagedNote) -> bool:
+    return any(tag.endswith("::retired") for tag in note.tags)
+
+
+def _retired_tag(notes: list[PackagedNote]) -> str:
+    return next(tag for note in notes for tag in note.tags if tag.endswith("::retired"))
+
+
+def release_notes(old: PackageContents, new: PackageContents) -> str:
+    """Markdown release notes: students' actions first, then added, changed, retired, removed cards."""
+    added = [note for guid, note in new.notes.items() if guid not in old.notes]
+    removed = [note for guid, note in old.notes.items() if guid not in new.notes]
+    retired, changed, moved = [], [], []
+    for guid, note in new.notes.items():
+        before = old.notes.get(guid)
+        if before is None:
+            continue
+        if _retired(note) and not _retired(before):
+            retired.append(note)
+        elif before.fields != note.fields or before.tags != note.tags:
+            changed.append((before, note))
+        if before.deck != note.deck:
+            moved.append((before, note))
+
+    structure, looks = [], []
+    for model_id, note_type in new.note_types.items():
+        previous = old.note_types.get(model_id)
+        if previous is None:
+            continue
+        if previous.fields != note_type.fields:
+            structure.append(f"{note_type.name}: fields {', '.join(previous.fields)} → {', '.join(note_type.fields)}")
+        if previous.templates != note_type.templates:
+            structure.append(
+                f"{note_type.name}: card templates {', '.join(previous.templates)} → {', '.join(note_type.templates)}"
+            )
+        if previous.appearance != note_type.appearance:
+            looks.append(note_type.name)
+
+    renamed_decks = sorted({(before.deck, note.deck) for before, note in moved})
+    actions = []
+    if structure:
+        actions.append(
+            "**Tick “Merge note types”** in Anki's import dialog: the note types below changed their "
+            "fields or card templates, and without it Anki updates none of their cards."
+        )
+    for old_deck, new_deck in renamed_decks:
+        actions.append(
+            f"Cards moved from **{old_deck}** to **{new_deck}**: Anki leaves your existing copies in "
+            f"{old_deck}. Move them: Browse, search `deck:\"{old_deck}\"`, select all, Change Deck."
+        )
+    if retired:
+        actions.append(
+            f"Retired cards: after importing, search `tag:{_retired_tag(retired)}` and delete the cards it finds."
+        )
+    if removed:
+        actions.append(
+            "Removed cards: an import never deletes cards; delete the ones listed under *Removed* yourself."
+        )
+    if not actions:
+        actions.append("Nothing special: import the new file with Anki's default options; your reviews are kept.")
+
+    lines = [f"# Release notes: {old.name} → {new.name}", "", "## What students need to do", ""]
+    lines += [f"- {action}" for action in actions]
+    lines += _section("Added", [f"- {note.deck} · {note.label}" for note in sorted(added, key=_order)])
+    lines += _section("Changed", [line for before, note in sorted(changed, key=lambda pair: _order(pair[1]))
+                                  for line in _changed_lines(before, note)])
+    lines += _section("Retired", [f"- {note.deck} · {note.label}" for note in sorted(retired, key=_order)])
+    lines += _section("Removed", [f"- {note.deck} · {note.label}" for note in sorted(removed, key=_order)])
+    lines += _section("Note types", [f"- {change}" for change in structure]
+                      + [f"- {name}: new look (applied automatically)" for name in looks])
+    lines += _section("Decks", [f"- {old_deck} → {new_deck}" for old_deck, new_deck in renamed_decks])
+    return "\n".join(lines) + "\n"
+
+
+def _order(note: PackagedNote) -> tuple[str, str]:
+    return (note.deck, note.label)
+
+
+def _section(title: str, entries: list[str]) -> list[str]:
+    if not entries:
+        return []
+    count = sum(1 for entry in entries if entry.startswith("- "))
+    return ["", f"## {title} ({count})", "", *entries]
+
+
+def _changed_lines(before: PackagedNote, note: PackagedNote) -> list[str]:
+    lines = [f"- {note.deck} · {note.label}"]
+    for name, value in note.fields.items():
+        old_value = before.fields.get(name)
+        if old_value is not None and old_value != value and _text(old_value) != _text(value):
+            lines.append(f"  - {name}: “{_snippet(old_value)}” → “{_snippet(value)}”")
+        elif old_value is None:
+            lines.append(f"  - {name}: new field, “{_snippet(value)}”")
+    added_tags = sorted(set(note.tags) - set(before.tags))
+    dropped_tags = sorted(set(before.tags) - set(note.tags))
+    if added_tags or dropped_tags:
+        change = ", ".join([f"+{tag}" for tag in added_tags] + [f"-{tag}" for tag in dropped_tags])
+        lines.append(f"  - tags: {change}")
+    return lines

@@ -1,0 +1,262 @@
+"""Safe releases, checked with the real Anki: in-place updates, kept reviews, reproducible bytes, guards."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import shutil
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from anki.collection import Collection
+from anki.scheduler.v3 import CardAnswer
+
+from anki_client import import_package
+from conftest import FIXTURES, make_project
+from deckgen import notetypes
+
+RELEASE = FIXTURES / "release"
+V1_TIME, V2_TIME = "1764000000", "1764000600"
+
+
+def _answer(col: Collection, card_id: int, rating) -> None:
+    card = col.get_card(card_id)
+    card.start_timer()
+    states = col._backend.get_scheduling_states(card.id)
+    col.sched.answer_card(col.sched.build_answer(card=card, states=states, rating=rating))
+
+
+def _schedule(col: Collection) -> dict[tuple[str, int], tuple]:
+    """Everything a student's reviews put into the collection, per card (by note GUID and ordinal)."""
+    snapshot = {}
+    for card_id in col.find_cards(""):
+        card = col.get_card(card_id)
+        history = col.db.list("select id from revlog where cid = ? order by id", card_id)
+        snapshot[(card.note().guid, card.ord)] = (
+            card.type, card.queue, card.due, card.ivl, card.factor, card.reps, card.lapses,
+            card.user_flag(), history,
+        )
+    return snapshot
+
+
+@pytest.fixture
+def student(tmp_path):
+    (tmp_path / "student").mkdir()
+    col = Collection(str(tmp_path / "student" / "collection.anki2"))
+    yield col
+    col.close()
+
+
+def _note_of(col: Collection, question: str):
+    [note_id] = col.find_notes(f'"Question:{question}"')
+    return col.get_note(note_id)
+
+
+def _release_v1(tmp_path, run_cli, student) -> Path:
+    project = make_project(tmp_path / "project", RELEASE / "v1")
+    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
+    import_package(student, project / "build" / "test-1.0.0.apkg")
+    return project
+
+
+def _release_v2(project: Path, run_cli, student):
+    shutil.copytree(RELEASE / "v2", project, dirs_exist_ok=True)
+    result = run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
+    assert result.exit_code == 0, result.stderr
+    return import_package(student, project / "build" / "test-1.1.0.apkg")
+
+
+def test_a_release_upgrade_keeps_every_review_flag_and_suspension(tmp_path, run_cli, student):
+    project = _release_v1(tmp_path, run_cli, student)
+    cards = sorted(student.find_cards(""))
+    _answer(student, cards[0], CardAnswer.GOOD)
+    _answer(student, cards[0], CardAnswer.GOOD)
+    _answer(student, cards[1], CardAnswer.AGAIN)
+    _answer(student, cards[2], CardAnswer.EASY)
+    student.sched.suspend_cards([cards[3]])
+    student.set_user_flag_for_cards(1, [cards[4]])
+    notes_before = student.note_count()
+    before = _schedule(student)
+    assert sum(len(entry[-1]) for entry in before.values()) == 4
+
+    log = _release_v2(project, run_cli, student)
+
+    assert len(log.new) == 1 and len(log.conflicting) == 0
+    assert student.note_count() == notes_before + 1
+    after = _schedule(student)
+    assert {key: after[key] for key in before} == before
+    assert _note_of(student, "Who founded IPT?")["Answer"] == "Klerman and Weissman"
+    retired = _note_of(student, "*How long is each IPT session?*")
+    assert "test::retired" in retired.tags
+    assert retired["Question"].startswith('<div class="retired">Retired: this card is no longer part')
+    assert student.db.scalar("select count(*) - count(distinct guid) from notes") == 0
+
+
+def test_a_students_edit_of_an_unchanged_card_survives_the_next_release(tmp_path, run_cli, student):
+    project = _release_v1(tmp_path, run_cli, student)
+    note = _note_of(student, "In which decade was IPT founded?")
+    note["Extra"] = "my mnemonic: disco decade"
+    student.update_note(note)
+
+    _release_v2(project, run_cli, student)
+
+    assert _note_of(student, "In which decade was IPT founded?")["Extra"] == "my mnemonic: disco decade"
+    assert _note_of(student, "Who founded IPT?")["Answer"] == "Klerman and Weissman"
+
+
+def test_release_notes_between_v1_and_v2_are_exactly_the_golden_file(tmp_path, run_cli, student):
+    project = _release_v1(tmp_path, run_cli, student)
+    v1 = tmp_path / "test-1.0.0.apkg"
+    shutil.copy(project / "build" / "test-1.0.0.apkg", v1)
+    _release_v2(project, run_cli, student)
+
+    result = run_cli("diff", str(v1), cwd=project)
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == (RELEASE / "notes-v1-v2.md").read_text()
+
+
+def test_two_builds_minutes_apart_in_different_folders_are_byte_identical(tmp_path, run_cli, monkeypatch):
+    first = make_project(tmp_path / "one", RELEASE / "v1")
+    second = make_project(tmp_path / "elsewhere" / "two", RELEASE / "v1")
+    assert run_cli("build", cwd=first, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + 600)
+    assert run_cli("build", cwd=second, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
+
+    one, two = (project / "build" / "test-1.0.0.apkg" for project in (first, second))
+    assert hashlib.sha256(one.read_bytes()).hexdigest() == hashlib.sha256(two.read_bytes()).hexdigest()
+    with zipfile.ZipFile(one) as archive:
+        assert {info.compress_type for info in archive.infolist()} == {zipfile.ZIP_DEFLATED}
+        assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_an_unchanged_rebuild_at_a_later_time_is_byte_identical(tmp_path, run_cli):
+    project = make_project(tmp_path / "project", RELEASE / "v1")
+    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
+    first = (project / "build" / "test-1.0.0.apkg").read_bytes()
+
+    result = run_cli("build", "--frozen", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
+
+    assert result.exit_code == 0
+    assert (project / "build" / "test-1.0.0.apkg").read_bytes() == first
+
+
+def test_frozen_refuses_a_lock_that_is_out_of_date(tmp_path, run_cli):
+    project = make_project(tmp_path / "project", RELEASE / "v1")
+    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
+    lock = (project / "cards" / "deck.lock").read_bytes()
+    shutil.copytree(RELEASE / "v2", project, dirs_exist_ok=True)
+
+    result = run_cli("build", "--frozen", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "cards/deck.lock:1:1: the lock file is out of date with the cards: run 'deckgen build' "
+        "and commit cards/deck.lock with the cards"
+    )
+    assert (project / "cards" / "deck.lock").read_bytes() == lock
+    assert not (project / "build" / "test-1.1.0.apkg").exists()
+
+
+# --- guards: each refused with the change and the flag named; allowed, the notes say what to do -----
+
+
+def _renamed_subdeck(project: Path) -> None:
+    settings = project / "cards" / "deck.yaml"
+    settings.write_text(settings.read_text().replace("first: First", "first: Premier"))
+
+
+def _removed_card(project: Path) -> None:
+    cards = project / "cards" / "course.yaml"
+    text = cards.read_text()
+    start = text.index("  - id: first-use")
+    end = text.index("  - id: role-transition")
+    cards.write_text(text[:start] + text[end:])
+
+
+def _renamed_field(project: Path, monkeypatch) -> None:
+    basic = notetypes.NOTE_TYPES["basic"]
+    monkeypatch.setitem(
+        notetypes.NOTE_TYPES, "basic",
+        dataclasses.replace(basic, fields=("Question", "Reply") + basic.fields[2:]),
+    )
+    template = project / "templates" / "basic.back.html"
+    template.write_text(template.read_text().replace('anki.field("Answer")', 'anki.field("Reply")'))
+
+
+GUARDS = {
+    "subdeck renamed": (
+        lambda project, monkeypatch: _renamed_subdeck(project),
+        "--allow-deck-rename",
+        "cards/deck.yaml:1:1: subdeck 'first' renamed from 'First' to 'Premier': students' existing cards "
+        "would stay in the old subdeck while new cards go to the new one; to release it anyway, build with "
+        "--allow-deck-rename",
+        "- Cards moved from **Test::First** to **Test::Premier**: Anki leaves your existing copies in "
+        "Test::First. Move them: Browse, search `deck:\"Test::First\"`, select all, Change Deck.",
+    ),
+    "card removed": (
+        lambda project, monkeypatch: _removed_card(project),
+        "--allow-card-removal",
+        "cards/deck.lock:{line}:1: card 'first-use' was released but is gone from the cards: Anki never "
+        "deletes it from students' collections, and a renamed id makes a duplicate. Keep the card and mark "
+        "it 'retired: true' instead; to release it anyway, build with --allow-card-removal",
+        "- Removed cards: an import never deletes cards; delete the ones listed under *Removed* yourself.",
+    ),
+    "field renamed": (
+        _renamed_field,
+        "--allow-note-type-change",
+        "cards/deck.lock:{line}:1: note type 'basic': fields changed from Question, Answer, Extra, Topic, "
+        "Source, Reference to Question, Reply, Extra, Topic, Source, Reference; Anki would stop updating "
+        "every student's basic notes without a word; to release it anyway, build with "
+        "--allow-note-type-change",
+        "- **Tick “Merge note types”** in Anki's import dialog: the note types below changed their fields "
+        "or card templates, and without it Anki updates none of their cards.",
+    ),
+}
+
+
+@pytest.mark.parametrize("change", GUARDS)
+def test_a_change_that_would_hurt_students_needs_its_flag(change, tmp_path, run_cli, monkeypatch):
+    make_change, flag, refusal, student_action = GUARDS[change]
+    project = make_project(tmp_path / "project", RELEASE / "v1")
+    env = {"SOURCE_DATE_EPOCH": V1_TIME}
+    assert run_cli("build", cwd=project, env=env).exit_code == 0
+    v1 = tmp_path / "v1.apkg"
+    shutil.copy(project / "build" / "test-1.0.0.apkg", v1)
+    lock_lines = (project / "cards" / "deck.lock").read_text().splitlines()
+    make_change(project, monkeypatch)
+    env = {"SOURCE_DATE_EPOCH": V2_TIME}
+
+    refused = run_cli("build", cwd=project, env=env)
+
+    needle = '"first-use":' if change == "card removed" else '"basic": {'
+    line = next(number for number, text in enumerate(lock_lines, 1) if needle in text)
+    assert refused.exit_code == 1
+    assert refused.stderr.splitlines()[0] == refusal.format(line=line)
+    assert (project / "build" / "test-1.0.0.apkg").read_bytes() == v1.read_bytes()
+
+    allowed = run_cli("build", flag, cwd=project, env=env)
+
+    assert allowed.exit_code == 0, allowed.stderr
+    assert allowed.stderr.startswith("warning: released a change that affects students: ")
+    notes = run_cli("diff", str(v1), cwd=project).stdout
+    assert student_action in notes.split("## What students need to do")[1].split("\n## ")[0]
+
+
+def test_a_retired_card_id_cannot_come_back_as_a_new_card(tmp_path, run_cli):
+    project = make_project(tmp_path / "project", RELEASE / "v2")
+    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
+    cards = project / "cards" / "course.yaml"
+    cards.write_text(cards.read_text().replace("    retired: true\n", "").replace(
+        "How long is each IPT session?", "How many sessions does IPT have?"))
+
+    result = run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "cards/course.yaml:30:9: card id 'session-hours' belongs to a retired card: students still have "
+        "that card, so a new card needs a new id; to release it anyway, build with --allow-id-reuse"
+    )
