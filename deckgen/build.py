@@ -35,6 +35,7 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class BuildResult:
+    checked: CheckResult
     output: Path
     stats: PackageStats
     plan: ReleasePlan
@@ -55,10 +56,15 @@ def release_timestamp(environment: dict[str, str]) -> int:
     return int(value)
 
 
-def check(root: Path) -> CheckResult:
-    """Everything a build does except writing: load, validate and render every card."""
+def check(root: Path, strict: bool = False) -> CheckResult:
+    """Everything a build does except writing: load, validate and render every card.
+
+    Unsafe content in a card is removed and reported as a warning; with `strict` it is an error.
+    """
     project = load_project(root)
     deck = render_deck(project, root / TEMPLATES_DIR)
+    if strict and deck.warnings:
+        raise DeckError(deck.warnings)
     return CheckResult(project, deck)
 
 
@@ -85,13 +91,14 @@ def build(
     output_dir: Path | None = None,
     allow: Allowances = Allowances(),
     frozen: bool = False,
+    strict: bool = False,
 ) -> BuildResult:
     """Check the project, plan the release, write build/<deck>-<version>.apkg and the lock file.
 
     Nothing is written when anything is wrong. With `frozen` (CI releases) the lock file must
     already describe the cards exactly; it is never written.
     """
-    checked = check(root)
+    checked = check(root, strict)
     release, lock_path = plan(checked, release_time, allow)
     if frozen and release.lock_changed:
         raise DeckError.at(
@@ -104,4 +111,4 @@ def build(
     write_atomically(output, data)
     if release.lock_changed:
         write_atomically(lock_path, lock_text(release.lock).encode("utf-8"))
-    return BuildResult(output, stats, release, lock_path, release.lock_changed)
+    return BuildResult(checked, output, stats, release, lock_path, release.lock_changed)

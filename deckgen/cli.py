@@ -127,10 +127,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     for flag, meaning in _ALLOW_FLAGS.items():
         build_command.add_argument(f"--{flag}", action="store_true", help=meaning)
-    command("check", "validate the cards without writing anything", _CHECK_HELP)
+    check_command = command("check", "validate the cards without writing anything", _CHECK_HELP)
+    for strict_command in (build_command, check_command):
+        strict_command.add_argument(
+            "--strict", action="store_true",
+            help="treat warnings (unsafe content removed from a card) as errors",
+        )
     rules = "\n".join(f"  {rule.code} {rule.name} ({rule.level}): {rule.summary}" for rule in RULES)
     lint_command = command("lint", "report card-quality problems", _LINT_HELP.format(rules=rules))
-    lint_command.add_argument("--strict", action="store_true", help="fail on warnings too")
+    lint_command.add_argument(
+        "--strict", action="store_true", help="fail on warnings and lint warnings too"
+    )
     diff_command = command("diff", "release notes between two .apkg files", _DIFF_HELP)
     diff_command.add_argument("old", type=Path, metavar="OLD.apkg", help="the previous release")
     diff_command.add_argument("new", type=Path, metavar="NEW.apkg", nargs="?", help="the new release")
@@ -153,10 +160,18 @@ def _report(error: DeckError) -> int:
     return EXIT_BAD_INPUT
 
 
+def _warn(warnings) -> None:
+    for warning in warnings:
+        print(warning, file=sys.stderr)
+
+
 def _check(arguments: argparse.Namespace) -> int:
-    result = check(arguments.project)
+    result = check(arguments.project, arguments.strict)
+    _warn(result.deck.warnings)
     cards, files = len(result.project.cards), len(result.project.card_files)
-    print(f"ok: {_count(cards, 'card')} in {_count(files, 'file')}, no problems")
+    warnings = len(result.deck.warnings)
+    outcome = _count(warnings, "warning") if warnings else "no problems"
+    print(f"ok: {_count(cards, 'card')} in {_count(files, 'file')}, {outcome}")
     return EXIT_OK
 
 
@@ -164,7 +179,8 @@ def _build(arguments: argparse.Namespace) -> int:
     timestamp = release_timestamp(dict(os.environ))
     allow = Allowances(**{flag.removeprefix("allow-").replace("-", "_"): getattr(arguments, flag.replace("-", "_"))
                           for flag in _ALLOW_FLAGS})
-    built = build(arguments.project, timestamp, arguments.output, allow, arguments.frozen)
+    built = build(arguments.project, timestamp, arguments.output, allow, arguments.frozen, arguments.strict)
+    _warn(built.checked.deck.warnings)
     stats = built.stats
     for change in built.plan.allowed_changes:
         print(f"warning: released a change that affects students: {change}", file=sys.stderr)
@@ -177,7 +193,9 @@ def _build(arguments: argparse.Namespace) -> int:
 
 
 def _lint(arguments: argparse.Namespace) -> int:
-    findings = lint_project(check(arguments.project).project)
+    checked = check(arguments.project, arguments.strict)
+    _warn(checked.deck.warnings)
+    findings = lint_project(checked.project)
     for finding in findings:
         print(finding)
     errors = sum(1 for finding in findings if finding.level == ERROR)

@@ -1,13 +1,15 @@
 """The card markup: a small Markdown turned into HTML that only ever holds tags we allow.
 
-Two layers, on purpose. Our own pass over the parsed Markdown finds raw HTML an educator wrote
-and reports it with its position and a fix; the nh3 allow-list sanitiser then cleans the final
-HTML, so that no mistake of ours in the first layer can put script in front of a student.
+Two layers, on purpose. Our own pass over the parsed Markdown finds raw HTML, links and images an
+educator may not use and reports each with its position and a fix (a warning: the content is
+removed; `--strict` makes it an error); the nh3 allow-list sanitiser then cleans the final HTML,
+so that no mistake of ours in the first layer can put script in front of a student.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -36,16 +38,21 @@ _markdown.validateLink = lambda url: True
 @dataclass(frozen=True)
 class MarkupResult:
     html: str
-    images: tuple[str, ...]  # image file names the text shows, as written
+    warnings: tuple[Problem, ...]  # unsafe content found and removed
+
+
+SOUND = re.compile(r"\[sound:([^\]]*)\]")
+_ALLOWED_RAW = ", ".join(f"<{name}>" for name in sorted(RAW_HTML_TAGS))
 
 
 def to_html(
     text: str, location: Location, field: str, allow_braces: bool, media_names: Mapping[str, str]
 ) -> MarkupResult | Problem:
-    """Render one field's markup, or say what in it is not allowed.
+    """Render one field's markup. Unsafe content is removed and reported as a warning; a
+    mistake that leaves the card broken (a missing media file, stray braces) is an error.
 
     `media_names` maps the file names the card lists under `media:` to their names in the package;
-    images are rewritten to those names.
+    images and sounds are rewritten to those names.
     """
     if not allow_braces and ("{{" in text or "}}" in text):
         return Problem(
@@ -53,62 +60,76 @@ def to_html(
             f"'{field}' contains '{{{{' or '}}}}': double braces are only for deletions in the text of "
             "a cloze card; write single braces or reword",
         )
+    for name in SOUND.findall(text):
+        if name not in media_names:
+            return Problem(
+                location,
+                f"'{field}' plays sound '{name}', which the card does not list: add '{name}' to the "
+                "card's media: list",
+            )
     tokens = _markdown.parse(text)
-    problem = _check_tokens(tokens, location, field, media_names)
-    if problem:
-        return problem
+    warnings: list[str] = []
+    dropping_link = False
     for token in _walk(tokens):
-        if token.type == "image":
-            token.attrSet("src", media_names[token.attrGet("src")])
-    rendered = _markdown.renderer.render(tokens, _markdown.options, {})
-    rendered = _unwrap_single_paragraph(rendered.strip())
-    return MarkupResult(html=sanitise(rendered), images=tuple(_images(tokens)))
-
-
-def _check_tokens(tokens, location: Location, field: str, media_names: Mapping[str, str]) -> Problem | None:
-    for token in _walk(tokens):
+        if token.type == "link_close" and dropping_link:
+            _drop(token)
+            dropping_link = False
         if token.type in ("html_inline", "html_block"):
-            finder = _TagFinder()
-            finder.feed(token.content)
-            finder.close()
-            for tag, has_attributes in finder.tags:
-                if tag not in RAW_HTML_TAGS:
-                    allowed = ", ".join(f"<{name}>" for name in sorted(RAW_HTML_TAGS))
-                    return Problem(
-                        location,
-                        f"'{field}' contains <{tag}>, which cards may not use: use the Markdown "
-                        f"markup (**bold**, *italic*, lists) or one of {allowed}",
-                    )
-                if has_attributes:
-                    return Problem(
-                        location,
-                        f"'{field}' gives <{tag}> attributes: write <{tag}> without attributes",
-                    )
-            if finder.comment:
-                return Problem(location, f"'{field}' contains an HTML comment: remove it")
+            warnings += _raw_html_warnings(token.content, field)
         elif token.type == "link_open":
             href = token.attrGet("href") or ""
             scheme = href.split(":", 1)[0].lower() if ":" in href else ""
             if scheme not in LINK_SCHEMES:
-                return Problem(
-                    location,
-                    f"'{field}' links to '{href}': links must start with https:// or http://",
-                )
+                warnings.append(f"'{field}' links to '{_shorten(href)}': the build leaves the link out; links must "
+                                "start with https:// or http://")
+                _drop(token)  # the link's text stays, as plain text
+                dropping_link = True
         elif token.type == "image":
             source = token.attrGet("src") or ""
-            if "/" in source or ":" in source or source.startswith("."):
-                return Problem(
-                    location,
-                    f"'{field}' shows image '{source}': name a file in cards/media/ by its plain "
-                    "file name, and list it under media:",
-                )
-            if source not in media_names:
+            if "/" in source or ":" in source or source.startswith(".") or not source:
+                warnings.append(f"'{field}' shows image '{_shorten(source)}': the build leaves the image out; name a "
+                                "file in cards/media/ by its plain file name, and list it under media:")
+                token.attrs.pop("src", None)
+            elif source not in media_names:
                 return Problem(
                     location,
                     f"'{field}' shows image '{source}', which the card does not list: "
                     f"add '{source}' to the card's media: list",
                 )
-    return None
+            else:
+                token.attrSet("src", media_names[source])
+    rendered = _markdown.renderer.render(tokens, _markdown.options, {})
+    rendered = SOUND.sub(lambda match: f"[sound:{media_names[match.group(1)]}]", rendered)
+    rendered = _unwrap_single_paragraph(rendered.strip())
+    unique = tuple(Problem(location, f"warning: {message}") for message in dict.fromkeys(warnings))
+    return MarkupResult(html=sanitise(rendered), warnings=unique)
+
+
+def _drop(token) -> None:
+    """Turn a token into nothing: the renderer prints an empty text token as no characters."""
+    token.type, token.tag, token.content, token.attrs = "text", "", "", {}
+
+
+def _shorten(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _raw_html_warnings(content: str, field: str) -> list[str]:
+    finder = _TagFinder()
+    finder.feed(content)
+    finder.close()
+    warnings = []
+    for tag, has_attributes in finder.tags:
+        if tag not in RAW_HTML_TAGS:
+            warnings.append(
+                f"'{field}' contains <{tag}>, which cards may not use: the build leaves it out; use the Markdown "
+                f"markup (**bold**, *italic*, lists) or one of {_ALLOWED_RAW}"
+            )
+        elif has_attributes:
+            warnings.append(f"'{field}' gives <{tag}> attributes: the build leaves them out; write <{tag}> without attributes")
+    if finder.comment:
+        warnings.append(f"'{field}' contains an HTML comment: the build leaves it out")
+    return warnings
 
 
 def _walk(tokens):
@@ -116,10 +137,6 @@ def _walk(tokens):
         yield token
         if token.children:
             yield from _walk(token.children)
-
-
-def _images(tokens) -> list[str]:
-    return [token.attrGet("src") for token in _walk(tokens) if token.type == "image"]
 
 
 class _TagFinder(HTMLParser):

@@ -80,6 +80,7 @@ class RenderedDeck:
     note_types: tuple[RenderedNoteType, ...]
     notes: tuple[RenderedNote, ...]
     media: tuple[PackagedMedia, ...]
+    warnings: tuple[Problem, ...] = ()  # unsafe content found in cards and removed
 
 
 class _TemplateFieldError(Exception):
@@ -212,6 +213,7 @@ class _NoteRenderer:
         self.env = env
         self.templates_dir = templates_dir
         self.problems = ProblemCollector()
+        self.warnings: list[Problem] = []
         self.media: dict[Path, PackagedMedia] = {}
 
     def markup(self, key: str, text: Text, media_names: dict[str, str], allow_braces: bool = False) -> str:
@@ -219,6 +221,7 @@ class _NoteRenderer:
         if isinstance(result, Problem):
             self.problems.problems.append(result)
             return ""
+        self.warnings.extend(result.warnings)
         return result.html
 
     def note(self, card: Card) -> RenderedNote:
@@ -305,4 +308,5 @@ def render_deck(project: Project, templates_dir: Path) -> RenderedDeck:
         note_types=note_types,
         notes=notes,
         media=tuple(sorted(renderer.media.values(), key=lambda media: media.name)),
+        warnings=tuple(sorted(renderer.warnings)),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from deckgen.errors import Location, Problem
-from deckgen.markup import to_html
+from deckgen.markup import MarkupResult, to_html
 
 WHERE = Location("cards/x.yaml", 4, 13)
 
@@ -43,25 +43,52 @@ def test_images_are_rewritten_to_their_packaged_names():
 
 
 @pytest.mark.parametrize(
+    "text,html_left,warning",
+    [
+        ("Klerman<script>alert(1)</script>", "Klerman",
+         "'answer' contains <script>, which cards may not use: the build leaves it out; use the Markdown markup "
+         "(**bold**, *italic*, lists) or one of <br>, <kbd>, <mark>, <small>, <sub>, <sup>, <u>"),
+        ('H<sub onclick="alert(1)">2</sub>O', "H<sub>2</sub>O",
+         "'answer' gives <sub> attributes: the build leaves them out; write <sub> without attributes"),
+        ("[x](file:///etc/passwd)", "x",
+         "'answer' links to 'file:///etc/passwd': the build leaves the link out; links must start with https:// "
+         "or http://"),
+        ("[x](JaVaScRiPt:alert(1))", "x",
+         "'answer' links to 'JaVaScRiPt:alert(1)': the build leaves the link out; links must start with https:// "
+         "or http://"),
+        ("![x](data:image/svg+xml;base64,PHN2Zz4=)", '<img alt="x">',
+         "'answer' shows image 'data:image/svg+xml;base64,PHN2Zz4=': the build leaves the image out; name a file "
+         "in cards/media/ by its plain file name, and list it under media:"),
+        ("seen<!-- hidden -->", "seen", "'answer' contains an HTML comment: the build leaves it out"),
+    ],
+)
+def test_unsafe_content_is_removed_with_a_warning(text, html_left, warning):
+    result = to_html(text, WHERE, "answer", allow_braces=False, media_names={})
+
+    assert result == MarkupResult(html_left, (Problem(WHERE, f"warning: {warning}"),))
+
+
+@pytest.mark.parametrize(
     "text,message",
     [
-        ("<script>alert(1)</script>",
-         "'answer' contains <script>, which cards may not use: use the Markdown markup (**bold**, "
-         "*italic*, lists) or one of <br>, <kbd>, <mark>, <small>, <sub>, <sup>, <u>"),
-        ('<sub onclick="alert(1)">2</sub>', "'answer' gives <sub> attributes: write <sub> without attributes"),
-        ("[x](file:///etc/passwd)", "'answer' links to 'file:///etc/passwd': links must start with https:// or http://"),
-        ("[x](JaVaScRiPt:alert(1))",
-         "'answer' links to 'JaVaScRiPt:alert(1)': links must start with https:// or http://"),
-        ("![x](data:image/svg+xml;base64,PHN2Zz4=)",
-         "'answer' shows image 'data:image/svg+xml;base64,PHN2Zz4=': name a file in cards/media/ by its "
-         "plain file name, and list it under media:"),
-        ("<!-- hidden -->", "'answer' contains an HTML comment: remove it"),
         ("{{c1::Klerman}}",
          "'answer' contains '{{' or '}}': double braces are only for deletions in the text of a cloze card; "
          "write single braces or reword"),
+        ("![phases](phases.png)",
+         "'answer' shows image 'phases.png', which the card does not list: add 'phases.png' to the "
+         "card's media: list"),
+        ("Listen: [sound:name.mp3]",
+         "'answer' plays sound 'name.mp3', which the card does not list: add 'name.mp3' to the card's "
+         "media: list"),
     ],
 )
-def test_what_markup_refuses_is_reported_with_a_fix(text, message):
+def test_a_broken_reference_is_an_error_with_a_fix(text, message):
     result = to_html(text, WHERE, "answer", allow_braces=False, media_names={})
 
     assert result == Problem(WHERE, message)
+
+
+def test_sounds_are_rewritten_to_their_packaged_names():
+    assert html("Listen: [sound:intro.mp3]", {"intro.mp3": "intro-0123abcd.mp3"}) == (
+        "Listen: [sound:intro-0123abcd.mp3]"
+    )

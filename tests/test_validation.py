@@ -1,7 +1,9 @@
 """Every mistake an educator can make: exact `file:line:col: message`, exit 1, nothing written.
 
 Each folder under fixtures/invalid/ is laid over the base fixture project; its expected.txt holds
-the exact problem lines `deckgen check` must print.
+the exact problem lines `deckgen check` must print, and its arguments.txt (if any) the options
+that make the input an error (`--strict` for unsafe content, which is otherwise removed with a
+warning).
 """
 
 from __future__ import annotations
@@ -18,11 +20,16 @@ CASES = sorted(path for path in (FIXTURES / "invalid").iterdir() if path.is_dir(
 def _overlay(case: Path, destination: Path) -> Path:
     project = make_project(destination)
     for path in case.rglob("*"):
-        if path.is_file() and path.name != "expected.txt":
+        if path.is_file() and path.name not in ("expected.txt", "arguments.txt"):
             target = project / path.relative_to(case)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(path.read_bytes())
     return project
+
+
+def _arguments(case: Path) -> list[str]:
+    arguments = case / "arguments.txt"
+    return arguments.read_text().split() if arguments.exists() else []
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
@@ -30,7 +37,7 @@ def test_check_reports_every_problem_exactly(case, tmp_path, run_cli):
     project = _overlay(case, tmp_path / "project")
     expected = (case / "expected.txt").read_text(encoding="utf-8").splitlines()
 
-    result = run_cli("check", cwd=project)
+    result = run_cli("check", *_arguments(case), cwd=project)
 
     count = len(expected)
     summary = f"{count} problem{'s' if count != 1 else ''} found; nothing was written"
@@ -44,7 +51,7 @@ def test_build_writes_nothing_on_bad_input(case, tmp_path, run_cli):
     project = _overlay(case, tmp_path / "project")
     before = files_below(project)
 
-    result = run_cli("build", cwd=project)
+    result = run_cli("build", *_arguments(case), cwd=project)
 
     assert result.exit_code == 1
     assert not (project / "build").exists()
