@@ -13,6 +13,7 @@ from pathlib import Path
 
 from deckgen.errors import DeckError, Location, ProblemCollector
 from deckgen.load import Mapping, Node, Scalar, Sequence
+from deckgen.media import media_problem
 from deckgen.model import (
     CLOZE_DELETION,
     KINDS,
@@ -583,20 +584,11 @@ def _media(card: Mapping, read: _Reader, context: CardContext) -> tuple[MediaFil
     files = []
     for value in read.text_items(card, "media", "a file name in cards/media/", "a list of file names"):
         name = value.text.strip()
-        path = context.media_dir / name
-        if "/" in name or "\\" in name or name.startswith("."):
-            read.problems.add(
-                value.location,
-                f"media name '{name}' must be a plain file name inside {context.shown_media_dir}/ "
-                "(no folders, no '..')",
-            )
-        elif not path.is_file():
-            read.problems.add(
-                value.location,
-                f"media file '{name}' not found in {context.shown_media_dir}/: add the file or fix the name",
-            )
+        problem = media_problem(name, context.media_dir, context.shown_media_dir)
+        if problem:
+            read.problems.add(value.location, problem)
         else:
-            files.append(MediaFile(name, path, value.location))
+            files.append(MediaFile(name, (context.media_dir / name).resolve(), value.location))
     return tuple(files)
 
 

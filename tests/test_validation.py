@@ -49,12 +49,13 @@ def test_check_reports_every_problem_exactly(case, tmp_path, run_cli):
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_build_writes_nothing_on_bad_input(case, tmp_path, run_cli):
     project = _overlay(case, tmp_path / "project")
+    (project / "build").mkdir()
+    (project / "build" / "test-1.0.0.apkg").write_bytes(b"the previous good build")
     before = files_below(project)
 
     result = run_cli("build", *_arguments(case), cwd=project)
 
     assert result.exit_code == 1
-    assert not (project / "build").exists()
     assert files_below(project) == before
 
 

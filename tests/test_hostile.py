@@ -1,0 +1,182 @@
+"""Hostile input: media that reach outside the project, and known XSS payloads in every field.
+
+No contributed card may put executable content in front of a student: every payload of
+fixtures/xss/payloads.txt goes into every field of every card kind, the deck is built, and
+what the real Anki renders for each card is parsed and checked against an allow-list.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from anki.collection import Collection
+
+from anki_client import import_package
+from conftest import FIXTURES, files_below, make_project
+
+PAYLOADS = (FIXTURES / "xss" / "payloads.txt").read_text().splitlines()
+CARD = (
+    "subdeck: first\ncards:\n  - id: picture\n    kind: basic\n"
+    "    question: 'What does this show? ![diagram](phases.png)'\n"
+    "    answer: The phases of IPT\n    media: [phases.png]\n"
+)
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+def _link_outside(media: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.png"
+    outside.write_bytes(PNG)
+    (media / "phases.png").symlink_to(outside)
+
+
+def _device(media: Path, tmp_path: Path) -> None:
+    os.mkfifo(media / "phases.png")
+
+
+def _too_big(media: Path, tmp_path: Path) -> None:
+    with (media / "phases.png").open("wb") as file:
+        file.write(PNG)
+        file.truncate(20_000_001)
+
+
+def _folder(media: Path, tmp_path: Path) -> None:
+    (media / "phases.png").mkdir()
+
+
+def _link_to_device(media: Path, tmp_path: Path) -> None:
+    (media / "phases.png").symlink_to("/dev/zero")
+
+
+MEDIA_CASES = {
+    "link to a file outside": (
+        _link_outside, "media file 'phases.png' links to a file outside cards/media/: copy the file in instead"),
+    "link to a device": (
+        _link_to_device, "media file 'phases.png' links to a file outside cards/media/: copy the file in instead"),
+    "named pipe": (_device, "media file 'phases.png' is not a regular file: put an image or sound file there"),
+    "folder": (_folder, "media file 'phases.png' is not a regular file: put an image or sound file there"),
+    "too big": (
+        _too_big,
+        "media file 'phases.png' has 20,000,001 bytes; the limit is 20,000,000: make it smaller"),
+}
+
+
+@pytest.mark.parametrize("case", MEDIA_CASES)
+def test_media_that_escape_or_are_not_files_are_refused(case, tmp_path, run_cli):
+    make_media, message = MEDIA_CASES[case]
+    project = make_project(tmp_path / "project")
+    media = project / "cards" / "media"
+    media.mkdir()
+    make_media(media, tmp_path)
+    (project / "cards" / "pictures.yaml").write_text(CARD)
+    before = {path for path in project.rglob("*")}
+
+    result = run_cli("build", cwd=project)
+
+    assert result.stderr.splitlines()[0] == f"cards/pictures.yaml:7:13: {message}"
+    assert result.exit_code == 1
+    assert {path for path in project.rglob("*")} == before
+
+
+def test_a_card_file_over_the_size_limit_is_refused(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    (project / "cards" / "huge.yaml").write_text("# padding\n" * 100_001)
+
+    result = run_cli("check", cwd=project)
+
+    assert result.stderr.splitlines()[0] == (
+        "cards/huge.yaml:1:1: file is 1,000,010 bytes; the limit is 1,000,000: split it into several card files"
+    )
+    assert result.exit_code == 1
+
+
+def _yaml(text: str) -> str:
+    return json.dumps(text)  # a JSON string is a valid YAML double-quoted scalar
+
+
+def _hostile_cards() -> str:
+    lines = ["subdeck: first", "cards:"]
+    for number, payload in enumerate(PAYLOADS):
+        field = _yaml(f"Text {payload}")
+        common = [f"    extra: {field}", f"    topic: {_yaml(payload[:40])}"]
+        lines += [f"  - id: basic-{number}", "    kind: basic", f"    question: {field}",
+                  f"    answer: {field}", *common]
+        lines += [f"  - id: reverse-{number}", "    kind: reverse", f"    question: {field}",
+                  f"    answer: {field}", *common]
+        lines += [f"  - id: cloze-{number}", "    kind: cloze",
+                  f"    text: {_yaml('{{c1::hidden}} ' + payload)}", *common]
+        lines += [f"  - id: list-{number}", "    kind: list", f"    question: {field}",
+                  f"    items: [{field}, {field}]", *common]
+    return "\n".join(lines) + "\n"
+
+
+SAFE_TAGS = {
+    "div", "span", "hr", "br", "p", "strong", "em", "b", "i", "code", "pre", "blockquote", "ul", "ol",
+    "li", "a", "img", "h1", "h2", "h3", "h4", "h5", "h6", "s", "sub", "sup", "u", "mark", "kbd", "small",
+}
+SAFE_ATTRIBUTES = {"class", "id", "data-cloze", "data-ordinal", "href", "rel", "src", "alt", "title", "start"}
+
+
+class _Inspector(HTMLParser):
+    """Every tag and attribute of the rendered HTML, and every place script could run."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.unsafe: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in SAFE_TAGS:
+            self.unsafe.append(f"<{tag}>")
+        for name, value in attrs:
+            if name not in SAFE_ATTRIBUTES:
+                self.unsafe.append(f"{name}= on <{tag}>")
+            elif name in ("href", "src") and value is not None:
+                scheme = value.split(":", 1)[0].strip().lower() if ":" in value else ""
+                if (name == "href" and scheme not in ("http", "https")) or (name == "src" and scheme):
+                    self.unsafe.append(f"{name}={value!r} on <{tag}>")
+
+    handle_startendtag = handle_starttag
+
+    def handle_comment(self, data):
+        self.unsafe.append("<!-- comment -->")
+
+
+def _without_note_type_css(html: str) -> str:
+    # Anki puts the note type's own CSS (ours, from templates/style.css) in front of each side.
+    assert html.startswith("<style>")
+    return html[html.index("</style>") + len("</style>") :]
+
+
+def test_no_xss_payload_reaches_a_student_from_any_field_of_any_card_kind(tmp_path, run_cli):
+    assert len(PAYLOADS) >= 50
+    project = make_project(tmp_path / "project")
+    (project / "cards" / "hostile.yaml").write_text(_hostile_cards())
+    built = run_cli("build", cwd=project)
+    assert built.exit_code == 0, built.stderr
+    assert "warning:" in built.stderr
+    strict = run_cli("build", "--strict", cwd=project)
+    assert strict.exit_code == 1
+    (tmp_path / "student").mkdir()
+    collection = Collection(str(tmp_path / "student" / "collection.anki2"))
+
+    import_package(collection, project / "build" / "test-1.0.0.apkg")
+
+    assert collection.note_count() == 4 * len(PAYLOADS)
+    findings = []
+    for card_id in collection.find_cards(""):
+        card = collection.get_card(card_id)
+        for side, html in (("question", card.question()), ("answer", card.answer())):
+            inspector = _Inspector()
+            inspector.feed(_without_note_type_css(html))
+            inspector.close()
+            if inspector.unsafe or "<style" in _without_note_type_css(html).lower():
+                findings.append(f"{card.note().guid} {side}: {inspector.unsafe}")
+    collection.close()
+    assert findings == []
+    assert files_below(project / "build")
