@@ -1,0 +1,100 @@
+"""Property-based: whatever text or YAML an educator writes, deckgen answers with success or its
+own error, never another exception, and quickly (hypothesis fails any example over its deadline)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import make_project
+from deckgen.build import check
+from deckgen.errors import DeckError, Location, Problem
+from deckgen.load import read_yaml
+from deckgen.markup import MarkupResult, to_html
+from test_hostile import _Inspector
+
+PROPERTY = settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+YAML_CHARACTERS = st.sampled_from(list(":-[]{}&*!|>'\"#%@`?,\\ \n\t\r") + list("abcxyz019") + ["é", "\x00", "\ufeff"])
+
+_workspace = Path(tempfile.mkdtemp(prefix="deckgen-properties-"))
+PROJECT = make_project(_workspace / "project")
+CARD_FILE = PROJECT / "cards" / "generated.yaml"
+
+
+def _read(data: bytes):
+    path = _workspace / "document.yaml"
+    path.write_bytes(data)
+    try:
+        return read_yaml(path, "document.yaml")
+    except DeckError as error:
+        assert error.problems and all(p.location.path == "document.yaml" for p in error.problems)
+        return error
+
+
+@PROPERTY
+@given(st.binary(max_size=3000))
+def test_any_bytes_give_a_tree_or_our_error(data):
+    _read(data)
+
+
+@PROPERTY
+@given(st.text(YAML_CHARACTERS, max_size=400))
+def test_yaml_like_text_gives_a_tree_or_our_error(text):
+    _read(text.encode("utf-8"))
+
+
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=40))
+DOCUMENTS = st.recursive(
+    SCALARS,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=5),
+    max_leaves=25,
+)
+FIELD_TEXT = st.text(max_size=200)
+CARDS = st.fixed_dictionaries(
+    {"id": st.text(max_size=20), "kind": st.sampled_from(["basic", "reverse", "cloze", "list", "bogus"])},
+    optional={
+        "question": FIELD_TEXT, "answer": FIELD_TEXT, "text": FIELD_TEXT, "extra": FIELD_TEXT,
+        "items": st.lists(FIELD_TEXT, max_size=4), "topic": st.text(max_size=50),
+        "source": st.sampled_from(["weissman2017", "nobody"]), "tags": st.lists(st.text(max_size=15), max_size=3),
+        "ordered": st.booleans(), "media": st.lists(st.text(max_size=12), max_size=2),
+        "subdeck": st.sampled_from(["first", "second", "third"]),
+    },
+)
+CARD_FILES = st.fixed_dictionaries({"subdeck": st.sampled_from(["first", "nowhere"]), "cards": st.lists(CARDS, max_size=4)})
+
+
+def _check(document) -> None:
+    CARD_FILE.write_text(yaml.safe_dump(document, allow_unicode=True))
+    try:
+        check(PROJECT)
+    except DeckError as error:
+        assert error.problems
+
+
+@PROPERTY
+@given(DOCUMENTS)
+def test_any_yaml_document_as_a_card_file_gives_success_or_our_error(document):
+    _check(document)
+
+
+@PROPERTY
+@given(CARD_FILES)
+def test_card_shaped_documents_give_success_or_our_error(document):
+    _check(document)
+
+
+@PROPERTY
+@given(st.text(max_size=300), st.booleans())
+def test_any_field_text_renders_to_safe_html_or_our_problem(text, cloze):
+    result = to_html(text, Location("x.yaml", 1, 1), "answer", allow_braces=cloze, media_names={})
+
+    assert isinstance(result, (MarkupResult, Problem))
+    if isinstance(result, MarkupResult):
+        inspector = _Inspector()
+        inspector.feed(result.html)
+        inspector.close()
+        assert inspector.unsafe == []
