@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, order=True)
-class Location:
-    """A place in a source file: 1-based line and column, path relative to the project."""
+class Location(NamedTuple):
+    """A place in a source file: 1-based line and column, path relative to the project.
+
+    A named tuple rather than a dataclass: every YAML value gets one, and a tuple is the cheapest
+    immutable, ordered record Python has.
+    """
 
     path: str
     line: int = 1

@@ -31,7 +31,7 @@ _STANDARD_TAGS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Scalar:
     """A single value. `text` is exactly what was written; `kind` is how YAML would read it."""
 
@@ -44,7 +44,7 @@ class Scalar:
         return f"{self.kind} '{_shorten(self.text)}'" if self.kind != "nothing" else "nothing"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sequence:
     items: tuple[Node, ...]
     location: Location
@@ -53,7 +53,7 @@ class Sequence:
         return "a list"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Mapping:
     entries: tuple[tuple[Scalar, Node], ...]
     location: Location
@@ -89,7 +89,7 @@ def read_yaml(path: Path, shown_as: str) -> Node | None:
     text = _decode(data, shown_as)
     _check_characters(text, shown_as)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = _compose(text)
     except yaml.MarkedYAMLError as error:
         raise DeckError.at(_yaml_error_location(error, shown_as), _yaml_error_message(error)) from None
     except yaml.YAMLError as error:  # errors without a mark are rare; keep the text
@@ -104,6 +104,18 @@ def read_yaml(path: Path, shown_as: str) -> Node | None:
     tree = converter.convert(root)
     converter.problems.raise_if_any()
     return tree
+
+
+def _compose(text: str) -> yaml.Node | None:
+    """Compose with libyaml (fast) where PyYAML has it; on a syntax error compose again with the
+    pure-Python parser, whose messages and positions are the ones we document and test."""
+    fast_loader = getattr(yaml, "CSafeLoader", None)
+    if fast_loader is not None:
+        try:
+            return yaml.compose(text, Loader=fast_loader)
+        except yaml.YAMLError:
+            pass
+    return yaml.compose(text, Loader=yaml.SafeLoader)
 
 
 def _decode(data: bytes, shown_as: str) -> str:
@@ -199,7 +211,7 @@ class _Converter:
                 text=node.value,
                 kind=_STANDARD_TAGS[node.tag],
                 location=self.location(node),
-                plain=node.style is None,
+                plain=node.style in (None, ""),  # libyaml says "" where PyYAML says None
             )
         if isinstance(node, yaml.SequenceNode):
             return Sequence(tuple(self.convert(item) for item in node.value), self.location(node))

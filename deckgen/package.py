@@ -65,22 +65,37 @@ def _increasing_ids(times: list[int]) -> list[int]:
 
 
 def _apply_release_times(cursor: sqlite3.Cursor, deck: RenderedDeck, plan: ReleasePlan) -> None:
-    """Replace genanki's clock-based ids and times with the ones the release plan recorded."""
+    """Replace genanki's placeholder ids and times with the ones the release plan recorded.
+
+    genanki numbered notes and cards from 1; the real ids are millisecond times (over 10^12), so
+    old and new ids never collide while the tables are renumbered through indexed maps.
+    """
     record = {note.guid: plan.note_times[note.card_id] for note in deck.notes}
     notes = sorted(cursor.execute("SELECT id, guid FROM notes").fetchall(), key=lambda row: (record[row[1]].added, row[1]))
-    # Negate first so that no new id collides with an old one while we renumber.
-    cursor.execute("UPDATE notes SET id = -id")
-    cursor.execute("UPDATE cards SET nid = -nid, id = -id")
-    for (old_id, guid), new_id in zip(notes, _increasing_ids([record[guid].added for _, guid in notes])):
-        modified = record[guid].modified
-        cursor.execute("UPDATE notes SET id = ?, mod = ? WHERE id = ?", (new_id, modified, -old_id))
-        cursor.execute("UPDATE cards SET nid = ?, mod = ? WHERE nid = ?", (new_id, modified, -old_id))
+    note_ids = _increasing_ids([record[guid].added for _, guid in notes])
+    cursor.execute("CREATE TEMP TABLE note_map (old INTEGER PRIMARY KEY, new INTEGER, mod INTEGER)")
+    cursor.executemany(
+        "INSERT INTO note_map VALUES (?, ?, ?)",
+        [(old_id, new_id, record[guid].modified) for (old_id, guid), new_id in zip(notes, note_ids)],
+    )
+    cursor.execute(
+        "UPDATE notes SET (id, mod) = (SELECT new, mod FROM note_map WHERE old = notes.id)"
+    )
+    cursor.execute(
+        "UPDATE cards SET (nid, mod) = (SELECT new, mod FROM note_map WHERE old = cards.nid)"
+    )
     cards = cursor.execute(
         "SELECT cards.id, notes.guid, cards.ord FROM cards JOIN notes ON cards.nid = notes.id"
     ).fetchall()
     cards.sort(key=lambda row: (record[row[1]].added, row[1], row[2]))
-    for (old_id, guid, _), new_id in zip(cards, _increasing_ids([record[guid].added for _, guid, _ in cards])):
-        cursor.execute("UPDATE cards SET id = ? WHERE id = ?", (new_id, old_id))
+    card_ids = _increasing_ids([record[guid].added for _, guid, _ in cards])
+    cursor.execute("CREATE TEMP TABLE card_map (old INTEGER PRIMARY KEY, new INTEGER)")
+    cursor.executemany(
+        "INSERT INTO card_map VALUES (?, ?)", [(old_id, new_id) for (old_id, _, _), new_id in zip(cards, card_ids)]
+    )
+    cursor.execute("UPDATE cards SET id = (SELECT new FROM card_map WHERE old = cards.id)")
+    cursor.execute("DROP TABLE note_map")
+    cursor.execute("DROP TABLE card_map")
     kinds = {str(note_type.note_type_id): note_type.kind for note_type in deck.note_types}
     models = json.loads(cursor.execute("SELECT models FROM col").fetchone()[0])
     for model_id, model in models.items():
@@ -131,7 +146,7 @@ def package_bytes(deck: RenderedDeck, plan: ReleasePlan) -> tuple[bytes, Package
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3
             info.external_attr = 0o644 << 16
-            archive.writestr(info, data, compresslevel=9)
+            archive.writestr(info, data, compresslevel=6)
     stats = PackageStats(notes=len(deck.notes), cards=cards, subdecks=len(deck.subdecks), media=len(deck.media))
     return buffer.getvalue(), stats
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from deckgen.errors import DeckError, Location, Problem, display_path
@@ -260,7 +260,7 @@ def _guard_note_types(source: ReleaseInput, previous: Lock, allow: Allowances, c
         old = previous.note_types.get(note_type.kind)
         if old is None:
             continue
-        where = replace(source.lock_location, line=_lock_line(source.lock_source, f'"{note_type.kind}": {{'))
+        where = source.lock_location._replace(line=_lock_line(source.lock_source, f'"{note_type.kind}": {{'))
         changes = []
         if old.note_type_id != note_type.note_type_id:
             changes.append(f"id changed from {old.note_type_id} to {note_type.note_type_id}")
@@ -282,7 +282,7 @@ def _guard_cards(source: ReleaseInput, previous: Lock, allow: Allowances, check)
     current = {note.card_id for note in source.deck.notes}
     for card_id, record in sorted(previous.cards.items()):
         if card_id not in current:
-            where = replace(source.lock_location, line=_lock_line(source.lock_source, json.dumps(card_id) + ":"))
+            where = source.lock_location._replace(line=_lock_line(source.lock_source, json.dumps(card_id) + ":"))
             check(
                 allow.card_removal, where,
                 f"card '{card_id}' was released but is gone from the cards: Anki never deletes it from "

@@ -98,3 +98,51 @@ def test_any_field_text_renders_to_safe_html_or_our_problem(text, cloze):
         inspector.feed(result.html)
         inspector.close()
         assert inspector.unsafe == []
+
+
+PLAIN_ALPHABET = st.sampled_from(list("abcXYZ 019.,;?'\"()/%+=-é—") + ["\u00a0"])
+
+
+@PROPERTY
+@given(st.text(PLAIN_ALPHABET, max_size=80))
+def test_the_plain_text_shortcut_renders_exactly_like_the_full_markdown_pipeline(text):
+    import re
+
+    from deckgen import markup
+
+    where = Location("x.yaml", 1, 1)
+    shortcut = to_html(text, where, "answer", allow_braces=False, media_names={})
+    always_parse = re.compile(r"(?!)")
+    original, markup._PLAIN = markup._PLAIN, always_parse
+    try:
+        full = to_html(text, where, "answer", allow_braces=False, media_names={})
+    finally:
+        markup._PLAIN = original
+
+    assert shortcut == full
+
+
+MARKDOWN_ALPHABET = st.sampled_from(list("abc XY 09.,;?'\"()/%+=-*_`~#>&\\!|{}:") + ["é", "\u00a0", "\t"])
+
+
+@settings(max_examples=600, deadline=2000)
+@given(st.one_of(
+    st.text(MARKDOWN_ALPHABET, max_size=80),
+    st.builds(str.__add__, st.sampled_from(list("aXé")), st.text(MARKDOWN_ALPHABET, max_size=80)),
+))
+def test_the_fast_renderer_agrees_with_the_full_markdown_pipeline(text):
+    import re
+
+    from deckgen import markup
+
+    where = Location("x.yaml", 1, 1)
+    fast = to_html(text, where, "answer", allow_braces=True, media_names={})
+    never = re.compile(r"(?!)")
+    saved = markup._PLAIN, markup._NEEDS_TOKENS
+    markup._PLAIN, markup._NEEDS_TOKENS = never, re.compile(r"")
+    try:
+        full = to_html(text, where, "answer", allow_braces=True, media_names={})
+    finally:
+        markup._PLAIN, markup._NEEDS_TOKENS = saved
+
+    assert fast == full
