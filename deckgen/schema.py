@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from deckgen.errors import DeckError, Location, ProblemCollector
+from deckgen.errors import Location, ProblemCollector
 from deckgen.load import Mapping, Node, Scalar, Sequence
 from deckgen.media import media_problem
 from deckgen.model import (

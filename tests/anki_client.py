@@ -25,6 +25,22 @@ def import_package(collection: Collection, package: Path):
     return collection.import_anki_package(request).log
 
 
+def answer_card(collection: Collection, card_id: int, rating) -> None:
+    """Review one card through the real scheduler, as a student pressing a button would."""
+    card = collection.get_card(card_id)
+    card.start_timer()
+    states = collection._backend.get_scheduling_states(card.id)
+    collection.sched.answer_card(collection.sched.build_answer(card=card, states=states, rating=rating))
+
+
+def scheduling_of(collection: Collection, card_id: int) -> tuple:
+    """Everything a student's reviews put into a card: state, due date, interval, flag and history."""
+    card = collection.get_card(card_id)
+    history = collection.db.list("select id from revlog where cid = ? order by id", card_id)
+    return (card.type, card.queue, card.due, card.ivl, card.factor, card.reps, card.lapses,
+            card.user_flag(), history)
+
+
 def rendered_problems(collection: Collection) -> list[str]:
     """Every card's question and answer as Anki renders them, checked for template leftovers."""
     problems = []

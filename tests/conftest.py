@@ -40,6 +40,17 @@ def run_cli(capsys, monkeypatch):
     return run
 
 
+@pytest.fixture
+def student(tmp_path):
+    """A fresh Anki collection, as on a student's machine."""
+    from anki.collection import Collection
+
+    (tmp_path / "student").mkdir()
+    collection = Collection(str(tmp_path / "student" / "collection.anki2"))
+    yield collection
+    collection.close()
+
+
 def make_project(destination: Path, *overlays: Path, templates: bool = True) -> Path:
     """A project folder: the base fixture, then each overlay's files on top, then our templates."""
     shutil.copytree(BASE_PROJECT, destination)

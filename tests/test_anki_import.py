@@ -6,12 +6,11 @@ import hashlib
 import re
 from pathlib import Path
 
-import pytest
 import yaml
 from anki.collection import Collection
 from anki.scheduler.v3 import CardAnswer
 
-from anki_client import import_package, rendered_problems
+from anki_client import answer_card, import_package, rendered_problems, scheduling_of
 from conftest import REPO, copy_of_repository_deck, make_project
 
 
@@ -37,19 +36,12 @@ def _expected_from_yaml(root: Path) -> tuple[int, int, set[str]]:
     return notes, cards, subdecks
 
 
-@pytest.fixture
-def collection(tmp_path):
-    (tmp_path / "student").mkdir()
-    col = Collection(str(tmp_path / "student" / "collection.anki2"))
-    yield col
-    col.close()
-
-
 def _deck_names_with_cards(col: Collection) -> set[str]:
     return {col.decks.name(col.get_card(card_id).did) for card_id in col.find_cards("")}
 
 
-def test_repository_deck_imports_cleanly_into_real_anki(tmp_path, run_cli, collection):
+def test_repository_deck_imports_cleanly_into_real_anki(tmp_path, run_cli, student):
+    collection = student
     project = copy_of_repository_deck(tmp_path / "ipt")
     result = run_cli("build", "--frozen", "--output", str(tmp_path / "out"), cwd=project)
     assert result.exit_code == 0, result.stderr
@@ -83,20 +75,8 @@ cards:
 """
 
 
-def _answer(col: Collection, card_id: int, rating) -> None:
-    card = col.get_card(card_id)
-    card.start_timer()
-    states = col._backend.get_scheduling_states(card.id)
-    col.sched.answer_card(col.sched.build_answer(card=card, states=states, rating=rating))
-
-
-def _scheduling(col: Collection, card_id: int) -> tuple:
-    card = col.get_card(card_id)
-    history = col.db.list("select id from revlog where cid = ? order by id", card_id)
-    return (card.type, card.queue, card.due, card.ivl, card.reps, card.lapses, card.factor, history)
-
-
-def test_rebuild_with_edited_answer_updates_the_note_in_place(tmp_path, run_cli, collection):
+def test_rebuild_with_edited_answer_updates_the_note_in_place(tmp_path, run_cli, student):
+    collection = student
     project = make_project(tmp_path / "project")
     card_file = project / "cards" / "founders.yaml"
     card_file.write_text(UPGRADE_CARDS)
@@ -104,9 +84,9 @@ def test_rebuild_with_edited_answer_updates_the_note_in_place(tmp_path, run_cli,
     import_package(collection, project / "build" / "test-1.0.0.apkg")
     [note_id] = collection.find_notes('"Question:Who founded IPT?"')
     card_id = collection.get_note(note_id).card_ids()[0]
-    _answer(collection, card_id, CardAnswer.GOOD)
-    _answer(collection, card_id, CardAnswer.GOOD)
-    before = _scheduling(collection, card_id)
+    answer_card(collection, card_id, CardAnswer.GOOD)
+    answer_card(collection, card_id, CardAnswer.GOOD)
+    before = scheduling_of(collection, card_id)
     assert len(before[-1]) == 2
 
     card_file.write_text(UPGRADE_CARDS.replace("Weisman", "Weissman"))
@@ -117,7 +97,7 @@ def test_rebuild_with_edited_answer_updates_the_note_in_place(tmp_path, run_cli,
     assert (len(log.new), len(log.updated), len(log.duplicate), len(log.conflicting)) == (0, 1, 1, 0)
     assert collection.note_count() == 2
     assert collection.get_note(note_id)["Answer"] == "Klerman and Weissman"
-    assert _scheduling(collection, card_id) == before
+    assert scheduling_of(collection, card_id) == before
 
 
 # The smallest valid PNG: 1×1 pixel.
@@ -127,7 +107,8 @@ PNG = bytes.fromhex(
 )
 
 
-def test_media_reach_the_student_under_content_addressed_names(tmp_path, run_cli, collection):
+def test_media_reach_the_student_under_content_addressed_names(tmp_path, run_cli, student):
+    collection = student
     project = make_project(tmp_path / "project")
     (project / "cards" / "media").mkdir()
     (project / "cards" / "media" / "phases.png").write_bytes(PNG)
@@ -147,7 +128,8 @@ def test_media_reach_the_student_under_content_addressed_names(tmp_path, run_cli
     assert f'<img src="{stored[0].name}" alt="diagram">' in collection.get_note(note_id)["Question"]
 
 
-def test_every_ipt_subdeck_has_cards_and_every_card_cites_its_source(tmp_path, run_cli, collection):
+def test_every_ipt_subdeck_has_cards_and_every_card_cites_its_source(tmp_path, run_cli, student):
+    collection = student
     project = copy_of_repository_deck(tmp_path / "ipt")
     assert run_cli("build", "--frozen", cwd=project).exit_code == 0
     import_package(collection, project / "build" / "ipt-0.1.0.apkg")

@@ -13,7 +13,7 @@ import pytest
 from anki.collection import Collection
 from anki.scheduler.v3 import CardAnswer
 
-from anki_client import import_package
+from anki_client import answer_card, import_package, scheduling_of
 from conftest import FIXTURES, make_project
 from deckgen import notetypes
 
@@ -21,32 +21,10 @@ RELEASE = FIXTURES / "release"
 V1_TIME, V2_TIME = "1764000000", "1764000600"
 
 
-def _answer(col: Collection, card_id: int, rating) -> None:
-    card = col.get_card(card_id)
-    card.start_timer()
-    states = col._backend.get_scheduling_states(card.id)
-    col.sched.answer_card(col.sched.build_answer(card=card, states=states, rating=rating))
-
-
 def _schedule(col: Collection) -> dict[tuple[str, int], tuple]:
-    """Everything a student's reviews put into the collection, per card (by note GUID and ordinal)."""
-    snapshot = {}
-    for card_id in col.find_cards(""):
-        card = col.get_card(card_id)
-        history = col.db.list("select id from revlog where cid = ? order by id", card_id)
-        snapshot[(card.note().guid, card.ord)] = (
-            card.type, card.queue, card.due, card.ivl, card.factor, card.reps, card.lapses,
-            card.user_flag(), history,
-        )
-    return snapshot
-
-
-@pytest.fixture
-def student(tmp_path):
-    (tmp_path / "student").mkdir()
-    col = Collection(str(tmp_path / "student" / "collection.anki2"))
-    yield col
-    col.close()
+    """Every card's scheduling, by note GUID and ordinal (ids may differ between collections)."""
+    cards = [col.get_card(card_id) for card_id in col.find_cards("")]
+    return {(card.note().guid, card.ord): scheduling_of(col, card.id) for card in cards}
 
 
 def _note_of(col: Collection, question: str):
@@ -71,10 +49,10 @@ def _release_v2(project: Path, run_cli, student):
 def test_a_release_upgrade_keeps_every_review_flag_and_suspension(tmp_path, run_cli, student):
     project = _release_v1(tmp_path, run_cli, student)
     cards = sorted(student.find_cards(""))
-    _answer(student, cards[0], CardAnswer.GOOD)
-    _answer(student, cards[0], CardAnswer.GOOD)
-    _answer(student, cards[1], CardAnswer.AGAIN)
-    _answer(student, cards[2], CardAnswer.EASY)
+    answer_card(student, cards[0], CardAnswer.GOOD)
+    answer_card(student, cards[0], CardAnswer.GOOD)
+    answer_card(student, cards[1], CardAnswer.AGAIN)
+    answer_card(student, cards[2], CardAnswer.EASY)
     student.sched.suspend_cards([cards[3]])
     student.set_user_flag_for_cards(1, [cards[4]])
     notes_before = student.note_count()
