@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import make_project
+from conftest import FIXTURES, files_below, make_project
 
 COMMANDS = ["build", "check", "diff", "lint", "stats"]
 
@@ -69,3 +69,16 @@ def test_python_dash_m_runs_the_same_command(tmp_path):
 
     assert completed.returncode == 1
     assert completed.stderr.startswith("cards:1:1: cards folder not found")
+
+
+def test_only_build_writes_and_only_build_output_and_the_lock_file(tmp_path, run_cli):
+    project = make_project(tmp_path / "project", FIXTURES / "release" / "v1")
+    before = files_below(project)
+
+    for command in (["check"], ["check", "--strict"], ["lint"], ["stats"]):
+        assert run_cli(*command, cwd=project).exit_code == 0
+        assert files_below(project) == before, command
+
+    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": "1764000000"}).exit_code == 0
+    written = {name for name, data in files_below(project).items() if before.get(name) != data}
+    assert written == {"build/test-1.0.0.apkg", "cards/deck.lock"}
