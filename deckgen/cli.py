@@ -15,7 +15,7 @@ from typing import Sequence
 from deckgen import __version__
 from deckgen.build import BUILD_DIR, build, check, release_timestamp
 from deckgen.diff import read_package, release_notes
-from deckgen.errors import DeckError
+from deckgen.errors import DeckError, Location
 from deckgen.lint import ERROR, RULES, lint_project
 from deckgen.package import write_atomically
 from deckgen.release import Allowances
@@ -177,8 +177,12 @@ def _check(arguments: argparse.Namespace) -> int:
 
 def _build(arguments: argparse.Namespace) -> int:
     timestamp = release_timestamp(dict(os.environ))
-    allow = Allowances(**{flag.removeprefix("allow-").replace("-", "_"): getattr(arguments, flag.replace("-", "_"))
-                          for flag in _ALLOW_FLAGS})
+    allow = Allowances(
+        note_type_change=arguments.allow_note_type_change,
+        deck_rename=arguments.allow_deck_rename,
+        card_removal=arguments.allow_card_removal,
+        id_reuse=arguments.allow_id_reuse,
+    )
     built = build(arguments.project, timestamp, arguments.output, allow, arguments.frozen, arguments.strict)
     _warn(built.checked.deck.warnings)
     stats = built.stats
@@ -211,7 +215,11 @@ def _stats(arguments: argparse.Namespace) -> int:
         print(table, end="")
         return EXIT_OK
     target: Path = arguments.update
-    updated = replace_marked_section(target.read_text(encoding="utf-8"), table, str(target))
+    try:
+        document = target.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise DeckError.at(Location(str(target)), f"cannot read the file to update: {error}") from None
+    updated = replace_marked_section(document, table, str(target))
     write_atomically(target, updated.encode("utf-8"))
     print(f"updated the coverage table in {target}")
     return EXIT_OK

@@ -80,7 +80,10 @@ def _shorten(text: str, limit: int = 30) -> str:
 
 def read_yaml(path: Path, shown_as: str) -> Node | None:
     """Read one YAML file; None for an empty document. Raises DeckError naming `shown_as`."""
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise DeckError.at(Location(shown_as), f"cannot read the file: {error.strerror}") from None
     if len(data) > MAX_FILE_BYTES:
         raise DeckError.at(
             Location(shown_as, 1, 1),

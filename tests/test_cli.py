@@ -82,3 +82,22 @@ def test_only_build_writes_and_only_build_output_and_the_lock_file(tmp_path, run
     assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": "1764000000"}).exit_code == 0
     written = {name for name, data in files_below(project).items() if before.get(name) != data}
     assert written == {"build/test-1.0.0.apkg", "cards/deck.lock"}
+
+
+def test_stats_update_of_a_missing_file_is_an_error_not_a_traceback(tmp_path, run_cli):
+    project = make_project(tmp_path / "project", FIXTURES / "release" / "v1")
+
+    result = run_cli("stats", "--update", "MISSING.md", cwd=project)
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith("MISSING.md:1:1: cannot read the file to update: [Errno 2] No such file")
+
+
+def test_a_file_that_cannot_be_read_is_our_error_not_a_traceback(tmp_path):
+    from deckgen.errors import DeckError
+    from deckgen.load import read_yaml
+
+    with pytest.raises(DeckError) as raised:
+        read_yaml(tmp_path, "cards/odd.yaml")
+
+    assert str(raised.value) == "cards/odd.yaml:1:1: cannot read the file: Is a directory"
