@@ -1,9 +1,10 @@
 """Writing the .apkg: the only module that knows genanki.
 
-genanki fills the SQLite collection; we own everything around it so that a build is
-reproducible: the database is built in memory, every note, card and note type gets the times the
-release plan recorded for it (not the clock), ids follow from those times, and the zip has fixed
-entry times, a fixed order and deflate compression.
+genanki lays out the SQLite collection (schema, decks, note types); we write the notes and cards
+and everything around them so that a build is reproducible: the database is built in memory,
+every note, card and note type gets the times the release plan recorded for it (not the clock),
+ids follow from those times, and the zip has fixed entry times, a fixed order and deflate
+compression.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import itertools
 import json
 import os
 import sqlite3
-import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +22,8 @@ from pathlib import Path
 import genanki
 
 from deckgen.release import ReleasePlan
-from deckgen.render import RenderedDeck, RenderedNoteType
+from deckgen.model import CLOZE_DELETION
+from deckgen.render import RenderedDeck, RenderedNote, RenderedNoteType
 
 # Zip entries carry a time; a fixed one keeps the bytes the same from build to build.
 ZIP_ENTRY_TIME = (1980, 1, 1, 0, 0, 0)
@@ -64,38 +65,46 @@ def _increasing_ids(times: list[int]) -> list[int]:
     return ids
 
 
-def _apply_release_times(cursor: sqlite3.Cursor, deck: RenderedDeck, plan: ReleasePlan) -> None:
-    """Replace genanki's placeholder ids and times with the ones the release plan recorded.
+def card_ordinals(note: RenderedNote, note_type: RenderedNoteType) -> list[int]:
+    """The cards Anki makes for a note: one per template for front/back types (every field a
+    template asks for is non-empty: render refuses empty ones), one per cloze number for cloze types."""
+    if not note_type.is_cloze:
+        return list(range(len(note_type.templates)))
+    numbers = {int(number) for field in note.fields for number, _ in CLOZE_DELETION.findall(field)}
+    return sorted(number - 1 for number in numbers)
 
-    genanki numbered notes and cards from 1; the real ids are millisecond times (over 10^12), so
-    old and new ids never collide while the tables are renumbered through indexed maps.
+
+def _insert_notes_and_cards(cursor: sqlite3.Cursor, deck: RenderedDeck, plan: ReleasePlan) -> int:
+    """Write every note and card with the ids and times the release plan recorded, in one pass.
+
+    genanki's own note writer takes its times from one timestamp and its ids from a counter; we
+    need per-note times from the lock file, so the rows are ours (in genanki's column layout).
     """
-    record = {note.guid: plan.note_times[note.card_id] for note in deck.notes}
-    notes = sorted(cursor.execute("SELECT id, guid FROM notes").fetchall(), key=lambda row: (record[row[1]].added, row[1]))
-    note_ids = _increasing_ids([record[guid].added for _, guid in notes])
-    cursor.execute("CREATE TEMP TABLE note_map (old INTEGER PRIMARY KEY, new INTEGER, mod INTEGER)")
-    cursor.executemany(
-        "INSERT INTO note_map VALUES (?, ?, ?)",
-        [(old_id, new_id, record[guid].modified) for (old_id, guid), new_id in zip(notes, note_ids)],
-    )
-    cursor.execute(
-        "UPDATE notes SET (id, mod) = (SELECT new, mod FROM note_map WHERE old = notes.id)"
-    )
-    cursor.execute(
-        "UPDATE cards SET (nid, mod) = (SELECT new, mod FROM note_map WHERE old = cards.nid)"
-    )
-    cards = cursor.execute(
-        "SELECT cards.id, notes.guid, cards.ord FROM cards JOIN notes ON cards.nid = notes.id"
-    ).fetchall()
-    cards.sort(key=lambda row: (record[row[1]].added, row[1], row[2]))
-    card_ids = _increasing_ids([record[guid].added for _, guid, _ in cards])
-    cursor.execute("CREATE TEMP TABLE card_map (old INTEGER PRIMARY KEY, new INTEGER)")
-    cursor.executemany(
-        "INSERT INTO card_map VALUES (?, ?)", [(old_id, new_id) for (old_id, _, _), new_id in zip(cards, card_ids)]
-    )
-    cursor.execute("UPDATE cards SET id = (SELECT new FROM card_map WHERE old = cards.id)")
-    cursor.execute("DROP TABLE note_map")
-    cursor.execute("DROP TABLE card_map")
+    note_types = {note_type.kind: note_type for note_type in deck.note_types}
+    subdeck_ids = {subdeck.name: subdeck.deck_id for subdeck in deck.subdecks}
+    ordered = sorted(deck.notes, key=lambda note: (plan.note_times[note.card_id].added, note.guid))
+    note_ids = _increasing_ids([plan.note_times[note.card_id].added for note in ordered])
+    note_rows, cards = [], []
+    for note, note_id in zip(ordered, note_ids):
+        record = plan.note_times[note.card_id]
+        note_type = note_types[note.kind]
+        note_rows.append((
+            note_id, note.guid, note_type.note_type_id, record.modified, -1,
+            f" {' '.join(note.tags)} ", "\x1f".join(note.fields), note.fields[0], 0, 0, "",
+        ))
+        for ordinal in card_ordinals(note, note_type):
+            cards.append((record.added, note_id, subdeck_ids[note.deck], ordinal, record.modified))
+    card_ids = _increasing_ids([added for added, *_ in cards])
+    card_rows = [
+        (card_id, note_id, deck_id, ordinal, modified, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "")
+        for card_id, (_, note_id, deck_id, ordinal, modified) in zip(card_ids, cards)
+    ]
+    cursor.executemany("INSERT INTO notes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", note_rows)
+    cursor.executemany("INSERT INTO cards VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", card_rows)
+    return len(card_rows)
+
+
+def _set_note_type_times(cursor: sqlite3.Cursor, deck: RenderedDeck, plan: ReleasePlan) -> None:
     kinds = {str(note_type.note_type_id): note_type.kind for note_type in deck.note_types}
     models = json.loads(cursor.execute("SELECT models FROM col").fetchone()[0])
     for model_id, model in models.items():
@@ -104,27 +113,18 @@ def _apply_release_times(cursor: sqlite3.Cursor, deck: RenderedDeck, plan: Relea
 
 
 def _collection_bytes(deck: RenderedDeck, plan: ReleasePlan) -> tuple[bytes, int]:
-    models = {note_type.kind: _model(note_type) for note_type in deck.note_types}
     root = genanki.Deck(deck.deck_id, deck.name, deck.description)
-    subdecks = {sub.name: genanki.Deck(sub.deck_id, sub.name) for sub in deck.subdecks}
-    for note in deck.notes:
-        subdecks[note.deck].add_note(
-            genanki.Note(model=models[note.kind], fields=list(note.fields), tags=list(note.tags), guid=note.guid)
-        )
+    for note_type in deck.note_types:
+        root.add_model(_model(note_type))
+    subdecks = [genanki.Deck(sub.deck_id, sub.name) for sub in deck.subdecks]
     connection = sqlite3.connect(":memory:")
     try:
         cursor = connection.cursor()
-        # genanki's own ids and times are placeholders here: _apply_release_times replaces them.
-        placeholder_time = 1
-        with warnings.catch_warnings():
-            # genanki warns about HTML it cannot parse; our fields are sanitised before they get here.
-            warnings.simplefilter("ignore")
-            genanki.Package([root, *subdecks.values()]).write_to_db(
-                cursor, placeholder_time, itertools.count(1)
-            )
-        _apply_release_times(cursor, deck, plan)
+        # genanki lays out the collection: its schema, the col row, the decks and the note types.
+        genanki.Package([root, *subdecks]).write_to_db(cursor, 0, itertools.count(1))
+        _set_note_type_times(cursor, deck, plan)
+        cards = _insert_notes_and_cards(cursor, deck, plan)
         connection.commit()
-        cards = cursor.execute("SELECT count(*) FROM cards").fetchone()[0]
         cursor.execute("VACUUM")
         data = bytearray(connection.serialize())
         data[SQLITE_VERSION_FIELD] = SQLITE_VERSION_WRITTEN

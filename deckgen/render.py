@@ -19,7 +19,7 @@ from markupsafe import Markup
 from deckgen.errors import DeckError, Location, Problem, ProblemCollector, display_path
 from deckgen.ids import derived_id, note_guid
 from deckgen.markup import plain, to_html
-from deckgen.model import Card, Project, Text
+from deckgen.model import CLOZE_DELETION, Card, Project, Text
 from deckgen.notetypes import ANKI_SPECIAL_FIELDS, NOTE_TYPES, NoteTypeSpec
 from deckgen.references import apa_html, short_citation
 
@@ -216,12 +216,29 @@ class _NoteRenderer:
         self.warnings: list[Problem] = []
         self.media: dict[Path, PackagedMedia] = {}
 
-    def markup(self, key: str, text: Text, media_names: dict[str, str], allow_braces: bool = False) -> str:
+    def markup(
+        self, key: str, text: Text, media_names: dict[str, str], allow_braces: bool = False, required: bool = True
+    ) -> str:
+        """The field's HTML; a required field that is left with nothing to show is an error, since
+        Anki would make a blank card of it (or none)."""
         result = to_html(text.value, text.location, key, allow_braces=allow_braces, media_names=media_names)
         if isinstance(result, Problem):
             self.problems.problems.append(result)
             return ""
         self.warnings.extend(result.warnings)
+        if required and _is_blank(result.html):
+            self.problems.add(
+                text.location,
+                f"'{key}' is empty once the content cards may not use is left out: write it as text",
+            )
+        elif allow_braces:
+            for number, body in CLOZE_DELETION.findall(result.html):
+                if _is_blank(body.split("::")[0]):
+                    self.problems.add(
+                        text.location,
+                        f"cloze deletion c{number} is empty once the content cards may not use is left "
+                        "out: write the hidden text as text",
+                    )
         return result.html
 
     def note(self, card: Card) -> RenderedNote:
@@ -261,7 +278,7 @@ class _NoteRenderer:
             )
             first[0] = banner + first[0]
             tags = tags + (settings.retired_tag,)
-        extra = self.markup("extra", card.extra, media_names) if card.extra else ""
+        extra = self.markup("extra", card.extra, media_names, required=False) if card.extra else ""
         reference = self.project.references.get(card.source) if card.source else None
         fields = first + [
             extra,
@@ -279,6 +296,10 @@ class _NoteRenderer:
         )
 
 
+def _is_blank(html: str) -> bool:
+    return "<img" not in html and not re.sub(r"<[^>]*>|&nbsp;|\s", "", html)
+
+
 def render_deck(project: Project, templates_dir: Path) -> RenderedDeck:
     """Render the note types and every card; all problems of all cards are reported together."""
     if not templates_dir.is_dir():
@@ -293,7 +314,7 @@ def render_deck(project: Project, templates_dir: Path) -> RenderedDeck:
     description = ""
     settings = project.settings
     if settings.description:
-        description = renderer.markup("description", settings.description, {})
+        description = renderer.markup("description", settings.description, {}, required=False)
     renderer.problems.raise_if_any()
     used_subdecks = sorted({card.subdeck for card in project.cards})
     return RenderedDeck(
