@@ -5,7 +5,9 @@ Callable from Python as well as from the command line; nothing here prints or ex
 
 from __future__ import annotations
 
+import gc
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,13 +58,28 @@ def release_timestamp(environment: dict[str, str]) -> int:
     return int(value)
 
 
+@contextmanager
+def _no_cyclic_garbage_collection():
+    """A build makes millions of small objects that live until it ends; Python's cycle collector
+    would scan them again and again (half the time of a 20,000-card build). Reference counting
+    still frees everything else, and the collector is back on when the build is over."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def check(root: Path, strict: bool = False) -> CheckResult:
     """Everything a build does except writing: load, validate and render every card.
 
     Unsafe content in a card is removed and reported as a warning; with `strict` it is an error.
     """
-    project = load_project(root)
-    deck = render_deck(project, root / TEMPLATES_DIR)
+    with _no_cyclic_garbage_collection():
+        project = load_project(root)
+        deck = render_deck(project, root / TEMPLATES_DIR)
     if strict and deck.warnings:
         raise DeckError(deck.warnings)
     return CheckResult(project, deck)
@@ -99,14 +116,16 @@ def build(
     already describe the cards exactly; it is never written.
     """
     checked = check(root, strict)
-    release, lock_path = plan(checked, release_time, allow)
+    with _no_cyclic_garbage_collection():
+        release, lock_path = plan(checked, release_time, allow)
     if frozen and release.lock_changed:
         raise DeckError.at(
             Location(display_path(lock_path, root)),
             "the lock file is out of date with the cards: run 'deckgen build' and commit "
             f"{display_path(lock_path, root)} with the cards",
         )
-    data, stats = package_bytes(checked.deck, release)
+    with _no_cyclic_garbage_collection():
+        data, stats = package_bytes(checked.deck, release)
     output = (output_dir or root / BUILD_DIR) / f"{checked.deck.file_stem}.apkg"
     write_atomically(output, data)
     if release.lock_changed:
