@@ -27,6 +27,7 @@ from deckgen.release import (
 from deckgen.render import RenderedDeck, render_deck
 
 BUILD_DIR = "build"
+LATEST_RELEASE_TIME = 253_402_300_799
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,11 @@ def release_timestamp(environment: dict[str, str]) -> int:
     value = environment.get("SOURCE_DATE_EPOCH")
     if value is None or value == "":
         return int(time.time())
-    if not value.isdigit() or int(value) == 0:
+    if not value.isdigit() or not 0 < int(value) <= LATEST_RELEASE_TIME:
         raise DeckError.at(
             Location("SOURCE_DATE_EPOCH"),
-            f"must be a positive whole number of seconds since 1970, got '{value}'",
+            f"must be a positive whole number of seconds since 1970, at most {LATEST_RELEASE_TIME} "
+            f"(the year 9999), got '{value}'",
         )
     return int(value)
 
@@ -70,6 +72,16 @@ def _no_cyclic_garbage_collection():
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _write(path: Path, data: bytes, root: Path) -> None:
+    try:
+        write_atomically(path, data)
+    except OSError as error:
+        raise DeckError.at(
+            Location(display_path(path, root)),
+            f"cannot write the file: {error.strerror or error}; check that its folder exists and is writable",
+        ) from None
 
 
 def check(root: Path, strict: bool = False) -> CheckResult:
@@ -89,15 +101,16 @@ def plan(checked: CheckResult, release_time: int, allow: Allowances) -> tuple[Re
     """The release plan against the committed lock file: times for every note, guards applied."""
     root = checked.project.root
     lock_path = root / CARDS_DIR / LOCK_FILE
-    previous = read_lock(lock_path, root)
+    previous, lock_source = read_lock(lock_path, root)
+    settings = checked.project.settings
     source = ReleaseInput(
         deck=checked.deck,
-        subdecks=dict(checked.project.settings.subdecks),
+        subdecks=dict(settings.subdecks),
         retired=frozenset(card.id for card in checked.project.cards if card.retired),
         card_locations={card.id: card.location for card in checked.project.cards},
+        settings_locations=settings.location_of,
         lock_location=Location(display_path(lock_path, root)),
-        lock_source=lock_path.read_text(encoding="utf-8") if previous else "",
-        settings_location=checked.project.settings.location,
+        lock_source=lock_source,
     )
     return plan_release(source, previous, release_time, allow), lock_path
 
@@ -127,7 +140,8 @@ def build(
     with _no_cyclic_garbage_collection():
         data, stats = package_bytes(checked.deck, release)
     output = (output_dir or root / BUILD_DIR) / f"{checked.deck.file_stem}.apkg"
-    write_atomically(output, data)
+    # The lock first: a package in build/ is then always one whose times are recorded.
     if release.lock_changed:
-        write_atomically(lock_path, lock_text(release.lock).encode("utf-8"))
+        _write(lock_path, lock_text(release.lock).encode("utf-8"), root)
+    _write(output, data, root)
     return BuildResult(checked, output, stats, release, lock_path, release.lock_changed)

@@ -28,9 +28,12 @@ EXIT_BAD_INPUT = 1
 _ALLOW_FLAGS = {
     "allow-note-type-change": "release a change to a note type's fields or card templates "
     "(students must tick 'Merge note types' when importing)",
-    "allow-deck-rename": "release a renamed deck or subdeck (students' old cards stay where they are)",
+    "allow-deck-change": "release a renamed deck or subdeck, or cards moved to another subdeck "
+    "(students' copies stay where they are)",
     "allow-card-removal": "release with cards removed instead of retired (they stay in students' collections)",
-    "allow-id-reuse": "release a card under the id of a retired card",
+    "allow-id-reuse": "release a card under the id of a retired or removed card",
+    "allow-list-change": "release list cards whose items were removed or reordered "
+    "(students' reviews move to other items)",
 }
 
 _BUILD_HELP = """\
@@ -42,14 +45,16 @@ Every card's content fingerprint and the time it last changed are kept in
 cards/deck.lock, which build updates (commit it with the cards): unchanged cards
 keep their time, changed cards get the release time, SOURCE_DATE_EPOCH when set,
 else now. Changes that would hurt students who re-import the deck (a note type's
-fields or templates, a renamed deck or subdeck, a removed card, a reused id) are
-refused unless the matching --allow-... flag is given.
+fields or templates, a renamed deck or subdeck, a card moved to another subdeck,
+a removed card, a reused id, list items removed or reordered) are refused unless
+the matching --allow-... flag is given; a changed deck id or card kind is always
+refused.
 
 examples:
   deckgen build
   deckgen build --project path/to/deck --output dist/
   SOURCE_DATE_EPOCH=1764166000 deckgen build --frozen
-  deckgen build --allow-deck-rename
+  deckgen build --allow-deck-change
 """
 
 _LINT_HELP = """\
@@ -179,9 +184,10 @@ def _build(arguments: argparse.Namespace) -> int:
     timestamp = release_timestamp(dict(os.environ))
     allow = Allowances(
         note_type_change=arguments.allow_note_type_change,
-        deck_rename=arguments.allow_deck_rename,
+        deck_change=arguments.allow_deck_change,
         card_removal=arguments.allow_card_removal,
         id_reuse=arguments.allow_id_reuse,
+        list_change=arguments.allow_list_change,
     )
     built = build(arguments.project, timestamp, arguments.output, allow, arguments.frozen, arguments.strict)
     _warn(built.checked.deck.warnings)

@@ -149,10 +149,19 @@ def release_notes(old: PackageContents, new: PackageContents) -> str:
             "fields or card templates, and without it Anki updates none of their cards."
         )
     for old_deck, new_deck in renamed_decks:
-        actions.append(
-            f"Cards moved from **{old_deck}** to **{new_deck}**: Anki leaves your existing copies in "
-            f"{old_deck}. Move them: Browse, search `deck:\"{old_deck}\"`, select all, Change Deck."
-        )
+        cards_in_old_deck = sum(1 for note in old.notes.values() if note.deck == old_deck)
+        moving = [note for before, note in moved if (before.deck, note.deck) == (old_deck, new_deck)]
+        if len(moving) == cards_in_old_deck:
+            actions.append(
+                f"Cards moved from **{old_deck}** to **{new_deck}**: Anki leaves your existing copies in "
+                f"{old_deck}. Move them: Browse, search `deck:\"{old_deck}\"`, select all, Change Deck."
+            )
+        else:
+            labels = "; ".join(f"“{note.label}”" for note in sorted(moving, key=_order))
+            actions.append(
+                f"Some cards moved from **{old_deck}** to **{new_deck}**: Anki leaves your existing copies "
+                f"in {old_deck}. Find each in Browse and use Change Deck: {labels}."
+            )
     if retired:
         actions.append(
             f"Retired cards: after importing, search `tag:{_retired_tag(retired)}` and delete the cards it finds."

@@ -18,6 +18,7 @@ from deckgen.errors import DeckError, Location, ProblemCollector
 MAX_FILE_BYTES = 1_000_000
 # Aliases may repeat a node many times; past this many values a file is a "billion laughs".
 MAX_EXPANDED_VALUES = 200_000
+MAX_DEPTH = 50
 
 _STANDARD_TAGS = {
     "tag:yaml.org,2002:str": "text",
@@ -81,13 +82,15 @@ def _shorten(text: str, limit: int = 30) -> str:
 def read_yaml(path: Path, shown_as: str) -> Node | None:
     """Read one YAML file; None for an empty document. Raises DeckError naming `shown_as`."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
+            size = max(len(data), path.stat().st_size)
     except OSError as error:
         raise DeckError.at(Location(shown_as), f"cannot read the file: {error.strerror}") from None
-    if len(data) > MAX_FILE_BYTES:
+    if size > MAX_FILE_BYTES:
         raise DeckError.at(
             Location(shown_as, 1, 1),
-            f"file is {len(data):,} bytes; the limit is {MAX_FILE_BYTES:,}: split it into several card files",
+            f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}: split it into several card files",
         )
     text = _decode(data, shown_as)
     _check_characters(text, shown_as)
@@ -195,7 +198,13 @@ class _Converter:
     def location(self, node: yaml.Node) -> Location:
         return Location(self.shown_as, node.start_mark.line + 1, node.start_mark.column + 1)
 
-    def convert(self, node: yaml.Node) -> Node:
+    def convert(self, node: yaml.Node, depth: int = 0) -> Node:
+        if depth > MAX_DEPTH:
+            raise DeckError.at(
+                self.location(node),
+                f"YAML is nested more than {MAX_DEPTH} levels deep (or an alias refers to itself): "
+                "cards need only a few levels",
+            )
         self.values_seen += 1
         if self.values_seen > MAX_EXPANDED_VALUES:
             raise DeckError.at(
@@ -217,10 +226,10 @@ class _Converter:
                 plain=node.style in (None, ""),  # libyaml says "" where PyYAML says None
             )
         if isinstance(node, yaml.SequenceNode):
-            return Sequence(tuple(self.convert(item) for item in node.value), self.location(node))
-        return self.convert_mapping(node)
+            return Sequence(tuple(self.convert(item, depth + 1) for item in node.value), self.location(node))
+        return self.convert_mapping(node, depth)
 
-    def convert_mapping(self, node: yaml.MappingNode) -> Mapping:
+    def convert_mapping(self, node: yaml.MappingNode, depth: int) -> Mapping:
         entries: list[tuple[Scalar, Node]] = []
         first_seen: dict[str, Location] = {}
         for key_node, value_node in node.value:
@@ -229,7 +238,7 @@ class _Converter:
                     self.location(key_node),
                     "merge keys ('<<') are not supported: write the keys out",
                 )
-            key = self.convert(key_node)
+            key = self.convert(key_node, depth + 1)
             if not isinstance(key, Scalar):
                 raise DeckError.at(key.location, f"a key must be text, not {key.describe()}")
             if key.text in first_seen:
@@ -241,5 +250,5 @@ class _Converter:
                 )
                 continue
             first_seen[key.text] = key.location
-            entries.append((key, self.convert(value_node)))
+            entries.append((key, self.convert(value_node, depth + 1)))
         return Mapping(tuple(entries), self.location(node))

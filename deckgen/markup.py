@@ -75,18 +75,11 @@ def to_html(
             f"'{field}' contains '{{{{' or '}}}}': double braces are only for deletions in the text of "
             "a cloze card; write single braces or reword",
         )
-    for name in SOUND.findall(text):
-        if name not in media_names:
-            return Problem(
-                location,
-                f"'{field}' plays sound '{name}', which the card does not list: add '{name}' to the "
-                "card's media: list",
-            )
     if _PLAIN.match(text):
         return MarkupResult(html=html.escape(text, quote=False), warnings=())
     if not _NEEDS_TOKENS.search(text):
         rendered = _unwrap_single_paragraph(_fast_markdown.render(text).strip())
-        return MarkupResult(html=sanitise(rendered), warnings=())
+        return _with_sounds(rendered, location, field, media_names, ())
     tokens = _markdown.parse(text)
     warnings: list[str] = []
     dropping_link = False
@@ -119,10 +112,27 @@ def to_html(
             else:
                 token.attrSet("src", media_names[source])
     rendered = _markdown.renderer.render(tokens, _markdown.options, {})
-    rendered = SOUND.sub(lambda match: f"[sound:{media_names[match.group(1)]}]", rendered)
     rendered = _unwrap_single_paragraph(rendered.strip())
     unique = tuple(Problem(location, f"warning: {message}") for message in dict.fromkeys(warnings))
-    return MarkupResult(html=sanitise(rendered), warnings=unique)
+    return _with_sounds(rendered, location, field, media_names, unique)
+
+
+def _with_sounds(
+    rendered: str, location: Location, field: str, media_names: Mapping[str, str], warnings: tuple[Problem, ...]
+) -> MarkupResult | Problem:
+    """Anki plays [sound:file] wherever it stands in the field's HTML, however it was written
+    (entities included), so sounds are found in the rendered HTML: each must be a listed file."""
+    clean = sanitise(rendered)
+    for match in SOUND.finditer(clean):
+        name = html.unescape(match.group(1))
+        if name not in media_names:
+            return Problem(
+                location,
+                f"'{field}' plays sound '{name}', which the card does not list: add '{name}' to the "
+                "card's media: list",
+            )
+    packaged = SOUND.sub(lambda match: f"[sound:{html.escape(media_names[html.unescape(match.group(1))])}]", clean)
+    return MarkupResult(html=packaged, warnings=warnings)
 
 
 def _drop(token) -> None:

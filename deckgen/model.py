@@ -36,6 +36,10 @@ class DeckSettings:
     subdecks: dict[str, str]
     lint: LintSettings
     location: Location
+    locations: dict[str, Location] = field(default_factory=dict)  # of keys: "id", "subdecks.<key>"
+
+    def location_of(self, key: str) -> Location:
+        return self.locations.get(key, self.location)
 
     @property
     def retired_tag(self) -> str:

@@ -13,6 +13,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from deckgen.errors import DeckError, Location, Problem, display_path
 from deckgen.render import RenderedDeck, RenderedNote, RenderedNoteType
@@ -26,9 +27,10 @@ class Allowances:
     """Changes that hurt students, released anyway because a maintainer said so."""
 
     note_type_change: bool = False
-    deck_rename: bool = False
+    deck_change: bool = False
     card_removal: bool = False
     id_reuse: bool = False
+    list_change: bool = False
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,11 @@ class CardRecord:
     added: int
     modified: int
     content: str
+    kind: str
+    subdeck: str
+    items: tuple[str, ...] = ()  # fingerprints of a list card's items, in order
     retired: bool = False
+    removed: bool = False  # a tombstone: the card was released, then removed
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,7 @@ class NoteTypeRecord:
 
 @dataclass(frozen=True)
 class Lock:
+    deck_id: int
     deck_name: str
     subdecks: dict[str, str]
     note_types: dict[str, NoteTypeRecord]
@@ -67,32 +74,54 @@ class ReleasePlan:
     allowed_changes: tuple[str, ...] = field(default=())
 
 
+def _fingerprint(payload: object) -> str:
+    text = json.dumps(payload, ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def content_fingerprint(note: RenderedNote, note_type_id: int) -> str:
     """What a student's Anki receives for this note: any change to it needs a newer time."""
-    payload = json.dumps([note_type_id, note.fields, sorted(note.tags)], ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return _fingerprint([note_type_id, note.fields, sorted(note.tags)])
+
+
+def item_fingerprints(note: RenderedNote) -> tuple[str, ...]:
+    return tuple(_fingerprint(item)[7:23] for item in note.items)
 
 
 def appearance_fingerprint(note_type: RenderedNoteType) -> str:
-    payload = json.dumps(
-        [note_type.name, note_type.css, [[t.name, t.front, t.back] for t in note_type.templates]],
-        ensure_ascii=False,
+    return _fingerprint(
+        [note_type.name, note_type.css, [[t.name, t.front, t.back] for t in note_type.templates]]
     )
-    return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 # --- reading and writing the lock ----------------------------------------------------------------
 
 
-def read_lock(path: Path, root: Path) -> Lock | None:
+def _card_record(entry: dict) -> CardRecord:
+    return CardRecord(
+        added=entry["added"],
+        modified=entry["modified"],
+        content=entry["content"],
+        kind=entry["kind"],
+        subdeck=entry["subdeck"],
+        items=tuple(entry.get("items", ())),
+        retired=entry.get("retired", False),
+        removed=entry.get("removed", False),
+    )
+
+
+def read_lock(path: Path, root: Path) -> tuple[Lock | None, str]:
+    """The lock and its text (to point at lines in it), or (None, "") before the first build."""
     if not path.is_file():
-        return None
+        return None, ""
     shown = display_path(path, root)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text)
         if data.get("format") != LOCK_FORMAT:
             raise ValueError(f"format {data.get('format')!r} is not {LOCK_FORMAT}")
-        return Lock(
+        lock = Lock(
+            deck_id=data["deck"]["id"],
             deck_name=data["deck"]["name"],
             subdecks=dict(data["deck"]["subdecks"]),
             note_types={
@@ -105,21 +134,19 @@ def read_lock(path: Path, root: Path) -> Lock | None:
                 )
                 for kind, entry in data["note_types"].items()
             },
-            cards={
-                card_id: CardRecord(entry["added"], entry["modified"], entry["content"], entry.get("retired", False))
-                for card_id, entry in data["cards"].items()
-            },
+            cards={card_id: _card_record(entry) for card_id, entry in data["cards"].items()},
         )
     except json.JSONDecodeError as error:
         raise DeckError.at(
             Location(shown, error.lineno, error.colno),
             f"the lock file is not valid JSON ({error.msg}): restore it from git; never edit it by hand",
         ) from None
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
+    except (OSError, UnicodeDecodeError, KeyError, TypeError, ValueError, AttributeError) as error:
         raise DeckError.at(
             Location(shown),
             f"the lock file is damaged ({error}): restore it from git; never edit it by hand",
         ) from None
+    return lock, text
 
 
 def lock_text(lock: Lock) -> str:
@@ -127,7 +154,7 @@ def lock_text(lock: Lock) -> str:
     header = {
         "format": LOCK_FORMAT,
         "about": "Written by deckgen build. Commit it with the cards; never edit it by hand.",
-        "deck": {"name": lock.deck_name, "subdecks": lock.subdecks},
+        "deck": {"id": lock.deck_id, "name": lock.deck_name, "subdecks": lock.subdecks},
         "note_types": {
             kind: {
                 "id": record.note_type_id,
@@ -144,18 +171,25 @@ def lock_text(lock: Lock) -> str:
     lines.append('  "cards": {')
     entries = []
     for card_id, record in sorted(lock.cards.items()):
-        entry = {"added": record.added, "modified": record.modified, "content": record.content}
+        entry: dict[str, object] = {
+            "added": record.added, "modified": record.modified, "content": record.content,
+            "kind": record.kind, "subdeck": record.subdeck,
+        }
+        if record.items:
+            entry["items"] = list(record.items)
         if record.retired:
             entry["retired"] = True
-        entries.append(f"    {json.dumps(card_id)}: {json.dumps(entry)}")
+        if record.removed:
+            entry["removed"] = True
+        entries.append(f"    {json.dumps(card_id)}: {json.dumps(entry, ensure_ascii=False)}")
     lines.append(",\n".join(entries))
     lines.append("  }")
     lines.append("}")
     return "\n".join(line for line in lines if line) + "\n"
 
 
-def _lock_line(path_text: str, needle: str) -> int:
-    for number, line in enumerate(path_text.splitlines(), start=1):
+def _lock_line(lock_source: str, needle: str) -> int:
+    for number, line in enumerate(lock_source.splitlines(), start=1):
         if needle in line:
             return number
     return 1
@@ -170,9 +204,12 @@ class ReleaseInput:
     subdecks: dict[str, str]  # subdeck key -> name, from the settings
     retired: frozenset[str]  # ids of cards marked retired
     card_locations: dict[str, Location]
+    settings_locations: Callable[[str], Location]  # deck.yaml key -> where it is
     lock_location: Location
     lock_source: str  # the lock file's text, to point at lines in it
-    settings_location: Location
+
+
+Refusal = Callable[[bool, Location, str, str, str], None]
 
 
 def plan_release(
@@ -182,33 +219,45 @@ def plan_release(
     deck = source.deck
     problems: list[Problem] = []
     allowed: list[str] = []
-    note_type_ids = {note_type.kind: note_type.note_type_id for note_type in deck.note_types}
 
-    def refuse_or_allow(allowed_by_flag: bool, location: Location, message: str, flag: str, note: str) -> None:
+    def refuse_unless(allowed_by_flag: bool, location: Location, message: str, flag: str, note: str) -> None:
         if allowed_by_flag:
             allowed.append(note)
-        else:
+        elif flag:
             problems.append(Problem(location, f"{message}; to release it anyway, build with {flag}"))
+        else:
+            problems.append(Problem(location, message))
 
     if previous is not None:
-        _guard_deck(source, previous, allow, refuse_or_allow)
-        _guard_note_types(source, previous, allow, refuse_or_allow)
-        _guard_cards(source, previous, allow, refuse_or_allow)
+        _guard_deck(source, previous, allow, refuse_unless)
+        _guard_note_types(source, previous, allow, refuse_unless)
+        _guard_cards(source, previous, allow, refuse_unless)
     if problems:
         raise DeckError(problems)
 
+    note_type_ids = {note_type.kind: note_type.note_type_id for note_type in deck.note_types}
     old_cards = previous.cards if previous else {}
-    note_times: dict[str, CardRecord] = {}
+    cards: dict[str, CardRecord] = {}
     for note in deck.notes:
-        content = content_fingerprint(note, note_type_ids[note.kind])
-        retired = note.card_id in source.retired
+        record = CardRecord(
+            added=release_time, modified=release_time,
+            content=content_fingerprint(note, note_type_ids[note.kind]),
+            kind=note.kind, subdeck=note.subdeck, items=item_fingerprints(note),
+            retired=note.card_id in source.retired,
+        )
         old = old_cards.get(note.card_id)
-        if old is not None and old.content == content and old.retired == retired:
-            note_times[note.card_id] = old
+        if old is not None and old.content == record.content and not old.removed:
+            record = CardRecord(old.added, old.modified, record.content, record.kind, record.subdeck,
+                                record.items, record.retired)
         elif old is not None:
-            note_times[note.card_id] = CardRecord(old.added, max(release_time, old.modified + 1), content, retired)
-        else:
-            note_times[note.card_id] = CardRecord(release_time, release_time, content, retired)
+            record = CardRecord(old.added, max(release_time, old.modified + 1), record.content, record.kind,
+                                record.subdeck, record.items, record.retired)
+        cards[note.card_id] = record
+    note_times = dict(cards)
+    for card_id, old in old_cards.items():
+        if card_id not in cards:  # removed now (allowed) or earlier: keep the tombstone
+            cards[card_id] = CardRecord(old.added, old.modified, old.content, old.kind, old.subdeck,
+                                        old.items, old.retired, removed=True)
 
     old_types = previous.note_types if previous else {}
     note_types: dict[str, NoteTypeRecord] = {}
@@ -225,7 +274,7 @@ def plan_release(
             note_type.note_type_id, note_type.fields, tuple(t.name for t in note_type.templates), appearance, modified
         )
 
-    lock = Lock(deck.name, dict(source.subdecks), note_types, note_times)
+    lock = Lock(deck.deck_id, deck.name, dict(source.subdecks), note_types, cards)
     return ReleasePlan(
         note_times=note_times,
         note_type_times={kind: record.modified for kind, record in note_types.items()},
@@ -235,27 +284,34 @@ def plan_release(
     )
 
 
-def _guard_deck(source: ReleaseInput, previous: Lock, allow: Allowances, check) -> None:
+def _guard_deck(source: ReleaseInput, previous: Lock, allow: Allowances, refuse_unless: Refusal) -> None:
     deck = source.deck
+    if previous.deck_id != deck.deck_id:
+        refuse_unless(
+            False, source.settings_locations("id"),
+            f"deck id changed from {previous.deck_id} to {deck.deck_id}: students' Anki knows every card "
+            f"by an identity made from it, so every card would arrive twice; restore id: {previous.deck_id}",
+            "", "",
+        )
     if previous.deck_name != deck.name:
-        check(
-            allow.deck_rename, source.settings_location,
+        refuse_unless(
+            allow.deck_change, source.settings_locations("name"),
             f"deck renamed from '{previous.deck_name}' to '{deck.name}': students' existing cards would "
             "stay in the old deck while new cards go to the new one",
-            "--allow-deck-rename", f"deck renamed from '{previous.deck_name}' to '{deck.name}'",
+            "--allow-deck-change", f"deck renamed from '{previous.deck_name}' to '{deck.name}'",
         )
     for key, old_name in sorted(previous.subdecks.items()):
         new_name = source.subdecks.get(key)
         if new_name is not None and new_name != old_name:
-            check(
-                allow.deck_rename, source.settings_location,
+            refuse_unless(
+                allow.deck_change, source.settings_locations(f"subdecks.{key}"),
                 f"subdeck '{key}' renamed from '{old_name}' to '{new_name}': students' existing cards would "
                 "stay in the old subdeck while new cards go to the new one",
-                "--allow-deck-rename", f"subdeck '{key}' renamed from '{old_name}' to '{new_name}'",
+                "--allow-deck-change", f"subdeck '{key}' renamed from '{old_name}' to '{new_name}'",
             )
 
 
-def _guard_note_types(source: ReleaseInput, previous: Lock, allow: Allowances, check) -> None:
+def _guard_note_types(source: ReleaseInput, previous: Lock, allow: Allowances, refuse_unless: Refusal) -> None:
     for note_type in source.deck.note_types:
         old = previous.note_types.get(note_type.kind)
         if old is None:
@@ -270,7 +326,7 @@ def _guard_note_types(source: ReleaseInput, previous: Lock, allow: Allowances, c
         if old.templates != templates:
             changes.append(f"card templates changed from {', '.join(old.templates)} to {', '.join(templates)}")
         for change in changes:
-            check(
+            refuse_unless(
                 allow.note_type_change, where,
                 f"note type '{note_type.kind}': {change}; Anki would stop updating every student's "
                 f"{note_type.kind} notes without a word",
@@ -278,24 +334,68 @@ def _guard_note_types(source: ReleaseInput, previous: Lock, allow: Allowances, c
             )
 
 
-def _guard_cards(source: ReleaseInput, previous: Lock, allow: Allowances, check) -> None:
-    current = {note.card_id for note in source.deck.notes}
+def _guard_cards(source: ReleaseInput, previous: Lock, allow: Allowances, refuse_unless: Refusal) -> None:
+    notes = {note.card_id: note for note in source.deck.notes}
     for card_id, record in sorted(previous.cards.items()):
-        if card_id not in current:
+        if card_id not in notes and not record.removed:
             where = source.lock_location._replace(line=_lock_line(source.lock_source, json.dumps(card_id) + ":"))
-            check(
+            refuse_unless(
                 allow.card_removal, where,
                 f"card '{card_id}' was released but is gone from the cards: Anki never deletes it from "
                 "students' collections, and a renamed id makes a duplicate. Keep the card and mark it "
                 "'retired: true' instead",
                 "--allow-card-removal", f"card '{card_id}' removed",
             )
-    for card_id in sorted(current):
+    for card_id, note in sorted(notes.items()):
         record = previous.cards.get(card_id)
-        if record is not None and record.retired and card_id not in source.retired:
-            check(
-                allow.id_reuse, source.card_locations[card_id],
-                f"card id '{card_id}' belongs to a retired card: students still have that card, so a new "
-                "card needs a new id",
-                "--allow-id-reuse", f"retired card id '{card_id}' reused",
+        if record is None:
+            continue
+        where = source.card_locations[card_id]
+        if record.removed:
+            refuse_unless(
+                allow.id_reuse, where,
+                f"card id '{card_id}' belonged to a card removed in an earlier release, which students "
+                "still have: give this card a new id",
+                "--allow-id-reuse", f"id of removed card '{card_id}' used again",
             )
+        elif record.retired and card_id not in source.retired:
+            refuse_unless(
+                allow.id_reuse, where,
+                f"card '{card_id}' was retired and students were told to delete it: give a new card a new id",
+                "--allow-id-reuse", f"retired card '{card_id}' brought back",
+            )
+        if record.kind != note.kind:
+            refuse_unless(
+                False, where,
+                f"card '{card_id}' changed kind from {record.kind} to {note.kind}: Anki cannot move a "
+                "student's note to another note type, so it would keep the old card; retire this card "
+                "and add the new one under a new id",
+                "", "",
+            )
+        if record.subdeck != note.subdeck:
+            refuse_unless(
+                allow.deck_change, where,
+                f"card '{card_id}' moved from subdeck '{record.subdeck}' to '{note.subdeck}': students' "
+                "copies would stay where they are",
+                "--allow-deck-change", f"card '{card_id}' moved from '{record.subdeck}' to '{note.subdeck}'",
+            )
+        _guard_list_items(card_id, record.items, item_fingerprints(note), where, allow, refuse_unless)
+
+
+def _guard_list_items(
+    card_id: str, old: tuple[str, ...], new: tuple[str, ...], where: Location, allow: Allowances,
+    refuse_unless: Refusal,
+) -> None:
+    """A list card's review history belongs to item positions (c1, c2, ...). Appending items and
+    editing an item in place are safe; removing or reordering items moves history to other items."""
+    if not old:
+        return
+    moved = [item for position, item in enumerate(old) if item in new and new.index(item) != position]
+    if len(new) < len(old) or moved:
+        refuse_unless(
+            allow.list_change, where,
+            f"list card '{card_id}' had items removed or reordered: students' reviews belong to item "
+            "positions, so they would move to other items. Only add items at the end, or edit an item "
+            "in place",
+            "--allow-list-change", f"items of list card '{card_id}' removed or reordered",
+        )

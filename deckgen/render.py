@@ -7,6 +7,7 @@ template only as a value, escaped unless it has already been sanitised.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import traceback
@@ -22,6 +23,7 @@ from deckgen.markup import plain, to_html
 from deckgen.model import CLOZE_DELETION, Card, Project, Text
 from deckgen.notetypes import ANKI_SPECIAL_FIELDS, NOTE_TYPES, NoteTypeSpec
 from deckgen.references import apa_html, short_citation
+from deckgen.schema import check_cloze
 
 CSS_TEMPLATE = "style.css"
 LIST_ITEMS_TEMPLATE = "list-items.html"
@@ -51,9 +53,11 @@ class RenderedNote:
     card_id: str
     guid: str
     kind: str
-    deck: str
+    subdeck: str  # the key in deck.yaml
+    deck: str  # the full Anki deck name
     fields: tuple[str, ...]
     tags: tuple[str, ...]
+    items: tuple[str, ...] = ()  # a list card's items, each as its HTML
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,8 @@ def _render_template(
     """Render one template; any failure becomes a problem at the template's file and line."""
     try:
         return env.get_template(name).render(**context).strip()
+    except DeckError:
+        raise
     except jinja2.TemplateSyntaxError as error:
         path = Path(error.filename) if error.filename else templates_dir / name
         raise DeckError.at(
@@ -147,17 +153,20 @@ def _render_template(
             _template_frame(error, root, templates_dir) or Location(display_path(templates_dir, root)),
             f"template '{error.name}' not found in {display_path(templates_dir, root)}/",
         ) from None
-    except (jinja2.UndefinedError, _TemplateFieldError, jinja2.TemplateError) as error:
+    except Exception as error:  # a template is code an educator writes: any failure is theirs to fix
         where = _template_frame(error, root, templates_dir)
-        message = str(error)
         if isinstance(error, jinja2.UndefinedError):
             message = (
-                f"template uses an undefined value ({message}): templates may use deck.name, "
+                f"template uses an undefined value ({error}): templates may use deck.name, "
                 "deck.title, deck.version and anki.field(...); see the README"
             )
-        raise DeckError.at(
-            where or Location(display_path(templates_dir / name, root)), message
-        ) from None
+        elif isinstance(error, (_TemplateFieldError, jinja2.TemplateError)):
+            message = str(error)
+        elif isinstance(error, RecursionError):
+            message = "template includes itself without end: check its {% include %} lines"
+        else:
+            message = f"template failed: {type(error).__name__}: {error}"
+        raise DeckError.at(where or Location(display_path(templates_dir / name, root)), message) from None
 
 
 def _template_frame(error: BaseException, root: Path, templates_dir: Path) -> Location | None:
@@ -226,6 +235,12 @@ class _NoteRenderer:
             self.problems.problems.append(result)
             return ""
         self.warnings.extend(result.warnings)
+        if not allow_braces:
+            # Braces mean cloze deletions to Anki; written as entities they only show.
+            result = dataclasses.replace(result, html=result.html.replace("{", "&#123;").replace("}", "&#125;"))
+        elif any(result.html.count(pair) != text.value.count(pair) for pair in ("{{", "}}")):
+            # Entities in the source turned into braces: check the deletions once more, as rendered.
+            check_cloze(Text(result.html, text.location), self.problems)
         if required and _is_blank(result.html):
             self.problems.add(
                 text.location,
@@ -249,12 +264,14 @@ class _NoteRenderer:
             )
             media_names[media.name] = packaged.name
         first: list[str]
+        item_html: tuple[str, ...] = ()
         if card.kind == "cloze":
             first = [self.markup("text", card.text, media_names, allow_braces=True)]
         elif card.kind == "list":
+            item_html = tuple(self.markup("items", item, media_names) for item in card.items)
             items = [
-                Markup("{{c%d::" % number) + Markup(self.markup("items", item, media_names)) + Markup("}}")
-                for number, item in enumerate(card.items, start=1)
+                Markup("{{c%d::" % number) + Markup(html.replace("::", ":&#58;")) + Markup("}}")
+                for number, html in enumerate(item_html, start=1)
             ]
             first = [
                 self.markup("question", card.question, media_names),
@@ -290,9 +307,11 @@ class _NoteRenderer:
             card_id=card.id,
             guid=note_guid(settings.deck_id, card.id),
             kind=card.kind,
+            subdeck=card.subdeck,
             deck=settings.subdeck_path(card.subdeck),
             fields=tuple(fields),
             tags=tags,
+            items=item_html,
         )
 
 

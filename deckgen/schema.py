@@ -30,6 +30,10 @@ MAX_TOPIC_CHARS = 40
 CARD_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}\Z")
 TAG = re.compile(r"[\w][\w.\-]*(::[\w][\w.\-]*)*\Z")
 SUBDECK_KEY = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
+UNSAFE_NAME_CHARACTERS = "<>&\"{}\\*/`"
+# Control characters break Anki's field format (U+001F separates fields) or are invisible.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_CLOZE_NUMBER = 500
 WHOLE_NUMBER = re.compile(r"-?[0-9]+\Z")
 VERSION = re.compile(r"\d+\.\d+\.\d+\Z")
 
@@ -136,9 +140,10 @@ class _Reader:
         suggested = set()
         for key in node.keys():
             if key.text not in allowed:
-                hint = did_you_mean(key.text, allowed)
-                if hint:
-                    suggested.add(difflib.get_close_matches(key.text, allowed, n=1, cutoff=0.6)[0])
+                close = difflib.get_close_matches(key.text, allowed, n=1, cutoff=0.6)
+                if close:
+                    suggested.add(close[0])
+                    hint = f" (did you mean '{close[0]}'?)"
                 else:
                     hint = f": {what} may have {_one_of(allowed)}"
                 self.problems.add(key.location, f"unknown key '{key.text}'{hint}")
@@ -169,6 +174,14 @@ class _Reader:
             return None
         if not value.text.strip():
             self.problems.add(value.location, f"'{key}' is empty: write {expected}")
+            return None
+        control = CONTROL_CHARACTER.search(value.text)
+        if control:
+            self.problems.add(
+                value.location,
+                f"'{key}' contains the control character U+{ord(control.group()):04X}: remove it "
+                "(it is invisible, and Anki uses U+001F to separate fields)",
+            )
             return None
         if len(value.text) > MAX_FIELD_CHARS:
             self.problems.add(
@@ -223,10 +236,18 @@ class _Reader:
         items = []
         for item in sequence.items:
             value = self.scalar(item, f"{key} item", expected)
-            if value is not None and value.text.strip():
-                items.append(value)
-            elif value is not None:
+            if value is None:
+                continue
+            if not value.text.strip():
                 self.problems.add(value.location, f"'{key}' item is empty: write {expected}")
+            elif CONTROL_CHARACTER.search(value.text):
+                character = CONTROL_CHARACTER.search(value.text).group()
+                self.problems.add(
+                    value.location,
+                    f"'{key}' item contains the control character U+{ord(character):04X}: remove it",
+                )
+            else:
+                items.append(value)
         return items
 
 
@@ -242,7 +263,11 @@ def validate_settings(root: Node | None, where: Location, problems: ProblemColle
     name = read.text(node, "name", "the deck name")
     if name and "::" in name.text:
         problems.add(name.location, "'name' must not contain '::': subdecks go under 'subdecks'")
+    elif name:
+        _check_safe_name(name, "name", problems)
     title = read.text(node, "title", "the deck title")
+    if title:
+        _check_safe_name(title, "title", problems)
     version = read.text(node, "version", "a version like 1.0.0")
     if version and not VERSION.match(version.text):
         problems.add(version.location, f"'version' must look like 1.2.3, got '{version.text}'")
@@ -252,6 +277,10 @@ def validate_settings(root: Node | None, where: Location, problems: ProblemColle
     lint = _lint_settings(node, read)
     if None in (name, title, version, deck_id, note_types, subdecks) or problems.problems:
         return None
+    locations = {key.text: key.location for key in node.keys()}
+    subdecks_node = node.get("subdecks")
+    if isinstance(subdecks_node, Mapping):
+        locations.update({f"subdecks.{key.text}": key.location for key in subdecks_node.keys()})
     return DeckSettings(
         name=name.text.strip(),
         title=title.text.strip(),
@@ -262,6 +291,7 @@ def validate_settings(root: Node | None, where: Location, problems: ProblemColle
         subdecks=subdecks,
         lint=lint,
         location=node.location,
+        locations=locations,
     )
 
 
@@ -276,7 +306,9 @@ def _note_type_ids(node: Mapping, read: _Reader) -> dict[str, int] | None:
     ids = {kind: read.integer(mapping, kind) for kind in KINDS}
     seen: dict[int, str] = {}
     for kind, number in ids.items():
-        if number is not None and number in seen:
+        if number is None:
+            continue
+        if number in seen:
             read.problems.add(
                 mapping.get(kind).location,
                 f"note-type id {number} is used for both {seen[number]} and {kind}: give each kind its own id",
@@ -307,9 +339,23 @@ def _subdecks(node: Mapping, read: _Reader) -> dict[str, str] | None:
         name = read.text(mapping, key.text, "the subdeck name")
         if name and "::" in name.text:
             read.problems.add(name.location, "a subdeck name must not contain '::'")
-        elif name:
+        elif name and _check_safe_name(name, f"subdeck '{key.text}'", read.problems):
             subdecks[key.text] = name.text.strip()
     return subdecks
+
+
+def _check_safe_name(value: Scalar, what: str, problems: ProblemCollector) -> bool:
+    """Deck, subdeck and title names reach every card unescaped (Anki's {{Subdeck}}, the CSS):
+    only plain text is allowed in them."""
+    unsafe = sorted(set(value.text) & set(UNSAFE_NAME_CHARACTERS))
+    if unsafe:
+        problems.add(
+            value.location,
+            f"{what} contains {' '.join(repr(c) for c in unsafe)}: names are shown on every card "
+            f"as they are, so they may not use any of {' '.join(UNSAFE_NAME_CHARACTERS)}",
+        )
+        return False
+    return True
 
 
 def _lint_settings(node: Mapping, read: _Reader) -> LintSettings:
@@ -321,6 +367,9 @@ def _lint_settings(node: Mapping, read: _Reader) -> LintSettings:
         return LintSettings()
     read.check_keys(mapping, LINT_KEYS, "'lint'")
     words = read.integer(mapping, "max_answer_words")
+    if words is not None and words < 1:
+        read.problems.add(mapping.get("max_answer_words").location, "'max_answer_words' must be at least 1")
+        return LintSettings()
     return LintSettings(max_answer_words=words) if words else LintSettings()
 
 
@@ -390,7 +439,7 @@ def validate_card_file(
         return []
     read.check_keys(node, CARD_FILE_KEYS, "a card file")
     default_subdeck = _subdeck_key(node, read, context.settings)
-    file_tags = _tags(node, read)
+    file_tags = _tags(node, read, context.settings.retired_tag)
     cards_node = read.sequence(node, "cards", "a list of cards")
     if cards_node is None:
         return []
@@ -416,10 +465,15 @@ def _subdeck_key(node: Mapping, read: _Reader, settings: DeckSettings) -> str | 
     return value.text
 
 
-def _tags(node: Mapping, read: _Reader) -> tuple[str, ...]:
+def _tags(node: Mapping, read: _Reader, reserved: str) -> tuple[str, ...]:
     tags = []
     for value in read.text_items(node, "tags", "a tag", "a list of tags"):
-        if TAG.match(value.text):
+        if value.text.lower() == reserved:
+            read.problems.add(
+                value.location,
+                f"tag '{value.text}' is reserved for retired cards: mark the card 'retired: true' instead",
+            )
+        elif TAG.match(value.text):
             tags.append(value.text)
         else:
             read.problems.add(
@@ -476,7 +530,9 @@ def _card(
     extra = read.markup(card, "extra")
     retired = read.boolean(card, "retired")
     media = _media(card, read, context)
-    tags = file_tags + tuple(tag for tag in _tags(card, read) if tag not in file_tags)
+    tags = file_tags + tuple(
+        tag for tag in _tags(card, read, context.settings.retired_tag) if tag not in file_tags
+    )
     if len(read.problems.problems) > problems_before or kind is None or card_id is None or subdeck is None:
         return None
     return Card(
@@ -568,6 +624,11 @@ def check_cloze(text: Text, problems: ProblemCollector) -> None:
         )
         return
     for number, body in deletions:
+        if int(number) > MAX_CLOZE_NUMBER:
+            problems.add(
+                text.location, f"cloze number c{number} is too high: Anki cards go up to c{MAX_CLOZE_NUMBER}"
+            )
+            return
         if int(number) == 0:
             problems.add(text.location, "cloze numbers start at 1: use {{c1::...}}, not {{c0::...}}")
         if not body.split("::")[0].strip():

@@ -56,7 +56,8 @@ def test_source_date_epoch_must_be_a_number(tmp_path, run_cli):
     result = run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": "yesterday"})
 
     assert result.stderr.splitlines()[0] == (
-        "SOURCE_DATE_EPOCH:1:1: must be a positive whole number of seconds since 1970, got 'yesterday'"
+        "SOURCE_DATE_EPOCH:1:1: must be a positive whole number of seconds since 1970, at most 253402300799 "
+        "(the year 9999), got 'yesterday'"
     )
     assert result.exit_code == 1
 
@@ -101,3 +102,13 @@ def test_a_file_that_cannot_be_read_is_our_error_not_a_traceback(tmp_path):
         read_yaml(tmp_path, "cards/odd.yaml")
 
     assert str(raised.value) == "cards/odd.yaml:1:1: cannot read the file: Is a directory"
+
+
+def test_an_output_folder_that_is_a_file_is_reported(tmp_path, run_cli):
+    project = make_project(tmp_path / "project", FIXTURES / "release" / "v1")
+    (project / "occupied").write_text("a file, not a folder")
+
+    result = run_cli("build", "--output", "occupied", cwd=project)
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0].startswith("occupied/test-1.0.0.apkg:1:1: cannot write the file: ")

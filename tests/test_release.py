@@ -155,6 +155,17 @@ def _removed_card(project: Path) -> None:
     cards.write_text(text[:start] + text[end:])
 
 
+def _moved_card(project: Path) -> None:
+    cards = project / "cards" / "course.yaml"
+    cards.write_text(cards.read_text().replace(
+        "  - id: first-use\n    kind: basic\n", "  - id: first-use\n    kind: basic\n    subdeck: second\n"))
+
+
+def _reordered_items(project: Path) -> None:
+    cards = project / "cards" / "course.yaml"
+    cards.write_text(cards.read_text().replace("items: [Initial, Middle, Termination]", "items: [Middle, Initial, Termination]"))
+
+
 def _renamed_field(project: Path, monkeypatch) -> None:
     basic = notetypes.NOTE_TYPES["basic"]
     monkeypatch.setitem(
@@ -168,10 +179,10 @@ def _renamed_field(project: Path, monkeypatch) -> None:
 GUARDS = {
     "subdeck renamed": (
         lambda project, monkeypatch: _renamed_subdeck(project),
-        "--allow-deck-rename",
-        "cards/deck.yaml:1:1: subdeck 'first' renamed from 'First' to 'Premier': students' existing cards "
+        "--allow-deck-change",
+        "cards/deck.yaml:12:3: subdeck 'first' renamed from 'First' to 'Premier': students' existing cards "
         "would stay in the old subdeck while new cards go to the new one; to release it anyway, build with "
-        "--allow-deck-rename",
+        "--allow-deck-change",
         "- Cards moved from **Test::First** to **Test::Premier**: Anki leaves your existing copies in "
         "Test::First. Move them: Browse, search `deck:\"Test::First\"`, select all, Change Deck.",
     ),
@@ -182,6 +193,22 @@ GUARDS = {
         "deletes it from students' collections, and a renamed id makes a duplicate. Keep the card and mark "
         "it 'retired: true' instead; to release it anyway, build with --allow-card-removal",
         "- Removed cards: an import never deletes cards; delete the ones listed under *Removed* yourself.",
+    ),
+    "card moved": (
+        lambda project, monkeypatch: _moved_card(project),
+        "--allow-deck-change",
+        "cards/course.yaml:{card_line}:9: card 'first-use' moved from subdeck 'first' to 'second': students' "
+        "copies would stay where they are; to release it anyway, build with --allow-deck-change",
+        "- Some cards moved from **Test::First** to **Test::Second**: Anki leaves your existing copies in "
+        "Test::First. Find each in Browse and use Change Deck: “What was IPT first developed to treat?”.",
+    ),
+    "list items reordered": (
+        lambda project, monkeypatch: _reordered_items(project),
+        "--allow-list-change",
+        "cards/course.yaml:{card_line}:9: list card 'phases' had items removed or reordered: students' "
+        "reviews belong to item positions, so they would move to other items. Only add items at the end, "
+        "or edit an item in place; to release it anyway, build with --allow-list-change",
+        "- Nothing special: import the new file with Anki's default options; your reviews are kept.",
     ),
     "field renamed": (
         _renamed_field,
@@ -212,8 +239,11 @@ def test_a_change_that_would_hurt_students_needs_its_flag(change, tmp_path, run_
 
     needle = '"first-use":' if change == "card removed" else '"basic": {'
     line = next(number for number, text in enumerate(lock_lines, 1) if needle in text)
+    card_id = "phases" if change == "list items reordered" else "first-use"
+    card_text = (project / "cards" / "course.yaml").read_text().splitlines()
+    card_line = next((number for number, text in enumerate(card_text, 1) if f"- id: {card_id}" in text), None)
     assert refused.exit_code == 1
-    assert refused.stderr.splitlines()[0] == refusal.format(line=line)
+    assert refused.stderr.splitlines()[0] == refusal.format(line=line, card_line=card_line)
     assert (project / "build" / "test-1.0.0.apkg").read_bytes() == v1.read_bytes()
 
     allowed = run_cli("build", flag, cwd=project, env=env)
@@ -235,6 +265,61 @@ def test_a_retired_card_id_cannot_come_back_as_a_new_card(tmp_path, run_cli):
 
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        "cards/course.yaml:30:9: card id 'session-hours' belongs to a retired card: students still have "
-        "that card, so a new card needs a new id; to release it anyway, build with --allow-id-reuse"
+        "cards/course.yaml:30:9: card 'session-hours' was retired and students were told to delete it: "
+        "give a new card a new id; to release it anyway, build with --allow-id-reuse"
+    )
+
+
+ALWAYS_REFUSED = {
+    "deck id changed": (
+        lambda project: _replace(project / "cards" / "deck.yaml", "id: 1700000000001", "id: 1700000000999"),
+        "cards/deck.yaml:5:1: deck id changed from 1700000000001 to 1700000000999: students' Anki knows "
+        "every card by an identity made from it, so every card would arrive twice; restore id: 1700000000001",
+    ),
+    "card kind changed": (
+        lambda project: _replace(project / "cards" / "course.yaml", "  - id: first-use\n    kind: basic",
+                                 "  - id: first-use\n    kind: reverse"),
+        "cards/course.yaml:14:9: card 'first-use' changed kind from basic to reverse: Anki cannot move a "
+        "student's note to another note type, so it would keep the old card; retire this card and add the "
+        "new one under a new id",
+    ),
+}
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+@pytest.mark.parametrize("change", ALWAYS_REFUSED)
+def test_a_change_no_student_could_survive_is_refused_whatever_the_flags(change, tmp_path, run_cli):
+    make_change, refusal = ALWAYS_REFUSED[change]
+    project = make_project(tmp_path / "project", RELEASE / "v1")
+    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
+    make_change(project)
+    every_flag = ["--allow-note-type-change", "--allow-deck-change", "--allow-card-removal",
+                  "--allow-id-reuse", "--allow-list-change"]
+
+    result = run_cli("build", *every_flag, cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == refusal
+
+
+def test_the_id_of_a_removed_card_cannot_be_used_again(tmp_path, run_cli):
+    project = make_project(tmp_path / "project", RELEASE / "v1")
+    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
+    cards = project / "cards" / "course.yaml"
+    original = cards.read_text()
+    _removed_card(project)
+    assert run_cli("build", "--allow-card-removal", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
+    cards.write_text(original.replace("What was IPT first developed to treat?", "Who wrote the 2017 guide?"))
+
+    result = run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": "1764001200"})
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "cards/course.yaml:14:9: card id 'first-use' belonged to a card removed in an earlier release, "
+        "which students still have: give this card a new id; to release it anyway, build with --allow-id-reuse"
     )
