@@ -82,7 +82,10 @@ def _insert_notes_and_cards(cursor: sqlite3.Cursor, deck: RenderedDeck, plan: Re
     """
     note_types = {note_type.kind: note_type for note_type in deck.note_types}
     subdeck_ids = {subdeck.name: subdeck.deck_id for subdeck in deck.subdecks}
-    ordered = sorted(deck.notes, key=lambda note: (plan.note_times[note.card_id].added, note.guid))
+    # Ids follow the time a card was added, then its place in the card files: new cards come to
+    # students in the order they were written (`due` is a new card's place in the queue).
+    positions = {note.card_id: position for position, note in enumerate(deck.notes)}
+    ordered = sorted(deck.notes, key=lambda note: (plan.note_times[note.card_id].added, positions[note.card_id]))
     note_ids = _increasing_ids([plan.note_times[note.card_id].added for note in ordered])
     note_rows, cards = [], []
     for note, note_id in zip(ordered, note_ids):
@@ -93,11 +96,12 @@ def _insert_notes_and_cards(cursor: sqlite3.Cursor, deck: RenderedDeck, plan: Re
             f" {' '.join(note.tags)} ", "\x1f".join(note.fields), note.fields[0], 0, 0, "",
         ))
         for ordinal in card_ordinals(note, note_type):
-            cards.append((record.added, note_id, subdeck_ids[note.deck], ordinal, record.modified))
+            cards.append((record.added, note_id, subdeck_ids[note.deck], ordinal, record.modified,
+                           positions[note.card_id]))
     card_ids = _increasing_ids([added for added, *_ in cards])
     card_rows = [
-        (card_id, note_id, deck_id, ordinal, modified, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "")
-        for card_id, (_, note_id, deck_id, ordinal, modified) in zip(card_ids, cards)
+        (card_id, note_id, deck_id, ordinal, modified, -1, 0, 0, due, 0, 0, 0, 0, 0, 0, 0, 0, "")
+        for card_id, (_, note_id, deck_id, ordinal, modified, due) in zip(card_ids, cards)
     ]
     cursor.executemany("INSERT INTO notes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", note_rows)
     cursor.executemany("INSERT INTO cards VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", card_rows)

@@ -329,7 +329,10 @@ def render_deck(project: Project, templates_dir: Path) -> RenderedDeck:
     env = template_environment(templates_dir)
     note_types = render_note_types(project, env, templates_dir)
     renderer = _NoteRenderer(project, env, templates_dir)
-    notes = tuple(renderer.note(card) for card in project.cards)
+    # Course order: subdecks as deck.yaml lists them, then the cards as the files hold them.
+    course_order = {key: position for position, key in enumerate(project.settings.subdecks)}
+    cards = sorted(project.cards, key=lambda card: course_order[card.subdeck])
+    notes = tuple(renderer.note(card) for card in cards)
     description = ""
     settings = project.settings
     if settings.description:
