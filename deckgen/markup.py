@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -122,7 +122,7 @@ def _with_sounds(
 ) -> MarkupResult | Problem:
     """Anki plays [sound:file] wherever it stands in the field's HTML, however it was written
     (entities included), so sounds are found in the rendered HTML: each must be a listed file."""
-    clean = sanitise(rendered)
+    clean = sanitise(rendered, set(media_names.values()))
     for match in SOUND.finditer(clean):
         name = html.unescape(match.group(1))
         if name not in media_names:
@@ -204,12 +204,23 @@ def _unwrap_single_paragraph(rendered: str) -> str:
     return rendered
 
 
-def sanitise(fragment: str) -> str:
-    """The last line of defence: whatever reaches a field passes this allow-list."""
+def sanitise(fragment: str, media: Collection[str] = ()) -> str:
+    """The last line of defence: whatever reaches a field passes this allow-list. Images may show
+    only the packaged media files in `media`, and links lead only to http(s) addresses: nothing
+    on a card may fetch from elsewhere (a tracking pixel, a protocol-relative //host URL)."""
+
+    def allowed_value(tag: str, attribute: str, value: str) -> str | None:
+        if tag == "img" and attribute == "src":
+            return value if value in media else None
+        if tag == "a" and attribute == "href":
+            return value if value.lower().startswith(("https://", "http://")) else None
+        return value
+
     return nh3.clean(
         fragment,
         tags=set(MARKDOWN_TAGS | RAW_HTML_TAGS),
         attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        attribute_filter=allowed_value,
         url_schemes=set(LINK_SCHEMES),
         link_rel="noopener noreferrer",
         strip_comments=True,

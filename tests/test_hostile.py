@@ -8,6 +8,7 @@ what the real Anki renders for each card is parsed and checked against an allow-
 from __future__ import annotations
 
 import json
+import re
 import os
 from html.parser import HTMLParser
 from pathlib import Path
@@ -120,6 +121,7 @@ SAFE_TAGS = {
     "div", "span", "hr", "br", "p", "strong", "em", "b", "i", "code", "pre", "blockquote", "ul", "ol",
     "li", "a", "img", "h1", "h2", "h3", "h4", "h5", "h6", "s", "sub", "sup", "u", "mark", "kbd", "small",
 }
+PACKAGED_MEDIA = re.compile(r"[A-Za-z0-9_-]+-[0-9a-f]{16}\.[a-z0-9]+")  # only our own media files
 SAFE_ATTRIBUTES = {"class", "id", "data-cloze", "data-ordinal", "href", "rel", "src", "alt", "title", "start"}
 
 
@@ -136,10 +138,10 @@ class _Inspector(HTMLParser):
         for name, value in attrs:
             if name not in SAFE_ATTRIBUTES:
                 self.unsafe.append(f"{name}= on <{tag}>")
-            elif name in ("href", "src") and value is not None:
-                scheme = value.split(":", 1)[0].strip().lower() if ":" in value else ""
-                if (name == "href" and scheme not in ("http", "https")) or (name == "src" and scheme):
-                    self.unsafe.append(f"{name}={value!r} on <{tag}>")
+            elif name == "href" and not (value or "").lower().startswith(("https://", "http://")):
+                self.unsafe.append(f"href={value!r} on <{tag}>")
+            elif name == "src" and not PACKAGED_MEDIA.fullmatch(value or ""):
+                self.unsafe.append(f"src={value!r} on <{tag}>")
 
     handle_startendtag = handle_starttag
 
