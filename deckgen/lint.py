@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from deckgen.errors import Location
@@ -20,6 +21,7 @@ ERROR = "error"
 WARNING = "warning"
 
 NEAR_DUPLICATE_RATIO = 0.9
+RAREST_WORDS = 3
 CLOZE_MAX_HIDDEN_SHARE = 0.5
 LIST_MAX_ITEMS = 9
 
@@ -153,24 +155,47 @@ def _is_enumeration(answer: str) -> bool:
 
 
 def _duplicate_questions(cards: tuple[Card, ...]) -> list[Finding]:
+    """Same or near-same questions. Comparing every pair is quadratic (minutes for a few thousand
+    cards), so each question is compared only with earlier ones that share one of its rarest
+    words: near-same questions share almost all their words."""
     findings = []
-    seen: list[tuple[str, Card]] = []
-    for card in cards:
-        if card.question is None:
+    questions = [(card, _normalised(card.question.value)) for card in cards if card.question is not None]
+    words = [set(question.split()) for _, question in questions]
+    frequency = Counter(word for question_words in words for word in question_words)
+    first_with: dict[str, Card] = {}
+    index: dict[str, list[int]] = defaultdict(list)
+    for position, ((card, question), question_words) in enumerate(zip(questions, words)):
+        earlier = first_with.get(question)
+        if earlier is None:
+            rarest = sorted(question_words, key=lambda word: (frequency[word], word))[:RAREST_WORDS]
+            candidates = sorted({other for word in rarest for other in index[word]})
+            earlier = next(
+                (questions[other][0] for other in candidates
+                 if _near(question, questions[other][1])), None,
+            )
+            same = "nearly the same question"
+        else:
+            same = "the same question"
+        if earlier is not None:
+            findings.append(_finding(
+                card.question.location, "L003",
+                f"{same} as card '{earlier.id}' ({earlier.question.location}): "
+                "merge the cards or make each question ask for one distinct fact",
+            ))
             continue
-        question = _normalised(card.question.value)
-        for earlier_question, earlier in seen:
-            ratio = difflib.SequenceMatcher(None, question, earlier_question).ratio()
-            if ratio >= NEAR_DUPLICATE_RATIO:
-                same = "the same question" if ratio == 1 else "nearly the same question"
-                findings.append(_finding(
-                    card.question.location, "L003",
-                    f"{same} as card '{earlier.id}' ({earlier.question.location}): "
-                    "merge the cards or make each question ask for one distinct fact",
-                ))
-                break
-        seen.append((question, card))
+        first_with[question] = card
+        for word in question_words:
+            index[word].append(position)
     return findings
+
+
+def _near(one: str, other: str) -> bool:
+    matcher = difflib.SequenceMatcher(None, one, other)
+    return (
+        matcher.real_quick_ratio() >= NEAR_DUPLICATE_RATIO
+        and matcher.quick_ratio() >= NEAR_DUPLICATE_RATIO
+        and matcher.ratio() >= NEAR_DUPLICATE_RATIO
+    )
 
 
 def lint_project(project: Project) -> list[Finding]:
