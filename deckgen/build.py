@@ -13,7 +13,8 @@ from pathlib import Path
 
 from deckgen.errors import DeckError, Location, display_path
 from deckgen.model import Project
-from deckgen.package import PackageStats, package_bytes, write_atomically
+from deckgen.output import write_atomically
+from deckgen.package import PackageStats, package_bytes
 from deckgen.project import CARDS_DIR, TEMPLATES_DIR, load_project
 from deckgen.release import (
     LOCK_FILE,

@@ -17,7 +17,7 @@ from deckgen.build import BUILD_DIR, build, check, release_timestamp
 from deckgen.diff import read_package, release_notes
 from deckgen.errors import DeckError, Location
 from deckgen.lint import ERROR, RULES, lint_project
-from deckgen.package import write_atomically
+from deckgen.output import write_atomically
 from deckgen.release import Allowances
 from deckgen.project import load_project
 from deckgen.stats import coverage_table, replace_marked_section

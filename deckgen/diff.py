@@ -11,10 +11,10 @@ import re
 import sqlite3
 import zipfile
 from dataclasses import dataclass
-from html import unescape
 from pathlib import Path
 
 from deckgen.errors import DeckError, Location
+from deckgen.markup import html_text
 
 SNIPPET_CHARS = 80
 
@@ -49,8 +49,7 @@ class PackageContents:
 
 
 def _text(html: str) -> str:
-    without_banner = re.sub(r'<div class="retired">.*?</div>', " ", html, flags=re.DOTALL)
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", without_banner)).split())
+    return html_text(re.sub(r'<div class="retired">.*?</div>', " ", html, flags=re.DOTALL))
 
 
 def _snippet(html: str) -> str:
@@ -68,7 +67,10 @@ def read_package(path: Path) -> PackageContents:
                 raise DeckError.at(Location(str(path)), "not an Anki package: it has no collection inside")
             data = archive.read(entry)
     except (OSError, zipfile.BadZipFile) as error:
-        raise DeckError.at(Location(str(path)), f"cannot read the package: {error}") from None
+        raise DeckError.at(
+            Location(str(path)),
+            f"cannot read the package ({error}): give an .apkg built by deckgen or exported from Anki",
+        ) from None
     connection = sqlite3.connect(":memory:")
     try:
         connection.deserialize(data)

@@ -58,6 +58,9 @@ class ProblemCollector:
     def add(self, location: Location, message: str) -> None:
         self.problems.append(Problem(location, message))
 
+    def append(self, problem: Problem) -> None:
+        self.problems.append(problem)
+
     def extend(self, error: DeckError) -> None:
         self.problems.extend(error.problems)
 

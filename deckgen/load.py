@@ -183,6 +183,7 @@ _SYNTAX_HINTS = {
     "expected <block end>, but found '<block mapping start>'": ": check the indentation of this line",
     "expected <block end>, but found '-'": ": check the indentation of this line",
     "found undefined alias": ": define the anchor with '&name' before using '*name', or quote the text",
+    "but found another document": ": a card file holds one YAML document; remove the '---' line",
     "expected alphabetic or numeric character, but found ' '": ": quote a value that starts with '*' or '&'",
 }
 
@@ -240,7 +241,9 @@ class _Converter:
                 )
             key = self.convert(key_node, depth + 1)
             if not isinstance(key, Scalar):
-                raise DeckError.at(key.location, f"a key must be text, not {key.describe()}")
+                raise DeckError.at(
+                    key.location, f"a key must be text, not {key.describe()}: write the key as plain text"
+                )
             if key.text in first_seen:
                 earlier = first_seen[key.text]
                 self.problems.add(

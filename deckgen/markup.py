@@ -243,8 +243,13 @@ class _TextCollector(HTMLParser):
 
 def to_text(markup: str) -> str:
     """What a student reads, without formatting: for counting words and comparing questions."""
+    return html_text(_markdown.render(markup))
+
+
+def html_text(fragment: str) -> str:
+    """The text of an HTML fragment, entities decoded and white space folded."""
     collector = _TextCollector()
-    collector.feed(_markdown.render(markup))
+    collector.feed(fragment)
     collector.close()
     return " ".join("".join(collector.parts).split())
 

@@ -6,6 +6,8 @@ and a file's type is checked by its content, not only by its name: a script rena
 
 from __future__ import annotations
 
+import hashlib
+import re
 import stat
 from pathlib import Path
 
@@ -93,3 +95,10 @@ def media_problem(name: str, media_dir: Path, shown_media_dir: str) -> str | Non
     if not looks_right(head):
         return f"media file '{name}' is not {what}, whatever its name says: save it again in that format"
     return None
+
+
+def packaged_media_name(path: Path) -> str:
+    """Flat and content-addressed: two files never collide, and a changed file gets a new name."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", path.stem).strip("-")[:40] or "media"
+    return f"{stem}-{digest}{path.suffix.lower()}"

@@ -57,7 +57,7 @@ def load_project(root: Path) -> Project:
     cards_dir = root / CARDS_DIR
     if not cards_dir.is_dir():
         raise DeckError.at(
-            Location(CARDS_DIR),
+            Location(cards_dir.as_posix()),
             "cards folder not found: run deckgen in the project folder (the one holding cards/) "
             "or pass --project DIR",
         )

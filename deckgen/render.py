@@ -8,18 +8,19 @@ template only as a value, escaped unless it has already been sanitised.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import re
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from deckgen.errors import DeckError, Location, Problem, ProblemCollector, display_path
 from deckgen.ids import derived_id, note_guid
 from deckgen.markup import plain, to_html
+from deckgen.media import packaged_media_name
 from deckgen.model import CLOZE_DELETION, Card, Project, Text
 from deckgen.notetypes import ANKI_SPECIAL_FIELDS, NOTE_TYPES, NoteTypeSpec
 from deckgen.references import apa_html, short_citation
@@ -124,7 +125,9 @@ class AnkiSyntax:
 
 
 def template_environment(templates_dir: Path) -> jinja2.Environment:
-    return jinja2.Environment(
+    """Strict (a misspelt name is an error), autoescaping, and sandboxed: templates come by pull
+    request too, and need no access to Python's internals."""
+    return SandboxedEnvironment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=True),
@@ -209,13 +212,6 @@ def render_note_types(project: Project, env: jinja2.Environment, templates_dir: 
     return tuple(rendered)
 
 
-def packaged_media_name(path: Path) -> str:
-    """Flat and content-addressed: two files never collide, and a changed file gets a new name."""
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", path.stem).strip("-")[:40] or "media"
-    return f"{stem}-{digest}{path.suffix.lower()}"
-
-
 class _NoteRenderer:
     def __init__(self, project: Project, env: jinja2.Environment, templates_dir: Path) -> None:
         self.project = project
@@ -232,7 +228,7 @@ class _NoteRenderer:
         Anki would make a blank card of it (or none)."""
         result = to_html(text.value, text.location, key, allow_braces=allow_braces, media_names=media_names)
         if isinstance(result, Problem):
-            self.problems.problems.append(result)
+            self.problems.append(result)
             return ""
         self.warnings.extend(result.warnings)
         if not allow_braces:

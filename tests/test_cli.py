@@ -69,7 +69,7 @@ def test_python_dash_m_runs_the_same_command(tmp_path):
     )
 
     assert completed.returncode == 1
-    assert completed.stderr.startswith("cards:1:1: cards folder not found")
+    assert completed.stderr.startswith(f"{tmp_path}/cards:1:1: cards folder not found")
 
 
 def test_only_build_writes_and_only_build_output_and_the_lock_file(tmp_path, run_cli):
