@@ -112,12 +112,12 @@ def test_the_plain_text_shortcut_renders_exactly_like_the_full_markdown_pipeline
 
     where = Location("x.yaml", 1, 1)
     shortcut = to_html(text, where, "answer", allow_braces=False, media_names={})
-    always_parse = re.compile(r"(?!)")
-    original, markup._PLAIN = markup._PLAIN, always_parse
+    saved = markup._PLAIN, markup._NEEDS_TOKENS
+    markup._PLAIN, markup._NEEDS_TOKENS = re.compile(r"(?!)"), re.compile(r"")  # always the full parser
     try:
         full = to_html(text, where, "answer", allow_braces=False, media_names={})
     finally:
-        markup._PLAIN = original
+        markup._PLAIN, markup._NEEDS_TOKENS = saved
 
     assert shortcut == full
 
