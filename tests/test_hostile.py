@@ -182,3 +182,34 @@ def test_no_xss_payload_reaches_a_student_from_any_field_of_any_card_kind(tmp_pa
     collection.close()
     assert findings == []
     assert files_below(project / "build")
+
+
+def test_no_xss_payload_reaches_a_student_from_references_or_the_deck_description(tmp_path, run_cli, student):
+    project = make_project(tmp_path / "project")
+    entries, cards = [], ["subdeck: first", "cards:"]
+    for number, payload in enumerate(PAYLOADS):
+        entries += [f"ref{number}:", f"  authors: [{_yaml('Doe, J. ' + payload)}]", "  year: 2020",
+                    f"  title: {_yaml('Title ' + payload)}", f"  journal: {_yaml('Journal ' + payload)}",
+                    f"  volume: {_yaml(payload)}", f"  pages: {_yaml(payload)}", f"  doi: {_yaml(payload)}"]
+        cards += [f"  - id: cited-{number}", "    kind: basic", "    question: Who?", "    answer: Doe",
+                  f"    source: ref{number}"]
+    (project / "cards" / "references.yaml").write_text("\n".join(entries) + "\n")
+    (project / "cards" / "cited.yaml").write_text("\n".join(cards) + "\n")
+    settings = project / "cards" / "deck.yaml"
+    description = _yaml("About " + " ".join(PAYLOADS))
+    settings.write_text(settings.read_text().replace("description: A deck the tests build.", f"description: {description}"))
+    assert run_cli("build", cwd=project).exit_code == 0
+
+    import_package(student, project / "build" / "test-1.0.0.apkg")
+
+    findings = []
+    for card_id in student.find_cards(""):
+        inspector = _Inspector()
+        inspector.feed(_without_note_type_css(student.get_card(card_id).answer()))
+        inspector.close()
+        findings += inspector.unsafe
+    description_inspector = _Inspector()
+    description_inspector.feed(student.decks.by_name("Test")["desc"])
+    description_inspector.close()
+    assert student.note_count() == len(PAYLOADS)
+    assert findings == [] and description_inspector.unsafe == []
