@@ -7,6 +7,7 @@ Any other failure is a bug in deckgen and keeps its traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -19,7 +20,8 @@ from deckgen.errors import DeckError, Location
 from deckgen.lint import ERROR, RULES, lint_project
 from deckgen.output import write_atomically
 from deckgen.release import Allowances
-from deckgen.project import load_project
+from deckgen.jsonschema import card_file_schema
+from deckgen.project import CARDS_DIR, load_project
 from deckgen.stats import coverage_table, replace_marked_section
 
 EXIT_OK = 0
@@ -92,6 +94,18 @@ examples:
   deckgen diff previous-release.apkg --output RELEASE-NOTES.md
 """
 
+_SCHEMA_HELP = """\
+Print the card file format as JSON Schema, with the project's subdeck and
+reference keys filled in, for editors that check YAML as you type (for example
+VS Code's YAML extension): they then flag a misspelt key or an unknown subdeck
+before 'deckgen check' runs. Write it to a file and point a card file at it with
+a first line '# yaml-language-server: $schema=../build/cards.schema.json'.
+
+examples:
+  deckgen schema --output build/cards.schema.json
+  deckgen schema
+"""
+
 _CHECK_HELP = """\
 Do everything a build does except write: read, validate and render every card.
 Exit 0 when the cards are valid, 1 when not, listing every problem.
@@ -147,6 +161,8 @@ def _parser() -> argparse.ArgumentParser:
     diff_command.add_argument("old", type=Path, metavar="OLD.apkg", help="the previous release")
     diff_command.add_argument("new", type=Path, metavar="NEW.apkg", nargs="?", help="the new release")
     diff_command.add_argument("--output", type=Path, metavar="FILE", help="write the notes to FILE")
+    schema_command = command("schema", "print the card file format as JSON Schema", _SCHEMA_HELP)
+    schema_command.add_argument("--output", type=Path, metavar="FILE", help="write the schema to FILE")
     stats_command = command("stats", "print notes and cards per subdeck and kind", _STATS_HELP)
     stats_command.add_argument(
         "--update", type=Path, metavar="FILE", help="replace the coverage section of FILE with the table"
@@ -245,7 +261,20 @@ def _diff(arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {"build": _build, "check": _check, "diff": _diff, "lint": _lint, "stats": _stats}
+def _schema(arguments: argparse.Namespace) -> int:
+    project = load_project(arguments.project) if (arguments.project / CARDS_DIR).is_dir() else None
+    text = json.dumps(card_file_schema(project), indent=2, ensure_ascii=False) + "\n"
+    if arguments.output is None:
+        print(text, end="")
+    else:
+        write_atomically(arguments.output, text.encode("utf-8"))
+        print(f"wrote {arguments.output}")
+    return EXIT_OK
+
+
+_COMMANDS = {
+    "build": _build, "check": _check, "diff": _diff, "lint": _lint, "schema": _schema, "stats": _stats,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
