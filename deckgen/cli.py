@@ -34,7 +34,7 @@ _ALLOW_FLAGS = {
     "(students' copies stay where they are)",
     "allow-card-removal": "release with cards removed instead of retired (they stay in students' collections)",
     "allow-id-reuse": "release a card under the id of a retired or removed card",
-    "allow-list-change": "release list cards whose items were removed or reordered "
+    "allow-renumbering": "release list items or cloze deletions removed or renumbered "
     "(students' reviews move to other items)",
 }
 
@@ -48,9 +48,9 @@ cards/deck.lock, which build updates (commit it with the cards): unchanged cards
 keep their time, changed cards get the release time, SOURCE_DATE_EPOCH when set,
 else now. Changes that would hurt students who re-import the deck (a note type's
 fields or templates, a renamed deck or subdeck, a card moved to another subdeck,
-a removed card, a reused id, list items removed or reordered) are refused unless
-the matching --allow-... flag is given; a changed deck id or card kind is always
-refused.
+a removed card, a reused id, list items or cloze deletions removed or renumbered)
+are refused unless the matching --allow-... flag is given; a changed deck id,
+note-type id or card kind is always refused.
 
 examples:
   deckgen build
@@ -203,7 +203,7 @@ def _build(arguments: argparse.Namespace) -> int:
         deck_change=arguments.allow_deck_change,
         card_removal=arguments.allow_card_removal,
         id_reuse=arguments.allow_id_reuse,
-        list_change=arguments.allow_list_change,
+        renumbering=arguments.allow_renumbering,
     )
     built = build(arguments.project, timestamp, arguments.output, allow, arguments.frozen, arguments.strict)
     _warn(built.checked.deck.warnings)

@@ -19,10 +19,16 @@ class CardTemplateSpec:
 
 @dataclass(frozen=True)
 class NoteTypeSpec:
+    """One note type: its fields and card templates (public names), and its cloze field if any."""
+
     kind: str
     fields: tuple[str, ...]
     templates: tuple[CardTemplateSpec, ...]
-    is_cloze: bool
+    cloze_field: str | None  # the field whose {{cN::...}} deletions make the cards, for cloze types
+
+    @property
+    def is_cloze(self) -> bool:
+        return self.cloze_field is not None
 
 
 _CITATION_FIELDS = ("Extra", "Topic", "Source", "Reference")
@@ -32,7 +38,7 @@ NOTE_TYPES: dict[str, NoteTypeSpec] = {
         kind="basic",
         fields=("Question", "Answer") + _CITATION_FIELDS,
         templates=(CardTemplateSpec("Question → Answer", "basic.front.html", "basic.back.html"),),
-        is_cloze=False,
+        cloze_field=None,
     ),
     "reverse": NoteTypeSpec(
         kind="reverse",
@@ -41,19 +47,19 @@ NOTE_TYPES: dict[str, NoteTypeSpec] = {
             CardTemplateSpec("Question → Answer", "reverse.front.html", "reverse.back.html"),
             CardTemplateSpec("Answer → Question", "reverse.reverse-front.html", "reverse.reverse-back.html"),
         ),
-        is_cloze=False,
+        cloze_field=None,
     ),
     "cloze": NoteTypeSpec(
         kind="cloze",
         fields=("Text",) + _CITATION_FIELDS,
         templates=(CardTemplateSpec("Cloze", "cloze.front.html", "cloze.back.html"),),
-        is_cloze=True,
+        cloze_field="Text",
     ),
     "list": NoteTypeSpec(
         kind="list",
         fields=("Question", "Items") + _CITATION_FIELDS,
         templates=(CardTemplateSpec("List item", "list.front.html", "list.back.html"),),
-        is_cloze=True,
+        cloze_field="Items",
     ),
 }
 

@@ -20,6 +20,7 @@ import genanki
 
 from deckgen.release import ReleasePlan
 from deckgen.model import CLOZE_DELETION
+from deckgen.schema import MAX_CLOZE_NUMBER
 from deckgen.render import RenderedDeck, RenderedNote, RenderedNoteType
 
 # Zip entries carry a time; a fixed one keeps the bytes the same from build to build.
@@ -64,10 +65,15 @@ def _increasing_ids(times: list[int]) -> list[int]:
 
 def card_ordinals(note: RenderedNote, note_type: RenderedNoteType) -> list[int]:
     """The cards Anki makes for a note: one per template for front/back types (every field a
-    template asks for is non-empty: render refuses empty ones), one per cloze number for cloze types."""
-    if not note_type.is_cloze:
+    template asks for is non-empty: render refuses empty ones), one per cloze number of the cloze
+    field for cloze types (other fields cannot hold deletions: render writes their braces as
+    entities)."""
+    if note_type.cloze_field_index is None:
         return list(range(len(note_type.templates)))
-    numbers = {int(number) for field in note.fields for number, _ in CLOZE_DELETION.findall(field)}
+    cloze_field = note.fields[note_type.cloze_field_index]
+    numbers = {int(number) for number, _ in CLOZE_DELETION.findall(cloze_field)}
+    if not all(1 <= number <= MAX_CLOZE_NUMBER for number in numbers):
+        raise ValueError(f"cloze numbers out of range in card {note.card_id}: validation should have refused them")
     return sorted(number - 1 for number in numbers)
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from deckgen.errors import DeckError, Location, Problem, display_path
+from deckgen.model import CLOZE_DELETION
 from deckgen.render import RenderedDeck, RenderedNote, RenderedNoteType
 
 LOCK_FILE = "deck.lock"
@@ -30,7 +31,7 @@ class Allowances:
     deck_change: bool = False
     card_removal: bool = False
     id_reuse: bool = False
-    list_change: bool = False
+    renumbering: bool = False
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class CardRecord:
     content: str
     kind: str
     subdeck: str
-    items: tuple[str, ...] = ()  # fingerprints of a list card's items, in order
+    deletions: tuple[str, ...] = ()  # "N:fingerprint" per cloze number (list items, cloze deletions)
     retired: bool = False
     removed: bool = False  # a tombstone: the card was released, then removed
 
@@ -84,8 +85,14 @@ def content_fingerprint(note: RenderedNote, note_type_id: int) -> str:
     return _fingerprint([note_type_id, note.fields, sorted(note.tags)])
 
 
-def item_fingerprints(note: RenderedNote) -> tuple[str, ...]:
-    return tuple(_fingerprint(item)[7:23] for item in note.items)
+def deletion_fingerprints(note: RenderedNote, note_type: RenderedNoteType) -> tuple[str, ...]:
+    """What each cloze number hides (a list card's items are its deletions), as "N:fingerprint"."""
+    if note_type.cloze_field_index is None:
+        return ()
+    hidden: dict[int, list[str]] = {}
+    for number, body in CLOZE_DELETION.findall(note.fields[note_type.cloze_field_index]):
+        hidden.setdefault(int(number), []).append(body)
+    return tuple(f"{number}:{_fingerprint(hidden[number])[7:23]}" for number in sorted(hidden))
 
 
 def appearance_fingerprint(note_type: RenderedNoteType) -> str:
@@ -104,7 +111,7 @@ def _card_record(entry: dict) -> CardRecord:
         content=entry["content"],
         kind=entry["kind"],
         subdeck=entry["subdeck"],
-        items=tuple(entry.get("items", ())),
+        deletions=tuple(entry.get("deletions", ())),
         retired=entry.get("retired", False),
         removed=entry.get("removed", False),
     )
@@ -175,8 +182,8 @@ def lock_text(lock: Lock) -> str:
             "added": record.added, "modified": record.modified, "content": record.content,
             "kind": record.kind, "subdeck": record.subdeck,
         }
-        if record.items:
-            entry["items"] = list(record.items)
+        if record.deletions:
+            entry["deletions"] = list(record.deletions)
         if record.retired:
             entry["retired"] = True
         if record.removed:
@@ -235,29 +242,30 @@ def plan_release(
     if problems:
         raise DeckError(problems)
 
-    note_type_ids = {note_type.kind: note_type.note_type_id for note_type in deck.note_types}
+    note_types_by_kind = {note_type.kind: note_type for note_type in deck.note_types}
     old_cards = previous.cards if previous else {}
     cards: dict[str, CardRecord] = {}
     for note in deck.notes:
         record = CardRecord(
             added=release_time, modified=release_time,
-            content=content_fingerprint(note, note_type_ids[note.kind]),
-            kind=note.kind, subdeck=note.subdeck, items=item_fingerprints(note),
+            content=content_fingerprint(note, note_types_by_kind[note.kind].note_type_id),
+            kind=note.kind, subdeck=note.subdeck,
+            deletions=deletion_fingerprints(note, note_types_by_kind[note.kind]),
             retired=note.card_id in source.retired,
         )
         old = old_cards.get(note.card_id)
         if old is not None and old.content == record.content and not old.removed:
             record = CardRecord(old.added, old.modified, record.content, record.kind, record.subdeck,
-                                record.items, record.retired)
+                                record.deletions, record.retired)
         elif old is not None:
             record = CardRecord(old.added, max(release_time, old.modified + 1), record.content, record.kind,
-                                record.subdeck, record.items, record.retired)
+                                record.subdeck, record.deletions, record.retired)
         cards[note.card_id] = record
     note_times = dict(cards)
     for card_id, old in old_cards.items():
         if card_id not in cards:  # removed now (allowed) or earlier: keep the tombstone
             cards[card_id] = CardRecord(old.added, old.modified, old.content, old.kind, old.subdeck,
-                                        old.items, old.retired, removed=True)
+                                        old.deletions, old.retired, removed=True)
 
     old_types = previous.note_types if previous else {}
     note_types: dict[str, NoteTypeRecord] = {}
@@ -300,9 +308,10 @@ def _guard_deck(source: ReleaseInput, previous: Lock, allow: Allowances, refuse_
             "stay in the old deck while new cards go to the new one",
             "--allow-deck-change", f"deck renamed from '{previous.deck_name}' to '{deck.name}'",
         )
+    used = {record.subdeck for record in previous.cards.values() if not record.removed}
     for key, old_name in sorted(previous.subdecks.items()):
         new_name = source.subdecks.get(key)
-        if new_name is not None and new_name != old_name:
+        if key in used and new_name is not None and new_name != old_name:
             refuse_unless(
                 allow.deck_change, source.settings_locations(f"subdecks.{key}"),
                 f"subdeck '{key}' renamed from '{old_name}' to '{new_name}': students' existing cards would "
@@ -317,9 +326,15 @@ def _guard_note_types(source: ReleaseInput, previous: Lock, allow: Allowances, r
         if old is None:
             continue
         where = source.lock_location._replace(line=_lock_line(source.lock_source, f'"{note_type.kind}": {{'))
-        changes = []
         if old.note_type_id != note_type.note_type_id:
-            changes.append(f"id changed from {old.note_type_id} to {note_type.note_type_id}")
+            refuse_unless(
+                False, source.settings_locations("note_types"),
+                f"note type '{note_type.kind}': id changed from {old.note_type_id} to {note_type.note_type_id}; "
+                f"students' notes belong to the old id, so none of them would update again; restore "
+                f"{note_type.kind}: {old.note_type_id}",
+                "", "",
+            )
+        changes = []
         if old.fields != note_type.fields:
             changes.append(f"fields changed from {', '.join(old.fields)} to {', '.join(note_type.fields)}")
         templates = tuple(template.name for template in note_type.templates)
@@ -336,6 +351,7 @@ def _guard_note_types(source: ReleaseInput, previous: Lock, allow: Allowances, r
 
 def _guard_cards(source: ReleaseInput, previous: Lock, allow: Allowances, refuse_unless: Refusal) -> None:
     notes = {note.card_id: note for note in source.deck.notes}
+    note_types = {note_type.kind: note_type for note_type in source.deck.note_types}
     for card_id, record in sorted(previous.cards.items()):
         if card_id not in notes and not record.removed:
             where = source.lock_location._replace(line=_lock_line(source.lock_source, json.dumps(card_id) + ":"))
@@ -369,33 +385,44 @@ def _guard_cards(source: ReleaseInput, previous: Lock, allow: Allowances, refuse
                 False, where,
                 f"card '{card_id}' changed kind from {record.kind} to {note.kind}: Anki cannot move a "
                 "student's note to another note type, so it would keep the old card; retire this card "
-                "and add the new one under a new id",
+                "and add the new one under a new id (if the card was never released, restore "
+                "cards/deck.lock from git instead)",
                 "", "",
             )
-        if record.subdeck != note.subdeck:
+        old_subdeck = previous.subdecks.get(record.subdeck, record.subdeck)
+        new_subdeck = source.subdecks[note.subdeck]
+        if record.subdeck != note.subdeck and old_subdeck != new_subdeck:
             refuse_unless(
                 allow.deck_change, where,
-                f"card '{card_id}' moved from subdeck '{record.subdeck}' to '{note.subdeck}': students' "
+                f"card '{card_id}' moved from subdeck '{old_subdeck}' to '{new_subdeck}': students' "
                 "copies would stay where they are",
-                "--allow-deck-change", f"card '{card_id}' moved from '{record.subdeck}' to '{note.subdeck}'",
+                "--allow-deck-change", f"card '{card_id}' moved from '{old_subdeck}' to '{new_subdeck}'",
             )
-        _guard_list_items(card_id, record.items, item_fingerprints(note), where, allow, refuse_unless)
+        if record.kind == note.kind:
+            new_deletions = deletion_fingerprints(note, note_types[note.kind])
+            _guard_deletions(card_id, note.kind, record.deletions, new_deletions, where, allow, refuse_unless)
 
 
-def _guard_list_items(
-    card_id: str, old: tuple[str, ...], new: tuple[str, ...], where: Location, allow: Allowances,
+def _guard_deletions(
+    card_id: str, kind: str, old: tuple[str, ...], new: tuple[str, ...], where: Location, allow: Allowances,
     refuse_unless: Refusal,
 ) -> None:
-    """A list card's review history belongs to item positions (c1, c2, ...). Appending items and
-    editing an item in place are safe; removing or reordering items moves history to other items."""
-    if not old:
+    """A cloze or list card's review history belongs to its numbers (c1, c2, ...). Adding numbers
+    and editing what one hides are safe; removing or renumbering moves history to other facts."""
+    before = dict(entry.split(":", 1) for entry in old)
+    after = dict(entry.split(":", 1) for entry in new)
+    removed = [number for number in before if number not in after]
+    moved = [number for number, hidden in before.items()
+             if after.get(number) != hidden and hidden in after.values()]
+    if not removed and not moved:
         return
-    moved = [item for position, item in enumerate(old) if item in new and new.index(item) != position]
-    if len(new) < len(old) or moved:
-        refuse_unless(
-            allow.list_change, where,
-            f"list card '{card_id}' had items removed or reordered: students' reviews belong to item "
-            "positions, so they would move to other items. Only add items at the end, or edit an item "
-            "in place",
-            "--allow-list-change", f"items of list card '{card_id}' removed or reordered",
-        )
+    if kind == "list":
+        message = (f"list card '{card_id}' had items removed or reordered: students' reviews belong to item "
+                   "positions, so they would move to other items. Only add items at the end, or edit an item "
+                   "in place")
+    else:
+        message = (f"cloze card '{card_id}' had deletions removed or renumbered: students' reviews belong to "
+                   "deletion numbers (c1, c2, ...), so they would move to other deletions. Only add new numbers, "
+                   "or edit a deletion in place")
+    refuse_unless(allow.renumbering, where, message, "--allow-renumbering",
+                  f"deletions of card '{card_id}' removed or renumbered")

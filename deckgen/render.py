@@ -46,7 +46,15 @@ class RenderedNoteType:
     fields: tuple[str, ...]
     templates: tuple[RenderedCardTemplate, ...]
     css: str
-    is_cloze: bool
+    cloze_field: str | None
+
+    @property
+    def is_cloze(self) -> bool:
+        return self.cloze_field is not None
+
+    @property
+    def cloze_field_index(self) -> int | None:
+        return self.fields.index(self.cloze_field) if self.cloze_field else None
 
 
 @dataclass(frozen=True)
@@ -58,7 +66,6 @@ class RenderedNote:
     deck: str  # the full Anki deck name
     fields: tuple[str, ...]
     tags: tuple[str, ...]
-    items: tuple[str, ...] = ()  # a list card's items, each as its HTML
 
 
 @dataclass(frozen=True)
@@ -206,7 +213,7 @@ def render_note_types(project: Project, env: jinja2.Environment, templates_dir: 
                 fields=spec.fields,
                 templates=templates,
                 css=css,
-                is_cloze=spec.is_cloze,
+                cloze_field=spec.cloze_field,
             )
         )
     return tuple(rendered)
@@ -307,7 +314,6 @@ class _NoteRenderer:
             deck=settings.subdeck_path(card.subdeck),
             fields=tuple(fields),
             tags=tags,
-            items=item_html,
         )
 
 

@@ -208,17 +208,17 @@ GUARDS = {
     "card moved": (
         lambda project, monkeypatch: _moved_card(project),
         "--allow-deck-change",
-        "cards/course.yaml:{card_line}:9: card 'first-use' moved from subdeck 'first' to 'second': students' "
+        "cards/course.yaml:{card_line}:9: card 'first-use' moved from subdeck 'First' to 'Second': students' "
         "copies would stay where they are; to release it anyway, build with --allow-deck-change",
         "- Some cards moved from **Test::First** to **Test::Second**: Anki leaves your existing copies in "
         "Test::First. Find each in Browse and use Change Deck: “What was IPT first developed to treat?”.",
     ),
     "list items reordered": (
         lambda project, monkeypatch: _reordered_items(project),
-        "--allow-list-change",
+        "--allow-renumbering",
         "cards/course.yaml:{card_line}:9: list card 'phases' had items removed or reordered: students' "
         "reviews belong to item positions, so they would move to other items. Only add items at the end, "
-        "or edit an item in place; to release it anyway, build with --allow-list-change",
+        "or edit an item in place; to release it anyway, build with --allow-renumbering",
         "- Nothing special: import the new file with Anki's default options; your reviews are kept.",
     ),
     "field renamed": (
@@ -292,7 +292,12 @@ ALWAYS_REFUSED = {
                                  "  - id: first-use\n    kind: reverse"),
         "cards/course.yaml:14:9: card 'first-use' changed kind from basic to reverse: Anki cannot move a "
         "student's note to another note type, so it would keep the old card; retire this card and add the "
-        "new one under a new id",
+        "new one under a new id (if the card was never released, restore cards/deck.lock from git instead)",
+    ),
+    "note-type id changed": (
+        lambda project: _replace(project / "cards" / "deck.yaml", "basic: 1700000000101", "basic: 1700000000199"),
+        "cards/deck.yaml:6:1: note type 'basic': id changed from 1700000000101 to 1700000000199; students' "
+        "notes belong to the old id, so none of them would update again; restore basic: 1700000000101",
     ),
 }
 
@@ -310,7 +315,7 @@ def test_a_change_no_student_could_survive_is_refused_whatever_the_flags(change,
     assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
     make_change(project)
     every_flag = ["--allow-note-type-change", "--allow-deck-change", "--allow-card-removal",
-                  "--allow-id-reuse", "--allow-list-change"]
+                  "--allow-id-reuse", "--allow-renumbering"]
 
     result = run_cli("build", *every_flag, cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
 
@@ -334,3 +339,59 @@ def test_the_id_of_a_removed_card_cannot_be_used_again(tmp_path, run_cli):
         "cards/course.yaml:14:9: card id 'first-use' belonged to a card removed in an earlier release, "
         "which students still have: give this card a new id; to release it anyway, build with --allow-id-reuse"
     )
+
+
+CLOZE_CARD = "  - id: founders-cloze\n    kind: cloze\n    text: '{{c1::Klerman}} and {{c2::Weissman}} founded IPT.'\n"
+
+
+@pytest.mark.parametrize("change,refused", [
+    (("{{c1::Klerman}} and {{c2::Weissman}}", "{{c2::Klerman}} and {{c1::Weissman}}"), True),
+    (("{{c1::Klerman}} and {{c2::Weissman}}", "{{c1::Klerman}} and Weissman"), True),
+    (("{{c1::Klerman}} and {{c2::Weissman}}", "{{c1::Gerald Klerman}} and {{c2::Weissman}}"), False),
+    (("{{c1::Klerman}} and {{c2::Weissman}}", "{{c1::Klerman}} and {{c2::Weissman}}, {{c3::1970s}},"), False),
+])
+def test_cloze_deletions_may_grow_or_change_in_place_but_not_move(change, refused, tmp_path, run_cli):
+    project = make_project(tmp_path / "project", RELEASE / "v1")
+    cards = project / "cards" / "course.yaml"
+    cards.write_text(cards.read_text() + CLOZE_CARD)
+    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
+    _replace(cards, *change)
+
+    result = run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
+
+    assert result.exit_code == (1 if refused else 0), result.stderr
+    if refused:
+        assert result.stderr.splitlines()[0].endswith(
+            "cloze card 'founders-cloze' had deletions removed or renumbered: students' reviews belong to "
+            "deletion numbers (c1, c2, ...), so they would move to other deletions. Only add new numbers, or "
+            "edit a deletion in place; to release it anyway, build with --allow-renumbering")
+
+
+HARMLESS = {
+    "list item edited in place": ("items: [Initial, Middle, Termination]", "items: [Initial, Middle, Ending]"),
+    "list item appended": ("items: [Initial, Middle, Termination]", "items: [Initial, Middle, Termination, Follow-up]"),
+    "subdeck key renamed, name kept": ("subdeck: first", "subdeck: intro"),
+}
+
+
+@pytest.mark.parametrize("change", HARMLESS)
+def test_harmless_changes_are_not_refused(change, tmp_path, run_cli):
+    project = make_project(tmp_path / "project", RELEASE / "v1")
+    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
+    _replace(project / "cards" / "course.yaml", *HARMLESS[change])
+    if change == "subdeck key renamed, name kept":
+        _replace(project / "cards" / "deck.yaml", "first: First", "intro: First")
+
+    result = run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
+
+    assert result.exit_code == 0, result.stderr
+
+
+def test_a_list_with_a_repeated_item_rebuilds(tmp_path, run_cli):
+    project = make_project(tmp_path / "project", RELEASE / "v1")
+    _replace(project / "cards" / "course.yaml", "items: [Initial, Middle, Termination]", "items: [Initial, Middle, Initial]")
+    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
+
+    assert run_cli("build", "--frozen", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
+    _replace(project / "cards" / "course.yaml", "items: [Initial, Middle, Initial]", "items: [Initial, Middle, Initial, End]")
+    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
