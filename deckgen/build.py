@@ -6,6 +6,7 @@ Callable from Python as well as from the command line; nothing here prints or ex
 from __future__ import annotations
 
 import gc
+import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -52,7 +53,7 @@ def release_timestamp(environment: dict[str, str]) -> int:
     value = environment.get("SOURCE_DATE_EPOCH")
     if value is None or value == "":
         return int(time.time())
-    if not value.isdigit() or not 0 < int(value) <= LATEST_RELEASE_TIME:
+    if not re.fullmatch(r"[0-9]+", value) or not 0 < int(value) <= LATEST_RELEASE_TIME:
         raise DeckError.at(
             Location("SOURCE_DATE_EPOCH"),
             f"must be a positive whole number of seconds since 1970, at most {LATEST_RELEASE_TIME} "

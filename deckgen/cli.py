@@ -170,6 +170,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _write(path: Path, text: str) -> None:
+    try:
+        write_atomically(path, text.encode("utf-8"))
+    except OSError as error:
+        raise DeckError.at(
+            Location(str(path)),
+            f"cannot write the file: {error.strerror or error}; check that its folder exists and is writable",
+        ) from None
+
+
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
@@ -242,7 +252,7 @@ def _stats(arguments: argparse.Namespace) -> int:
     except (OSError, UnicodeDecodeError) as error:
         raise DeckError.at(Location(str(target)), f"cannot read the file to update: {error}") from None
     updated = replace_marked_section(document, table, str(target))
-    write_atomically(target, updated.encode("utf-8"))
+    _write(target, updated)
     print(f"updated the coverage table in {target}")
     return EXIT_OK
 
@@ -256,7 +266,7 @@ def _diff(arguments: argparse.Namespace) -> int:
     if arguments.output is None:
         print(notes, end="")
     else:
-        write_atomically(arguments.output, notes.encode("utf-8"))
+        _write(arguments.output, notes)
         print(f"wrote {arguments.output}")
     return EXIT_OK
 
@@ -267,7 +277,7 @@ def _schema(arguments: argparse.Namespace) -> int:
     if arguments.output is None:
         print(text, end="")
     else:
-        write_atomically(arguments.output, text.encode("utf-8"))
+        _write(arguments.output, text)
         print(f"wrote {arguments.output}")
     return EXIT_OK
 

@@ -60,21 +60,13 @@ _PLAIN = re.compile(r"(?![-+=\d\s])[^*_`\[\]<>&\\#~|{}!\n\r\t:\u00a0]*(?<!\s)\Z"
 _ALLOWED_RAW = ", ".join(f"<{name}>" for name in sorted(RAW_HTML_TAGS))
 
 
-def to_html(
-    text: str, location: Location, field: str, allow_braces: bool, media_names: Mapping[str, str]
-) -> MarkupResult | Problem:
+def to_html(text: str, location: Location, field: str, media_names: Mapping[str, str]) -> MarkupResult | Problem:
     """Render one field's markup. Unsafe content is removed and reported as a warning; a
     mistake that leaves the card broken (a missing media file, stray braces) is an error.
 
     `media_names` maps the file names the card lists under `media:` to their names in the package;
     images and sounds are rewritten to those names.
     """
-    if not allow_braces and ("{{" in text or "}}" in text):
-        return Problem(
-            location,
-            f"'{field}' contains '{{{{' or '}}}}': double braces are only for deletions in the text of "
-            "a cloze card; write single braces or reword",
-        )
     if _PLAIN.match(text):
         return MarkupResult(html=html.escape(text, quote=False), warnings=())
     if not _NEEDS_TOKENS.search(text):
@@ -229,7 +221,16 @@ def sanitise(fragment: str, media: Collection[str] = ()) -> str:
 
 def plain(text: str) -> str:
     """Text that must show exactly as written (topics, names): escaped, never interpreted."""
-    return html.escape(text, quote=False)
+    return inert(html.escape(text, quote=False))
+
+
+def inert(fragment: str) -> str:
+    """HTML in which Anki finds no syntax of its own: braces (cloze deletions, fields) and square
+    brackets ([sound:...]) written as entities, which show the same but do nothing."""
+    return fragment.translate(_ANKI_SYNTAX)
+
+
+_ANKI_SYNTAX = str.maketrans({"{": "&#123;", "}": "&#125;", "[": "&#91;", "]": "&#93;"})
 
 
 class _TextCollector(HTMLParser):

@@ -104,7 +104,17 @@ def appearance_fingerprint(note_type: RenderedNoteType) -> str:
 # --- reading and writing the lock ----------------------------------------------------------------
 
 
+def _expect(value: object, kind: type, what: str) -> object:
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ValueError(f"{what} should be {kind.__name__}, is {value!r}")
+    return value
+
+
 def _card_record(entry: dict) -> CardRecord:
+    for key in ("added", "modified"):
+        _expect(entry[key], int, key)
+    for key in ("content", "kind", "subdeck"):
+        _expect(entry[key], str, key)
     return CardRecord(
         added=entry["added"],
         modified=entry["modified"],
@@ -127,6 +137,7 @@ def read_lock(path: Path, root: Path) -> tuple[Lock | None, str]:
         data = json.loads(text)
         if data.get("format") != LOCK_FORMAT:
             raise ValueError(f"format {data.get('format')!r} is not {LOCK_FORMAT}")
+        _expect(data["deck"]["id"], int, "the deck id")
         lock = Lock(
             deck_id=data["deck"]["id"],
             deck_name=data["deck"]["name"],

@@ -7,7 +7,6 @@ template only as a value, escaped unless it has already been sanitised.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import traceback
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from markupsafe import Markup
 
 from deckgen.errors import DeckError, Location, Problem, ProblemCollector, display_path
 from deckgen.ids import derived_id, note_guid
-from deckgen.markup import plain, to_html
+from deckgen.markup import inert, plain, to_html
 from deckgen.media import packaged_media_name
 from deckgen.model import CLOZE_DELETION, Card, Project, Text
 from deckgen.notetypes import ANKI_SPECIAL_FIELDS, NOTE_TYPES, NoteTypeSpec
@@ -231,33 +230,36 @@ class _NoteRenderer:
     def markup(
         self, key: str, text: Text, media_names: dict[str, str], allow_braces: bool = False, required: bool = True
     ) -> str:
-        """The field's HTML; a required field that is left with nothing to show is an error, since
-        Anki would make a blank card of it (or none)."""
-        result = to_html(text.value, text.location, key, allow_braces=allow_braces, media_names=media_names)
+        """The field's HTML. A required field left with nothing to show is an error, since Anki would
+        make a blank card of it (or none). Outside cloze text, braces are written as entities: to
+        Anki they would be cloze deletions; as entities they only show."""
+        result = to_html(text.value, text.location, key, media_names=media_names)
         if isinstance(result, Problem):
             self.problems.append(result)
             return ""
         self.warnings.extend(result.warnings)
-        if not allow_braces:
-            # Braces mean cloze deletions to Anki; written as entities they only show.
-            result = dataclasses.replace(result, html=result.html.replace("{", "&#123;").replace("}", "&#125;"))
-        elif any(result.html.count(pair) != text.value.count(pair) for pair in ("{{", "}}")):
-            # Entities in the source turned into braces: check the deletions once more, as rendered.
-            check_cloze(Text(result.html, text.location), self.problems)
         if required and _is_blank(result.html):
             self.problems.add(
-                text.location,
-                f"'{key}' is empty once the content cards may not use is left out: write it as text",
+                text.location, f"'{key}' is empty once the content cards may not use is left out: write it as text"
             )
-        elif allow_braces:
-            for number, body in CLOZE_DELETION.findall(result.html):
-                if _is_blank(body.split("::")[0]):
-                    self.problems.add(
-                        text.location,
-                        f"cloze deletion c{number} is empty once the content cards may not use is left "
-                        "out: write the hidden text as text",
-                    )
+        elif not allow_braces:
+            return result.html.replace("{", "&#123;").replace("}", "&#125;")
+        else:
+            self._check_deletions_as_rendered(result.html, text)
         return result.html
+
+    def _check_deletions_as_rendered(self, html: str, text: Text) -> None:
+        """Check cloze deletions once more as Anki will see them: one may have lost its content to
+        the sanitiser, and entities in the source may have become braces."""
+        emptied = [number for number, body in CLOZE_DELETION.findall(html) if _is_blank(body.split("::")[0])]
+        for number in emptied:
+            self.problems.add(
+                text.location,
+                f"cloze deletion c{number} is empty once the content cards may not use is left out: "
+                "write the hidden text as text",
+            )
+        if not emptied:
+            check_cloze(Text(html, text.location), self.problems)
 
     def note(self, card: Card) -> RenderedNote:
         media_names = {}
@@ -304,7 +306,7 @@ class _NoteRenderer:
             extra,
             plain(card.topic) if card.topic else "",
             plain(short_citation(reference)) if reference else "",
-            apa_html(reference) if reference else "",
+            inert(apa_html(reference)) if reference else "",
         ]
         return RenderedNote(
             card_id=card.id,

@@ -196,6 +196,16 @@ class _Reader:
         value = self.text(parent, key, f"the {key}")
         return Text(value.text.strip(), value.location) if value else None
 
+    def identifier(self, parent: Mapping, key: str) -> int | None:
+        """An Anki id: a whole number that fits Anki's 64-bit columns and is not 0."""
+        number = self.integer(parent, key)
+        if number is not None and not 1 <= number < 2**63:
+            self.problems.add(
+                parent.get(key).location, f"'{key}' must be a whole number from 1 to {2**63 - 1}, got {number}"
+            )
+            return None
+        return number
+
     def integer(self, parent: Mapping, key: str) -> int | None:
         node = parent.get(key)
         if node is None:
@@ -271,7 +281,7 @@ def validate_settings(root: Node | None, where: Location, problems: ProblemColle
     version = read.text(node, "version", "a version like 1.0.0")
     if version and not VERSION.match(version.text):
         problems.add(version.location, f"'version' must look like 1.2.3, got '{version.text}'")
-    deck_id = read.integer(node, "id")
+    deck_id = read.identifier(node, "id")
     note_types = _note_type_ids(node, read)
     subdecks = _subdecks(node, read)
     lint = _lint_settings(node, read)
@@ -303,7 +313,7 @@ def _note_type_ids(node: Mapping, read: _Reader) -> dict[str, int] | None:
     if mapping is None:
         return None
     read.check_keys(mapping, tuple(Key(kind, "integer", True, f"note-type id for {kind} cards") for kind in KINDS), "'note_types'")
-    ids = {kind: read.integer(mapping, kind) for kind in KINDS}
+    ids = {kind: read.identifier(mapping, kind) for kind in KINDS}
     seen: dict[int, str] = {}
     for kind, number in ids.items():
         if number is None:
@@ -575,6 +585,11 @@ def _kind_fields(card: Mapping, kind: str | None, read: _Reader) -> dict:
     if kind == "list":
         items = [Text(value.text.strip(), value.location) for value in read.text_items(card, "items", "an item", "a list of items")]
         items_node = card.get("items")
+        if isinstance(items_node, Sequence) and len(items_node.items) > MAX_CLOZE_NUMBER:
+            read.problems.add(
+                items_node.location,
+                f"a list card has at most {MAX_CLOZE_NUMBER} items (one Anki card each): split the list",
+            )
         if isinstance(items_node, Sequence) and len(items_node.items) == 1:
             read.problems.add(
                 items_node.location,

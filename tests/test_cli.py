@@ -112,3 +112,23 @@ def test_an_output_folder_that_is_a_file_is_reported(tmp_path, run_cli):
 
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0].startswith("occupied/test-1.0.0.apkg:1:1: cannot write the file: ")
+
+
+@pytest.mark.parametrize("command", [["schema", "--output", "."], ["stats", "--update", "."]])
+def test_an_output_that_cannot_be_written_is_reported(command, tmp_path, run_cli):
+    project = make_project(tmp_path / "project", FIXTURES / "release" / "v1")
+
+    result = run_cli(*command, cwd=project)
+
+    assert result.exit_code == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith(".:1:1: cannot ")
+
+
+def test_source_date_epoch_takes_only_ascii_digits(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+
+    result = run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": "²"})
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith("SOURCE_DATE_EPOCH:1:1: must be a positive whole number")

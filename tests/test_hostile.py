@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from anki.collection import Collection
 
-from anki_client import import_package
+from anki_client import import_package, rendered_problems
 from conftest import FIXTURES, files_below, make_project
 
 PAYLOADS = (FIXTURES / "xss" / "payloads.txt").read_text().splitlines()
@@ -213,3 +213,24 @@ def test_no_xss_payload_reaches_a_student_from_references_or_the_deck_descriptio
     description_inspector.close()
     assert student.note_count() == len(PAYLOADS)
     assert findings == [] and description_inspector.unsafe == []
+
+
+def test_anki_syntax_in_topics_and_references_stays_inert(tmp_path, run_cli, student):
+    project = make_project(tmp_path / "project")
+    (project / "cards" / "references.yaml").write_text(
+        'tricky:\n  authors: ["Smith, {{c3::J.}}"]\n  year: 2020\n  title: "[sound:../../secret.mp3] {{Deck}}"\n'
+        "  publisher: Press\n"
+    )
+    (project / "cards" / "tricky.yaml").write_text(
+        "subdeck: first\ncards:\n  - id: tricky\n    kind: cloze\n"
+        "    text: '{{c1::Klerman}} founded IPT.'\n"
+        "    topic: '{{c2::Set}} notation }} [sound:x.mp3]'\n    source: tricky\n"
+    )
+    assert run_cli("build", "--strict", cwd=project).exit_code == 0
+
+    import_package(student, project / "build" / "test-1.0.0.apkg")
+
+    assert student.card_count() == 1
+    card = student.get_card(student.find_cards("")[0])
+    assert rendered_problems(student) == []
+    assert card.question_av_tags() == [] and card.answer_av_tags() == []

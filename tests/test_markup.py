@@ -11,7 +11,7 @@ WHERE = Location("cards/x.yaml", 4, 13)
 
 
 def html(text: str, media: dict[str, str] | None = None) -> str:
-    result = to_html(text, WHERE, "answer", allow_braces=False, media_names=media or {})
+    result = to_html(text, WHERE, "answer", media_names=media or {})
     assert not isinstance(result, Problem), result
     return result.html
 
@@ -63,7 +63,7 @@ def test_images_are_rewritten_to_their_packaged_names():
     ],
 )
 def test_unsafe_content_is_removed_with_a_warning(text, html_left, warning):
-    result = to_html(text, WHERE, "answer", allow_braces=False, media_names={})
+    result = to_html(text, WHERE, "answer", media_names={})
 
     assert result == MarkupResult(html_left, (Problem(WHERE, f"warning: {warning}"),))
 
@@ -71,9 +71,6 @@ def test_unsafe_content_is_removed_with_a_warning(text, html_left, warning):
 @pytest.mark.parametrize(
     "text,message",
     [
-        ("{{c1::Klerman}}",
-         "'answer' contains '{{' or '}}': double braces are only for deletions in the text of a cloze card; "
-         "write single braces or reword"),
         ("![phases](phases.png)",
          "'answer' shows image 'phases.png', which the card does not list: add 'phases.png' to the "
          "card's media: list"),
@@ -83,7 +80,7 @@ def test_unsafe_content_is_removed_with_a_warning(text, html_left, warning):
     ],
 )
 def test_a_broken_reference_is_an_error_with_a_fix(text, message):
-    result = to_html(text, WHERE, "answer", allow_braces=False, media_names={})
+    result = to_html(text, WHERE, "answer", media_names={})
 
     assert result == Problem(WHERE, message)
 

@@ -88,9 +88,9 @@ def test_card_shaped_documents_give_success_or_our_error(document):
 
 
 @PROPERTY
-@given(st.text(max_size=300), st.booleans())
-def test_any_field_text_renders_to_safe_html_or_our_problem(text, cloze):
-    result = to_html(text, Location("x.yaml", 1, 1), "answer", allow_braces=cloze, media_names={})
+@given(st.text(max_size=300))
+def test_any_field_text_renders_to_safe_html_or_our_problem(text):
+    result = to_html(text, Location("x.yaml", 1, 1), "answer", media_names={})
 
     assert isinstance(result, (MarkupResult, Problem))
     if isinstance(result, MarkupResult):
@@ -111,11 +111,11 @@ def test_the_plain_text_shortcut_renders_exactly_like_the_full_markdown_pipeline
     from deckgen import markup
 
     where = Location("x.yaml", 1, 1)
-    shortcut = to_html(text, where, "answer", allow_braces=False, media_names={})
+    shortcut = to_html(text, where, "answer", media_names={})
     saved = markup._PLAIN, markup._NEEDS_TOKENS
     markup._PLAIN, markup._NEEDS_TOKENS = re.compile(r"(?!)"), re.compile(r"")  # always the full parser
     try:
-        full = to_html(text, where, "answer", allow_braces=False, media_names={})
+        full = to_html(text, where, "answer", media_names={})
     finally:
         markup._PLAIN, markup._NEEDS_TOKENS = saved
 
@@ -136,12 +136,12 @@ def test_the_fast_renderer_agrees_with_the_full_markdown_pipeline(text):
     from deckgen import markup
 
     where = Location("x.yaml", 1, 1)
-    fast = to_html(text, where, "answer", allow_braces=True, media_names={})
+    fast = to_html(text, where, "answer", media_names={})
     never = re.compile(r"(?!)")
     saved = markup._PLAIN, markup._NEEDS_TOKENS
     markup._PLAIN, markup._NEEDS_TOKENS = never, re.compile(r"")
     try:
-        full = to_html(text, where, "answer", allow_braces=True, media_names={})
+        full = to_html(text, where, "answer", media_names={})
     finally:
         markup._PLAIN, markup._NEEDS_TOKENS = saved
 

@@ -395,3 +395,17 @@ def test_a_list_with_a_repeated_item_rebuilds(tmp_path, run_cli):
     assert run_cli("build", "--frozen", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
     _replace(project / "cards" / "course.yaml", "items: [Initial, Middle, Initial]", "items: [Initial, Middle, Initial, End]")
     assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
+
+
+def test_a_hand_damaged_lock_file_is_reported_not_a_traceback(tmp_path, run_cli):
+    project = make_project(tmp_path / "project", RELEASE / "v1")
+    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
+    _replace(project / "cards" / "deck.lock", '"added": 1764000000', '"added": null')
+
+    result = run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "cards/deck.lock:1:1: the lock file is damaged (added should be int, is None): restore it from git; "
+        "never edit it by hand"
+    )
