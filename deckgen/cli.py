@@ -180,6 +180,15 @@ def _write(path: Path, text: str) -> None:
         ) from None
 
 
+def _emit(text: str, output: Path | None) -> None:
+    """A command's document: to standard output, or to `output` when given."""
+    if output is None:
+        print(text, end="")
+    else:
+        _write(output, text)
+        print(f"wrote {output}")
+
+
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
@@ -262,23 +271,13 @@ def _diff(arguments: argparse.Namespace) -> int:
     if new is None:
         settings = load_project(arguments.project).settings
         new = arguments.project / BUILD_DIR / f"{settings.file_stem}.apkg"
-    notes = release_notes(read_package(arguments.old), read_package(new))
-    if arguments.output is None:
-        print(notes, end="")
-    else:
-        _write(arguments.output, notes)
-        print(f"wrote {arguments.output}")
+    _emit(release_notes(read_package(arguments.old), read_package(new)), arguments.output)
     return EXIT_OK
 
 
 def _schema(arguments: argparse.Namespace) -> int:
     project = load_project(arguments.project) if (arguments.project / CARDS_DIR).is_dir() else None
-    text = json.dumps(card_file_schema(project), indent=2, ensure_ascii=False) + "\n"
-    if arguments.output is None:
-        print(text, end="")
-    else:
-        _write(arguments.output, text)
-        print(f"wrote {arguments.output}")
+    _emit(json.dumps(card_file_schema(project), indent=2, ensure_ascii=False) + "\n", arguments.output)
     return EXIT_OK
 
 
