@@ -107,6 +107,7 @@ def plan(checked: CheckResult, release_time: int, allow: Allowances) -> tuple[Re
     settings = checked.project.settings
     source = ReleaseInput(
         deck=checked.deck,
+        version=settings.version,
         subdecks=dict(settings.subdecks),
         retired=frozenset(card.id for card in checked.project.cards if card.retired),
         card_locations={card.id: card.location for card in checked.project.cards},

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -37,7 +37,8 @@ class Allowances:
 @dataclass(frozen=True)
 class CardRecord:
     added: int
-    modified: int
+    modified: int  # when a build first saw the content as it is now
+    changed_in: str  # the deck version of that build
     content: str
     kind: str
     subdeck: str
@@ -113,11 +114,12 @@ def _expect(value: object, kind: type, what: str) -> object:
 def _card_record(entry: dict) -> CardRecord:
     for key in ("added", "modified"):
         _expect(entry[key], int, key)
-    for key in ("content", "kind", "subdeck"):
+    for key in ("changed_in", "content", "kind", "subdeck"):
         _expect(entry[key], str, key)
     return CardRecord(
         added=entry["added"],
         modified=entry["modified"],
+        changed_in=entry["changed_in"],
         content=entry["content"],
         kind=entry["kind"],
         subdeck=entry["subdeck"],
@@ -190,7 +192,8 @@ def lock_text(lock: Lock) -> str:
     entries = []
     for card_id, record in sorted(lock.cards.items()):
         entry: dict[str, object] = {
-            "added": record.added, "modified": record.modified, "content": record.content,
+            "added": record.added, "modified": record.modified, "changed_in": record.changed_in,
+            "content": record.content,
             "kind": record.kind, "subdeck": record.subdeck,
         }
         if record.deletions:
@@ -219,6 +222,7 @@ def _lock_line(lock_source: str, needle: str) -> int:
 @dataclass(frozen=True)
 class ReleaseInput:
     deck: RenderedDeck
+    version: str  # the deck version being built
     subdecks: dict[str, str]  # subdeck key -> name, from the settings
     retired: frozenset[str]  # ids of cards marked retired
     card_locations: dict[str, Location]
@@ -257,26 +261,29 @@ def plan_release(
     old_cards = previous.cards if previous else {}
     cards: dict[str, CardRecord] = {}
     for note in deck.notes:
-        record = CardRecord(
-            added=release_time, modified=release_time,
+        new = CardRecord(
+            added=release_time, modified=release_time, changed_in=source.version,
             content=content_fingerprint(note, note_types_by_kind[note.kind].note_type_id),
             kind=note.kind, subdeck=note.subdeck,
             deletions=deletion_fingerprints(note, note_types_by_kind[note.kind]),
             retired=note.card_id in source.retired,
         )
         old = old_cards.get(note.card_id)
-        if old is not None and old.content == record.content and not old.removed:
-            record = CardRecord(old.added, old.modified, record.content, record.kind, record.subdeck,
-                                record.deletions, record.retired)
+        if old is not None and old.content == new.content and not old.removed:
+            new = replace(new, added=old.added, modified=old.modified, changed_in=old.changed_in)
         elif old is not None:
-            record = CardRecord(old.added, max(release_time, old.modified + 1), record.content, record.kind,
-                                record.subdeck, record.deletions, record.retired)
-        cards[note.card_id] = record
-    note_times = dict(cards)
+            new = replace(new, added=old.added, modified=max(release_time, old.modified + 1))
+        cards[note.card_id] = new
+    # What the package gets: a card changed in this version carries the release time, so that
+    # the correction also reaches a student who edited the card after the change was first built.
+    note_times = {
+        card_id: replace(record, modified=max(record.modified, release_time))
+        if record.changed_in == source.version else record
+        for card_id, record in cards.items()
+    }
     for card_id, old in old_cards.items():
         if card_id not in cards:  # removed now (allowed) or earlier: keep the tombstone
-            cards[card_id] = CardRecord(old.added, old.modified, old.content, old.kind, old.subdeck,
-                                        old.deletions, old.retired, removed=True)
+            cards[card_id] = replace(old, removed=True)
 
     old_types = previous.note_types if previous else {}
     note_types: dict[str, NoteTypeRecord] = {}

@@ -90,8 +90,10 @@ def test_rebuild_with_edited_answer_updates_the_note_in_place(tmp_path, run_cli,
     assert len(before[-1]) == 2
 
     card_file.write_text(UPGRADE_CARDS.replace("Weisman", "Weissman"))
+    settings = project / "cards" / "deck.yaml"
+    settings.write_text(settings.read_text().replace("version: 1.0.0", "version: 1.0.1"))
     assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": "1764000600"}).exit_code == 0
-    log = import_package(collection, project / "build" / "test-1.0.0.apkg")
+    log = import_package(collection, project / "build" / "test-1.0.1.apkg")
 
     # The unchanged card kept its time, so Anki leaves it alone (its log calls that a duplicate).
     assert (len(log.new), len(log.updated), len(log.duplicate), len(log.conflicting)) == (0, 1, 1, 0)

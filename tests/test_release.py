@@ -122,15 +122,37 @@ def test_two_builds_in_different_folders_with_the_clock_moved_on_are_byte_identi
         assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
 
 
-def test_an_unchanged_rebuild_at_a_later_time_is_byte_identical(tmp_path, run_cli):
+def test_a_later_version_that_changes_no_card_is_byte_identical(tmp_path, run_cli):
+    """Unchanged cards keep their times, so a release that changes nothing gives students nothing
+    to update: the package is the same, byte for byte, whenever it is built."""
     project = make_project(tmp_path / "project", RELEASE / "v1")
     assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
     first = (project / "build" / "test-1.0.0.apkg").read_bytes()
+    _replace(project / "cards" / "deck.yaml", "version: 1.0.0", "version: 1.0.1")
 
     result = run_cli("build", "--frozen", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
 
     assert result.exit_code == 0
-    assert (project / "build" / "test-1.0.0.apkg").read_bytes() == first
+    assert (project / "build" / "test-1.0.1.apkg").read_bytes() == first
+
+
+def test_a_correction_reaches_a_student_who_edited_the_card_before_it_was_released(tmp_path, run_cli, student):
+    """The educator builds the fix on Monday, the student edits the card on Tuesday, the release
+    comes on Friday: the release must still update the card (Anki keeps the newer of the two)."""
+    project = _release_v1(tmp_path, run_cli, student)
+    shutil.copytree(RELEASE / "v2", project, dirs_exist_ok=True)
+    educators_build = str(int(V2_TIME))
+    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": educators_build}).exit_code == 0
+    note = _note_of(student, "Who founded IPT?")
+    note["Extra"] = "my mnemonic"
+    student.update_note(note)  # stamped with the real clock: after the educator's build
+    release_time = str(int(time.time()) + 3600)
+
+    result = run_cli("build", "--frozen", cwd=project, env={"SOURCE_DATE_EPOCH": release_time})
+    assert result.exit_code == 0, result.stderr
+    import_package(student, project / "build" / "test-1.1.0.apkg")
+
+    assert _note_of(student, "Who founded IPT?")["Answer"] == "Klerman and Weissman"
 
 
 def test_frozen_refuses_a_lock_that_is_out_of_date(tmp_path, run_cli):
