@@ -20,7 +20,7 @@ from deckgen.errors import DeckError, Location, Problem, ProblemCollector, displ
 from deckgen.ids import derived_id, note_guid
 from deckgen.markup import inert, plain, to_html
 from deckgen.media import packaged_media_name
-from deckgen.model import CLOZE_DELETION, Card, Project, Text
+from deckgen.model import CLOZE_DELETION, Card, DeckSettings, Project, Text
 from deckgen.notetypes import ANKI_SPECIAL_FIELDS, NOTE_TYPES, NoteTypeSpec
 from deckgen.references import apa_html, short_citation
 from deckgen.schema import check_cloze
@@ -189,9 +189,14 @@ def _template_frame(error: BaseException, root: Path, templates_dir: Path) -> Lo
     return found
 
 
+def _deck_context(settings: DeckSettings) -> dict[str, str]:
+    """What templates may know of the deck (the README lists it)."""
+    return {"name": settings.name, "title": settings.title, "version": settings.version}
+
+
 def render_note_types(project: Project, env: jinja2.Environment, templates_dir: Path) -> tuple[RenderedNoteType, ...]:
     settings = project.settings
-    deck = {"name": settings.name, "title": settings.title, "version": settings.version}
+    deck = _deck_context(settings)
     css = _render_template(env, CSS_TEMPLATE, project.root, templates_dir, deck=deck)
     rendered = []
     for kind, spec in NOTE_TYPES.items():
@@ -269,7 +274,6 @@ class _NoteRenderer:
             )
             media_names[media.name] = packaged.name
         first: list[str]
-        item_html: tuple[str, ...] = ()
         if card.kind == "cloze":
             first = [self.markup("text", card.text, media_names, allow_braces=True)]
         elif card.kind == "list":
@@ -295,8 +299,7 @@ class _NoteRenderer:
         if card.retired:
             banner = _render_template(
                 self.env, RETIRED_TEMPLATE, self.project.root, self.templates_dir,
-                deck={"name": settings.name, "title": settings.title, "version": settings.version},
-                tag=settings.retired_tag,
+                deck=_deck_context(settings), tag=settings.retired_tag,
             )
             first[0] = banner + first[0]
             tags = tags + (settings.retired_tag,)
