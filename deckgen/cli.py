@@ -21,6 +21,7 @@ from deckgen.lint import ERROR, RULES, lint_project
 from deckgen.output import write_atomically
 from deckgen.release import Allowances
 from deckgen.jsonschema import card_file_schema
+from deckgen.preview import preview_page
 from deckgen.project import CARDS_DIR, load_project
 from deckgen.stats import coverage_table, replace_marked_section
 
@@ -94,6 +95,16 @@ examples:
   deckgen diff previous-release.apkg --output RELEASE-NOTES.md
 """
 
+_PREVIEW_HELP = """\
+Check the cards, then write every card's front and back, as Anki shows them and
+styled by the deck's own CSS, to one HTML page to open in a browser: a quick look
+at new cards without importing them into Anki.
+
+examples:
+  deckgen preview
+  deckgen preview --output /tmp/cards.html
+"""
+
 _SCHEMA_HELP = """\
 Print the card file format as JSON Schema, with the project's subdeck and
 reference keys filled in, for editors that check YAML as you type (for example
@@ -161,6 +172,10 @@ def _parser() -> argparse.ArgumentParser:
     diff_command.add_argument("old", type=Path, metavar="OLD.apkg", help="the previous release")
     diff_command.add_argument("new", type=Path, metavar="NEW.apkg", nargs="?", help="the new release")
     diff_command.add_argument("--output", type=Path, metavar="FILE", help="write the notes to FILE")
+    preview_command = command("preview", "write every card to one HTML page", _PREVIEW_HELP)
+    preview_command.add_argument(
+        "--output", type=Path, metavar="FILE", help=f"where to write the page (default: PROJECT/{BUILD_DIR}/preview.html)"
+    )
     schema_command = command("schema", "print the card file format as JSON Schema", _SCHEMA_HELP)
     schema_command.add_argument("--output", type=Path, metavar="FILE", help="write the schema to FILE")
     stats_command = command("stats", "print notes and cards per subdeck and kind", _STATS_HELP)
@@ -275,6 +290,16 @@ def _diff(arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _preview(arguments: argparse.Namespace) -> int:
+    checked = check(arguments.project)
+    _warn(checked.deck.warnings)
+    output = arguments.output or arguments.project / BUILD_DIR / "preview.html"
+    page, cards = preview_page(checked.deck, checked.project.settings.title)
+    _write(output, page)
+    print(f"wrote {output}: {_count(cards, 'card')}")
+    return EXIT_OK
+
+
 def _schema(arguments: argparse.Namespace) -> int:
     project = load_project(arguments.project) if (arguments.project / CARDS_DIR).is_dir() else None
     _emit(json.dumps(card_file_schema(project), indent=2, ensure_ascii=False) + "\n", arguments.output)
@@ -282,7 +307,8 @@ def _schema(arguments: argparse.Namespace) -> int:
 
 
 _COMMANDS = {
-    "build": _build, "check": _check, "diff": _diff, "lint": _lint, "schema": _schema, "stats": _stats,
+    "build": _build, "check": _check, "diff": _diff, "lint": _lint, "preview": _preview, "schema": _schema,
+    "stats": _stats,
 }
 
 
