@@ -108,7 +108,7 @@ def preview_page(deck: RenderedDeck, title: str) -> tuple[str, int]:
         "body { margin: 0; padding: 1em; background: #eaeef2; font-family: sans-serif; }\n"
         ".preview-card { margin: 0 auto 1.5em; max-width: 80em; }\n"
         ".preview-card h2 { font-size: 0.8em; color: #57606a; font-weight: normal; margin: 0 0 0.3em; }\n"
-        ".preview-sides { display: flex; flex-wrap: wrap; gap: 1em; }\n"
+        ".preview-sides { display: flex; flex-wrap: wrap; gap: 1em; align-items: flex-start; }\n"
         ".preview-sides .card { flex: 1 1 20em; border-radius: 6px; box-shadow: 0 1px 3px #0003; }\n"
         "</style>\n</head>\n<body>\n"
         f"<h1>{html.escape(title)}: {len(sections)} cards</h1>\n" + "\n".join(sections) + "\n</body>\n</html>\n"
