@@ -16,13 +16,15 @@ from typing import Sequence
 from deckgen import __version__
 from deckgen.build import BUILD_DIR, build, check, release_timestamp
 from deckgen.diff import read_package, release_notes
-from deckgen.errors import DeckError, Location
+from deckgen.errors import DeckError, Location, display_path
 from deckgen.lint import ERROR, RULES, lint_project
 from deckgen.output import write_atomically
 from deckgen.release import Allowances
 from deckgen.jsonschema import card_file_schema
 from deckgen.preview import preview_page
+from deckgen.model import KINDS
 from deckgen.project import CARDS_DIR, load_project
+from deckgen.scaffold import init_project, new_card
 from deckgen.stats import coverage_table, replace_marked_section
 
 EXIT_OK = 0
@@ -105,6 +107,26 @@ examples:
   deckgen preview --output /tmp/cards.html
 """
 
+_INIT_HELP = """\
+Start a new deck in DIR: cards/deck.yaml with ids of its own, a references file,
+one example card and the default templates. The new project builds at once.
+
+examples:
+  deckgen init my-deck --name Pharmacology --title "Pharmacology for nurses"
+  cd my-deck && deckgen build
+"""
+
+_NEW_HELP = """\
+Add an empty card of KIND to the end of cards/<subdeck>.yaml (the file is made if
+missing) under a new id, and say where it is. Its fields are left empty on
+purpose: 'deckgen check' points at each one still to write. Rename the id to say
+what the card asks before the card is first released.
+
+examples:
+  deckgen new basic --subdeck founders
+  deckgen new list --subdeck problem-areas
+"""
+
 _SCHEMA_HELP = """\
 Print the card file format as JSON Schema, with the project's subdeck and
 reference keys filled in, for editors that check YAML as you type (for example
@@ -176,6 +198,13 @@ def _parser() -> argparse.ArgumentParser:
     preview_command.add_argument(
         "--output", type=Path, metavar="FILE", help=f"where to write the page (default: PROJECT/{BUILD_DIR}/preview.html)"
     )
+    init_command = command("init", "start a new deck in a folder", _INIT_HELP)
+    init_command.add_argument("directory", type=Path, metavar="DIR", help="the folder of the new project")
+    init_command.add_argument("--name", default="My deck", help="the Anki deck name (default: My deck)")
+    init_command.add_argument("--title", help="the deck's title (default: the name)")
+    new_command = command("new", "add an empty card to a card file", _NEW_HELP)
+    new_command.add_argument("kind", choices=KINDS, help="the kind of card")
+    new_command.add_argument("--subdeck", required=True, metavar="KEY", help="a subdeck key of cards/deck.yaml")
     schema_command = command("schema", "print the card file format as JSON Schema", _SCHEMA_HELP)
     schema_command.add_argument("--output", type=Path, metavar="FILE", help="write the schema to FILE")
     stats_command = command("stats", "print notes and cards per subdeck and kind", _STATS_HELP)
@@ -300,6 +329,20 @@ def _preview(arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _init(arguments: argparse.Namespace) -> int:
+    written = init_project(arguments.directory, arguments.name, arguments.title or arguments.name)
+    print(f"created a deck in {arguments.directory} ({_count(len(written), 'file')})")
+    print(f"next: cd {arguments.directory} && deckgen build")
+    return EXIT_OK
+
+
+def _new(arguments: argparse.Namespace) -> int:
+    added = new_card(load_project(arguments.project), arguments.kind, arguments.subdeck)
+    where = display_path(added.path, arguments.project)
+    print(f"added card '{added.card_id}' at {where}:{added.line}: fill in its fields, then run deckgen check")
+    return EXIT_OK
+
+
 def _schema(arguments: argparse.Namespace) -> int:
     project = load_project(arguments.project) if (arguments.project / CARDS_DIR).is_dir() else None
     _emit(json.dumps(card_file_schema(project), indent=2, ensure_ascii=False) + "\n", arguments.output)
@@ -307,8 +350,8 @@ def _schema(arguments: argparse.Namespace) -> int:
 
 
 _COMMANDS = {
-    "build": _build, "check": _check, "diff": _diff, "lint": _lint, "preview": _preview, "schema": _schema,
-    "stats": _stats,
+    "build": _build, "check": _check, "diff": _diff, "init": _init, "lint": _lint, "new": _new,
+    "preview": _preview, "schema": _schema, "stats": _stats,
 }
 
 

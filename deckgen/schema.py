@@ -245,6 +245,9 @@ class _Reader:
             return []
         items = []
         for item in sequence.items:
+            if isinstance(item, Scalar) and item.kind == "nothing":
+                self.problems.add(item.location, f"'{key}' item is empty: write {expected}")
+                continue
             value = self.scalar(item, f"{key} item", expected)
             if value is None:
                 continue

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import FIXTURES, files_below, make_project
 
-COMMANDS = ["build", "check", "diff", "lint", "preview", "schema", "stats"]
+COMMANDS = ["build", "check", "diff", "init", "lint", "new", "preview", "schema", "stats"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

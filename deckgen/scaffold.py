@@ -1,0 +1,119 @@
+"""`deckgen init` and `deckgen new`: a new project, and a new card, written for the educator to fill in.
+
+`init` gives a project that builds at once, with ids of its own (two decks must never share a deck
+or note-type id, or Anki would mix them up). `new` appends a card skeleton whose fields are left
+empty on purpose: `deckgen check` then points at each line still to write.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from deckgen.errors import DeckError, Location
+from deckgen.model import KINDS, Project
+from deckgen.output import write_atomically
+from deckgen.project import CARDS_DIR, REFERENCES_FILE, SETTINGS_FILE, TEMPLATES_DIR
+from deckgen.schema import UNSAFE_NAME_CHARACTERS
+
+
+def _new_id() -> int:
+    """A random id in the range Anki's own ids use (milliseconds), unlikely to meet another deck's."""
+    return 1_000_000_000_000 + secrets.randbelow(2**52)
+
+
+def init_project(target: Path, name: str, title: str) -> list[Path]:
+    """Write a new project into `target`; refuse to touch one that has cards or templates."""
+    for existing in (target / CARDS_DIR, target / TEMPLATES_DIR):
+        if existing.exists():
+            raise DeckError.at(
+                Location(existing.as_posix()),
+                f"{existing.name}/ already exists: deckgen init starts a new project in an empty folder",
+            )
+    unsafe = sorted(set(name + title) & set(UNSAFE_NAME_CHARACTERS)) + (["::"] if "::" in name else [])
+    if unsafe or not name.strip() or not title.strip():
+        raise DeckError.at(
+            Location("--name"),
+            f"deck name and title must be plain text, without {' '.join(UNSAFE_NAME_CHARACTERS)} or '::'",
+        )
+    ids = [_new_id() for _ in range(5)]
+    files = {
+        target / CARDS_DIR / SETTINGS_FILE: (
+            f"# Settings of the deck. Names and ids here are a public interface: never change the ids.\n"
+            f"name: {name}\ntitle: {title}\nversion: 0.1.0\nid: {ids[0]}\n"
+            f"note_types:\n" + "".join(f"  {kind}: {ids[i + 1]}\n" for i, kind in enumerate(KINDS))
+            + "subdecks:\n  basics: Basics\n"
+        ),
+        target / CARDS_DIR / REFERENCES_FILE: (
+            "# The works cards cite with `source:`. See the README's card file reference.\n"
+            "example2024:\n"
+            '  authors: ["Family, A. B."]\n  year: 2024\n  title: "The title of the work"\n'
+            "  publisher: The publisher\n"
+        ),
+        target / CARDS_DIR / "basics.yaml": (
+            "subdeck: basics\ncards:\n"
+            "  - id: basics-first\n    kind: basic\n    topic: Getting started\n"
+            "    question: Which command turns these cards into an Anki deck?\n"
+            "    answer: \"`deckgen build`\"\n    source: example2024\n"
+        ),
+        target / ".gitignore": "/build/\n",
+    }
+    written = []
+    for path, text in files.items():
+        write_atomically(path, text.encode("utf-8"))
+        written.append(path)
+    templates = resources.files("deckgen") / "templates"
+    (target / TEMPLATES_DIR).mkdir(parents=True)
+    for template in sorted(templates.iterdir(), key=lambda item: item.name):
+        if template.name.endswith((".html", ".css")):
+            destination = target / TEMPLATES_DIR / template.name
+            with resources.as_file(template) as source:
+                shutil.copyfile(source, destination)
+            written.append(destination)
+    return written
+
+
+_SKELETONS = {
+    "basic": ["question:", "answer:"],
+    "reverse": ["question:", "answer:"],
+    "cloze": ["text:"],
+    "list": ["question:", "items:", "  -", "  -"],
+}
+
+
+@dataclass(frozen=True)
+class NewCard:
+    card_id: str
+    path: Path
+    line: int
+
+
+def new_card(project: Project, kind: str, subdeck: str) -> NewCard:
+    """Append an empty card of `kind` to the subdeck's card file (created if missing)."""
+    if subdeck not in project.settings.subdecks:
+        keys = ", ".join(project.settings.subdecks)
+        raise DeckError.at(Location("--subdeck"), f"unknown subdeck '{subdeck}': use one of {keys}")
+    used = {card.id for card in project.cards}
+    number = 1
+    while f"{subdeck}-new-{number}" in used:
+        number += 1
+    card_id = f"{subdeck}-new-{number}"
+    path = project.root / CARDS_DIR / f"{subdeck}.yaml"
+    text = path.read_text(encoding="utf-8") if path.exists() else f"subdeck: {subdeck}\ncards:\n"
+    if not re.search(r"^cards:", text, re.MULTILINE):
+        raise DeckError.at(
+            Location(f"{CARDS_DIR}/{path.name}"), "this card file has no 'cards:' list to add a card to"
+        )
+    if not text.endswith("\n"):
+        text += "\n"
+    line = text.count("\n") + 1
+    lines = [f"  - id: {card_id}  # rename it to say what the card asks, before its first release",
+             f"    kind: {kind}"]
+    lines += [f"    {entry}" for entry in _SKELETONS[kind]]
+    lines += ["    source:"]
+    write_atomically(path, (text + "\n".join(lines) + "\n").encode("utf-8"))
+    return NewCard(card_id, path, line)

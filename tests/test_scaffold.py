@@ -1,0 +1,83 @@
+"""`deckgen init` and `deckgen new`: a new deck that builds at once, and empty cards check points at."""
+
+from __future__ import annotations
+
+import yaml
+
+from anki_client import import_package
+from conftest import FIXTURES, make_project
+
+
+def test_init_makes_a_deck_that_builds_and_imports(tmp_path, run_cli, student):
+    result = run_cli("init", "deck", "--name", "Pharma", "--title", "Pharmacology for nurses", cwd=tmp_path)
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "next: cd deck && deckgen build"
+    project = tmp_path / "deck"
+    assert run_cli("lint", "--strict", cwd=project).exit_code == 0
+    assert run_cli("build", "--strict", cwd=project).exit_code == 0
+    import_package(student, project / "build" / "pharma-0.1.0.apkg")
+    assert student.note_count() == 1
+
+
+def test_two_new_decks_never_share_an_id(tmp_path, run_cli):
+    for name in ("one", "two"):
+        assert run_cli("init", name, cwd=tmp_path).exit_code == 0
+    settings = [yaml.safe_load((tmp_path / name / "cards" / "deck.yaml").read_text()) for name in ("one", "two")]
+    ids = [settings[0]["id"], *settings[0]["note_types"].values(), settings[1]["id"], *settings[1]["note_types"].values()]
+    assert len(set(ids)) == 10
+
+
+def test_init_leaves_an_existing_project_alone(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    before = (project / "cards" / "deck.yaml").read_bytes()
+
+    result = run_cli("init", "project", cwd=tmp_path)
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "project/cards:1:1: cards/ already exists: deckgen init starts a new project in an empty folder"
+    )
+    assert (project / "cards" / "deck.yaml").read_bytes() == before
+
+
+def test_new_adds_an_empty_card_that_check_points_at(tmp_path, run_cli):
+    project = make_project(tmp_path / "project", FIXTURES / "release" / "v1")
+
+    result = run_cli("new", "list", "--subdeck", "first", cwd=project)
+
+    assert result.stdout == (
+        "added card 'first-new-1' at cards/first.yaml:3: fill in its fields, then run deckgen check\n"
+    )
+    checked = run_cli("check", cwd=project)
+    assert checked.stderr.splitlines() == [
+        "cards/first.yaml:5:14: 'question' is empty: write the question",
+        "cards/first.yaml:7:8: 'items' item is empty: write an item",
+        "cards/first.yaml:8:8: 'items' item is empty: write an item",
+        "cards/first.yaml:9:12: 'source' is empty: write a reference key",
+        "4 problems found; nothing was written",
+    ]
+
+
+def test_new_appends_to_an_existing_card_file_under_a_free_id(tmp_path, run_cli):
+    project = make_project(tmp_path / "project", FIXTURES / "release" / "v1")
+    assert run_cli("new", "basic", "--subdeck", "first", cwd=project).exit_code == 0
+    cards = project / "cards" / "first.yaml"
+    cards.write_text(cards.read_text().replace("question:", "question: Q?").replace("answer:", "answer: A")
+                     .replace("source:", "source: weissman2017"))
+
+    result = run_cli("new", "cloze", "--subdeck", "first", cwd=project)
+
+    assert result.stdout.startswith("added card 'first-new-2' at cards/first.yaml:8: ")
+    assert yaml.safe_load(cards.read_text())["cards"][1] == {
+        "id": "first-new-2", "kind": "cloze", "text": None, "source": None,
+    }
+
+
+def test_new_names_the_subdecks_it_knows(tmp_path, run_cli):
+    project = make_project(tmp_path / "project", FIXTURES / "release" / "v1")
+
+    result = run_cli("new", "basic", "--subdeck", "third", cwd=project)
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == "--subdeck:1:1: unknown subdeck 'third': use one of first, second"
