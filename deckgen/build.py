@@ -22,6 +22,7 @@ from deckgen.release import (
     Allowances,
     ReleaseInput,
     ReleasePlan,
+    lock_continuity,
     lock_text,
     plan_release,
     read_lock,
@@ -148,3 +149,18 @@ def build(
         _write(lock_path, lock_text(release.lock).encode("utf-8"), root)
     _write(output, data, root)
     return BuildResult(checked, output, stats, release, lock_path, release.lock_changed)
+
+
+def check_lock_descends(root: Path, base_lock: Path) -> None:
+    """Refuse a cards/deck.lock that does not descend from `base_lock` by deckgen builds."""
+    lock_path = root / CARDS_DIR / LOCK_FILE
+    base, _ = read_lock(base_lock, root)
+    current, _ = read_lock(lock_path, root)
+    where = Location(display_path(lock_path, root))
+    if base is None:
+        raise DeckError.at(Location(str(base_lock)), "the base lock file does not exist")
+    if current is None:
+        raise DeckError.at(where, "cards/deck.lock is missing; restore it from the base branch and build again")
+    problems = lock_continuity(base, current, where)
+    if problems:
+        raise DeckError(problems)

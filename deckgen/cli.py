@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Sequence
 
 from deckgen import __version__
-from deckgen.build import BUILD_DIR, build, check, release_timestamp
+from deckgen.build import BUILD_DIR, build, check, check_lock_descends, release_timestamp
 from deckgen.diff import read_package, release_notes
 from deckgen.errors import DeckError, Location, display_path
 from deckgen.lint import ERROR, RULES, lint_project
@@ -143,9 +143,15 @@ _CHECK_HELP = """\
 Do everything a build does except write: read, validate and render every card.
 Exit 0 when the cards are valid, 1 when not, listing every problem.
 
+With --lock-base FILE (CI, on a pull request: the base branch's cards/deck.lock),
+also check that cards/deck.lock descends from FILE by deckgen builds: the release
+guards compare with the committed lock, so a lock that was deleted, regenerated
+or edited by hand would switch them off.
+
 examples:
   deckgen check
   deckgen check --project path/to/deck
+  git show origin/main:cards/deck.lock > base.lock && deckgen check --lock-base base.lock
 """
 
 
@@ -180,6 +186,10 @@ def _parser() -> argparse.ArgumentParser:
     for flag, meaning in _ALLOW_FLAGS.items():
         build_command.add_argument(f"--{flag}", action="store_true", help=meaning)
     check_command = command("check", "validate the cards without writing anything", _CHECK_HELP)
+    check_command.add_argument(
+        "--lock-base", type=Path, metavar="FILE",
+        help="a lock file that cards/deck.lock must descend from (the base branch's, in CI)",
+    )
     for strict_command in (build_command, check_command):
         strict_command.add_argument(
             "--strict", action="store_true",
@@ -252,6 +262,8 @@ def _warn(warnings) -> None:
 def _check(arguments: argparse.Namespace) -> int:
     result = check(arguments.project, arguments.strict)
     _warn(result.deck.warnings)
+    if arguments.lock_base is not None:
+        check_lock_descends(arguments.project, arguments.lock_base)
     cards, files = len(result.project.cards), len(result.project.card_files)
     warnings = len(result.deck.warnings)
     outcome = _count(warnings, "warning") if warnings else "no problems"

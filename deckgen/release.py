@@ -444,3 +444,29 @@ def _guard_deletions(
                    "or edit a deletion in place")
     refuse_unless(allow.renumbering, where, message, "--allow-renumbering",
                   f"deletions of card '{card_id}' removed or renumbered")
+
+
+def lock_continuity(base: Lock, current: Lock, where: Location) -> list[Problem]:
+    """Problems that show `current` does not descend from `base` by deckgen builds: the guards
+    compare with the committed lock, so a lock deleted, regenerated or edited by hand in a pull
+    request would switch them off. CI compares the lock of the pull request with the base branch's."""
+    problems = []
+
+    def problem(message: str) -> None:
+        problems.append(Problem(where, f"{message}; restore cards/deck.lock from the base branch and build again"))
+
+    if base.deck_id != current.deck_id:
+        problem(f"the deck id in the lock changed from {base.deck_id} to {current.deck_id}")
+    for kind, record in sorted(base.note_types.items()):
+        now = current.note_types.get(kind)
+        if now is None or now.note_type_id != record.note_type_id:
+            problem(f"note type '{kind}' lost its id {record.note_type_id} in the lock")
+    for card_id, record in sorted(base.cards.items()):
+        now = current.cards.get(card_id)
+        if now is None:
+            problem(f"card '{card_id}' is missing from the lock (a removed card stays as a tombstone)")
+        elif now.added != record.added:
+            problem(f"card '{card_id}' has another 'added' time in the lock")
+        elif now.content == record.content and now.modified != record.modified:
+            problem(f"card '{card_id}' did not change but its time in the lock did")
+    return problems

@@ -431,3 +431,29 @@ def test_a_hand_damaged_lock_file_is_reported_not_a_traceback(tmp_path, run_cli)
         "cards/deck.lock:1:1: the lock file is damaged (added should be int, is None): restore it from git; "
         "never edit it by hand"
     )
+
+
+def test_ci_can_tell_a_lock_built_from_the_base_branch_from_a_regenerated_one(tmp_path, run_cli):
+    project = make_project(tmp_path / "project", RELEASE / "v1")
+    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
+    base = tmp_path / "base.lock"
+    shutil.copy(project / "cards" / "deck.lock", base)
+    shutil.copytree(RELEASE / "v2", project, dirs_exist_ok=True)
+    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
+
+    assert run_cli("check", "--lock-base", str(base), cwd=project).exit_code == 0
+
+    (project / "cards" / "deck.lock").unlink()
+    _replace(project / "cards" / "deck.yaml", "id: 1700000000001", "id: 1700000000999")
+    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": "1764001200"}).exit_code == 0
+    result = run_cli("check", "--lock-base", str(base), cwd=project)
+
+    assert result.exit_code == 1
+    restore = "; restore cards/deck.lock from the base branch and build again"
+    assert result.stderr.splitlines()[:3] == [
+        f"cards/deck.lock:1:1: card 'first-use' has another 'added' time in the lock{restore}",
+        f"cards/deck.lock:1:1: card 'founded-when' has another 'added' time in the lock{restore}",
+        f"cards/deck.lock:1:1: card 'founders' has another 'added' time in the lock{restore}",
+    ]
+    assert f"cards/deck.lock:1:1: the deck id in the lock changed from 1700000000001 to 1700000000999{restore}" in (
+        result.stderr.splitlines())
