@@ -15,6 +15,7 @@ from pathlib import Path
 
 from deckgen.errors import DeckError, Location
 from deckgen.markup import html_text
+from deckgen.model import CLOZE_DELETION
 
 SNIPPET_CHARS = 80
 
@@ -129,6 +130,7 @@ def release_notes(old: PackageContents, new: PackageContents) -> str:
         if before.deck != note.deck:
             moved.append((before, note))
 
+    renumbered = [note for before, note in changed if _deletions_moved(before, note)]
     structure, looks = [], []
     for model_id, note_type in new.note_types.items():
         previous = old.note_types.get(model_id)
@@ -172,6 +174,12 @@ def release_notes(old: PackageContents, new: PackageContents) -> str:
         actions.append(
             "Removed cards: an import never deletes cards; delete the ones listed under *Removed* yourself."
         )
+    if renumbered:
+        labels = "; ".join(f"“{note.label}”" for note in sorted(renumbered, key=_order))
+        actions.append(
+            "Items or deletions were removed or reordered in some cards, so your reviews of them now "
+            f"belong to other items. To start those cards afresh: Browse, select them, Forget: {labels}."
+        )
     if not actions:
         actions.append("Nothing special: import the new file with Anki's default options; your reviews are kept.")
 
@@ -186,6 +194,20 @@ def release_notes(old: PackageContents, new: PackageContents) -> str:
                       + [f"- {name}: new look (applied automatically)" for name in looks])
     lines += _section("Decks", [f"- {old_deck} → {new_deck}" for old_deck, new_deck in renamed_decks])
     return "\n".join(lines) + "\n"
+
+
+def _deletions(note: PackagedNote) -> dict[str, str]:
+    """What each cloze number hides, over all fields (only a cloze field can hold deletions)."""
+    hidden: dict[str, list[str]] = {}
+    for value in note.fields.values():
+        for number, body in CLOZE_DELETION.findall(value):
+            hidden.setdefault(number, []).append(_text(body.split("::")[0]))
+    return {number: " / ".join(texts) for number, texts in hidden.items()}
+
+
+def _deletions_moved(before: PackagedNote, note: PackagedNote) -> bool:
+    old, new = _deletions(before), _deletions(note)
+    return any(number not in new or (new[number] != text and text in new.values()) for number, text in old.items())
 
 
 def _order(note: PackagedNote) -> tuple[str, str]:

@@ -241,7 +241,9 @@ GUARDS = {
         "cards/course.yaml:{card_line}:9: list card 'phases' had items removed or reordered: students' "
         "reviews belong to item positions, so they would move to other items. Only add items at the end, "
         "or edit an item in place; to release it anyway, build with --allow-renumbering",
-        "- Nothing special: import the new file with Anki's default options; your reviews are kept.",
+        "- Items or deletions were removed or reordered in some cards, so your reviews of them now belong "
+        "to other items. To start those cards afresh: Browse, select them, Forget: “In which order do the "
+        "phases of IPT run?”.",
     ),
     "field renamed": (
         _renamed_field,
