@@ -15,7 +15,7 @@ from pathlib import Path
 
 from deckgen.errors import DeckError, Location
 from deckgen.markup import html_text
-from deckgen.model import CLOZE_DELETION
+from deckgen.model import deletions_by_number
 
 SNIPPET_CHARS = 80
 
@@ -196,13 +196,10 @@ def release_notes(old: PackageContents, new: PackageContents) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _deletions(note: PackagedNote) -> dict[str, str]:
+def _deletions(note: PackagedNote) -> dict[int, str]:
     """What each cloze number hides, over all fields (only a cloze field can hold deletions)."""
-    hidden: dict[str, list[str]] = {}
-    for value in note.fields.values():
-        for number, body in CLOZE_DELETION.findall(value):
-            hidden.setdefault(number, []).append(_text(body.split("::")[0]))
-    return {number: " / ".join(texts) for number, texts in hidden.items()}
+    hidden = deletions_by_number("\x1f".join(note.fields.values()))
+    return {number: " / ".join(_text(body.split("::")[0]) for body in bodies) for number, bodies in hidden.items()}
 
 
 def _deletions_moved(before: PackagedNote, note: PackagedNote) -> bool:

@@ -62,7 +62,7 @@ _ALLOWED_RAW = ", ".join(f"<{name}>" for name in sorted(RAW_HTML_TAGS))
 
 def to_html(text: str, location: Location, field: str, media_names: Mapping[str, str]) -> MarkupResult | Problem:
     """Render one field's markup. Unsafe content is removed and reported as a warning; a
-    mistake that leaves the card broken (a missing media file, stray braces) is an error.
+    mistake that leaves the card broken (an image or sound the card does not list) is an error.
 
     `media_names` maps the file names the card lists under `media:` to their names in the package;
     images and sounds are rewritten to those names.
@@ -170,8 +170,7 @@ class _TagFinder(HTMLParser):
     def handle_starttag(self, tag, attrs):
         self.tags.append((tag, bool(attrs)))
 
-    def handle_startendtag(self, tag, attrs):
-        self.tags.append((tag, bool(attrs)))
+    handle_startendtag = handle_starttag
 
     def handle_endtag(self, tag):
         self.tags.append((tag, False))
@@ -230,6 +229,12 @@ def inert(fragment: str) -> str:
     return fragment.translate(_ANKI_SYNTAX)
 
 
+def without_cloze_syntax(fragment: str) -> str:
+    """HTML whose braces only show: for fields that may play sounds but must not add cloze cards."""
+    return fragment.translate(_BRACES)
+
+
+_BRACES = str.maketrans({"{": "&#123;", "}": "&#125;"})
 _ANKI_SYNTAX = str.maketrans({"{": "&#123;", "}": "&#125;", "[": "&#91;", "]": "&#93;"})
 
 

@@ -12,6 +12,14 @@ KINDS = ("basic", "reverse", "cloze", "list")
 CLOZE_DELETION = re.compile(r"\{\{c([0-9]+)::(.*?)\}\}", re.DOTALL)
 
 
+def deletions_by_number(text: str) -> dict[int, list[str]]:
+    """What each cloze number of `text` hides (with any ::hint), in the order of the numbers."""
+    hidden: dict[int, list[str]] = {}
+    for number, body in CLOZE_DELETION.findall(text):
+        hidden.setdefault(int(number), []).append(body)
+    return dict(sorted(hidden.items()))
+
+
 @dataclass(frozen=True)
 class Text:
     """Markup text as written by an educator, and where it was written."""

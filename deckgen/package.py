@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import genanki
 
 from deckgen.release import ReleasePlan
-from deckgen.model import CLOZE_DELETION
+from deckgen.model import deletions_by_number
 from deckgen.schema import MAX_CLOZE_NUMBER
 from deckgen.render import RenderedDeck, RenderedNote, RenderedNoteType
 
@@ -70,8 +70,7 @@ def card_ordinals(note: RenderedNote, note_type: RenderedNoteType) -> list[int]:
     entities)."""
     if note_type.cloze_field_index is None:
         return list(range(len(note_type.templates)))
-    cloze_field = note.fields[note_type.cloze_field_index]
-    numbers = {int(number) for number, _ in CLOZE_DELETION.findall(cloze_field)}
+    numbers = deletions_by_number(note.fields[note_type.cloze_field_index])
     if not all(1 <= number <= MAX_CLOZE_NUMBER for number in numbers):
         raise ValueError(f"cloze numbers out of range in card {note.card_id}: validation should have refused them")
     return sorted(number - 1 for number in numbers)

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from deckgen.errors import DeckError, Location, Problem, ProblemCollector, display_path
 from deckgen.ids import derived_id, note_guid
-from deckgen.markup import inert, plain, to_html
+from deckgen.markup import inert, plain, to_html, without_cloze_syntax
 from deckgen.media import packaged_media_name
 from deckgen.model import CLOZE_DELETION, Card, DeckSettings, Project, Text
 from deckgen.notetypes import ANKI_SPECIAL_FIELDS, NOTE_TYPES, NoteTypeSpec
@@ -248,7 +248,7 @@ class _NoteRenderer:
                 text.location, f"'{key}' is empty once the content cards may not use is left out: write it as text"
             )
         elif not allow_braces:
-            return result.html.replace("{", "&#123;").replace("}", "&#125;")
+            return without_cloze_syntax(result.html)
         else:
             self._check_deletions_as_rendered(result.html, text)
         return result.html
