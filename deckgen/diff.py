@@ -15,7 +15,7 @@ from pathlib import Path
 
 from deckgen.errors import DeckError, Location
 from deckgen.markup import html_text
-from deckgen.model import deletions_by_number
+from deckgen import cloze
 
 SNIPPET_CHARS = 80
 
@@ -198,8 +198,10 @@ def release_notes(old: PackageContents, new: PackageContents) -> str:
 
 def _deletions(note: PackagedNote) -> dict[int, str]:
     """What each cloze number hides, over all fields (only a cloze field can hold deletions)."""
-    hidden = deletions_by_number("\x1f".join(note.fields.values()))
-    return {number: " / ".join(_text(body.split("::")[0]) for body in bodies) for number, bodies in hidden.items()}
+    parsed = cloze.parse("\x1f".join(note.fields.values()))
+    if isinstance(parsed, cloze.ClozeProblem):
+        return {}
+    return {number: " / ".join(_text(body) for body in bodies) for number, bodies in parsed.hidden_by_number().items()}
 
 
 def _deletions_moved(before: PackagedNote, note: PackagedNote) -> bool:

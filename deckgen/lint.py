@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from deckgen.errors import Location
 from deckgen.markup import dropped_markup, to_text
-from deckgen.model import CLOZE_DELETION, Card, Project
+from deckgen import cloze
+from deckgen.model import Card, Project
 
 ERROR = "error"
 WARNING = "warning"
@@ -116,9 +117,10 @@ def lint_card(card: Card, max_answer_words: int) -> list[Finding]:
             "the card has no source: add 'source:' with a key of cards/references.yaml",
         ))
     if card.kind == "cloze" and card.text is not None:
-        text = to_text(card.text.value)
-        hidden = sum(len(body.split("::")[0]) for _, body in CLOZE_DELETION.findall(text))
-        visible = len(CLOZE_DELETION.sub("", text))
+        parsed = cloze.parse(to_text(card.text.value))
+        parts = parsed.parts if isinstance(parsed, cloze.ClozeText) else ()
+        hidden = sum(len(part.hidden) for part in parts if isinstance(part, cloze.Deletion))
+        visible = sum(len(part) for part in parts if isinstance(part, str))
         if hidden > CLOZE_MAX_HIDDEN_SHARE * (hidden + visible):
             findings.append(_finding(
                 card.text.location, "L006",

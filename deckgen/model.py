@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from deckgen import cloze
 from deckgen.errors import Location
 
 KINDS = ("basic", "reverse", "cloze", "list")
-CLOZE_DELETION = re.compile(r"\{\{c([0-9]+)::(.*?)\}\}", re.DOTALL)
-
-
-def deletions_by_number(text: str) -> dict[int, list[str]]:
-    """What each cloze number of `text` hides (with any ::hint), in the order of the numbers."""
-    hidden: dict[int, list[str]] = {}
-    for number, body in CLOZE_DELETION.findall(text):
-        hidden.setdefault(int(number), []).append(body)
-    return dict(sorted(hidden.items()))
 
 
 @dataclass(frozen=True)
@@ -116,7 +107,7 @@ class Card:
         if self.kind == "list":
             return len(self.items)
         if self.kind == "cloze" and self.text is not None:
-            return len({number for number, _ in CLOZE_DELETION.findall(self.text.value)})
+            return len(cloze.parsed(self.text.value).numbers)
         return 1
 
     def markup_fields(self) -> list[tuple[str, Text]]:

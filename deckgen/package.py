@@ -19,8 +19,7 @@ from dataclasses import dataclass
 import genanki
 
 from deckgen.release import ReleasePlan
-from deckgen.model import deletions_by_number
-from deckgen.schema import MAX_CLOZE_NUMBER
+from deckgen import cloze
 from deckgen.render import RenderedDeck, RenderedNote, RenderedNoteType
 
 # Zip entries carry a time; a fixed one keeps the bytes the same from build to build.
@@ -70,8 +69,8 @@ def card_ordinals(note: RenderedNote, note_type: RenderedNoteType) -> list[int]:
     entities)."""
     if note_type.cloze_field_index is None:
         return list(range(len(note_type.templates)))
-    numbers = deletions_by_number(note.fields[note_type.cloze_field_index])
-    if not all(1 <= number <= MAX_CLOZE_NUMBER for number in numbers):
+    numbers = cloze.parsed(note.fields[note_type.cloze_field_index]).numbers
+    if not all(1 <= number <= cloze.MAX_CLOZE_NUMBER for number in numbers):
         raise ValueError(f"cloze numbers out of range in card {note.card_id}: validation should have refused them")
     return sorted(number - 1 for number in numbers)
 

@@ -11,7 +11,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from deckgen.model import CLOZE_DELETION
+from deckgen import cloze
 from deckgen.package import card_ordinals
 from deckgen.render import RenderedDeck, RenderedNote, RenderedNoteType
 
@@ -41,9 +41,8 @@ def _attribute_text(text: str) -> str:
 
 
 def _cloze(value: str, ordinal: int, answer: bool) -> str:
-    def deletion(match: re.Match) -> str:
-        number, body = int(match.group(1)), match.group(2)
-        text, _, hint = body.partition("::")
+    def deletion(part: cloze.Deletion) -> str:
+        number, text, hint = part.number, part.hidden, part.hint
         if number != ordinal:
             return f'<span class="cloze-inactive" data-ordinal="{number}">{text}</span>'
         if answer:
@@ -51,7 +50,7 @@ def _cloze(value: str, ordinal: int, answer: bool) -> str:
         shown = f"[{hint}]" if hint else "[...]"
         return f'<span class="cloze" data-cloze="{_attribute_text(text)}" data-ordinal="{number}">{shown}</span>'
 
-    return CLOZE_DELETION.sub(deletion, value)
+    return cloze.parsed(value).replace(deletion)
 
 
 def _fill(template: str, values: dict[str, str], ordinal: int, answer: bool) -> str:

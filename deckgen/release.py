@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from deckgen.errors import DeckError, Location, Problem, display_path
-from deckgen.model import deletions_by_number
+from deckgen import cloze
 from deckgen.render import RenderedDeck, RenderedNote, RenderedNoteType
 
 LOCK_FILE = "deck.lock"
@@ -90,8 +90,8 @@ def deletion_fingerprints(note: RenderedNote, note_type: RenderedNoteType) -> tu
     """What each cloze number hides (a list card's items are its deletions), as "N:fingerprint"."""
     if note_type.cloze_field_index is None:
         return ()
-    hidden = deletions_by_number(note.fields[note_type.cloze_field_index])
-    return tuple(f"{number}:{_fingerprint(bodies)[7:23]}" for number, bodies in hidden.items())
+    hidden = cloze.parsed(note.fields[note_type.cloze_field_index]).hidden_by_number()
+    return tuple(f"{number}:{_fingerprint(list(bodies))[7:23]}" for number, bodies in hidden.items())
 
 
 def appearance_fingerprint(note_type: RenderedNoteType) -> str:

@@ -20,7 +20,8 @@ from deckgen.errors import DeckError, Location, Problem, ProblemCollector, displ
 from deckgen.ids import derived_id, note_guid
 from deckgen.markup import inert, plain, to_html, without_cloze_syntax
 from deckgen.media import packaged_media_name
-from deckgen.model import CLOZE_DELETION, Card, DeckSettings, Project, Text
+from deckgen import cloze
+from deckgen.model import Card, DeckSettings, Project, Text
 from deckgen.notetypes import ANKI_SPECIAL_FIELDS, NOTE_TYPES, NoteTypeSpec
 from deckgen.references import apa_html, short_citation
 from deckgen.schema import check_cloze
@@ -256,7 +257,10 @@ class _NoteRenderer:
     def _check_deletions_as_rendered(self, html: str, text: Text) -> None:
         """Check cloze deletions once more as Anki will see them: one may have lost its content to
         the sanitiser, and entities in the source may have become braces."""
-        emptied = [number for number, body in CLOZE_DELETION.findall(html) if _is_blank(body.split("::")[0])]
+        parsed = cloze.parse(html)
+        emptied = [] if isinstance(parsed, cloze.ClozeProblem) else [
+            deletion.number for deletion in parsed.deletions if _is_blank(deletion.hidden)
+        ]
         for number in emptied:
             self.problems.add(
                 text.location,
@@ -278,10 +282,7 @@ class _NoteRenderer:
             first = [self.markup("text", card.text, media_names, allow_braces=True)]
         elif card.kind == "list":
             item_html = tuple(self.markup("items", item, media_names) for item in card.items)
-            items = [
-                Markup("{{c%d::" % number) + Markup(html.replace("::", ":&#58;")) + Markup("}}")
-                for number, html in enumerate(item_html, start=1)
-            ]
+            items = [Markup(cloze.deletion(number, html)) for number, html in enumerate(item_html, start=1)]
             first = [
                 self.markup("question", card.question, media_names),
                 _render_template(

@@ -11,11 +11,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from deckgen import cloze
 from deckgen.errors import Location, ProblemCollector
 from deckgen.load import Mapping, Node, Scalar, Sequence
 from deckgen.media import media_problem
 from deckgen.model import (
-    CLOZE_DELETION,
     KINDS,
     Card,
     DeckSettings,
@@ -33,7 +33,7 @@ SUBDECK_KEY = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 UNSAFE_NAME_CHARACTERS = "<>&\"{}\\*/`"
 # Control characters break Anki's field format (U+001F separates fields) or are invisible.
 CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-MAX_CLOZE_NUMBER = 500
+MAX_CLOZE_NUMBER = cloze.MAX_CLOZE_NUMBER
 WHOLE_NUMBER = re.compile(r"-?[0-9]+\Z")
 VERSION = re.compile(r"\d+\.\d+\.\d+\Z")
 
@@ -608,55 +608,9 @@ def _kind_fields(card: Mapping, kind: str | None, read: _Reader) -> dict:
 
 
 def check_cloze(text: Text, problems: ProblemCollector) -> None:
-    """A cloze text needs at least one well-formed {{cN::...}} and balanced braces."""
-    depth_stack: list[int] = []
-    value = text.value
-    index = 0
-    while index < len(value):
-        pair = value[index : index + 2]
-        if pair == "{{":
-            depth_stack.append(index)
-            index += 2
-        elif pair == "}}":
-            if not depth_stack:
-                problems.add(
-                    text.location,
-                    f"unbalanced braces in cloze text: '}}}}' at character {index + 1} closes nothing",
-                )
-                return
-            depth_stack.pop()
-            index += 2
-        else:
-            index += 1
-    if depth_stack:
-        problems.add(
-            text.location,
-            f"unbalanced braces in cloze text: '{{{{' at character {depth_stack[-1] + 1} is never closed with '}}}}'",
-        )
-        return
-    deletions = CLOZE_DELETION.findall(value)
-    if not deletions:
-        problems.add(
-            text.location,
-            "cloze text has no deletion: mark what to hide as {{c1::...}}",
-        )
-        return
-    for number, body in deletions:
-        if int(number) > MAX_CLOZE_NUMBER:
-            problems.add(
-                text.location, f"cloze number c{number} is too high: Anki cards go up to c{MAX_CLOZE_NUMBER}"
-            )
-            return
-        if int(number) == 0:
-            problems.add(text.location, "cloze numbers start at 1: use {{c1::...}}, not {{c0::...}}")
-        if not body.split("::")[0].strip():
-            problems.add(text.location, f"cloze deletion c{number} hides nothing: put the hidden text after 'c{number}::'")
-    stray = re.sub(CLOZE_DELETION, "", value)
-    if "{{" in stray:
-        problems.add(
-            text.location,
-            "malformed cloze deletion: write {{c1::hidden text}} (a 'c', a number and '::')",
-        )
+    """A cloze text needs at least one well-formed {{cN::...}}, balanced braces and no nesting."""
+    for message in cloze.problems(text.value):
+        problems.add(text.location, message)
 
 
 def _media(card: Mapping, read: _Reader, context: CardContext) -> tuple[MediaFile, ...]:
