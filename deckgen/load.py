@@ -7,6 +7,7 @@ column, duplicates are errors and text keeps the exact characters the educator t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Union
@@ -142,13 +143,26 @@ def _decode(data: bytes, shown_as: str) -> str:
         ) from None
 
 
+# Characters YAML refuses in a file, found first so that each is reported where it stands: C0 and
+# C1 controls (but tab, line feed and carriage return), DEL, and the non-characters U+FFFE/U+FFFF.
+_RAW_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# Half of a UTF-16 pair, as a "\ud83d\ude00" escape leaves it (what JSON writes for an emoji).
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
 def _check_characters(text: str, shown_as: str) -> None:
     for line_number, line in enumerate(text.split("\n"), start=1):
-        nul = line.find("\0")
-        if nul >= 0:
+        control = _RAW_CONTROL.search(line)
+        if control and control.group() == "\0":
             raise DeckError.at(
-                Location(shown_as, line_number, nul + 1),
+                Location(shown_as, line_number, control.start() + 1),
                 "NUL character in file: remove it (the file may be binary or corrupted)",
+            )
+        if control:
+            raise DeckError.at(
+                Location(shown_as, line_number, control.start() + 1),
+                f"control character U+{ord(control.group()):04X} in the file: remove it (it is invisible, "
+                "and Anki uses U+001F to separate fields)",
             )
         indent = len(line) - len(line.lstrip(" \t"))
         tab = line.find("\t", 0, indent)
@@ -221,7 +235,7 @@ class _Converter:
             )
         if isinstance(node, yaml.ScalarNode):
             return Scalar(
-                text=node.value,
+                text=self.whole_characters(node),
                 kind=_STANDARD_TAGS[node.tag],
                 location=self.location(node),
                 plain=node.style in (None, ""),  # libyaml says "" where PyYAML says None
@@ -229,6 +243,23 @@ class _Converter:
         if isinstance(node, yaml.SequenceNode):
             return Sequence(tuple(self.convert(item, depth + 1) for item in node.value), self.location(node))
         return self.convert_mapping(node, depth)
+
+    def whole_characters(self, node: yaml.ScalarNode) -> str:
+        """The scalar's text with escaped UTF-16 pairs ("\\ud83d\\ude00") joined into the character
+        they stand for; half a pair is refused, since no file or Anki field can hold it."""
+        text = node.value
+        if not _SURROGATE.search(text):
+            return text
+        try:
+            return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+        except UnicodeDecodeError:
+            half = _SURROGATE.search(text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass"))
+            self.problems.add(
+                self.location(node),
+                f"the escape \\u{ord(half.group()):04x} is half of a character (a UTF-16 surrogate) with no "
+                "other half: write the character itself, or its \\U escape with 8 digits (\\U0001F600)",
+            )
+            return _SURROGATE.sub("\ufffd", text)
 
     def convert_mapping(self, node: yaml.MappingNode, depth: int) -> Mapping:
         entries: list[tuple[Scalar, Node]] = []

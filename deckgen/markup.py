@@ -43,6 +43,9 @@ class MarkupResult:
 
 
 SOUND = re.compile(r"\[sound:([^\]]*)\]")
+# A tag in nh3's output: attribute values are always double-quoted there, with '"' as an entity, so
+# a '>' inside a value cannot end the tag early.
+_TAG = re.compile(r'<(?:[^>"]|"[^"]*")*>')
 # Text with no character Markdown or HTML gives a meaning to renders as itself: most fields are
 # like this, and skipping the parser for them keeps a 100,000-card build fast. A test checks that
 # this shortcut gives exactly what the full pipeline gives.
@@ -81,6 +84,7 @@ def to_html(text: str, location: Location, field: str, media_names: Mapping[str,
             dropping_link = False
         if token.type in ("html_inline", "html_block"):
             warnings += _raw_html_warnings(token.content, field)
+            token.content = _allowed_raw_html(token.content, token.type == "html_block")
         elif token.type == "link_open":
             href = token.attrGet("href") or ""
             scheme = href.split(":", 1)[0].lower() if ":" in href else ""
@@ -112,19 +116,51 @@ def to_html(text: str, location: Location, field: str, media_names: Mapping[str,
 def _with_sounds(
     rendered: str, location: Location, field: str, media_names: Mapping[str, str], warnings: tuple[Problem, ...]
 ) -> MarkupResult | Problem:
-    """Anki plays [sound:file] wherever it stands in the field's HTML, however it was written
-    (entities included), so sounds are found in the rendered HTML: each must be a listed file."""
+    """Sanitise, then make Anki's bracket syntax inert everywhere but in the card's own sounds.
+
+    Anki plays [sound:file] wherever it stands in the text of a field, however it was written
+    (entities included), so sounds are found in the sanitised HTML's text: each must be a listed
+    file, and it is rewritten to its packaged name. Every other square bracket, in text and in
+    attributes, is written as an entity: it shows the same, but Anki finds no [sound:], [anki:tts],
+    [latex] or [$] in it. (When a student hides play buttons, Anki cuts its sound and TTS syntax out
+    of the card's HTML, and a cut that began inside an attribute would open it to script.)
+    """
     clean = sanitise(rendered, set(media_names.values()))
-    for match in SOUND.finditer(clean):
-        name = html.unescape(match.group(1))
+    if "[" not in clean and "]" not in clean:
+        return MarkupResult(html=clean, warnings=warnings)
+    pieces, position = [], 0
+    for tag in _TAG.finditer(clean):
+        pieces.append(_inert_text(clean[position:tag.start()], media_names))
+        pieces.append(tag.group().translate(_BRACKETS))
+        position = tag.end()
+    pieces.append(_inert_text(clean[position:], media_names))
+    unlisted = next((piece for piece in pieces if isinstance(piece, _UnlistedSound)), None)
+    if unlisted is not None:
+        return Problem(
+            location,
+            f"'{field}' plays sound '{unlisted.name}', which the card does not list: add '{unlisted.name}' "
+            "to the card's media: list",
+        )
+    return MarkupResult(html="".join(pieces), warnings=warnings)
+
+
+@dataclass(frozen=True)
+class _UnlistedSound:
+    name: str
+
+
+def _inert_text(text: str, media_names: Mapping[str, str]) -> str | _UnlistedSound:
+    """HTML text with its sounds packaged and every other square bracket an entity."""
+    pieces, position = [], 0
+    for sound in SOUND.finditer(text):
+        name = html.unescape(sound.group(1))
         if name not in media_names:
-            return Problem(
-                location,
-                f"'{field}' plays sound '{name}', which the card does not list: add '{name}' to the "
-                "card's media: list",
-            )
-    packaged = SOUND.sub(lambda match: f"[sound:{html.escape(media_names[html.unescape(match.group(1))])}]", clean)
-    return MarkupResult(html=packaged, warnings=warnings)
+            return _UnlistedSound(name)
+        pieces.append(text[position:sound.start()].translate(_BRACKETS))
+        pieces.append(f"[sound:{html.escape(media_names[name])}]")
+        position = sound.end()
+    pieces.append(text[position:].translate(_BRACKETS))
+    return "".join(pieces)
 
 
 def _drop(token) -> None:
@@ -152,6 +188,25 @@ def _raw_html_warnings(content: str, field: str) -> list[str]:
     if finder.comment:
         warnings.append(f"'{field}' contains an HTML comment: the build leaves it out")
     return warnings
+
+
+_RAW_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)")
+
+
+def _allowed_raw_html(content: str, block: bool) -> str:
+    """Raw HTML as the warnings describe it: tags cards may use, without attributes; nothing else.
+    A block is a chunk of HTML with text, cleaned as a whole. An inline token is one tag: one that
+    our Markdown also makes (<a>, <h1>, <blockquote>) would pass the sanitiser, so it goes here;
+    any other is left to the sanitiser, which also drops what a <script> or <style> holds."""
+    if block:
+        return nh3.clean(content, tags=set(RAW_HTML_TAGS), attributes={}, strip_comments=True)
+    tag = _RAW_TAG.match(content)
+    if tag is None:
+        return content
+    name = tag.group(2).lower()
+    if name in RAW_HTML_TAGS:
+        return f"<{tag.group(1)}{name}>"
+    return "" if name in MARKDOWN_TAGS else content
 
 
 def _walk(tokens):
@@ -235,6 +290,7 @@ def without_cloze_syntax(fragment: str) -> str:
 
 
 _BRACES = str.maketrans({"{": "&#123;", "}": "&#125;"})
+_BRACKETS = str.maketrans({"[": "&#91;", "]": "&#93;"})
 _ANKI_SYNTAX = str.maketrans({"{": "&#123;", "}": "&#125;", "[": "&#91;", "]": "&#93;"})
 
 

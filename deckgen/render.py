@@ -20,7 +20,7 @@ from deckgen.errors import DeckError, Location, Problem, ProblemCollector, displ
 from deckgen.ids import derived_id, note_guid
 from deckgen.markup import inert, plain, to_html, without_cloze_syntax
 from deckgen.media import packaged_media_name
-from deckgen import cloze
+from deckgen import cloze, maths
 from deckgen.model import Card, DeckSettings, Project, Text
 from deckgen.notetypes import ANKI_SPECIAL_FIELDS, NOTE_TYPES, NoteTypeSpec
 from deckgen.references import apa_html, short_citation
@@ -244,6 +244,7 @@ class _NoteRenderer:
             self.problems.append(result)
             return ""
         self.warnings.extend(result.warnings)
+        self._check_maths(result.html, key, text.location, cloze_text=allow_braces)
         if required and _is_blank(result.html):
             self.problems.add(
                 text.location, f"'{key}' is empty once the content cards may not use is left out: write it as text"
@@ -253,6 +254,19 @@ class _NoteRenderer:
         else:
             self._check_deletions_as_rendered(result.html, text)
         return result.html
+
+    def _check_maths(
+        self, html: str, key: str, location: Location, maths_allowed: bool = True, cloze_text: bool = False
+    ) -> None:
+        """MathJax reads the card as Anki shows it, so a cloze text is checked as every one of its
+        cards shows it too: hiding or revealing a deletion joins the text around it."""
+        sides = [html]
+        if cloze_text and ("\\" in html or "&" in html):
+            parsed = cloze.parse(html)
+            if isinstance(parsed, cloze.ClozeText):
+                sides += [parsed.card_side(number, answer) for number in parsed.numbers for answer in (False, True)]
+        for message in dict.fromkeys(m for side in sides for m in maths.problems(side, key, maths_allowed)):
+            self.problems.add(location, message)
 
     def _check_deletions_as_rendered(self, html: str, text: Text) -> None:
         """Check cloze deletions once more as Anki will see them: one may have lost its content to
@@ -306,12 +320,14 @@ class _NoteRenderer:
             tags = tags + (settings.retired_tag,)
         extra = self.markup("extra", card.extra, media_names, required=False) if card.extra else ""
         reference = self.project.references.get(card.source) if card.source else None
-        fields = first + [
-            extra,
-            plain(card.topic) if card.topic else "",
-            plain(short_citation(reference)) if reference else "",
-            inert(apa_html(reference)) if reference else "",
-        ]
+        topic = plain(card.topic) if card.topic else ""
+        self._check_maths(topic, "topic", card.location, maths_allowed=False)
+        citation = plain(short_citation(reference)) if reference else ""
+        full_reference = inert(apa_html(reference)) if reference else ""
+        if reference:
+            for html in (citation, full_reference):
+                self._check_maths(html, f"reference '{reference.key}'", reference.location, maths_allowed=False)
+        fields = first + [extra, topic, citation, full_reference]
         return RenderedNote(
             card_id=card.id,
             guid=note_guid(settings.deck_id, card.id),

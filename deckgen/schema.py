@@ -30,9 +30,10 @@ MAX_TOPIC_CHARS = 40
 CARD_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}\Z")
 TAG = re.compile(r"[\w][\w.\-]*(::[\w][\w.\-]*)*\Z")
 SUBDECK_KEY = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
-UNSAFE_NAME_CHARACTERS = "<>&\"{}\\*/`"
+UNSAFE_NAME_CHARACTERS = "<>&\"{}[]\\*/`"
 # Control characters break Anki's field format (U+001F separates fields) or are invisible.
-CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C1 controls (U+0080-U+009F) too: U+009B, for one, starts an escape sequence on some terminals.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 MAX_CLOZE_NUMBER = cloze.MAX_CLOZE_NUMBER
 WHOLE_NUMBER = re.compile(r"-?[0-9]+\Z")
 VERSION = re.compile(r"\d+\.\d+\.\d+\Z")
@@ -172,25 +173,30 @@ class _Reader:
         value = self.scalar(node, key, expected)
         if value is None:
             return None
+        return value if self.acceptable_text(value, f"'{key}'", expected) else None
+
+    def acceptable_text(self, value: Scalar, label: str, expected: str) -> bool:
+        """Text that is not blank, holds no control character and keeps to the length limit;
+        `label` names the value as a message does ("'question'", "'items' item")."""
         if not value.text.strip():
-            self.problems.add(value.location, f"'{key}' is empty: write {expected}")
-            return None
+            self.problems.add(value.location, f"{label} is empty: write {expected}")
+            return False
         control = CONTROL_CHARACTER.search(value.text)
         if control:
             self.problems.add(
                 value.location,
-                f"'{key}' contains the control character U+{ord(control.group()):04X}: remove it "
+                f"{label} contains the control character U+{ord(control.group()):04X}: remove it "
                 "(it is invisible, and Anki uses U+001F to separate fields)",
             )
-            return None
+            return False
         if len(value.text) > MAX_FIELD_CHARS:
             self.problems.add(
                 value.location,
-                f"'{key}' has {len(value.text):,} characters; the limit is {MAX_FIELD_CHARS:,}: "
+                f"{label} has {len(value.text):,} characters; the limit is {MAX_FIELD_CHARS:,}: "
                 "shorten it or split the card",
             )
-            return None
-        return value
+            return False
+        return True
 
     def markup(self, parent: Mapping, key: str) -> Text | None:
         value = self.text(parent, key, f"the {key}")
@@ -249,17 +255,7 @@ class _Reader:
                 self.problems.add(item.location, f"'{key}' item is empty: write {expected}")
                 continue
             value = self.scalar(item, f"{key} item", expected)
-            if value is None:
-                continue
-            if not value.text.strip():
-                self.problems.add(value.location, f"'{key}' item is empty: write {expected}")
-            elif CONTROL_CHARACTER.search(value.text):
-                character = CONTROL_CHARACTER.search(value.text).group()
-                self.problems.add(
-                    value.location,
-                    f"'{key}' item contains the control character U+{ord(character):04X}: remove it",
-                )
-            else:
+            if value is not None and self.acceptable_text(value, f"'{key}' item", expected):
                 items.append(value)
         return items
 

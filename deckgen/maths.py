@@ -1,0 +1,193 @@
+"""Maths that MathJax may typeset on a student's card: an allow-list of TeX commands.
+
+Anki typesets `\\( … \\)` and `\\[ … \\]` with MathJax and loads none of its "safe" extensions, so a
+TeX command such as `\\href{javascript:…}` or `\\style{…}` would put a live link or style on the card.
+MathJax reads the text of the page, with entities decoded and outside `<code>` and `<pre>`, so that
+is what we read too. A field whose text holds a maths delimiter may use only the commands and
+environments listed here (symbols, fractions, fonts, matrices, chemistry): none of them can link,
+style, load an extension or carry an attribute. Every delimiter must be closed in the field that
+opens it, and no field may end with a backslash, so that no maths can begin in one field and end
+in another.
+
+The constants mirror the MathJax configuration of Anki's reviewer (26.9); a test reads that
+configuration from the `aqt` wheel and fails if it no longer matches.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+INLINE_MATH = ("\\(", "\\)")
+DISPLAY_MATH = ("\\[", "\\]")
+# Elements whose text MathJax never reads (its `skipHtmlTags`).
+SKIPPED_ELEMENTS = frozenset({"script", "noscript", "style", "textarea", "pre", "code", "annotation", "annotation-xml"})
+
+_GREEK = """alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa varkappa lambda mu nu
+xi omicron pi varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega digamma Gamma Delta Theta
+Lambda Xi Pi Sigma Upsilon Phi Psi Omega varGamma varDelta varTheta varLambda varXi varPi varSigma varUpsilon
+varPhi varPsi varOmega"""
+_OPERATORS = """pm mp times div cdot ast star circ bullet oplus ominus otimes oslash odot cap cup sqcap sqcup vee
+wedge setminus smallsetminus wr dagger ddagger amalg uplus triangleleft triangleright bigtriangleup
+bigtriangledown lhd rhd unlhd unrhd land lor neg lnot ltimes rtimes centerdot dotplus"""
+_RELATIONS = """leq le geq ge neq ne equiv approx approxeq cong sim simeq nsim propto prec succ preceq succeq ll
+gg lll ggg subset supset subseteq supseteq subsetneq supsetneq nsubseteq nsupseteq sqsubset sqsupset
+sqsubseteq sqsupseteq in ni notin owns vdash dashv models perp mid parallel nmid nparallel bowtie smile frown
+asymp doteq lt gt leqslant geqslant lesssim gtrsim nleq ngeq nless ngtr coloneqq eqqcolon triangleq
+therefore because"""
+_ARROWS = """leftarrow rightarrow to gets leftrightarrow Leftarrow Rightarrow Leftrightarrow longleftarrow
+longrightarrow longleftrightarrow Longleftarrow Longrightarrow Longleftrightarrow uparrow downarrow
+updownarrow Uparrow Downarrow Updownarrow mapsto longmapsto hookleftarrow hookrightarrow leftharpoonup
+rightharpoonup leftharpoondown rightharpoondown rightleftharpoons leftrightharpoons nearrow searrow swarrow
+nwarrow implies iff impliedby xrightarrow xleftarrow xleftrightarrow xRightarrow xLeftarrow
+xLeftrightarrow xrightleftharpoons rightleftarrows leftrightarrows rightrightarrows leftleftarrows
+circlearrowleft circlearrowright curvearrowleft curvearrowright"""
+_SYMBOLS = """infty partial nabla forall exists nexists emptyset varnothing aleph beth hbar hslash ell wp Re Im
+angle measuredangle triangle square blacksquare Box Diamond diamond lozenge clubsuit diamondsuit heartsuit
+spadesuit flat natural sharp prime backprime backslash surd top bot checkmark degree ldots cdots vdots ddots
+dots dotsb dotsc dotsm dotsi dotso imath jmath complement colon ldotp cdotp mho eth S P dag ddag
+copyright pounds yen euro"""
+_FUNCTIONS = """sum prod coprod int iint iiint oint bigcup bigcap bigsqcup bigvee bigwedge bigoplus bigotimes
+bigodot biguplus lim limsup liminf sup inf max min argmax argmin det dim exp gcd hom ker lg ln log Pr deg arg
+sin cos tan cot sec csc arcsin arccos arctan sinh cosh tanh coth sech csch mod bmod pmod pod operatorname
+limits nolimits displaylimits"""
+_STRUCTURE = """frac dfrac tfrac cfrac sqrt root of binom dbinom tbinom choose over atop brace brack left right
+middle big Big bigg Bigg bigl bigr Bigl Bigr biggl biggr Biggl Biggr bigm Bigm overline underline overbrace
+underbrace overset underset stackrel substack overleftarrow overrightarrow overleftrightarrow underleftarrow
+underrightarrow underleftrightarrow widehat widetilde hat check breve acute grave tilde bar vec dot ddot dddot
+ddddot mathring not boxed cancel bcancel xcancel phantom hphantom vphantom smash mathop mathbin mathrel
+mathord mathopen mathclose mathpunct mathinner begin end hline hdashline cr tag notag nonumber"""
+_FONTS = """mathrm mathit mathbf mathsf mathtt mathcal mathbb mathfrak mathscr mathnormal boldsymbol pmb text
+textrm textit textbf textsf texttt textnormal textup mbox rm it bf sf tt cal displaystyle textstyle
+scriptstyle scriptscriptstyle tiny scriptsize footnotesize small normalsize large Large LARGE huge Huge"""
+_SPACING = """quad qquad enspace thinspace medspace thickspace negthinspace negmedspace negthickspace space
+nobreakspace"""
+_DELIMITERS = """langle rangle lceil rceil lfloor rfloor lvert rvert lVert rVert vert Vert lbrace rbrace lbrack
+rbrack ulcorner urcorner llcorner lrcorner"""
+_CHEMISTRY = "ce pu"
+
+ALLOWED_COMMANDS = frozenset(
+    " ".join((_GREEK, _OPERATORS, _RELATIONS, _ARROWS, _SYMBOLS, _FUNCTIONS, _STRUCTURE, _FONTS, _SPACING,
+              _DELIMITERS, _CHEMISTRY)).split()
+)
+ALLOWED_ENVIRONMENTS = frozenset(
+    """matrix pmatrix bmatrix Bmatrix vmatrix Vmatrix smallmatrix cases array subarray aligned alignedat
+    gathered split align align* alignat alignat* gather gather* equation equation* multline multline* CD""".split()
+)
+# `\` before one of these characters: spacing, escaped specials, accents, a line break and the
+# delimiters themselves (whose pairing is checked on its own).
+ALLOWED_SYMBOLS = frozenset(",:;!> {}|#$%&_'`^~\"=./-\\\n()[]")
+
+_DELIMITER = re.compile(r"\\[()\[\]]")
+_CONTROL = re.compile(r"\\(?:([A-Za-z]+)|(.)|\Z)", re.DOTALL)
+_ENVIRONMENT = re.compile(r"\\(?:begin|end)\s*\{([^{}]*)\}")
+_ENVIRONMENT_COMMAND = re.compile(r"\\(?:begin|end)(?![A-Za-z])")
+# Inside maths MathJax reads these as units while it looks for the closing delimiter.
+_INSIDE = {close: re.compile(re.escape(close) + r"|\\[\\{}$]|[{}]") for _, close in (INLINE_MATH, DISPLAY_MATH)}
+_CLOSING = {INLINE_MATH[0]: INLINE_MATH[1], DISPLAY_MATH[0]: DISPLAY_MATH[1]}
+
+
+class _VisibleText(HTMLParser):
+    """The text MathJax reads: entities decoded, skipped elements left out."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in SKIPPED_ELEMENTS:
+            self.skipping += 1
+
+    def handle_endtag(self, tag):
+        if tag in SKIPPED_ELEMENTS and self.skipping:
+            self.skipping -= 1
+
+    def handle_data(self, data):
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    parser = _VisibleText()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts)
+
+
+def _unclosed(text: str) -> str | None:
+    """The first delimiter MathJax would not pair, found the way MathJax looks for maths: an opening
+    delimiter, then its closing one outside braces; an opening one left open, or a closing one
+    outside maths, is returned."""
+    position = 0
+    while True:
+        found = _DELIMITER.search(text, position)
+        if found is None:
+            return None
+        delimiter = found.group()
+        close = _CLOSING.get(delimiter)
+        if close is None:
+            return delimiter
+        braces, end = 0, None
+        for inside in _INSIDE[close].finditer(text, found.end()):
+            if inside.group() == close and braces == 0:
+                end = inside.end()
+                break
+            if inside.group() == "{":
+                braces += 1
+            elif inside.group() == "}" and braces:
+                braces -= 1
+        if end is None:
+            return delimiter
+        position = end
+
+
+def problems(html: str, field: str, maths_allowed: bool) -> list[str]:
+    """Why this field's HTML could let MathJax do more than typeset maths, in an educator's words."""
+    if "\\" not in html and "&" not in html:  # most fields: no backslash, written or as an entity
+        return []
+    text = visible_text(html)
+    if "\\" not in text:
+        return []
+    found = []
+    if (len(text) - len(text.rstrip("\\"))) % 2 == 1:
+        found.append(
+            f"'{field}' ends with a backslash, which MathJax would join to whatever follows on the card: "
+            "remove it, or put it in `code`"
+        )
+    if not _DELIMITER.search(text):
+        return found
+    if not maths_allowed:
+        return found + [
+            f"'{field}' contains a maths delimiter (\\( \\) \\[ \\]), and only questions, answers, cloze "
+            "text, list items and extra may hold maths: write it as plain text"
+        ]
+    unclosed = _unclosed(text)
+    if unclosed is not None:
+        partner = f"{_CLOSING[unclosed]} after it" if unclosed in _CLOSING else "\\( or \\[ before it"
+        found.append(
+            f"'{field}' has {unclosed} with no matching {partner}: "
+            "close every \\( with \\) and every \\[ with \\] in the same field (braces inside must "
+            "balance), or put the text in `code` to show it as written"
+        )
+    refused = []
+    for control in _CONTROL.finditer(text):
+        name, symbol = control.group(1), control.group(2)
+        if name is not None and name not in ALLOWED_COMMANDS:
+            refused.append(f"\\{name}")
+        elif symbol is not None and symbol not in ALLOWED_SYMBOLS:
+            refused.append(f"\\{symbol}")
+    for environment in _ENVIRONMENT.finditer(text):
+        if environment.group(1).strip() not in ALLOWED_ENVIRONMENTS:
+            refused.append(f"the environment {environment.group(1).strip() or '(empty)'}")
+    if len(_ENVIRONMENT.findall(text)) != len(_ENVIRONMENT_COMMAND.findall(text)):
+        refused.append("\\begin or \\end without {name}")
+    if "^^" in text:
+        refused.append("^^")
+    if refused:
+        found.append(
+            f"'{field}' uses {', '.join(dict.fromkeys(refused))} in a field with maths, which cards may not "
+            "use: MathJax could make it a link, a style or a script. Use the TeX commands the README lists "
+            "(symbols, \\frac, \\sqrt, fonts, matrices, \\ce …), or put the text in `code`"
+        )
+    return found
