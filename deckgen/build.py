@@ -12,21 +12,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from deckgen.errors import DeckError, Location, display_path
+from deckgen.errors import DeckError, Location, Problem, display_path
 from deckgen.model import Project
-from deckgen.output import write_atomically
+from deckgen import guards
+from deckgen.guards import Allowances, Place
+from deckgen.lockfile import LOCK_FILE, LockFile, lock_text, read_lock
+from deckgen.output import one_at_a_time, write_files
 from deckgen.package import PackageStats, package_bytes
 from deckgen.project import CARDS_DIR, TEMPLATES_DIR, load_project
-from deckgen.release import (
-    LOCK_FILE,
-    Allowances,
-    ReleaseInput,
-    ReleasePlan,
-    lock_continuity,
-    lock_text,
-    plan_release,
-    read_lock,
-)
+from deckgen.release import ReleaseInput, ReleasePlan, lock_continuity, plan_release
 from deckgen.render import RenderedDeck, render_deck
 
 BUILD_DIR = "build"
@@ -77,16 +71,6 @@ def _no_cyclic_garbage_collection():
             gc.enable()
 
 
-def _write(path: Path, data: bytes, root: Path) -> None:
-    try:
-        write_atomically(path, data)
-    except OSError as error:
-        raise DeckError.at(
-            Location(display_path(path, root)),
-            f"cannot write the file: {error.strerror or error}; check that its folder exists and is writable",
-        ) from None
-
-
 def check(root: Path, strict: bool = False) -> CheckResult:
     """Everything a build does except writing: load, validate and render every card.
 
@@ -100,23 +84,39 @@ def check(root: Path, strict: bool = False) -> CheckResult:
     return CheckResult(project, deck)
 
 
+def _lock_path(root: Path) -> Path:
+    return root / CARDS_DIR / LOCK_FILE
+
+
+def _read_lock(root: Path, path: Path) -> LockFile | None:
+    return read_lock(path, display_path(path, root))
+
+
 def plan(checked: CheckResult, release_time: int, allow: Allowances) -> tuple[ReleasePlan, Path]:
     """The release plan against the committed lock file: times for every note, guards applied."""
     root = checked.project.root
-    lock_path = root / CARDS_DIR / LOCK_FILE
-    previous, lock_source = read_lock(lock_path, root)
+    lock_path = _lock_path(root)
+    lock_file = _read_lock(root, lock_path)
     settings = checked.project.settings
+    card_locations = {card.id: card.location for card in checked.project.cards}
+    lock_location = Location(display_path(lock_path, root))
+
+    def locate(place: Place) -> Location:
+        subject = place.subject
+        if subject.startswith("lock:"):
+            return lock_file.location(subject.removeprefix("lock:")) if lock_file else lock_location
+        if subject.startswith("card:"):
+            return card_locations.get(subject.removeprefix("card:"), lock_location)
+        return settings.location_of(subject)
+
     source = ReleaseInput(
         deck=checked.deck,
         version=settings.version,
         subdecks=dict(settings.subdecks),
         retired=frozenset(card.id for card in checked.project.cards if card.retired),
-        card_locations={card.id: card.location for card in checked.project.cards},
-        settings_locations=settings.location_of,
-        lock_location=Location(display_path(lock_path, root)),
-        lock_source=lock_source,
+        locate=locate,
     )
-    return plan_release(source, previous, release_time, allow), lock_path
+    return plan_release(source, lock_file.lock if lock_file else None, release_time, allow), lock_path
 
 
 def build(
@@ -133,34 +133,79 @@ def build(
     already describe the cards exactly; it is never written.
     """
     checked = check(root, strict)
-    with _no_cyclic_garbage_collection():
-        release, lock_path = plan(checked, release_time, allow)
-    if frozen and release.lock_changed:
-        raise DeckError.at(
-            Location(display_path(lock_path, root)),
-            "the lock file is out of date with the cards: run 'deckgen build' and commit "
-            f"{display_path(lock_path, root)} with the cards",
-        )
-    with _no_cyclic_garbage_collection():
-        data, stats = package_bytes(checked.deck, release)
-    output = (output_dir or root / BUILD_DIR) / f"{checked.deck.file_stem}.apkg"
-    # The lock first: a package in build/ is then always one whose times are recorded.
-    if release.lock_changed:
-        _write(lock_path, lock_text(release.lock).encode("utf-8"), root)
-    _write(output, data, root)
+    with one_at_a_time(root / CARDS_DIR):
+        with _no_cyclic_garbage_collection():
+            release, lock_path = plan(checked, release_time, allow)
+        if frozen and release.lock_changed:
+            raise DeckError.at(
+                Location(display_path(lock_path, root)),
+                "the lock file is out of date with the cards: run 'deckgen build' and commit "
+                f"{display_path(lock_path, root)} with the cards",
+            )
+        with _no_cyclic_garbage_collection():
+            data, stats = package_bytes(checked.deck, release)
+        output = (output_dir or root / BUILD_DIR) / f"{checked.deck.file_stem}.apkg"
+        files = [(output, data)]
+        if release.lock_changed:  # last: the lock never records a build whose package is missing
+            files.append((lock_path, lock_text(release.lock).encode("utf-8")))
+        write_files(files, root)
     return BuildResult(checked, output, stats, release, lock_path, release.lock_changed)
 
 
-def check_lock_descends(root: Path, base_lock: Path) -> None:
-    """Refuse a cards/deck.lock that does not descend from `base_lock` by deckgen builds."""
-    lock_path = root / CARDS_DIR / LOCK_FILE
-    base, _ = read_lock(base_lock, root)
-    current, _ = read_lock(lock_path, root)
-    where = Location(display_path(lock_path, root))
+@dataclass(frozen=True)
+class LockReview:
+    """What a pull request's lock releases that affects students: acknowledged with its flag."""
+
+    released: tuple[str, ...]
+
+
+def review_lock(checked: CheckResult, base_lock: Path) -> LockReview:
+    """Hold cards/deck.lock against the base branch's lock (CI, on a pull request).
+
+    The lock must be up to date with the cards, must descend from the base lock by deckgen builds
+    (ids, added times, unchanged cards' times and tombstones carry over), and every change between
+    the two that the guards know must be one they allow and that the lock acknowledges: a flag
+    given on an educator's machine is then visible in the pull request's diff and in CI's output.
+    """
+    root = checked.project.root
+    lock_path = _lock_path(root)
+    base = read_lock(base_lock, display_path(base_lock, root))
+    current = _read_lock(root, lock_path)
     if base is None:
         raise DeckError.at(Location(str(base_lock)), "the base lock file does not exist")
     if current is None:
-        raise DeckError.at(where, "cards/deck.lock is missing; restore it from the base branch and build again")
-    problems = lock_continuity(base, current, where)
+        raise DeckError.at(
+            Location(display_path(lock_path, root)),
+            "cards/deck.lock is missing; restore it from the base branch and build again",
+        )
+    release, _ = plan(checked, LATEST_RELEASE_TIME, Allowances(**{name: True for name in guards.FLAGS.values()}))
+    if release.lock_changed:
+        raise DeckError.at(
+            current.location("deck"),
+            "the lock file is out of date with the cards: run 'deckgen build' and commit "
+            f"{display_path(lock_path, root)} with the cards",
+        )
+    problems = lock_continuity(base.lock, current.lock, current.location)
+    new_acknowledged = {(item.flag, item.subject) for item in current.lock.acknowledged[len(base.lock.acknowledged):]}
+    released = []
+    for change in guards.compare(base.lock, current.lock):
+        where = current.location(_lock_subject(change.subject))
+        if change.flag is None:
+            problems.append(Problem(where, f"{change.message}; restore cards/deck.lock from the base branch"))
+        elif (change.flag, change.subject) not in new_acknowledged:
+            problems.append(Problem(
+                where,
+                f"{change.summary} since the base branch, but the lock does not acknowledge it: only a build "
+                f"with {change.flag} releases it, and records it for reviewers; restore cards/deck.lock from "
+                "the base branch and build again",
+            ))
+        else:
+            released.append(f"{change.summary} ({change.flag})")
     if problems:
         raise DeckError(problems)
+    return LockReview(tuple(released))
+
+
+def _lock_subject(subject: str) -> str:
+    """The lock entry a change's subject is recorded at (deck-wide changes: the deck entry)."""
+    return subject if subject.startswith(("card:", "note_type:")) else "deck"

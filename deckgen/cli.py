@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Sequence
 
 from deckgen import __version__
-from deckgen.build import BUILD_DIR, build, check, check_lock_descends, release_timestamp
+from deckgen.build import BUILD_DIR, build, check, release_timestamp, review_lock
 from deckgen.diff import read_package, release_notes
 from deckgen.errors import DeckError, Location, display_path
 from deckgen.lint import ERROR, RULES, lint_project
-from deckgen.output import write_atomically
-from deckgen.release import Allowances
+from deckgen.output import write_files
+from deckgen.guards import Allowances
 from deckgen.jsonschema import card_file_schema
 from deckgen.preview import preview_page
 from deckgen.model import KINDS
@@ -225,13 +225,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _write(path: Path, text: str) -> None:
-    try:
-        write_atomically(path, text.encode("utf-8"))
-    except OSError as error:
-        raise DeckError.at(
-            Location(str(path)),
-            f"cannot write the file: {error.strerror or error}; check that its folder exists and is writable",
-        ) from None
+    write_files([(path, text.encode("utf-8"))], Path.cwd())
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -263,7 +257,9 @@ def _check(arguments: argparse.Namespace) -> int:
     result = check(arguments.project, arguments.strict)
     _warn(result.deck.warnings)
     if arguments.lock_base is not None:
-        check_lock_descends(arguments.project, arguments.lock_base)
+        for change in review_lock(result, arguments.lock_base).released:
+            print(f"warning: this change releases, on purpose, a change that affects students: {change}",
+                  file=sys.stderr)
     cards, files = len(result.project.cards), len(result.project.card_files)
     warnings = len(result.deck.warnings)
     outcome = _count(warnings, "warning") if warnings else "no problems"

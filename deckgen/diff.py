@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deckgen.errors import DeckError, Location
+from deckgen.guards import renumbered
 from deckgen.markup import html_text
 from deckgen import cloze
 
@@ -205,8 +206,7 @@ def _deletions(note: PackagedNote) -> dict[int, str]:
 
 
 def _deletions_moved(before: PackagedNote, note: PackagedNote) -> bool:
-    old, new = _deletions(before), _deletions(note)
-    return any(number not in new or (new[number] != text and text in new.values()) for number, text in old.items())
+    return renumbered(tuple(_deletions(before).items()), tuple(_deletions(note).items()))
 
 
 def _order(note: PackagedNote) -> tuple[str, str]:

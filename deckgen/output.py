@@ -1,77 +1,105 @@
-"""Writing output files so that nothing is ever lost: the previous file stays whole until the new
-one replaces it in one step, and a build killed at any moment leaves no partial or temporary file.
+"""Writing output files so that nothing is ever lost, and one build at a time per project.
+
+Every file is first written whole to a temporary file beside it, then renamed over the old one in
+one step, so a reader (or a build killed at any moment) sees the old file or the new one, never a
+part. A build writes its package and the lock together: both are staged before either is renamed,
+so a full disk or an unwritable folder changes neither, and the lock is renamed last, so it never
+records a build whose package was not written.
 """
 
 from __future__ import annotations
 
-import ctypes
+import contextlib
 import os
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
+from deckgen.errors import DeckError, Location, display_path
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` so that a reader, or a build killed at any moment, sees either the
-    old file or the new one: never a partial file, and no temporary file left behind.
+_SUFFIX = ".tmp"
 
-    On Linux the data goes into an unnamed file (O_TMPFILE) that vanishes if the process dies, and
-    is given a name only to be renamed over `path` at once. Elsewhere a named temporary file is
-    used, and leftovers of a killed build are removed by the next one.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for leftover in path.parent.glob(f".{path.name}.*.tmp"):
-        leftover.unlink(missing_ok=True)
-    temporary = path.parent / f".{path.name}.{os.getpid()}.tmp"
-    descriptor = _unnamed_file(path.parent)
+
+def write_files(files: list[tuple[Path, bytes]], root: Path) -> None:
+    """Write the files together (`write_together`); a failure is the educator's to fix, reported at
+    the path that failed, as it is shown relative to `root`."""
     try:
-        if descriptor is not None:
-            _write_all(descriptor, data)
-            _give_name(descriptor, temporary)
-        else:
-            descriptor = os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            _write_all(descriptor, data)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+        write_together(files)
+    except OSError as error:
+        path = Path(error.filename) if error.filename else files[0][0]
+        raise DeckError.at(
+            Location(display_path(path, root)),
+            f"cannot write the file: {error.strerror or error}; check that its folder exists, is writable "
+            "and has room",
+        ) from None
+
+
+def write_together(files: list[tuple[Path, bytes]]) -> None:
+    """Write every file to a temporary file first, then rename them into place in the given order."""
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, data in files:
+            with _failing_at(path):
+                path.parent.mkdir(parents=True, exist_ok=True)
+                _remove_leftovers(path)
+                staged.append((_staged(path, data), path))
+        for temporary, path in staged:
+            with _failing_at(path):
+                os.replace(temporary, path)
     finally:
-        if descriptor is not None:
-            os.close(descriptor)
-    _sync_folder(path.parent)
+        for temporary, _ in staged:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+    for folder in {path.parent for path, _ in files}:
+        _sync_folder(folder)
 
 
-_AT_FDCWD = -100
-_AT_SYMLINK_FOLLOW = 0x400
-
-
-def _unnamed_file(folder: Path) -> int | None:
-    """An O_TMPFILE file in `folder` that we can later name, or None where that is not possible."""
-    if not hasattr(os, "O_TMPFILE") or not Path("/proc/self/fd").is_dir():
-        return None
+@contextlib.contextmanager
+def _failing_at(path: Path) -> Iterator[None]:
+    """Report a failure at the file the educator asked for, not at our temporary file."""
     try:
-        return os.open(folder, os.O_TMPFILE | os.O_WRONLY, 0o644)
-    except OSError:
-        return None
+        yield
+    except OSError as error:
+        raise OSError(error.errno, error.strerror or str(error), str(path)) from error
 
 
-def _give_name(descriptor: int, name: Path) -> None:
-    """Link an O_TMPFILE file into its folder. Python's os.link cannot follow /proc's fd link,
-    so this calls linkat(2) with AT_SYMLINK_FOLLOW, the way open(2) documents for O_TMPFILE."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    source = f"/proc/self/fd/{descriptor}".encode()
-    if libc.linkat(_AT_FDCWD, source, _AT_FDCWD, os.fsencode(name), _AT_SYMLINK_FOLLOW) != 0:
-        number = ctypes.get_errno()
-        raise OSError(number, os.strerror(number), str(name))
+def _staged(path: Path, data: bytes) -> str:
+    """A complete, flushed copy of `data` in a temporary file beside `path`, named after this process
+    so that a later build can tell a leftover of a killed build from a file being written."""
+    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=_SUFFIX)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(name, 0o644)
+    except BaseException:
+        os.unlink(name)
+        raise
+    return name
 
 
-def _write_all(descriptor: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(descriptor, view):]
-    os.fsync(descriptor)
+def _remove_leftovers(path: Path) -> None:
+    """Temporary files a killed build left beside `path`; a live process's are left alone."""
+    for leftover in path.parent.glob(f".{path.name}.*{_SUFFIX}"):
+        pid = leftover.name[len(path.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable, where the system allows opening a folder."""
+    """Make the renames themselves durable, where the system allows opening a folder."""
     try:
         descriptor = os.open(folder, os.O_RDONLY)
     except OSError:
@@ -80,5 +108,24 @@ def _sync_folder(folder: Path) -> None:
         os.fsync(descriptor)
     except OSError:
         pass
+    finally:
+        os.close(descriptor)
+
+
+@contextlib.contextmanager
+def one_at_a_time(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `folder` (the project's cards/) while a command reads the lock file
+    and writes: two builds of one project then run one after the other, and never mix one's lock
+    with the other's package. The lock is the folder's own (flock), so no file is left behind; on
+    systems without flock the command runs unserialised."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        yield
+        return
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
     finally:
         os.close(descriptor)

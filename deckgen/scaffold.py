@@ -16,7 +16,7 @@ from pathlib import Path
 
 from deckgen.errors import DeckError, Location
 from deckgen.model import KINDS, Project
-from deckgen.output import write_atomically
+from deckgen.output import write_files
 from deckgen.project import CARDS_DIR, REFERENCES_FILE, SETTINGS_FILE, TEMPLATES_DIR
 from deckgen.schema import UNSAFE_NAME_CHARACTERS
 
@@ -64,7 +64,7 @@ def init_project(target: Path, name: str, title: str) -> list[Path]:
     }
     written = []
     for path, text in files.items():
-        write_atomically(path, text.encode("utf-8"))
+        write_files([(path, text.encode("utf-8"))], target)
         written.append(path)
     templates = resources.files("deckgen") / "templates"
     (target / TEMPLATES_DIR).mkdir(parents=True)
@@ -115,5 +115,5 @@ def new_card(project: Project, kind: str, subdeck: str) -> NewCard:
              f"    kind: {kind}"]
     lines += [f"    {entry}" for entry in _SKELETONS[kind]]
     lines += ["    source:"]
-    write_atomically(path, (text + "\n".join(lines) + "\n").encode("utf-8"))
+    write_files([(path, (text + "\n".join(lines) + "\n").encode("utf-8"))], project.root)
     return NewCard(card_id, path, line)

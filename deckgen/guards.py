@@ -1,0 +1,240 @@
+"""The release guards: what changed between two locks that would hurt students who re-import.
+
+A guard compares the lock of the last release with the lock a build would write (or, in CI, the
+base branch's lock with a pull request's) and returns `Change`s: what changed, where, and which
+`--allow-…` flag releases it anyway (none, for the three changes no collection survives). One place,
+`decide`, turns changes into refusals or allowed changes. Comparing locks rather than YAML lets the
+same guards judge a build, a `check` and a pull request's lock file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from deckgen.errors import Location, Problem
+from deckgen.lockfile import Acknowledged, CardRecord, Lock
+
+# How alike (0 to 1) an item's old text and another position's new text must be for the item to
+# count as moved there, even though lightly edited ("Grief" swapped with "Role disputes." and
+# given a full stop). Items of one list are rarely this alike by chance.
+MOVED_SIMILARITY = 0.8
+
+
+@dataclass(frozen=True)
+class Allowances:
+    """Changes that hurt students, released anyway because a maintainer said so."""
+
+    note_type_change: bool = False
+    deck_change: bool = False
+    card_removal: bool = False
+    id_reuse: bool = False
+    renumbering: bool = False
+
+    def permits(self, flag: str) -> bool:
+        return bool(getattr(self, FLAGS[flag]))
+
+
+FLAGS = {
+    "--allow-note-type-change": "note_type_change",
+    "--allow-deck-change": "deck_change",
+    "--allow-card-removal": "card_removal",
+    "--allow-id-reuse": "id_reuse",
+    "--allow-renumbering": "renumbering",
+}
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a change shows: a key of deck.yaml ("id", "subdecks.<key>"), a card ("card:<id>",
+    shown at the card in its YAML file) or an entry of the lock ("lock:card:<id>")."""
+
+    subject: str
+
+
+@dataclass(frozen=True)
+class Change:
+    place: Place
+    message: str  # what changed, why it hurts students, what to do instead
+    flag: str | None  # the flag that releases it anyway; None when nothing may
+    summary: str  # one line for the lock's acknowledged changes and CI's output
+    subject: str  # what changed, as acknowledged changes name it
+
+
+def compare(previous: Lock, current: Lock) -> list[Change]:
+    """Every change from `previous` to `current` that the guards know."""
+    return _deck_changes(previous, current) + _note_type_changes(previous, current) + _card_changes(previous, current)
+
+
+def _deck_changes(previous: Lock, current: Lock) -> list[Change]:
+    changes = []
+    if previous.deck_id != current.deck_id:
+        changes.append(Change(
+            Place("id"),
+            f"deck id changed from {previous.deck_id} to {current.deck_id}: students' Anki knows every card "
+            f"by an identity made from it, so every card would arrive twice; restore id: {previous.deck_id}",
+            None, f"deck id changed from {previous.deck_id} to {current.deck_id}", "id",
+        ))
+    if previous.deck_name != current.deck_name:
+        what = f"deck renamed from '{previous.deck_name}' to '{current.deck_name}'"
+        changes.append(Change(
+            Place("name"),
+            f"{what}: students' existing cards would stay in the old deck while new cards go to the new one",
+            "--allow-deck-change", what, "name",
+        ))
+    used = {record.subdeck for record in previous.cards.values() if not record.removed}
+    for key, old_name in sorted(previous.subdecks.items()):
+        new_name = current.subdecks.get(key)
+        if key in used and new_name is not None and new_name != old_name:
+            what = f"subdeck '{key}' renamed from '{old_name}' to '{new_name}'"
+            changes.append(Change(
+                Place(f"subdecks.{key}"),
+                f"{what}: students' existing cards would stay in the old subdeck while new cards go to the new one",
+                "--allow-deck-change", what, f"subdecks.{key}",
+            ))
+    return changes
+
+
+def _note_type_changes(previous: Lock, current: Lock) -> list[Change]:
+    changes = []
+    for kind, now in sorted(current.note_types.items()):
+        old = previous.note_types.get(kind)
+        if old is None:
+            continue
+        if old.note_type_id != now.note_type_id:
+            changes.append(Change(
+                Place("note_types"),
+                f"note type '{kind}': id changed from {old.note_type_id} to {now.note_type_id}; students' notes "
+                f"belong to the old id, so none of them would update again; restore {kind}: {old.note_type_id}",
+                None, f"note type '{kind}': id changed", f"note_type:{kind}",
+            ))
+        structure = []
+        if old.fields != now.fields:
+            structure.append(f"fields changed from {', '.join(old.fields)} to {', '.join(now.fields)}")
+        if old.templates != now.templates:
+            structure.append(f"card templates changed from {', '.join(old.templates)} to {', '.join(now.templates)}")
+        for change in structure:
+            changes.append(Change(
+                Place(f"lock:note_type:{kind}"),
+                f"note type '{kind}': {change}; Anki would stop updating every student's {kind} notes without a word",
+                "--allow-note-type-change", f"note type '{kind}': {change}", f"note_type:{kind}",
+            ))
+    return changes
+
+
+def _card_changes(previous: Lock, current: Lock) -> list[Change]:
+    changes = []
+    for card_id, old in sorted(previous.cards.items()):
+        now = current.cards.get(card_id)
+        if not old.removed and (now is None or now.removed):
+            changes.append(Change(
+                Place(f"lock:card:{card_id}"),
+                f"card '{card_id}' was released but is gone from the cards: Anki never deletes it from "
+                "students' collections, and a renamed id makes a duplicate. Keep the card and mark it "
+                "'retired: true' instead",
+                "--allow-card-removal", f"card '{card_id}' removed", f"card:{card_id}",
+            ))
+        if now is None or now.removed:
+            continue
+        changes += _changes_to_card(card_id, old, now, previous, current)
+    return changes
+
+
+def _changes_to_card(card_id: str, old: CardRecord, now: CardRecord, previous: Lock, current: Lock) -> list[Change]:
+    place, subject = Place(f"card:{card_id}"), f"card:{card_id}"
+    changes = []
+    if old.removed:
+        changes.append(Change(
+            place,
+            f"card id '{card_id}' belonged to a card removed in an earlier release, which students still have: "
+            "give this card a new id",
+            "--allow-id-reuse", f"id of removed card '{card_id}' used again", subject,
+        ))
+    elif old.retired and not now.retired:
+        changes.append(Change(
+            place, f"card '{card_id}' was retired and students were told to delete it: give a new card a new id",
+            "--allow-id-reuse", f"retired card '{card_id}' brought back", subject,
+        ))
+    if old.kind != now.kind:
+        changes.append(Change(
+            place,
+            f"card '{card_id}' changed kind from {old.kind} to {now.kind}: Anki cannot move a student's note to "
+            "another note type, so it would keep the old card; retire this card and add the new one under a "
+            "new id (if the card was never released, restore cards/deck.lock from git instead)",
+            None, f"card '{card_id}' changed kind from {old.kind} to {now.kind}", subject,
+        ))
+    old_subdeck = previous.subdecks.get(old.subdeck, old.subdeck)
+    new_subdeck = current.subdecks.get(now.subdeck, now.subdeck)
+    if old.subdeck != now.subdeck and old_subdeck != new_subdeck:
+        changes.append(Change(
+            place,
+            f"card '{card_id}' moved from subdeck '{old_subdeck}' to '{new_subdeck}': students' copies would "
+            "stay where they are",
+            "--allow-deck-change", f"card '{card_id}' moved from '{old_subdeck}' to '{new_subdeck}'", subject,
+        ))
+    if old.kind == now.kind and not old.removed and renumbered(old.hides, now.hides):
+        if now.kind == "list":
+            message = (f"list card '{card_id}' had items removed or reordered: students' reviews belong to item "
+                       "positions, so they would move to other items. Only add items at the end, or edit an item "
+                       "in place")
+        else:
+            message = (f"cloze card '{card_id}' had deletions removed or renumbered: students' reviews belong to "
+                       "deletion numbers (c1, c2, ...), so they would move to other deletions. Only add new "
+                       "numbers, or edit a deletion in place")
+        changes.append(Change(
+            place, message, "--allow-renumbering", f"deletions of card '{card_id}' removed or renumbered", subject,
+        ))
+    return changes
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def _alike(old: str, new: str) -> float:
+    """How alike an item's old text is to a new one: as strings of words, or as the share of the old
+    words the new text still has ("Initial" is all in "The initial phase")."""
+    old_words, new_words = _words(old), _words(new)
+    if old_words == new_words:
+        return 1.0
+    kept = len(set(old_words) & set(new_words)) / len(set(old_words)) if old_words else 0.0
+    return max(kept, difflib.SequenceMatcher(None, " ".join(old_words), " ".join(new_words)).ratio())
+
+
+def renumbered(old: tuple[tuple[int, str | None], ...], new: tuple[tuple[int, str | None], ...]) -> bool:
+    """Whether reviews of a cloze number would now belong to another fact: a number is gone, or
+    what it hid now stands, even lightly edited, under another number and is more alike there
+    than what its own number hides now. (A lock of format 1 kept no texts: only gone numbers count.)"""
+    before, after = dict(old), dict(new)
+    if any(number not in after for number in before):
+        return True
+    for number, text in before.items():
+        now = after[number]
+        if text is None or now is None or now == text:
+            continue
+        own = _alike(text, now)
+        if any(other is not None and _alike(text, other) >= max(MOVED_SIMILARITY, own + 1e-9)
+               for elsewhere, other in after.items() if elsewhere != number):
+            return True
+    return False
+
+
+def decide(
+    changes: list[Change], allow: Allowances, locate: Callable[[Place], Location]
+) -> tuple[list[Problem], list[Change]]:
+    """Refusals (each naming the flag that would allow it) and the changes the flags allow."""
+    problems, allowed = [], []
+    for change in changes:
+        if change.flag is not None and allow.permits(change.flag):
+            allowed.append(change)
+        elif change.flag is not None:
+            problems.append(Problem(locate(change.place), f"{change.message}; to release it anyway, build with {change.flag}"))
+        else:
+            problems.append(Problem(locate(change.place), change.message))
+    return problems, allowed
+
+
+def acknowledgements(allowed: list[Change], version: str) -> tuple[Acknowledged, ...]:
+    return tuple(Acknowledged(version, change.flag or "", change.subject, change.summary) for change in allowed)

@@ -1,0 +1,343 @@
+"""The lock file, `cards/deck.lock`: its format, written and read back strictly.
+
+It records, for every card, when it was added and last changed (the times students' Anki compares),
+what it holds (a fingerprint, its kind, subdeck and what each cloze number hides), and for the deck
+its id, names and note types; also every change that hurts students and was released anyway.
+It is JSON with one card per line, so a pull request shows each changed card as one changed line.
+Reading records the line of every entry, so that a problem can be shown where it is; every value is
+checked, because a hand-edited lock must end in a message, never in a package Anki refuses.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from deckgen.errors import DeckError, Location
+
+LOCK_FILE = "deck.lock"
+LOCK_FORMAT = 2
+READABLE_FORMATS = (1, 2)
+ABOUT = "Written by deckgen. Commit it with the cards; never edit it by hand."
+LATEST_TIME = 253_402_300_799  # the last second of the year 9999
+MAX_CLOZE_NUMBER = 500
+MAX_ID = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class CardRecord:
+    added: int
+    modified: int  # when the content as it is now was first built
+    changed_in: str  # the deck version of that build
+    content: str  # fingerprint of what students' Anki receives
+    kind: str
+    subdeck: str
+    # What each cloze number hides (list items, cloze deletions), as a student reads it; None for a
+    # number recorded by a lock of format 1, which kept only a fingerprint.
+    hides: tuple[tuple[int, str | None], ...] = ()
+    retired: bool = False
+    removed: bool = False  # a tombstone: the card was released, then removed
+
+
+@dataclass(frozen=True)
+class NoteTypeRecord:
+    note_type_id: int
+    fields: tuple[str, ...]
+    templates: tuple[str, ...]
+    appearance: str
+    modified: int
+
+
+@dataclass(frozen=True)
+class Acknowledged:
+    """A change that hurts students, released with its --allow flag: kept for reviewers and CI."""
+
+    version: str
+    flag: str
+    subject: str  # what changed: "card:<id>", "subdecks.<key>", "name", "note_type:<kind>"
+    change: str
+
+
+@dataclass(frozen=True)
+class Lock:
+    deck_id: int
+    deck_name: str
+    subdecks: dict[str, str]
+    note_types: dict[str, NoteTypeRecord]
+    cards: dict[str, CardRecord]
+    acknowledged: tuple[Acknowledged, ...] = ()
+
+
+@dataclass(frozen=True)
+class LockFile:
+    """A lock as read from disk, with the line of each of its entries."""
+
+    lock: Lock
+    shown_as: str
+    lines: dict[str, int] = field(default_factory=dict)  # "deck", "note_type:<kind>", "card:<id>"
+
+    def location(self, subject: str) -> Location:
+        return Location(self.shown_as, self.lines.get(subject, 1), 1)
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+def _card_entry(record: CardRecord) -> dict[str, object]:
+    entry: dict[str, object] = {
+        "added": record.added, "modified": record.modified, "changed_in": record.changed_in,
+        "content": record.content, "kind": record.kind, "subdeck": record.subdeck,
+    }
+    if record.hides:
+        entry["hides"] = {str(number): text for number, text in record.hides}
+    if record.retired:
+        entry["retired"] = True
+    if record.removed:
+        entry["removed"] = True
+    return entry
+
+
+def _block(value: object) -> str:
+    """A JSON value indented to sit under a top-level key."""
+    return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+
+
+def _one_per_line(entries: list[str], opening: str, closing: str) -> str:
+    if not entries:
+        return opening + closing
+    return opening + "\n" + ",\n".join(f"    {entry}" for entry in entries) + "\n  " + closing
+
+
+def lock_text(lock: Lock) -> str:
+    """The lock as stable, diff-friendly JSON: one card (and one acknowledged change) per line."""
+    deck = {"id": lock.deck_id, "name": lock.deck_name, "subdecks": lock.subdecks}
+    note_types = {
+        kind: {
+            "id": record.note_type_id, "fields": list(record.fields), "templates": list(record.templates),
+            "appearance": record.appearance, "modified": record.modified,
+        }
+        for kind, record in sorted(lock.note_types.items())
+    }
+    acknowledged = [
+        json.dumps({"version": item.version, "flag": item.flag, "subject": item.subject, "change": item.change},
+                   ensure_ascii=False)
+        for item in lock.acknowledged
+    ]
+    cards = [
+        f"{json.dumps(card_id, ensure_ascii=False)}: {json.dumps(_card_entry(record), ensure_ascii=False)}"
+        for card_id, record in sorted(lock.cards.items())
+    ]
+    members = [
+        f'"format": {LOCK_FORMAT}',
+        f'"about": {json.dumps(ABOUT)}',
+        f'"deck": {_block(deck)}',
+        f'"note_types": {_block(note_types)}',
+        f'"acknowledged": {_one_per_line(acknowledged, "[", "]")}',
+        f'"cards": {_one_per_line(cards, "{", "}")}',
+    ]
+    return "{\n" + ",\n".join(f"  {member}" for member in members) + "\n}\n"
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+class _Damaged(ValueError):
+    """A value of the lock that deckgen never writes; `subject` says where it is."""
+
+    def __init__(self, subject: str, message: str) -> None:
+        super().__init__(message)
+        self.subject = subject
+
+
+def _of_type(value: object, expected: type, subject: str, what: str) -> object:
+    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+        raise _Damaged(subject, f"{what} should be {_TYPE_NAMES[expected]}, is {_shown(value)}")
+    return value
+
+
+_TYPE_NAMES = {int: "a whole number", str: "text", bool: "true or false", dict: "an object", list: "a list"}
+
+
+def _shown(value: object) -> str:
+    text = json.dumps(value, ensure_ascii=True)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _whole(value: object, subject: str, what: str, highest: int) -> int:
+    number = _of_type(value, int, subject, what)
+    if not 1 <= number <= highest:
+        raise _Damaged(subject, f"{what} should be from 1 to {highest}, is {number}")
+    return number
+
+
+def _time(value: object, subject: str, what: str) -> int:
+    return _whole(value, subject, what, LATEST_TIME)
+
+
+def _text(value: object, subject: str, what: str) -> str:
+    return _of_type(value, str, subject, what)
+
+
+def _texts(value: object, subject: str, what: str) -> tuple[str, ...]:
+    items = _of_type(value, list, subject, what)
+    return tuple(_text(item, subject, what) for item in items)
+
+
+def _object(value: object, subject: str, what: str) -> dict:
+    return _of_type(value, dict, subject, what)
+
+
+def _hides(entry: dict, subject: str, card_format: int) -> tuple[tuple[int, str | None], ...]:
+    if card_format == 1:  # "N:fingerprint" strings: the numbers are known, the texts are not
+        numbers = []
+        for item in _texts(entry.get("deletions", []), subject, "'deletions'"):
+            number, _, _ = item.partition(":")
+            if not number.isdigit():
+                raise _Damaged(subject, f"'deletions' should hold \"number:fingerprint\", holds {_shown(item)}")
+            numbers.append((_whole(int(number), subject, "a cloze number", MAX_CLOZE_NUMBER), None))
+        return tuple(numbers)
+    hides = []
+    for number, text in _object(entry.get("hides", {}), subject, "'hides'").items():
+        if not number.isdigit():
+            raise _Damaged(subject, f"'hides' keys should be cloze numbers, one is {_shown(number)}")
+        hides.append((_whole(int(number), subject, "a cloze number", MAX_CLOZE_NUMBER),
+                      _text(text, subject, f"what c{number} hides")))
+    return tuple(sorted(hides))
+
+
+def _card_record(card_id: str, entry: object, lock_format: int) -> CardRecord:
+    subject = f"card:{card_id}"
+    entry = _object(entry, subject, f"card '{card_id}'")
+    known = {"added", "modified", "changed_in", "content", "kind", "subdeck", "retired", "removed",
+             "deletions" if lock_format == 1 else "hides"}
+    unknown = sorted(set(entry) - known)
+    if unknown:
+        raise _Damaged(subject, f"card '{card_id}' has the unknown key {_shown(unknown[0])}")
+    missing = [key for key in ("added", "modified", "changed_in", "content", "kind", "subdeck") if key not in entry]
+    if missing:
+        raise _Damaged(subject, f"card '{card_id}' has no '{missing[0]}'")
+    added = _time(entry["added"], subject, "'added'")
+    modified = _time(entry["modified"], subject, "'modified'")
+    if modified < added:
+        raise _Damaged(subject, f"card '{card_id}' was modified ({modified}) before it was added ({added})")
+    return CardRecord(
+        added=added,
+        modified=modified,
+        changed_in=_text(entry["changed_in"], subject, "'changed_in'"),
+        content=_text(entry["content"], subject, "'content'"),
+        kind=_text(entry["kind"], subject, "'kind'"),
+        subdeck=_text(entry["subdeck"], subject, "'subdeck'"),
+        hides=_hides(entry, subject, lock_format),
+        retired=_of_type(entry.get("retired", False), bool, subject, "'retired'"),
+        removed=_of_type(entry.get("removed", False), bool, subject, "'removed'"),
+    )
+
+
+def _note_type(kind: str, entry: object) -> NoteTypeRecord:
+    subject = f"note_type:{kind}"
+    entry = _object(entry, subject, f"note type '{kind}'")
+    for key in ("id", "fields", "templates", "appearance", "modified"):
+        if key not in entry:
+            raise _Damaged(subject, f"note type '{kind}' has no '{key}'")
+    return NoteTypeRecord(
+        note_type_id=_whole(entry["id"], subject, "the note-type id", MAX_ID),
+        fields=_texts(entry["fields"], subject, "'fields'"),
+        templates=_texts(entry["templates"], subject, "'templates'"),
+        appearance=_text(entry["appearance"], subject, "'appearance'"),
+        modified=_time(entry["modified"], subject, "'modified'"),
+    )
+
+
+def _acknowledged(entry: object) -> Acknowledged:
+    entry = _object(entry, "acknowledged", "an acknowledged change")
+    values = [_text(entry.get(key), "acknowledged", f"'{key}'") for key in ("version", "flag", "subject", "change")]
+    return Acknowledged(*values)
+
+
+def _lock(data: object) -> Lock:
+    data = _object(data, "deck", "the lock")
+    lock_format = data.get("format")
+    if lock_format not in READABLE_FORMATS:
+        raise _Damaged("deck", f"format {_shown(lock_format)} is not one this deckgen reads ({LOCK_FORMAT})")
+    deck = _object(data.get("deck"), "deck", "'deck'")
+    subdecks = _object(deck.get("subdecks"), "deck", "'subdecks'")
+    return Lock(
+        deck_id=_whole(deck.get("id"), "deck", "the deck id", MAX_ID),
+        deck_name=_text(deck.get("name"), "deck", "the deck name"),
+        subdecks={_text(key, "deck", "a subdeck key"): _text(name, "deck", "a subdeck name")
+                  for key, name in subdecks.items()},
+        note_types={kind: _note_type(kind, entry)
+                    for kind, entry in _object(data.get("note_types"), "deck", "'note_types'").items()},
+        cards={card_id: _card_record(card_id, entry, lock_format)
+               for card_id, entry in _object(data.get("cards"), "deck", "'cards'").items()},
+        acknowledged=tuple(_acknowledged(entry) for entry in
+                           _of_type(data.get("acknowledged", []), list, "acknowledged", "'acknowledged'")),
+    )
+
+
+_ENTRY_LINE = re.compile(r'\s*("(?:[^"\\]|\\.)*")\s*:')
+
+
+def _entry_lines(text: str) -> dict[str, int]:
+    """The line of every deck, note-type and card entry, from the layout `lock_text` writes."""
+    lines: dict[str, int] = {}
+    section = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        entry = _ENTRY_LINE.match(line)
+        if entry is None:
+            continue
+        try:
+            key = json.loads(entry.group(1))
+        except ValueError:
+            continue
+        indent = len(line) - len(line.lstrip())
+        if indent == 2:
+            section = key
+            lines.setdefault({"deck": "deck", "acknowledged": "acknowledged"}.get(key, f"section:{key}"), number)
+        elif indent == 4 and section in ("note_types", "cards"):
+            lines.setdefault(f"{'note_type' if section == 'note_types' else 'card'}:{key}", number)
+    return lines
+
+
+_CONSTANT = re.compile(r"[:\[,]\s*(NaN|-?Infinity)\s*[,}\]]")
+
+
+def _no_constants(name: str) -> float:
+    raise _Damaged("constant", f"'{name}' is not a number deckgen writes")
+
+
+def read_lock(path: Path, shown_as: str) -> LockFile | None:
+    """The lock at `path`, or None before the first release. A damaged lock is a DeckError at the
+    line of the entry that is wrong."""
+    if not path.is_file() and not path.is_symlink():
+        return None
+    if path.is_symlink():
+        raise DeckError.at(Location(shown_as), "the lock file is a link: restore the file itself from git")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise DeckError.at(Location(shown_as), f"cannot read the lock file ({error}): restore it from git") from None
+    lines = _entry_lines(text)
+    where = LockFile(Lock(0, "", {}, {}, {}), shown_as, lines)
+    try:
+        lock = _lock(json.loads(text, parse_constant=_no_constants))
+    except json.JSONDecodeError as error:
+        raise DeckError.at(
+            Location(shown_as, error.lineno, error.colno),
+            f"the lock file is not valid JSON ({error.msg}): restore it from git; never edit it by hand",
+        ) from None
+    except _Damaged as error:
+        if error.subject == "constant":  # json gives no position for NaN and Infinity: find it
+            lines["constant"] = next((number for number, line in enumerate(text.splitlines(), start=1)
+                                      if _CONSTANT.search(line)), 1)
+        raise DeckError.at(
+            where.location(error.subject),
+            f"the lock file is damaged: {error}; restore it from git, never edit it by hand",
+        ) from None
+    except RecursionError:
+        raise DeckError.at(
+            Location(shown_as), "the lock file is nested too deeply to be one deckgen wrote: restore it from git"
+        ) from None
+    return LockFile(lock, shown_as, lines)

@@ -1,0 +1,211 @@
+"""The lock file as CI sees it: a pull request cannot hide a change that hurts students in it, a
+change released with its flag is visible in the lock and in CI's output, and a damaged lock is a
+located message, never a traceback or a package Anki refuses."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, make_project
+
+RELEASE = FIXTURES / "release"
+V1_TIME, V2_TIME = "1764000000", "1764000600"
+RESTORE = "; restore cards/deck.lock from the base branch"
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new))
+
+
+@pytest.fixture
+def released(tmp_path, run_cli):
+    """Release 1.0.0 built, its lock kept as the base branch's: (project, base lock)."""
+    project = make_project(tmp_path / "project", RELEASE / "v1")
+    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
+    base = tmp_path / "base.lock"
+    shutil.copy(project / "cards" / "deck.lock", base)
+    return project, base
+
+
+def _lock_line(project: Path, card_id: str) -> int:
+    lines = (project / "cards" / "deck.lock").read_text().splitlines()
+    return next(number for number, line in enumerate(lines, start=1) if line.startswith(f'    "{card_id}": '))
+
+
+def test_a_kind_change_hidden_by_editing_the_lock_is_refused_by_ci(released, run_cli):
+    project, base = released
+    _replace(project / "cards" / "course.yaml", "  - id: founders\n    kind: basic", "  - id: founders\n    kind: reverse")
+    lock = project / "cards" / "deck.lock"
+    lock.write_text("\n".join(
+        line.replace('"kind": "basic"', '"kind": "reverse"') if line.startswith('    "founders": ') else line
+        for line in lock.read_text().split("\n")
+    ))
+    # What the contributor commits: a build against the edited lock passes, and updates it.
+    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
+
+    result = run_cli("check", "--lock-base", str(base), cwd=project)
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"cards/deck.lock:{_lock_line(project, 'founders')}:1: card 'founders' changed kind from basic to reverse: "
+        "Anki cannot move a student's note to another note type, so it would keep the old card; retire this "
+        "card and add the new one under a new id (if the card was never released, restore cards/deck.lock "
+        f"from git instead){RESTORE}",
+        "1 problem found; nothing was written",
+    ]
+
+
+def _reorder(project: Path, items: str = "[Middle, Initial, Termination]") -> None:
+    _replace(project / "cards" / "course.yaml", "items: [Initial, Middle, Termination]", f"items: {items}")
+
+
+def test_a_reorder_released_with_its_flag_is_recorded_in_the_lock_and_shown_by_ci(released, run_cli):
+    project, base = released
+    _reorder(project)
+    built = run_cli("build", "--allow-renumbering", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
+    assert built.exit_code == 0, built.stderr
+
+    result = run_cli("check", "--lock-base", str(base), cwd=project)
+
+    assert result.exit_code == 0, result.stderr
+    assert json.loads((project / "cards" / "deck.lock").read_text())["acknowledged"] == [{
+        "version": "1.0.0", "flag": "--allow-renumbering", "subject": "card:phases",
+        "change": "deletions of card 'phases' removed or renumbered",
+    }]
+    assert result.stderr.splitlines() == [
+        "warning: this change releases, on purpose, a change that affects students: deletions of card 'phases' "
+        "removed or renumbered (--allow-renumbering)",
+    ]
+
+
+def test_a_reorder_whose_acknowledgement_was_edited_out_of_the_lock_is_refused(released, run_cli):
+    project, base = released
+    _reorder(project)
+    assert run_cli("build", "--allow-renumbering", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
+    lock = project / "cards" / "deck.lock"
+    data = lock.read_text()
+    start, end = data.index('  "acknowledged": ['), data.index('  "cards": {')
+    lock.write_text(data[:start] + '  "acknowledged": [],\n' + data[end:])
+
+    result = run_cli("check", "--lock-base", str(base), cwd=project)
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        f"cards/deck.lock:{_lock_line(project, 'phases')}:1: deletions of card 'phases' removed or renumbered "
+        "since the base branch, but the lock does not acknowledge it: only a build with --allow-renumbering "
+        "releases it, and records it for reviewers; restore cards/deck.lock from the base branch and build again"
+    )
+
+
+def test_a_reorder_with_a_regenerated_lock_is_refused(released, run_cli):
+    project, base = released
+    _reorder(project)
+    (project / "cards" / "deck.lock").unlink()
+    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
+
+    result = run_cli("check", "--lock-base", str(base), cwd=project)
+
+    assert result.exit_code == 1
+    assert (
+        f"cards/deck.lock:{_lock_line(project, 'phases')}:1: card 'phases' has another 'added' time in the lock; "
+        "restore cards/deck.lock from the base branch and build again"
+    ) in result.stderr.splitlines()
+
+
+@pytest.mark.parametrize("items", [
+    "[Middle., Initial., Termination]",  # swapped, each given a full stop
+    "[the middle phase, the initial phase, Termination]",  # swapped and reworded a little
+    "[Initial, Termination]",  # one removed
+])
+def test_items_that_moved_even_lightly_edited_are_a_reorder(items, released, run_cli):
+    project, _ = released
+    _reorder(project, items)
+
+    result = run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
+
+    assert result.exit_code == 1
+    assert "list card 'phases' had items removed or reordered" in result.stderr
+    assert result.stderr.splitlines()[0].endswith("; to release it anyway, build with --allow-renumbering")
+
+
+@pytest.mark.parametrize("items", [
+    "[Initial., Middle., Termination.]",  # full stops, in place
+    "[The initial phase, The middle phase, Termination]",  # reworded in place
+    "[Initial, Middle, Termination, Maintenance]",  # one added at the end
+])
+def test_items_edited_in_place_or_added_at_the_end_are_not_a_reorder(items, released, run_cli):
+    project, _ = released
+    _reorder(project, items)
+
+    result = run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
+
+    assert result.exit_code == 0, result.stderr
+
+
+def test_release_notes_tell_students_about_a_disguised_reorder(released, run_cli, tmp_path):
+    project, _ = released
+    shutil.copy(project / "build" / "test-1.0.0.apkg", tmp_path / "old.apkg")
+    _reorder(project, "[Middle., Initial., Termination]")
+    assert run_cli("build", "--allow-renumbering", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
+
+    notes = run_cli("diff", str(tmp_path / "old.apkg"), cwd=project).stdout
+
+    assert "your reviews are kept" not in notes
+    assert ("Items or deletions were removed or reordered in some cards, so your reviews of them now belong to "
+            "other items. To start those cards afresh: Browse, select them, Forget: “In which order do the "
+            "phases of IPT run?”.") in notes
+
+
+DAMAGE = {
+    "a time that is a word": ('"added": 1764000000, "modified": 1764000000, "changed_in": "1.0.0", "content"',
+                              '"added": 1764000000, "modified": "x", "changed_in": "1.0.0", "content"',
+                              "'modified' should be a whole number, is \"x\""),
+    "a time of 10^30": ('"added": 1764000000, "modified": 1764000000, "changed_in": "1.0.0", "content"',
+                        '"added": 1764000000, "modified": 1000000000000000000000000000000, "changed_in": "1.0.0", '
+                        '"content"',
+                        "'modified' should be from 1 to 253402300799, is 1000000000000000000000000000000"),
+    "a time of 1e30": ('"added": 1764000000, "modified": 1764000000, "changed_in": "1.0.0", "content"',
+                       '"added": 1e30, "modified": 1764000000, "changed_in": "1.0.0", "content"',
+                       "'added' should be a whole number, is 1e+30"),
+    "a time that is NaN": ('"added": 1764000000, "modified": 1764000000, "changed_in": "1.0.0", "content"',
+                           '"added": NaN, "modified": 1764000000, "changed_in": "1.0.0", "content"',
+                           "'NaN' is not a number deckgen writes"),
+    "hides of the wrong shape": ('"hides": {"1": "Initial"', '"hides": {"1": ["Initial"]',
+                                 "what c1 hides should be text, is [\"Initial\"]"),
+}
+
+
+@pytest.mark.parametrize("case", DAMAGE)
+def test_a_hand_damaged_lock_is_a_located_message(case, released, run_cli):
+    project, _ = released
+    old, new, message = DAMAGE[case]
+    lock = project / "cards" / "deck.lock"
+    text = lock.read_text()
+    line = next(number for number, line in enumerate(text.splitlines(), start=1) if old in line)
+    lock.write_text(text.replace(old, new, 1))
+
+    result = run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"cards/deck.lock:{line}:1: the lock file is damaged: {message}; restore it from git, never edit it by hand",
+        "1 problem found; nothing was written",
+    ]
+
+
+def test_a_lock_nested_too_deeply_is_a_message(released, run_cli):
+    project, _ = released
+    (project / "cards" / "deck.lock").write_text("[" * 100_000 + "]" * 100_000)
+
+    result = run_cli("check", "--lock-base", str(project / "cards" / "deck.lock"), cwd=project)
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "cards/deck.lock:1:1: the lock file is nested too deeply to be one deckgen wrote: restore it from git"
+    )
