@@ -16,7 +16,7 @@ from typing import Sequence
 from deckgen import __version__
 from deckgen.build import BUILD_DIR, build, check, release_timestamp, review_lock
 from deckgen.diff import read_package, release_notes
-from deckgen.errors import DeckError, Location, display_path
+from deckgen.errors import DeckError, Location, display_path, printable
 from deckgen.lint import ERROR, RULES, lint_project
 from deckgen.output import write_files
 from deckgen.guards import Allowances
@@ -234,7 +234,13 @@ def _emit(text: str, output: Path | None) -> None:
         print(text, end="")
     else:
         _write(output, text)
-        print(f"wrote {output}")
+        _say(f"wrote {output}")
+
+
+def _say(text: str, file=None) -> None:
+    """One line for the educator: names from the command line and the file system (a file named
+    with a newline and "::error") are shown, never acted on by the terminal or a CI log."""
+    print(printable(text), file=file or sys.stdout)
 
 
 def _count(number: int, noun: str) -> str:
@@ -244,7 +250,7 @@ def _count(number: int, noun: str) -> str:
 def _report(error: DeckError) -> int:
     for problem in error.problems:
         print(problem, file=sys.stderr)
-    print(f"{_count(len(error.problems), 'problem')} found; nothing was written", file=sys.stderr)
+    _say(f"{_count(len(error.problems), 'problem')} found; nothing was written", file=sys.stderr)
     return EXIT_BAD_INPUT
 
 
@@ -258,12 +264,12 @@ def _check(arguments: argparse.Namespace) -> int:
     _warn(result.deck.warnings)
     if arguments.lock_base is not None:
         for change in review_lock(result, arguments.lock_base).released:
-            print(f"warning: this change releases, on purpose, a change that affects students: {change}",
+            _say(f"warning: this change releases, on purpose, a change that affects students: {change}",
                   file=sys.stderr)
     cards, files = len(result.project.cards), len(result.project.card_files)
     warnings = len(result.deck.warnings)
     outcome = _count(warnings, "warning") if warnings else "no problems"
-    print(f"ok: {_count(cards, 'card')} in {_count(files, 'file')}, {outcome}")
+    _say(f"ok: {_count(cards, 'card')} in {_count(files, 'file')}, {outcome}")
     return EXIT_OK
 
 
@@ -280,12 +286,12 @@ def _build(arguments: argparse.Namespace) -> int:
     _warn(built.checked.deck.warnings)
     stats = built.stats
     for change in built.plan.allowed_changes:
-        print(f"warning: released a change that affects students: {change}", file=sys.stderr)
+        _say(f"warning: released a change that affects students: {change}", file=sys.stderr)
     counts = [_count(stats.notes, "note"), _count(stats.cards, "card"),
               _count(stats.subdecks, "subdeck"), _count(stats.media, "media file")]
-    print(f"wrote {built.output}: {', '.join(counts)}")
+    _say(f"wrote {built.output}: {', '.join(counts)}")
     if built.lock_written:
-        print(f"updated {built.lock_path}: commit it with the cards")
+        _say(f"updated {built.lock_path}: commit it with the cards")
     return EXIT_OK
 
 
@@ -297,7 +303,7 @@ def _lint(arguments: argparse.Namespace) -> int:
         print(finding)
     errors = sum(1 for finding in findings if finding.level == ERROR)
     warnings = len(findings) - errors
-    print(f"{_count(errors, 'error')}, {_count(warnings, 'warning')}")
+    _say(f"{_count(errors, 'error')}, {_count(warnings, 'warning')}")
     failed = errors > 0 or (arguments.strict and warnings > 0)
     return EXIT_BAD_INPUT if failed else EXIT_OK
 
@@ -314,7 +320,7 @@ def _stats(arguments: argparse.Namespace) -> int:
         raise DeckError.at(Location(str(target)), f"cannot read the file to update: {error}") from None
     updated = replace_marked_section(document, table, str(target))
     _write(target, updated)
-    print(f"updated the coverage table in {target}")
+    _say(f"updated the coverage table in {target}")
     return EXIT_OK
 
 
@@ -333,21 +339,21 @@ def _preview(arguments: argparse.Namespace) -> int:
     output = arguments.output or arguments.project / BUILD_DIR / "preview.html"
     page, cards = preview_page(checked.deck, checked.project.settings.title)
     _write(output, page)
-    print(f"wrote {output}: {_count(cards, 'card')}")
+    _say(f"wrote {output}: {_count(cards, 'card')}")
     return EXIT_OK
 
 
 def _init(arguments: argparse.Namespace) -> int:
     written = init_project(arguments.directory, arguments.name, arguments.title or arguments.name)
-    print(f"created a deck in {arguments.directory} ({_count(len(written), 'file')})")
-    print(f"next: cd {arguments.directory} && deckgen build")
+    _say(f"created a deck in {arguments.directory} ({_count(len(written), 'file')})")
+    _say(f"next: cd {arguments.directory} && deckgen build")
     return EXIT_OK
 
 
 def _new(arguments: argparse.Namespace) -> int:
     added = new_card(load_project(arguments.project), arguments.kind, arguments.subdeck)
     where = display_path(added.path, arguments.project)
-    print(f"added card '{added.card_id}' at {where}:{added.line}: fill in its fields, then run deckgen check")
+    _say(f"added card '{added.card_id}' at {where}:{added.line}: fill in its fields, then run deckgen check")
     return EXIT_OK
 
 

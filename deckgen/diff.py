@@ -59,34 +59,69 @@ def _snippet(html: str) -> str:
     return text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1] + "…"
 
 
-def read_package(path: Path) -> PackageContents:
-    """The notes and note types of an .apkg, or a DeckError saying why it cannot be read."""
+# The largest collection `diff` reads: a 100,000-card deck's is about 100 MB. Reading stops there,
+# so a zip bomb costs at most this much memory.
+MAX_COLLECTION_BYTES = 512 * 1024 * 1024
+
+
+def _collection(path: Path) -> bytes:
+    """The SQLite collection inside an .apkg, read with a bound on its size."""
     try:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
             entry = next((name for name in ("collection.anki21", "collection.anki2") if name in names), None)
             if entry is None:
                 raise DeckError.at(Location(str(path)), "not an Anki package: it has no collection inside")
-            data = archive.read(entry)
-    except (OSError, zipfile.BadZipFile) as error:
+            info = archive.getinfo(entry)
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise DeckError.at(
+                    Location(str(path)),
+                    "the package's collection is compressed in a way deckgen does not read: give an .apkg "
+                    "built by deckgen",
+                )
+            with archive.open(info) as file:
+                data = file.read(MAX_COLLECTION_BYTES + 1)
+    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as error:
         raise DeckError.at(
             Location(str(path)),
             f"cannot read the package ({error}): give an .apkg built by deckgen or exported from Anki",
         ) from None
+    if len(data) > MAX_COLLECTION_BYTES:
+        raise DeckError.at(
+            Location(str(path)),
+            f"the package's collection is larger than {MAX_COLLECTION_BYTES:,} bytes: it is not a deck deckgen built",
+        )
+    return data
+
+
+def _json_object(text: str, what: str) -> dict:
+    value = json.loads(text)
+    if not isinstance(value, dict) or not all(isinstance(entry, dict) for entry in value.values()):
+        raise ValueError(f"{what} is not a JSON object of objects")
+    return value
+
+
+def _note_type(model: dict) -> PackagedNoteType:
+    fields, templates = model["flds"], model["tmpls"]
+    if not isinstance(fields, list) or not isinstance(templates, list):
+        raise ValueError("a note type's fields or templates are not a list")
+    return PackagedNoteType(
+        name=str(model["name"]),
+        fields=tuple(str(field["name"]) for field in fields),
+        templates=tuple(str(template["name"]) for template in templates),
+        appearance=json.dumps([model["css"], [[t["qfmt"], t["afmt"]] for t in templates]]),
+    )
+
+
+def read_package(path: Path) -> PackageContents:
+    """The notes and note types of an .apkg, or a DeckError saying why it cannot be read."""
+    data = _collection(path)
     connection = sqlite3.connect(":memory:")
     try:
         connection.deserialize(data)
-        models = json.loads(connection.execute("SELECT models FROM col").fetchone()[0])
-        decks = json.loads(connection.execute("SELECT decks FROM col").fetchone()[0])
-        note_types = {
-            model_id: PackagedNoteType(
-                name=model["name"],
-                fields=tuple(field["name"] for field in model["flds"]),
-                templates=tuple(template["name"] for template in model["tmpls"]),
-                appearance=json.dumps([model["css"], [[t["qfmt"], t["afmt"]] for t in model["tmpls"]]]),
-            )
-            for model_id, model in models.items()
-        }
+        models = _json_object(connection.execute("SELECT models FROM col").fetchone()[0], "the note types")
+        decks = _json_object(connection.execute("SELECT decks FROM col").fetchone()[0], "the decks")
+        note_types = {model_id: _note_type(model) for model_id, model in models.items()}
         deck_of_note = dict(connection.execute("SELECT nid, min(did) FROM cards GROUP BY nid").fetchall())
         notes = {}
         for note_id, guid, model_id, fields, tags in connection.execute(
@@ -94,14 +129,15 @@ def read_package(path: Path) -> PackageContents:
         ):
             names = note_types[str(model_id)].fields
             notes[guid] = PackagedNote(
-                guid=guid,
+                guid=str(guid),
                 note_type_id=str(model_id),
-                fields=dict(zip(names, fields.split("\x1f"))),
-                tags=tuple(tags.split()),
-                deck=decks.get(str(deck_of_note.get(note_id)), {}).get("name", "?"),
+                fields=dict(zip(names, str(fields).split("\x1f"))),
+                tags=tuple(str(tags).split()),
+                deck=str(decks.get(str(deck_of_note.get(note_id)), {}).get("name", "?")),
             )
-    except (sqlite3.DatabaseError, KeyError, ValueError, TypeError) as error:
-        raise DeckError.at(Location(str(path)), f"not a readable Anki package: {error}") from None
+    except (sqlite3.DatabaseError, KeyError, ValueError, TypeError, AttributeError, RecursionError) as error:
+        reason = "its data is nested too deeply" if isinstance(error, RecursionError) else str(error)
+        raise DeckError.at(Location(str(path)), f"not a readable Anki package: {reason}") from None
     finally:
         connection.close()
     return PackageContents(name=path.name, notes=notes, note_types=note_types)

@@ -6,6 +6,7 @@ and all problems found in one pass are reported together.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -34,7 +35,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.message}"
+        return printable(f"{self.location}: {self.message}")
 
 
 class DeckError(Exception):
@@ -67,6 +68,17 @@ class ProblemCollector:
     def raise_if_any(self) -> None:
         if self.problems:
             raise DeckError(self.problems)
+
+
+# Characters that would act instead of show on a terminal or in a CI log: C0 and C1 controls (a
+# newline then "::error" writes a GitHub Actions command; ESC starts a terminal escape), the Unicode
+# line separators and the bidirectional overrides that reorder what a reader sees.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` with every character that would act rather than show written as an escape (\\n, \\x1b)."""
+    return _UNPRINTABLE.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def display_path(path: Path, root: Path) -> str:

@@ -13,7 +13,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from deckgen.errors import Location
+from deckgen.errors import Location, printable
 from deckgen.markup import dropped_markup, to_text
 from deckgen import cloze
 from deckgen.model import Card, Project
@@ -44,7 +44,7 @@ class Finding:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.level} {self.code} {self.rule}: {self.message}"
+        return printable(f"{self.location}: {self.level} {self.code} {self.rule}: {self.message}")
 
 
 @dataclass(frozen=True)

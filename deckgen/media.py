@@ -79,6 +79,8 @@ def media_problem(name: str, media_dir: Path, shown_media_dir: str) -> str | Non
         resolved = path.resolve(strict=True)
     except (OSError, RuntimeError):
         return f"media file '{name}' is a broken link: put the file itself in {shown_media_dir}/"
+    if media_dir.is_symlink():
+        return f"{shown_media_dir}/ is a link to another folder: make it a real folder holding the files"
     if resolved.parent != media_dir.resolve():
         return f"media file '{name}' links to a file outside {shown_media_dir}/: copy the file in instead"
     status = resolved.stat()

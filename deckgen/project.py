@@ -43,9 +43,22 @@ def card_files(root: Path) -> list[Path]:
     )
 
 
+def outside_problem(path: Path, folder: Path, root: Path) -> str | None:
+    """Why `path` may not be read as one of the project's files: a link that leads out of its folder
+    (a card file linked to /etc/passwd would otherwise be read, and quoted in an error)."""
+    if not path.resolve().is_relative_to(folder.resolve()) or not folder.resolve().is_relative_to(root.resolve()):
+        return (f"{display_path(path, root)} is a link to a file outside {display_path(folder, root)}/: "
+                "put the file itself there")
+    return None
+
+
 def _read(path: Path, root: Path, problems: ProblemCollector) -> tuple[bool, Node | None, Location]:
     """(read?, the document or None when empty, the file's location); problems are recorded."""
     shown = display_path(path, root)
+    outside = outside_problem(path, root / CARDS_DIR, root)
+    if outside:
+        problems.add(Location(shown), outside)
+        return False, None, Location(shown)
     try:
         return True, read_yaml(path, shown), Location(shown)
     except DeckError as error:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+from jinja2.loaders import split_template_path
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
@@ -131,11 +132,25 @@ class AnkiSyntax:
         return Markup("{{FrontSide}}")
 
 
+class _TemplatesInside(jinja2.FileSystemLoader):
+    """Jinja's file loader, refusing a template that is a link out of the templates folder: its
+    text would be published in every student's note type."""
+
+    def get_source(self, environment: jinja2.Environment, template: str):
+        folder = Path(self.searchpath[0])
+        path = folder.joinpath(*split_template_path(template))
+        if path.exists() and not path.resolve().is_relative_to(folder.resolve()):
+            raise _TemplateFieldError(
+                f"template '{template}' is a link to a file outside the templates folder: put the file itself there"
+            )
+        return super().get_source(environment, template)
+
+
 def template_environment(templates_dir: Path) -> jinja2.Environment:
     """Strict (a misspelt name is an error), autoescaping, and sandboxed: templates come by pull
     request too, and need no access to Python's internals."""
     return SandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        loader=_TemplatesInside(str(templates_dir)),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=True),
         keep_trailing_newline=False,
@@ -349,6 +364,11 @@ def render_deck(project: Project, templates_dir: Path) -> RenderedDeck:
         raise DeckError.at(
             Location(display_path(templates_dir, project.root)),
             "templates folder not found: a project needs templates/ (copy it from the deckgen repository)",
+        )
+    if not templates_dir.resolve().is_relative_to(project.root.resolve()):
+        raise DeckError.at(
+            Location(display_path(templates_dir, project.root)),
+            "templates/ is a link to a folder outside the project: make it a real folder",
         )
     env = template_environment(templates_dir)
     note_types = render_note_types(project, env, templates_dir)

@@ -234,3 +234,74 @@ def test_anki_syntax_in_topics_and_references_stays_inert(tmp_path, run_cli, stu
     card = student.get_card(student.find_cards("")[0])
     assert rendered_problems(student) == []
     assert card.question_av_tags() == [] and card.answer_av_tags() == []
+
+
+def _card_file_linked_outside(project: Path, tmp_path: Path) -> None:
+    (project / "cards" / "passwords.yaml").symlink_to("/etc/passwd")
+
+
+def _media_folder_linked_outside(project: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "phases.png").write_bytes(PNG)
+    (project / "cards" / "media").symlink_to(outside)
+    (project / "cards" / "pictures.yaml").write_text(CARD)
+
+
+def _template_linked_outside(project: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.html"
+    secret.write_text("a secret of the machine that builds")
+    (project / "templates" / "basic.front.html").unlink()
+    (project / "templates" / "basic.front.html").symlink_to(secret)
+
+
+def _lock_linked_outside(project: Path, tmp_path: Path) -> None:
+    (tmp_path / "other.lock").write_text("{}")
+    (project / "cards" / "deck.lock").symlink_to(tmp_path / "other.lock")
+
+
+OUTSIDE = {
+    "card file": (_card_file_linked_outside,
+                  "cards/passwords.yaml:1:1: cards/passwords.yaml is a link to a file outside cards/: put the file "
+                  "itself there"),
+    "media folder": (_media_folder_linked_outside,
+                     "cards/pictures.yaml:7:13: cards/media/ is a link to another folder: make it a real folder "
+                     "holding the files"),
+    "template": (_template_linked_outside,
+                 "templates/basic.front.html:1:1: template 'basic.front.html' is a link to a file outside the "
+                 "templates folder: put the file itself there"),
+    "lock file": (_lock_linked_outside,
+                  "cards/deck.lock:1:1: the lock file is a link: restore the file itself from git"),
+}
+
+
+@pytest.mark.parametrize("case", OUTSIDE)
+def test_nothing_outside_the_project_is_read(case, tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    (project / "cards" / "first.yaml").write_text(
+        "subdeck: first\ncards:\n  - id: one\n    kind: basic\n    question: Who?\n    answer: Klerman\n")
+    link, message = OUTSIDE[case]
+    link(project, tmp_path)
+
+    result = run_cli("build", cwd=project)
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [message, "1 problem found; nothing was written"]
+    assert "root:" not in result.stderr and "secret" not in result.stderr
+    assert not (project / "build").exists()
+
+
+def test_names_from_files_and_keys_cannot_write_to_the_terminal_or_the_ci_log(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    (project / "cards" / "x\n::error file=README.md::forged.yaml").write_text(
+        'subdeck: first\ncards:\n  - id: one\n    kind: basic\n    question: Who?\n    answer: Klerman\n'
+        '    "\\e[31mred\\u202e": 1\n')
+
+    result = run_cli("check", cwd=project)
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "cards/x\\n::error file=README.md::forged.yaml:7:5: unknown key '\\x1b[31mred\\u202e': basic card 'one' "
+        "may have id, kind, subdeck, topic, extra, source, tags, media, retired, question or answer",
+        "1 problem found; nothing was written",
+    ]

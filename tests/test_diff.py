@@ -1,0 +1,79 @@
+"""`deckgen diff` on packages it did not build: every odd or hostile package is a message, with
+memory bounded, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from deckgen import diff
+
+
+def _package(path: Path, models: str = "{}", decks: str = "{}", method: int = zipfile.ZIP_DEFLATED) -> Path:
+    database = sqlite3.connect(":memory:")
+    database.executescript(
+        "CREATE TABLE col (models TEXT, decks TEXT);"
+        "CREATE TABLE notes (id INTEGER, guid TEXT, mid INTEGER, flds TEXT, tags TEXT);"
+        "CREATE TABLE cards (nid INTEGER, did INTEGER);"
+    )
+    database.execute("INSERT INTO col VALUES (?, ?)", (models, decks))
+    database.commit()
+    data = database.serialize()
+    database.close()
+    with zipfile.ZipFile(path, "w", compression=method) as archive:
+        archive.writestr("collection.anki2", data)
+        archive.writestr("media", "{}")
+    return path
+
+
+CASES = {
+    "note types that are a list": (
+        lambda path: _package(path, models="[1, 2]"),
+        "not a readable Anki package: the note types is not a JSON object of objects",
+    ),
+    "decks nested deeply": (
+        lambda path: _package(path, decks="[" * 100_000 + "]" * 100_000),
+        "not a readable Anki package: its data is nested too deeply",
+    ),
+    "a compression deckgen does not read": (
+        lambda path: _package(path, method=zipfile.ZIP_BZIP2),
+        "the package's collection is compressed in a way deckgen does not read: give an .apkg built by deckgen",
+    ),
+    "not a zip at all": (
+        lambda path: path.write_bytes(b"PK\x03\x04 but nothing else") and path,
+        "cannot read the package (File is not a zip file): give an .apkg built by deckgen or exported from Anki",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_an_odd_package_is_a_message(case, tmp_path, run_cli):
+    make, message = CASES[case]
+    odd = make(tmp_path / "odd.apkg")
+    good = _package(tmp_path / "good.apkg", models=json.dumps({}))
+
+    result = run_cli("diff", str(odd), str(good), cwd=tmp_path)
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [f"{odd}:1:1: {message}", "1 problem found; nothing was written"]
+
+
+def test_a_zip_bomb_is_read_no_further_than_the_bound(tmp_path, run_cli, monkeypatch):
+    monkeypatch.setattr(diff, "MAX_COLLECTION_BYTES", 1_000_000)
+    bomb = tmp_path / "bomb.apkg"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("collection.anki2", "w") as entry:
+            for _ in range(20):
+                entry.write(bytes(1_000_000))
+    assert bomb.stat().st_size < 100_000
+
+    result = run_cli("diff", str(bomb), str(bomb), cwd=tmp_path)
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        f"{bomb}:1:1: the package's collection is larger than 1,000,000 bytes: it is not a deck deckgen built"
+    )
