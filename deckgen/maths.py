@@ -78,7 +78,7 @@ ALLOWED_ENVIRONMENTS = frozenset(
 # delimiters themselves (whose pairing is checked on its own).
 ALLOWED_SYMBOLS = frozenset(",:;!> {}|#$%&_'`^~\"=./-\\\n()[]")
 
-_DELIMITER = re.compile(r"\\[()\[\]]")
+DELIMITER = re.compile(r"\\[()\[\]]")
 _CONTROL = re.compile(r"\\(?:([A-Za-z]+)|(.)|\Z)", re.DOTALL)
 _ENVIRONMENT = re.compile(r"\\(?:begin|end)\s*\{([^{}]*)\}")
 _ENVIRONMENT_COMMAND = re.compile(r"\\(?:begin|end)(?![A-Za-z])")
@@ -121,7 +121,7 @@ def _unclosed(text: str) -> str | None:
     outside maths, is returned."""
     position = 0
     while True:
-        found = _DELIMITER.search(text, position)
+        found = DELIMITER.search(text, position)
         if found is None:
             return None
         delimiter = found.group()
@@ -155,7 +155,7 @@ def problems(html: str, field: str, maths_allowed: bool) -> list[str]:
             f"'{field}' ends with a backslash, which MathJax would join to whatever follows on the card: "
             "remove it, or put it in `code`"
         )
-    if not _DELIMITER.search(text):
+    if not DELIMITER.search(text):
         return found
     if not maths_allowed:
         return found + [

@@ -225,6 +225,9 @@ def render_note_types(project: Project, env: jinja2.Environment, templates_dir: 
             )
             for template in spec.templates
         )
+        for source, template in zip(spec.templates, templates):
+            for name, text in ((source.front, template.front), (source.back, template.back)):
+                _refuse_maths_delimiters(text, name, project.root, templates_dir)
         rendered.append(
             RenderedNoteType(
                 kind=kind,
@@ -237,6 +240,17 @@ def render_note_types(project: Project, env: jinja2.Environment, templates_dir: 
             )
         )
     return tuple(rendered)
+
+
+def _refuse_maths_delimiters(text: str, name: str, root: Path, templates_dir: Path) -> None:
+    """A template's own \\( or \\[ would let MathJax read the card text beside it as maths, past the
+    checks each field gets on its own."""
+    if maths.DELIMITER.search(text):
+        raise DeckError.at(
+            Location(display_path(templates_dir / name, root)),
+            "template writes a maths delimiter (\\( \\) \\[ \\]): MathJax would read the card text beside it "
+            "as maths; write maths in the cards' fields instead",
+        )
 
 
 class _NoteRenderer:
