@@ -305,3 +305,18 @@ def test_names_from_files_and_keys_cannot_write_to_the_terminal_or_the_ci_log(tm
         "may have id, kind, subdeck, topic, extra, source, tags, media, retired, question or answer",
         "1 problem found; nothing was written",
     ]
+
+
+@pytest.mark.parametrize("command", ["build", "lint", "preview", "check"])
+def test_an_emoji_escaped_as_json_writes_it_is_the_emoji(command, tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    (project / "cards" / "first.yaml").write_text(
+        'subdeck: first\ncards:\n  - id: smile\n    kind: basic\n    question: "Which face? \\ud83d\\ude00"\n'
+        "    answer: A smile\n    source: weissman2017\n"
+    )
+
+    result = run_cli(command, cwd=project)
+
+    assert result.exit_code == 0, result.stderr
+    if command == "preview":
+        assert "Which face? \U0001F600" in (project / "build" / "preview.html").read_text(encoding="utf-8")

@@ -60,6 +60,16 @@ def test_images_are_rewritten_to_their_packaged_names():
          "'answer' shows image 'data:image/svg+xml;base64,PHN2Zz4=': the build leaves the image out; name a file "
          "in cards/media/ by its plain file name, and list it under media:"),
         ("seen<!-- hidden -->", "seen", "'answer' contains an HTML comment: the build leaves it out"),
+        # Tags our own Markdown makes pass the sanitiser: raw, they are left out as the warning says.
+        ('see <a href="https://example.org">the guide</a>', "see the guide",
+         "'answer' contains <a>, which cards may not use: the build leaves it out; use the Markdown markup "
+         "(**bold**, *italic*, lists) or one of <br>, <kbd>, <mark>, <small>, <sub>, <sup>, <u>"),
+        ("<h1>Big</h1>", "Big",
+         "'answer' contains <h1>, which cards may not use: the build leaves it out; use the Markdown markup "
+         "(**bold**, *italic*, lists) or one of <br>, <kbd>, <mark>, <small>, <sub>, <sup>, <u>"),
+        ("a <blockquote>quote</blockquote>", "a quote",
+         "'answer' contains <blockquote>, which cards may not use: the build leaves it out; use the Markdown "
+         "markup (**bold**, *italic*, lists) or one of <br>, <kbd>, <mark>, <small>, <sub>, <sup>, <u>"),
     ],
 )
 def test_unsafe_content_is_removed_with_a_warning(text, html_left, warning):
@@ -89,3 +99,19 @@ def test_sounds_are_rewritten_to_their_packaged_names():
     assert html("Listen: [sound:intro.mp3]", {"intro.mp3": "intro-0123abcd.mp3"}) == (
         "Listen: [sound:intro-0123abcd.mp3]"
     )
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("[1] Weissman", "&#91;1&#93; Weissman"),
+        ("[anki:tts lang=en_US]x[/anki:tts]", "&#91;anki:tts lang=en_US&#93;x&#91;/anki:tts&#93;"),
+        ("[latex]\\input{/etc/passwd}[/latex] [$]x[/$] [$$]y[/$$]",
+         "&#91;latex&#93;\\input{/etc/passwd}&#91;/latex&#93; &#91;$&#93;x&#91;/$&#93; &#91;$$&#93;y&#91;/$$&#93;"),
+        ('[the guide](https://example.org "[sound:intro.mp3]") [sound:intro.mp3]',
+         '<a href="https://example.org" title="&#91;sound:intro.mp3&#93;" rel="noopener noreferrer">the guide</a>'
+         " [sound:intro-0123abcd.mp3]"),
+    ],
+)
+def test_anki_bracket_syntax_is_inert_except_the_cards_own_sounds(text, expected):
+    assert html(text, {"intro.mp3": "intro-0123abcd.mp3"}) == expected
