@@ -92,7 +92,7 @@ class Card:
     items: tuple[Text, ...] = ()
     ordered: bool = False
     extra: Text | None = None
-    topic: str | None = None
+    topic: Text | None = None  # plain text, shown above the question
     source: str | None = None
     source_location: Location | None = None
     tags: tuple[str, ...] = ()

@@ -349,8 +349,9 @@ class _NoteRenderer:
             tags = tags + (settings.retired_tag,)
         extra = self.markup("extra", card.extra, media_names, required=False) if card.extra else ""
         reference = self.project.references.get(card.source) if card.source else None
-        topic = plain(card.topic) if card.topic else ""
-        self._check_maths(topic, "topic", card.location, maths_allowed=False)
+        topic = plain(card.topic.value) if card.topic else ""
+        if card.topic:
+            self._check_maths(topic, "topic", card.topic.location, maths_allowed=False)
         citation = plain(short_citation(reference)) if reference else ""
         full_reference = inert(apa_html(reference)) if reference else ""
         if reference:

@@ -549,7 +549,7 @@ def _card(
         kind=kind,
         subdeck=subdeck,
         location=card_id.location,
-        topic=topic.text.strip() if topic else None,
+        topic=Text(topic.text.strip(), topic.location) if topic else None,
         extra=extra,
         source=source.text if source else None,
         source_location=source.location if source else None,
