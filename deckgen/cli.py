@@ -22,7 +22,7 @@ from deckgen.output import write_files
 from deckgen.guards import Allowances
 from deckgen.jsonschema import card_file_schema
 from deckgen.preview import preview_page
-from deckgen.model import KINDS
+from deckgen.kinds import KINDS
 from deckgen.project import CARDS_DIR, load_project
 from deckgen.scaffold import init_project, new_card
 from deckgen.stats import coverage_table, replace_marked_section

@@ -21,7 +21,7 @@ _TOKEN = re.compile(r"\{\{c([0-9]+)::|\{\{|\}\}")
 class Deletion:
     number: int
     hidden: str  # the text the deletion hides, as written (HTML once rendered), without its hint
-    hint: str  # "" when there is none
+    hint: str | None  # None when there is no "::"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +45,12 @@ class ClozeText:
         for deletion in self.deletions:
             hidden.setdefault(deletion.number, []).append(deletion.hidden)
         return {number: tuple(hidden[number]) for number in sorted(hidden)}
+
+    def syntax(self) -> str:
+        """The text written in Anki's cloze syntax, as a note's field holds it."""
+        return self.replace(
+            lambda part: f"{{{{c{part.number}::{part.hidden}{'' if part.hint is None else '::' + part.hint}}}}}"
+        )
 
     def replace(self, show: Callable[[Deletion], str]) -> str:
         """The text with each deletion replaced by what `show` makes of it."""
@@ -83,8 +89,8 @@ def parse(text: str) -> ClozeText | ClozeProblem:
             if is_deletion:
                 if text[position:start.start()]:
                     parts.append(text[position:start.start()])
-                hidden, _, hint = text[deletion_start:match.start()].partition("::")
-                parts.append(Deletion(int(start.group(1)), hidden, hint))
+                hidden, separator, hint = text[deletion_start:match.start()].partition("::")
+                parts.append(Deletion(int(start.group(1)), hidden, hint if separator else None))
                 position = match.end()
             continue
         if match.group(1) is not None and any(is_deletion for _, is_deletion in opened):
@@ -110,11 +116,18 @@ def parse(text: str) -> ClozeText | ClozeProblem:
     return ClozeText(tuple(parts))
 
 
-def problems(text: str) -> list[str]:
-    """Everything wrong with a cloze text, for validation: syntax first, then each deletion."""
+def checked(text: str) -> tuple[ClozeText | None, list[str]]:
+    """The parse of a cloze text and everything wrong with it, for validation: its syntax first, then
+    each deletion. The parse is None when there is anything wrong."""
     parsed = parse(text)
     if isinstance(parsed, ClozeProblem):
-        return [parsed.message]
+        return None, [parsed.message]
+    found = deletion_problems(parsed)
+    return (None if found else parsed), found
+
+
+def deletion_problems(parsed: ClozeText) -> list[str]:
+    """What is wrong with the deletions of a text whose syntax is right."""
     if not parsed.deletions:
         return ["cloze text has no deletion: mark what to hide as {{c1::...}}"]
     found = []
@@ -136,8 +149,3 @@ def parsed(text: str) -> ClozeText:
     if isinstance(result, ClozeProblem):
         raise ValueError(f"cloze text should have been validated: {result.message}")
     return result
-
-
-def deletion(number: int, body: str) -> str:
-    """The syntax of one deletion: `::` inside the body is written so that it starts no hint."""
-    return "{{c%d::%s}}" % (number, body.replace("::", ":&#58;"))

@@ -16,6 +16,7 @@ from pathlib import Path
 from deckgen.errors import DeckError, Location
 from deckgen.guards import renumbered
 from deckgen.markup import html_text
+from deckgen.render import RETIRED_CLASS
 from deckgen import cloze
 
 SNIPPET_CHARS = 80
@@ -51,7 +52,8 @@ class PackageContents:
 
 
 def _text(html: str) -> str:
-    return html_text(re.sub(r'<div class="retired">.*?</div>', " ", html, flags=re.DOTALL))
+    """What a student reads in a field, without the banner deckgen puts on a retired card."""
+    return html_text(html, leave_out=RETIRED_CLASS)
 
 
 def _snippet(html: str) -> str:

@@ -1,56 +1,33 @@
 """`deckgen schema`: the card file format as JSON Schema, for editors that check YAML as you type.
 
-Built from the same key declarations that validation uses (schema.py), with the project's own
-subdeck and reference keys filled in, so an editor can offer them and flag a misspelt key before
-`deckgen check` runs. deckgen's own validation stays the authority: it also checks what JSON
-Schema cannot (duplicate ids across files, cloze syntax, media files, markup).
+Built from the same typed key declarations that validation uses (cardfile.py, kinds.py): each key
+describes its own value, with the project's subdeck and reference keys filled in, so an editor can
+offer them and flag a misspelt key before `deckgen check` runs. deckgen's own validation stays the
+authority: it also checks what JSON Schema cannot (duplicate ids across files, cloze syntax, media
+files, markup).
 """
 
 from __future__ import annotations
 
-from deckgen.model import KINDS, Project
-from deckgen.schema import CARD_FILE_KEYS, CARD_ID, COMMON_CARD_KEYS, KIND_KEYS, TAG, Key
-
-_TEXT = {"type": "string", "minLength": 1}
-
-
-def _value_schema(key: Key, project: Project | None) -> dict:
-    if key.type in ("text", "markup"):
-        return dict(_TEXT)
-    if key.type == "boolean":
-        return {"type": "boolean"}
-    if key.type == "kind":
-        return {"enum": list(KINDS)}
-    if key.type == "card id":
-        return {"type": "string", "pattern": "^" + CARD_ID.pattern.removesuffix("\\Z") + "$"}
-    if key.type == "subdeck key":
-        return {"enum": list(project.settings.subdecks)} if project else dict(_TEXT)
-    if key.type == "reference key":
-        return {"enum": sorted(project.references)} if project and project.references else dict(_TEXT)
-    if key.type == "list of tags":
-        return {"type": "array", "items": {"type": "string", "pattern": "^" + TAG.pattern.removesuffix("\\Z") + "$"}}
-    if key.type in ("list of text", "list of markup"):
-        return {"type": "array", "items": dict(_TEXT)}
-    raise ValueError(f"no JSON Schema for key type {key.type!r}")
+from deckgen.cardfile import CARD_FILE_KEYS, COMMON_CARD_KEYS, card_keys
+from deckgen.keys import Key
+from deckgen.kinds import KINDS
+from deckgen.model import Project
 
 
 def _properties(keys: tuple[Key, ...], project: Project | None) -> dict:
-    return {key.name: {**_value_schema(key, project), "description": key.doc} for key in keys}
+    return {key.name: {**key.json_schema(project), "description": key.doc} for key in keys}
 
 
 def card_file_schema(project: Project | None) -> dict:
     """JSON Schema (2020-12) of a card file; `project` fills in its subdeck and reference keys."""
-    every_card_key = COMMON_CARD_KEYS + tuple(
-        {key.name: key for keys in KIND_KEYS.values() for key in keys}.values()
-    )
     per_kind = []
-    for kind, keys in KIND_KEYS.items():
-        allowed = {key.name for key in COMMON_CARD_KEYS + keys}
+    for name, kind in KINDS.items():
         per_kind.append({
-            "if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
+            "if": {"properties": {"kind": {"const": name}}, "required": ["kind"]},
             "then": {
-                "required": [key.name for key in keys if key.required],
-                "propertyNames": {"enum": sorted(allowed)},
+                "required": [key.name for key in kind.keys if key.required],
+                "propertyNames": {"enum": sorted(key.name for key in card_keys(name))},
             },
         })
     file_keys = tuple(key for key in CARD_FILE_KEYS if key.name != "cards")
@@ -71,7 +48,7 @@ def card_file_schema(project: Project | None) -> dict:
                 "type": "object",
                 "additionalProperties": False,
                 "required": [key.name for key in COMMON_CARD_KEYS if key.required],
-                "properties": _properties(every_card_key, project),
+                "properties": _properties(card_keys(None), project),
                 "allOf": per_kind,
             }
         },

@@ -295,12 +295,26 @@ _ANKI_SYNTAX = str.maketrans({"{": "&#123;", "}": "&#125;", "[": "&#91;", "]": "
 
 
 class _TextCollector(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, leave_out: str | None) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        self.leave_out = leave_out
+        self.depth = 0  # inside the element left out: how many elements deep
+
+    def handle_starttag(self, tag, attrs):
+        if self.depth or (self.leave_out and (dict(attrs).get("class") or "").split().count(self.leave_out)):
+            self.depth += tag not in _VOID
+
+    def handle_endtag(self, tag):
+        if self.depth:
+            self.depth -= 1
 
     def handle_data(self, data):
-        self.parts.append(data)
+        if not self.depth:
+            self.parts.append(data)
+
+
+_VOID = frozenset({"br", "hr", "img", "input", "meta", "link", "wbr", "source", "area", "col", "embed"})
 
 
 def to_text(markup: str) -> str:
@@ -308,9 +322,10 @@ def to_text(markup: str) -> str:
     return html_text(_markdown.render(markup))
 
 
-def html_text(fragment: str) -> str:
-    """The text of an HTML fragment, entities decoded and white space folded."""
-    collector = _TextCollector()
+def html_text(fragment: str, leave_out: str | None = None) -> str:
+    """The text of an HTML fragment, entities decoded and white space folded; without the elements
+    of class `leave_out`, when given."""
+    collector = _TextCollector(leave_out)
     collector.feed(fragment)
     collector.close()
     return " ".join("".join(collector.parts).split())

@@ -8,7 +8,6 @@ from pathlib import Path
 from deckgen import cloze
 from deckgen.errors import Location
 
-KINDS = ("basic", "reverse", "cloze", "list")
 
 
 @dataclass(frozen=True)
@@ -94,21 +93,10 @@ class Card:
     extra: Text | None = None
     topic: Text | None = None  # plain text, shown above the question
     source: str | None = None
-    source_location: Location | None = None
     tags: tuple[str, ...] = ()
     media: tuple[MediaFile, ...] = ()
     retired: bool = False
-
-    @property
-    def card_count(self) -> int:
-        """How many Anki cards this note makes."""
-        if self.kind == "reverse":
-            return 2
-        if self.kind == "list":
-            return len(self.items)
-        if self.kind == "cloze" and self.text is not None:
-            return len(cloze.parsed(self.text.value).numbers)
-        return 1
+    parsed_cloze: cloze.ClozeText | None = None  # the cloze text as validation parsed it
 
     def markup_fields(self) -> list[tuple[str, Text]]:
         """Every markup text of the card, with the YAML key it came from."""

@@ -1,67 +1,201 @@
-"""The Anki note types deckgen produces: their field and card-template names.
+"""Note types: the project's Jinja templates rendered into Anki's own template syntax.
 
-These names are a public interface. Anki matches a re-imported note type by its id, and when
-its fields or templates were added, removed, renamed or reordered it refuses to update any note
-of it, silently (see ANKI-FACTS). Change nothing here without a migration plan.
+Templates are the project's own (in `templates/`), so they may contain any HTML; they write Anki's
+field syntax through `anki`, which knows the fields of the kind's note type by name (kinds.py). Jinja
+runs strict, autoescaping and sandboxed; any failure is a problem at the template's file and line.
 """
 
 from __future__ import annotations
 
+import traceback
 from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from jinja2.loaders import split_template_path
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
+
+from deckgen import maths
+from deckgen.errors import DeckError, Location, display_path
+from deckgen.kinds import ANKI_SPECIAL_FIELDS, KINDS, Kind
+from deckgen.model import DeckSettings, Project
+
+CSS_TEMPLATE = "style.css"
 
 
 @dataclass(frozen=True)
-class CardTemplateSpec:
-    name: str  # the Anki card-template name
-    front: str  # Jinja template file for the question side
-    back: str  # Jinja template file for the answer side
+class RenderedCardTemplate:
+    name: str
+    front: str
+    back: str
 
 
 @dataclass(frozen=True)
-class NoteTypeSpec:
-    """One note type: its fields and card templates (public names), and its cloze field if any."""
-
+class RenderedNoteType:
     kind: str
+    note_type_id: int
+    name: str
     fields: tuple[str, ...]
-    templates: tuple[CardTemplateSpec, ...]
-    cloze_field: str | None  # the field whose {{cN::...}} deletions make the cards, for cloze types
+    templates: tuple[RenderedCardTemplate, ...]
+    css: str
+    cloze_field: str | None
 
     @property
     def is_cloze(self) -> bool:
         return self.cloze_field is not None
 
 
-_CITATION_FIELDS = ("Extra", "Topic", "Source", "Reference")
+class _TemplateFieldError(Exception):
+    """A template named a field its note type does not have."""
 
-NOTE_TYPES: dict[str, NoteTypeSpec] = {
-    "basic": NoteTypeSpec(
-        kind="basic",
-        fields=("Question", "Answer") + _CITATION_FIELDS,
-        templates=(CardTemplateSpec("Question → Answer", "basic.front.html", "basic.back.html"),),
-        cloze_field=None,
-    ),
-    "reverse": NoteTypeSpec(
-        kind="reverse",
-        fields=("Question", "Answer") + _CITATION_FIELDS,
-        templates=(
-            CardTemplateSpec("Question → Answer", "reverse.front.html", "reverse.back.html"),
-            CardTemplateSpec("Answer → Question", "reverse.reverse-front.html", "reverse.reverse-back.html"),
-        ),
-        cloze_field=None,
-    ),
-    "cloze": NoteTypeSpec(
-        kind="cloze",
-        fields=("Text",) + _CITATION_FIELDS,
-        templates=(CardTemplateSpec("Cloze", "cloze.front.html", "cloze.back.html"),),
-        cloze_field="Text",
-    ),
-    "list": NoteTypeSpec(
-        kind="list",
-        fields=("Question", "Items") + _CITATION_FIELDS,
-        templates=(CardTemplateSpec("List item", "list.front.html", "list.back.html"),),
-        cloze_field="Items",
-    ),
-}
 
-# Fields Anki fills in itself; templates may name them too.
-ANKI_SPECIAL_FIELDS = frozenset({"FrontSide", "Deck", "Subdeck", "Tags", "Card", "CardFlag", "Type"})
+class AnkiSyntax:
+    """What a note-type template writes to produce Anki's own {{Field}} syntax, checked by name."""
+
+    def __init__(self, kind: Kind) -> None:
+        self.kind = kind
+
+    def _checked(self, name: str) -> str:
+        if name not in self.kind.fields and name not in ANKI_SPECIAL_FIELDS:
+            raise _TemplateFieldError(
+                f"the {self.kind.name} note type has no field '{name}': "
+                f"use one of {', '.join(self.kind.fields)}"
+            )
+        return name
+
+    def field(self, name: str) -> Markup:
+        return Markup("{{%s}}") % self._checked(name)
+
+    def cloze(self, name: str) -> Markup:
+        if not self.kind.is_cloze:
+            raise _TemplateFieldError(f"the {self.kind.name} note type is not a cloze type: use anki.field")
+        return Markup("{{cloze:%s}}") % self._checked(name)
+
+    def type_answer(self, name: str) -> Markup:
+        """Anki's box to type the field's content into, and on the back its comparison."""
+        return Markup("{{type:%s}}") % self._checked(name)
+
+    def if_field(self, name: str) -> Markup:
+        return Markup("{{#%s}}") % self._checked(name)
+
+    def end_if(self, name: str) -> Markup:
+        return Markup("{{/%s}}") % self._checked(name)
+
+    def front_side(self) -> Markup:
+        return Markup("{{FrontSide}}")
+
+
+class _TemplatesInside(jinja2.FileSystemLoader):
+    """Jinja's file loader, refusing a template that is a link out of the templates folder: its
+    text would be published in every student's note type."""
+
+    def get_source(self, environment: jinja2.Environment, template: str):
+        folder = Path(self.searchpath[0])
+        path = folder.joinpath(*split_template_path(template))
+        if path.exists() and not path.resolve().is_relative_to(folder.resolve()):
+            raise _TemplateFieldError(
+                f"template '{template}' is a link to a file outside the templates folder: put the file itself there"
+            )
+        return super().get_source(environment, template)
+
+
+def template_environment(templates_dir: Path) -> jinja2.Environment:
+    """Strict (a misspelt name is an error), autoescaping, and sandboxed: templates come by pull
+    request too, and need no access to Python's internals."""
+    return SandboxedEnvironment(
+        loader=_TemplatesInside(str(templates_dir)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=True),
+        keep_trailing_newline=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_template(
+    env: jinja2.Environment, name: str, root: Path, templates_dir: Path, **context: object
+) -> str:
+    """Render one template; any failure becomes a problem at the template's file and line."""
+    try:
+        return env.get_template(name).render(**context).strip()
+    except DeckError:
+        raise
+    except jinja2.TemplateSyntaxError as error:
+        path = Path(error.filename) if error.filename else templates_dir / name
+        raise DeckError.at(
+            Location(display_path(path, root), error.lineno or 1, 1),
+            f"template syntax error: {error.message}",
+        ) from None
+    except jinja2.TemplateNotFound as error:
+        raise DeckError.at(
+            _template_frame(error, root, templates_dir) or Location(display_path(templates_dir, root)),
+            f"template '{error.name}' not found in {display_path(templates_dir, root)}/",
+        ) from None
+    except Exception as error:  # a template is code an educator writes: any failure is theirs to fix
+        where = _template_frame(error, root, templates_dir)
+        if isinstance(error, jinja2.UndefinedError):
+            message = (
+                f"template uses an undefined value ({error}): templates may use deck.name, "
+                "deck.title, deck.version and anki.field(...); see the README"
+            )
+        elif isinstance(error, (_TemplateFieldError, jinja2.TemplateError)):
+            message = str(error)
+        elif isinstance(error, RecursionError):
+            message = "template includes itself without end: check its {% include %} lines"
+        else:
+            message = f"template failed: {type(error).__name__}: {error}"
+        raise DeckError.at(where or Location(display_path(templates_dir / name, root)), message) from None
+
+
+def _template_frame(error: BaseException, root: Path, templates_dir: Path) -> Location | None:
+    """Jinja rewrites tracebacks so template lines appear as frames: find the innermost one."""
+    found = None
+    templates = templates_dir.resolve()
+    for frame in traceback.extract_tb(error.__traceback__):
+        path = Path(frame.filename)
+        if path.suffix in (".html", ".css") and templates in path.resolve().parents:
+            found = Location(display_path(path, root), frame.lineno or 1, 1)
+    return found
+
+
+def deck_context(settings: DeckSettings) -> dict[str, str]:
+    """What templates may know of the deck (the README lists it)."""
+    return {"name": settings.name, "title": settings.title, "version": settings.version}
+
+
+def render_note_types(project: Project, env: jinja2.Environment, templates_dir: Path) -> tuple[RenderedNoteType, ...]:
+    """The note type of every kind the deck names an id for, in the registry's order."""
+    settings = project.settings
+    deck = deck_context(settings)
+    css = render_template(env, CSS_TEMPLATE, project.root, templates_dir, deck=deck)
+    rendered = []
+    for kind in (kind for name, kind in KINDS.items() if name in settings.note_type_ids):
+        anki = AnkiSyntax(kind)
+        templates = tuple(
+            RenderedCardTemplate(
+                name=template.name,
+                front=render_template(env, template.front, project.root, templates_dir, anki=anki, deck=deck),
+                back=render_template(env, template.back, project.root, templates_dir, anki=anki, deck=deck),
+            )
+            for template in kind.templates
+        )
+        for source, template in zip(kind.templates, templates):
+            for name, text in ((source.front, template.front), (source.back, template.back)):
+                _refuse_maths_delimiters(text, name, project.root, templates_dir)
+        rendered.append(RenderedNoteType(
+            kind=kind.name, note_type_id=settings.note_type_ids[kind.name], name=f"{settings.name} {kind.name} (deckgen)",
+            fields=kind.fields, templates=templates, css=css, cloze_field=kind.cloze_field,
+        ))
+    return tuple(rendered)
+
+
+def _refuse_maths_delimiters(text: str, name: str, root: Path, templates_dir: Path) -> None:
+    """A template's own \\( or \\[ would let MathJax read the card text beside it as maths, past the
+    checks each field gets on its own."""
+    if maths.DELIMITER.search(text):
+        raise DeckError.at(
+            Location(display_path(templates_dir / name, root)),
+            "template writes a maths delimiter (\\( \\) \\[ \\]): MathJax would read the card text beside it "
+            "as maths; write maths in the cards' fields instead",
+        )

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import genanki
 
 from deckgen.release import ReleasePlan
-from deckgen import cloze
-from deckgen.render import RenderedDeck, RenderedNote, RenderedNoteType
+from deckgen.notetypes import RenderedNoteType
+from deckgen.render import RenderedDeck
 
 # Zip entries carry a time; a fixed one keeps the bytes the same from build to build.
 ZIP_ENTRY_TIME = (1980, 1, 1, 0, 0, 0)
@@ -62,19 +62,6 @@ def _increasing_ids(times: list[int]) -> list[int]:
     return ids
 
 
-def card_ordinals(note: RenderedNote, note_type: RenderedNoteType) -> list[int]:
-    """The cards Anki makes for a note: one per template for front/back types (every field a
-    template asks for is non-empty: render refuses empty ones), one per cloze number of the cloze
-    field for cloze types (other fields cannot hold deletions: render writes their braces as
-    entities)."""
-    if note_type.cloze_field_index is None:
-        return list(range(len(note_type.templates)))
-    numbers = cloze.parsed(note.fields[note_type.cloze_field_index]).numbers
-    if not all(1 <= number <= cloze.MAX_CLOZE_NUMBER for number in numbers):
-        raise ValueError(f"cloze numbers out of range in card {note.card_id}: validation should have refused them")
-    return sorted(number - 1 for number in numbers)
-
-
 def _insert_notes_and_cards(cursor: sqlite3.Cursor, deck: RenderedDeck, plan: ReleasePlan) -> int:
     """Write every note and card with the ids and times the release plan recorded, in one pass.
 
@@ -96,7 +83,7 @@ def _insert_notes_and_cards(cursor: sqlite3.Cursor, deck: RenderedDeck, plan: Re
             note_id, note.guid, note_type.note_type_id, record.modified, -1,
             f" {' '.join(note.tags)} ", "\x1f".join(note.fields), note.fields[0], 0, 0, "",
         ))
-        for ordinal in card_ordinals(note, note_type):
+        for ordinal in note.ordinals:
             cards.append((record.added, note_id, subdeck_ids[note.deck], ordinal, record.modified,
                            positions[note.card_id]))
     card_ids = _increasing_ids([added for added, *_ in cards])

@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass
 
 from deckgen import cloze
-from deckgen.package import card_ordinals
-from deckgen.render import RenderedDeck, RenderedNote, RenderedNoteType
+from deckgen.markup import html_text
+from deckgen.notetypes import RenderedNoteType
+from deckgen.render import RenderedDeck, RenderedNote
 
 # A {{#Field}}...{{/Field}} (or {{^Field}}) section, or a {{Field}} / {{cloze:Field}}; one pass,
 # so that a field's own text is never read as template syntax.
@@ -28,6 +29,7 @@ class PreviewCard:
     ordinal: int
     front: str
     back: str
+    numbered: bool  # one of a cloze note's numbered cards
 
 
 def _attribute_text(text: str) -> str:
@@ -40,7 +42,7 @@ def _attribute_text(text: str) -> str:
     )
 
 
-def _cloze(value: str, ordinal: int, answer: bool) -> str:
+def _cloze(structure: cloze.ClozeText | None, ordinal: int, answer: bool) -> str:
     def deletion(part: cloze.Deletion) -> str:
         number, text, hint = part.number, part.hidden, part.hint
         if number != ordinal:
@@ -50,17 +52,26 @@ def _cloze(value: str, ordinal: int, answer: bool) -> str:
         shown = f"[{hint}]" if hint else "[...]"
         return f'<span class="cloze" data-cloze="{_attribute_text(text)}" data-ordinal="{number}">{shown}</span>'
 
-    return cloze.parsed(value).replace(deletion)
+    return structure.replace(deletion) if structure is not None else ""
 
 
-def _fill(template: str, values: dict[str, str], ordinal: int, answer: bool) -> str:
+def _type_answer(value: str, answer: bool) -> str:
+    """Anki desktop's box for typing the answer; on the back, the answer it compares with."""
+    if answer:
+        return f'<code id="typeans">{html.escape(html_text(value))}</code>'
+    return '<input type="text" id="typeans" placeholder="type the answer" disabled>'
+
+
+def _fill(template: str, values: dict[str, str], note: RenderedNote, ordinal: int, answer: bool) -> str:
     def token(match: re.Match) -> str:
         if match.group(1):
             shown = bool(values.get(match.group(2).strip(), "").strip())
-            return _fill(match.group(3), values, ordinal, answer) if shown == (match.group(1) == "#") else ""
+            return _fill(match.group(3), values, note, ordinal, answer) if shown == (match.group(1) == "#") else ""
         name = match.group(4).strip()
         if name.startswith("cloze:"):
-            return _cloze(values.get(name.removeprefix("cloze:"), ""), ordinal, answer)
+            return _cloze(note.cloze, ordinal, answer)
+        if name.startswith("type:"):
+            return _type_answer(values.get(name.removeprefix("type:"), ""), answer)
         return values.get(name, "")
 
     return _TOKEN.sub(token, template)
@@ -72,7 +83,7 @@ def preview_cards(deck: RenderedDeck) -> list[PreviewCard]:
     cards = []
     for note in deck.notes:
         note_type = note_types[note.kind]
-        for ordinal in card_ordinals(note, note_type):
+        for ordinal in note.ordinals:
             cards.append(_preview(note, note_type, ordinal))
     return cards
 
@@ -83,9 +94,9 @@ def _preview(note: RenderedNote, note_type: RenderedNoteType, ordinal: int) -> P
     values.update({
         "Deck": note.deck, "Subdeck": note.deck.split("::")[-1], "Tags": " ".join(note.tags), "Card": template.name,
     })
-    front = _fill(template.front, values, ordinal + 1, answer=False)
-    back = _fill(template.back, {**values, "FrontSide": front}, ordinal + 1, answer=True)
-    return PreviewCard(note.card_id, note.kind, template.name, ordinal, front, back)
+    front = _fill(template.front, values, note, ordinal + 1, answer=False)
+    back = _fill(template.back, {**values, "FrontSide": front}, note, ordinal + 1, answer=True)
+    return PreviewCard(note.card_id, note.kind, template.name, ordinal, front, back, note_type.is_cloze)
 
 
 def preview_page(deck: RenderedDeck, title: str) -> tuple[str, int]:
@@ -95,7 +106,7 @@ def preview_page(deck: RenderedDeck, title: str) -> tuple[str, int]:
     sections = []
     for card in preview_cards(deck):
         label = html.escape(f"{card.card_id} · {card.kind} · {card.template}"
-                            + (f" {card.ordinal + 1}" if card.kind in ("cloze", "list") else ""))
+                            + (f" {card.ordinal + 1}" if card.numbered else ""))
         sections.append(
             f'<section class="preview-card"><h2>{label}</h2>'
             f'<div class="preview-sides"><div class="card">{card.front}</div>'

@@ -12,13 +12,8 @@ from pathlib import Path
 from deckgen.errors import DeckError, Location, ProblemCollector, display_path
 from deckgen.load import Node, read_yaml
 from deckgen.model import Card, Project
-from deckgen.schema import (
-    CardContext,
-    check_unique_ids,
-    validate_card_file,
-    validate_references,
-    validate_settings,
-)
+from deckgen.cardfile import CardContext, check_unique_ids, validate_card_file
+from deckgen.schema import validate_references, validate_settings
 
 CARDS_DIR = "cards"
 SETTINGS_FILE = "deck.yaml"

@@ -14,12 +14,13 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from deckgen import cloze, guards
+from deckgen import guards
 from deckgen.errors import DeckError, Location, Problem
 from deckgen.guards import Allowances, Place
 from deckgen.lockfile import CardRecord, Lock, NoteTypeRecord
 from deckgen.markup import html_text
-from deckgen.render import RenderedDeck, RenderedNote, RenderedNoteType
+from deckgen.notetypes import RenderedNoteType
+from deckgen.render import RenderedDeck, RenderedNote
 
 
 @dataclass(frozen=True)
@@ -52,11 +53,11 @@ def content_fingerprint(note: RenderedNote, note_type_id: int) -> str:
     return _fingerprint([note_type_id, note.fields, sorted(note.tags)])
 
 
-def hidden_texts(note: RenderedNote, note_type: RenderedNoteType) -> tuple[tuple[int, str], ...]:
+def hidden_texts(note: RenderedNote) -> tuple[tuple[int, str], ...]:
     """What each cloze number hides (a list card's items are its deletions), as a student reads it."""
-    if note_type.cloze_field_index is None:
+    if note.cloze is None:
         return ()
-    hidden = cloze.parsed(note.fields[note_type.cloze_field_index]).hidden_by_number()
+    hidden = note.cloze.hidden_by_number()
     return tuple((number, " / ".join(html_text(body) for body in bodies)) for number, bodies in hidden.items())
 
 
@@ -81,7 +82,7 @@ def _card_records(source: ReleaseInput, previous: Lock | None, release_time: int
         new = CardRecord(
             added=release_time, modified=release_time, changed_in=source.version,
             content=content_fingerprint(note, note_type.note_type_id), kind=note.kind, subdeck=note.subdeck,
-            hides=hidden_texts(note, note_type), retired=note.card_id in source.retired,
+            hides=hidden_texts(note), retired=note.card_id in source.retired,
         )
         old = old_cards.get(note.card_id)
         if old is not None and old.content == new.content and not old.removed:

@@ -1,61 +1,36 @@
-"""Rendering: Jinja templates become Anki note types, and each card becomes a note's field values.
+"""Rendering: each card becomes a note, its fields filled by name the way its kind declares.
 
-Templates are the project's own (in `templates/`), so they may contain any HTML; card text never
-passes through Jinja as template code. It is markup turned into sanitised HTML, and it reaches a
-template only as a value, escaped unless it has already been sanitised.
+Card text never passes through Jinja as template code: it is markup turned into sanitised HTML, and
+it reaches a template only as a value. A rendered note carries what later stages need, computed
+once here: its fields in its note type's order, the structure of its cloze field, and the ordinals
+of the Anki cards it makes.
 """
 
 from __future__ import annotations
 
 import re
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
-from jinja2.loaders import split_template_path
-from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
+from deckgen import cloze, maths
 from deckgen.errors import DeckError, Location, Problem, ProblemCollector, display_path
 from deckgen.ids import derived_id, note_guid
+from deckgen.kinds import KINDS
 from deckgen.markup import inert, plain, to_html, without_cloze_syntax
 from deckgen.media import packaged_media_name
-from deckgen import cloze, maths
-from deckgen.model import Card, DeckSettings, Project, Text
-from deckgen.notetypes import ANKI_SPECIAL_FIELDS, NOTE_TYPES, NoteTypeSpec
+from deckgen.model import Card, Project, Text
+from deckgen.notetypes import RenderedNoteType, deck_context, render_note_types, render_template, template_environment
 from deckgen.references import apa_html, short_citation
-from deckgen.schema import check_cloze
 
-CSS_TEMPLATE = "style.css"
 LIST_ITEMS_TEMPLATE = "list-items.html"
 RETIRED_TEMPLATE = "retired.html"
-
-
-@dataclass(frozen=True)
-class RenderedCardTemplate:
-    name: str
-    front: str
-    back: str
-
-
-@dataclass(frozen=True)
-class RenderedNoteType:
-    kind: str
-    note_type_id: int
-    name: str
-    fields: tuple[str, ...]
-    templates: tuple[RenderedCardTemplate, ...]
-    css: str
-    cloze_field: str | None
-
-    @property
-    def is_cloze(self) -> bool:
-        return self.cloze_field is not None
-
-    @property
-    def cloze_field_index(self) -> int | None:
-        return self.fields.index(self.cloze_field) if self.cloze_field else None
+# A retired card's banner, wrapped in an element of deckgen's own (not the template's), so release
+# notes can leave it out however the template is restyled.
+RETIRED_CLASS = "deckgen-retired"
+RETIRED_WRAPPER = f'<div class="{RETIRED_CLASS}">{{}}</div>'
 
 
 @dataclass(frozen=True)
@@ -65,8 +40,10 @@ class RenderedNote:
     kind: str
     subdeck: str  # the key in deck.yaml
     deck: str  # the full Anki deck name
-    fields: tuple[str, ...]
+    fields: tuple[str, ...]  # in the note type's order
     tags: tuple[str, ...]
+    ordinals: tuple[int, ...]  # the Anki cards the note makes (0-based template or cloze ordinals)
+    cloze: cloze.ClozeText | None = None  # the cloze field's structure, for cloze kinds
 
 
 @dataclass(frozen=True)
@@ -96,164 +73,9 @@ class RenderedDeck:
     warnings: tuple[Problem, ...] = ()  # unsafe content found in cards and removed
 
 
-class _TemplateFieldError(Exception):
-    """A template named a field its note type does not have."""
-
-
-class AnkiSyntax:
-    """What a note-type template writes to produce Anki's own {{Field}} syntax, checked by name."""
-
-    def __init__(self, spec: NoteTypeSpec) -> None:
-        self.spec = spec
-
-    def _checked(self, name: str) -> str:
-        if name not in self.spec.fields and name not in ANKI_SPECIAL_FIELDS:
-            raise _TemplateFieldError(
-                f"the {self.spec.kind} note type has no field '{name}': "
-                f"use one of {', '.join(self.spec.fields)}"
-            )
-        return name
-
-    def field(self, name: str) -> Markup:
-        return Markup("{{%s}}") % self._checked(name)
-
-    def cloze(self, name: str) -> Markup:
-        if not self.spec.is_cloze:
-            raise _TemplateFieldError(f"the {self.spec.kind} note type is not a cloze type: use anki.field")
-        return Markup("{{cloze:%s}}") % self._checked(name)
-
-    def if_field(self, name: str) -> Markup:
-        return Markup("{{#%s}}") % self._checked(name)
-
-    def end_if(self, name: str) -> Markup:
-        return Markup("{{/%s}}") % self._checked(name)
-
-    def front_side(self) -> Markup:
-        return Markup("{{FrontSide}}")
-
-
-class _TemplatesInside(jinja2.FileSystemLoader):
-    """Jinja's file loader, refusing a template that is a link out of the templates folder: its
-    text would be published in every student's note type."""
-
-    def get_source(self, environment: jinja2.Environment, template: str):
-        folder = Path(self.searchpath[0])
-        path = folder.joinpath(*split_template_path(template))
-        if path.exists() and not path.resolve().is_relative_to(folder.resolve()):
-            raise _TemplateFieldError(
-                f"template '{template}' is a link to a file outside the templates folder: put the file itself there"
-            )
-        return super().get_source(environment, template)
-
-
-def template_environment(templates_dir: Path) -> jinja2.Environment:
-    """Strict (a misspelt name is an error), autoescaping, and sandboxed: templates come by pull
-    request too, and need no access to Python's internals."""
-    return SandboxedEnvironment(
-        loader=_TemplatesInside(str(templates_dir)),
-        undefined=jinja2.StrictUndefined,
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=True),
-        keep_trailing_newline=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
-def _render_template(
-    env: jinja2.Environment, name: str, root: Path, templates_dir: Path, **context: object
-) -> str:
-    """Render one template; any failure becomes a problem at the template's file and line."""
-    try:
-        return env.get_template(name).render(**context).strip()
-    except DeckError:
-        raise
-    except jinja2.TemplateSyntaxError as error:
-        path = Path(error.filename) if error.filename else templates_dir / name
-        raise DeckError.at(
-            Location(display_path(path, root), error.lineno or 1, 1),
-            f"template syntax error: {error.message}",
-        ) from None
-    except jinja2.TemplateNotFound as error:
-        raise DeckError.at(
-            _template_frame(error, root, templates_dir) or Location(display_path(templates_dir, root)),
-            f"template '{error.name}' not found in {display_path(templates_dir, root)}/",
-        ) from None
-    except Exception as error:  # a template is code an educator writes: any failure is theirs to fix
-        where = _template_frame(error, root, templates_dir)
-        if isinstance(error, jinja2.UndefinedError):
-            message = (
-                f"template uses an undefined value ({error}): templates may use deck.name, "
-                "deck.title, deck.version and anki.field(...); see the README"
-            )
-        elif isinstance(error, (_TemplateFieldError, jinja2.TemplateError)):
-            message = str(error)
-        elif isinstance(error, RecursionError):
-            message = "template includes itself without end: check its {% include %} lines"
-        else:
-            message = f"template failed: {type(error).__name__}: {error}"
-        raise DeckError.at(where or Location(display_path(templates_dir / name, root)), message) from None
-
-
-def _template_frame(error: BaseException, root: Path, templates_dir: Path) -> Location | None:
-    """Jinja rewrites tracebacks so template lines appear as frames: find the innermost one."""
-    found = None
-    templates = templates_dir.resolve()
-    for frame in traceback.extract_tb(error.__traceback__):
-        path = Path(frame.filename)
-        if path.suffix in (".html", ".css") and templates in path.resolve().parents:
-            found = Location(display_path(path, root), frame.lineno or 1, 1)
-    return found
-
-
-def _deck_context(settings: DeckSettings) -> dict[str, str]:
-    """What templates may know of the deck (the README lists it)."""
-    return {"name": settings.name, "title": settings.title, "version": settings.version}
-
-
-def render_note_types(project: Project, env: jinja2.Environment, templates_dir: Path) -> tuple[RenderedNoteType, ...]:
-    settings = project.settings
-    deck = _deck_context(settings)
-    css = _render_template(env, CSS_TEMPLATE, project.root, templates_dir, deck=deck)
-    rendered = []
-    for kind, spec in NOTE_TYPES.items():
-        anki = AnkiSyntax(spec)
-        templates = tuple(
-            RenderedCardTemplate(
-                name=template.name,
-                front=_render_template(env, template.front, project.root, templates_dir, anki=anki, deck=deck),
-                back=_render_template(env, template.back, project.root, templates_dir, anki=anki, deck=deck),
-            )
-            for template in spec.templates
-        )
-        for source, template in zip(spec.templates, templates):
-            for name, text in ((source.front, template.front), (source.back, template.back)):
-                _refuse_maths_delimiters(text, name, project.root, templates_dir)
-        rendered.append(
-            RenderedNoteType(
-                kind=kind,
-                note_type_id=settings.note_type_ids[kind],
-                name=f"{settings.name} {kind} (deckgen)",
-                fields=spec.fields,
-                templates=templates,
-                css=css,
-                cloze_field=spec.cloze_field,
-            )
-        )
-    return tuple(rendered)
-
-
-def _refuse_maths_delimiters(text: str, name: str, root: Path, templates_dir: Path) -> None:
-    """A template's own \\( or \\[ would let MathJax read the card text beside it as maths, past the
-    checks each field gets on its own."""
-    if maths.DELIMITER.search(text):
-        raise DeckError.at(
-            Location(display_path(templates_dir / name, root)),
-            "template writes a maths delimiter (\\( \\) \\[ \\]): MathJax would read the card text beside it "
-            "as maths; write maths in the cards' fields instead",
-        )
-
-
 class _NoteRenderer:
+    """Renders cards into notes, collecting every problem; also the `FieldWriter` kinds fill with."""
+
     def __init__(self, project: Project, env: jinja2.Environment, templates_dir: Path) -> None:
         self.project = project
         self.env = env
@@ -261,112 +83,139 @@ class _NoteRenderer:
         self.problems = ProblemCollector()
         self.warnings: list[Problem] = []
         self.media: dict[Path, PackagedMedia] = {}
+        self.media_names: dict[str, str] = {}  # of the card being rendered
 
-    def markup(
-        self, key: str, text: Text, media_names: dict[str, str], allow_braces: bool = False, required: bool = True
-    ) -> str:
-        """The field's HTML. A required field left with nothing to show is an error, since Anki would
-        make a blank card of it (or none). Outside cloze text, braces are written as entities: to
-        Anki they would be cloze deletions; as entities they only show."""
-        result = to_html(text.value, text.location, key, media_names=media_names)
+    def html(self, key: str, text: Text, required: bool = True) -> str | None:
+        """The field's sanitised HTML, or None when it is unusable. A required field left with
+        nothing to show is an error, since Anki would make a blank card of it (or none)."""
+        result = to_html(text.value, text.location, key, media_names=self.media_names)
         if isinstance(result, Problem):
             self.problems.append(result)
-            return ""
+            return None
         self.warnings.extend(result.warnings)
-        self._check_maths(result.html, key, text.location, cloze_text=allow_braces)
         if required and _is_blank(result.html):
             self.problems.add(
                 text.location, f"'{key}' is empty once the content cards may not use is left out: write it as text"
             )
-        elif not allow_braces:
-            return without_cloze_syntax(result.html)
-        else:
-            self._check_deletions_as_rendered(result.html, text)
+            return None
         return result.html
 
-    def _check_maths(
-        self, html: str, key: str, location: Location, maths_allowed: bool = True, cloze_text: bool = False
-    ) -> None:
-        """MathJax reads the card as Anki shows it, so a cloze text is checked as every one of its
-        cards shows it too: hiding or revealing a deletion joins the text around it."""
-        sides = [html]
-        if cloze_text and ("\\" in html or "&" in html):
-            parsed = cloze.parse(html)
-            if isinstance(parsed, cloze.ClozeText):
-                sides += [parsed.card_side(number, answer) for number in parsed.numbers for answer in (False, True)]
-        for message in dict.fromkeys(m for side in sides for m in maths.problems(side, key, maths_allowed)):
-            self.problems.add(location, message)
+    def markup(self, key: str, text: Text, required: bool = True) -> str:
+        """Markup for any field but a cloze text: braces are written as entities, since to Anki they
+        would be cloze deletions; as entities they only show."""
+        html = self.html(key, text, required)
+        if html is None:
+            return ""
+        self._check_maths([html], key, text.location)
+        return without_cloze_syntax(html)
 
-    def _check_deletions_as_rendered(self, html: str, text: Text) -> None:
-        """Check cloze deletions once more as Anki will see them: one may have lost its content to
-        the sanitiser, and entities in the source may have become braces."""
+    def cloze_text(self, text: Text) -> cloze.ClozeText:
+        """A cloze text's HTML and its deletions, checked once more as Anki will see them: one may
+        have lost its content to the sanitiser, and entities may have become braces."""
+        html = self.html("text", text)
+        if html is None:
+            return cloze.ClozeText(())
         parsed = cloze.parse(html)
-        emptied = [] if isinstance(parsed, cloze.ClozeProblem) else [
-            deletion.number for deletion in parsed.deletions if _is_blank(deletion.hidden)
-        ]
+        if isinstance(parsed, cloze.ClozeProblem):
+            self.problems.add(text.location, parsed.message)
+            return cloze.ClozeText(())
+        emptied = [part.number for part in parsed.deletions if _is_blank(part.hidden)]
         for number in emptied:
             self.problems.add(
                 text.location,
                 f"cloze deletion c{number} is empty once the content cards may not use is left out: "
                 "write the hidden text as text",
             )
-        if not emptied:
-            check_cloze(Text(html, text.location), self.problems)
+        for message in () if emptied else cloze.deletion_problems(parsed):
+            self.problems.add(text.location, message)
+        # MathJax reads each card as Anki shows it: hiding or revealing a deletion joins the text around it.
+        sides = [html]
+        if "\\" in html or "&" in html:
+            sides += [parsed.card_side(number, answer) for number in parsed.numbers for answer in (False, True)]
+        self._check_maths(sides, "text", text.location)
+        return parsed
+
+    def list_items(self, items: tuple[Text, ...], ordered: bool) -> cloze.ClozeText:
+        """The list's items, each one cloze deletion, laid out by the list-items template. The
+        template is given a mark for each item, and the deletions are put where the marks stand."""
+        item_html = [self.markup("items", item) for item in items]
+        marks = [Markup(f"\x00{number}\x00") for number in range(1, len(items) + 1)]
+        layout = render_template(self.env, LIST_ITEMS_TEMPLATE, self.project.root, self.templates_dir,
+                                 items=marks, ordered=ordered)
+        pieces = re.split("\x00([0-9]+)\x00", layout)
+        numbers = [int(number) for number in pieces[1::2]]
+        if sorted(numbers) != list(range(1, len(items) + 1)):
+            raise DeckError.at(
+                Location(display_path(self.templates_dir / LIST_ITEMS_TEMPLATE, self.project.root)),
+                "the list-items template must show every item of 'items' once",
+            )
+        parts: list[str | cloze.Deletion] = []
+        for index, piece in enumerate(pieces):
+            if index % 2:
+                parts.append(cloze.Deletion(int(piece), item_html[int(piece) - 1].replace("::", ":&#58;"), None))
+            elif piece:
+                parts.append(piece)
+        return cloze.ClozeText(tuple(parts))
+
+    def _check_maths(self, sides: list[str], key: str, location: Location, maths_allowed: bool = True) -> None:
+        for message in dict.fromkeys(m for side in sides for m in maths.problems(side, key, maths_allowed)):
+            self.problems.add(location, message)
 
     def note(self, card: Card) -> RenderedNote:
-        media_names = {}
+        kind = KINDS[card.kind]
+        self.media_names = {}
         for media in card.media:
-            packaged = self.media.setdefault(
-                media.path, PackagedMedia(packaged_media_name(media.path), media.path)
-            )
-            media_names[media.name] = packaged.name
-        first: list[str]
-        if card.kind == "cloze":
-            first = [self.markup("text", card.text, media_names, allow_braces=True)]
-        elif card.kind == "list":
-            item_html = tuple(self.markup("items", item, media_names) for item in card.items)
-            items = [Markup(cloze.deletion(number, html)) for number, html in enumerate(item_html, start=1)]
-            first = [
-                self.markup("question", card.question, media_names),
-                _render_template(
-                    self.env, LIST_ITEMS_TEMPLATE, self.project.root, self.templates_dir,
-                    items=items, ordered=card.ordered,
-                ),
-            ]
-        else:
-            first = [
-                self.markup("question", card.question, media_names),
-                self.markup("answer", card.answer, media_names),
-            ]
+            packaged = self.media.setdefault(media.path, PackagedMedia(packaged_media_name(media.path), media.path))
+            self.media_names[media.name] = packaged.name
+        values = kind.fill(card, self)
         settings = self.project.settings
         tags = card.tags
         if card.retired:
-            banner = _render_template(
+            banner = RETIRED_WRAPPER.format(render_template(
                 self.env, RETIRED_TEMPLATE, self.project.root, self.templates_dir,
-                deck=_deck_context(settings), tag=settings.retired_tag,
-            )
-            first[0] = banner + first[0]
+                deck=deck_context(settings), tag=settings.retired_tag,
+            ))
+            first = kind.content_fields[0]
+            values[first] = _prefixed(banner, values[first])
             tags = tags + (settings.retired_tag,)
-        extra = self.markup("extra", card.extra, media_names, required=False) if card.extra else ""
-        reference = self.project.references.get(card.source) if card.source else None
-        topic = plain(card.topic.value) if card.topic else ""
-        if card.topic:
-            self._check_maths(topic, "topic", card.topic.location, maths_allowed=False)
-        citation = plain(short_citation(reference)) if reference else ""
-        full_reference = inert(apa_html(reference)) if reference else ""
-        if reference:
-            for html in (citation, full_reference):
-                self._check_maths(html, f"reference '{reference.key}'", reference.location, maths_allowed=False)
-        fields = first + [extra, topic, citation, full_reference]
+        values.update(self._citation_fields(card))
+        structure = values.get(kind.cloze_field) if kind.cloze_field else None
         return RenderedNote(
             card_id=card.id,
             guid=note_guid(settings.deck_id, card.id),
             kind=card.kind,
             subdeck=card.subdeck,
             deck=settings.subdeck_path(card.subdeck),
-            fields=tuple(fields),
+            fields=tuple(_syntax(values[name]) for name in kind.fields),
             tags=tags,
+            ordinals=tuple(number - 1 for number in structure.numbers) if structure is not None
+            else tuple(range(len(kind.templates))),
+            cloze=structure,
         )
+
+    def _citation_fields(self, card: Card) -> dict[str, str]:
+        """The fields every kind ends with: the explanation, the topic and the citation."""
+        extra = self.markup("extra", card.extra, required=False) if card.extra else ""
+        topic = plain(card.topic.value) if card.topic else ""
+        if card.topic:
+            self._check_maths([topic], "topic", card.topic.location, maths_allowed=False)
+        reference = self.project.references.get(card.source) if card.source else None
+        citation = plain(short_citation(reference)) if reference else ""
+        full_reference = inert(apa_html(reference)) if reference else ""
+        if reference:
+            self._check_maths([citation, full_reference], f"reference '{reference.key}'", reference.location,
+                              maths_allowed=False)
+        return {"Extra": extra, "Topic": topic, "Source": citation, "Reference": full_reference}
+
+
+def _prefixed(banner: str, value: str | cloze.ClozeText) -> str | cloze.ClozeText:
+    if isinstance(value, cloze.ClozeText):
+        return cloze.ClozeText((banner,) + value.parts)
+    return banner + value
+
+
+def _syntax(value: str | cloze.ClozeText) -> str:
+    return value.syntax() if isinstance(value, cloze.ClozeText) else value
 
 
 def _is_blank(html: str) -> bool:
@@ -392,10 +241,8 @@ def render_deck(project: Project, templates_dir: Path) -> RenderedDeck:
     course_order = {key: position for position, key in enumerate(project.settings.subdecks)}
     cards = sorted(project.cards, key=lambda card: course_order[card.subdeck])
     notes = tuple(renderer.note(card) for card in cards)
-    description = ""
     settings = project.settings
-    if settings.description:
-        description = renderer.markup("description", settings.description, {}, required=False)
+    description = renderer.markup("description", settings.description, required=False) if settings.description else ""
     renderer.problems.raise_if_any()
     used_subdecks = sorted({card.subdeck for card in project.cards})
     return RenderedDeck(

@@ -15,7 +15,8 @@ from importlib import resources
 from pathlib import Path
 
 from deckgen.errors import DeckError, Location
-from deckgen.model import KINDS, Project
+from deckgen.kinds import KINDS
+from deckgen.model import Project
 from deckgen.output import write_files
 from deckgen.project import CARDS_DIR, REFERENCES_FILE, SETTINGS_FILE, TEMPLATES_DIR
 from deckgen.schema import UNSAFE_NAME_CHARACTERS
@@ -40,7 +41,7 @@ def init_project(target: Path, name: str, title: str) -> list[Path]:
             Location("--name"),
             f"deck name and title must be plain text, without {' '.join(UNSAFE_NAME_CHARACTERS)} or '::'",
         )
-    ids = [_new_id() for _ in range(5)]
+    ids = [_new_id() for _ in range(1 + len(KINDS))]
     files = {
         target / CARDS_DIR / SETTINGS_FILE: (
             f"# Settings of the deck. Names and ids here are a public interface: never change the ids.\n"
@@ -77,14 +78,6 @@ def init_project(target: Path, name: str, title: str) -> list[Path]:
     return written
 
 
-_SKELETONS = {
-    "basic": ["question:", "answer:"],
-    "reverse": ["question:", "answer:"],
-    "cloze": ["text:"],
-    "list": ["question:", "items:", "  -", "  -"],
-}
-
-
 @dataclass(frozen=True)
 class NewCard:
     card_id: str
@@ -113,7 +106,7 @@ def new_card(project: Project, kind: str, subdeck: str) -> NewCard:
     line = text.count("\n") + 1
     lines = [f"  - id: {card_id}  # rename it to say what the card asks, before its first release",
              f"    kind: {kind}"]
-    lines += [f"    {entry}" for entry in _SKELETONS[kind]]
+    lines += [f"    {entry}" for entry in KINDS[kind].skeleton]
     lines += ["    source:"]
     write_files([(path, (text + "\n".join(lines) + "\n").encode("utf-8"))], project.root)
     return NewCard(card_id, path, line)

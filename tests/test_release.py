@@ -18,7 +18,7 @@ from anki.scheduler.v3 import CardAnswer
 
 from anki_client import answer_card, import_package, scheduling_of
 from conftest import FIXTURES, make_project
-from deckgen import notetypes
+from deckgen import kinds
 
 RELEASE = FIXTURES / "release"
 V1_TIME, V2_TIME = "1764000000", "1764000600"
@@ -71,7 +71,7 @@ def test_a_release_upgrade_keeps_every_review_flag_and_suspension(tmp_path, run_
     assert _note_of(student, "Who founded IPT?")["Answer"] == "Klerman and Weissman"
     retired = _note_of(student, "*How long is each IPT session?*")
     assert "test::retired" in retired.tags
-    assert retired["Question"].startswith('<div class="retired">Retired: this card is no longer part')
+    assert retired["Question"].startswith('<div class="deckgen-retired"><div class="retired">Retired: this card is no longer')
     assert student.db.scalar("select count(*) - count(distinct guid) from notes") == 0
 
 
@@ -200,12 +200,14 @@ def _reordered_items(project: Path) -> None:
 
 
 def _renamed_field(project: Path, monkeypatch) -> None:
-    basic = notetypes.NOTE_TYPES["basic"]
-    monkeypatch.setitem(
-        notetypes.NOTE_TYPES, "basic",
-        dataclasses.replace(basic, fields=("Question", "Reply") + basic.fields[2:]),
-    )
+    basic = kinds.KINDS["basic"]
+    monkeypatch.setitem(kinds.KINDS, "basic", dataclasses.replace(
+        basic, content_fields=("Question", "Reply"),
+        fill=lambda card, write: {"Question": write.markup("question", card.question),
+                                  "Reply": write.markup("answer", card.answer)},
+    ))
     template = project / "templates" / "basic.back.html"
+    (project / "templates" / "reverse.back.html").write_text(template.read_text())  # it includes basic's
     template.write_text(template.read_text().replace('anki.field("Answer")', 'anki.field("Reply")'))
 
 

@@ -1,0 +1,213 @@
+"""What a card file may hold, and its validation into the model's cards.
+
+The keys every card may have are declared here; the keys of each kind's content are declared with
+the kind (kinds.py). Validation collects every problem of every card before any is reported.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from deckgen.errors import Location, ProblemCollector
+from deckgen.keys import (
+    BooleanKey,
+    ChoiceKey,
+    Key,
+    ListKey,
+    MarkupKey,
+    PatternKey,
+    PlainTextKey,
+    Reader,
+    TextKey,
+    did_you_mean,
+    one_of,
+)
+from deckgen.kinds import KINDS
+from deckgen.load import Mapping, Node, Sequence
+from deckgen.media import media_problem
+from deckgen.model import Card, DeckSettings, MediaFile, Reference
+
+MAX_TOPIC_CHARS = 40
+CARD_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}\Z")
+TAG = re.compile(r"[\w][\w.\-]*(::[\w][\w.\-]*)*\Z")
+
+
+@dataclass(frozen=True)
+class CardContext:
+    """What a card file's cards are checked against."""
+
+    settings: DeckSettings
+    references: dict[str, Reference]
+    media_dir: Path
+    shown_media_dir: str
+
+
+def _unknown_subdeck(key: str, subdecks) -> str:
+    return f"unknown subdeck '{key}'{did_you_mean(key, subdecks) or f': use {one_of(list(subdecks))}'}"
+
+
+def _unknown_kind(kind: str, kinds) -> str:
+    return f"unknown kind '{kind}'{did_you_mean(kind, kinds)}: use {one_of(list(kinds))}"
+
+
+def _unknown_source(key: str, references) -> str:
+    return f"unknown source '{key}'{did_you_mean(key, references)}: add it to cards/references.yaml or fix the key"
+
+
+def _tag_problem(tag: str) -> str:
+    return (f"tag '{tag}' is not valid: use letters, digits, '-', '_' and '::' for hierarchy, with no spaces "
+            "(e.g. ipt::limitations)")
+
+
+class TagKey(PatternKey):
+    """A tag; the deck's retired tag is reserved for the cards marked retired."""
+
+    def __init__(self) -> None:
+        super().__init__("tags", "", TAG, _tag_problem, expected="a tag")
+
+    def read(self, node: Node, reader: Reader):
+        value = super().read(node, reader)
+        reserved = reader.context.settings.retired_tag if reader.context else None
+        if value is not None and value.text.lower() == reserved:
+            reader.add(value.location,
+                       f"tag '{value.text}' is reserved for retired cards: mark the card 'retired: true' instead")
+            return None
+        return value.text if value is not None else None
+
+
+class MediaKey(TextKey):
+    """A file in cards/media/ that is a real image or sound."""
+
+    def __init__(self) -> None:
+        super().__init__("media", "", expected="a file name in cards/media/")
+
+    def read(self, node: Node, reader: Reader):
+        value = super().read(node, reader)
+        if value is None:
+            return None
+        name, context = value.text.strip(), reader.context
+        problem = media_problem(name, context.media_dir, context.shown_media_dir)
+        if problem:
+            reader.add(value.location, problem)
+            return None
+        return MediaFile(name, (context.media_dir / name).resolve(), value.location)
+
+
+def _subdecks(context) -> list[str]:
+    return list(context.settings.subdecks) if context else []
+
+
+def _references(context) -> list[str]:
+    return sorted(context.references) if context else []
+
+
+_SUBDECK = ChoiceKey("subdeck", "Default subdeck for the cards of this file.", _subdecks, _unknown_subdeck,
+                     expected="a subdeck key")
+_TAGS = ListKey("tags", "Tags added to every card of this file.", TagKey(), "a tag", "a list of tags")
+
+CARD_FILE_KEYS = (Key("cards", "The cards of this file.", True), _SUBDECK, _TAGS)
+COMMON_CARD_KEYS = (
+    PatternKey("id", "Stable, unique id; Anki recognises the student's copy by it.", CARD_ID,
+               lambda text: f"card id '{text}' must be lower-case letters, digits, '.', '-' or '_' "
+                            "(at most 64, starting with a letter or digit)", True, "the card id"),
+    ChoiceKey("kind", ", ".join(KINDS) + ".", lambda context: list(KINDS), _unknown_kind, True, "the card kind"),
+    ChoiceKey("subdeck", "Subdeck (required here or as the file default).", _subdecks, _unknown_subdeck,
+              expected="a subdeck key"),
+    PlainTextKey("topic", "Short context label shown above the question.", "a short topic label", MAX_TOPIC_CHARS),
+    MarkupKey("extra", "Explanation shown on the back."),
+    ChoiceKey("source", "Key into cards/references.yaml.", _references, _unknown_source, expected="a reference key"),
+    ListKey("tags", "Tags of this card.", TagKey(), "a tag", "a list of tags"),
+    ListKey("media", "Files in cards/media/ that the card's fields show.", MediaKey(), "a file name in cards/media/",
+            "a list of file names"),
+    BooleanKey("retired", "true once the card is withdrawn; it stays in the deck, tagged retired."),
+)
+
+
+def card_keys(kind: str | None) -> tuple[Key, ...]:
+    """The keys a card of `kind` may have; with no known kind, every kind's, for did-you-mean."""
+    if kind in KINDS:
+        return COMMON_CARD_KEYS + KINDS[kind].keys
+    every_kind = {key.name: key for each in KINDS.values() for key in each.keys}
+    return COMMON_CARD_KEYS + tuple(every_kind.values())
+
+
+def validate_card_file(
+    root: Node | None, where: Location, context: CardContext, problems: ProblemCollector
+) -> list[Card]:
+    read = Reader(problems, context)
+    if isinstance(root, Sequence):
+        problems.add(
+            root.location,
+            "a card file must be a mapping with a 'cards:' list, got a list: "
+            "put 'cards:' on the first line and indent the cards under it",
+        )
+        return []
+    node = read.mapping(root, "a card file", where)
+    if node is None:
+        return []
+    read.check_keys(node, CARD_FILE_KEYS, "a card file")
+    default_subdeck = read.read(node, _SUBDECK)
+    file_tags = tuple(read.read(node, _TAGS) or ())
+    cards_node = node.get("cards")
+    if cards_node is not None and not isinstance(cards_node, Sequence):
+        problems.add(cards_node.location, f"'cards' must be a list of cards, got {cards_node.describe()}")
+    if not isinstance(cards_node, Sequence):
+        return []
+    if not cards_node.items:
+        problems.add(cards_node.location, "'cards' is empty: add a card or delete the file")
+    defaults = _FileDefaults(default_subdeck, node.get("subdeck") is not None, file_tags)
+    cards = [_card(card_node, read, defaults) for card_node in cards_node.items]
+    return [card for card in cards if card is not None]
+
+
+@dataclass(frozen=True)
+class _FileDefaults:
+    subdeck: str | None
+    subdeck_given: bool  # even when it was wrong: then a card is not also "missing" one
+    tags: tuple[str, ...]
+
+
+def _card(node: Node, read: Reader, defaults: _FileDefaults) -> Card | None:
+    card = read.mapping(node, "a card", node.location)
+    if card is None:
+        return None
+    problems_before = len(read.problems.problems)
+    common = {key.name: read.read(card, key) for key in COMMON_CARD_KEYS}
+    card_id, kind = common["id"], common["kind"]
+    what = f"card '{card_id.text}'" if card_id else "a card"
+    # With no known kind the required keys are unknown; only misspellings can be reported.
+    read.check_keys(card, card_keys(kind), f"{kind} {what}" if kind else what, required=kind is not None)
+    subdeck = common["subdeck"] if card.get("subdeck") else defaults.subdeck
+    if subdeck is None and card.get("subdeck") is None and not defaults.subdeck_given:
+        read.add(card.location, f"{what} has no subdeck: add 'subdeck:' to the card or to the top of the file")
+    content = {}
+    if kind is not None:
+        content = {key.name: read.read(card, key) for key in KINDS[kind].keys}
+        if KINDS[kind].check:
+            KINDS[kind].check(card, content, read)
+        if kind not in read.context.settings.note_type_ids:
+            read.add(card.get("kind").location,
+                     f"{what} is a {kind} card, but cards/deck.yaml gives no note-type id for {kind} cards: "
+                     f"add '{kind}:' with a new number under 'note_types'")
+    tags = defaults.tags + tuple(tag for tag in common["tags"] or () if tag not in defaults.tags)
+    if len(read.problems.problems) > problems_before or kind is None or card_id is None or subdeck is None:
+        return None
+    return Card(
+        id=card_id.text, kind=kind, subdeck=subdeck, location=card_id.location, topic=common["topic"],
+        extra=common["extra"], source=common["source"], tags=tags, media=tuple(common["media"] or ()),
+        retired=bool(common["retired"]), **content,
+    )
+
+
+def check_unique_ids(cards: list[Card], problems: ProblemCollector) -> None:
+    first: dict[str, Location] = {}
+    for card in cards:
+        if card.id in first:
+            problems.add(
+                card.location,
+                f"duplicate card id '{card.id}' (first used at {first[card.id]}): give each card its own id",
+            )
+        else:
+            first[card.id] = card.location

@@ -1,0 +1,299 @@
+"""Typed keys: what a YAML mapping may hold, each key reading, checking and describing its own value.
+
+A key is declared once (schema.py for files, kinds.py for each kind of card) and that one
+declaration serves validation, the did-you-mean hints, the "has no 'x'" messages and the JSON
+Schema of `deckgen schema`: a key's type is its class, not a word another module interprets.
+Every reading records its problems with their `file:line:col` and returns None for a value that
+is off, so validation goes on and reports every problem of every file at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Collection
+from typing import Any
+
+from deckgen.errors import Location, ProblemCollector
+from deckgen.load import Mapping, Node, Scalar, Sequence
+from deckgen.model import Text
+
+MAX_FIELD_CHARS = 10_000
+WHOLE_NUMBER = re.compile(r"-?[0-9]+\Z")
+# C1 controls (U+0080-U+009F) too: U+009B, for one, starts an escape sequence on some terminals.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def did_you_mean(word: str, choices: Collection[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def one_of(names: list[str]) -> str:
+    return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
+
+
+class Reader:
+    """Reads mappings through their keys, recording a problem (and giving None) for a value that is off.
+    `context` is what choices are checked against (the deck's subdecks and references)."""
+
+    def __init__(self, problems: ProblemCollector, context: Any = None) -> None:
+        self.problems = problems
+        self.context = context
+
+    def add(self, location: Location, message: str) -> None:
+        self.problems.add(location, message)
+
+    def mapping(self, node: Node | None, what: str, where: Location) -> Mapping | None:
+        if isinstance(node, Mapping):
+            return node
+        location = node.location if node is not None else where
+        got = node.describe() if node is not None else "an empty file"
+        self.add(location, f"{what} must be a mapping of keys to values, got {got}")
+        return None
+
+    def check_keys(self, node: Mapping, keys: tuple[Key, ...], what: str, required: bool = True) -> None:
+        """Unknown keys (with a did-you-mean) and, when `required`, missing required keys."""
+        allowed = [key.name for key in keys]
+        suggested = set()
+        for key in node.keys():
+            if key.text not in allowed:
+                hint = did_you_mean(key.text, allowed)
+                if hint:
+                    suggested.add(hint.split("'")[1])
+                self.add(key.location, f"unknown key '{key.text}'{hint or f': {what} may have {one_of(allowed)}'}")
+        if not required:
+            return
+        present = {key.text for key in node.keys()}
+        for key in keys:
+            # A misspelt key already has its message; "missing" would only repeat it.
+            if key.required and key.name not in present and key.name not in suggested:
+                doc = key.doc[0].lower() + key.doc[1:].rstrip(".")
+                self.add(node.location, f"{what} has no '{key.name}': add '{key.name}:' ({doc})")
+
+    def read(self, parent: Mapping, key: Key) -> Any:
+        node = parent.get(key.name)
+        return None if node is None else key.read(node, self)
+
+    def scalar(self, node: Node, label: str, expected: str) -> Scalar | None:
+        if isinstance(node, Scalar) and node.kind != "nothing":
+            return node
+        if isinstance(node, Scalar):
+            self.add(node.location, f"{label} is empty: write {expected}")
+        else:
+            self.add(node.location, f"{label} must be {expected}, got {node.describe()}")
+        return None
+
+    def acceptable_text(self, value: Scalar, label: str, expected: str, limit: int = MAX_FIELD_CHARS) -> bool:
+        """Text that is not blank, holds no control character and keeps to the length limit;
+        `label` names the value as a message does ("'question'", "'items' item")."""
+        if not value.text.strip():
+            self.add(value.location, f"{label} is empty: write {expected}")
+            return False
+        control = CONTROL_CHARACTER.search(value.text)
+        if control:
+            self.add(
+                value.location,
+                f"{label} contains the control character U+{ord(control.group()):04X}: remove it "
+                "(it is invisible, and Anki uses U+001F to separate fields)",
+            )
+            return False
+        if len(value.text) > limit:
+            self.add(
+                value.location,
+                f"{label} has {len(value.text):,} characters; the limit is {limit:,}: shorten it or split the card",
+            )
+            return False
+        return True
+
+
+class Key:
+    """One key a mapping may hold: its name, whether it is required, and its meaning (one line)."""
+
+    def __init__(self, name: str, doc: str, required: bool = False) -> None:
+        self.name, self.doc, self.required = name, doc, required
+
+    def read(self, node: Node, reader: Reader) -> Any:
+        raise NotImplementedError
+
+    def json_schema(self, context: Any) -> dict:
+        raise NotImplementedError
+
+
+class TextKey(Key):
+    """Text of at most `limit` characters: the scalar, as written, or None."""
+
+    def __init__(self, name: str, doc: str, required: bool = False, expected: str = "text",
+                 limit: int = MAX_FIELD_CHARS) -> None:
+        super().__init__(name, doc, required)
+        self.expected, self.limit = expected, limit
+
+    def read(self, node: Node, reader: Reader) -> Scalar | None:
+        value = reader.scalar(node, f"'{self.name}'", self.expected)
+        if value is None or not reader.acceptable_text(value, f"'{self.name}'", self.expected, self.limit):
+            return None
+        return value
+
+    def json_schema(self, context: Any) -> dict:
+        return {"type": "string", "minLength": 1, "maxLength": self.limit}
+
+
+class MarkupKey(TextKey):
+    """Markup an educator writes (question, answer, extra): a located `Text`, stripped."""
+
+    def __init__(self, name: str, doc: str, required: bool = False) -> None:
+        super().__init__(name, doc, required, expected=f"the {name}")
+
+    def read(self, node: Node, reader: Reader) -> Text | None:
+        value = super().read(node, reader)
+        return Text(value.text.strip(), value.location) if value else None
+
+
+class PlainTextKey(MarkupKey):
+    """Text shown exactly as written, of at most `limit` characters once stripped (a topic)."""
+
+    def __init__(self, name: str, doc: str, expected: str, limit: int) -> None:
+        super().__init__(name, doc)
+        self.expected, self.short = expected, limit
+
+    def read(self, node: Node, reader: Reader) -> Text | None:
+        value = super().read(node, reader)
+        if value is not None and len(value.value) > self.short:
+            reader.add(value.location, f"'{self.name}' has {len(value.value)} characters; keep it to {self.short}")
+            return None
+        return value
+
+    def json_schema(self, context: Any) -> dict:
+        return {"type": "string", "minLength": 1, "maxLength": self.short}
+
+
+class PatternKey(TextKey):
+    """Text that must match `pattern`; `explain` says what a good value looks like."""
+
+    def __init__(self, name: str, doc: str, pattern: re.Pattern, explain: Callable[[str], str],
+                 required: bool = False, expected: str = "text") -> None:
+        super().__init__(name, doc, required, expected)
+        self.pattern, self.explain = pattern, explain
+
+    def read(self, node: Node, reader: Reader) -> Scalar | None:
+        value = super().read(node, reader)
+        if value is not None and not self.pattern.match(value.text):
+            reader.add(value.location, self.explain(value.text))
+            return None
+        return value
+
+    def json_schema(self, context: Any) -> dict:
+        return {"type": "string", "pattern": "^" + self.pattern.pattern.removesuffix("\\Z") + "$"}
+
+
+class ChoiceKey(TextKey):
+    """One of a set of names that the context gives (kinds, subdeck keys, reference keys)."""
+
+    def __init__(self, name: str, doc: str, choices: Callable[[Any], Collection[str]],
+                 unknown: Callable[[str, Collection[str]], str], required: bool = False,
+                 expected: str = "text") -> None:
+        super().__init__(name, doc, required, expected)
+        self.choices, self.unknown = choices, unknown
+
+    def read(self, node: Node, reader: Reader) -> str | None:
+        value = super().read(node, reader)
+        if value is None:
+            return None
+        choices = self.choices(reader.context)
+        if value.text not in choices:
+            reader.add(value.location, self.unknown(value.text, choices))
+            return None
+        return value.text
+
+    def json_schema(self, context: Any) -> dict:
+        choices = list(self.choices(context))
+        return {"enum": choices} if choices else {"type": "string", "minLength": 1}
+
+
+class WholeNumberKey(Key):
+    """A whole number written plainly, from `lowest` to `highest` when they are given."""
+
+    def __init__(self, name: str, doc: str, required: bool = False, lowest: int | None = None,
+                 highest: int | None = None) -> None:
+        super().__init__(name, doc, required)
+        self.lowest, self.highest = lowest, highest
+
+    def read(self, node: Node, reader: Reader) -> int | None:
+        value = reader.scalar(node, f"'{self.name}'", "a whole number")
+        if value is None:
+            return None
+        if not value.plain or not WHOLE_NUMBER.match(value.text):
+            reader.add(value.location, f"'{self.name}' must be a whole number, got {value.describe()}")
+            return None
+        number = int(value.text)
+        if self.highest is not None and not self.lowest <= number <= self.highest:
+            reader.add(value.location,
+                       f"'{self.name}' must be a whole number from {self.lowest} to {self.highest}, got {number}")
+            return None
+        return number
+
+    def json_schema(self, context: Any) -> dict:
+        schema: dict = {"type": "integer"}
+        if self.highest is not None:
+            schema.update(minimum=self.lowest, maximum=self.highest)
+        return schema
+
+
+class BooleanKey(Key):
+    def read(self, node: Node, reader: Reader) -> bool | None:
+        value = reader.scalar(node, f"'{self.name}'", "true or false")
+        if value is None:
+            return None
+        if value.kind != "true or false" or value.text.lower() not in ("true", "false"):
+            reader.add(value.location, f"'{self.name}' must be true or false, got {value.describe()}")
+            return None
+        return value.text.lower() == "true"
+
+    def json_schema(self, context: Any) -> dict:
+        return {"type": "boolean"}
+
+
+class ListKey(Key):
+    """A list of text items, each read by `item` (a key whose name is this key's)."""
+
+    def __init__(self, name: str, doc: str, item: TextKey, expected_item: str, expected_list: str,
+                 required: bool = False) -> None:
+        super().__init__(name, doc, required)
+        self.item, self.expected_item, self.expected_list = item, expected_item, expected_list
+
+    def sequence(self, node: Node, reader: Reader) -> Sequence | None:
+        if isinstance(node, Sequence):
+            return node
+        reader.add(node.location, f"'{self.name}' must be {self.expected_list}, got {node.describe()}")
+        return None
+
+    def read(self, node: Node, reader: Reader) -> list | None:
+        sequence = self.sequence(node, reader)
+        if sequence is None:
+            return None
+        items = []
+        label = f"'{self.name}' item"
+        for item in sequence.items:
+            if isinstance(item, Scalar) and item.kind == "nothing":
+                reader.add(item.location, f"{label} is empty: write {self.expected_item}")
+                continue
+            value = reader.scalar(item, f"'{self.name} item'", self.expected_item)
+            if value is not None and reader.acceptable_text(value, label, self.expected_item, self.item.limit):
+                checked = self.item.read(value, _Quiet(reader))
+                if checked is not None:
+                    items.append(checked)
+        return items
+
+    def json_schema(self, context: Any) -> dict:
+        return {"type": "array", "items": self.item.json_schema(context)}
+
+
+class _Quiet(Reader):
+    """Reads a list item through its item key after the list has checked it as text: the item key's
+    own checks (a pattern, a choice) speak, its text checks are not repeated."""
+
+    def __init__(self, reader: Reader) -> None:
+        super().__init__(reader.problems, reader.context)
+
+    def acceptable_text(self, value: Scalar, label: str, expected: str, limit: int = MAX_FIELD_CHARS) -> bool:
+        return True

@@ -1,0 +1,171 @@
+"""The kinds of card, one declaration each: the registry every other module asks.
+
+A kind is everything deckgen knows of it in one place, the way Anki declares its stock note types:
+the YAML keys of its content, its Anki note type (fields by name, in order, and card templates),
+how its note's fields are filled from a card, how many Anki cards a note makes, and the skeleton
+`deckgen new` writes. Adding a kind is adding one declaration to `KINDS` and its two templates;
+nothing else branches on a kind's name.
+
+Field and template names are a public interface: Anki matches a re-imported note type by its id,
+and when its fields or templates were added, removed, renamed or reordered it refuses to update
+any note of it, silently (see ANKI-FACTS). Change none of them without a migration plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from deckgen import cloze
+from deckgen.keys import BooleanKey, Key, ListKey, MarkupKey, Reader
+from deckgen.load import Mapping, Sequence
+from deckgen.model import Card, Text
+
+# Fields every note type ends with, filled the same way for every kind.
+CITATION_FIELDS = ("Extra", "Topic", "Source", "Reference")
+# Fields Anki fills in itself; templates may name them too.
+ANKI_SPECIAL_FIELDS = frozenset({"FrontSide", "Deck", "Subdeck", "Tags", "Card", "CardFlag", "Type"})
+
+
+@dataclass(frozen=True)
+class CardTemplateSpec:
+    name: str  # the Anki card-template name
+    front: str  # Jinja template file for the question side
+    back: str  # Jinja template file for the answer side
+
+
+class FieldWriter(Protocol):
+    """What a kind fills its fields with: render.py's note renderer."""
+
+    def markup(self, key: str, text: Text) -> str: ...
+
+    def cloze_text(self, text: Text) -> cloze.ClozeText: ...
+
+    def list_items(self, items: tuple[Text, ...], ordered: bool) -> cloze.ClozeText: ...
+
+
+Filler = Callable[[Card, FieldWriter], dict[str, "str | cloze.ClozeText"]]
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    summary: str  # one line: what the kind is for
+    keys: tuple[Key, ...]  # the YAML keys of its content
+    content_fields: tuple[str, ...]  # its note type's own fields; CITATION_FIELDS follow
+    templates: tuple[CardTemplateSpec, ...]
+    fill: Filler
+    skeleton: tuple[str, ...]  # the lines `deckgen new` writes for its content
+    cloze_field: str | None = None  # the field whose deletions make the cards, for cloze types
+    check: Callable[[Mapping, dict, Reader], None] | None = None  # checks beyond each key's own
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return self.content_fields + CITATION_FIELDS
+
+    @property
+    def is_cloze(self) -> bool:
+        return self.cloze_field is not None
+
+    def card_count(self, card: Card) -> int:
+        """How many Anki cards a note of this kind makes."""
+        if card.parsed_cloze is not None:
+            return len(card.parsed_cloze.numbers)
+        if card.items:
+            return len(card.items)
+        return len(self.templates)
+
+
+def _question_and_answer(card: Card, write: FieldWriter) -> dict[str, str | cloze.ClozeText]:
+    return {"Question": write.markup("question", card.question), "Answer": write.markup("answer", card.answer)}
+
+
+def _cloze(card: Card, write: FieldWriter) -> dict[str, str | cloze.ClozeText]:
+    return {"Text": write.cloze_text(card.text)}
+
+
+def _list(card: Card, write: FieldWriter) -> dict[str, str | cloze.ClozeText]:
+    return {"Question": write.markup("question", card.question), "Items": write.list_items(card.items, card.ordered)}
+
+
+def _check_cloze(node: Mapping, values: dict, reader: Reader) -> None:
+    text = values.get("text")
+    if text is not None:
+        parsed, problems = cloze.checked(text.value)
+        for message in problems:
+            reader.add(text.location, message)
+        values["parsed_cloze"] = parsed
+
+
+def _check_list(node: Mapping, values: dict, reader: Reader) -> None:
+    items = node.get("items")
+    if isinstance(items, Sequence) and len(items.items) > cloze.MAX_CLOZE_NUMBER:
+        reader.add(items.location,
+                   f"a list card has at most {cloze.MAX_CLOZE_NUMBER} items (one Anki card each): split the list")
+    if isinstance(items, Sequence) and len(items.items) == 1:
+        reader.add(items.location, "a list card needs at least 2 items: use a basic card for a single fact")
+    values["items"] = tuple(values.get("items") or ())
+    values["ordered"] = bool(values.get("ordered"))
+
+
+BASIC = Kind(
+    name="basic",
+    summary="one card: question → answer",
+    keys=(MarkupKey("question", "The question.", True), MarkupKey("answer", "The answer.", True)),
+    content_fields=("Question", "Answer"),
+    templates=(CardTemplateSpec("Question → Answer", "basic.front.html", "basic.back.html"),),
+    fill=_question_and_answer,
+    skeleton=("question:", "answer:"),
+)
+REVERSE = Kind(
+    name="reverse",
+    summary="two cards: question → answer and answer → question",
+    keys=(MarkupKey("question", "The question (or term); also asked from the answer.", True),
+          MarkupKey("answer", "The answer (or definition).", True)),
+    content_fields=("Question", "Answer"),
+    templates=(
+        CardTemplateSpec("Question → Answer", "reverse.front.html", "reverse.back.html"),
+        CardTemplateSpec("Answer → Question", "reverse.reverse-front.html", "reverse.reverse-back.html"),
+    ),
+    fill=_question_and_answer,
+    skeleton=("question:", "answer:"),
+)
+CLOZE = Kind(
+    name="cloze",
+    summary="one card per deletion number: {{c1::...}}",
+    keys=(MarkupKey("text", "Text with {{c1::...}} deletions.", True),),
+    content_fields=("Text",),
+    templates=(CardTemplateSpec("Cloze", "cloze.front.html", "cloze.back.html"),),
+    fill=_cloze,
+    skeleton=("text:",),
+    cloze_field="Text",
+    check=_check_cloze,
+)
+LIST = Kind(
+    name="list",
+    summary="one card per item, the other items shown as context",
+    keys=(
+        MarkupKey("question", "What the list is.", True),
+        ListKey("items", "The items; one card per item.", MarkupKey("items", ""), "an item", "a list of items", True),
+        BooleanKey("ordered", "true when the order of the items is to be learnt."),
+    ),
+    content_fields=("Question", "Items"),
+    templates=(CardTemplateSpec("List item", "list.front.html", "list.back.html"),),
+    fill=_list,
+    skeleton=("question:", "items:", "  -", "  -"),
+    cloze_field="Items",
+    check=_check_list,
+)
+TYPED = Kind(
+    name="typed",
+    summary="one card: the student types the answer, and Anki compares",
+    keys=(MarkupKey("question", "The question.", True),
+          MarkupKey("answer", "The answer to type: a word, a name or a value.", True)),
+    content_fields=("Question", "Answer"),
+    templates=(CardTemplateSpec("Question → typed answer", "typed.front.html", "typed.back.html"),),
+    fill=_question_and_answer,
+    skeleton=("question:", "answer:"),
+)
+
+KINDS: dict[str, Kind] = {kind.name: kind for kind in (BASIC, REVERSE, CLOZE, LIST, TYPED)}
