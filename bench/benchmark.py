@@ -88,9 +88,15 @@ def run_yaml_and_genanki(root: Path, cards: int) -> None:
 
 
 def run_deckgen(root: Path, cards: int) -> None:
-    from deckgen.build import build
+    """deckgen as `deckgen build` runs it: through the command line's own entry point, which also
+    pauses the cycle collector for the command, as a process does."""
+    import os
 
-    build(root, release_time=1764000000)
+    from deckgen.cli import main
+
+    os.environ["SOURCE_DATE_EPOCH"] = "1764000000"
+    if main(["build", "--project", str(root)]) != 0:
+        raise SystemExit("deckgen build failed")
 
 
 SIDES = {"genanki": run_genanki, "yaml+genanki": run_yaml_and_genanki, "deckgen": run_deckgen}

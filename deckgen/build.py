@@ -5,10 +5,8 @@ Callable from Python as well as from the command line; nothing here prints or ex
 
 from __future__ import annotations
 
-import gc
 import re
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,14 +14,14 @@ from deckgen.errors import DeckError, Location, Problem, display_path
 from deckgen.model import Project
 from deckgen import guards
 from deckgen.guards import Allowances, Place
-from deckgen.lockfile import LOCK_FILE, LockFile, lock_text, read_lock
+from deckgen.lockfile import LockFile, lock_text, read_lock
 from deckgen.output import one_at_a_time, write_files
 from deckgen.package import PackageStats, package_bytes
-from deckgen.project import CARDS_DIR, TEMPLATES_DIR, load_project
+from deckgen.paths import ProjectPaths
+from deckgen.project import load_project
 from deckgen.release import ReleaseInput, ReleasePlan, lock_continuity, plan_release
 from deckgen.render import RenderedDeck, render_deck
 
-BUILD_DIR = "build"
 LATEST_RELEASE_TIME = 253_402_300_799
 
 
@@ -57,35 +55,16 @@ def release_timestamp(environment: dict[str, str]) -> int:
     return int(value)
 
 
-@contextmanager
-def _no_cyclic_garbage_collection():
-    """A build makes millions of small objects that live until it ends; Python's cycle collector
-    would scan them again and again (half the time of a 20,000-card build). Reference counting
-    still frees everything else, and the collector is back on when the build is over."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def check(root: Path, strict: bool = False) -> CheckResult:
     """Everything a build does except writing: load, validate and render every card.
 
     Unsafe content in a card is removed and reported as a warning; with `strict` it is an error.
     """
-    with _no_cyclic_garbage_collection():
-        project = load_project(root)
-        deck = render_deck(project, root / TEMPLATES_DIR)
+    project = load_project(root)
+    deck = render_deck(project, ProjectPaths(root).templates)
     if strict and deck.warnings:
         raise DeckError(deck.warnings)
     return CheckResult(project, deck)
-
-
-def _lock_path(root: Path) -> Path:
-    return root / CARDS_DIR / LOCK_FILE
 
 
 def _read_lock(root: Path, path: Path) -> LockFile | None:
@@ -95,7 +74,7 @@ def _read_lock(root: Path, path: Path) -> LockFile | None:
 def plan(checked: CheckResult, release_time: int, allow: Allowances) -> tuple[ReleasePlan, Path]:
     """The release plan against the committed lock file: times for every note, guards applied."""
     root = checked.project.root
-    lock_path = _lock_path(root)
+    lock_path = ProjectPaths(root).lock
     lock_file = _read_lock(root, lock_path)
     settings = checked.project.settings
     card_locations = {card.id: card.location for card in checked.project.cards}
@@ -133,18 +112,17 @@ def build(
     already describe the cards exactly; it is never written.
     """
     checked = check(root, strict)
-    with one_at_a_time(root / CARDS_DIR):
-        with _no_cyclic_garbage_collection():
-            release, lock_path = plan(checked, release_time, allow)
+    paths = ProjectPaths(root)
+    with one_at_a_time(paths.cards):
+        release, lock_path = plan(checked, release_time, allow)
         if frozen and release.lock_changed:
             raise DeckError.at(
                 Location(display_path(lock_path, root)),
                 "the lock file is out of date with the cards: run 'deckgen build' and commit "
                 f"{display_path(lock_path, root)} with the cards",
             )
-        with _no_cyclic_garbage_collection():
-            data, stats = package_bytes(checked.deck, release)
-        output = (output_dir or root / BUILD_DIR) / f"{checked.deck.file_stem}.apkg"
+        data, stats = package_bytes(checked.deck, release)
+        output = paths.package(checked.deck.file_stem, output_dir)
         files = [(output, data)]
         if release.lock_changed:  # last: the lock never records a build whose package is missing
             files.append((lock_path, lock_text(release.lock).encode("utf-8")))
@@ -168,7 +146,7 @@ def review_lock(checked: CheckResult, base_lock: Path) -> LockReview:
     given on an educator's machine is then visible in the pull request's diff and in CI's output.
     """
     root = checked.project.root
-    lock_path = _lock_path(root)
+    lock_path = ProjectPaths(root).lock
     base = read_lock(base_lock, display_path(base_lock, root))
     current = _read_lock(root, lock_path)
     if base is None:

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from deckgen.errors import DeckError, Location
+from deckgen.errors import DeckError, Location, display_path
 from deckgen.kinds import KINDS
 from deckgen.model import Project
 from deckgen.output import write_files
-from deckgen.project import CARDS_DIR, REFERENCES_FILE, SETTINGS_FILE, TEMPLATES_DIR
+from deckgen.paths import ProjectPaths
 from deckgen.schema import UNSAFE_NAME_CHARACTERS
 
 
@@ -29,7 +29,8 @@ def _new_id() -> int:
 
 def init_project(target: Path, name: str, title: str) -> list[Path]:
     """Write a new project into `target`; refuse to touch one that has cards or templates."""
-    for existing in (target / CARDS_DIR, target / TEMPLATES_DIR):
+    paths = ProjectPaths(target)
+    for existing in (paths.cards, paths.templates):
         if existing.exists():
             raise DeckError.at(
                 Location(existing.as_posix()),
@@ -43,19 +44,19 @@ def init_project(target: Path, name: str, title: str) -> list[Path]:
         )
     ids = [_new_id() for _ in range(1 + len(KINDS))]
     files = {
-        target / CARDS_DIR / SETTINGS_FILE: (
+        paths.settings: (
             f"# Settings of the deck. Names and ids here are a public interface: never change the ids.\n"
             f"name: {name}\ntitle: {title}\nversion: 0.1.0\nid: {ids[0]}\n"
             f"note_types:\n" + "".join(f"  {kind}: {ids[i + 1]}\n" for i, kind in enumerate(KINDS))
             + "subdecks:\n  basics: Basics\n"
         ),
-        target / CARDS_DIR / REFERENCES_FILE: (
+        paths.references: (
             "# The works cards cite with `source:`. See the README's card file reference.\n"
             "example2024:\n"
             '  authors: ["Family, A. B."]\n  year: 2024\n  title: "The title of the work"\n'
             "  publisher: The publisher\n"
         ),
-        target / CARDS_DIR / "basics.yaml": (
+        paths.card_file("basics"): (
             "subdeck: basics\ncards:\n"
             "  - id: basics-first\n    kind: basic\n    topic: Getting started\n"
             "    question: Which command turns these cards into an Anki deck?\n"
@@ -68,10 +69,10 @@ def init_project(target: Path, name: str, title: str) -> list[Path]:
         write_files([(path, text.encode("utf-8"))], target)
         written.append(path)
     templates = resources.files("deckgen") / "templates"
-    (target / TEMPLATES_DIR).mkdir(parents=True)
+    paths.templates.mkdir(parents=True)
     for template in sorted(templates.iterdir(), key=lambda item: item.name):
         if template.name.endswith((".html", ".css")):
-            destination = target / TEMPLATES_DIR / template.name
+            destination = paths.templates / template.name
             with resources.as_file(template) as source:
                 shutil.copyfile(source, destination)
             written.append(destination)
@@ -95,11 +96,11 @@ def new_card(project: Project, kind: str, subdeck: str) -> NewCard:
     while f"{subdeck}-new-{number}" in used:
         number += 1
     card_id = f"{subdeck}-new-{number}"
-    path = project.root / CARDS_DIR / f"{subdeck}.yaml"
+    path = ProjectPaths(project.root).card_file(subdeck)
     text = path.read_text(encoding="utf-8") if path.exists() else f"subdeck: {subdeck}\ncards:\n"
     if not re.search(r"^cards:", text, re.MULTILINE):
         raise DeckError.at(
-            Location(f"{CARDS_DIR}/{path.name}"), "this card file has no 'cards:' list to add a card to"
+            Location(display_path(path, project.root)), "this card file has no 'cards:' list to add a card to"
         )
     if not text.endswith("\n"):
         text += "\n"

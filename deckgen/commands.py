@@ -1,0 +1,79 @@
+"""One library function per command beyond the pipeline's own (build.py): what `lint`, `stats`,
+`diff`, `preview`, `new` and `schema` compute, callable from Python. Nothing here prints or exits;
+the CLI parses, calls one of these, and prints what it returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from deckgen.build import CheckResult, check
+from deckgen.diff import read_package, release_notes
+from deckgen.errors import DeckError, Location
+from deckgen.jsonschema import card_file_schema
+from deckgen.lint import Finding, lint_project
+from deckgen.paths import ProjectPaths
+from deckgen.preview import preview_page
+from deckgen.project import load_project
+from deckgen.scaffold import NewCard, new_card
+from deckgen.stats import coverage_table, replace_marked_section
+
+
+@dataclass(frozen=True)
+class LintResult:
+    checked: CheckResult
+    findings: tuple[Finding, ...]
+
+
+def lint(root: Path, strict: bool = False) -> LintResult:
+    """Check the cards as `check` does, then every card-quality rule."""
+    checked = check(root, strict)
+    return LintResult(checked, tuple(lint_project(checked.project)))
+
+
+def stats(root: Path) -> str:
+    """The coverage table: notes and cards per subdeck and kind, as Markdown."""
+    return coverage_table(load_project(root))
+
+
+def stats_in(root: Path, document: Path) -> str:
+    """`document`'s text with its coverage section replaced by the current table."""
+    try:
+        text = document.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise DeckError.at(Location(str(document)), f"cannot read the file to update: {error}") from None
+    return replace_marked_section(text, stats(root), str(document))
+
+
+def diff(root: Path, old: Path, new: Path | None = None) -> str:
+    """Release notes from `old` to `new` (by default the project's current build)."""
+    if new is None:
+        new = ProjectPaths(root).package(load_project(root).settings.file_stem)
+    return release_notes(read_package(old), read_package(new))
+
+
+@dataclass(frozen=True)
+class Preview:
+    checked: CheckResult
+    page: str
+    cards: int
+    output: Path
+
+
+def preview(root: Path, output: Path | None = None) -> Preview:
+    """Every card on one HTML page; where it goes (build/preview.html unless `output` is given)."""
+    checked = check(root)
+    page, cards = preview_page(checked.deck, checked.project.settings.title)
+    return Preview(checked, page, cards, output or ProjectPaths(root).preview)
+
+
+def new(root: Path, kind: str, subdeck: str) -> NewCard:
+    """Append an empty card of `kind` to the subdeck's card file."""
+    return new_card(load_project(root), kind, subdeck)
+
+
+def schema(root: Path) -> dict:
+    """The card file format as JSON Schema, with the project's subdecks and sources when it has any."""
+    project = load_project(root) if ProjectPaths(root).cards.is_dir() else None
+    return card_file_schema(project)
