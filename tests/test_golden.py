@@ -13,19 +13,10 @@ from anki.collection import Collection
 
 from anki_client import import_package, strip_style
 from conftest import FIXTURES, make_project
+from helpers import DECK_ID, GOLDEN, GOLDEN_CASES as CASES
 from deckgen.build import build
 from deckgen.ids import note_guid
 
-GOLDEN = FIXTURES.parent / "golden"
-DECK_ID = 1700000000001  # the base fixture's deck id
-CASES = [
-    ("golden-basic", 0),
-    ("golden-reverse", 0),
-    ("golden-reverse", 1),
-    ("golden-cloze", 0),
-    ("golden-cloze", 1),
-    ("golden-list", 1),
-]
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from anki_client import import_package, strip_style
 from conftest import FIXTURES, copy_of_repository_deck, make_project
 from deckgen.build import build, check
 from deckgen.preview import preview_cards
-from test_golden import CASES, GOLDEN
+from helpers import GOLDEN, GOLDEN_CASES as CASES
 
 
 @pytest.mark.parametrize("card_id,ordinal", CASES, ids=[f"{c}-{o + 1}" for c, o in CASES])

@@ -1,0 +1,60 @@
+"""Helpers several test modules share: the allow-list every rendered card is held to, and the cards
+of the golden files."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+DECK_ID = 1700000000001  # the base fixture's deck id
+GOLDEN_CASES = [
+    ("golden-basic", 0),
+    ("golden-reverse", 0),
+    ("golden-reverse", 1),
+    ("golden-cloze", 0),
+    ("golden-cloze", 1),
+    ("golden-list", 1),
+]
+
+
+SAFE_TAGS = {
+    "div", "span", "hr", "br", "p", "strong", "em", "b", "i", "code", "pre", "blockquote", "ul", "ol",
+    "li", "a", "img", "h1", "h2", "h3", "h4", "h5", "h6", "s", "sub", "sup", "u", "mark", "kbd", "small",
+}
+PACKAGED_MEDIA = re.compile(r"[A-Za-z0-9_-]+-[0-9a-f]{16}\.[a-z0-9]+")  # only our own media files
+SAFE_ATTRIBUTES = {"class", "id", "data-cloze", "data-ordinal", "href", "rel", "src", "alt", "title", "start"}
+
+
+class _Inspector(HTMLParser):
+    """Every tag and attribute of the rendered HTML, and every place script could run."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.unsafe: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in SAFE_TAGS:
+            self.unsafe.append(f"<{tag}>")
+        for name, value in attrs:
+            if name not in SAFE_ATTRIBUTES:
+                self.unsafe.append(f"{name}= on <{tag}>")
+            elif name == "href" and not (value or "").lower().startswith(("https://", "http://")):
+                self.unsafe.append(f"href={value!r} on <{tag}>")
+            elif name == "src" and not PACKAGED_MEDIA.fullmatch(value or ""):
+                self.unsafe.append(f"src={value!r} on <{tag}>")
+
+    handle_startendtag = handle_starttag
+
+    def handle_comment(self, data):
+        self.unsafe.append("<!-- comment -->")
+
+
+
+def unsafe_parts(html: str) -> list[str]:
+    """Every tag, attribute or value in `html` outside the allow-list: where script could run."""
+    inspector = _Inspector()
+    inspector.feed(html)
+    inspector.close()
+    return inspector.unsafe
