@@ -13,7 +13,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from deckgen.errors import DeckError, Location
+from deckgen.errors import DeckError, Location, shortened
 from deckgen.guards import renumbered
 from deckgen.markup import html_text
 from deckgen.render import RETIRED_CLASS
@@ -57,8 +57,7 @@ def _text(html: str) -> str:
 
 
 def _snippet(html: str) -> str:
-    text = _text(html)
-    return text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1] + "…"
+    return shortened(_text(html), SNIPPET_CHARS)
 
 
 # The largest collection `diff` reads: a 100,000-card deck's is about 100 MB. Reading stops there,

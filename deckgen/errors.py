@@ -81,6 +81,12 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
 
 
+def shortened(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, an ellipsis standing for what was cut: for quoting a value
+    in a message."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def display_path(path: Path, root: Path) -> str:
     """The path as an educator would type it: relative to the project root when inside it."""
     try:

@@ -14,7 +14,7 @@ from typing import Union
 
 import yaml
 
-from deckgen.errors import DeckError, Location, ProblemCollector
+from deckgen.errors import DeckError, Location, ProblemCollector, shortened
 
 MAX_FILE_BYTES = 1_000_000
 # Aliases may repeat a node many times; past this many values a file is a "billion laughs".
@@ -43,7 +43,7 @@ class Scalar:
     plain: bool  # written without quotes or block markers
 
     def describe(self) -> str:
-        return f"{self.kind} '{_shorten(self.text)}'" if self.kind != "nothing" else "nothing"
+        return f"{self.kind} '{shortened(self.text, 30)}'" if self.kind != "nothing" else "nothing"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +74,6 @@ class Mapping:
 
 
 Node = Union[Scalar, Sequence, Mapping]
-
-
-def _shorten(text: str, limit: int = 30) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def read_yaml(path: Path, shown_as: str) -> Node | None:

@@ -13,9 +13,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 
-from deckgen.errors import DeckError, Location
+from deckgen.errors import DeckError, Location, shortened
 
 LOCK_FILE = "deck.lock"
 LOCK_FORMAT = 2
@@ -64,10 +66,14 @@ class Acknowledged:
 class Lock:
     deck_id: int
     deck_name: str
-    subdecks: dict[str, str]
-    note_types: dict[str, NoteTypeRecord]
-    cards: dict[str, CardRecord]
+    subdecks: Mapping[str, str]
+    note_types: Mapping[str, NoteTypeRecord]
+    cards: Mapping[str, CardRecord]
     acknowledged: tuple[Acknowledged, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("subdecks", "note_types", "cards"):  # read-only, as a frozen record should be
+            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
 
 @dataclass(frozen=True)
@@ -112,7 +118,7 @@ def _one_per_line(entries: list[str], opening: str, closing: str) -> str:
 
 def lock_text(lock: Lock) -> str:
     """The lock as stable, diff-friendly JSON: one card (and one acknowledged change) per line."""
-    deck = {"id": lock.deck_id, "name": lock.deck_name, "subdecks": lock.subdecks}
+    deck = {"id": lock.deck_id, "name": lock.deck_name, "subdecks": dict(lock.subdecks)}
     note_types = {
         kind: {
             "id": record.note_type_id, "fields": list(record.fields), "templates": list(record.templates),
@@ -161,8 +167,7 @@ _TYPE_NAMES = {int: "a whole number", str: "text", bool: "true or false", dict: 
 
 
 def _shown(value: object) -> str:
-    text = json.dumps(value, ensure_ascii=True)
-    return text if len(text) <= 40 else text[:39] + "…"
+    return shortened(json.dumps(value, ensure_ascii=True), 40)
 
 
 def _whole(value: object, subject: str, what: str, highest: int) -> int:

@@ -18,7 +18,7 @@ import markdown_it_pyrs
 import nh3
 from markdown_it import MarkdownIt
 
-from deckgen.errors import Location, Problem
+from deckgen.errors import Location, Problem, shortened
 
 # Raw HTML an educator may write in a field, always without attributes.
 RAW_HTML_TAGS = frozenset({"sub", "sup", "u", "mark", "kbd", "small", "br"})
@@ -89,14 +89,14 @@ def to_html(text: str, location: Location, field: str, media_names: Mapping[str,
             href = token.attrGet("href") or ""
             scheme = href.split(":", 1)[0].lower() if ":" in href else ""
             if scheme not in LINK_SCHEMES:
-                warnings.append(f"'{field}' links to '{_shorten(href)}': the build leaves the link out; links must "
+                warnings.append(f"'{field}' links to '{shortened(href, 40)}': the build leaves the link out; links must "
                                 "start with https:// or http://")
                 _drop(token)  # the link's text stays, as plain text
                 dropping_link = True
         elif token.type == "image":
             source = token.attrGet("src") or ""
             if "/" in source or ":" in source or source.startswith(".") or not source:
-                warnings.append(f"'{field}' shows image '{_shorten(source)}': the build leaves the image out; name a "
+                warnings.append(f"'{field}' shows image '{shortened(source, 40)}': the build leaves the image out; name a "
                                 "file in cards/media/ by its plain file name, and list it under media:")
                 token.attrs.pop("src", None)
             elif source not in media_names:
@@ -166,10 +166,6 @@ def _inert_text(text: str, media_names: Mapping[str, str]) -> str | _UnlistedSou
 def _drop(token) -> None:
     """Turn a token into nothing: the renderer prints an empty text token as no characters."""
     token.type, token.tag, token.content, token.attrs = "text", "", "", {}
-
-
-def _shorten(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _raw_html_warnings(content: str, field: str) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,11 +31,11 @@ class DeckSettings:
     description: Text | None
     version: str
     deck_id: int
-    note_type_ids: dict[str, int]
-    subdecks: dict[str, str]
+    note_type_ids: Mapping[str, int]  # read-only, like every mapping of the model
+    subdecks: Mapping[str, str]
     lint: LintSettings
     location: Location
-    locations: dict[str, Location] = field(default_factory=dict)  # of keys: "id", "subdecks.<key>"
+    locations: Mapping[str, Location] = field(default_factory=dict)  # of keys: "id", "subdecks.<key>"
 
     def location_of(self, key: str) -> Location:
         return self.locations.get(key, self.location)
@@ -112,6 +113,6 @@ class Project:
 
     root: Path
     settings: DeckSettings
-    references: dict[str, Reference]
+    references: Mapping[str, Reference]
     cards: tuple[Card, ...]
     card_files: tuple[str, ...] = field(default=())

@@ -33,17 +33,21 @@ class RenderedCardTemplate:
 
 @dataclass(frozen=True)
 class RenderedNoteType:
-    kind: str
+    """A kind's note type as Anki receives it: the kind's declaration, with its templates rendered."""
+
+    declaration: Kind
     note_type_id: int
     name: str
-    fields: tuple[str, ...]
     templates: tuple[RenderedCardTemplate, ...]
     css: str
-    cloze_field: str | None
 
     @property
-    def is_cloze(self) -> bool:
-        return self.cloze_field is not None
+    def kind(self) -> str:
+        return self.declaration.name
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return self.declaration.fields
 
 
 class _TemplateFieldError(Exception):
@@ -184,8 +188,8 @@ def render_note_types(project: Project, env: jinja2.Environment, templates_dir: 
             for name, text in ((source.front, template.front), (source.back, template.back)):
                 _refuse_maths_delimiters(text, name, project.root, templates_dir)
         rendered.append(RenderedNoteType(
-            kind=kind.name, note_type_id=settings.note_type_ids[kind.name], name=f"{settings.name} {kind.name} (deckgen)",
-            fields=kind.fields, templates=templates, css=css, cloze_field=kind.cloze_field,
+            declaration=kind, note_type_id=settings.note_type_ids[kind.name],
+            name=f"{settings.name} {kind.name} (deckgen)", templates=templates, css=css,
         ))
     return tuple(rendered)
 

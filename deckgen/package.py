@@ -15,6 +15,7 @@ import json
 import sqlite3
 import zipfile
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import genanki
 
@@ -28,6 +29,50 @@ ZIP_ENTRY_TIME = (1980, 1, 1, 0, 0, 0)
 # the bytes the same on machines with another SQLite. The field is informational only.
 SQLITE_VERSION_FIELD = slice(96, 100)
 SQLITE_VERSION_WRITTEN = (3_045_000).to_bytes(4, "big")
+
+
+class NoteRow(NamedTuple):
+    """A row of Anki's notes table, in the order genanki's schema declares its columns."""
+
+    id: int  # note id: milliseconds of the time the card was added, made unique
+    guid: str  # the identity Anki matches notes by, from the card id
+    mid: int  # note-type id
+    mod: int  # modification time, seconds: Anki updates a note only when this is newer
+    usn: int  # update sequence number: -1, not yet synced
+    tags: str  # space-separated, with a space at each end
+    flds: str  # the fields, separated by U+001F
+    sfld: str  # the sort field
+    csum: int  # checksum of the first field (Anki recomputes it)
+    flags: int
+    data: str
+
+
+class CardRow(NamedTuple):
+    """A row of Anki's cards table, in its columns' order."""
+
+    id: int  # card id: milliseconds of the time the card was added, made unique
+    nid: int  # its note
+    did: int  # its (sub)deck
+    ord: int  # template ordinal, or cloze number - 1
+    mod: int
+    usn: int
+    type: int  # 0: new
+    queue: int  # 0: new
+    due: int  # for a new card, its place in the new-card queue
+    ivl: int
+    factor: int
+    reps: int
+    lapses: int
+    left: int
+    odue: int
+    odid: int
+    flags: int
+    data: str
+
+
+def _insert(cursor: sqlite3.Cursor, table: str, rows: list[NamedTuple], columns: tuple[str, ...]) -> None:
+    names, marks = ", ".join(columns), ", ".join("?" * len(columns))
+    cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
 
 
 @dataclass(frozen=True)
@@ -48,7 +93,7 @@ def _model(note_type: RenderedNoteType) -> genanki.Model:
             for template in note_type.templates
         ],
         css=note_type.css,
-        model_type=genanki.Model.CLOZE if note_type.is_cloze else genanki.Model.FRONT_BACK,
+        model_type=genanki.Model.CLOZE if note_type.declaration.is_cloze else genanki.Model.FRONT_BACK,
         sort_field_index=0,
     )
 
@@ -79,20 +124,22 @@ def _insert_notes_and_cards(cursor: sqlite3.Cursor, deck: RenderedDeck, plan: Re
     for note, note_id in zip(ordered, note_ids):
         record = plan.note_times[note.card_id]
         note_type = note_types[note.kind]
-        note_rows.append((
-            note_id, note.guid, note_type.note_type_id, record.modified, -1,
-            f" {' '.join(note.tags)} ", "\x1f".join(note.fields), note.fields[0], 0, 0, "",
+        note_rows.append(NoteRow(
+            id=note_id, guid=note.guid, mid=note_type.note_type_id, mod=record.modified, usn=-1,
+            tags=f" {' '.join(note.tags)} ", flds="\x1f".join(note.fields), sfld=note.fields[0], csum=0, flags=0,
+            data="",
         ))
         for ordinal in note.ordinals:
             cards.append((record.added, note_id, subdeck_ids[note.deck], ordinal, record.modified,
                            positions[note.card_id]))
     card_ids = _increasing_ids([added for added, *_ in cards])
     card_rows = [
-        (card_id, note_id, deck_id, ordinal, modified, -1, 0, 0, due, 0, 0, 0, 0, 0, 0, 0, 0, "")
+        CardRow(id=card_id, nid=note_id, did=deck_id, ord=ordinal, mod=modified, usn=-1, type=0, queue=0, due=due,
+                ivl=0, factor=0, reps=0, lapses=0, left=0, odue=0, odid=0, flags=0, data="")
         for card_id, (_, note_id, deck_id, ordinal, modified, due) in zip(card_ids, cards)
     ]
-    cursor.executemany("INSERT INTO notes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", note_rows)
-    cursor.executemany("INSERT INTO cards VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", card_rows)
+    _insert(cursor, "notes", note_rows, NoteRow._fields)
+    _insert(cursor, "cards", card_rows, CardRow._fields)
     return len(card_rows)
 
 

@@ -89,14 +89,15 @@ def preview_cards(deck: RenderedDeck) -> list[PreviewCard]:
 
 
 def _preview(note: RenderedNote, note_type: RenderedNoteType, ordinal: int) -> PreviewCard:
-    template = note_type.templates[0 if note_type.is_cloze else ordinal]
+    cloze_type = note_type.declaration.is_cloze
+    template = note_type.templates[0 if cloze_type else ordinal]
     values = dict(zip(note_type.fields, note.fields))
     values.update({
         "Deck": note.deck, "Subdeck": note.deck.split("::")[-1], "Tags": " ".join(note.tags), "Card": template.name,
     })
     front = _fill(template.front, values, note, ordinal + 1, answer=False)
     back = _fill(template.back, {**values, "FrontSide": front}, note, ordinal + 1, answer=True)
-    return PreviewCard(note.card_id, note.kind, template.name, ordinal, front, back, note_type.is_cloze)
+    return PreviewCard(note.card_id, note.kind, template.name, ordinal, front, back, cloze_type)
 
 
 def preview_page(deck: RenderedDeck, title: str) -> tuple[str, int]:

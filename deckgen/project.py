@@ -6,6 +6,7 @@ Every file is read and checked before anything is reported.
 from __future__ import annotations
 
 from pathlib import Path
+from types import MappingProxyType
 
 from deckgen.errors import DeckError, Location, ProblemCollector, display_path
 from deckgen.load import Node, read_yaml
@@ -79,7 +80,7 @@ def load_project(root: Path) -> Project:
     return Project(
         root=root,
         settings=settings,
-        references=references,
+        references=MappingProxyType(references),
         cards=tuple(cards),
         card_files=tuple(display_path(path, root) for path in files),
     )

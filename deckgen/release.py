@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 
 from deckgen import guards
 from deckgen.errors import DeckError, Location, Problem
@@ -27,8 +28,8 @@ from deckgen.render import RenderedDeck, RenderedNote
 class ReleasePlan:
     """The times of one build: per note (by card id) and per note type, and the lock to record."""
 
-    note_times: dict[str, CardRecord]
-    note_type_times: dict[str, int]
+    note_times: Mapping[str, CardRecord]
+    note_type_times: Mapping[str, int]
     lock: Lock
     lock_changed: bool
     allowed_changes: tuple[str, ...] = field(default=())
@@ -136,8 +137,8 @@ def plan_release(
         for card_id, record in cards.items() if not record.removed
     }
     return ReleasePlan(
-        note_times=note_times,
-        note_type_times={kind: record.modified for kind, record in lock.note_types.items()},
+        note_times=MappingProxyType(note_times),
+        note_type_times=MappingProxyType({kind: record.modified for kind, record in lock.note_types.items()}),
         lock=lock,
         lock_changed=lock != previous,
         allowed_changes=tuple(change.summary for change in allowed),

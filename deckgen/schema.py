@@ -8,6 +8,7 @@ is reported.
 from __future__ import annotations
 
 import re
+from types import MappingProxyType
 
 from deckgen.errors import Location, ProblemCollector
 from deckgen.keys import Key, MarkupKey, PatternKey, Reader, TextKey, WholeNumberKey, ListKey
@@ -88,11 +89,11 @@ def validate_settings(root: Node | None, where: Location, problems: ProblemColle
         description=description,
         version=version.text,
         deck_id=deck_id,
-        note_type_ids=note_types,
-        subdecks=subdecks,
+        note_type_ids=MappingProxyType(note_types),
+        subdecks=MappingProxyType(subdecks),
         lint=lint,
         location=node.location,
-        locations=locations,
+        locations=MappingProxyType(locations),
     )
 
 
