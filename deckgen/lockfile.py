@@ -306,7 +306,20 @@ def _entry_lines(text: str) -> dict[str, int]:
     return lines
 
 
+def _duplicate_key_line(message: str) -> re.Pattern:
+    key = re.escape(message.split(" ")[2])  # the key, as _shown wrote it
+    return re.compile(f"{key}\\s*:.*{key}\\s*:")
+
+
 _CONSTANT = re.compile(r"[:\[,]\s*(NaN|-?Infinity)\s*[,}\]]")
+
+
+def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
+    keys = [key for key, _ in pairs]
+    twice = next((key for key in keys if keys.count(key) > 1), None)
+    if twice is not None:
+        raise _Damaged("duplicate", f"the key {_shown(twice)} is written twice")
+    return dict(pairs)
 
 
 def _no_constants(name: str) -> float:
@@ -327,16 +340,17 @@ def read_lock(path: Path, shown_as: str) -> LockFile | None:
     lines = _entry_lines(text)
     where = LockFile(Lock(0, "", {}, {}, {}), shown_as, lines)
     try:
-        lock = _lock(json.loads(text, parse_constant=_no_constants))
+        lock = _lock(json.loads(text, parse_constant=_no_constants, object_pairs_hook=_no_duplicates))
     except json.JSONDecodeError as error:
         raise DeckError.at(
             Location(shown_as, error.lineno, error.colno),
             f"the lock file is not valid JSON ({error.msg}): restore it from git; never edit it by hand",
         ) from None
     except _Damaged as error:
-        if error.subject == "constant":  # json gives no position for NaN and Infinity: find it
-            lines["constant"] = next((number for number, line in enumerate(text.splitlines(), start=1)
-                                      if _CONSTANT.search(line)), 1)
+        if error.subject in ("constant", "duplicate"):  # json gives no position for these: find it
+            found = _CONSTANT if error.subject == "constant" else _duplicate_key_line(str(error))
+            lines[error.subject] = next((number for number, line in enumerate(text.splitlines(), start=1)
+                                         if found.search(line)), 1)
         raise DeckError.at(
             where.location(error.subject),
             f"the lock file is damaged: {error}; restore it from git, never edit it by hand",

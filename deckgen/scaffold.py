@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import shutil
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -64,19 +63,22 @@ def init_project(target: Path, name: str, title: str) -> list[Path]:
         ),
         target / ".gitignore": "/build/\n",
     }
-    written = []
-    for path, text in files.items():
-        write_files([(path, text.encode("utf-8"))], target)
-        written.append(path)
-    templates = resources.files("deckgen") / "templates"
-    paths.templates.mkdir(parents=True)
-    for template in sorted(templates.iterdir(), key=lambda item: item.name):
-        if template.name.endswith((".html", ".css")):
-            destination = paths.templates / template.name
-            with resources.as_file(template) as source:
-                shutil.copyfile(source, destination)
-            written.append(destination)
-    return written
+    contents = [(path, text.encode("utf-8")) for path, text in files.items()]
+    contents += [(paths.templates / name, data) for name, data in default_templates().items()]
+    write_files(contents, Path.cwd())
+    return [path for path, _ in contents]
+
+
+def default_templates() -> dict[str, bytes]:
+    """The templates `init` copies, by name: packaged in deckgen/templates/ (in a wheel), or, in an
+    editable install, the repository's templates/ folder that the package is built from."""
+    packaged = resources.files("deckgen") / "templates"
+    folder = packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "templates"
+    return {
+        template.name: template.read_bytes()
+        for template in sorted(folder.iterdir(), key=lambda item: item.name)
+        if template.name.endswith((".html", ".css"))
+    }
 
 
 @dataclass(frozen=True)

@@ -176,6 +176,11 @@ DAMAGE = {
     "a time that is NaN": ('"added": 1764000000, "modified": 1764000000, "changed_in": "1.0.0", "content"',
                            '"added": NaN, "modified": 1764000000, "changed_in": "1.0.0", "content"',
                            "'NaN' is not a number deckgen writes"),
+    "a note type's time that is a word": ('"modified": 1764000000\n', '"modified": "a word"\n',
+                                         "'modified' should be a whole number, is \"a word\""),
+    "a key written twice": ('"added": 1764000000, "modified": 1764000000, "changed_in": "1.0.0", "content"',
+                            '"added": 1764000000, "added": 1764000000, "modified": 1764000000, "changed_in": "1.0.0", '
+                            '"content"', "the key \"added\" is written twice"),
     "hides of the wrong shape": ('"hides": {"1": "Initial"', '"hides": {"1": ["Initial"]',
                                  "what c1 hides should be text, is [\"Initial\"]"),
 }
@@ -187,7 +192,10 @@ def test_a_hand_damaged_lock_is_a_located_message(case, released, run_cli):
     old, new, message = DAMAGE[case]
     lock = project / "cards" / "deck.lock"
     text = lock.read_text()
-    line = next(number for number, line in enumerate(text.splitlines(), start=1) if old in line)
+    lines = text.splitlines()
+    line = next(number for number, line in enumerate(lines, start=1) if old.strip() in line)
+    if old.endswith("\n"):  # a note type's value: the message names the note type's entry
+        line = max(number for number, text in enumerate(lines[:line], start=1) if text.endswith(": {"))
     lock.write_text(text.replace(old, new, 1))
 
     result = run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})

@@ -82,3 +82,17 @@ def test_new_names_the_subdecks_it_knows(tmp_path, run_cli):
 
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == "--subdeck:1:1: unknown subdeck 'third': use one of first, second"
+
+
+def test_init_into_a_folder_that_cannot_be_made_is_a_message(tmp_path, run_cli):
+    (tmp_path / "a-file").write_text("not a folder")
+
+    result = run_cli("init", "a-file/deck", cwd=tmp_path)
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "a-file/deck/cards/deck.yaml:1:1: cannot write the file: Not a directory; check that its folder exists, "
+        "is writable and has room",
+        "1 problem found; nothing was written",
+    ]
+    assert (tmp_path / "a-file").read_text() == "not a folder"
