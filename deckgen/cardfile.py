@@ -25,7 +25,7 @@ from deckgen.keys import (
     one_of,
 )
 from deckgen.kinds import KINDS
-from deckgen.load import Mapping, Node, Sequence
+from deckgen.load import Node, Sequence
 from deckgen.media import media_problem
 from deckgen.model import Card, DeckSettings, MediaFile, Reference
 

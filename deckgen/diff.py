@@ -7,7 +7,6 @@ notes are matched by GUID, as Anki matches them.
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 import zipfile
 from dataclasses import dataclass
@@ -152,10 +151,28 @@ def _retired_tag(notes: list[PackagedNote]) -> str:
     return next(tag for note in notes for tag in note.tags if tag.endswith("::retired"))
 
 
-def release_notes(old: PackageContents, new: PackageContents) -> str:
-    """Markdown release notes: students' actions first, then added, changed, retired, removed cards."""
-    added = [note for guid, note in new.notes.items() if guid not in old.notes]
-    removed = [note for guid, note in old.notes.items() if guid not in new.notes]
+@dataclass(frozen=True)
+class _Changes:
+    """What changed between two packages, note by note and note type by note type."""
+
+    added: list[PackagedNote]
+    removed: list[PackagedNote]
+    retired: list[PackagedNote]
+    changed: list[tuple[PackagedNote, PackagedNote]]
+    moved: list[tuple[PackagedNote, PackagedNote]]
+    structure: list[str]  # note types whose fields or templates changed
+    looks: list[str]  # note types whose CSS or template text changed
+
+    @property
+    def renumbered(self) -> list[PackagedNote]:
+        return [note for before, note in self.changed if _deletions_moved(before, note)]
+
+    @property
+    def renamed_decks(self) -> list[tuple[str, str]]:
+        return sorted({(before.deck, note.deck) for before, note in self.moved})
+
+
+def _compare(old: PackageContents, new: PackageContents) -> _Changes:
     retired, changed, moved = [], [], []
     for guid, note in new.notes.items():
         before = old.notes.get(guid)
@@ -167,8 +184,6 @@ def release_notes(old: PackageContents, new: PackageContents) -> str:
             changed.append((before, note))
         if before.deck != note.deck:
             moved.append((before, note))
-
-    renumbered = [note for before, note in changed if _deletions_moved(before, note)]
     structure, looks = [], []
     for model_id, note_type in new.note_types.items():
         previous = old.note_types.get(model_id)
@@ -182,17 +197,18 @@ def release_notes(old: PackageContents, new: PackageContents) -> str:
             )
         if previous.appearance != note_type.appearance:
             looks.append(note_type.name)
+    return _Changes(
+        added=[note for guid, note in new.notes.items() if guid not in old.notes],
+        removed=[note for guid, note in old.notes.items() if guid not in new.notes],
+        retired=retired, changed=changed, moved=moved, structure=structure, looks=looks,
+    )
 
-    renamed_decks = sorted({(before.deck, note.deck) for before, note in moved})
+
+def _deck_actions(changes: _Changes, old: PackageContents) -> list[str]:
     actions = []
-    if structure:
-        actions.append(
-            "**Tick “Merge note types”** in Anki's import dialog: the note types below changed their "
-            "fields or card templates, and without it Anki updates none of their cards."
-        )
-    for old_deck, new_deck in renamed_decks:
+    for old_deck, new_deck in changes.renamed_decks:
         cards_in_old_deck = sum(1 for note in old.notes.values() if note.deck == old_deck)
-        moving = [note for before, note in moved if (before.deck, note.deck) == (old_deck, new_deck)]
+        moving = [note for before, note in changes.moved if (before.deck, note.deck) == (old_deck, new_deck)]
         if len(moving) == cards_in_old_deck:
             actions.append(
                 f"Cards moved from **{old_deck}** to **{new_deck}**: Anki leaves your existing copies in "
@@ -204,33 +220,48 @@ def release_notes(old: PackageContents, new: PackageContents) -> str:
                 f"Some cards moved from **{old_deck}** to **{new_deck}**: Anki leaves your existing copies "
                 f"in {old_deck}. Find each in Browse and use Change Deck: {labels}."
             )
-    if retired:
+    return actions
+
+
+def _actions(changes: _Changes, old: PackageContents) -> list[str]:
+    """What students must do, in the order they do it."""
+    actions = []
+    if changes.structure:
         actions.append(
-            f"Retired cards: after importing, search `tag:{_retired_tag(retired)}` and delete the cards it finds."
+            "**Tick “Merge note types”** in Anki's import dialog: the note types below changed their "
+            "fields or card templates, and without it Anki updates none of their cards."
         )
-    if removed:
+    actions += _deck_actions(changes, old)
+    if changes.retired:
+        actions.append(
+            f"Retired cards: after importing, search `tag:{_retired_tag(changes.retired)}` and delete the cards it finds."
+        )
+    if changes.removed:
         actions.append(
             "Removed cards: an import never deletes cards; delete the ones listed under *Removed* yourself."
         )
-    if renumbered:
-        labels = "; ".join(f"“{note.label}”" for note in sorted(renumbered, key=_order))
+    if changes.renumbered:
+        labels = "; ".join(f"“{note.label}”" for note in sorted(changes.renumbered, key=_order))
         actions.append(
             "Items or deletions were removed or reordered in some cards, so your reviews of them now "
             f"belong to other items. To start those cards afresh: Browse, select them, Forget: {labels}."
         )
-    if not actions:
-        actions.append("Nothing special: import the new file with Anki's default options; your reviews are kept.")
+    return actions or ["Nothing special: import the new file with Anki's default options; your reviews are kept."]
 
+
+def release_notes(old: PackageContents, new: PackageContents) -> str:
+    """Markdown release notes: students' actions first, then added, changed, retired, removed cards."""
+    changes = _compare(old, new)
     lines = [f"# Release notes: {old.name} → {new.name}", "", "## What students need to do", ""]
-    lines += [f"- {action}" for action in actions]
-    lines += _section("Added", [f"- {note.deck} · {note.label}" for note in sorted(added, key=_order)])
-    lines += _section("Changed", [line for before, note in sorted(changed, key=lambda pair: _order(pair[1]))
+    lines += [f"- {action}" for action in _actions(changes, old)]
+    lines += _section("Added", [f"- {note.deck} · {note.label}" for note in sorted(changes.added, key=_order)])
+    lines += _section("Changed", [line for before, note in sorted(changes.changed, key=lambda pair: _order(pair[1]))
                                   for line in _changed_lines(before, note)])
-    lines += _section("Retired", [f"- {note.deck} · {note.label}" for note in sorted(retired, key=_order)])
-    lines += _section("Removed", [f"- {note.deck} · {note.label}" for note in sorted(removed, key=_order)])
-    lines += _section("Note types", [f"- {change}" for change in structure]
-                      + [f"- {name}: new look (applied automatically)" for name in looks])
-    lines += _section("Decks", [f"- {old_deck} → {new_deck}" for old_deck, new_deck in renamed_decks])
+    lines += _section("Retired", [f"- {note.deck} · {note.label}" for note in sorted(changes.retired, key=_order)])
+    lines += _section("Removed", [f"- {note.deck} · {note.label}" for note in sorted(changes.removed, key=_order)])
+    lines += _section("Note types", [f"- {change}" for change in changes.structure]
+                      + [f"- {name}: new look (applied automatically)" for name in changes.looks])
+    lines += _section("Decks", [f"- {old_deck} → {new_deck}" for old_deck, new_deck in changes.renamed_decks])
     return "\n".join(lines) + "\n"
 
 

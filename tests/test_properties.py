@@ -14,7 +14,7 @@ from conftest import make_project
 from deckgen.build import check
 from deckgen.errors import DeckError, Location, Problem
 from deckgen.load import read_yaml
-from deckgen.markup import MarkupResult, to_html
+from deckgen.markup import to_html
 from helpers import unsafe_parts
 
 PROPERTY = settings(max_examples=150, deadline=2000,
