@@ -1,0 +1,198 @@
+"""No card runs script in a student's Anki: the XSS corpus, shown by Anki's own reviewer.
+
+Cards are built by deckgen, imported with the official `anki` package and rendered by its backend
+(card.question() / card.answer()), then shown in headless Chromium with the reviewer of Anki
+desktop 26.9.3 (its reviewer.js, MathJax configuration and MathJax, taken from the `aqt` wheel on
+PyPI; see reviewer.py), with play buttons hidden and shown. Every element is hovered and clicked;
+a dialog, a script, a navigation or a request to another host is a finding.
+
+Needs Chromium (Debian's `chromium`: `apt-get install chromium`) and the `playwright` package;
+without Chromium these tests are skipped, saying so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from anki_client import import_package
+from conftest import FIXTURES, make_project
+
+pytest.importorskip("playwright", reason="the browser tests need the playwright package (pip install -e '.[test]')")
+import reviewer  # noqa: E402
+
+if not Path(reviewer.CHROMIUM).exists():
+    pytest.skip(f"the browser tests need Chromium at {reviewer.CHROMIUM}: apt-get install chromium",
+                allow_module_level=True)
+
+CACHE = Path(os.environ.get("REVIEWER_HARNESS_CACHE", Path.home() / ".cache" / "deckgen-reviewer-harness"))
+XSS = FIXTURES / "xss"
+MODES = ("hidden", "shown")
+
+
+@pytest.fixture(scope="module")
+def harness():
+    with reviewer.ReviewerHarness(reviewer.fetch_reviewer_files(CACHE), capture_html=True, card_timeout=8) as shown:
+        yield shown
+
+
+# --- the harness sees what Anki would run --------------------------------------------------------
+
+ATTACKS = {  # written straight into an Anki note, past deckgen: each must be found
+    "img onerror": ("<img src=x onerror=alert(1)>", {"dialog", "script"}),
+    "MathJax \\href overlay": (
+        r"\(\href{javascript:alert(1)}{\style{position:fixed;top:0;left:0;width:100vw;height:100vh;"
+        r"display:block;opacity:0}{n}}\)", {"dialog", "script"}),
+    "MathJax \\style remote image": (r"\(\style{background-image:url(http://example.com/x.png)}{x}\)",
+                                     {"remote-request"}),
+    "TTS cut through an attribute": ('<a title="[anki:tts]">T</a>[/anki:tts]" onmouseover="alert(1)">hover</a>',
+                                     {"dialog", "script"}),
+}
+
+
+def _note(collection, front: str, back: str = "answer") -> None:
+    note = collection.new_note(collection.models.by_name("Basic"))
+    note["Front"], note["Back"] = front, back
+    collection.add_note(note, collection.decks.id("Default"))
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_the_harness_finds_each_attack_in_anki_itself(attack, mode, harness, student):
+    front, expected = ATTACKS[attack]
+    _note(student, front)
+
+    findings = harness.check_cards(reviewer.cards_from_collection(student), mode, student)
+
+    assert expected <= {finding.kind for finding in findings}, [str(finding) for finding in findings]
+
+
+def test_harmless_maths_is_typeset_and_finds_nothing(harness, student):
+    _note(student, r"\(x^2\)", r"\[y = 2\]")
+
+    findings = harness.check_cards(reviewer.cards_from_collection(student), "hidden", student)
+
+    assert findings == []
+    assert "<mjx-container" in harness.rendered[(0, "question", "hidden")]
+
+
+# --- deckgen's cards -----------------------------------------------------------------------------
+
+
+def _yaml(text: str) -> str:
+    return json.dumps(text)  # a JSON string is a valid YAML double-quoted scalar
+
+
+def _cards_with(number: int, first: str, second: str) -> str:
+    """Cards of every kind with `first` at the end of one field and `second` at the start of the
+    next, in every pair of neighbouring fields (for a single payload, both are the payload). The
+    words around them keep a field from being empty once the sanitiser has removed a payload."""
+    ends, starts = _yaml("Text " + first), _yaml(second + " text")
+    lines = ["subdeck: first", "cards:"]
+    # A topic is plain text and never holds maths (a fixture tests that refusal): it gets the
+    # payload's end unless that has a backslash.
+    topic = first[-40:] if "\\" not in first and "&#92;" not in first else f"Topic {number}"
+    lines += [f"  - id: basic-{number}", "    kind: basic", f"    topic: {_yaml(topic)}",
+              f"    question: {starts}", f"    answer: {ends}", f"    extra: {starts}"]
+    lines += [f"  - id: reverse-{number}", "    kind: reverse", f"    question: {ends}", f"    answer: {starts}",
+              f"    extra: {ends}"]
+    lines += [f"  - id: cloze-{number}", "    kind: cloze", f"    text: {_yaml('{{c1::hidden}} ' + first)}",
+              f"    extra: {starts}"]
+    lines += [f"  - id: list-{number}", "    kind: list", f"    question: {ends}", f"    items: [{starts}, {ends}]",
+              f"    extra: {starts}"]
+    return "\n".join(lines) + "\n"
+
+
+def _corpus() -> list[tuple[str, str]]:
+    single = (XSS / "payloads.txt").read_text().splitlines() + (XSS / "anki-syntax.txt").read_text().splitlines()
+    split = [tuple(line.split("\t")) for line in (XSS / "split.txt").read_text().splitlines()]
+    return [(payload, payload) for payload in single] + split
+
+
+@pytest.fixture(scope="module")
+def corpus_deck(tmp_path_factory):
+    """The corpus built by deckgen, one card file per payload; files deckgen refuses are left out
+    (refusal is the defence for them), and the rest are built and imported by a student."""
+    from anki.collection import Collection
+
+    from deckgen.cli import main
+
+    folder = tmp_path_factory.mktemp("corpus")
+    project = make_project(folder / "project")
+    corpus = _corpus()
+    for number, (first, second) in enumerate(corpus):
+        (project / "cards" / f"p{number:03}.yaml").write_text(_cards_with(number, first, second))
+    problems, refused = [], set()
+    while found := _problems(project):  # validation first, then rendering: until nothing is refused
+        problems += found
+        for number in {int(number) for number in re.findall(r"^cards/p(\d{3})\.yaml:", "\n".join(found), re.M)}:
+            (project / "cards" / f"p{number:03}.yaml").unlink()
+            refused.add(number)
+    assert main(["build", "--project", str(project)]) == 0
+    collection = Collection(str(folder / "collection.anki2"))
+    import_package(collection, project / "build" / "test-1.0.0.apkg")
+    yield collection, {corpus[number] for number in sorted(refused)}, problems
+    collection.close()
+
+
+def _problems(project: Path) -> list[str]:
+    from deckgen.build import check
+    from deckgen.errors import DeckError
+
+    try:
+        check(project)
+    except DeckError as error:
+        return [str(problem) for problem in error.problems]
+    return []
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_no_card_of_the_corpus_runs_script_navigates_or_fetches(mode, corpus_deck, harness):
+    collection, refused, _ = corpus_deck
+    cards = reviewer.cards_from_collection(collection)
+    assert len(cards) > 400
+
+    findings = [finding for finding in reviewer.serious(harness.check_cards(cards, mode, collection))
+                if not _followed_an_allowed_link(finding)]
+
+    assert findings == [], "\n".join(str(finding) for finding in findings[:20])
+
+
+def _followed_an_allowed_link(finding) -> bool:
+    """Clicking a card's own https link (Markdown's [text](https://…), which cards may use) opens
+    it, in Anki in the system browser: that is the link working, not an attack."""
+    return finding.kind == "navigation" and finding.detail.startswith("navigation attempt to https://example.org/ ")
+
+
+def test_deckgen_refuses_exactly_the_live_maths_and_the_unlisted_sound(corpus_deck):
+    _, refused, problems = corpus_deck
+    # TeX reaches MathJax where the text keeps a delimiter: written \\( (Markdown makes it \( ) or
+    # as an entity; a single \( is Markdown's escaped "(", and `code` MathJax never reads.
+    live_maths = {line for line in (XSS / "anki-syntax.txt").read_text().splitlines()
+                  if line.startswith(("\\\\", "&#92;")) and "are fine" not in line}
+    split_maths = {pair for pair in _corpus() if pair[0] != pair[1] and "\\\\" in pair[0] + pair[1]}
+
+    assert {first for first, second in refused if first == second} == live_maths | {"[sound:evil.mp3]"}
+    assert {pair for pair in refused if pair[0] != pair[1]} == split_maths
+    assert all(": warning:" not in problem for problem in problems)
+
+
+def test_a_typed_cards_front_shows_ankis_type_in_box(tmp_path, run_cli, harness, student):
+    project = make_project(tmp_path / "project")
+    settings = project / "cards" / "deck.yaml"
+    settings.write_text(settings.read_text().replace("  list: 1700000000104\n", "  list: 1700000000104\n  typed: 1700000000105\n"))
+    (project / "cards" / "typed.yaml").write_text(
+        "subdeck: first\ncards:\n  - id: bowlby\n    kind: typed\n    question: Whose attachment theory? Type the surname.\n"
+        "    answer: Bowlby\n")
+    assert run_cli("build", cwd=project).exit_code == 0
+    import_package(student, project / "build" / "test-1.0.0.apkg")
+
+    findings = harness.check_cards(reviewer.cards_from_collection(student), "shown", student)
+
+    assert reviewer.serious(findings) == []
+    front = harness.rendered[(0, "question", "shown")]
+    assert re.search(r'<input type="text" id="typeans"', front), front
