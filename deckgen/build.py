@@ -7,20 +7,22 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from deckgen.errors import DeckError, Location, Problem, display_path
 from deckgen.model import Project
 from deckgen import guards
 from deckgen.guards import Allowances, Place
-from deckgen.lockfile import LockFile, lock_text, read_lock
+from deckgen.lockfile import Lock, LockFile, lock_text, read_lock
 from deckgen.output import one_at_a_time, write_files
 from deckgen.package import PackageStats, package_bytes
 from deckgen.paths import ProjectPaths
 from deckgen.project import load_project
-from deckgen.release import ReleaseInput, ReleasePlan, lock_continuity, plan_release
+from deckgen.release import ReleaseInput, ReleasePlan, lock_continuity, plan_release, released_state
 from deckgen.render import RenderedDeck, render_deck
+from deckgen.schema import VERSION
+from deckgen.stats import README_START, coverage_table, replace_marked_section
 
 LATEST_RELEASE_TIME = 253_402_300_799
 
@@ -71,8 +73,10 @@ def _read_lock(root: Path, path: Path) -> LockFile | None:
     return read_lock(path, display_path(path, root))
 
 
-def plan(checked: CheckResult, release_time: int, allow: Allowances) -> tuple[ReleasePlan, Path]:
-    """The release plan against the committed lock file: times for every note, guards applied."""
+def plan(
+    checked: CheckResult, release_time: int, allow: Allowances, releasing: bool = False
+) -> tuple[ReleasePlan, Path]:
+    """The plan against the committed lock file (the last release): times, guards applied."""
     root = checked.project.root
     lock_path = ProjectPaths(root).lock
     lock_file = _read_lock(root, lock_path)
@@ -95,7 +99,14 @@ def plan(checked: CheckResult, release_time: int, allow: Allowances) -> tuple[Re
         retired=frozenset(card.id for card in checked.project.cards if card.retired),
         locate=locate,
     )
-    return plan_release(source, lock_file.lock if lock_file else None, release_time, allow), lock_path
+    return plan_release(source, lock_file.lock if lock_file else None, release_time, allow, releasing), lock_path
+
+
+def verify(root: Path, strict: bool = False, allow: Allowances = Allowances()) -> tuple[CheckResult, ReleasePlan]:
+    """`deckgen check`: everything a release does but write, every guard included."""
+    checked = check(root, strict)
+    release, _ = plan(checked, LATEST_RELEASE_TIME, allow)
+    return checked, release
 
 
 def build(
@@ -106,21 +117,20 @@ def build(
     frozen: bool = False,
     strict: bool = False,
 ) -> BuildResult:
-    """Check the project, plan the release, write build/<deck>-<version>.apkg and the lock file.
+    """A development build: check the project, apply the guards against the last release, and write
+    build/<deck>-<version>.apkg. It makes no card "released": cards changed since the last release
+    get `release_time` in the package only, and the lock records nothing but the acknowledgement
+    of a change allowed by its flag. With `frozen` (the release workflow), the cards must be
+    exactly those of the last release, whose recorded times give the release's very bytes.
 
-    Nothing is written when anything is wrong. With `frozen` (CI releases) the lock file must
-    already describe the cards exactly; it is never written.
+    Nothing is written when anything is wrong.
     """
     checked = check(root, strict)
     paths = ProjectPaths(root)
     with one_at_a_time(paths.cards):
         release, lock_path = plan(checked, release_time, allow)
-        if frozen and release.lock_changed:
-            raise DeckError.at(
-                Location(display_path(lock_path, root)),
-                "the lock file is out of date with the cards: run 'deckgen build' and commit "
-                f"{display_path(lock_path, root)} with the cards",
-            )
+        if frozen:
+            _refuse_unreleased(release, checked, lock_path)
         data, stats = package_bytes(checked.deck, release)
         output = paths.package(checked.deck.file_stem, output_dir)
         files = [(output, data)]
@@ -130,20 +140,108 @@ def build(
     return BuildResult(checked, output, stats, release, lock_path, release.lock_changed)
 
 
+def _refuse_unreleased(release: ReleasePlan, checked: CheckResult, lock_path: Path) -> None:
+    """A frozen build rebuilds the last release: the cards and version must be exactly its."""
+    last = release.lock.last_release if release.lock else None
+    version = checked.project.settings.version
+    if last is None:
+        message = "the deck has no release yet: a frozen build rebuilds one; run 'deckgen release VERSION' first"
+    elif last.version != version:
+        message = (f"version {version} in cards/deck.yaml is not released: a frozen build rebuilds the last release "
+                   f"({last.version}); release it with 'deckgen release {version}'")
+    elif release.unreleased or release.lock_changed:
+        message = (f"the cards differ from release {last.version}: a frozen build rebuilds a release exactly; "
+                   "release them with 'deckgen release VERSION' first")
+    else:
+        return
+    raise DeckError.at(Location(display_path(lock_path, checked.project.root)), message)
+
+
+def release(
+    root: Path, version: str, release_time: int, allow: Allowances = Allowances(), output_dir: Path | None = None
+) -> BuildResult:
+    """`deckgen release VERSION`: the act of releasing. Every card changed since the last release is
+    stamped with the release time, which must be later than the last release's; the release is
+    recorded in cards/deck.lock, `version:` in cards/deck.yaml is set, the README's coverage table
+    (when it has one) shows the release, and build/<deck>-<VERSION>.apkg is written. Checks are
+    strict: a release carries no content a card may not use."""
+    paths = ProjectPaths(root)
+    project = load_project(root)
+    settings = project.settings
+    if not VERSION.match(version):
+        raise DeckError.at(Location("VERSION"), f"a release version looks like 1.2.3, got '{version}'")
+    released = replace(project, settings=replace(settings, version=version))
+    checked = CheckResult(released, render_deck(released, paths.templates))
+    if checked.deck.warnings:
+        raise DeckError(checked.deck.warnings)
+    with one_at_a_time(paths.cards):
+        previous = _read_lock(root, paths.lock)
+        _check_release_order(previous, version, release_time, settings)
+        plan_, lock_path = plan(checked, release_time, allow, releasing=True)
+        data, stats = package_bytes(checked.deck, plan_)
+        output = paths.package(checked.deck.file_stem, output_dir)
+        files = [(output, data), (paths.settings, _with_version(paths.settings, settings, version))]
+        readme = paths.root / "README.md"
+        if readme.is_file() and README_START in readme.read_text(encoding="utf-8"):
+            document = readme.read_text(encoding="utf-8")
+            files.append((readme, replace_marked_section(document, coverage_table(released), "README.md").encode()))
+        files.append((lock_path, lock_text(plan_.lock).encode("utf-8")))
+        write_files(files, root)
+    return BuildResult(checked, output, stats, plan_, lock_path, True)
+
+
+def _check_release_order(previous: LockFile | None, version: str, time: int, settings) -> None:
+    last = previous.lock.last_release if previous else None
+    if last is None:
+        return
+    if _version_key(version) <= _version_key(last.version):
+        raise DeckError.at(
+            Location("VERSION"),
+            f"release {version} is not later than the last release, {last.version}: give a higher version",
+        )
+    if time <= last.time:
+        raise DeckError.at(
+            Location("SOURCE_DATE_EPOCH"),
+            f"the release time {time} is not later than release {last.version}'s ({last.time}): students' Anki "
+            "would keep their copies of every changed card; release with a later time",
+        )
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def _with_version(path: Path, settings, version: str) -> bytes:
+    """cards/deck.yaml with its `version:` value replaced, every other byte as the educator wrote it."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    where = settings.location_of("version")
+    line = lines[where.line - 1]
+    key_end = line.find(":", where.col - 1)
+    value = line.find(settings.version, key_end)
+    if key_end < 0 or value < 0:
+        raise DeckError.at(where, f"cannot set the version: write 'version: {version}' here by hand, then release")
+    lines[where.line - 1] = line[:value] + version + line[value + len(settings.version):]
+    return "\n".join(lines).encode("utf-8")
+
+
 @dataclass(frozen=True)
 class LockReview:
-    """What a pull request's lock releases that affects students: acknowledged with its flag."""
+    """What a pull request's lock allows that affects students, acknowledged with its flag: released
+    by this pull request, or pending for the next release."""
 
     released: tuple[str, ...]
+    pending: tuple[str, ...] = ()
 
 
 def review_lock(checked: CheckResult, base_lock: Path) -> LockReview:
     """Hold cards/deck.lock against the base branch's lock (CI, on a pull request).
 
-    The lock must be up to date with the cards, must descend from the base lock by deckgen builds
-    (ids, added times, unchanged cards' times and tombstones carry over), and every change between
-    the two that the guards know must be one they allow and that the lock acknowledges: a flag
-    given on an educator's machine is then visible in the pull request's diff and in CI's output.
+    Between releases the lock may only gain acknowledgements (of changes allowed by their flag,
+    for the next release); the cards may differ from it, and `deckgen check` holds them to the
+    guards. A pull request that releases must add the release to the lock, descend from the base
+    lock (ids, added times, unchanged cards' times, tombstones and earlier releases carry over),
+    match its cards exactly, and acknowledge every change the guards know: so a flag given on an
+    educator's machine is visible in the pull request's diff and in CI's output.
     """
     root = checked.project.root
     lock_path = ProjectPaths(root).lock
@@ -154,34 +252,56 @@ def review_lock(checked: CheckResult, base_lock: Path) -> LockReview:
     if current is None:
         raise DeckError.at(
             Location(display_path(lock_path, root)),
-            "cards/deck.lock is missing; restore it from the base branch and build again",
-        )
-    release, _ = plan(checked, LATEST_RELEASE_TIME, Allowances(**{name: True for name in guards.FLAGS.values()}))
-    if release.lock_changed:
-        raise DeckError.at(
-            current.location("deck"),
-            "the lock file is out of date with the cards: run 'deckgen build' and commit "
-            f"{display_path(lock_path, root)} with the cards",
+            "cards/deck.lock is missing; restore it from the base branch",
         )
     problems = lock_continuity(base.lock, current.lock, current.location)
-    new_acknowledged = {(item.flag, item.subject) for item in current.lock.acknowledged[len(base.lock.acknowledged):]}
     released = []
-    for change in guards.compare(base.lock, current.lock):
+    if current.lock.releases == base.lock.releases:
+        if released_state(current.lock) != released_state(base.lock):
+            problems.append(Problem(
+                current.location("deck"),
+                "cards/deck.lock changed without a release: only 'deckgen release' records cards in it (and a "
+                "build with an --allow flag its acknowledgement); restore cards/deck.lock from the base branch",
+            ))
+    else:
+        problems += _release_problems(checked, current)
+        released = _acknowledged_since(base.lock, current, problems)
+    if problems:
+        raise DeckError(problems)
+    pending = tuple(f"{item.change} ({item.flag})" for item in current.lock.pending)
+    return LockReview(tuple(released), pending)
+
+
+def _release_problems(checked: CheckResult, current: LockFile) -> list[Problem]:
+    """A pull request that releases: its lock holds exactly its cards, at the version released."""
+    release_plan, _ = plan(checked, LATEST_RELEASE_TIME, Allowances())
+    last = current.lock.last_release
+    if release_plan.unreleased or last is None or last.version != checked.project.settings.version:
+        return [Problem(current.location("deck"),
+                        "the lock's last release is not the cards as they are: run 'deckgen release VERSION' "
+                        "and commit every file it writes")]
+    return []
+
+
+def _acknowledged_since(base: Lock, current: LockFile, problems: list[Problem]) -> list[str]:
+    """The changes from `base` that the guards know, each acknowledged in the lock since then."""
+    new_releases = {release.version for release in current.lock.releases[len(base.releases):]}
+    acknowledged = {(item.flag, item.subject) for item in current.lock.acknowledged if item.version in new_releases}
+    released = []
+    for change in guards.compare(base, current.lock):
         where = current.location(_lock_subject(change.subject))
         if change.flag is None:
             problems.append(Problem(where, f"{change.message}; restore cards/deck.lock from the base branch"))
-        elif (change.flag, change.subject) not in new_acknowledged:
+        elif (change.flag, change.subject) not in acknowledged:
             problems.append(Problem(
                 where,
                 f"{change.summary} since the base branch, but the lock does not acknowledge it: only a build "
-                f"with {change.flag} releases it, and records it for reviewers; restore cards/deck.lock from "
-                "the base branch and build again",
+                f"or release with {change.flag} allows it, and records it for reviewers; restore cards/deck.lock "
+                "from the base branch and release again",
             ))
         else:
             released.append(f"{change.summary} ({change.flag})")
-    if problems:
-        raise DeckError(problems)
-    return LockReview(tuple(released))
+    return released
 
 
 def _lock_subject(subject: str) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Sequence
 
 from deckgen import __version__, commands
-from deckgen.build import build, check, release_timestamp, review_lock
+from deckgen.build import build, release, release_timestamp, review_lock, verify
 from deckgen.errors import DeckError, display_path, printable
 from deckgen.guards import FLAGS, Allowances
 from deckgen.kinds import KINDS
@@ -40,24 +40,41 @@ _ALLOW_FLAGS = {
 }
 
 _BUILD_HELP = """\
-Load, validate and render every card, then write the deck to build/ as one .apkg
-named after the deck and its version (build/ipt-0.1.0.apkg). Nothing is written
-when any card has a problem; every problem is listed as file:line:col: message.
+A development build: load, validate and render every card, then write the deck
+to build/ as one .apkg named after the deck and its version (build/ipt-0.1.0.apkg),
+to look at or import yourself. Nothing is written when any card has a problem;
+every problem is listed as file:line:col: message.
 
-Every card's content fingerprint and the time it last changed are kept in
-cards/deck.lock, which build updates (commit it with the cards): unchanged cards
-keep their time, changed cards get the release time, SOURCE_DATE_EPOCH when set,
-else now. Changes that would hurt students who re-import the deck (a note type's
-fields or templates, a renamed deck or subdeck, a card moved to another subdeck,
-a removed card, a reused id, list items or cloze deletions removed or renumbered)
-are refused unless the matching --allow-... flag is given; a changed deck id,
-note-type id or card kind is always refused.
+A build releases nothing: cards/deck.lock, which records every release, is not
+changed (only an --allow-... flag records its acknowledgement there). Cards
+changed since the last release get the build's time in the package
+(SOURCE_DATE_EPOCH when set, else now). Changes that would hurt students who
+re-import the deck (a note type's fields or templates, a renamed deck or subdeck,
+a card moved to another subdeck, a released card removed, a reused id, list items
+or cloze deletions removed or renumbered) are refused unless the matching
+--allow-... flag is given; a changed deck id, note-type id or card kind is always
+refused. With --frozen (the release workflow) the cards must be exactly those of
+the last release, and the package is that release's, byte for byte.
 
 examples:
   deckgen build
   deckgen build --project path/to/deck --output dist/
-  SOURCE_DATE_EPOCH=1764166000 deckgen build --frozen
-  deckgen build --allow-deck-change
+  deckgen build --frozen
+  deckgen build --allow-renumbering
+"""
+
+_RELEASE_HELP = """\
+Release the deck as VERSION: every card changed since the last release is stamped
+with the release time (SOURCE_DATE_EPOCH when set, else now; it must be later than
+the last release's), the release is recorded in cards/deck.lock, version: in
+cards/deck.yaml is set, the coverage table in README.md (if it has one) is
+updated, and build/<name>-VERSION.apkg is written. Commit those files and tag the
+commit vVERSION: the release workflow rebuilds the same bytes and publishes them.
+Checks are strict, and the guards of build apply, with the same --allow-... flags.
+
+examples:
+  deckgen release 1.1.0
+  SOURCE_DATE_EPOCH=1764900000 deckgen release 2.0.0 --allow-renumbering
 """
 
 _LINT_HELP = """\
@@ -76,11 +93,14 @@ examples:
 
 _STATS_HELP = """\
 Print the deck's coverage as a Markdown table: notes and cards per subdeck and
-notes per kind. With --update FILE, replace the table between the lines
-<!-- deckgen stats: start --> and <!-- deckgen stats: end --> in FILE.
+notes per kind, of the cards as they are, or with --released of the last release
+(as cards/deck.lock records it). With --update FILE, replace the table between
+the lines <!-- deckgen stats: start --> and <!-- deckgen stats: end --> in FILE
+with the last release's table; deckgen release does that for README.md.
 
 examples:
   deckgen stats
+  deckgen stats --released
   deckgen stats --update README.md
 """
 
@@ -188,9 +208,12 @@ def _pipeline_commands(command) -> None:
         "--frozen", action="store_true",
         help="refuse to build when cards/deck.lock is out of date with the cards (for CI releases)",
     )
-    for flag, meaning in _ALLOW_FLAGS.items():
-        build_command.add_argument(f"--{flag}", action="store_true", help=meaning)
+    release_command = command("release", "release the deck: record the release and write its .apkg", _RELEASE_HELP)
+    release_command.add_argument("version", metavar="VERSION", help="the new version, like 1.2.0")
     check_command = command("check", "validate the cards without writing anything", _CHECK_HELP)
+    for guarded in (build_command, release_command, check_command):
+        for flag, meaning in _ALLOW_FLAGS.items():
+            guarded.add_argument(f"--{flag}", action="store_true", help=meaning)
     check_command.add_argument(
         "--lock-base", type=Path, metavar="FILE",
         help="a lock file that cards/deck.lock must descend from (the base branch's, in CI)",
@@ -219,7 +242,11 @@ def _document_commands(command) -> None:
     schema_command.add_argument("--output", type=Path, metavar="FILE", help="write the schema to FILE")
     stats_command = command("stats", "print notes and cards per subdeck and kind", _STATS_HELP)
     stats_command.add_argument(
-        "--update", type=Path, metavar="FILE", help="replace the coverage section of FILE with the table"
+        "--released", action="store_true", help="the table of the last release (from cards/deck.lock)"
+    )
+    stats_command.add_argument(
+        "--update", type=Path, metavar="FILE",
+        help="replace the coverage section of FILE with the last release's table (deckgen release does this)",
     )
 
 
@@ -268,9 +295,17 @@ def _warn(warnings) -> None:
         print(warning, file=sys.stderr)
 
 
+def _allowances(arguments: argparse.Namespace) -> Allowances:
+    return Allowances(**{name: getattr(arguments, flag.removeprefix("--").replace("-", "_"))
+                         for flag, name in FLAGS.items()})
+
+
 def _check(arguments: argparse.Namespace) -> int:
-    result = check(arguments.project, arguments.strict)
+    result, plan = verify(arguments.project, arguments.strict, _allowances(arguments))
     _warn(result.deck.warnings)
+    for change in plan.allowed_changes:
+        _say(f"warning: the next release makes, on purpose, a change that affects students: {change}",
+             file=sys.stderr)
     if arguments.lock_base is not None:
         for change in review_lock(result, arguments.lock_base).released:
             _say(f"warning: this change releases, on purpose, a change that affects students: {change}",
@@ -284,9 +319,8 @@ def _check(arguments: argparse.Namespace) -> int:
 
 def _build(arguments: argparse.Namespace) -> int:
     timestamp = release_timestamp(dict(os.environ))
-    allow = Allowances(**{name: getattr(arguments, flag.removeprefix("--").replace("-", "_"))
-                          for flag, name in FLAGS.items()})
-    built = build(arguments.project, timestamp, arguments.output, allow, arguments.frozen, arguments.strict)
+    built = build(arguments.project, timestamp, arguments.output, _allowances(arguments), arguments.frozen,
+                  arguments.strict)
     _warn(built.checked.deck.warnings)
     stats = built.stats
     for change in built.plan.allowed_changes:
@@ -296,6 +330,18 @@ def _build(arguments: argparse.Namespace) -> int:
     _say(f"wrote {built.output}: {', '.join(counts)}")
     if built.lock_written:
         _say(f"updated {built.lock_path}: commit it with the cards")
+    return EXIT_OK
+
+
+def _release(arguments: argparse.Namespace) -> int:
+    released = release(arguments.project, arguments.version, release_timestamp(dict(os.environ)),
+                       _allowances(arguments))
+    for change in released.plan.allowed_changes:
+        _say(f"warning: released a change that affects students: {change}", file=sys.stderr)
+    stats = released.stats
+    _say(f"released {arguments.version}: wrote {released.output}: {_count(stats.notes, 'note')}, "
+         f"{_count(stats.cards, 'card')}")
+    _say(f"commit cards/deck.lock, cards/deck.yaml and README.md, then tag the commit v{arguments.version}")
     return EXIT_OK
 
 
@@ -313,7 +359,7 @@ def _lint(arguments: argparse.Namespace) -> int:
 
 def _stats(arguments: argparse.Namespace) -> int:
     if arguments.update is None:
-        print(commands.stats(arguments.project), end="")
+        print(commands.stats(arguments.project, arguments.released), end="")
         return EXIT_OK
     _write(arguments.update, commands.stats_in(arguments.project, arguments.update))
     _say(f"updated the coverage table in {arguments.update}")
@@ -354,7 +400,7 @@ def _schema(arguments: argparse.Namespace) -> int:
 
 _COMMANDS = {
     "build": _build, "check": _check, "diff": _diff, "init": _init, "lint": _lint, "new": _new,
-    "preview": _preview, "schema": _schema, "stats": _stats,
+    "preview": _preview, "release": _release, "schema": _schema, "stats": _stats,
 }
 
 

@@ -10,14 +10,15 @@ from pathlib import Path
 
 from deckgen.build import CheckResult, check
 from deckgen.diff import read_package, release_notes
-from deckgen.errors import DeckError, Location
+from deckgen.errors import DeckError, Location, display_path
 from deckgen.jsonschema import card_file_schema
 from deckgen.lint import Finding, lint_project
 from deckgen.paths import ProjectPaths
 from deckgen.preview import preview_page
 from deckgen.project import load_project
 from deckgen.scaffold import NewCard, new_card
-from deckgen.stats import coverage_table, replace_marked_section
+from deckgen.lockfile import read_lock
+from deckgen.stats import coverage_table, released_coverage_table, replace_marked_section
 
 
 @dataclass(frozen=True)
@@ -32,18 +33,25 @@ def lint(root: Path, strict: bool = False) -> LintResult:
     return LintResult(checked, tuple(lint_project(checked.project)))
 
 
-def stats(root: Path) -> str:
-    """The coverage table: notes and cards per subdeck and kind, as Markdown."""
-    return coverage_table(load_project(root))
+def stats(root: Path, released: bool = False) -> str:
+    """The coverage table, as Markdown: notes and cards per subdeck and kind, of the cards as they
+    are or (`released`) of the last release."""
+    if not released:
+        return coverage_table(load_project(root))
+    paths = ProjectPaths(root)
+    lock = read_lock(paths.lock, display_path(paths.lock, root))
+    if lock is None:
+        raise DeckError.at(Location(display_path(paths.lock, root)), "the deck has no release yet: run 'deckgen release'")
+    return released_coverage_table(lock.lock)
 
 
 def stats_in(root: Path, document: Path) -> str:
-    """`document`'s text with its coverage section replaced by the current table."""
+    """`document`'s text with its coverage section replaced by the last release's table."""
     try:
         text = document.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise DeckError.at(Location(str(document)), f"cannot read the file to update: {error}") from None
-    return replace_marked_section(text, stats(root), str(document))
+    return replace_marked_section(text, stats(root, released=True), str(document))
 
 
 def diff(root: Path, old: Path, new: Path | None = None) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 from deckgen.errors import DeckError, Location, shortened
 from deckgen.guards import renumbered
 from deckgen.markup import html_text
+from deckgen.model import RETIRED_SUBDECK
 from deckgen.render import RETIRED_CLASS
 from deckgen import cloze
 
@@ -182,7 +183,9 @@ def _compare(old: PackageContents, new: PackageContents) -> _Changes:
             retired.append(note)
         elif before.fields != note.fields or before.tags != note.tags:
             changed.append((before, note))
-        if before.deck != note.deck:
+        # A retired card goes to the retired subdeck only where Anki adds it anew; a student's own
+        # copy stays where it is, so that is no move to tell students about.
+        if before.deck != note.deck and not (_retired(note) and note.deck.endswith(f"::{RETIRED_SUBDECK}")):
             moved.append((before, note))
     structure, looks = [], []
     for model_id, note_type in new.note_types.items():
@@ -257,7 +260,8 @@ def release_notes(old: PackageContents, new: PackageContents) -> str:
     lines += _section("Added", [f"- {note.deck} · {note.label}" for note in sorted(changes.added, key=_order)])
     lines += _section("Changed", [line for before, note in sorted(changes.changed, key=lambda pair: _order(pair[1]))
                                   for line in _changed_lines(before, note)])
-    lines += _section("Retired", [f"- {note.deck} · {note.label}" for note in sorted(changes.retired, key=_order)])
+    lines += _section("Retired", [f"- {old.notes[note.guid].deck} · {note.label}"  # where students have it
+                                  for note in sorted(changes.retired, key=_order)])
     lines += _section("Removed", [f"- {note.deck} · {note.label}" for note in sorted(changes.removed, key=_order)])
     lines += _section("Note types", [f"- {change}" for change in changes.structure]
                       + [f"- {name}: new look (applied automatically)" for name in changes.looks])

@@ -222,19 +222,27 @@ def renumbered(old: tuple[tuple[int, str | None], ...], new: tuple[tuple[int, st
 
 
 def decide(
-    changes: list[Change], allow: Allowances, locate: Callable[[Place], Location]
+    changes: list[Change], allow: Allowances, acknowledged: tuple[Acknowledged, ...],
+    locate: Callable[[Place], Location],
 ) -> tuple[list[Problem], list[Change]]:
-    """Refusals (each naming the flag that would allow it) and the changes the flags allow."""
+    """Refusals (each naming the flag that would allow it) and the changes allowed: by their flag,
+    or by an acknowledgement the lock holds for the next release."""
     problems, allowed = [], []
+    pending = {(item.flag, item.subject) for item in acknowledged}
     for change in changes:
-        if change.flag is not None and allow.permits(change.flag):
+        if change.flag is not None and (allow.permits(change.flag) or (change.flag, change.subject) in pending):
             allowed.append(change)
         elif change.flag is not None:
-            problems.append(Problem(locate(change.place), f"{change.message}; to release it anyway, build with {change.flag}"))
+            problems.append(Problem(locate(change.place), f"{change.message}; to release it anyway, run with {change.flag}"))
         else:
             problems.append(Problem(locate(change.place), change.message))
     return problems, allowed
 
 
-def acknowledgements(allowed: list[Change], version: str) -> tuple[Acknowledged, ...]:
-    return tuple(Acknowledged(version, change.flag or "", change.subject, change.summary) for change in allowed)
+def acknowledgements(
+    allowed: list[Change], version: str, already: tuple[Acknowledged, ...] = ()
+) -> tuple[Acknowledged, ...]:
+    """Acknowledgements of the allowed changes that `already` does not hold."""
+    known = {(item.flag, item.subject) for item in already}
+    return tuple(Acknowledged(version, change.flag or "", change.subject, change.summary)
+                 for change in allowed if (change.flag, change.subject) not in known)

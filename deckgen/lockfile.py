@@ -53,10 +53,21 @@ class NoteTypeRecord:
 
 
 @dataclass(frozen=True)
-class Acknowledged:
-    """A change that hurts students, released with its --allow flag: kept for reviewers and CI."""
+class Release:
+    """One release: its version and the time its changed cards carry."""
 
     version: str
+    time: int
+
+
+UNRELEASED = "unreleased"  # the version of an acknowledged change that the next release will make
+
+
+@dataclass(frozen=True)
+class Acknowledged:
+    """A change that hurts students, allowed with its --allow flag: kept for reviewers and CI."""
+
+    version: str  # the release that made it, or UNRELEASED
     flag: str
     subject: str  # what changed: "card:<id>", "subdecks.<key>", "name", "note_type:<kind>"
     change: str
@@ -70,10 +81,22 @@ class Lock:
     note_types: Mapping[str, NoteTypeRecord]
     cards: Mapping[str, CardRecord]
     acknowledged: tuple[Acknowledged, ...] = ()
+    releases: tuple[Release, ...] | None = ()  # None: a lock from before releases were recorded
+
+    @property
+    def last_release(self) -> Release | None:
+        return self.releases[-1] if self.releases else None
+
+    @property
+    def pending(self) -> tuple[Acknowledged, ...]:
+        """Acknowledged changes the next release will make."""
+        return tuple(item for item in self.acknowledged if item.version == UNRELEASED)
 
     def __post_init__(self) -> None:
         for name in ("subdecks", "note_types", "cards"):  # read-only, as a frozen record should be
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+        if self.releases is None:
+            object.__setattr__(self, "releases", _releases_of_old_lock(self.cards))
 
 
 @dataclass(frozen=True)
@@ -131,6 +154,7 @@ def lock_text(lock: Lock) -> str:
                    ensure_ascii=False)
         for item in lock.acknowledged
     ]
+    releases = [json.dumps({"version": item.version, "time": item.time}) for item in lock.releases]
     cards = [
         f"{json.dumps(card_id, ensure_ascii=False)}: {json.dumps(_card_entry(record), ensure_ascii=False)}"
         for card_id, record in sorted(lock.cards.items())
@@ -140,6 +164,7 @@ def lock_text(lock: Lock) -> str:
         f'"about": {json.dumps(ABOUT)}',
         f'"deck": {_block(deck)}',
         f'"note_types": {_block(note_types)}',
+        f'"releases": {_one_per_line(releases, "[", "]")}',
         f'"acknowledged": {_one_per_line(acknowledged, "[", "]")}',
         f'"cards": {_one_per_line(cards, "{", "}")}',
     ]
@@ -261,6 +286,20 @@ def _acknowledged(entry: object) -> Acknowledged:
     return Acknowledged(*values)
 
 
+def _release(entry: object) -> Release:
+    entry = _object(entry, "releases", "a release")
+    return Release(_text(entry.get("version"), "releases", "'version'"), _time(entry.get("time"), "releases", "'time'"))
+
+
+def _releases_of_old_lock(cards: Mapping[str, CardRecord]) -> tuple[Release, ...]:
+    """A lock written before releases were recorded counted every build as a release: its cards'
+    versions are the releases, each at the latest time a card of it carries."""
+    times: dict[str, int] = {}
+    for record in cards.values():
+        times[record.changed_in] = max(times.get(record.changed_in, 0), record.modified)
+    return tuple(Release(version, time) for version, time in sorted(times.items(), key=lambda item: item[1]))
+
+
 def _lock(data: object) -> Lock:
     data = _object(data, "deck", "the lock")
     lock_format = data.get("format")
@@ -279,6 +318,8 @@ def _lock(data: object) -> Lock:
                for card_id, entry in _object(data.get("cards"), "deck", "'cards'").items()},
         acknowledged=tuple(_acknowledged(entry) for entry in
                            _of_type(data.get("acknowledged", []), list, "acknowledged", "'acknowledged'")),
+        releases=tuple(_release(entry) for entry in _of_type(data["releases"], list, "releases", "'releases'"))
+        if "releases" in data else None,
     )
 
 

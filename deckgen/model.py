@@ -19,6 +19,9 @@ class Text:
     location: Location
 
 
+RETIRED_SUBDECK = "Retired"
+
+
 @dataclass(frozen=True)
 class LintSettings:
     max_answer_words: int = 15
@@ -56,6 +59,12 @@ class DeckSettings:
 
     def subdeck_path(self, subdeck_key: str) -> str:
         return f"{self.name}::{self.subdecks[subdeck_key]}"
+
+    @property
+    def retired_deck(self) -> str:
+        """Where a retired card goes when a student's Anki adds it anew (after the student deleted
+        it): a subdeck whose preset shows no cards."""
+        return f"{self.name}::{RETIRED_SUBDECK}"
 
 
 @dataclass(frozen=True)

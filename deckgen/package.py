@@ -20,6 +20,7 @@ from typing import NamedTuple
 import genanki
 
 from deckgen.release import ReleasePlan
+from deckgen.ids import derived_id
 from deckgen.notetypes import RenderedNoteType
 from deckgen.render import RenderedDeck
 
@@ -151,6 +152,45 @@ def _set_note_type_times(cursor: sqlite3.Cursor, deck: RenderedDeck, plan: Relea
     cursor.execute("UPDATE col SET models = ?", (json.dumps(models),))
 
 
+# Deck options presets, imported when a student ticks "Import deck presets" (Anki 23.12+; only a
+# preset whose id is new to the collection). Course order: new cards gathered by their position,
+# which follows the course (subdecks as deck.yaml lists them, then the card files), not sorted
+# again by card template, siblings buried. Retired: no new cards and no reviews, for the retired
+# cards Anki adds again after a student deleted them.
+NEW_GATHER_LOWEST_POSITION = 1
+NEW_SORT_AS_GATHERED = 1
+PRESETS = {
+    "course": {"newGatherPriority": NEW_GATHER_LOWEST_POSITION, "newSortOrder": NEW_SORT_AS_GATHERED,
+               "new": {"bury": True}, "rev": {"bury": True}},
+    "retired": {"newGatherPriority": NEW_GATHER_LOWEST_POSITION, "newSortOrder": NEW_SORT_AS_GATHERED,
+                "new": {"bury": True, "perDay": 0}, "rev": {"bury": True, "perDay": 0}},
+}
+
+
+def preset_id(deck_id: int, preset: str) -> int:
+    return derived_id("preset", str(deck_id), preset)
+
+
+def _set_presets(cursor: sqlite3.Cursor, deck: RenderedDeck) -> None:
+    """Add the deck's presets (genanki's default preset, with our settings) and give every deck its own."""
+    presets = json.loads(cursor.execute("SELECT dconf FROM col").fetchone()[0])
+    default = presets["1"]
+    names = {"course": f"{deck.name} (course order)", "retired": f"{deck.name} (retired cards)"}
+    for preset, settings in PRESETS.items():
+        config = json.loads(json.dumps(default))
+        config.update({key: value for key, value in settings.items() if not isinstance(value, dict)})
+        for group in ("new", "rev"):
+            config[group].update(settings[group])
+        config.update(id=preset_id(deck.deck_id, preset), name=names[preset])
+        presets[str(config["id"])] = config
+    decks = json.loads(cursor.execute("SELECT decks FROM col").fetchone()[0])
+    retired = {subdeck.deck_id for subdeck in deck.subdecks if subdeck.retired}
+    for deck_id, entry in decks.items():
+        if int(deck_id) != 1:  # Anki's own Default deck keeps its preset
+            entry["conf"] = preset_id(deck.deck_id, "retired" if int(deck_id) in retired else "course")
+    cursor.execute("UPDATE col SET dconf = ?, decks = ?", (json.dumps(presets), json.dumps(decks)))
+
+
 def _collection_bytes(deck: RenderedDeck, plan: ReleasePlan) -> tuple[bytes, int]:
     root = genanki.Deck(deck.deck_id, deck.name, deck.description)
     for note_type in deck.note_types:
@@ -162,6 +202,7 @@ def _collection_bytes(deck: RenderedDeck, plan: ReleasePlan) -> tuple[bytes, int
         # genanki lays out the collection: its schema, the col row, the decks and the note types.
         genanki.Package([root, *subdecks]).write_to_db(cursor, 0, itertools.count(1))
         _set_note_type_times(cursor, deck, plan)
+        _set_presets(cursor, deck)
         cards = _insert_notes_and_cards(cursor, deck, plan)
         connection.commit()
         cursor.execute("VACUUM")

@@ -1,10 +1,11 @@
-"""Release planning: every note's and note type's time, and the lock that records them.
+"""Release planning: every note's and note type's time, and the lock that records a release.
 
 Anki updates a note only when the package's modification time is newer than its own copy, and
 silently refuses updates after structural changes (ANKI-FACTS). So the plan compares the cards as
-they are now with the lock of the last build: an unchanged card keeps its time (a student's own
-edit of it survives), a changed card gets the release time, and the guards (guards.py) refuse a
-change that would hurt students unless it is allowed, in which case the lock records it.
+they are now with the lock of the last release: an unchanged card keeps its time (a student's own
+edit of it survives), a changed card gets the release time (or, in a development build, the time
+of the build, which the lock never records), and the guards (guards.py) refuse a change that would
+hurt students unless it is allowed, in which case the lock acknowledges it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from types import MappingProxyType
 from deckgen import guards
 from deckgen.errors import DeckError, Location, Problem
 from deckgen.guards import Allowances, Place
-from deckgen.lockfile import CardRecord, Lock, NoteTypeRecord
+from deckgen.lockfile import UNRELEASED, CardRecord, Lock, NoteTypeRecord, Release
 from deckgen.markup import html_text
 from deckgen.notetypes import RenderedNoteType
 from deckgen.render import RenderedDeck, RenderedNote
@@ -30,9 +31,10 @@ class ReleasePlan:
 
     note_times: Mapping[str, CardRecord]
     note_type_times: Mapping[str, int]
-    lock: Lock
+    lock: Lock | None  # the lock to record: the release, or new acknowledgements
     lock_changed: bool
     allowed_changes: tuple[str, ...] = field(default=())
+    unreleased: bool = False  # the cards differ from the last release's
 
 
 @dataclass(frozen=True)
@@ -116,33 +118,47 @@ def _note_type_records(deck: RenderedDeck, previous: Lock | None, release_time: 
 
 
 def plan_release(
-    source: ReleaseInput, previous: Lock | None, release_time: int, allow: Allowances
+    source: ReleaseInput, previous: Lock | None, time: int, allow: Allowances, releasing: bool = False
 ) -> ReleasePlan:
-    """Decide every note's and note type's time, and refuse changes that would hurt students."""
+    """Every note's and note type's time, with the guards applied against the last release.
+
+    A card changed since the last release (or new) gets `time`. In a release that is the release
+    time, and the lock records the release; a development build records nothing in the lock but
+    the acknowledgement of a change that hurts students, allowed by its flag (so that the pull
+    request shows it, and CI and the next release honour it).
+    """
     deck = source.deck
-    cards = _card_records(source, previous, release_time)
-    lock = Lock(deck.deck_id, deck.name, dict(source.subdecks), _note_type_records(deck, previous, release_time),
-                cards, previous.acknowledged if previous else ())
+    candidate = Lock(deck.deck_id, deck.name, dict(source.subdecks), _note_type_records(deck, previous, time),
+                     _card_records(source, previous, time),
+                     previous.acknowledged if previous else (), previous.releases if previous else ())
     allowed: list[guards.Change] = []
     if previous is not None:
-        problems, allowed = guards.decide(guards.compare(previous, lock), allow, source.locate)
+        problems, allowed = guards.decide(guards.compare(previous, candidate), allow, previous.pending, source.locate)
         if problems:
             raise DeckError(problems)
-        lock = replace(lock, acknowledged=lock.acknowledged + guards.acknowledgements(allowed, source.version))
-    # What the package gets: a card changed in this version carries the release time, so that
-    # the correction also reaches a student who edited the card after the change was first built.
-    note_times = {
-        card_id: replace(record, modified=max(record.modified, release_time))
-        if record.changed_in == source.version else record
-        for card_id, record in cards.items() if not record.removed
-    }
+    acknowledged = candidate.acknowledged + guards.acknowledgements(allowed, UNRELEASED, candidate.acknowledged)
+    if releasing:
+        recorded: Lock | None = replace(
+            candidate,
+            acknowledged=tuple(replace(item, version=source.version) if item.version == UNRELEASED else item
+                               for item in acknowledged),
+            releases=candidate.releases + (Release(source.version, time),),
+        )
+    else:
+        recorded = replace(previous, acknowledged=acknowledged) if previous else None
     return ReleasePlan(
-        note_times=MappingProxyType(note_times),
-        note_type_times=MappingProxyType({kind: record.modified for kind, record in lock.note_types.items()}),
-        lock=lock,
-        lock_changed=lock != previous,
+        note_times=MappingProxyType({card_id: record for card_id, record in candidate.cards.items() if not record.removed}),
+        note_type_times=MappingProxyType({kind: record.modified for kind, record in candidate.note_types.items()}),
+        lock=recorded,
+        lock_changed=recorded != previous,
         allowed_changes=tuple(change.summary for change in allowed),
+        unreleased=previous is None or released_state(candidate) != released_state(previous),
     )
+
+
+def released_state(lock: Lock) -> tuple:
+    """What students receive, as a lock records it: equal for two locks when nothing changed."""
+    return lock.deck_id, lock.deck_name, dict(lock.subdecks), dict(lock.note_types), dict(lock.cards)
 
 
 def lock_continuity(base: Lock, current: Lock, locate: Callable[[str], Location]) -> list[Problem]:
@@ -169,6 +185,13 @@ def lock_continuity(base: Lock, current: Lock, locate: Callable[[str], Location]
             problem(f"card:{card_id}", f"card '{card_id}' did not change but its time in the lock did")
         elif now.modified < record.modified:
             problem(f"card:{card_id}", f"card '{card_id}' has an earlier time in the lock than on the base branch")
-    if current.acknowledged[: len(base.acknowledged)] != base.acknowledged:
+    if current.releases[: len(base.releases)] != base.releases:
+        problem("deck", "the lock's releases are not those of the base branch followed by new ones")
+    carried = current.acknowledged[: len(base.acknowledged)]
+    if len(carried) < len(base.acknowledged) or any(
+        (before.flag, before.subject, before.change) != (after.flag, after.subject, after.change)
+        or before.version not in (after.version, UNRELEASED)  # a release gives a pending one its version
+        for before, after in zip(base.acknowledged, carried)
+    ):
         problem("acknowledged", "the lock's acknowledged changes are not those of the base branch followed by new ones")
     return problems

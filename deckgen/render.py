@@ -56,6 +56,7 @@ class PackagedMedia:
 class RenderedSubdeck:
     name: str
     deck_id: int
+    retired: bool = False  # the subdeck of retired cards, whose preset shows none
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,7 @@ class _NoteRenderer:
             guid=note_guid(settings.deck_id, card.id),
             kind=card.kind,
             subdeck=card.subdeck,
-            deck=settings.subdeck_path(card.subdeck),
+            deck=settings.retired_deck if card.retired else settings.subdeck_path(card.subdeck),
             fields=tuple(_syntax(values[name]) for name in kind.fields),
             tags=tags,
             ordinals=tuple(number - 1 for number in structure.numbers) if structure is not None
@@ -245,6 +246,8 @@ def render_deck(project: Project, templates_dir: Path) -> RenderedDeck:
     description = renderer.markup("description", settings.description, required=False) if settings.description else ""
     renderer.problems.raise_if_any()
     used_subdecks = sorted({card.subdeck for card in project.cards})
+    retired = [RenderedSubdeck(settings.retired_deck, derived_id("subdeck", str(settings.deck_id), ":retired"), True)
+               if any(card.retired for card in project.cards) else None]
     return RenderedDeck(
         name=settings.name,
         deck_id=settings.deck_id,
@@ -253,7 +256,7 @@ def render_deck(project: Project, templates_dir: Path) -> RenderedDeck:
         subdecks=tuple(
             RenderedSubdeck(settings.subdeck_path(key), derived_id("subdeck", str(settings.deck_id), key))
             for key in used_subdecks
-        ),
+        ) + tuple(subdeck for subdeck in retired if subdeck),
         note_types=note_types,
         notes=notes,
         media=tuple(sorted(renderer.media.values(), key=lambda media: media.name)),

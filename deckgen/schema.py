@@ -14,7 +14,7 @@ from deckgen.errors import Location, ProblemCollector
 from deckgen.keys import Key, MarkupKey, PatternKey, Reader, TextKey, WholeNumberKey, ListKey
 from deckgen.kinds import KINDS
 from deckgen.load import Mapping, Node, Scalar
-from deckgen.model import DeckSettings, LintSettings, Reference
+from deckgen.model import RETIRED_SUBDECK, DeckSettings, LintSettings, Reference
 
 MAX_ID = 2**63 - 1
 SUBDECK_KEY = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
@@ -138,6 +138,8 @@ def _subdecks(node: Mapping, read: Reader) -> dict[str, str] | None:
         name = read.read(mapping, TextKey(key.text, "", expected="the subdeck name"))
         if name and "::" in name.text:
             read.add(name.location, "a subdeck name must not contain '::'")
+        elif name and name.text.strip().lower() == RETIRED_SUBDECK.lower():
+            read.add(name.location, f"the subdeck name '{RETIRED_SUBDECK}' is deckgen's, for retired cards: choose another")
         elif name and _check_safe_name(name, f"subdeck '{key.text}'", read):
             subdecks[key.text] = name.text.strip()
     return subdecks

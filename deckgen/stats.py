@@ -1,31 +1,55 @@
 """Coverage of a deck: notes and cards per subdeck and per kind, as a Markdown table.
 
-The README's coverage table is this output, so it can never drift from the cards.
+Of the cards as they are (`deckgen stats`), or of the last release, from the lock file that
+records it (`deckgen stats --released`): the README's table is the last release's, written by
+`deckgen release`, so an educator's pull request, which changes no release, leaves it current.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from deckgen.errors import DeckError, Location
 from deckgen.kinds import KINDS
+from deckgen.lockfile import Lock
 from deckgen.model import Project
 
 README_START = "<!-- deckgen stats: start -->"
 README_END = "<!-- deckgen stats: end -->"
 
+# One note: its subdeck key, its kind and how many Anki cards it makes.
+Counted = tuple[str, str, int]
+
 
 def coverage_table(project: Project) -> str:
-    """Notes and cards per subdeck, and notes per kind, for the kinds the deck names an id for."""
+    """The table of the cards as they are."""
     settings = project.settings
-    kinds = [kind for kind in KINDS if kind in settings.note_type_ids]
+    notes = [(card.subdeck, card.kind, KINDS[card.kind].card_count(card)) for card in project.cards]
+    return _table(notes, settings.name, settings.subdecks, list(settings.note_type_ids))
+
+
+def released_coverage_table(lock: Lock) -> str:
+    """The table of the last release, as the lock records it (a removed card is not counted)."""
+    notes = [
+        (record.subdeck, record.kind, len(record.hides) if record.hides else len(KINDS[record.kind].templates))
+        for record in lock.cards.values() if not record.removed
+    ]
+    return _table(notes, lock.deck_name, lock.subdecks, list(lock.note_types))
+
+
+def _table(notes: Iterable[Counted], deck: str, subdecks: Mapping[str, str], kinds_named: list[str]) -> str:
+    """Notes and cards per subdeck, and notes per kind, for the kinds the deck names an id for."""
+    kinds = [kind for kind in KINDS if kind in kinds_named]
+    notes = list(notes)
     header = "| subdeck | notes | cards | " + " | ".join(kinds) + " |"
     lines = [header, "|" + "---|" * (3 + len(kinds))]
     totals = [0] * (2 + len(kinds))
-    for key in settings.subdecks:
-        cards = [card for card in project.cards if card.subdeck == key]
-        row = [len(cards), sum(KINDS[card.kind].card_count(card) for card in cards)]
-        row += [sum(1 for card in cards if card.kind == kind) for kind in kinds]
+    for key, name in subdecks.items():
+        rows = [note for note in notes if note[0] == key]
+        row = [len(rows), sum(count for _, _, count in rows)]
+        row += [sum(1 for _, kind, _ in rows if kind == each) for each in kinds]
         totals = [total + value for total, value in zip(totals, row)]
-        lines.append(f"| {settings.subdeck_path(key)} | " + " | ".join(map(str, row)) + " |")
+        lines.append(f"| {deck}::{name} | " + " | ".join(map(str, row)) + " |")
     lines.append("| **all** | " + " | ".join(f"**{value}**" for value in totals) + " |")
     return "\n".join(lines) + "\n"
 

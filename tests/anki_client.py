@@ -10,8 +10,9 @@ from anki.import_export_pb2 import ImportAnkiPackageUpdateCondition
 IF_NEWER = ImportAnkiPackageUpdateCondition.IMPORT_ANKI_PACKAGE_UPDATE_CONDITION_IF_NEWER
 
 
-def import_package(collection: Collection, package: Path):
-    """Import with Anki's default options: update notes and note types if newer, keep scheduling off."""
+def import_package(collection: Collection, package: Path, presets: bool = False):
+    """Import with Anki's default options: update notes and note types if newer, keep scheduling off;
+    with `presets`, as the README asks students to, "Import deck presets" ticked too."""
     request = ImportAnkiPackageRequest(
         package_path=str(package),
         options=ImportAnkiPackageOptions(
@@ -19,7 +20,7 @@ def import_package(collection: Collection, package: Path):
             update_notes=IF_NEWER,
             update_notetypes=IF_NEWER,
             with_scheduling=False,
-            with_deck_configs=False,
+            with_deck_configs=presets,
         ),
     )
     return collection.import_anki_package(request).log

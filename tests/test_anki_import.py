@@ -75,12 +75,12 @@ cards:
 """
 
 
-def test_rebuild_with_edited_answer_updates_the_note_in_place(tmp_path, run_cli, student):
+def test_a_release_with_an_edited_answer_updates_the_note_in_place(tmp_path, run_cli, student):
     collection = student
     project = make_project(tmp_path / "project")
     card_file = project / "cards" / "founders.yaml"
     card_file.write_text(UPGRADE_CARDS)
-    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": "1764000000"}).exit_code == 0
+    assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": "1764000000"}).exit_code == 0
     import_package(collection, project / "build" / "test-1.0.0.apkg")
     [note_id] = collection.find_notes('"Question:Who founded IPT?"')
     card_id = collection.get_note(note_id).card_ids()[0]
@@ -90,9 +90,7 @@ def test_rebuild_with_edited_answer_updates_the_note_in_place(tmp_path, run_cli,
     assert len(before[-1]) == 2
 
     card_file.write_text(UPGRADE_CARDS.replace("Weisman", "Weissman"))
-    settings = project / "cards" / "deck.yaml"
-    settings.write_text(settings.read_text().replace("version: 1.0.0", "version: 1.0.1"))
-    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": "1764000600"}).exit_code == 0
+    assert run_cli("release", "1.0.1", cwd=project, env={"SOURCE_DATE_EPOCH": "1764000600"}).exit_code == 0
     log = import_package(collection, project / "build" / "test-1.0.1.apkg")
 
     # The unchanged card kept its time, so Anki leaves it alone (its log calls that a duplicate).

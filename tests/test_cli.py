@@ -11,7 +11,7 @@ import pytest
 
 from conftest import FIXTURES, files_below, make_project
 
-COMMANDS = ["build", "check", "diff", "init", "lint", "new", "preview", "schema", "stats"]
+COMMANDS = ["build", "check", "diff", "init", "lint", "new", "preview", "release", "schema", "stats"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -74,7 +74,11 @@ def test_python_dash_m_runs_the_same_command(tmp_path):
     assert completed.stderr.startswith(f"{tmp_path}/cards:1:1: cards folder not found")
 
 
-def test_only_build_writes_and_only_build_output_and_the_lock_file(tmp_path, run_cli):
+def _written(project, before) -> set[str]:
+    return {name for name, data in files_below(project).items() if before.get(name) != data}
+
+
+def test_only_build_and_release_write_and_only_their_files(tmp_path, run_cli):
     project = make_project(tmp_path / "project", FIXTURES / "release" / "v1")
     before = files_below(project)
 
@@ -83,8 +87,10 @@ def test_only_build_writes_and_only_build_output_and_the_lock_file(tmp_path, run
         assert files_below(project) == before, command
 
     assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": "1764000000"}).exit_code == 0
-    written = {name for name, data in files_below(project).items() if before.get(name) != data}
-    assert written == {"build/test-1.0.0.apkg", "cards/deck.lock"}
+    assert _written(project, before) == {"build/test-1.0.0.apkg"}
+    before = files_below(project)
+    assert run_cli("release", "1.1.0", cwd=project, env={"SOURCE_DATE_EPOCH": "1764000000"}).exit_code == 0
+    assert _written(project, before) == {"build/test-1.1.0.apkg", "cards/deck.lock", "cards/deck.yaml"}
 
 
 def test_stats_update_of_a_missing_file_is_an_error_not_a_traceback(tmp_path, run_cli):

@@ -27,7 +27,7 @@ def _replace(path: Path, old: str, new: str) -> None:
 def released(tmp_path, run_cli):
     """Release 1.0.0 built, its lock kept as the base branch's: (project, base lock)."""
     project = make_project(tmp_path / "project", RELEASE / "v1")
-    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
+    assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
     base = tmp_path / "base.lock"
     shutil.copy(project / "cards" / "deck.lock", base)
     return project, base
@@ -38,16 +38,20 @@ def _lock_line(project: Path, card_id: str) -> int:
     return next(number for number, line in enumerate(lines, start=1) if line.startswith(f'    "{card_id}": '))
 
 
+def _edit_lock_line(project: Path, card_id: str, old: str, new: str) -> None:
+    lock = project / "cards" / "deck.lock"
+    lock.write_text("\n".join(
+        line.replace(old, new) if line.startswith(f'    "{card_id}": ') else line
+        for line in lock.read_text().split("\n")
+    ))
+
+
 def test_a_kind_change_hidden_by_editing_the_lock_is_refused_by_ci(released, run_cli):
     project, base = released
     _replace(project / "cards" / "course.yaml", "  - id: founders\n    kind: basic", "  - id: founders\n    kind: reverse")
-    lock = project / "cards" / "deck.lock"
-    lock.write_text("\n".join(
-        line.replace('"kind": "basic"', '"kind": "reverse"') if line.startswith('    "founders": ') else line
-        for line in lock.read_text().split("\n")
-    ))
-    # What the contributor commits: a build against the edited lock passes, and updates it.
-    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
+    _edit_lock_line(project, "founders", '"kind": "basic"', '"kind": "reverse"')
+    # What the contributor commits: a release against the edited lock passes, and records it.
+    assert run_cli("release", "1.1.0", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
 
     result = run_cli("check", "--lock-base", str(base), cwd=project)
 
@@ -61,33 +65,65 @@ def test_a_kind_change_hidden_by_editing_the_lock_is_refused_by_ci(released, run
     ]
 
 
+def test_a_lock_edited_between_releases_is_refused_by_ci(released, run_cli):
+    project, base = released
+    _replace(project / "cards" / "course.yaml", "  - id: founders\n    kind: basic", "  - id: founders\n    kind: reverse")
+    _edit_lock_line(project, "founders", '"kind": "basic"', '"kind": "reverse"')
+
+    result = run_cli("check", "--lock-base", str(base), cwd=project)
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "cards/deck.lock:4:1: cards/deck.lock changed without a release: only 'deckgen release' records cards in "
+        "it (and a build with an --allow flag its acknowledgement); restore cards/deck.lock from the base branch",
+        "1 problem found; nothing was written",
+    ]
+
+
 def _reorder(project: Path, items: str = "[Middle, Initial, Termination]") -> None:
     _replace(project / "cards" / "course.yaml", "items: [Initial, Middle, Termination]", f"items: {items}")
 
 
-def test_a_reorder_released_with_its_flag_is_recorded_in_the_lock_and_shown_by_ci(released, run_cli):
+def _acknowledged(project: Path) -> list[dict]:
+    return json.loads((project / "cards" / "deck.lock").read_text())["acknowledged"]
+
+
+REORDER = {"flag": "--allow-renumbering", "subject": "card:phases",
+           "change": "deletions of card 'phases' removed or renumbered"}
+
+
+def test_a_reorder_allowed_with_its_flag_is_in_the_lock_and_in_ci_until_and_when_it_is_released(released, run_cli):
     project, base = released
     _reorder(project)
+    assert run_cli("check", cwd=project).exit_code == 1  # refused without the flag, as a release would
+
     built = run_cli("build", "--allow-renumbering", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
-    assert built.exit_code == 0, built.stderr
+    pull_request = run_cli("check", "--lock-base", str(base), cwd=project)
+    acknowledged_before_release = _acknowledged(project)
+    base_of_release = project.parent / "base-of-release.lock"
+    shutil.copy(project / "cards" / "deck.lock", base_of_release)
+    released_now = run_cli("release", "1.1.0", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
+    release_pull_request = run_cli("check", "--lock-base", str(base_of_release), cwd=project)
 
-    result = run_cli("check", "--lock-base", str(base), cwd=project)
-
-    assert result.exit_code == 0, result.stderr
-    assert json.loads((project / "cards" / "deck.lock").read_text())["acknowledged"] == [{
-        "version": "1.0.0", "flag": "--allow-renumbering", "subject": "card:phases",
-        "change": "deletions of card 'phases' removed or renumbered",
-    }]
-    assert result.stderr.splitlines() == [
+    assert built.exit_code == pull_request.exit_code == released_now.exit_code == 0, built.stderr
+    assert acknowledged_before_release == [{"version": "unreleased", **REORDER}]
+    assert pull_request.stderr.splitlines() == [
+        "warning: the next release makes, on purpose, a change that affects students: deletions of card 'phases' "
+        "removed or renumbered",
+    ]
+    assert _acknowledged(project) == [{"version": "1.1.0", **REORDER}]
+    assert release_pull_request.exit_code == 0, release_pull_request.stderr
+    assert release_pull_request.stderr.splitlines() == [
         "warning: this change releases, on purpose, a change that affects students: deletions of card 'phases' "
         "removed or renumbered (--allow-renumbering)",
     ]
 
 
-def test_a_reorder_whose_acknowledgement_was_edited_out_of_the_lock_is_refused(released, run_cli):
+def test_a_release_whose_acknowledgement_was_edited_out_of_the_lock_is_refused(released, run_cli):
     project, base = released
     _reorder(project)
-    assert run_cli("build", "--allow-renumbering", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
+    assert run_cli("release", "1.1.0", "--allow-renumbering", cwd=project,
+                   env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
     lock = project / "cards" / "deck.lock"
     data = lock.read_text()
     start, end = data.index('  "acknowledged": ['), data.index('  "cards": {')
@@ -98,16 +134,17 @@ def test_a_reorder_whose_acknowledgement_was_edited_out_of_the_lock_is_refused(r
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
         f"cards/deck.lock:{_lock_line(project, 'phases')}:1: deletions of card 'phases' removed or renumbered "
-        "since the base branch, but the lock does not acknowledge it: only a build with --allow-renumbering "
-        "releases it, and records it for reviewers; restore cards/deck.lock from the base branch and build again"
+        "since the base branch, but the lock does not acknowledge it: only a build or release with "
+        "--allow-renumbering allows it, and records it for reviewers; restore cards/deck.lock from the base "
+        "branch and release again"
     )
 
 
-def test_a_reorder_with_a_regenerated_lock_is_refused(released, run_cli):
+def test_a_release_with_a_regenerated_lock_is_refused(released, run_cli):
     project, base = released
     _reorder(project)
     (project / "cards" / "deck.lock").unlink()
-    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
+    assert run_cli("release", "1.1.0", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
 
     result = run_cli("check", "--lock-base", str(base), cwd=project)
 
@@ -131,7 +168,7 @@ def test_items_that_moved_even_lightly_edited_are_a_reorder(items, released, run
 
     assert result.exit_code == 1
     assert "list card 'phases' had items removed or reordered" in result.stderr
-    assert result.stderr.splitlines()[0].endswith("; to release it anyway, build with --allow-renumbering")
+    assert result.stderr.splitlines()[0].endswith("; to release it anyway, run with --allow-renumbering")
 
 
 @pytest.mark.parametrize("items", [
@@ -152,7 +189,8 @@ def test_release_notes_tell_students_about_a_disguised_reorder(released, run_cli
     project, _ = released
     shutil.copy(project / "build" / "test-1.0.0.apkg", tmp_path / "old.apkg")
     _reorder(project, "[Middle., Initial., Termination]")
-    assert run_cli("build", "--allow-renumbering", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
+    assert run_cli("release", "1.1.0", "--allow-renumbering", cwd=project,
+                   env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
 
     notes = run_cli("diff", str(tmp_path / "old.apkg"), cwd=project).stdout
 

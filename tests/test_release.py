@@ -37,14 +37,14 @@ def _note_of(col: Collection, question: str):
 
 def _release_v1(tmp_path, run_cli, student) -> Path:
     project = make_project(tmp_path / "project", RELEASE / "v1")
-    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
+    assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
     import_package(student, project / "build" / "test-1.0.0.apkg")
     return project
 
 
 def _release_v2(project: Path, run_cli, student):
     shutil.copytree(RELEASE / "v2", project, dirs_exist_ok=True)
-    result = run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
+    result = run_cli("release", "1.1.0", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
     assert result.exit_code == 0, result.stderr
     return import_package(student, project / "build" / "test-1.1.0.apkg")
 
@@ -106,13 +106,13 @@ def test_two_builds_in_different_folders_with_the_clock_moved_on_are_byte_identi
     first = make_project(tmp_path / "one", RELEASE / "v1")
     second = make_project(tmp_path / "elsewhere" / "two", RELEASE / "v1")
     third = make_project(tmp_path / "third", RELEASE / "v1")
-    assert run_cli("build", cwd=first, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
+    assert run_cli("release", "1.0.0", cwd=first, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
     time.sleep(1.1)
     subprocess.run([sys.executable, "-m", "deckgen", "build"], cwd=second, check=True, capture_output=True,
                    env={**os.environ, "SOURCE_DATE_EPOCH": V1_TIME})
     real_time = time.time
     monkeypatch.setattr(time, "time", lambda: real_time() + 600)
-    assert run_cli("build", cwd=third, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
+    assert run_cli("release", "1.0.0", cwd=third, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
 
     one, two, three = (project / "build" / "test-1.0.0.apkg" for project in (first, second, third))
     digests = {hashlib.sha256(package.read_bytes()).hexdigest() for package in (one, two, three)}
@@ -126,14 +126,14 @@ def test_a_later_version_that_changes_no_card_is_byte_identical(tmp_path, run_cl
     """Unchanged cards keep their times, so a release that changes nothing gives students nothing
     to update: the package is the same, byte for byte, whenever it is built."""
     project = make_project(tmp_path / "project", RELEASE / "v1")
-    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
+    assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
     first = (project / "build" / "test-1.0.0.apkg").read_bytes()
-    _replace(project / "cards" / "deck.yaml", "version: 1.0.0", "version: 1.0.1")
 
-    result = run_cli("build", "--frozen", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
+    result = run_cli("release", "1.0.1", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
 
-    assert result.exit_code == 0
+    assert result.exit_code == 0, result.stderr
     assert (project / "build" / "test-1.0.1.apkg").read_bytes() == first
+    assert "version: 1.0.1\n" in (project / "cards" / "deck.yaml").read_text()
 
 
 def test_a_correction_reaches_a_student_who_edited_the_card_before_it_was_released(tmp_path, run_cli, student):
@@ -148,26 +148,33 @@ def test_a_correction_reaches_a_student_who_edited_the_card_before_it_was_releas
     student.update_note(note)  # stamped with the real clock: after the educator's build
     release_time = str(int(time.time()) + 3600)
 
-    result = run_cli("build", "--frozen", cwd=project, env={"SOURCE_DATE_EPOCH": release_time})
+    result = run_cli("release", "1.1.0", cwd=project, env={"SOURCE_DATE_EPOCH": release_time})
     assert result.exit_code == 0, result.stderr
     import_package(student, project / "build" / "test-1.1.0.apkg")
 
     assert _note_of(student, "Who founded IPT?")["Answer"] == "Klerman and Weissman"
 
 
-def test_frozen_refuses_a_lock_that_is_out_of_date(tmp_path, run_cli):
+def test_frozen_refuses_cards_that_are_not_the_last_releases(tmp_path, run_cli):
     project = make_project(tmp_path / "project", RELEASE / "v1")
-    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
+    assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
     lock = (project / "cards" / "deck.lock").read_bytes()
-    shutil.copytree(RELEASE / "v2", project, dirs_exist_ok=True)
+    _replace(project / "cards" / "course.yaml", "answer: Depression", "answer: Major depression")
 
-    result = run_cli("build", "--frozen", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
+    changed = run_cli("build", "--frozen", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
+    _replace(project / "cards" / "deck.yaml", "version: 1.0.0", "version: 1.1.0")
+    unreleased = run_cli("build", "--frozen", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
 
-    assert result.exit_code == 1
-    assert result.stderr.splitlines()[0] == (
-        "cards/deck.lock:1:1: the lock file is out of date with the cards: run 'deckgen build' "
-        "and commit cards/deck.lock with the cards"
+    assert changed.exit_code == unreleased.exit_code == 1
+    assert changed.stderr.splitlines()[0] == (
+        "cards/deck.lock:1:1: the cards differ from release 1.0.0: a frozen build rebuilds a release exactly; "
+        "release them with 'deckgen release VERSION' first"
     )
+    assert unreleased.stderr.splitlines()[0] == (
+        "cards/deck.lock:1:1: version 1.1.0 in cards/deck.yaml is not released: a frozen build rebuilds the last "
+        "release (1.0.0); release it with 'deckgen release 1.1.0'"
+    )
+    assert (project / "cards" / "deck.lock").read_bytes() == lock
     assert (project / "cards" / "deck.lock").read_bytes() == lock
     assert not (project / "build" / "test-1.1.0.apkg").exists()
 
@@ -216,7 +223,7 @@ GUARDS = {
         lambda project, monkeypatch: _renamed_subdeck(project),
         "--allow-deck-change",
         "cards/deck.yaml:12:3: subdeck 'first' renamed from 'First' to 'Premier': students' existing cards "
-        "would stay in the old subdeck while new cards go to the new one; to release it anyway, build with "
+        "would stay in the old subdeck while new cards go to the new one; to release it anyway, run with "
         "--allow-deck-change",
         "- Cards moved from **Test::First** to **Test::Premier**: Anki leaves your existing copies in "
         "Test::First. Move them: Browse, search `deck:\"Test::First\"`, select all, Change Deck.",
@@ -226,14 +233,14 @@ GUARDS = {
         "--allow-card-removal",
         "cards/deck.lock:{line}:1: card 'first-use' was released but is gone from the cards: Anki never "
         "deletes it from students' collections, and a renamed id makes a duplicate. Keep the card and mark "
-        "it 'retired: true' instead; to release it anyway, build with --allow-card-removal",
+        "it 'retired: true' instead; to release it anyway, run with --allow-card-removal",
         "- Removed cards: an import never deletes cards; delete the ones listed under *Removed* yourself.",
     ),
     "card moved": (
         lambda project, monkeypatch: _moved_card(project),
         "--allow-deck-change",
         "cards/course.yaml:{card_line}:9: card 'first-use' moved from subdeck 'First' to 'Second': students' "
-        "copies would stay where they are; to release it anyway, build with --allow-deck-change",
+        "copies would stay where they are; to release it anyway, run with --allow-deck-change",
         "- Some cards moved from **Test::First** to **Test::Second**: Anki leaves your existing copies in "
         "Test::First. Find each in Browse and use Change Deck: “What was IPT first developed to treat?”.",
     ),
@@ -242,7 +249,7 @@ GUARDS = {
         "--allow-renumbering",
         "cards/course.yaml:{card_line}:9: list card 'phases' had items removed or reordered: students' "
         "reviews belong to item positions, so they would move to other items. Only add items at the end, "
-        "or edit an item in place; to release it anyway, build with --allow-renumbering",
+        "or edit an item in place; to release it anyway, run with --allow-renumbering",
         "- Items or deletions were removed or reordered in some cards, so your reviews of them now belong "
         "to other items. To start those cards afresh: Browse, select them, Forget: “In which order do the "
         "phases of IPT run?”.",
@@ -252,7 +259,7 @@ GUARDS = {
         "--allow-note-type-change",
         "cards/deck.lock:{line}:1: note type 'basic': fields changed from Question, Answer, Extra, Topic, "
         "Source, Reference to Question, Reply, Extra, Topic, Source, Reference; Anki would stop updating "
-        "every student's basic notes without a word; to release it anyway, build with "
+        "every student's basic notes without a word; to release it anyway, run with "
         "--allow-note-type-change",
         "- **Tick “Merge note types”** in Anki's import dialog: the note types below changed their fields "
         "or card templates, and without it Anki updates none of their cards.",
@@ -265,25 +272,28 @@ def test_a_change_that_would_hurt_students_needs_its_flag(change, tmp_path, run_
     make_change, flag, refusal, student_action = GUARDS[change]
     project = make_project(tmp_path / "project", RELEASE / "v1")
     env = {"SOURCE_DATE_EPOCH": V1_TIME}
-    assert run_cli("build", cwd=project, env=env).exit_code == 0
+    assert run_cli("release", "1.0.0", cwd=project, env=env).exit_code == 0
     v1 = tmp_path / "v1.apkg"
     shutil.copy(project / "build" / "test-1.0.0.apkg", v1)
     lock_lines = (project / "cards" / "deck.lock").read_text().splitlines()
     make_change(project, monkeypatch)
     env = {"SOURCE_DATE_EPOCH": V2_TIME}
 
-    refused = run_cli("build", cwd=project, env=env)
+    refused = run_cli("release", "1.1.0", cwd=project, env=env)
+    checked = run_cli("check", cwd=project)
 
     needle = '"first-use":' if change == "card removed" else '"basic": {'
     line = next(number for number, text in enumerate(lock_lines, 1) if needle in text)
     card_id = "phases" if change == "list items reordered" else "first-use"
     card_text = (project / "cards" / "course.yaml").read_text().splitlines()
     card_line = next((number for number, text in enumerate(card_text, 1) if f"- id: {card_id}" in text), None)
-    assert refused.exit_code == 1
+    assert refused.exit_code == checked.exit_code == 1
     assert refused.stderr.splitlines()[0] == refusal.format(line=line, card_line=card_line)
+    assert checked.stderr == refused.stderr  # check runs every guard a release runs
     assert (project / "build" / "test-1.0.0.apkg").read_bytes() == v1.read_bytes()
+    assert not (project / "build" / "test-1.1.0.apkg").exists()
 
-    allowed = run_cli("build", flag, cwd=project, env=env)
+    allowed = run_cli("release", "1.1.0", flag, cwd=project, env=env)
 
     assert allowed.exit_code == 0, allowed.stderr
     assert allowed.stderr.startswith("warning: released a change that affects students: ")
@@ -293,7 +303,7 @@ def test_a_change_that_would_hurt_students_needs_its_flag(change, tmp_path, run_
 
 def test_a_retired_card_id_cannot_come_back_as_a_new_card(tmp_path, run_cli):
     project = make_project(tmp_path / "project", RELEASE / "v2")
-    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
+    assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
     cards = project / "cards" / "course.yaml"
     cards.write_text(cards.read_text().replace("    retired: true\n", "").replace(
         "How long is each IPT session?", "How many sessions does IPT have?"))
@@ -303,7 +313,7 @@ def test_a_retired_card_id_cannot_come_back_as_a_new_card(tmp_path, run_cli):
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
         "cards/course.yaml:30:9: card 'session-hours' was retired and students were told to delete it: "
-        "give a new card a new id; to release it anyway, build with --allow-id-reuse"
+        "give a new card a new id; to release it anyway, run with --allow-id-reuse"
     )
 
 
@@ -338,7 +348,7 @@ def _replace(path: Path, old: str, new: str) -> None:
 def test_a_change_no_student_could_survive_is_refused_whatever_the_flags(change, tmp_path, run_cli):
     make_change, refusal = ALWAYS_REFUSED[change]
     project = make_project(tmp_path / "project", RELEASE / "v1")
-    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
+    assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
     make_change(project)
     every_flag = ["--allow-note-type-change", "--allow-deck-change", "--allow-card-removal",
                   "--allow-id-reuse", "--allow-renumbering"]
@@ -351,11 +361,12 @@ def test_a_change_no_student_could_survive_is_refused_whatever_the_flags(change,
 
 def test_the_id_of_a_removed_card_cannot_be_used_again(tmp_path, run_cli):
     project = make_project(tmp_path / "project", RELEASE / "v1")
-    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
+    assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
     cards = project / "cards" / "course.yaml"
     original = cards.read_text()
     _removed_card(project)
-    assert run_cli("build", "--allow-card-removal", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
+    released = run_cli("release", "1.1.0", "--allow-card-removal", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
+    assert released.exit_code == 0, released.stderr
     cards.write_text(original.replace("What was IPT first developed to treat?", "Who wrote the 2017 guide?"))
 
     result = run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": "1764001200"})
@@ -363,7 +374,7 @@ def test_the_id_of_a_removed_card_cannot_be_used_again(tmp_path, run_cli):
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
         "cards/course.yaml:14:9: card id 'first-use' belonged to a card removed in an earlier release, "
-        "which students still have: give this card a new id; to release it anyway, build with --allow-id-reuse"
+        "which students still have: give this card a new id; to release it anyway, run with --allow-id-reuse"
     )
 
 
@@ -380,7 +391,7 @@ def test_cloze_deletions_may_grow_or_change_in_place_but_not_move(change, refuse
     project = make_project(tmp_path / "project", RELEASE / "v1")
     cards = project / "cards" / "course.yaml"
     cards.write_text(cards.read_text() + CLOZE_CARD)
-    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
+    assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
     _replace(cards, *change)
 
     result = run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
@@ -390,7 +401,7 @@ def test_cloze_deletions_may_grow_or_change_in_place_but_not_move(change, refuse
         assert result.stderr.splitlines()[0].endswith(
             "cloze card 'founders-cloze' had deletions removed or renumbered: students' reviews belong to "
             "deletion numbers (c1, c2, ...), so they would move to other deletions. Only add new numbers, or "
-            "edit a deletion in place; to release it anyway, build with --allow-renumbering")
+            "edit a deletion in place; to release it anyway, run with --allow-renumbering")
 
 
 HARMLESS = {
@@ -403,7 +414,7 @@ HARMLESS = {
 @pytest.mark.parametrize("change", HARMLESS)
 def test_harmless_changes_are_not_refused(change, tmp_path, run_cli):
     project = make_project(tmp_path / "project", RELEASE / "v1")
-    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
+    assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
     _replace(project / "cards" / "course.yaml", *HARMLESS[change])
     if change == "subdeck key renamed, name kept":
         _replace(project / "cards" / "deck.yaml", "first: First", "intro: First")
@@ -416,40 +427,40 @@ def test_harmless_changes_are_not_refused(change, tmp_path, run_cli):
 def test_a_list_with_a_repeated_item_rebuilds(tmp_path, run_cli):
     project = make_project(tmp_path / "project", RELEASE / "v1")
     _replace(project / "cards" / "course.yaml", "items: [Initial, Middle, Termination]", "items: [Initial, Middle, Initial]")
-    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
+    assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
 
-    assert run_cli("build", "--frozen", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
+    assert run_cli("build", "--frozen", cwd=project).exit_code == 0
     _replace(project / "cards" / "course.yaml", "items: [Initial, Middle, Initial]", "items: [Initial, Middle, Initial, End]")
     assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
 
 
 def test_a_hand_damaged_lock_file_is_reported_not_a_traceback(tmp_path, run_cli):
     project = make_project(tmp_path / "project", RELEASE / "v1")
-    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
+    assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
     _replace(project / "cards" / "deck.lock", '"added": 1764000000', '"added": null')
 
     result = run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
 
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        "cards/deck.lock:80:1: the lock file is damaged: 'added' should be a whole number, is null; restore it "
+        "cards/deck.lock:83:1: the lock file is damaged: 'added' should be a whole number, is null; restore it "
         "from git, never edit it by hand"
     )
 
 
-def test_ci_can_tell_a_lock_built_from_the_base_branch_from_a_regenerated_one(tmp_path, run_cli):
+def test_ci_can_tell_a_release_from_the_base_branch_from_one_with_a_regenerated_lock(tmp_path, run_cli):
     project = make_project(tmp_path / "project", RELEASE / "v1")
-    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
+    assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
     base = tmp_path / "base.lock"
     shutil.copy(project / "cards" / "deck.lock", base)
     shutil.copytree(RELEASE / "v2", project, dirs_exist_ok=True)
-    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
+    assert run_cli("release", "1.1.0", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
 
     assert run_cli("check", "--lock-base", str(base), cwd=project).exit_code == 0
 
     (project / "cards" / "deck.lock").unlink()
     _replace(project / "cards" / "deck.yaml", "id: 1700000000001", "id: 1700000000999")
-    assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": "1764001200"}).exit_code == 0
+    assert run_cli("release", "1.2.0", cwd=project, env={"SOURCE_DATE_EPOCH": "1764001200"}).exit_code == 0
     result = run_cli("check", "--lock-base", str(base), cwd=project)
 
     assert result.exit_code == 1
@@ -458,8 +469,9 @@ def test_ci_can_tell_a_lock_built_from_the_base_branch_from_a_regenerated_one(tm
         "cards/deck.lock:4:1: deck id changed from 1700000000001 to 1700000000999: students' Anki knows every "
         "card by an identity made from it, so every card would arrive twice; restore id: 1700000000001; restore "
         "cards/deck.lock from the base branch",
+        f"cards/deck.lock:4:1: the lock's releases are not those of the base branch followed by new ones{restore}",
         *(f"cards/deck.lock:{line}:1: card '{card}' has another 'added' time in the lock{restore}"
           for line, card in enumerate(("first-use", "founded-when", "founders", "phases", "role-transition",
-                                       "session-hours"), start=80)),
-        "7 problems found; nothing was written",
+                                       "session-hours"), start=83)),
+        "8 problems found; nothing was written",
     ]

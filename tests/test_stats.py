@@ -1,4 +1,4 @@
-"""Coverage: the README's table is generated from the cards and must match them."""
+"""Coverage: tables of the cards as they are and of the last release; the README's is the release's."""
 
 from __future__ import annotations
 
@@ -6,12 +6,34 @@ from conftest import REPO, make_project
 from deckgen.stats import README_END, README_START
 
 
-def test_readme_coverage_table_is_what_deckgen_stats_prints(run_cli):
-    table = run_cli("stats", cwd=REPO).stdout
+def test_readme_coverage_table_is_the_last_release(run_cli):
+    table = run_cli("stats", "--released", cwd=REPO).stdout
     readme = (REPO / "README.md").read_text()
 
     section = readme.split(README_START)[1].split(README_END)[0]
-    assert section == "\n" + table, "run `deckgen stats --update README.md`"
+    assert section == "\n" + table, "deckgen release writes it; run `deckgen stats --update README.md`"
+
+
+def test_a_release_writes_its_table_into_the_readme(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    (project / "cards" / "one.yaml").write_text(
+        "subdeck: first\ncards:\n  - {id: a, kind: basic, question: 'Q?', answer: A}\n"
+    )
+    (project / "README.md").write_text(f"# Deck\n{README_START}\nold\n{README_END}\n")
+    assert run_cli("release", "1.0.0", cwd=project).exit_code == 0
+    (project / "cards" / "two.yaml").write_text(
+        "subdeck: first\ncards:\n  - {id: b, kind: reverse, question: 'Term', answer: Meaning}\n"
+    )
+
+    current, released = run_cli("stats", cwd=project).stdout, run_cli("stats", "--released", cwd=project).stdout
+
+    assert (project / "README.md").read_text() == f"# Deck\n{README_START}\n{released}{README_END}\n"
+    assert released == (
+        "| subdeck | notes | cards | basic | reverse | cloze | list |\n|---|---|---|---|---|---|---|\n"
+        "| Test::First | 1 | 1 | 1 | 0 | 0 | 0 |\n| Test::Second | 0 | 0 | 0 | 0 | 0 | 0 |\n"
+        "| **all** | **1** | **1** | **1** | **0** | **0** | **0** |\n"
+    )
+    assert "| Test::First | 2 | 3 | 1 | 1 | 0 | 0 |" in current
 
 
 def test_stats_counts_notes_and_cards_per_subdeck_and_kind(tmp_path, run_cli):
@@ -40,13 +62,14 @@ def test_stats_update_rewrites_only_the_marked_section(tmp_path, run_cli):
     (project / "cards" / "one.yaml").write_text(
         "subdeck: first\ncards:\n  - {id: a, kind: basic, question: 'Q?', answer: A}\n"
     )
+    assert run_cli("release", "1.0.0", cwd=project).exit_code == 0
     document = project / "NOTES.md"
     document.write_text(f"# Notes\n{README_START}\nold table\n{README_END}\nafter\n")
 
     result = run_cli("stats", "--update", "NOTES.md", cwd=project)
 
     assert result.exit_code == 0
-    table = run_cli("stats", cwd=project).stdout
+    table = run_cli("stats", "--released", cwd=project).stdout
     assert document.read_text() == f"# Notes\n{README_START}\n{table}{README_END}\nafter\n"
 
 
@@ -55,6 +78,7 @@ def test_stats_update_without_markers_says_what_to_add(tmp_path, run_cli):
     (project / "cards" / "one.yaml").write_text(
         "subdeck: first\ncards:\n  - {id: a, kind: basic, question: 'Q?', answer: A}\n"
     )
+    assert run_cli("release", "1.0.0", cwd=project).exit_code == 0
     (project / "NOTES.md").write_text("# Notes\n")
 
     result = run_cli("stats", "--update", "NOTES.md", cwd=project)
