@@ -475,3 +475,19 @@ def test_ci_can_tell_a_release_from_the_base_branch_from_one_with_a_regenerated_
                                        "session-hours"), start=83)),
         "8 problems found; nothing was written",
     ]
+
+
+def test_two_releases_from_one_commit_and_a_frozen_rebuild_give_one_sha256(tmp_path, run_cli):
+    packages = []
+    for folder in ("one", "two"):
+        project = make_project(tmp_path / folder, RELEASE / "v1")
+        assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
+        shutil.copytree(RELEASE / "v2", project, dirs_exist_ok=True)  # the same commit, in two clones
+        assert run_cli("release", "1.1.0", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
+        packages.append((project / "build" / "test-1.1.0.apkg").read_bytes())
+    project = tmp_path / "one"
+    (project / "build" / "test-1.1.0.apkg").unlink()
+    assert run_cli("build", "--frozen", cwd=project, env={"SOURCE_DATE_EPOCH": "1999999999"}).exit_code == 0
+    packages.append((project / "build" / "test-1.1.0.apkg").read_bytes())
+
+    assert len({hashlib.sha256(package).hexdigest() for package in packages}) == 1
