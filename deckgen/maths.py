@@ -79,6 +79,8 @@ ALLOWED_ENVIRONMENTS = frozenset(
 ALLOWED_SYMBOLS = frozenset(",:;!> {}|#$%&_'`^~\"=./-\\\n()[]")
 
 DELIMITER = re.compile(r"\\[()\[\]]")
+# The entities that are a backslash: &#92; &#x5C; &bsol; (with any leading zeros or case).
+_BACKSLASH_ENTITY = re.compile(r"&(?:#0*92|#x0*5c|bsol);", re.IGNORECASE)
 _CONTROL = re.compile(r"\\(?:([A-Za-z]+)|(.)|\Z)", re.DOTALL)
 _ENVIRONMENT = re.compile(r"\\(?:begin|end)\s*\{([^{}]*)\}")
 _ENVIRONMENT_COMMAND = re.compile(r"\\(?:begin|end)(?![A-Za-z])")
@@ -144,7 +146,7 @@ def _unclosed(text: str) -> str | None:
 
 def problems(html: str, field: str, maths_allowed: bool) -> list[str]:
     """Why this field's HTML could let MathJax do more than typeset maths, in an educator's words."""
-    if "\\" not in html and "&" not in html:  # most fields: no backslash, written or as an entity
+    if "\\" not in html and not _BACKSLASH_ENTITY.search(html):  # most fields: no backslash, however written
         return []
     text = visible_text(html)
     if "\\" not in text:

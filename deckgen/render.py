@@ -85,6 +85,7 @@ class _NoteRenderer:
         self.warnings: list[Problem] = []
         self.media: dict[Path, PackagedMedia] = {}
         self.media_names: dict[str, str] = {}  # of the card being rendered
+        self.citations: dict[str, tuple[str, str]] = {}  # by reference key: rendered and checked once
 
     def html(self, key: str, text: Text, required: bool = True) -> str | None:
         """The field's sanitised HTML, or None when it is unusable. A required field left with
@@ -200,13 +201,18 @@ class _NoteRenderer:
         topic = plain(card.topic.value) if card.topic else ""
         if card.topic:
             self._check_maths([topic], "topic", card.topic.location, maths_allowed=False)
-        reference = self.project.references.get(card.source) if card.source else None
-        citation = plain(short_citation(reference)) if reference else ""
-        full_reference = inert(apa_html(reference)) if reference else ""
-        if reference:
+        citation, full_reference = self._citation(card.source) if card.source else ("", "")
+        return {"Extra": extra, "Topic": topic, "Source": citation, "Reference": full_reference}
+
+    def _citation(self, key: str) -> tuple[str, str]:
+        """A reference's short citation and full APA text, rendered and checked once for every card citing it."""
+        if key not in self.citations:
+            reference = self.project.references[key]
+            citation, full_reference = plain(short_citation(reference)), inert(apa_html(reference))
             self._check_maths([citation, full_reference], f"reference '{reference.key}'", reference.location,
                               maths_allowed=False)
-        return {"Extra": extra, "Topic": topic, "Source": citation, "Reference": full_reference}
+            self.citations[key] = (citation, full_reference)
+        return self.citations[key]
 
 
 def _prefixed(banner: str, value: str | cloze.ClozeText) -> str | cloze.ClozeText:
