@@ -25,6 +25,7 @@ from deckgen.schema import VERSION
 from deckgen.stats import README_START, coverage_table, replace_marked_section
 
 LATEST_RELEASE_TIME = 253_402_300_799
+FUTURE_MARGIN = 86_400  # a release time at most a day ahead of the clock: time zones, clock skew
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def release_timestamp(environment: dict[str, str]) -> int:
     value = environment.get("SOURCE_DATE_EPOCH")
     if value is None or value == "":
         return int(time.time())
-    if not re.fullmatch(r"[0-9]+", value) or not 0 < int(value) <= LATEST_RELEASE_TIME:
+    if not re.fullmatch(r"[0-9]{1,12}", value) or not 0 < int(value) <= LATEST_RELEASE_TIME:
         raise DeckError.at(
             Location("SOURCE_DATE_EPOCH"),
             f"must be a positive whole number of seconds since 1970, at most {LATEST_RELEASE_TIME} "
@@ -127,6 +128,7 @@ def build(
     """
     checked = check(root, strict)
     paths = ProjectPaths(root)
+    _refuse_linked_output(paths, output_dir)
     with one_at_a_time(paths.cards):
         release, lock_path = plan(checked, release_time, allow)
         if frozen:
@@ -174,6 +176,13 @@ def release(
     checked = CheckResult(released, render_deck(released, paths.templates))
     if checked.deck.warnings:
         raise DeckError(checked.deck.warnings)
+    _refuse_linked_output(paths, output_dir)
+    if release_time > time.time() + FUTURE_MARGIN:
+        raise DeckError.at(
+            Location("SOURCE_DATE_EPOCH"),
+            f"the release time {release_time} lies in the future: every card it stamps would overwrite students' "
+            "own later edits until then; release with the time of now",
+        )
     with one_at_a_time(paths.cards):
         previous = _read_lock(root, paths.lock)
         _check_release_order(previous, version, release_time, settings)
@@ -188,6 +197,14 @@ def release(
         files.append((lock_path, lock_text(plan_.lock).encode("utf-8")))
         write_files(files, root)
     return BuildResult(checked, output, stats, plan_, lock_path, True)
+
+
+def _refuse_linked_output(paths: ProjectPaths, output_dir: Path | None) -> None:
+    """build/ inside the project must be a folder of its own: a link committed in its place would
+    have deckgen write, and clear temporary files, elsewhere."""
+    if output_dir is None and paths.build.is_symlink():
+        raise DeckError.at(Location(display_path(paths.build, paths.root)),
+                           "build/ is a link to another folder: make it a real folder (or remove it)")
 
 
 def _check_release_order(previous: LockFile | None, version: str, time: int, settings) -> None:

@@ -7,6 +7,7 @@ the kind (kinds.py). Validation collects every problem of every card before any 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,10 +28,9 @@ from deckgen.keys import (
 from deckgen.kinds import KINDS
 from deckgen.load import Node, Sequence
 from deckgen.media import media_problem
-from deckgen.model import Card, DeckSettings, MediaFile, Reference
+from deckgen.model import CARD_ID, Card, DeckSettings, MediaFile, Reference
 
 MAX_TOPIC_CHARS = 40
-CARD_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}\Z")
 TAG = re.compile(r"[\w][\w.\-]*(::[\w][\w.\-]*)*\Z")
 
 
@@ -61,6 +61,16 @@ def _tag_problem(tag: str) -> str:
             "(e.g. ipt::limitations)")
 
 
+def _folded(tag: str) -> str:
+    return unicodedata.normalize("NFKC", tag).casefold()
+
+
+def _prefixes(tag: str) -> list[str]:
+    """A tag's ancestors, folded: ipt::retired::x has ipt and ipt::retired."""
+    parts = _folded(tag).split("::")
+    return ["::".join(parts[:end]) for end in range(1, len(parts))]
+
+
 class TagKey(PatternKey):
     """A tag; the deck's retired tag is reserved for the cards marked retired."""
 
@@ -69,8 +79,10 @@ class TagKey(PatternKey):
 
     def read(self, node: Node, reader: Reader):
         value = super().read(node, reader)
-        reserved = reader.context.settings.retired_tag if reader.context else None
-        if value is not None and value.text.lower() == reserved:
+        reserved = _folded(reader.context.settings.retired_tag) if reader.context else None
+        # Anki's search `tag:ipt::retired`, which students use to delete retired cards, also finds
+        # its child tags, ignores case and folds lookalike letters: none of those may be set by hand.
+        if value is not None and reserved and reserved in (_folded(value.text), *_prefixes(value.text)):
             reader.add(value.location,
                        f"tag '{value.text}' is reserved for retired cards: mark the card 'retired: true' instead")
             return None

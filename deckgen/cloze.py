@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 MAX_CLOZE_NUMBER = 500
-_TOKEN = re.compile(r"\{\{c([0-9]+)::|\{\{|\}\}")
+_TOKEN = re.compile(r"\{\{c([0-9]{1,6})::|\{\{|\}\}")  # a longer number is no deletion Anki could make
 
 
 @dataclass(frozen=True, slots=True)

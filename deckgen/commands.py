@@ -71,9 +71,13 @@ class Preview:
 
 def preview(root: Path, output: Path | None = None) -> Preview:
     """Every card on one HTML page; where it goes (build/preview.html unless `output` is given)."""
+    paths = ProjectPaths(root)
+    if output is None and paths.build.is_symlink():
+        raise DeckError.at(Location(display_path(paths.build, root)),
+                           "build/ is a link to another folder: make it a real folder (or remove it)")
     checked = check(root)
     page, cards = preview_page(checked.deck, checked.project.settings.title)
-    return Preview(checked, page, cards, output or ProjectPaths(root).preview)
+    return Preview(checked, page, cards, output or paths.preview)
 
 
 def new(root: Path, kind: str, subdeck: str) -> NewCard:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,7 +83,8 @@ def _collection(path: Path) -> bytes:
                 )
             with archive.open(info) as file:
                 data = file.read(MAX_COLLECTION_BYTES + 1)
-    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as error:
+    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, RuntimeError,
+            zlib.error) as error:
         raise DeckError.at(
             Location(str(path)),
             f"cannot read the package ({error}): give an .apkg built by deckgen or exported from Anki",

@@ -73,7 +73,7 @@ class ProblemCollector:
 # Characters that would act instead of show on a terminal or in a CI log: C0 and C1 controls (a
 # newline then "::error" writes a GitHub Actions command; ESC starts a terminal escape), the Unicode
 # line separators and the bidirectional overrides that reorder what a reader sees.
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def printable(text: str) -> str:

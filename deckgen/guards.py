@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -189,8 +190,19 @@ def _changes_to_card(card_id: str, old: CardRecord, now: CardRecord, previous: L
     return changes
 
 
+# Letters of other scripts that look like Latin ones (after Unicode's confusables list): a swap of
+# two items is a swap even when one spells "Dissolution" with Cyrillic і and о.
+_LOOKALIKES = str.maketrans(
+    "аеёіїјкорсуххѕһԁԛԝӏвмнтαεικνορτυχβηζ",
+    "aeeiijkopcyxxshdqwlbmhtaeikvoptuxbnz",
+)
+
+
 def _words(text: str) -> list[str]:
-    return re.findall(r"\w+", text.lower())
+    """The words of a text as a reader sees them: accents, case and lookalike letters folded."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(character for character in folded if not unicodedata.combining(character))
+    return re.findall(r"\w+", plain.translate(_LOOKALIKES))
 
 
 def _alike(old: str, new: str) -> float:

@@ -14,14 +14,16 @@ import re
 from collections.abc import Callable, Collection
 from typing import Any
 
-from deckgen.errors import Location, ProblemCollector
+from deckgen.errors import Location, ProblemCollector, shortened
 from deckgen.load import Mapping, Node, Scalar, Sequence
 from deckgen.model import Text
 
 MAX_FIELD_CHARS = 10_000
 WHOLE_NUMBER = re.compile(r"-?[0-9]+\Z")
 # C1 controls (U+0080-U+009F) too: U+009B, for one, starts an escape sequence on some terminals.
-CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Also the line and paragraph separators and the bidirectional overrides, which reorder what a
+# reader sees in a terminal, a CI log or a card.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def did_you_mean(word: str, choices: Collection[str]) -> str:
@@ -224,6 +226,10 @@ class WholeNumberKey(Key):
             return None
         if not value.plain or not WHOLE_NUMBER.match(value.text):
             reader.add(value.location, f"'{self.name}' must be a whole number, got {value.describe()}")
+            return None
+        if len(value.text.lstrip("-")) > 19:  # no id or year is longer; Python refuses 4,301 digits
+            expected = f"from {self.lowest} to {self.highest}" if self.highest is not None else "of at most 19 digits"
+            reader.add(value.location, f"'{self.name}' must be a whole number {expected}, got {shortened(value.text, 30)}")
             return None
         number = int(value.text)
         if self.highest is not None and not self.lowest <= number <= self.highest:

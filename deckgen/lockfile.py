@@ -18,6 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from deckgen.errors import DeckError, Location, shortened
+from deckgen.model import CARD_ID
 
 LOCK_FILE = "deck.lock"
 LOCK_FORMAT = 2
@@ -224,13 +225,13 @@ def _hides(entry: dict, subject: str, card_format: int) -> tuple[tuple[int, str 
         numbers = []
         for item in _texts(entry.get("deletions", []), subject, "'deletions'"):
             number, _, _ = item.partition(":")
-            if not number.isdigit():
+            if not re.fullmatch(r"[0-9]{1,3}", number):
                 raise _Damaged(subject, f"'deletions' should hold \"number:fingerprint\", holds {_shown(item)}")
             numbers.append((_whole(int(number), subject, "a cloze number", MAX_CLOZE_NUMBER), None))
         return tuple(numbers)
     hides = []
     for number, text in _object(entry.get("hides", {}), subject, "'hides'").items():
-        if not number.isdigit():
+        if not re.fullmatch(r"[0-9]{1,3}", number):
             raise _Damaged(subject, f"'hides' keys should be cloze numbers, one is {_shown(number)}")
         hides.append((_whole(int(number), subject, "a cloze number", MAX_CLOZE_NUMBER),
                       _text(text, subject, f"what c{number} hides")))
@@ -239,6 +240,8 @@ def _hides(entry: dict, subject: str, card_format: int) -> tuple[tuple[int, str 
 
 def _card_record(card_id: str, entry: object, lock_format: int) -> CardRecord:
     subject = f"card:{card_id}"
+    if not CARD_ID.match(card_id):
+        raise _Damaged("deck", f"{_shown(card_id)} is not a card id deckgen writes")
     entry = _object(entry, subject, f"card '{card_id}'")
     known = {"added", "modified", "changed_in", "content", "kind", "subdeck", "retired", "removed",
              "deletions" if lock_format == 1 else "hides"}
@@ -399,5 +402,9 @@ def read_lock(path: Path, shown_as: str) -> LockFile | None:
     except RecursionError:
         raise DeckError.at(
             Location(shown_as), "the lock file is nested too deeply to be one deckgen wrote: restore it from git"
+        ) from None
+    except ValueError as error:  # a number of thousands of digits, which Python refuses to read
+        raise DeckError.at(
+            Location(shown_as), f"the lock file is damaged ({error}): restore it from git, never edit it by hand"
         ) from None
     return LockFile(lock, shown_as, lines)

@@ -126,12 +126,14 @@ def _with_sounds(
     of the card's HTML, and a cut that began inside an attribute would open it to script.)
     """
     clean = sanitise(rendered, set(media_names.values()))
-    if "[" not in clean and "]" not in clean:
+    if not _ANKI_SYNTAX_CHARACTERS.search(clean):
         return MarkupResult(html=clean, warnings=warnings)
     pieces, position = [], 0
     for tag in _TAG.finditer(clean):
         pieces.append(_inert_text(clean[position:tag.start()], media_names))
-        pieces.append(tag.group().translate(_BRACKETS))
+        # Inside a tag nothing of Anki's may work: a cloze deletion in a link's title would have Anki
+        # put its own <span class="cloze"> into the attribute, and its quotes would cut it open.
+        pieces.append(tag.group().translate(_ANKI_SYNTAX))
         position = tag.end()
     pieces.append(_inert_text(clean[position:], media_names))
     unlisted = next((piece for piece in pieces if isinstance(piece, _UnlistedSound)), None)
@@ -212,7 +214,19 @@ def _walk(tokens):
             yield from _walk(token.children)
 
 
-class _TagFinder(HTMLParser):
+class HTMLReader(HTMLParser):
+    """Python's HTML parser, which stops with an AssertionError at a marked section it does not know
+    (`<![x[`); cards may hold none, so such a section is read as the text it is."""
+
+    def parse_marked_section(self, i, report=1):
+        try:
+            return super().parse_marked_section(i, report)
+        except AssertionError:
+            self.handle_data(self.rawdata[i:i + 3])
+            return i + 3
+
+
+class _TagFinder(HTMLReader):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.tags: list[tuple[str, bool]] = []
@@ -287,17 +301,21 @@ def without_cloze_syntax(fragment: str) -> str:
 
 _BRACES = str.maketrans({"{": "&#123;", "}": "&#125;"})
 _BRACKETS = str.maketrans({"[": "&#91;", "]": "&#93;"})
+_ANKI_SYNTAX_CHARACTERS = re.compile(r"[\[\]{}]")
 _ANKI_SYNTAX = str.maketrans({"{": "&#123;", "}": "&#125;", "[": "&#91;", "]": "&#93;"})
 
 
-class _TextCollector(HTMLParser):
-    def __init__(self, leave_out: str | None) -> None:
+class _TextCollector(HTMLReader):
+    def __init__(self, leave_out: str | None, images: bool = False) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.leave_out = leave_out
+        self.images = images
         self.depth = 0  # inside the element left out: how many elements deep
 
     def handle_starttag(self, tag, attrs):
+        if self.images and tag == "img" and not self.depth:
+            self.parts.append(f" [image {dict(attrs).get('src') or ''}] ")
         if self.depth or (self.leave_out and (dict(attrs).get("class") or "").split().count(self.leave_out)):
             self.depth += tag not in _VOID
 
@@ -318,16 +336,16 @@ def to_text(markup: str) -> str:
     return html_text(_markdown.render(markup))
 
 
-def html_text(fragment: str, leave_out: str | None = None) -> str:
+def html_text(fragment: str, leave_out: str | None = None, images: bool = False) -> str:
     """The text of an HTML fragment, entities decoded and white space folded; without the elements
-    of class `leave_out`, when given."""
-    collector = _TextCollector(leave_out)
+    of class `leave_out`, when given; with each image as "[image NAME]", when `images`."""
+    collector = _TextCollector(leave_out, images)
     collector.feed(fragment)
     collector.close()
     return " ".join("".join(collector.parts).split())
 
 
-class _ElementCollector(HTMLParser):
+class _ElementCollector(HTMLReader):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.elements: list[str] = []

@@ -16,7 +16,8 @@ configuration from the `aqt` wheel and fails if it no longer matches.
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
+
+from deckgen.markup import HTMLReader
 
 INLINE_MATH = ("\\(", "\\)")
 DISPLAY_MATH = ("\\[", "\\]")
@@ -55,7 +56,7 @@ _STRUCTURE = """frac dfrac tfrac cfrac sqrt root of binom dbinom tbinom choose o
 middle big Big bigg Bigg bigl bigr Bigl Bigr biggl biggr Biggl Biggr bigm Bigm overline underline overbrace
 underbrace overset underset stackrel substack overleftarrow overrightarrow overleftrightarrow underleftarrow
 underrightarrow underleftrightarrow widehat widetilde hat check breve acute grave tilde bar vec dot ddot dddot
-ddddot mathring not boxed cancel bcancel xcancel phantom hphantom vphantom smash mathop mathbin mathrel
+ddddot mathring not boxed cancel bcancel xcancel mathop mathbin mathrel
 mathord mathopen mathclose mathpunct mathinner begin end hline hdashline cr tag notag nonumber"""
 _FONTS = """mathrm mathit mathbf mathsf mathtt mathcal mathbb mathfrak mathscr mathnormal boldsymbol pmb text
 textrm textit textbf textsf texttt textnormal textup mbox rm it bf sf tt cal displaystyle textstyle
@@ -89,7 +90,7 @@ _INSIDE = {close: re.compile(re.escape(close) + r"|\\[\\{}$]|[{}]") for _, close
 _CLOSING = {INLINE_MATH[0]: INLINE_MATH[1], DISPLAY_MATH[0]: DISPLAY_MATH[1]}
 
 
-class _VisibleText(HTMLParser):
+class _VisibleText(HTMLReader):
     """The text MathJax reads: entities decoded, skipped elements left out."""
 
     def __init__(self) -> None:

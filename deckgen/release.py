@@ -61,7 +61,8 @@ def hidden_texts(note: RenderedNote) -> tuple[tuple[int, str], ...]:
     if note.cloze is None:
         return ()
     hidden = note.cloze.hidden_by_number()
-    return tuple((number, " / ".join(html_text(body) for body in bodies)) for number, bodies in hidden.items())
+    return tuple((number, " / ".join(html_text(body, images=True) for body in bodies))
+                 for number, bodies in hidden.items())
 
 
 def appearance_fingerprint(note_type: RenderedNoteType) -> str:
@@ -168,13 +169,22 @@ def lock_continuity(base: Lock, current: Lock, locate: Callable[[str], Location]
     problems = []
 
     def problem(subject: str, message: str) -> None:
-        problems.append(Problem(locate(subject), f"{message}; restore cards/deck.lock from the base branch and build again"))
+        problems.append(Problem(locate(subject), f"{message}; restore cards/deck.lock from the base branch and release again"))
 
     # A changed deck or note-type id is a change the guards refuse outright; here, what only a lock
     # that was not built from the base one can show.
     for kind, record in sorted(base.note_types.items()):
         if kind not in current.note_types:
             problem("deck", f"note type '{kind}' is missing from the lock")
+    latest = current.last_release.time if current.last_release else None
+    for card_id, record in sorted(current.cards.items()):
+        if latest is not None and record.modified > latest:
+            problem(f"card:{card_id}", f"card '{card_id}' has a time in the lock later than the last release's")
+    for kind, record in sorted(current.note_types.items()):
+        was = base.note_types.get(kind)
+        if (latest is not None and record.modified > latest) or (
+                was is not None and was.appearance == record.appearance and was.modified != record.modified):
+            problem(f"note_type:{kind}", f"note type '{kind}' has a time in the lock that no release gave it")
     for card_id, record in sorted(base.cards.items()):
         now = current.cards.get(card_id)
         if now is None:

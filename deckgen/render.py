@@ -16,15 +16,17 @@ import jinja2
 from markupsafe import Markup
 
 from deckgen import cloze, maths
-from deckgen.errors import DeckError, Location, Problem, ProblemCollector, display_path
+from deckgen.errors import DeckError, Location, Problem, ProblemCollector, display_path, shortened
 from deckgen.ids import derived_id, note_guid
 from deckgen.kinds import KINDS
-from deckgen.markup import inert, plain, to_html, without_cloze_syntax
+from deckgen.markup import html_text, inert, plain, to_html, without_cloze_syntax
 from deckgen.media import packaged_media_name
 from deckgen.model import Card, Project, Text
 from deckgen.notetypes import RenderedNoteType, deck_context, render_note_types, render_template, template_environment
 from deckgen.references import apa_html, short_citation
 
+# A hint Anki shows as "[hint]": these would make it play a sound, speak, or compile LaTeX.
+_ANKI_SYNTAX_HINT = re.compile(r"\s*/?\s*(?:sound:|anki:|\$|latex\b)", re.IGNORECASE)
 LIST_ITEMS_TEMPLATE = "list-items.html"
 RETIRED_TEMPLATE = "retired.html"
 # A retired card's banner, wrapped in an element of deckgen's own (not the template's), so release
@@ -130,6 +132,14 @@ class _NoteRenderer:
             )
         for message in () if emptied else cloze.deletion_problems(parsed):
             self.problems.add(text.location, message)
+        for deletion in parsed.deletions:
+            if deletion.hint is not None and _ANKI_SYNTAX_HINT.match(html_text(deletion.hint)):
+                self.problems.add(
+                    text.location,
+                    f"cloze deletion c{deletion.number}'s hint '{shortened(html_text(deletion.hint), 30)}' would be Anki's "
+                    f"own syntax once Anki puts it in brackets ([{shortened(html_text(deletion.hint), 30)}]): word the "
+                    "hint another way",
+                )
         # MathJax reads each card as Anki shows it: hiding or revealing a deletion joins the text around it.
         sides = [html]
         if "\\" in html or "&" in html:

@@ -7,6 +7,7 @@ empty on purpose: `deckgen check` then points at each line still to write.
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from deckgen.kinds import KINDS
 from deckgen.model import Project
 from deckgen.output import write_files
 from deckgen.paths import ProjectPaths
+from deckgen.keys import CONTROL_CHARACTER
 from deckgen.schema import UNSAFE_NAME_CHARACTERS
 
 
@@ -36,7 +38,7 @@ def init_project(target: Path, name: str, title: str) -> list[Path]:
                 f"{existing.name}/ already exists: deckgen init starts a new project in an empty folder",
             )
     unsafe = sorted(set(name + title) & set(UNSAFE_NAME_CHARACTERS)) + (["::"] if "::" in name else [])
-    if unsafe or not name.strip() or not title.strip():
+    if unsafe or not name.strip() or not title.strip() or CONTROL_CHARACTER.search(name + title):
         raise DeckError.at(
             Location("--name"),
             f"deck name and title must be plain text, without {' '.join(UNSAFE_NAME_CHARACTERS)} or '::'",
@@ -45,7 +47,7 @@ def init_project(target: Path, name: str, title: str) -> list[Path]:
     files = {
         paths.settings: (
             f"# Settings of the deck. Names and ids here are a public interface: never change the ids.\n"
-            f"name: {name}\ntitle: {title}\nversion: 0.1.0\nid: {ids[0]}\n"
+            f"name: {json.dumps(name)}\ntitle: {json.dumps(title)}\nversion: 0.1.0\nid: {ids[0]}\n"
             f"note_types:\n" + "".join(f"  {kind}: {ids[i + 1]}\n" for i, kind in enumerate(KINDS))
             + "subdecks:\n  basics: Basics\n"
         ),
@@ -99,6 +101,9 @@ def new_card(project: Project, kind: str, subdeck: str) -> NewCard:
         number += 1
     card_id = f"{subdeck}-new-{number}"
     path = ProjectPaths(project.root).card_file(subdeck)
+    if (path.exists() or path.is_symlink()) and (path.is_symlink() or not path.is_file()):
+        raise DeckError.at(Location(display_path(path, project.root)),
+                           "this is not a plain card file (a folder, a link or a device): move it away first")
     text = path.read_text(encoding="utf-8") if path.exists() else f"subdeck: {subdeck}\ncards:\n"
     if not re.search(r"^cards:", text, re.MULTILINE):
         raise DeckError.at(

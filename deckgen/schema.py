@@ -19,7 +19,8 @@ from deckgen.model import RETIRED_SUBDECK, DeckSettings, LintSettings, Reference
 MAX_ID = 2**63 - 1
 SUBDECK_KEY = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 UNSAFE_NAME_CHARACTERS = "<>&\"{}[]\\*/`"
-VERSION = re.compile(r"\d+\.\d+\.\d+\Z")
+VERSION = re.compile(r"[0-9]{1,6}\.[0-9]{1,6}\.[0-9]{1,6}\Z")
+REFERENCE_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
 
 DECK_KEYS = (
     TextKey("name", "Anki deck name; subdecks become NAME::subdeck. Never rename.", True, "the deck name"),
@@ -186,6 +187,9 @@ def validate_references(root: Node | None, where: Location, problems: ProblemCol
         return {}
     references = {}
     for key, value in node.entries:
+        if not REFERENCE_KEY.match(key.text):
+            read.add(key.location, f"reference key '{key.text}' must be letters, digits, '.', '-' or '_'")
+            continue
         entry = read.mapping(value, f"reference '{key.text}'", key.location)
         if entry is None:
             continue

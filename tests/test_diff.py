@@ -77,3 +77,22 @@ def test_a_zip_bomb_is_read_no_further_than_the_bound(tmp_path, run_cli, monkeyp
     assert result.stderr.splitlines()[0] == (
         f"{bomb}:1:1: the package's collection is larger than 1,000,000 bytes: it is not a deck deckgen built"
     )
+
+
+def test_a_corrupt_or_encrypted_package_is_a_message(tmp_path, run_cli):
+    good = _package(tmp_path / "good.apkg")
+    corrupt = tmp_path / "corrupt.apkg"
+    data = bytearray(good.read_bytes())
+    start = data.index(b"collection.anki2") + len("collection.anki2")
+    data[start + 10:start + 60] = bytes(50)  # the deflate stream, broken
+    corrupt.write_bytes(bytes(data))
+    encrypted = tmp_path / "encrypted.apkg"
+    data = bytearray(good.read_bytes())
+    data[data.index(b"PK\x01\x02") + 8] |= 0x1  # the first entry's "encrypted" flag, in the central directory
+    encrypted.write_bytes(bytes(data))
+
+    for package in (corrupt, encrypted):
+        result = run_cli("diff", str(package), str(good), cwd=tmp_path)
+
+        assert result.exit_code == 1 and "Traceback" not in result.stderr
+        assert result.stderr.splitlines()[0].startswith(f"{package}:1:1: ")

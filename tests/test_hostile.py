@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -279,3 +281,74 @@ def test_an_emoji_escaped_as_json_writes_it_is_the_emoji(command, tmp_path, run_
     assert result.exit_code == 0, result.stderr
     if command == "preview":
         assert "Which face? \U0001F600" in (project / "build" / "preview.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", ["check", "lint", "preview", "build"])
+def test_an_unknown_marked_section_is_a_message_not_a_traceback(command, tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    (project / "cards" / "first.yaml").write_text(
+        'subdeck: first\ncards:\n  - id: marked\n    kind: basic\n    question: "Who? <div><![x[ section"\n'
+        "    answer: Klerman\n    source: weissman2017\n")
+
+    result = run_cli(command, "--strict", cwd=project) if command in ("check", "build") else run_cli(command, cwd=project)
+
+    assert "Traceback" not in result.stderr
+    assert result.exit_code == (0 if command == "preview" else 1), result.stderr  # lint: L007, dropped markup
+    if command == "check":
+        assert result.stderr.splitlines()[0] == (
+            "cards/first.yaml:5:15: warning: 'question' contains <div>, which cards may not use: the build leaves it "
+            "out; use the Markdown markup (**bold**, *italic*, lists) or one of <br>, <kbd>, <mark>, <small>, <sub>, "
+            "<sup>, <u>")
+
+
+def test_a_build_folder_that_is_a_link_is_refused(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    (project / "cards" / "first.yaml").write_text(
+        "subdeck: first\ncards:\n  - id: one\n    kind: basic\n    question: Who?\n    answer: Klerman\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / ".test-1.0.0.apkg.99999999.victim.tmp").write_text("someone else's")
+    (project / "build").symlink_to(elsewhere)
+
+    results = [run_cli(*command, cwd=project) for command in (["build"], ["preview"], ["release", "1.0.0"])]
+
+    assert [result.exit_code for result in results] == [1, 1, 1]
+    assert {result.stderr.splitlines()[0] for result in results} == {
+        "build:1:1: build/ is a link to another folder: make it a real folder (or remove it)"}
+    assert sorted(path.name for path in elsewhere.iterdir()) == [".test-1.0.0.apkg.99999999.victim.tmp"]
+
+
+def test_deckgen_new_into_a_card_file_that_is_a_folder_is_a_message(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    (project / "cards" / "first.yaml").write_text(
+        "subdeck: first\ncards:\n  - id: one\n    kind: basic\n    question: Who?\n    answer: Klerman\n")
+    (project / "cards" / "second.yaml").mkdir()
+
+    result = run_cli("new", "basic", "--subdeck", "second", cwd=project)
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "cards/second.yaml:1:1: this is not a plain card file (a folder, a link or a device): move it away first")
+
+
+def test_a_file_name_that_is_not_utf8_is_printed_as_escapes(tmp_path):
+    project = make_project(tmp_path / "project")
+    (project / "cards" / os.fsdecode(b"caf\xe9.yaml")).write_text(
+        "subdeck: first\ncards:\n  - id: one\n    kind: basic\n    question: Who?\n    answer: Klerman\n    anwser: x\n")
+
+    result = subprocess.run([sys.executable, "-m", "deckgen", "lint"], cwd=project, capture_output=True,
+                            env={**os.environ, "PYTHONIOENCODING": "utf-8:strict"})
+
+    assert result.returncode == 1
+    assert result.stderr.decode().splitlines()[0].startswith("cards/caf\\udce9.yaml:7:5: unknown key 'anwser'")
+
+
+def test_a_source_date_epoch_of_thousands_of_digits_is_a_message(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    (project / "cards" / "first.yaml").write_text(
+        "subdeck: first\ncards:\n  - id: one\n    kind: basic\n    question: Who?\n    answer: Klerman\n")
+
+    result = run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": "9" * 5000})
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith("SOURCE_DATE_EPOCH:1:1: must be a positive whole number of seconds since 1970")

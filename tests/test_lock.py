@@ -151,7 +151,7 @@ def test_a_release_with_a_regenerated_lock_is_refused(released, run_cli):
     assert result.exit_code == 1
     assert (
         f"cards/deck.lock:{_lock_line(project, 'phases')}:1: card 'phases' has another 'added' time in the lock; "
-        "restore cards/deck.lock from the base branch and build again"
+        "restore cards/deck.lock from the base branch and release again"
     ) in result.stderr.splitlines()
 
 
@@ -255,3 +255,84 @@ def test_a_lock_nested_too_deeply_is_a_message(released, run_cli):
     assert result.stderr.splitlines()[0] == (
         "cards/deck.lock:1:1: the lock file is nested too deeply to be one deckgen wrote: restore it from git"
     )
+
+
+@pytest.mark.parametrize("items", [
+    "[Mіddlе, Іnіtіаl, Termination]",  # swapped, spelt with Cyrillic letters that look Latin
+])
+def test_items_swapped_in_lookalike_letters_are_a_reorder(items, released, run_cli):
+    project, _ = released
+    _reorder(project, items)
+
+    result = run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
+
+    assert result.exit_code == 1
+    assert "list card 'phases' had items removed or reordered" in result.stderr
+
+
+def test_images_swapped_between_items_are_a_reorder(tmp_path, run_cli):
+    from test_hostile import PNG
+
+    project = make_project(tmp_path / "project")
+    media = project / "cards" / "media"
+    media.mkdir()
+    (media / "a.png").write_bytes(PNG)
+    (media / "b.png").write_bytes(PNG + b"b")
+    card = ("subdeck: first\ncards:\n  - id: rhythms\n    kind: list\n    question: Which rhythm is which?\n"
+            "    items: ['![Sinus rhythm](a.png)', '![Atrial fibrillation](b.png)']\n    media: [a.png, b.png]\n")
+    (project / "cards" / "ecg.yaml").write_text(card)
+    assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
+    (project / "cards" / "ecg.yaml").write_text(card.replace("(a.png)', '![Atrial fibrillation](b.png)",
+                                                             "(b.png)', '![Atrial fibrillation](a.png)"))
+
+    result = run_cli("check", cwd=project)
+
+    assert result.exit_code == 1
+    assert "list card 'rhythms' had items removed or reordered" in result.stderr
+
+
+LOCK_DAMAGE = {
+    "a number of 5,001 digits": ('"added": 1764000000,', '"added": ' + "9" * 5001 + ",",
+                                 "cards/deck.lock:1:1: the lock file is damaged (Exceeds the limit (4300 digits)"),
+    "a cloze number that is not a digit": ('"hides": {"1": "Initial"', '"hides": {"²": "Initial"',
+                                           "'hides' keys should be cloze numbers, one is \"\\u00b2\""),
+    "a card id deckgen never writes": ('    "founders": {', '    "\\ud800": {',
+                                       "\"\\ud800\" is not a card id deckgen writes"),
+}
+
+
+@pytest.mark.parametrize("case", LOCK_DAMAGE)
+def test_a_lock_deckgen_never_writes_is_a_message(case, released, run_cli):
+    project, _ = released
+    old, new, message = LOCK_DAMAGE[case]
+    lock = project / "cards" / "deck.lock"
+    lock.write_text(lock.read_text().replace(old, new, 1))
+
+    result = run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
+
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    assert message in result.stderr.splitlines()[0]
+
+
+def test_a_release_time_in_the_future_is_refused(released, run_cli):
+    project, _ = released
+    _replace(project / "cards" / "course.yaml", "answer: Depression", "answer: Major depression")
+
+    result = run_cli("release", "1.1.0", cwd=project, env={"SOURCE_DATE_EPOCH": "253402300799"})
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0].startswith(
+        "SOURCE_DATE_EPOCH:1:1: the release time 253402300799 lies in the future")
+
+
+def test_ci_refuses_times_no_release_gave(released, run_cli):
+    project, base = released
+    _replace(project / "cards" / "course.yaml", "answer: Depression", "answer: Major depression")
+    assert run_cli("release", "1.1.0", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
+    lock = project / "cards" / "deck.lock"
+    lock.write_text(lock.read_text().replace('"modified": 1764000000\n', '"modified": 253402300799\n', 1))
+
+    result = run_cli("check", "--lock-base", str(base), cwd=project)
+
+    assert result.exit_code == 1
+    assert any("has a time in the lock" in line for line in result.stderr.splitlines())

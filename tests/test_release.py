@@ -464,16 +464,18 @@ def test_ci_can_tell_a_release_from_the_base_branch_from_one_with_a_regenerated_
     result = run_cli("check", "--lock-base", str(base), cwd=project)
 
     assert result.exit_code == 1
-    restore = "; restore cards/deck.lock from the base branch and build again"
+    restore = "; restore cards/deck.lock from the base branch and release again"
     assert result.stderr.splitlines() == [
         "cards/deck.lock:4:1: deck id changed from 1700000000001 to 1700000000999: students' Anki knows every "
         "card by an identity made from it, so every card would arrive twice; restore id: 1700000000001; restore "
         "cards/deck.lock from the base branch",
         f"cards/deck.lock:4:1: the lock's releases are not those of the base branch followed by new ones{restore}",
+        *(f"cards/deck.lock:{line}:1: note type '{kind}' has a time in the lock that no release gave it{restore}"
+          for line, kind in ((13, "basic"), (29, "cloze"), (44, "list"), (60, "reverse"))),
         *(f"cards/deck.lock:{line}:1: card '{card}' has another 'added' time in the lock{restore}"
           for line, card in enumerate(("first-use", "founded-when", "founders", "phases", "role-transition",
                                        "session-hours"), start=83)),
-        "8 problems found; nothing was written",
+        "12 problems found; nothing was written",
     ]
 
 

@@ -165,7 +165,7 @@ def test_no_card_of_the_corpus_runs_script_navigates_or_fetches(mode, corpus_dec
 def _followed_an_allowed_link(finding) -> bool:
     """Clicking a card's own https link (Markdown's [text](https://…), which cards may use) opens
     it, in Anki in the system browser: that is the link working, not an attack."""
-    return finding.kind == "navigation" and finding.detail.startswith("navigation attempt to https://example.org/ ")
+    return finding.kind == "navigation" and finding.detail.startswith("navigation attempt to https://example.org/")
 
 
 def test_deckgen_refuses_exactly_the_live_maths_and_the_unlisted_sound(corpus_deck):
