@@ -64,6 +64,7 @@ RULES = (
     Rule("L006", "cloze-hides-most", ERROR, "cloze deletions that cover most of the text"),
     Rule("L007", "dropped-markup", ERROR, "HTML or markup that the renderer would drop"),
     Rule("L008", "long-list", WARNING, f"a list card with more than {LIST_MAX_ITEMS} items"),
+    Rule("L009", "topic-gives-answer", ERROR, "a topic that shares a content word with what the card hides"),
 )
 _RULES = {rule.code: rule for rule in RULES}
 
@@ -81,7 +82,49 @@ def _normalised(text: str) -> str:
     return " ".join(word.lower() for word in _words(text))
 
 
-def lint_card(card: Card, max_answer_words: int) -> list[Finding]:
+# Words that say nothing of an answer: a topic may share them with it.
+_STOP_WORDS = frozenset(
+    "a an and are as at be by for from has have in into is it its of on or the their to was were what when "
+    "which who with how why does do can".split()
+)
+
+
+def _stems(text: str) -> set[str]:
+    """The content words of a text, cut to their first six letters: "disputes" meets "dispute"."""
+    return {word[:6] for word in re.findall(r"[a-z0-9]+", to_text(text).lower())
+            if word not in _STOP_WORDS and len(word) > 2}
+
+
+def _hidden_texts(card: Card) -> list[str]:
+    """What the card asks a student to recall: the answer (and, on a reverse card, the question),
+    each hidden cloze text, each list item."""
+    hidden = [card.answer.value] if card.answer else []
+    if card.kind == "reverse" and card.question:
+        hidden.append(card.question.value)
+    if card.text is not None:
+        parsed = cloze.parse(card.text.value)
+        hidden += [part.hidden for part in parsed.deletions] if isinstance(parsed, cloze.ClozeText) else []
+    return hidden + [item.value for item in card.items]
+
+
+def _topic_gives_answer(card: Card, context_words: set[str]) -> list[Finding]:
+    """The topic is printed above the question: a word it shares with the answer gives the answer away.
+    Words of the deck and subdeck names are shown on every card anyway, so they do not count."""
+    if card.topic is None:
+        return []
+    topic = _stems(card.topic.value) - context_words
+    shared = sorted({word for hidden in _hidden_texts(card) for word in _stems(hidden) & topic})
+    if not shared:
+        return []
+    words = [word for word in re.findall(r"[A-Za-z0-9]+", card.topic.value) if word.lower()[:6] in shared]
+    return [_finding(
+        card.topic.location, "L009",
+        f"the topic '{card.topic.value}' gives the answer away ({', '.join(dict.fromkeys(words))}): name the "
+        "subject the card belongs to, not what it asks for",
+    )]
+
+
+def lint_card(card: Card, max_answer_words: int, context_words: set[str] = frozenset()) -> list[Finding]:
     findings = []
     if card.answer is not None:
         count = len(_words(card.answer.value))
@@ -135,6 +178,7 @@ def lint_card(card: Card, max_answer_words: int) -> list[Finding]:
                 f"'{key}' has markup the renderer drops ({dropped}): remove it or use the "
                 "documented markup",
             ))
+    findings += _topic_gives_answer(card, context_words)
     if len(card.items) > LIST_MAX_ITEMS:
         findings.append(_finding(
             card.location, "L008",
@@ -201,8 +245,14 @@ def _near(one: str, other: str) -> bool:
 
 
 def lint_project(project: Project) -> list[Finding]:
-    """Every finding for every card, in file order."""
-    limit = project.settings.lint.max_answer_words
-    findings = [finding for card in project.cards for finding in lint_card(card, limit)]
-    findings += _duplicate_questions(project.cards)
+    """Every finding for every card students study, in file order. A retired card is left out: it
+    is withdrawn, and its text stays as students received it."""
+    settings = project.settings
+    limit = settings.lint.max_answer_words
+    studied = tuple(card for card in project.cards if not card.retired)
+    findings = []
+    for card in studied:
+        context = _stems(f"{settings.name} {settings.subdecks[card.subdeck]}")
+        findings += lint_card(card, limit, context)
+    findings += _duplicate_questions(studied)
     return sorted(findings)
