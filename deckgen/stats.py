@@ -17,37 +17,40 @@ from deckgen.model import Project
 README_START = "<!-- deckgen stats: start -->"
 README_END = "<!-- deckgen stats: end -->"
 
-# One note: its subdeck key, its kind and how many Anki cards it makes.
-Counted = tuple[str, str, int]
+# One note: its subdeck key, its kind, how many Anki cards it makes, and whether it is retired.
+Counted = tuple[str, str, int, bool]
 
 
 def coverage_table(project: Project) -> str:
     """The table of the cards as they are."""
     settings = project.settings
-    notes = [(card.subdeck, card.kind, KINDS[card.kind].card_count(card)) for card in project.cards]
+    notes = [(card.subdeck, card.kind, KINDS[card.kind].card_count(card), card.retired) for card in project.cards]
     return _table(notes, settings.name, settings.subdecks, list(settings.note_type_ids))
 
 
 def released_coverage_table(lock: Lock) -> str:
     """The table of the last release, as the lock records it (a removed card is not counted)."""
     notes = [
-        (record.subdeck, record.kind, len(record.hides) if record.hides else len(KINDS[record.kind].templates))
+        (record.subdeck, record.kind, len(record.hides) if record.hides else len(KINDS[record.kind].templates),
+         record.retired)
         for record in lock.cards.values() if not record.removed
     ]
     return _table(notes, lock.deck_name, lock.subdecks, list(lock.note_types))
 
 
 def _table(notes: Iterable[Counted], deck: str, subdecks: Mapping[str, str], kinds_named: list[str]) -> str:
-    """Notes and cards per subdeck, and notes per kind, for the kinds the deck names an id for."""
+    """Notes and cards per subdeck, notes per kind (for the kinds the deck names an id for), and how
+    many of the notes are retired (still in the deck, no longer studied)."""
     kinds = [kind for kind in KINDS if kind in kinds_named]
     notes = list(notes)
-    header = "| subdeck | notes | cards | " + " | ".join(kinds) + " |"
-    lines = [header, "|" + "---|" * (3 + len(kinds))]
-    totals = [0] * (2 + len(kinds))
+    header = "| subdeck | notes | cards | " + " | ".join(kinds) + " | retired |"
+    lines = [header, "|" + "---|" * (4 + len(kinds))]
+    totals = [0] * (3 + len(kinds))
     for key, name in subdecks.items():
         rows = [note for note in notes if note[0] == key]
-        row = [len(rows), sum(count for _, _, count in rows)]
-        row += [sum(1 for _, kind, _ in rows if kind == each) for each in kinds]
+        row = [len(rows), sum(count for _, _, count, _ in rows)]
+        row += [sum(1 for _, kind, _, _ in rows if kind == each) for each in kinds]
+        row += [sum(1 for *_, retired in rows if retired)]
         totals = [total + value for total, value in zip(totals, row)]
         lines.append(f"| {deck}::{name} | " + " | ".join(map(str, row)) + " |")
     lines.append("| **all** | " + " | ".join(f"**{value}**" for value in totals) + " |")

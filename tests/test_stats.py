@@ -29,11 +29,11 @@ def test_a_release_writes_its_table_into_the_readme(tmp_path, run_cli):
 
     assert (project / "README.md").read_text() == f"# Deck\n{README_START}\n{released}{README_END}\n"
     assert released == (
-        "| subdeck | notes | cards | basic | reverse | cloze | list |\n|---|---|---|---|---|---|---|\n"
-        "| Test::First | 1 | 1 | 1 | 0 | 0 | 0 |\n| Test::Second | 0 | 0 | 0 | 0 | 0 | 0 |\n"
-        "| **all** | **1** | **1** | **1** | **0** | **0** | **0** |\n"
+        "| subdeck | notes | cards | basic | reverse | cloze | list | retired |\n|---|---|---|---|---|---|---|---|\n"
+        "| Test::First | 1 | 1 | 1 | 0 | 0 | 0 | 0 |\n| Test::Second | 0 | 0 | 0 | 0 | 0 | 0 | 0 |\n"
+        "| **all** | **1** | **1** | **1** | **0** | **0** | **0** | **0** |\n"
     )
-    assert "| Test::First | 2 | 3 | 1 | 1 | 0 | 0 |" in current
+    assert "| Test::First | 2 | 3 | 1 | 1 | 0 | 0 | 0 |" in current
 
 
 def test_stats_counts_notes_and_cards_per_subdeck_and_kind(tmp_path, run_cli):
@@ -49,11 +49,11 @@ def test_stats_counts_notes_and_cards_per_subdeck_and_kind(tmp_path, run_cli):
     result = run_cli("stats", cwd=project)
 
     assert result.stdout == (
-        "| subdeck | notes | cards | basic | reverse | cloze | list |\n"
-        "|---|---|---|---|---|---|---|\n"
-        "| Test::First | 3 | 5 | 1 | 1 | 1 | 0 |\n"
-        "| Test::Second | 1 | 3 | 0 | 0 | 0 | 1 |\n"
-        "| **all** | **4** | **8** | **1** | **1** | **1** | **1** |\n"
+        "| subdeck | notes | cards | basic | reverse | cloze | list | retired |\n"
+        "|---|---|---|---|---|---|---|---|\n"
+        "| Test::First | 3 | 5 | 1 | 1 | 1 | 0 | 0 |\n"
+        "| Test::Second | 1 | 3 | 0 | 0 | 0 | 1 | 0 |\n"
+        "| **all** | **4** | **8** | **1** | **1** | **1** | **1** | **0** |\n"
     )
 
 
