@@ -50,6 +50,7 @@ class PackageContents:
     name: str
     notes: dict[str, PackagedNote]
     note_types: dict[str, PackagedNoteType]
+    presets: frozenset[str] = frozenset()  # the deck options presets it carries, by name
 
 
 def _text(html: str) -> str:
@@ -116,6 +117,15 @@ def _note_type(model: dict) -> PackagedNoteType:
     )
 
 
+def _presets(connection: sqlite3.Connection) -> dict:
+    """The deck options presets of a collection; none where it has no place for them."""
+    try:
+        row = connection.execute("SELECT dconf FROM col").fetchone()
+    except sqlite3.OperationalError:
+        return {}
+    return _json_object(row[0], "the deck presets")
+
+
 def read_package(path: Path) -> PackageContents:
     """The notes and note types of an .apkg, or a DeckError saying why it cannot be read."""
     data = _collection(path)
@@ -124,6 +134,7 @@ def read_package(path: Path) -> PackageContents:
         connection.deserialize(data)
         models = _json_object(connection.execute("SELECT models FROM col").fetchone()[0], "the note types")
         decks = _json_object(connection.execute("SELECT decks FROM col").fetchone()[0], "the decks")
+        presets = _presets(connection)
         note_types = {model_id: _note_type(model) for model_id, model in models.items()}
         deck_of_note = dict(connection.execute("SELECT nid, min(did) FROM cards GROUP BY nid").fetchall())
         notes = {}
@@ -143,7 +154,8 @@ def read_package(path: Path) -> PackageContents:
         raise DeckError.at(Location(str(path)), f"not a readable Anki package: {reason}") from None
     finally:
         connection.close()
-    return PackageContents(name=path.name, notes=notes, note_types=note_types)
+    return PackageContents(name=path.name, notes=notes, note_types=note_types,
+                           presets=frozenset(str(preset.get("name")) for key, preset in presets.items() if key != "1"))
 
 
 def _retired(note: PackagedNote) -> bool:
@@ -228,9 +240,16 @@ def _deck_actions(changes: _Changes, old: PackageContents) -> list[str]:
     return actions
 
 
-def _actions(changes: _Changes, old: PackageContents) -> list[str]:
+def _actions(changes: _Changes, old: PackageContents, new: PackageContents) -> list[str]:
     """What students must do, in the order they do it."""
     actions = []
+    presets = sorted(new.presets - old.presets)
+    if presets:
+        actions.append(
+            f"**Tick “Import deck presets”** in Anki's import dialog: this release brings "
+            f"{', '.join(f'*{name}*' for name in presets)}, which give you new cards in the course's order "
+            "and keep deleted retired cards from coming back to study."
+        )
     if changes.structure:
         actions.append(
             "**Tick “Merge note types”** in Anki's import dialog: the note types below changed their "
@@ -258,7 +277,7 @@ def release_notes(old: PackageContents, new: PackageContents) -> str:
     """Markdown release notes: students' actions first, then added, changed, retired, removed cards."""
     changes = _compare(old, new)
     lines = [f"# Release notes: {old.name} → {new.name}", "", "## What students need to do", ""]
-    lines += [f"- {action}" for action in _actions(changes, old)]
+    lines += [f"- {action}" for action in _actions(changes, old, new)]
     lines += _section("Added", [f"- {note.deck} · {note.label}" for note in sorted(changes.added, key=_order)])
     lines += _section("Changed", [line for before, note in sorted(changes.changed, key=lambda pair: _order(pair[1]))
                                   for line in _changed_lines(before, note)])

@@ -96,3 +96,31 @@ def test_a_corrupt_or_encrypted_package_is_a_message(tmp_path, run_cli):
 
         assert result.exit_code == 1 and "Traceback" not in result.stderr
         assert result.stderr.splitlines()[0].startswith(f"{package}:1:1: ")
+
+
+def test_release_notes_ask_students_to_import_the_presets_a_release_brings(tmp_path, run_cli):
+    from conftest import make_project
+
+    project = make_project(tmp_path / "project")
+    (project / "cards" / "one.yaml").write_text(
+        "subdeck: first\ncards:\n  - id: one\n    kind: basic\n    question: Who?\n    answer: Klerman\n")
+    assert run_cli("build", cwd=project).exit_code == 0
+    package = project / "build" / "test-1.0.0.apkg"
+    old = tmp_path / "before-presets.apkg"
+    with zipfile.ZipFile(package) as archive, zipfile.ZipFile(old, "w") as copy:
+        for entry in archive.namelist():
+            data = archive.read(entry)
+            if entry == "collection.anki2":
+                database = sqlite3.connect(":memory:")
+                database.deserialize(data)
+                presets = json.loads(database.execute("SELECT dconf FROM col").fetchone()[0])
+                database.execute("UPDATE col SET dconf = ?", (json.dumps({"1": presets["1"]}),))
+                database.commit()
+                data = database.serialize()
+            copy.writestr(entry, data)
+
+    notes = run_cli("diff", str(old), str(package), cwd=project).stdout
+
+    assert ("- **Tick “Import deck presets”** in Anki's import dialog: this release brings *Test (course order)*, "
+            "*Test (retired cards)*, which give you new cards in the course's order and keep deleted retired cards "
+            "from coming back to study.") in notes
