@@ -101,9 +101,8 @@ def _hidden_texts(card: Card) -> list[str]:
     hidden = [card.answer.value] if card.answer else []
     if card.kind == "reverse" and card.question:
         hidden.append(card.question.value)
-    if card.text is not None:
-        parsed = cloze.parse(card.text.value)
-        hidden += [part.hidden for part in parsed.deletions] if isinstance(parsed, cloze.ClozeText) else []
+    if card.parsed_cloze is not None:
+        hidden += [part.hidden for part in card.parsed_cloze.deletions]
     return hidden + [item.value for item in card.items]
 
 
@@ -160,6 +159,7 @@ def lint_card(card: Card, max_answer_words: int, context_words: set[str] = froze
             "the card has no source: add 'source:' with a key of cards/references.yaml",
         ))
     if card.kind == "cloze" and card.text is not None:
+        # The share a student reads: the text as shown (markup gone), parsed as such.
         parsed = cloze.parse(to_text(card.text.value))
         parts = parsed.parts if isinstance(parsed, cloze.ClozeText) else ()
         hidden = sum(len(part.hidden) for part in parts if isinstance(part, cloze.Deletion))

@@ -33,10 +33,11 @@ class PreviewCard:
 
 
 def _attribute_text(text: str) -> str:
-    """Anki's encoding of a deletion's text for its data-cloze attribute."""
+    """Anki's encoding of a deletion's text for its data-cloze attribute: ASCII letters and digits
+    and every non-ASCII character as they are, other ASCII characters as entities."""
     named = {"&": "&amp;", '"': "&quot;", "<": "&lt;", ">": "&gt;"}
     return "".join(
-        character if character.isascii() and character.isalnum()
+        character if character.isalnum() or not character.isascii()
         else named.get(character, f"&#x{ord(character):X};")
         for character in text
     )

@@ -15,7 +15,8 @@ from conftest import REPO, copy_of_repository_deck, make_project
 
 
 def _expected_from_yaml(root: Path) -> tuple[int, int, set[str]]:
-    """Notes, cards and subdeck names, counted straight from the YAML: an oracle independent of deckgen."""
+    """Notes, cards and subdeck names, counted straight from the YAML: an oracle independent of deckgen.
+    A retired card's cards go to the subdeck NAME::Retired."""
     settings = yaml.safe_load((root / "cards" / "deck.yaml").read_text())
     notes = cards = 0
     subdecks = set()
@@ -30,9 +31,11 @@ def _expected_from_yaml(root: Path) -> tuple[int, int, set[str]]:
                 "reverse": lambda c: 2,
                 "cloze": lambda c: len(set(re.findall(r"\{\{c(\d+)::", c["text"]))),
                 "list": lambda c: len(c["items"]),
+                "typed": lambda c: 1,
             }[card["kind"]](card)
             subdeck = card.get("subdeck", document.get("subdeck"))
-            subdecks.add(f"{settings['name']}::{settings['subdecks'][subdeck]}")
+            name = "Retired" if card.get("retired") else settings["subdecks"][subdeck]
+            subdecks.add(f"{settings['name']}::{name}")
     return notes, cards, subdecks
 
 
@@ -43,9 +46,10 @@ def _deck_names_with_cards(col: Collection) -> set[str]:
 def test_repository_deck_imports_cleanly_into_real_anki(tmp_path, run_cli, student):
     collection = student
     project = copy_of_repository_deck(tmp_path / "ipt")
-    result = run_cli("build", "--frozen", "--output", str(tmp_path / "out"), cwd=project)
+    result = run_cli("build", "--output", str(tmp_path / "out"), cwd=project)
     assert result.exit_code == 0, result.stderr
-    package = tmp_path / "out" / "ipt-0.1.0.apkg"
+    version = yaml.safe_load((REPO / "cards" / "deck.yaml").read_text())["version"]
+    package = tmp_path / "out" / f"ipt-{version}.apkg"
     notes, cards, subdecks = _expected_from_yaml(REPO)
 
     log = import_package(collection, package)
@@ -131,11 +135,12 @@ def test_media_reach_the_student_under_content_addressed_names(tmp_path, run_cli
 def test_every_ipt_subdeck_has_cards_and_every_card_cites_its_source(tmp_path, run_cli, student):
     collection = student
     project = copy_of_repository_deck(tmp_path / "ipt")
-    assert run_cli("build", "--frozen", cwd=project).exit_code == 0
-    import_package(collection, project / "build" / "ipt-0.1.0.apkg")
+    assert run_cli("build", cwd=project).exit_code == 0  # the cards as they are, released or not
     settings = yaml.safe_load((REPO / "cards" / "deck.yaml").read_text())
+    import_package(collection, project / "build" / f"ipt-{settings['version']}.apkg")
 
-    assert _deck_names_with_cards(collection) == {f"IPT::{name}" for name in settings["subdecks"].values()}
+    assert _deck_names_with_cards(collection) == {f"IPT::{name}" for name in settings["subdecks"].values()} | {
+        "IPT::Retired"}
     citation = re.compile(
         r'<div class="source">\s*<span class="source-label">Source:</span> ([^<]+, \d{4})\s*'
         r'<div class="reference">([^<]+ \(\d{4}\)\. .+)</div>',
@@ -145,3 +150,17 @@ def test_every_ipt_subdeck_has_cards_and_every_card_cites_its_source(tmp_path, r
         if not citation.search(collection.get_card(card_id).answer())
     ]
     assert uncited == []
+
+
+def test_the_ipt_decks_typed_cards_show_ankis_type_in_marker(tmp_path, run_cli, student):
+    project = copy_of_repository_deck(tmp_path / "ipt")
+    assert run_cli("build", cwd=project).exit_code == 0  # the cards as they are, released or not
+    settings = yaml.safe_load((REPO / "cards" / "deck.yaml").read_text())
+    import_package(student, project / "build" / f"ipt-{settings['version']}.apkg")
+
+    typed = [student.get_card(card_id) for card_id in student.find_cards('"note:IPT typed (deckgen)"')]
+
+    assert len(typed) >= 1
+    # Anki's library writes [[type:Answer]] where its reviewer puts the type-in box (test_reviewer.py
+    # shows the box itself in the real reviewer).
+    assert all("[[type:Answer]]" in card.question() for card in typed)

@@ -43,6 +43,8 @@ def test_preview_matches_anki_on_every_card_of_the_ipt_deck(tmp_path):
     assert len(previews) == len(anki)
     mismatched = []
     for preview in previews:
+        if preview.kind == "typed":  # Anki's library leaves [[type:Answer]] where its reviewer, and the
+            continue                 # preview, show the box (test_typed.py, test_reviewer.py)
         note = next(note for note in built.checked.deck.notes if note.card_id == preview.card_id)
         if anki[(note.fields[0], preview.ordinal)] != (preview.front, preview.back):
             mismatched.append(preview.card_id)
