@@ -158,18 +158,7 @@ def lint_card(card: Card, max_answer_words: int, context_words: set[str] = froze
             card.location, "L004",
             "the card has no source: add 'source:' with a key of cards/references.yaml",
         ))
-    if card.kind == "cloze" and card.text is not None:
-        # The share a student reads: the text as shown (markup gone), parsed as such.
-        parsed = cloze.parse(to_text(card.text.value))
-        parts = parsed.parts if isinstance(parsed, cloze.ClozeText) else ()
-        hidden = sum(len(part.hidden) for part in parts if isinstance(part, cloze.Deletion))
-        visible = sum(len(part) for part in parts if isinstance(part, str))
-        if hidden > CLOZE_MAX_HIDDEN_SHARE * (hidden + visible):
-            findings.append(_finding(
-                card.text.location, "L006",
-                f"the deletions hide {round(100 * hidden / (hidden + visible))}% of the text: "
-                "hide only the key term and keep the rest as context",
-            ))
+    findings += _cloze_hides_too_much(card)
     for key, text in card.markup_fields():
         dropped = dropped_markup(text.value)
         if dropped:
@@ -185,6 +174,23 @@ def lint_card(card: Card, max_answer_words: int, context_words: set[str] = froze
             f"the list has {len(card.items)} items: split it into smaller lists of related items",
         ))
     return findings
+
+
+def _cloze_hides_too_much(card: Card) -> list[Finding]:
+    if card.kind != "cloze" or card.text is None:
+        return []
+    # The share a student reads: the text as shown (markup gone), parsed as such.
+    parsed = cloze.parse(to_text(card.text.value))
+    parts = parsed.parts if isinstance(parsed, cloze.ClozeText) else ()
+    hidden = sum(len(part.hidden) for part in parts if isinstance(part, cloze.Deletion))
+    visible = sum(len(part) for part in parts if isinstance(part, str))
+    if hidden <= CLOZE_MAX_HIDDEN_SHARE * (hidden + visible):
+        return []
+    return [_finding(
+        card.text.location, "L006",
+        f"the deletions hide {round(100 * hidden / (hidden + visible))}% of the text: "
+        "hide only the key term and keep the rest as context",
+    )]
 
 
 def _is_enumeration(answer: str) -> bool:
