@@ -47,3 +47,11 @@ def test_the_quick_start_is_two_commands_and_ci_runs_both():
         assert f"run: {command}" in workflow
     release = (REPO / ".github" / "workflows" / "release.yml").read_text()
     assert f"run: {commands[1]}" in release
+
+
+def test_the_quick_start_names_the_file_the_build_writes():
+    readme = (REPO / "README.md").read_text()
+    quick_start = readme.split("## Quick start")[1].split("\n## ")[0]
+    version = re.search(r"^version: (\S+)$", (REPO / "cards" / "deck.yaml").read_text(), re.MULTILINE)[1]
+
+    assert f"`build/ipt-{version}.apkg`" in quick_start
