@@ -1,5 +1,5 @@
-"""Helpers several test modules share: the allow-list every rendered card is held to, and the cards
-of the golden files."""
+"""Helpers several test modules share: the allow-list every rendered card is held to, the cards
+of the golden files, and edits a test makes to a project's files."""
 
 from __future__ import annotations
 
@@ -18,6 +18,19 @@ GOLDEN_CASES = [
     ("golden-list", 1),
 ]
 
+
+
+def replace_in_file(path: Path, old: str, new: str, count: int = -1) -> None:
+    """Edit a project file as an educator would; the text to replace must be there, or the test is wrong."""
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new, count))
+
+
+def add_typed_note_type(project: Path) -> None:
+    """Give the base fixture's deck a note-type id for typed cards (it uses none until a test adds one)."""
+    replace_in_file(project / "cards" / "deck.yaml", "  list: 1700000000104\n",
+                    "  list: 1700000000104\n  typed: 1700000000105\n")
 
 SAFE_TAGS = {
     "div", "span", "hr", "br", "p", "strong", "em", "b", "i", "code", "pre", "blockquote", "ul", "ol",

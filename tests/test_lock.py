@@ -11,16 +11,11 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, make_project
+from helpers import replace_in_file
 
 RELEASE = FIXTURES / "release"
 V1_TIME, V2_TIME = "1764000000", "1764000600"
 RESTORE = "; restore cards/deck.lock from the base branch"
-
-
-def _replace(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, old
-    path.write_text(text.replace(old, new))
 
 
 @pytest.fixture
@@ -48,7 +43,7 @@ def _edit_lock_line(project: Path, card_id: str, old: str, new: str) -> None:
 
 def test_a_kind_change_hidden_by_editing_the_lock_is_refused_by_ci(released, run_cli):
     project, base = released
-    _replace(project / "cards" / "course.yaml", "  - id: founders\n    kind: basic", "  - id: founders\n    kind: reverse")
+    replace_in_file(project / "cards" / "course.yaml", "  - id: founders\n    kind: basic", "  - id: founders\n    kind: reverse")
     _edit_lock_line(project, "founders", '"kind": "basic"', '"kind": "reverse"')
     # What the contributor commits: a release against the edited lock passes, and records it.
     assert run_cli("release", "1.1.0", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
@@ -67,7 +62,7 @@ def test_a_kind_change_hidden_by_editing_the_lock_is_refused_by_ci(released, run
 
 def test_a_lock_edited_between_releases_is_refused_by_ci(released, run_cli):
     project, base = released
-    _replace(project / "cards" / "course.yaml", "  - id: founders\n    kind: basic", "  - id: founders\n    kind: reverse")
+    replace_in_file(project / "cards" / "course.yaml", "  - id: founders\n    kind: basic", "  - id: founders\n    kind: reverse")
     _edit_lock_line(project, "founders", '"kind": "basic"', '"kind": "reverse"')
 
     result = run_cli("check", "--lock-base", str(base), cwd=project)
@@ -81,7 +76,7 @@ def test_a_lock_edited_between_releases_is_refused_by_ci(released, run_cli):
 
 
 def _reorder(project: Path, items: str = "[Middle, Initial, Termination]") -> None:
-    _replace(project / "cards" / "course.yaml", "items: [Initial, Middle, Termination]", f"items: {items}")
+    replace_in_file(project / "cards" / "course.yaml", "items: [Initial, Middle, Termination]", f"items: {items}")
 
 
 def _acknowledged(project: Path) -> list[dict]:
@@ -306,7 +301,7 @@ def test_a_lock_deckgen_never_writes_is_a_message(case, released, run_cli):
     project, _ = released
     old, new, message = LOCK_DAMAGE[case]
     lock = project / "cards" / "deck.lock"
-    lock.write_text(lock.read_text().replace(old, new, 1))
+    replace_in_file(lock, old, new, count=1)
 
     result = run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
 
@@ -316,7 +311,7 @@ def test_a_lock_deckgen_never_writes_is_a_message(case, released, run_cli):
 
 def test_a_release_time_in_the_future_is_refused(released, run_cli):
     project, _ = released
-    _replace(project / "cards" / "course.yaml", "answer: Depression", "answer: Major depression")
+    replace_in_file(project / "cards" / "course.yaml", "answer: Depression", "answer: Major depression")
 
     result = run_cli("release", "1.1.0", cwd=project, env={"SOURCE_DATE_EPOCH": "253402300799"})
 
@@ -327,10 +322,10 @@ def test_a_release_time_in_the_future_is_refused(released, run_cli):
 
 def test_ci_refuses_times_no_release_gave(released, run_cli):
     project, base = released
-    _replace(project / "cards" / "course.yaml", "answer: Depression", "answer: Major depression")
+    replace_in_file(project / "cards" / "course.yaml", "answer: Depression", "answer: Major depression")
     assert run_cli("release", "1.1.0", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
     lock = project / "cards" / "deck.lock"
-    lock.write_text(lock.read_text().replace('"modified": 1764000000\n', '"modified": 253402300799\n', 1))
+    replace_in_file(lock, '"modified": 1764000000\n', '"modified": 253402300799\n', count=1)
 
     result = run_cli("check", "--lock-base", str(base), cwd=project)
 

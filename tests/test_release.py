@@ -18,6 +18,7 @@ from anki.scheduler.v3 import CardAnswer
 
 from anki_client import answer_card, import_package, scheduling_of
 from conftest import FIXTURES, make_project
+from helpers import replace_in_file
 from deckgen import kinds
 
 RELEASE = FIXTURES / "release"
@@ -159,10 +160,10 @@ def test_frozen_refuses_cards_that_are_not_the_last_releases(tmp_path, run_cli):
     project = make_project(tmp_path / "project", RELEASE / "v1")
     assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
     lock = (project / "cards" / "deck.lock").read_bytes()
-    _replace(project / "cards" / "course.yaml", "answer: Depression", "answer: Major depression")
+    replace_in_file(project / "cards" / "course.yaml", "answer: Depression", "answer: Major depression")
 
     changed = run_cli("build", "--frozen", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
-    _replace(project / "cards" / "deck.yaml", "version: 1.0.0", "version: 1.1.0")
+    replace_in_file(project / "cards" / "deck.yaml", "version: 1.0.0", "version: 1.1.0")
     unreleased = run_cli("build", "--frozen", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
 
     assert changed.exit_code == unreleased.exit_code == 1
@@ -319,29 +320,23 @@ def test_a_retired_card_id_cannot_come_back_as_a_new_card(tmp_path, run_cli):
 
 ALWAYS_REFUSED = {
     "deck id changed": (
-        lambda project: _replace(project / "cards" / "deck.yaml", "id: 1700000000001", "id: 1700000000999"),
+        lambda project: replace_in_file(project / "cards" / "deck.yaml", "id: 1700000000001", "id: 1700000000999"),
         "cards/deck.yaml:5:1: deck id changed from 1700000000001 to 1700000000999: students' Anki knows "
         "every card by an identity made from it, so every card would arrive twice; restore id: 1700000000001",
     ),
     "card kind changed": (
-        lambda project: _replace(project / "cards" / "course.yaml", "  - id: first-use\n    kind: basic",
+        lambda project: replace_in_file(project / "cards" / "course.yaml", "  - id: first-use\n    kind: basic",
                                  "  - id: first-use\n    kind: reverse"),
         "cards/course.yaml:14:9: card 'first-use' changed kind from basic to reverse: Anki cannot move a "
         "student's note to another note type, so it would keep the old card; retire this card and add the "
         "new one under a new id (if the card was never released, restore cards/deck.lock from git instead)",
     ),
     "note-type id changed": (
-        lambda project: _replace(project / "cards" / "deck.yaml", "basic: 1700000000101", "basic: 1700000000199"),
+        lambda project: replace_in_file(project / "cards" / "deck.yaml", "basic: 1700000000101", "basic: 1700000000199"),
         "cards/deck.yaml:6:1: note type 'basic': id changed from 1700000000101 to 1700000000199; students' "
         "notes belong to the old id, so none of them would update again; restore basic: 1700000000101",
     ),
 }
-
-
-def _replace(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text
-    path.write_text(text.replace(old, new))
 
 
 @pytest.mark.parametrize("change", ALWAYS_REFUSED)
@@ -392,7 +387,7 @@ def test_cloze_deletions_may_grow_or_change_in_place_but_not_move(change, refuse
     cards = project / "cards" / "course.yaml"
     cards.write_text(cards.read_text() + CLOZE_CARD)
     assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
-    _replace(cards, *change)
+    replace_in_file(cards, *change)
 
     result = run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
 
@@ -415,9 +410,9 @@ HARMLESS = {
 def test_harmless_changes_are_not_refused(change, tmp_path, run_cli):
     project = make_project(tmp_path / "project", RELEASE / "v1")
     assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
-    _replace(project / "cards" / "course.yaml", *HARMLESS[change])
+    replace_in_file(project / "cards" / "course.yaml", *HARMLESS[change])
     if change == "subdeck key renamed, name kept":
-        _replace(project / "cards" / "deck.yaml", "first: First", "intro: First")
+        replace_in_file(project / "cards" / "deck.yaml", "first: First", "intro: First")
 
     result = run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
 
@@ -426,18 +421,18 @@ def test_harmless_changes_are_not_refused(change, tmp_path, run_cli):
 
 def test_a_list_with_a_repeated_item_rebuilds(tmp_path, run_cli):
     project = make_project(tmp_path / "project", RELEASE / "v1")
-    _replace(project / "cards" / "course.yaml", "items: [Initial, Middle, Termination]", "items: [Initial, Middle, Initial]")
+    replace_in_file(project / "cards" / "course.yaml", "items: [Initial, Middle, Termination]", "items: [Initial, Middle, Initial]")
     assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
 
     assert run_cli("build", "--frozen", cwd=project).exit_code == 0
-    _replace(project / "cards" / "course.yaml", "items: [Initial, Middle, Initial]", "items: [Initial, Middle, Initial, End]")
+    replace_in_file(project / "cards" / "course.yaml", "items: [Initial, Middle, Initial]", "items: [Initial, Middle, Initial, End]")
     assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
 
 
 def test_a_hand_damaged_lock_file_is_reported_not_a_traceback(tmp_path, run_cli):
     project = make_project(tmp_path / "project", RELEASE / "v1")
     assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
-    _replace(project / "cards" / "deck.lock", '"added": 1764000000', '"added": null')
+    replace_in_file(project / "cards" / "deck.lock", '"added": 1764000000', '"added": null')
 
     result = run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
 
@@ -459,7 +454,7 @@ def test_ci_can_tell_a_release_from_the_base_branch_from_one_with_a_regenerated_
     assert run_cli("check", "--lock-base", str(base), cwd=project).exit_code == 0
 
     (project / "cards" / "deck.lock").unlink()
-    _replace(project / "cards" / "deck.yaml", "id: 1700000000001", "id: 1700000000999")
+    replace_in_file(project / "cards" / "deck.yaml", "id: 1700000000001", "id: 1700000000999")
     assert run_cli("release", "1.2.0", cwd=project, env={"SOURCE_DATE_EPOCH": "1764001200"}).exit_code == 0
     result = run_cli("check", "--lock-base", str(base), cwd=project)
 

@@ -21,6 +21,7 @@ import pytest
 
 from anki_client import import_package
 from conftest import FIXTURES, make_project
+from helpers import add_typed_note_type
 
 pytest.importorskip("playwright", reason="the browser tests need the playwright package (pip install -e '.[test]')")
 import reviewer  # noqa: E402
@@ -183,8 +184,7 @@ def test_deckgen_refuses_exactly_the_live_maths_and_the_unlisted_sound(corpus_de
 
 def test_a_typed_cards_front_shows_ankis_type_in_box(tmp_path, run_cli, harness, student):
     project = make_project(tmp_path / "project")
-    settings = project / "cards" / "deck.yaml"
-    settings.write_text(settings.read_text().replace("  list: 1700000000104\n", "  list: 1700000000104\n  typed: 1700000000105\n"))
+    add_typed_note_type(project)
     (project / "cards" / "typed.yaml").write_text(
         "subdeck: first\ncards:\n  - id: bowlby\n    kind: typed\n    question: Whose attachment theory? Type the surname.\n"
         "    answer: Bowlby\n")

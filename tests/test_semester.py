@@ -11,17 +11,12 @@ from anki.scheduler.v3 import CardAnswer
 
 from anki_client import answer_card, import_package, scheduling_of
 from conftest import copy_of_repository_deck
+from helpers import replace_in_file
 from deckgen.build import check
 
 # Versions 91 to 93: releases of a copy of the repository deck, later than any the repository makes.
 RETIRED_TAG = "ipt::retired"
 CORRECTED, EDITED, RETIRED = "founders-decade", "founders-bowlby", "founders-meyer"
-
-
-def _replace(path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1))
 
 
 def _card_block(project, card_id: str) -> tuple:
@@ -89,17 +84,17 @@ def test_a_semester_of_three_releases(semester, tmp_path, run_cli):
 
     # Between releases the educator corrects a card, adds a draft, renames it, building each time.
     path, block = _card_block(project, CORRECTED)
-    _replace(path, block, block.replace("answer:", "answer: In the", 1))
+    replace_in_file(path, block, block.replace("answer:", "answer: In the", 1), count=1)
     assert run_cli("build", cwd=project).exit_code == 0
     drafts = project / "cards" / "founders.yaml"
     drafts.write_text(drafts.read_text() + "  - id: founders-draft\n    kind: basic\n    question: Who co-founded "
                       "IPT with Klerman?\n    answer: Myrna Weissman\n    source: weissman2017\n")
     assert run_cli("build", cwd=project).exit_code == 0
-    _replace(drafts, "id: founders-draft", "id: founders-cofounder")
+    replace_in_file(drafts, "id: founders-draft", "id: founders-cofounder", count=1)
     assert run_cli("build", cwd=project).exit_code == 0
     # Release 2.0.0 retires a card; it is stamped later than the student's edits.
     path, block = _card_block(project, RETIRED)
-    _replace(path, block, block.replace("    kind: basic\n", "    kind: basic\n    retired: true\n", 1))
+    replace_in_file(path, block, block.replace("    kind: basic\n", "    kind: basic\n    retired: true\n", 1), count=1)
     later = str(int(time.time()) + 3600)
     assert run_cli("release", "92.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": later}).exit_code == 0
 
@@ -116,7 +111,7 @@ def test_a_semester_of_three_releases(semester, tmp_path, run_cli):
     # only into the retired subdeck, whose preset shows none of them.
     student.remove_notes(student.find_notes(f"tag:{RETIRED_TAG}"))
     path, block = _card_block(project, EDITED)
-    _replace(path, block, block.replace("answer:", "answer: John", 1))
+    replace_in_file(path, block, block.replace("answer:", "answer: John", 1), count=1)
     even_later = str(int(time.time()) + 7200)
     assert run_cli("release", "93.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": even_later}).exit_code == 0
 

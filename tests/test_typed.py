@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from conftest import make_project
 from anki_client import import_package, strip_style
+from helpers import add_typed_note_type
 
 TYPED_CARD = (
     "subdeck: first\ncards:\n  - id: bowlby\n    kind: typed\n    topic: Roots of IPT\n"
@@ -14,8 +15,7 @@ TYPED_CARD = (
 
 def _typed_project(tmp_path):
     project = make_project(tmp_path / "project")
-    settings = project / "cards" / "deck.yaml"
-    settings.write_text(settings.read_text().replace("  list: 1700000000104\n", "  list: 1700000000104\n  typed: 1700000000105\n"))
+    add_typed_note_type(project)
     (project / "cards" / "typed.yaml").write_text(TYPED_CARD)
     return project
 
