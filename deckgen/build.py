@@ -70,20 +70,19 @@ def check(root: Path, strict: bool = False) -> CheckResult:
     return CheckResult(project, deck)
 
 
-def _read_lock(root: Path, path: Path) -> LockFile | None:
+def read_lock_in(root: Path, path: Path) -> LockFile | None:
+    """The lock file at `path` (None when there is none), its messages naming it as seen from `root`."""
     return read_lock(path, display_path(path, root))
 
 
 def plan(
-    checked: CheckResult, release_time: int, allow: Allowances, releasing: bool = False
-) -> tuple[ReleasePlan, Path]:
+    checked: CheckResult, lock_file: LockFile | None, release_time: int, allow: Allowances, releasing: bool = False
+) -> ReleasePlan:
     """The plan against the committed lock file (the last release): times, guards applied."""
     root = checked.project.root
-    lock_path = ProjectPaths(root).lock
-    lock_file = _read_lock(root, lock_path)
     settings = checked.project.settings
     card_locations = {card.id: card.location for card in checked.project.cards}
-    lock_location = Location(display_path(lock_path, root))
+    lock_location = Location(display_path(ProjectPaths(root).lock, root))
 
     def locate(place: Place) -> Location:
         subject = place.subject
@@ -100,13 +99,13 @@ def plan(
         retired=frozenset(card.id for card in checked.project.cards if card.retired),
         locate=locate,
     )
-    return plan_release(source, lock_file.lock if lock_file else None, release_time, allow, releasing), lock_path
+    return plan_release(source, lock_file.lock if lock_file else None, release_time, allow, releasing)
 
 
 def verify(root: Path, strict: bool = False, allow: Allowances = Allowances()) -> tuple[CheckResult, ReleasePlan]:
     """`deckgen check`: everything a release does but write, every guard included."""
     checked = check(root, strict)
-    release, _ = plan(checked, LATEST_RELEASE_TIME, allow)
+    release = plan(checked, read_lock_in(root, ProjectPaths(root).lock), LATEST_RELEASE_TIME, allow)
     return checked, release
 
 
@@ -128,9 +127,10 @@ def build(
     """
     checked = check(root, strict)
     paths = ProjectPaths(root)
-    _refuse_linked_output(paths, output_dir)
+    refuse_linked_output(paths, output_dir)
     with one_at_a_time(paths.cards):
-        release, lock_path = plan(checked, release_time, allow)
+        lock_path = paths.lock
+        release = plan(checked, read_lock_in(root, lock_path), release_time, allow)
         if frozen:
             _refuse_unreleased(release, checked, lock_path)
         data, stats = package_bytes(checked.deck, release)
@@ -176,7 +176,7 @@ def release(
     checked = CheckResult(released, render_deck(released, paths.templates))
     if checked.deck.warnings:
         raise DeckError(checked.deck.warnings)
-    _refuse_linked_output(paths, output_dir)
+    refuse_linked_output(paths, output_dir)
     if release_time > time.time() + FUTURE_MARGIN:
         raise DeckError.at(
             Location("SOURCE_DATE_EPOCH"),
@@ -184,22 +184,23 @@ def release(
             "own later edits until then; release with the time of now",
         )
     with one_at_a_time(paths.cards):
-        previous = _read_lock(root, paths.lock)
+        lock_path = paths.lock
+        previous = read_lock_in(root, lock_path)
         _check_release_order(previous, version, release_time, settings)
-        plan_, lock_path = plan(checked, release_time, allow, releasing=True)
+        plan_ = plan(checked, previous, release_time, allow, releasing=True)
         data, stats = package_bytes(checked.deck, plan_)
         output = paths.package(checked.deck.file_stem, output_dir)
         files = [(output, data), (paths.settings, _with_version(paths.settings, settings, version))]
         readme = paths.root / "README.md"
-        if readme.is_file() and README_START in readme.read_text(encoding="utf-8"):
-            document = readme.read_text(encoding="utf-8")
+        document = readme.read_text(encoding="utf-8") if readme.is_file() else ""
+        if README_START in document:
             files.append((readme, replace_marked_section(document, coverage_table(released), "README.md").encode()))
         files.append((lock_path, lock_text(plan_.lock).encode("utf-8")))
         write_files(files, root)
     return BuildResult(checked, output, stats, plan_, lock_path, True)
 
 
-def _refuse_linked_output(paths: ProjectPaths, output_dir: Path | None) -> None:
+def refuse_linked_output(paths: ProjectPaths, output_dir: Path | None) -> None:
     """build/ inside the project must be a folder of its own: a link committed in its place would
     have deckgen write, and clear temporary files, elsewhere."""
     if output_dir is None and paths.build.is_symlink():
@@ -262,8 +263,8 @@ def review_lock(checked: CheckResult, base_lock: Path) -> LockReview:
     """
     root = checked.project.root
     lock_path = ProjectPaths(root).lock
-    base = read_lock(base_lock, display_path(base_lock, root))
-    current = _read_lock(root, lock_path)
+    base = read_lock_in(root, base_lock)
+    current = read_lock_in(root, lock_path)
     if base is None:
         raise DeckError.at(Location(str(base_lock)), "the base lock file does not exist")
     if current is None:
@@ -291,7 +292,7 @@ def review_lock(checked: CheckResult, base_lock: Path) -> LockReview:
 
 def _release_problems(checked: CheckResult, current: LockFile) -> list[Problem]:
     """A pull request that releases: its lock holds exactly its cards, at the version released."""
-    release_plan, _ = plan(checked, LATEST_RELEASE_TIME, Allowances())
+    release_plan = plan(checked, current, LATEST_RELEASE_TIME, Allowances())
     last = current.lock.last_release
     if release_plan.unreleased or last is None or last.version != checked.project.settings.version:
         return [Problem(current.location("deck"),

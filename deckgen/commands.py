@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from deckgen.build import CheckResult, check
+from deckgen.build import CheckResult, check, read_lock_in, refuse_linked_output
 from deckgen.diff import read_package, release_notes
 from deckgen.errors import DeckError, Location, display_path
 from deckgen.jsonschema import card_file_schema
@@ -17,7 +17,6 @@ from deckgen.paths import ProjectPaths
 from deckgen.preview import preview_page
 from deckgen.project import load_project
 from deckgen.scaffold import NewCard, new_card
-from deckgen.lockfile import read_lock
 from deckgen.stats import coverage_table, released_coverage_table, replace_marked_section
 
 
@@ -39,7 +38,7 @@ def stats(root: Path, released: bool = False) -> str:
     if not released:
         return coverage_table(load_project(root))
     paths = ProjectPaths(root)
-    lock = read_lock(paths.lock, display_path(paths.lock, root))
+    lock = read_lock_in(root, paths.lock)
     if lock is None:
         raise DeckError.at(Location(display_path(paths.lock, root)), "the deck has no release yet: run 'deckgen release'")
     return released_coverage_table(lock.lock)
@@ -72,9 +71,7 @@ class Preview:
 def preview(root: Path, output: Path | None = None) -> Preview:
     """Every card on one HTML page; where it goes (build/preview.html unless `output` is given)."""
     paths = ProjectPaths(root)
-    if output is None and paths.build.is_symlink():
-        raise DeckError.at(Location(display_path(paths.build, root)),
-                           "build/ is a link to another folder: make it a real folder (or remove it)")
+    refuse_linked_output(paths, output)
     checked = check(root)
     page, cards = preview_page(checked.deck, checked.project.settings.title)
     return Preview(checked, page, cards, output or paths.preview)
