@@ -28,14 +28,15 @@ from deckgen.scaffold import init_project
 EXIT_OK = 0
 EXIT_BAD_INPUT = 1
 
-_ALLOW_FLAGS = {
-    "allow-note-type-change": "release a change to a note type's fields or card templates "
+# What each of the guards' flags (guards.FLAGS) lets a release do, in the educator's words.
+_ALLOW_HELP = {
+    "--allow-note-type-change": "release a change to a note type's fields or card templates "
     "(students must tick 'Merge note types' when importing)",
-    "allow-deck-change": "release a renamed deck or subdeck, or cards moved to another subdeck "
+    "--allow-deck-change": "release a renamed deck or subdeck, or cards moved to another subdeck "
     "(students' copies stay where they are)",
-    "allow-card-removal": "release with cards removed instead of retired (they stay in students' collections)",
-    "allow-id-reuse": "release a card under the id of a retired or removed card",
-    "allow-renumbering": "release list items or cloze deletions removed or renumbered "
+    "--allow-card-removal": "release with cards removed instead of retired (they stay in students' collections)",
+    "--allow-id-reuse": "release a card under the id of a retired or removed card",
+    "--allow-renumbering": "release list items or cloze deletions removed or renumbered "
     "(students' reviews move to other items)",
 }
 
@@ -212,8 +213,8 @@ def _pipeline_commands(command) -> None:
     release_command.add_argument("version", metavar="VERSION", help="the new version, like 1.2.0")
     check_command = command("check", "validate the cards without writing anything", _CHECK_HELP)
     for guarded in (build_command, release_command, check_command):
-        for flag, meaning in _ALLOW_FLAGS.items():
-            guarded.add_argument(f"--{flag}", action="store_true", help=meaning)
+        for flag, allowance in FLAGS.items():
+            guarded.add_argument(flag, dest=allowance, action="store_true", help=_ALLOW_HELP[flag])
     check_command.add_argument(
         "--lock-base", type=Path, metavar="FILE",
         help="a lock file that cards/deck.lock must descend from (the base branch's, in CI)",
@@ -295,9 +296,13 @@ def _warn(warnings) -> None:
         print(warning, file=sys.stderr)
 
 
+def _warn_allowed(changes) -> None:
+    for change in changes:
+        _say(f"warning: released a change that affects students: {change}", file=sys.stderr)
+
+
 def _allowances(arguments: argparse.Namespace) -> Allowances:
-    return Allowances(**{name: getattr(arguments, flag.removeprefix("--").replace("-", "_"))
-                         for flag, name in FLAGS.items()})
+    return Allowances(**{allowance: getattr(arguments, allowance) for allowance in FLAGS.values()})
 
 
 def _check(arguments: argparse.Namespace) -> int:
@@ -323,8 +328,7 @@ def _build(arguments: argparse.Namespace) -> int:
                   arguments.strict)
     _warn(built.checked.deck.warnings)
     stats = built.stats
-    for change in built.plan.allowed_changes:
-        _say(f"warning: released a change that affects students: {change}", file=sys.stderr)
+    _warn_allowed(built.plan.allowed_changes)
     counts = [_count(stats.notes, "note"), _count(stats.cards, "card"),
               _count(stats.subdecks, "subdeck"), _count(stats.media, "media file")]
     _say(f"wrote {built.output}: {', '.join(counts)}")
@@ -336,8 +340,7 @@ def _build(arguments: argparse.Namespace) -> int:
 def _release(arguments: argparse.Namespace) -> int:
     released = release(arguments.project, arguments.version, release_timestamp(dict(os.environ)),
                        _allowances(arguments))
-    for change in released.plan.allowed_changes:
-        _say(f"warning: released a change that affects students: {change}", file=sys.stderr)
+    _warn_allowed(released.plan.allowed_changes)
     stats = released.stats
     _say(f"released {arguments.version}: wrote {released.output}: {_count(stats.notes, 'note')}, "
          f"{_count(stats.cards, 'card')}")
