@@ -176,11 +176,13 @@ def lock_text(lock: Lock) -> str:
 
 
 class _Damaged(ValueError):
-    """A value of the lock that deckgen never writes; `subject` says where it is."""
+    """A value of the lock that deckgen never writes; `subject` says where it is, or, for what the
+    json reader reports without a position, `found_by` finds its line."""
 
-    def __init__(self, subject: str, message: str) -> None:
+    def __init__(self, subject: str, message: str, found_by: re.Pattern | None = None) -> None:
         super().__init__(message)
         self.subject = subject
+        self.found_by = found_by
 
 
 def _of_type(value: object, expected: type, subject: str, what: str) -> object:
@@ -350,11 +352,6 @@ def _entry_lines(text: str) -> dict[str, int]:
     return lines
 
 
-def _duplicate_key_line(message: str) -> re.Pattern:
-    key = re.escape(message.split(" ")[2])  # the key, as _shown wrote it
-    return re.compile(f"{key}\\s*:.*{key}\\s*:")
-
-
 _CONSTANT = re.compile(r"[:\[,]\s*(NaN|-?Infinity)\s*[,}\]]")
 
 
@@ -362,12 +359,14 @@ def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
     keys = [key for key, _ in pairs]
     twice = next((key for key in keys if keys.count(key) > 1), None)
     if twice is not None:
-        raise _Damaged("duplicate", f"the key {_shown(twice)} is written twice")
+        shown = re.escape(_shown(twice))
+        raise _Damaged("duplicate", f"the key {_shown(twice)} is written twice",
+                       re.compile(f"{shown}\\s*:.*{shown}\\s*:"))
     return dict(pairs)
 
 
 def _no_constants(name: str) -> float:
-    raise _Damaged("constant", f"'{name}' is not a number deckgen writes")
+    raise _Damaged("constant", f"'{name}' is not a number deckgen writes", _CONSTANT)
 
 
 def read_lock(path: Path, shown_as: str) -> LockFile | None:
@@ -391,10 +390,9 @@ def read_lock(path: Path, shown_as: str) -> LockFile | None:
             f"the lock file is not valid JSON ({error.msg}): restore it from git; never edit it by hand",
         ) from None
     except _Damaged as error:
-        if error.subject in ("constant", "duplicate"):  # json gives no position for these: find it
-            found = _CONSTANT if error.subject == "constant" else _duplicate_key_line(str(error))
+        if error.found_by is not None:
             lines[error.subject] = next((number for number, line in enumerate(text.splitlines(), start=1)
-                                         if found.search(line)), 1)
+                                         if error.found_by.search(line)), 1)
         raise DeckError.at(
             where.location(error.subject),
             f"the lock file is damaged: {error}; restore it from git, never edit it by hand",
