@@ -133,12 +133,13 @@ class _NoteRenderer:
         for message in () if emptied else cloze.deletion_problems(parsed):
             self.problems.add(text.location, message)
         for deletion in parsed.deletions:
-            if deletion.hint is not None and _ANKI_SYNTAX_HINT.match(html_text(deletion.hint)):
+            hint = html_text(deletion.hint) if deletion.hint is not None else ""
+            if _ANKI_SYNTAX_HINT.match(hint):
+                shown = shortened(hint, 30)
                 self.problems.add(
                     text.location,
-                    f"cloze deletion c{deletion.number}'s hint '{shortened(html_text(deletion.hint), 30)}' would be Anki's "
-                    f"own syntax once Anki puts it in brackets ([{shortened(html_text(deletion.hint), 30)}]): word the "
-                    "hint another way",
+                    f"cloze deletion c{deletion.number}'s hint '{shown}' would be Anki's own syntax once Anki puts "
+                    f"it in brackets ([{shown}]): word the hint another way",
                 )
         # MathJax reads each card as Anki shows it: hiding or revealing a deletion joins the text around it.
         sides = [html]
@@ -262,8 +263,8 @@ def render_deck(project: Project, templates_dir: Path) -> RenderedDeck:
     description = renderer.markup("description", settings.description, required=False) if settings.description else ""
     renderer.problems.raise_if_any()
     used_subdecks = sorted({card.subdeck for card in project.cards})
-    retired = [RenderedSubdeck(settings.retired_deck, derived_id("subdeck", str(settings.deck_id), ":retired"), True)
-               if any(card.retired for card in project.cards) else None]
+    retired = ((RenderedSubdeck(settings.retired_deck, derived_id("subdeck", str(settings.deck_id), ":retired"), True),)
+               if any(card.retired for card in project.cards) else ())
     return RenderedDeck(
         name=settings.name,
         deck_id=settings.deck_id,
@@ -272,7 +273,7 @@ def render_deck(project: Project, templates_dir: Path) -> RenderedDeck:
         subdecks=tuple(
             RenderedSubdeck(settings.subdeck_path(key), derived_id("subdeck", str(settings.deck_id), key))
             for key in used_subdecks
-        ) + tuple(subdeck for subdeck in retired if subdeck),
+        ) + retired,
         note_types=note_types,
         notes=notes,
         media=tuple(sorted(renderer.media.values(), key=lambda media: media.name)),
