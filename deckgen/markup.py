@@ -299,10 +299,12 @@ def without_cloze_syntax(fragment: str) -> str:
     return fragment.translate(_BRACES)
 
 
-_BRACES = str.maketrans({"{": "&#123;", "}": "&#125;"})
-_BRACKETS = str.maketrans({"[": "&#91;", "]": "&#93;"})
+_BRACE_ENTITIES = {"{": "&#123;", "}": "&#125;"}
+_BRACKET_ENTITIES = {"[": "&#91;", "]": "&#93;"}
+_BRACES = str.maketrans(_BRACE_ENTITIES)
+_BRACKETS = str.maketrans(_BRACKET_ENTITIES)
 _ANKI_SYNTAX_CHARACTERS = re.compile(r"[\[\]{}]")
-_ANKI_SYNTAX = str.maketrans({"{": "&#123;", "}": "&#125;", "[": "&#91;", "]": "&#93;"})
+_ANKI_SYNTAX = str.maketrans(_BRACE_ENTITIES | _BRACKET_ENTITIES)
 
 
 class _TextCollector(HTMLReader):
