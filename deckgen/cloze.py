@@ -142,10 +142,3 @@ def deletion_problems(parsed: ClozeText) -> list[str]:
             )
     return found
 
-
-def parsed(text: str) -> ClozeText:
-    """The parse of a text that validation has already accepted."""
-    result = parse(text)
-    if isinstance(result, ClozeProblem):
-        raise ValueError(f"cloze text should have been validated: {result.message}")
-    return result
