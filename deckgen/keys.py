@@ -26,9 +26,15 @@ WHOLE_NUMBER = re.compile(r"-?[0-9]+\Z")
 CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
-def did_you_mean(word: str, choices: Collection[str]) -> str:
+def closest(word: str, choices: Collection[str]) -> str | None:
+    """The choice `word` is most likely a misspelling of, if any is close."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return close[0] if close else None
+
+
+def did_you_mean(word: str, choices: Collection[str]) -> str:
+    close = closest(word, choices)
+    return f" (did you mean '{close}'?)" if close else ""
 
 
 def one_of(names: list[str]) -> str:
@@ -61,8 +67,7 @@ class Reader:
         for key in node.keys():
             if key.text not in allowed:
                 hint = did_you_mean(key.text, allowed)
-                if hint:
-                    suggested.add(hint.split("'")[1])
+                suggested.add(closest(key.text, allowed))
                 self.add(key.location, f"unknown key '{key.text}'{hint or f': {what} may have {one_of(allowed)}'}")
         if not required:
             return
