@@ -68,13 +68,14 @@ class Kind:
     def is_cloze(self) -> bool:
         return self.cloze_field is not None
 
+    def cards_made(self, deletions: int) -> int:
+        """How many Anki cards a note of this kind makes, given its cloze numbers (a list's items):
+        one per number for a cloze type, one per card template otherwise."""
+        return deletions if self.is_cloze else len(self.templates)
+
     def card_count(self, card: Card) -> int:
-        """How many Anki cards a note of this kind makes."""
-        if card.parsed_cloze is not None:
-            return len(card.parsed_cloze.numbers)
-        if card.items:
-            return len(card.items)
-        return len(self.templates)
+        """How many Anki cards a validated card's note makes."""
+        return self.cards_made(len(card.parsed_cloze.numbers) if card.parsed_cloze is not None else len(card.items))
 
 
 def _question_and_answer(card: Card, write: FieldWriter) -> dict[str, str | cloze.ClozeText]:

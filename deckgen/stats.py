@@ -30,11 +30,8 @@ def coverage_table(project: Project) -> str:
 
 def released_coverage_table(lock: Lock) -> str:
     """The table of the last release, as the lock records it (a removed card is not counted)."""
-    notes = [
-        (record.subdeck, record.kind, len(record.hides) if record.hides else len(KINDS[record.kind].templates),
-         record.retired)
-        for record in lock.cards.values() if not record.removed
-    ]
+    notes = [(record.subdeck, record.kind, KINDS[record.kind].cards_made(len(record.hides)), record.retired)
+             for record in lock.cards.values() if not record.removed]
     return _table(notes, lock.deck_name, lock.subdecks, list(lock.note_types))
 
 
