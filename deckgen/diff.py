@@ -264,8 +264,9 @@ def _actions(changes: _Changes, old: PackageContents, new: PackageContents) -> l
         actions.append(
             "Removed cards: an import never deletes cards; delete the ones listed under *Removed* yourself."
         )
-    if changes.renumbered:
-        labels = "; ".join(f"“{note.label}”" for note in sorted(changes.renumbered, key=_order))
+    renumbered_notes = changes.renumbered  # parses every changed cloze note: once
+    if renumbered_notes:
+        labels = "; ".join(f"“{note.label}”" for note in sorted(renumbered_notes, key=_order))
         actions.append(
             "Items or deletions were removed or reordered in some cards, so your reviews of them now "
             f"belong to other items. To start those cards afresh: Browse, select them, Forget: {labels}."
