@@ -43,7 +43,6 @@ def publish(tag: str, previous_dir: Path, out_dir: Path) -> tuple[Path, Path]:
     if deck_version is None or deck_version.group(1) != version:
         raise SystemExit(f"tag {tag} does not match version: in cards/deck.yaml")
     out_dir.mkdir(parents=True, exist_ok=True)
-    _deckgen("check", "--strict")
     _deckgen("build", "--frozen", "--strict", "--output", str(out_dir))
     [package] = sorted(out_dir.glob(f"*-{version}.apkg"))
     previous = sorted(previous_dir.glob("*.apkg")) if previous_dir.is_dir() else []
