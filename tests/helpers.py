@@ -3,6 +3,7 @@ of the golden files, and edits a test makes to a project's files."""
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -26,6 +27,11 @@ def replace_in_file(path: Path, old: str, new: str, count: int = -1) -> None:
     assert old in text, old
     path.write_text(text.replace(old, new, count))
 
+
+
+def yaml_string(text: str) -> str:
+    """`text` as a YAML scalar that holds it exactly: a JSON string is a valid YAML double-quoted one."""
+    return json.dumps(text)
 
 def add_typed_note_type(project: Path) -> None:
     """Give the base fixture's deck a note-type id for typed cards (it uses none until a test adds one)."""

@@ -7,7 +7,6 @@ what the real Anki renders for each card is parsed and checked against an allow-
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from anki.collection import Collection
 
 from anki_client import import_package, rendered_problems
 from conftest import FIXTURES, files_below, make_project
-from helpers import unsafe_parts
+from helpers import unsafe_parts, yaml_string
 
 PAYLOADS = (FIXTURES / "xss" / "payloads.txt").read_text().splitlines()
 CARD = (
@@ -98,21 +97,17 @@ def test_a_card_file_over_the_size_limit_is_refused(tmp_path, run_cli):
     assert result.exit_code == 1
 
 
-def _yaml(text: str) -> str:
-    return json.dumps(text)  # a JSON string is a valid YAML double-quoted scalar
-
-
 def _hostile_cards() -> str:
     lines = ["subdeck: first", "cards:"]
     for number, payload in enumerate(PAYLOADS):
-        field = _yaml(f"Text {payload}")
-        common = [f"    extra: {field}", f"    topic: {_yaml(payload[:40])}"]
+        field = yaml_string(f"Text {payload}")
+        common = [f"    extra: {field}", f"    topic: {yaml_string(payload[:40])}"]
         lines += [f"  - id: basic-{number}", "    kind: basic", f"    question: {field}",
                   f"    answer: {field}", *common]
         lines += [f"  - id: reverse-{number}", "    kind: reverse", f"    question: {field}",
                   f"    answer: {field}", *common]
         lines += [f"  - id: cloze-{number}", "    kind: cloze",
-                  f"    text: {_yaml('{{c1::hidden}} ' + payload)}", *common]
+                  f"    text: {yaml_string('{{c1::hidden}} ' + payload)}", *common]
         lines += [f"  - id: list-{number}", "    kind: list", f"    question: {field}",
                   f"    items: [{field}, {field}]", *common]
     return "\n".join(lines) + "\n"
@@ -155,15 +150,15 @@ def test_no_xss_payload_reaches_a_student_from_references_or_the_deck_descriptio
     project = make_project(tmp_path / "project")
     entries, cards = [], ["subdeck: first", "cards:"]
     for number, payload in enumerate(PAYLOADS):
-        entries += [f"ref{number}:", f"  authors: [{_yaml('Doe, J. ' + payload)}]", "  year: 2020",
-                    f"  title: {_yaml('Title ' + payload)}", f"  journal: {_yaml('Journal ' + payload)}",
-                    f"  volume: {_yaml(payload)}", f"  pages: {_yaml(payload)}", f"  doi: {_yaml(payload)}"]
+        entries += [f"ref{number}:", f"  authors: [{yaml_string('Doe, J. ' + payload)}]", "  year: 2020",
+                    f"  title: {yaml_string('Title ' + payload)}", f"  journal: {yaml_string('Journal ' + payload)}",
+                    f"  volume: {yaml_string(payload)}", f"  pages: {yaml_string(payload)}", f"  doi: {yaml_string(payload)}"]
         cards += [f"  - id: cited-{number}", "    kind: basic", "    question: Who?", "    answer: Doe",
                   f"    source: ref{number}"]
     (project / "cards" / "references.yaml").write_text("\n".join(entries) + "\n")
     (project / "cards" / "cited.yaml").write_text("\n".join(cards) + "\n")
     settings = project / "cards" / "deck.yaml"
-    description = _yaml("About " + " ".join(PAYLOADS))
+    description = yaml_string("About " + " ".join(PAYLOADS))
     settings.write_text(settings.read_text().replace("description: A deck the tests build.", f"description: {description}"))
     assert run_cli("build", cwd=project).exit_code == 0
 

@@ -12,7 +12,6 @@ without Chromium these tests are skipped, saying so.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
@@ -21,7 +20,7 @@ import pytest
 
 from anki_client import import_package
 from conftest import FIXTURES, make_project
-from helpers import add_typed_note_type
+from helpers import add_typed_note_type, yaml_string
 
 pytest.importorskip("playwright", reason="the browser tests need the playwright package (pip install -e '.[test]')")
 import reviewer  # noqa: E402
@@ -84,24 +83,20 @@ def test_harmless_maths_is_typeset_and_finds_nothing(harness, student):
 # --- deckgen's cards -----------------------------------------------------------------------------
 
 
-def _yaml(text: str) -> str:
-    return json.dumps(text)  # a JSON string is a valid YAML double-quoted scalar
-
-
 def _cards_with(number: int, first: str, second: str) -> str:
     """Cards of every kind with `first` at the end of one field and `second` at the start of the
     next, in every pair of neighbouring fields (for a single payload, both are the payload). The
     words around them keep a field from being empty once the sanitiser has removed a payload."""
-    ends, starts = _yaml("Text " + first), _yaml(second + " text")
+    ends, starts = yaml_string("Text " + first), yaml_string(second + " text")
     lines = ["subdeck: first", "cards:"]
     # A topic is plain text and never holds maths (a fixture tests that refusal): it gets the
     # payload's end unless that has a backslash.
     topic = first[-40:] if "\\" not in first and "&#92;" not in first else f"Topic {number}"
-    lines += [f"  - id: basic-{number}", "    kind: basic", f"    topic: {_yaml(topic)}",
+    lines += [f"  - id: basic-{number}", "    kind: basic", f"    topic: {yaml_string(topic)}",
               f"    question: {starts}", f"    answer: {ends}", f"    extra: {starts}"]
     lines += [f"  - id: reverse-{number}", "    kind: reverse", f"    question: {ends}", f"    answer: {starts}",
               f"    extra: {ends}"]
-    lines += [f"  - id: cloze-{number}", "    kind: cloze", f"    text: {_yaml('{{c1::hidden}} ' + first)}",
+    lines += [f"  - id: cloze-{number}", "    kind: cloze", f"    text: {yaml_string('{{c1::hidden}} ' + first)}",
               f"    extra: {starts}"]
     lines += [f"  - id: list-{number}", "    kind: list", f"    question: {ends}", f"    items: [{starts}, {ends}]",
               f"    extra: {starts}"]
