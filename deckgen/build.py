@@ -81,7 +81,7 @@ def plan(
     """The plan against the committed lock file (the last release): times, guards applied."""
     root = checked.project.root
     settings = checked.project.settings
-    card_locations = {card.id: card.location for card in checked.project.cards}
+    cards = {card.id: card for card in checked.project.cards}
     lock_location = Location(display_path(ProjectPaths(root).lock, root))
 
     def locate(place: Place) -> Location:
@@ -89,7 +89,8 @@ def plan(
         if subject.startswith("lock:"):
             return lock_file.location(subject.removeprefix("lock:")) if lock_file else lock_location
         if subject.startswith("card:"):
-            return card_locations.get(subject.removeprefix("card:"), lock_location)
+            card = cards.get(subject.removeprefix("card:"))
+            return card.location if card is not None else lock_location
         return settings.location_of(subject)
 
     source = ReleaseInput(

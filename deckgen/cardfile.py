@@ -10,9 +10,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from deckgen.errors import Location, ProblemCollector
 from deckgen.keys import (
+    EXPLAIN,
     BooleanKey,
     ChoiceKey,
     Key,
@@ -20,13 +22,14 @@ from deckgen.keys import (
     MarkupKey,
     PatternKey,
     PlainTextKey,
+    QuickReader,
     Reader,
     TextKey,
     did_you_mean,
     one_of,
 )
 from deckgen.kinds import KINDS
-from deckgen.load import Node, Sequence
+from deckgen.load import MAX_EXPANDED_VALUES, Node, Positions, Sequence
 from deckgen.media import media_problem
 from deckgen.model import CARD_ID, Card, DeckSettings, MediaFile, Reference
 
@@ -88,6 +91,13 @@ class TagKey(PatternKey):
             return None
         return value.text if value is not None else None
 
+    def quick(self, value, reader: QuickReader, steps):
+        text = super().quick(value, reader, steps)
+        if text is EXPLAIN:
+            return EXPLAIN
+        reserved = _folded(reader.context.settings.retired_tag)
+        return EXPLAIN if reserved in (_folded(text), *_prefixes(text)) else text
+
 
 class MediaKey(TextKey):
     """A file in cards/media/ that is a real image or sound."""
@@ -105,6 +115,15 @@ class MediaKey(TextKey):
             reader.add(value.location, problem)
             return None
         return MediaFile(name, (context.media_dir / name).resolve(), value.location)
+
+    def quick(self, value, reader: QuickReader, steps):
+        text = super().quick(value, reader, steps)
+        if text is EXPLAIN:
+            return EXPLAIN
+        name, context = text.strip(), reader.context
+        if media_problem(name, context.media_dir, context.shown_media_dir):
+            return EXPLAIN
+        return MediaFile(name, (context.media_dir / name).resolve(), reader.pointer(steps))
 
 
 def _subdecks(context) -> list[str]:
@@ -207,19 +226,70 @@ def _card(node: Node, read: Reader, defaults: _FileDefaults) -> Card | None:
     if len(read.problems.problems) > problems_before or kind is None or card_id is None or subdeck is None:
         return None
     return Card(
-        id=card_id.text, kind=kind, subdeck=subdeck, location=card_id.location, topic=common["topic"],
+        id=card_id.text, kind=kind, subdeck=subdeck, where=card_id.location, topic=common["topic"],
         extra=common["extra"], source=common["source"], tags=tags, media=tuple(common["media"] or ()),
         retired=bool(common["retired"]), **content,
     )
 
 
+def quick_card_file(document: Any, context: CardContext, positions: Positions) -> list[Card] | None:
+    """A card file's cards from its plain values (plainload.py), exactly as `validate_card_file`
+    would give them; None when that reading has something to report, or might have."""
+    if type(document) is not dict or not document.keys() <= _FILE_KEY_NAMES or type(document.get("cards")) is not list:
+        return None
+    read = QuickReader(context, positions)
+    top = {key.name: key.quick(document[key.name], read, (key.name,)) for key in CARD_FILE_KEYS[1:]
+           if key.name in document}
+    cards = document["cards"]
+    if not cards or any(value is EXPLAIN for value in top.values()):
+        return None
+    values = 1 + 2 * len(document) + len(cards) + len(top.get("tags", ()))
+    defaults = _FileDefaults(top.get("subdeck"), "subdeck" in top, tuple(top.get("tags") or ()))
+    made = []
+    for index, card in enumerate(cards):
+        made.append(_quick_card(card, index, read, defaults))
+        if made[-1] is None:
+            return None
+        values += 2 * len(card) + sum(len(value) for value in card.values() if type(value) is list)
+    # load.py counts values to stop alias bombs; a file without aliases could still pass its limit.
+    return made if values <= MAX_EXPANDED_VALUES else None
+
+
+def _quick_card(card: Any, index: int, read: QuickReader, defaults: _FileDefaults) -> Card | None:
+    kind_name = card.get("kind") if type(card) is dict else None
+    kind = KINDS.get(kind_name) if type(kind_name) is str else None
+    if kind is None or not card.keys() <= _KEY_NAMES[kind.name] or not _REQUIRED[kind.name] <= card.keys():
+        return None
+    if kind.name not in read.context.settings.note_type_ids or (kind.check and not kind.quick_check):
+        return None
+    values = {}
+    for key in card_keys(kind.name):
+        if key.name in card:
+            values[key.name] = key.quick(card[key.name], read, ("cards", index, key.name))
+            if values[key.name] is EXPLAIN:
+                return None
+    subdeck = values.pop("subdeck", defaults.subdeck)
+    if subdeck is None or (kind.quick_check and not kind.quick_check(values)):
+        return None
+    tags = defaults.tags + tuple(tag for tag in values.pop("tags", ()) if tag not in defaults.tags)
+    return Card(
+        id=values.pop("id"), kind=values.pop("kind"), subdeck=subdeck, where=read.pointer(("cards", index, "id")),
+        tags=tags, media=tuple(values.pop("media", ())), retired=values.pop("retired", False), **values,
+    )
+
+
+_FILE_KEY_NAMES = frozenset(key.name for key in CARD_FILE_KEYS)
+_KEY_NAMES = {kind: frozenset(key.name for key in card_keys(kind)) for kind in KINDS}
+_REQUIRED = {kind: frozenset(key.name for key in card_keys(kind) if key.required) for kind in KINDS}
+
+
 def check_unique_ids(cards: list[Card], problems: ProblemCollector) -> None:
-    first: dict[str, Location] = {}
+    first: dict[str, Card] = {}
     for card in cards:
         if card.id in first:
             problems.add(
-                card.location,
-                f"duplicate card id '{card.id}' (first used at {first[card.id]}): give each card its own id",
+                card.where,
+                f"duplicate card id '{card.id}' (first used at {first[card.id].location}): give each card its own id",
             )
         else:
-            first[card.id] = card.location
+            first[card.id] = card

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, Protocol, Union
 
 
 class Location(NamedTuple):
@@ -27,12 +27,32 @@ class Location(NamedTuple):
         return f"{self.path}:{self.line}:{self.col}"
 
 
+class Locatable(Protocol):
+    """A value's place that is found only when asked (load.Pointer): a file read fast, without
+    positions, is read again with them only when one of its values has something to report."""
+
+    @property
+    def location(self) -> Location: ...
+
+
+Where = Union[Location, Locatable]
+
+
+def located(where: Where) -> Location:
+    return where if isinstance(where, Location) else where.location
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One thing wrong with the input, where it is, and (in the message) how to fix it."""
+    """One thing wrong with the input, where it is, and (in the message) how to fix it.
+    Given a place still to be found (a `Locatable`), it finds it: a problem always has its line."""
 
     location: Location
     message: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.location, Location):
+            object.__setattr__(self, "location", located(self.location))
 
     def __str__(self) -> str:
         return printable(f"{self.location}: {self.message}")
@@ -56,7 +76,7 @@ class ProblemCollector:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
 
-    def add(self, location: Location, message: str) -> None:
+    def add(self, location: Where, message: str) -> None:
         self.problems.append(Problem(location, message))
 
     def append(self, problem: Problem) -> None:

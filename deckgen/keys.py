@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from deckgen.errors import Location, ProblemCollector, shortened
-from deckgen.load import Mapping, Node, Scalar, Sequence
+from deckgen.load import Mapping, Node, Pointer, Positions, Scalar, Sequence
 from deckgen.model import Text
 
 MAX_FIELD_CHARS = 10_000
@@ -114,14 +114,60 @@ class Reader:
         return True
 
 
+class _Explain:
+    """What a key's quick reading gives for a value it cannot pass as it is: the value may be
+    wrong, or right in a way only the position-keeping reading can tell; that reading decides,
+    and says where."""
+
+    def __repr__(self) -> str:
+        return "EXPLAIN"
+
+
+EXPLAIN: Any = _Explain()
+
+
+class QuickReader:
+    """Reads plain values (plainload.py), for a file with nothing to report: any key that finds
+    its value off gives EXPLAIN, and the file is read again by `Reader`, which says what and where.
+    Values keep a `Pointer` to their place, which is found only if a later stage asks."""
+
+    def __init__(self, context: Any, positions: Positions) -> None:
+        self.context, self.positions = context, positions
+        self._choices: dict[ChoiceKey, frozenset[str]] = {}
+
+    def choices(self, key: ChoiceKey) -> frozenset[str]:
+        """The choices of `key` that `read` would take, worked out once per file, not per card."""
+        if key not in self._choices:
+            self._choices[key] = frozenset(
+                choice for choice in key.choices(self.context) if quick_text(choice, key.limit)
+            )
+        return self._choices[key]
+
+    def pointer(self, steps: tuple[str | int, ...]) -> Pointer:
+        return Pointer(self.positions, steps)
+
+
+def quick_text(value: Any, limit: int) -> bool:
+    """The plain value is text `Reader.acceptable_text` accepts: every text a YAML 1.2 reader gives
+    is the same text in YAML 1.1 (only its type may differ, and text keys take any type)."""
+    return type(value) is str and len(value) <= limit and bool(value.strip()) and not CONTROL_CHARACTER.search(value)
+
+
 class Key:
-    """One key a mapping may hold: its name, whether it is required, and its meaning (one line)."""
+    """One key a mapping may hold: its name, whether it is required, and its meaning (one line).
+
+    `read` reads a located node, reporting every problem where it stands; `quick` reads the same
+    value as a plain one (plainload.py) and gives exactly what `read` would, or EXPLAIN when
+    `read` would report something (or might): the rules live in the one class, side by side."""
 
     def __init__(self, name: str, doc: str, required: bool = False) -> None:
         self.name, self.doc, self.required = name, doc, required
 
     def read(self, node: Node, reader: Reader) -> Any:
         raise NotImplementedError
+
+    def quick(self, value: Any, reader: QuickReader, steps: tuple[str | int, ...]) -> Any:
+        return EXPLAIN
 
     def json_schema(self, context: Any) -> dict:
         raise NotImplementedError
@@ -141,6 +187,10 @@ class TextKey(Key):
             return None
         return value
 
+    def quick(self, value: Any, reader: QuickReader, steps: tuple[str | int, ...]) -> Any:
+        """The text itself (where `read` gives its Scalar)."""
+        return value if quick_text(value, self.limit) else EXPLAIN
+
     def json_schema(self, context: Any) -> dict:
         return {"type": "string", "minLength": 1, "maxLength": self.limit}
 
@@ -154,6 +204,9 @@ class MarkupKey(TextKey):
     def read(self, node: Node, reader: Reader) -> Text | None:
         value = super().read(node, reader)
         return Text(value.text.strip(), value.location) if value else None
+
+    def quick(self, value: Any, reader: QuickReader, steps: tuple[str | int, ...]) -> Any:
+        return Text(value.strip(), reader.pointer(steps)) if quick_text(value, self.limit) else EXPLAIN
 
 
 class PlainTextKey(MarkupKey):
@@ -169,6 +222,10 @@ class PlainTextKey(MarkupKey):
             reader.add(value.location, f"'{self.name}' has {len(value.value)} characters; keep it to {self.short}")
             return None
         return value
+
+    def quick(self, value: Any, reader: QuickReader, steps: tuple[str | int, ...]) -> Any:
+        text = super().quick(value, reader, steps)
+        return text if text is EXPLAIN or len(text.value) <= self.short else EXPLAIN
 
     def json_schema(self, context: Any) -> dict:
         return {"type": "string", "minLength": 1, "maxLength": self.short}
@@ -188,6 +245,10 @@ class PatternKey(TextKey):
             reader.add(value.location, self.explain(value.text))
             return None
         return value
+
+    def quick(self, value: Any, reader: QuickReader, steps: tuple[str | int, ...]) -> Any:
+        text = super().quick(value, reader, steps)
+        return text if text is EXPLAIN or self.pattern.match(text) else EXPLAIN
 
     def json_schema(self, context: Any) -> dict:
         return {"type": "string", "pattern": "^" + self.pattern.pattern.removesuffix("\\Z") + "$"}
@@ -211,6 +272,9 @@ class ChoiceKey(TextKey):
             reader.add(value.location, self.unknown(value.text, choices))
             return None
         return value.text
+
+    def quick(self, value: Any, reader: QuickReader, steps: tuple[str | int, ...]) -> Any:
+        return value if type(value) is str and value in reader.choices(self) else EXPLAIN
 
     def json_schema(self, context: Any) -> dict:
         choices = list(self.choices(context))
@@ -260,6 +324,10 @@ class BooleanKey(Key):
             return None
         return value.text.lower() == "true"
 
+    def quick(self, value: Any, reader: QuickReader, steps: tuple[str | int, ...]) -> Any:
+        """YAML 1.2's true and false (true, True, TRUE...) are all ones `read` takes."""
+        return value if type(value) is bool else EXPLAIN
+
     def json_schema(self, context: Any) -> dict:
         return {"type": "boolean"}
 
@@ -294,6 +362,12 @@ class ListKey(Key):
                 if checked is not None:
                     items.append(checked)
         return items
+
+    def quick(self, value: Any, reader: QuickReader, steps: tuple[str | int, ...]) -> Any:
+        if type(value) is not list:
+            return EXPLAIN
+        items = [self.item.quick(item, reader, (*steps, index)) for index, item in enumerate(value)]
+        return EXPLAIN if any(item is EXPLAIN for item in items) else items
 
     def json_schema(self, context: Any) -> dict:
         return {"type": "array", "items": self.item.json_schema(context)}

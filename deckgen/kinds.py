@@ -60,6 +60,7 @@ class Kind:
     skeleton: tuple[str, ...]  # the lines `deckgen new` writes for its content
     cloze_field: str | None = None  # the field whose deletions make the cards, for cloze types
     check: Callable[[Mapping, dict, Reader], None] | None = None  # checks beyond each key's own
+    quick_check: Callable[[dict], bool] | None = None  # the same checks on plain values: False to explain
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -100,15 +101,33 @@ def _check_cloze(node: Mapping, values: dict, reader: Reader) -> None:
         values["parsed_cloze"] = parsed
 
 
+def _quick_check_cloze(values: dict) -> bool:
+    parsed, problems = cloze.checked(values["text"].value)
+    values["parsed_cloze"] = parsed
+    return not problems
+
+
+def _list_size_problem(items: int) -> str | None:
+    if items > cloze.MAX_CLOZE_NUMBER:
+        return f"a list card has at most {cloze.MAX_CLOZE_NUMBER} items (one Anki card each): split the list"
+    if items == 1:
+        return "a list card needs at least 2 items: use a basic card for a single fact"
+    return None
+
+
 def _check_list(node: Mapping, values: dict, reader: Reader) -> None:
     items = node.get("items")
-    if isinstance(items, Sequence) and len(items.items) > cloze.MAX_CLOZE_NUMBER:
-        reader.add(items.location,
-                   f"a list card has at most {cloze.MAX_CLOZE_NUMBER} items (one Anki card each): split the list")
-    if isinstance(items, Sequence) and len(items.items) == 1:
-        reader.add(items.location, "a list card needs at least 2 items: use a basic card for a single fact")
+    problem = _list_size_problem(len(items.items)) if isinstance(items, Sequence) else None
+    if problem:
+        reader.add(items.location, problem)
     values["items"] = tuple(values.get("items") or ())
     values["ordered"] = bool(values.get("ordered"))
+
+
+def _quick_check_list(values: dict) -> bool:
+    values["items"] = tuple(values["items"])
+    values["ordered"] = bool(values.get("ordered"))
+    return _list_size_problem(len(values["items"])) is None
 
 
 BASIC = Kind(
@@ -143,6 +162,7 @@ CLOZE = Kind(
     skeleton=("text:",),
     cloze_field="Text",
     check=_check_cloze,
+    quick_check=_quick_check_cloze,
 )
 LIST = Kind(
     name="list",
@@ -158,6 +178,7 @@ LIST = Kind(
     skeleton=("question:", "items:", "  -", "  -"),
     cloze_field="Items",
     check=_check_list,
+    quick_check=_quick_check_list,
 )
 TYPED = Kind(
     name="typed",

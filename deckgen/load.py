@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Union
+from typing import NamedTuple, Union
 
 import yaml
 
@@ -78,6 +78,11 @@ Node = Union[Scalar, Sequence, Mapping]
 
 def read_yaml(path: Path, shown_as: str) -> Node | None:
     """Read one YAML file; None for an empty document. Raises DeckError naming `shown_as`."""
+    return compose(read_text(path, shown_as), shown_as)
+
+
+def read_text(path: Path, shown_as: str) -> str:
+    """A YAML file's text, once it is known to be of a size, an encoding and characters we read."""
     try:
         with path.open("rb") as file:
             data = file.read(MAX_FILE_BYTES + 1)
@@ -91,6 +96,11 @@ def read_yaml(path: Path, shown_as: str) -> Node | None:
         )
     text = _decode(data, shown_as)
     _check_characters(text, shown_as)
+    return text
+
+
+def compose(text: str, shown_as: str) -> Node | None:
+    """The text's document as position-keeping nodes; None when it is empty."""
     try:
         root = _compose(text)
     except yaml.MarkedYAMLError as error:
@@ -107,6 +117,35 @@ def read_yaml(path: Path, shown_as: str) -> Node | None:
     tree = converter.convert(root)
     converter.problems.raise_if_any()
     return tree
+
+
+class Positions:
+    """Where the values of a file read without positions stand (plainload.py), found when first
+    asked by reading its text again with them: only a file with something to report pays for it."""
+
+    def __init__(self, text: str, shown_as: str) -> None:
+        self.text, self.shown_as = text, shown_as
+        self._tree: Node | None = None
+
+    def of(self, steps: tuple[str | int, ...]) -> Location:
+        """The location of the value reached by `steps` (keys and list indexes) from the top."""
+        if self._tree is None:
+            self._tree = compose(self.text, self.shown_as)
+        node = self._tree
+        for step in steps:
+            node = node.get(step) if isinstance(node, Mapping) else node.items[step]
+        return node.location
+
+
+class Pointer(NamedTuple):
+    """A value of a file read without positions: its file's `Positions` and the way to it."""
+
+    positions: Positions
+    steps: tuple[str | int, ...]
+
+    @property
+    def location(self) -> Location:
+        return self.positions.of(self.steps)
 
 
 def _compose(text: str) -> yaml.Node | None:
@@ -147,6 +186,8 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def _check_characters(text: str, shown_as: str) -> None:
+    if "\t" not in text and not _RAW_CONTROL.search(text):
+        return  # the usual file: no need to look line by line
     for line_number, line in enumerate(text.split("\n"), start=1):
         control = _RAW_CONTROL.search(line)
         if control and control.group() == "\0":

@@ -19,7 +19,7 @@ import markdown_it_pyrs
 import nh3
 from markdown_it import MarkdownIt
 
-from deckgen.errors import Location, Problem, shortened
+from deckgen.errors import Problem, Where, shortened
 
 # Raw HTML an educator may write in a field, always without attributes.
 RAW_HTML_TAGS = frozenset({"sub", "sup", "u", "mark", "kbd", "small", "br"})
@@ -64,7 +64,7 @@ _PLAIN = re.compile(r"(?![-+=\d\s])[^*_`\[\]<>&\\#~|{}!\n\r\t:\u00a0]*(?<!\s)\Z"
 _ALLOWED_RAW = ", ".join(f"<{name}>" for name in sorted(RAW_HTML_TAGS))
 
 
-def to_html(text: str, location: Location, field: str, media_names: Mapping[str, str]) -> MarkupResult | Problem:
+def to_html(text: str, location: Where, field: str, media_names: Mapping[str, str]) -> MarkupResult | Problem:
     """Render one field's markup. Unsafe content is removed and reported as a warning; a
     mistake that leaves the card broken (an image or sound the card does not list) is an error.
 
@@ -115,7 +115,7 @@ def to_html(text: str, location: Location, field: str, media_names: Mapping[str,
 
 
 def _with_sounds(
-    rendered: str, location: Location, field: str, media_names: Mapping[str, str], warnings: tuple[Problem, ...]
+    rendered: str, location: Where, field: str, media_names: Mapping[str, str], warnings: tuple[Problem, ...]
 ) -> MarkupResult | Problem:
     """Sanitise, then make Anki's bracket syntax inert everywhere but in the card's own sounds.
 

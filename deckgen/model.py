@@ -8,16 +8,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from deckgen import cloze
-from deckgen.errors import Location
-
+from deckgen.errors import Location, Where, located
 
 
 @dataclass(frozen=True)
 class Text:
-    """Markup text as written by an educator, and where it was written."""
+    """Markup text as written by an educator, and where it was written (found when asked: see
+    errors.Locatable)."""
 
     value: str
-    location: Location
+    where: Where
+
+    @property
+    def location(self) -> Location:
+        return located(self.where)
 
 
 RETIRED_SUBDECK = "Retired"
@@ -88,7 +92,7 @@ class Reference:
 class MediaFile:
     name: str
     path: Path
-    location: Location
+    where: Where
 
 
 @dataclass(frozen=True)
@@ -96,7 +100,7 @@ class Card:
     id: str
     kind: str
     subdeck: str
-    location: Location
+    where: Where  # of its id; `location` finds it
     question: Text | None = None
     answer: Text | None = None
     text: Text | None = None
@@ -109,6 +113,10 @@ class Card:
     media: tuple[MediaFile, ...] = ()
     retired: bool = False
     parsed_cloze: cloze.ClozeText | None = None  # the cloze text as validation parsed it
+
+    @property
+    def location(self) -> Location:
+        return located(self.where)
 
     def markup_fields(self) -> list[tuple[str, Text]]:
         """Every markup text of the card, with the YAML key it came from."""

@@ -9,9 +9,10 @@ from pathlib import Path
 from types import MappingProxyType
 
 from deckgen.errors import DeckError, Location, ProblemCollector, display_path
-from deckgen.load import Node, read_yaml
+from deckgen.load import Node, Positions, compose, read_text
 from deckgen.model import Card, Project
-from deckgen.cardfile import CardContext, check_unique_ids, validate_card_file
+from deckgen.cardfile import CardContext, check_unique_ids, quick_card_file, validate_card_file
+from deckgen.plainload import read_plain
 from deckgen.paths import ProjectPaths
 from deckgen.schema import validate_references, validate_settings
 
@@ -26,16 +27,46 @@ def outside_problem(path: Path, folder: Path, root: Path) -> str | None:
 
 def _read(path: Path, paths: ProjectPaths, problems: ProblemCollector) -> tuple[bool, Node | None, Location]:
     """(read?, the document or None when empty, the file's location); problems are recorded."""
+    text, where = _read_text(path, paths, problems)
+    if text is None:
+        return False, None, where
+    try:
+        return True, compose(text, where.path), where
+    except DeckError as error:
+        problems.extend(error)
+        return False, None, where
+
+
+def _read_text(path: Path, paths: ProjectPaths, problems: ProblemCollector) -> tuple[str | None, Location]:
     shown = display_path(path, paths.root)
     outside = outside_problem(path, paths.cards, paths.root)
     if outside:
         problems.add(Location(shown), outside)
-        return False, None, Location(shown)
+        return None, Location(shown)
     try:
-        return True, read_yaml(path, shown), Location(shown)
+        return read_text(path, shown), Location(shown)
     except DeckError as error:
         problems.extend(error)
-        return False, None, Location(shown)
+        return None, Location(shown)
+
+
+def _card_file(path: Path, paths: ProjectPaths, context: CardContext, problems: ProblemCollector) -> list[Card]:
+    """A card file's cards: read fast as plain values when it has nothing to report (plainload.py),
+    else read with every value's position, for messages that say where."""
+    text, where = _read_text(path, paths, problems)
+    if text is None:
+        return []
+    document = read_plain(text)
+    if document is not None:
+        cards = quick_card_file(document, context, Positions(text, where.path))
+        if cards is not None:
+            return cards
+    try:
+        node = compose(text, where.path)
+    except DeckError as error:
+        problems.extend(error)
+        return []
+    return validate_card_file(node, where, context, problems)
 
 
 def load_project(root: Path) -> Project:
@@ -72,9 +103,7 @@ def load_project(root: Path) -> Project:
         )
     cards: list[Card] = []
     for path in files:
-        read, node, where = _read(path, paths, problems)
-        if read:
-            cards.extend(validate_card_file(node, where, context, problems))
+        cards.extend(_card_file(path, paths, context, problems))
     check_unique_ids(cards, problems)
     problems.raise_if_any()
     return Project(

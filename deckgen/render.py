@@ -16,7 +16,7 @@ import jinja2
 from markupsafe import Markup
 
 from deckgen import cloze, maths
-from deckgen.errors import DeckError, Location, Problem, ProblemCollector, display_path, shortened
+from deckgen.errors import DeckError, Location, Problem, ProblemCollector, Where, display_path, shortened
 from deckgen.ids import derived_id, note_guid
 from deckgen.kinds import KINDS
 from deckgen.markup import html_text, inert, plain, to_html, without_cloze_syntax
@@ -92,14 +92,14 @@ class _NoteRenderer:
     def html(self, key: str, text: Text, required: bool = True) -> str | None:
         """The field's sanitised HTML, or None when it is unusable. A required field left with
         nothing to show is an error, since Anki would make a blank card of it (or none)."""
-        result = to_html(text.value, text.location, key, media_names=self.media_names)
+        result = to_html(text.value, text.where, key, media_names=self.media_names)
         if isinstance(result, Problem):
             self.problems.append(result)
             return None
         self.warnings.extend(result.warnings)
         if required and _is_blank(result.html):
             self.problems.add(
-                text.location, f"'{key}' is empty once the content cards may not use is left out: write it as text"
+                text.where, f"'{key}' is empty once the content cards may not use is left out: write it as text"
             )
             return None
         return result.html
@@ -110,7 +110,7 @@ class _NoteRenderer:
         html = self.html(key, text, required)
         if html is None:
             return ""
-        self._check_maths([html], key, text.location)
+        self._check_maths([html], key, text.where)
         return without_cloze_syntax(html)
 
     def cloze_text(self, text: Text) -> cloze.ClozeText:
@@ -121,23 +121,23 @@ class _NoteRenderer:
             return cloze.ClozeText(())
         parsed = cloze.parse(html)
         if isinstance(parsed, cloze.ClozeProblem):
-            self.problems.add(text.location, parsed.message)
+            self.problems.add(text.where, parsed.message)
             return cloze.ClozeText(())
         emptied = [part.number for part in parsed.deletions if _is_blank(part.hidden)]
         for number in emptied:
             self.problems.add(
-                text.location,
+                text.where,
                 f"cloze deletion c{number} is empty once the content cards may not use is left out: "
                 "write the hidden text as text",
             )
         for message in () if emptied else cloze.deletion_problems(parsed):
-            self.problems.add(text.location, message)
+            self.problems.add(text.where, message)
         for deletion in parsed.deletions:
             hint = html_text(deletion.hint) if deletion.hint is not None else ""
             if _ANKI_SYNTAX_HINT.match(hint):
                 shown = shortened(hint, 30)
                 self.problems.add(
-                    text.location,
+                    text.where,
                     f"cloze deletion c{deletion.number}'s hint '{shown}' would be Anki's own syntax once Anki puts "
                     f"it in brackets ([{shown}]): word the hint another way",
                 )
@@ -145,7 +145,7 @@ class _NoteRenderer:
         sides = [html]
         if "\\" in html or "&" in html:
             sides += [parsed.card_side(number, answer) for number in parsed.numbers for answer in (False, True)]
-        self._check_maths(sides, "text", text.location)
+        self._check_maths(sides, "text", text.where)
         return parsed
 
     def list_items(self, items: tuple[Text, ...], ordered: bool) -> cloze.ClozeText:
@@ -170,7 +170,7 @@ class _NoteRenderer:
                 parts.append(piece)
         return cloze.ClozeText(tuple(parts))
 
-    def _check_maths(self, sides: list[str], key: str, location: Location, maths_allowed: bool = True) -> None:
+    def _check_maths(self, sides: list[str], key: str, location: Where, maths_allowed: bool = True) -> None:
         for message in dict.fromkeys(m for side in sides for m in maths.problems(side, key, maths_allowed)):
             self.problems.add(location, message)
 
@@ -211,7 +211,7 @@ class _NoteRenderer:
         extra = self.markup("extra", card.extra, required=False) if card.extra else ""
         topic = plain(card.topic.value) if card.topic else ""
         if card.topic:
-            self._check_maths([topic], "topic", card.topic.location, maths_allowed=False)
+            self._check_maths([topic], "topic", card.topic.where, maths_allowed=False)
         citation, full_reference = self._citation(card.source) if card.source else ("", "")
         return {"Extra": extra, "Topic": topic, "Source": citation, "Reference": full_reference}
 
