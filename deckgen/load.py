@@ -95,7 +95,7 @@ def read_text(path: Path, shown_as: str) -> str:
             f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}: split it into several card files",
         )
     text = _decode(data, shown_as)
-    _check_characters(text, shown_as)
+    check_characters(text, shown_as)
     return text
 
 
@@ -185,7 +185,7 @@ _RAW_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
-def _check_characters(text: str, shown_as: str) -> None:
+def check_characters(text: str, shown_as: str) -> None:
     if "\t" not in text and not _RAW_CONTROL.search(text):
         return  # the usual file: no need to look line by line
     for line_number, line in enumerate(text.split("\n"), start=1):
