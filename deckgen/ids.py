@@ -19,14 +19,23 @@ def _digest(*parts: str) -> int:
     return int.from_bytes(hashlib.sha256(joined).digest()[:8], "big")
 
 
+# Two base-91 digits at a time: half the divisions for a 64-bit number, in every build's every note.
+_PAIRS = [high + low for high in _BASE91 for low in _BASE91]
+
+
 def note_guid(deck_id: int, card_id: str) -> str:
-    """The GUID of a card's note: derived from the deck id and the card id only."""
+    """The GUID of a card's note: derived from the deck id and the card id only, written in base 91
+    with its most significant digit first and no leading zero digit ("a")."""
     number = _digest("note", str(deck_id), card_id)
-    chars = []
-    while number:
-        number, digit = divmod(number, len(_BASE91))
-        chars.append(_BASE91[digit])
-    return "".join(reversed(chars)) or _BASE91[0]
+    chunks = []
+    while number >= len(_PAIRS):
+        number, pair = divmod(number, len(_PAIRS))
+        chunks.append(_PAIRS[pair])
+    if number >= len(_BASE91):
+        chunks.append(_PAIRS[number])
+    elif number or not chunks:
+        chunks.append(_BASE91[number])
+    return "".join(reversed(chunks))
 
 
 def derived_id(*parts: str) -> int:

@@ -134,7 +134,7 @@ def _with_sounds(
         pieces.append(_inert_text(clean[position:tag.start()], media_names))
         # Inside a tag nothing of Anki's may work: a cloze deletion in a link's title would have Anki
         # put its own <span class="cloze"> into the attribute, and its quotes would cut it open.
-        pieces.append(tag.group().translate(_ANKI_SYNTAX))
+        pieces.append(inert(tag.group()))
         position = tag.end()
     pieces.append(_inert_text(clean[position:], media_names))
     unlisted = next((piece for piece in pieces if isinstance(piece, _UnlistedSound)), None)
@@ -159,10 +159,10 @@ def _inert_text(text: str, media_names: Mapping[str, str]) -> str | _UnlistedSou
         name = html.unescape(sound.group(1))
         if name not in media_names:
             return _UnlistedSound(name)
-        pieces.append(text[position:sound.start()].translate(_BRACKETS))
+        pieces.append(_brackets_inert(text[position:sound.start()]))
         pieces.append(f"[sound:{html.escape(media_names[name])}]")
         position = sound.end()
-    pieces.append(text[position:].translate(_BRACKETS))
+    pieces.append(_brackets_inert(text[position:]))
     return "".join(pieces)
 
 
@@ -299,20 +299,26 @@ def plain(text: str) -> str:
 def inert(fragment: str) -> str:
     """HTML in which Anki finds no syntax of its own: braces (cloze deletions, fields) and square
     brackets ([sound:...]) written as entities, which show the same but do nothing."""
-    return fragment.translate(_ANKI_SYNTAX)
+    return _brackets_inert(without_cloze_syntax(fragment))
 
 
 def without_cloze_syntax(fragment: str) -> str:
     """HTML whose braces only show: for fields that may play sounds but must not add cloze cards."""
-    return fragment.translate(_BRACES)
+    # str.replace, not str.translate: five times faster, and most fields have no brace at all.
+    if "{" in fragment or "}" in fragment:
+        return fragment.replace("{", _BRACE_ENTITIES["{"]).replace("}", _BRACE_ENTITIES["}"])
+    return fragment
+
+
+def _brackets_inert(fragment: str) -> str:
+    if "[" in fragment or "]" in fragment:
+        return fragment.replace("[", _BRACKET_ENTITIES["["]).replace("]", _BRACKET_ENTITIES["]"])
+    return fragment
 
 
 _BRACE_ENTITIES = {"{": "&#123;", "}": "&#125;"}
 _BRACKET_ENTITIES = {"[": "&#91;", "]": "&#93;"}
-_BRACES = str.maketrans(_BRACE_ENTITIES)
-_BRACKETS = str.maketrans(_BRACKET_ENTITIES)
 _ANKI_SYNTAX_CHARACTERS = re.compile(r"[\[\]{}]")
-_ANKI_SYNTAX = str.maketrans(_BRACE_ENTITIES | _BRACKET_ENTITIES)
 
 
 class _TextCollector(HTMLReader):

@@ -46,8 +46,12 @@ class ReleaseInput:
     locate: Callable[[Place], Location]  # where a change shows to the educator
 
 
+# One encoder for every fingerprint: json.dumps with an option makes a new one for each call.
+_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
 def _fingerprint(payload: object) -> str:
-    text = json.dumps(payload, ensure_ascii=False)
+    text = _JSON.encode(payload)
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

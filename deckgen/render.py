@@ -236,8 +236,11 @@ def _syntax(value: str | cloze.ClozeText) -> str:
     return value.syntax() if isinstance(value, cloze.ClozeText) else value
 
 
+_NOTHING_SHOWN = re.compile(r"(?:<[^>]*>|&nbsp;|\s)*")
+
+
 def _is_blank(html: str) -> bool:
-    return "<img" not in html and not re.sub(r"<[^>]*>|&nbsp;|\s", "", html)
+    return "<img" not in html and _NOTHING_SHOWN.fullmatch(html) is not None
 
 
 def render_deck(project: Project, templates_dir: Path) -> RenderedDeck:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from conftest import make_project
 from deckgen.build import check
+from deckgen import ids
 from deckgen.errors import DeckError, Location, Problem
 from deckgen.load import read_yaml
 from deckgen.markup import to_html
@@ -150,3 +151,17 @@ def test_the_fast_renderer_agrees_with_the_full_markdown_pipeline(text):
         markup._PLAIN, markup._NEEDS_TOKENS = saved
 
     assert fast == full
+
+
+@PROPERTY
+@given(st.integers(min_value=0, max_value=2**64 - 1))
+def test_a_guid_is_its_number_in_base_91_most_significant_digit_first(number):
+    """GUIDs are written two digits at a time for speed; students' notes are matched by them, so
+    they must stay exactly the number's base-91 digits."""
+    digits, rest = [], number
+    while rest:
+        rest, digit = divmod(rest, 91)
+        digits.append(ids._BASE91[digit])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ids, "_digest", lambda *parts: number)
+        assert ids.note_guid(1, "card") == ("".join(reversed(digits)) or "a")
