@@ -20,7 +20,7 @@ from deckgen.package import PackageStats, package_bytes
 from deckgen.paths import ProjectPaths
 from deckgen.project import load_project
 from deckgen.release import ReleaseInput, ReleasePlan, lock_continuity, plan_release, released_state
-from deckgen.render import RenderedDeck, render_deck
+from deckgen.render import Progress, RenderedDeck, render_deck
 from deckgen.schema import VERSION
 from deckgen.stats import README_START, coverage_table, replace_marked_section
 
@@ -58,13 +58,13 @@ def release_timestamp(environment: dict[str, str]) -> int:
     return int(value)
 
 
-def check(root: Path, strict: bool = False) -> CheckResult:
+def check(root: Path, strict: bool = False, progress: Progress | None = None) -> CheckResult:
     """Everything a build does except writing: load, validate and render every card.
 
     Unsafe content in a card is removed and reported as a warning; with `strict` it is an error.
     """
     project = load_project(root)
-    deck = render_deck(project, ProjectPaths(root).templates)
+    deck = render_deck(project, ProjectPaths(root).templates, progress)
     if strict and deck.warnings:
         raise DeckError(deck.warnings)
     return CheckResult(project, deck)
@@ -103,9 +103,11 @@ def plan(
     return plan_release(source, lock_file.lock if lock_file else None, release_time, allow, releasing)
 
 
-def verify(root: Path, strict: bool = False, allow: Allowances = Allowances()) -> tuple[CheckResult, ReleasePlan]:
+def verify(
+    root: Path, strict: bool = False, allow: Allowances = Allowances(), progress: Progress | None = None
+) -> tuple[CheckResult, ReleasePlan]:
     """`deckgen check`: everything a release does but write, every guard included."""
-    checked = check(root, strict)
+    checked = check(root, strict, progress)
     release = plan(checked, read_lock_in(root, ProjectPaths(root).lock), LATEST_RELEASE_TIME, allow)
     return checked, release
 
@@ -117,6 +119,7 @@ def build(
     allow: Allowances = Allowances(),
     frozen: bool = False,
     strict: bool = False,
+    progress: Progress | None = None,
 ) -> BuildResult:
     """A development build: check the project, apply the guards against the last release, and write
     build/<deck>-<version>.apkg. It makes no card "released": cards changed since the last release
@@ -126,7 +129,7 @@ def build(
 
     Nothing is written when anything is wrong.
     """
-    checked = check(root, strict)
+    checked = check(root, strict, progress)
     paths = ProjectPaths(root)
     refuse_linked_output(paths, output_dir)
     with one_at_a_time(paths.cards):
@@ -161,7 +164,8 @@ def _refuse_unreleased(release: ReleasePlan, checked: CheckResult, lock_path: Pa
 
 
 def release(
-    root: Path, version: str, release_time: int, allow: Allowances = Allowances(), output_dir: Path | None = None
+    root: Path, version: str, release_time: int, allow: Allowances = Allowances(), output_dir: Path | None = None,
+    progress: Progress | None = None,
 ) -> BuildResult:
     """`deckgen release VERSION`: the act of releasing. Every card changed since the last release is
     stamped with the release time, which must be later than the last release's; the release is
@@ -174,7 +178,7 @@ def release(
     if not VERSION.match(version):
         raise DeckError.at(Location("VERSION"), f"a release version looks like 1.2.3, got '{version}'")
     released = replace(project, settings=replace(settings, version=version))
-    checked = CheckResult(released, render_deck(released, paths.templates))
+    checked = CheckResult(released, render_deck(released, paths.templates, progress))
     if checked.deck.warnings:
         raise DeckError(checked.deck.warnings)
     refuse_linked_output(paths, output_dir)

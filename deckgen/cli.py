@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Sequence
 
+from tqdm import tqdm
+
 from deckgen import __version__, commands
 from deckgen.build import build, release, release_timestamp, review_lock, verify
 from deckgen.errors import DeckError, display_path, printable
@@ -23,6 +25,7 @@ from deckgen.kinds import KINDS
 from deckgen.lint import ERROR, RULES
 from deckgen.output import write_files
 from deckgen.paths import BUILD_DIR, PREVIEW_FILE
+from deckgen.render import Progress
 from deckgen.scaffold import init_project
 
 EXIT_OK = 0
@@ -197,6 +200,10 @@ def _parser() -> argparse.ArgumentParser:
     _pipeline_commands(command)
     _document_commands(command)
     _scaffold_commands(command)
+    for name in ("build", "check", "release", "preview"):
+        commands.choices[name].add_argument(
+            "-q", "--quiet", action="store_true", help="no progress line while a large deck is rendered",
+        )
     return parser
 
 
@@ -301,12 +308,38 @@ def _warn_allowed(changes) -> None:
         _say(f"warning: released a change that affects students: {change}", file=sys.stderr)
 
 
+# Fewer cards than this go by too fast for a progress line to help.
+PROGRESS_FROM_CARDS = 3_000
+
+
+class _ProgressLine:
+    """A progress line on the terminal (tqdm) while a command renders a large deck; nothing when
+    standard error is not a terminal (CI logs, pipes) or with -q."""
+
+    def __init__(self) -> None:
+        self.bar = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if total < PROGRESS_FROM_CARDS:
+            return
+        if self.bar is None:
+            self.bar = tqdm(total=total, desc=stage, unit=" cards", leave=False, file=sys.stderr)
+        self.bar.update(done - self.bar.n)
+        if done >= total:
+            self.bar.close()
+            self.bar = None
+
+
+def _progress(arguments: argparse.Namespace) -> Progress | None:
+    return None if arguments.quiet or not sys.stderr.isatty() else _ProgressLine()
+
+
 def _allowances(arguments: argparse.Namespace) -> Allowances:
     return Allowances(**{allowance: getattr(arguments, allowance) for allowance in FLAGS.values()})
 
 
 def _check(arguments: argparse.Namespace) -> int:
-    result, plan = verify(arguments.project, arguments.strict, _allowances(arguments))
+    result, plan = verify(arguments.project, arguments.strict, _allowances(arguments), _progress(arguments))
     _warn(result.deck.warnings)
     for change in plan.allowed_changes:
         _say(f"warning: the next release makes, on purpose, a change that affects students: {change}",
@@ -325,7 +358,7 @@ def _check(arguments: argparse.Namespace) -> int:
 def _build(arguments: argparse.Namespace) -> int:
     timestamp = release_timestamp(dict(os.environ))
     built = build(arguments.project, timestamp, arguments.output, _allowances(arguments), arguments.frozen,
-                  arguments.strict)
+                  arguments.strict, _progress(arguments))
     _warn(built.checked.deck.warnings)
     stats = built.stats
     _warn_allowed(built.plan.allowed_changes)
@@ -339,7 +372,7 @@ def _build(arguments: argparse.Namespace) -> int:
 
 def _release(arguments: argparse.Namespace) -> int:
     released = release(arguments.project, arguments.version, release_timestamp(dict(os.environ)),
-                       _allowances(arguments))
+                       _allowances(arguments), progress=_progress(arguments))
     _warn_allowed(released.plan.allowed_changes)
     stats = released.stats
     _say(f"released {arguments.version}: wrote {released.output}: {_count(stats.notes, 'note')}, "
@@ -375,7 +408,7 @@ def _diff(arguments: argparse.Namespace) -> int:
 
 
 def _preview(arguments: argparse.Namespace) -> int:
-    preview = commands.preview(arguments.project, arguments.output)
+    preview = commands.preview(arguments.project, arguments.output, _progress(arguments))
     _warn(preview.checked.deck.warnings)
     _write(preview.output, preview.page)
     _say(f"wrote {preview.output}: {_count(preview.cards, 'card')}")

@@ -16,6 +16,7 @@ from deckgen.lint import Finding, lint_project
 from deckgen.paths import ProjectPaths
 from deckgen.preview import preview_page
 from deckgen.project import load_project
+from deckgen.render import Progress
 from deckgen.scaffold import NewCard, new_card
 from deckgen.stats import coverage_table, released_coverage_table, replace_marked_section
 
@@ -68,11 +69,11 @@ class Preview:
     output: Path
 
 
-def preview(root: Path, output: Path | None = None) -> Preview:
+def preview(root: Path, output: Path | None = None, progress: Progress | None = None) -> Preview:
     """Every card on one HTML page; where it goes (build/preview.html unless `output` is given)."""
     paths = ProjectPaths(root)
     refuse_linked_output(paths, output)
-    checked = check(root)
+    checked = check(root, progress=progress)
     page, cards = preview_page(checked.deck, checked.project.settings.title)
     return Preview(checked, page, cards, output or paths.preview)
 

@@ -133,18 +133,22 @@ class QuickReader:
 
     def __init__(self, context: Any, positions: Positions) -> None:
         self.context, self.positions = context, positions
-        self._choices: dict[ChoiceKey, frozenset[str]] = {}
+        self._choices: dict[ChoiceKey, dict[str, str]] = {}
 
-    def choices(self, key: ChoiceKey) -> frozenset[str]:
-        """The choices of `key` that `read` would take, worked out once per file, not per card."""
+    def choices(self, key: ChoiceKey) -> dict[str, str]:
+        """The choices of `key` that `read` would take, each to itself: worked out once per file, not
+        per card, and giving every card the one copy of its kind or subdeck, not one of its own."""
         if key not in self._choices:
-            self._choices[key] = frozenset(
-                choice for choice in key.choices(self.context) if quick_text(choice, key.limit)
-            )
+            self._choices[key] = {
+                choice: choice for choice in key.choices(self.context) if quick_text(choice, key.limit)
+            }
         return self._choices[key]
 
     def pointer(self, steps: tuple[str | int, ...]) -> Pointer:
-        return Pointer(self.positions, steps)
+        """Where the value at `steps` stands: ("cards", card, key[, item]) or (key[, item])."""
+        if steps[0] == "cards":
+            return Pointer(self.positions, steps[1], steps[2], steps[3] if len(steps) > 3 else None)
+        return Pointer(self.positions, None, steps[0], steps[1] if len(steps) > 1 else None)
 
 
 def quick_text(value: Any, limit: int) -> bool:
@@ -274,7 +278,7 @@ class ChoiceKey(TextKey):
         return value.text
 
     def quick(self, value: Any, reader: QuickReader, steps: tuple[str | int, ...]) -> Any:
-        return value if type(value) is str and value in reader.choices(self) else EXPLAIN
+        return reader.choices(self).get(value, EXPLAIN) if type(value) is str else EXPLAIN
 
     def json_schema(self, context: Any) -> dict:
         choices = list(self.choices(context))

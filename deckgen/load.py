@@ -7,6 +7,7 @@ column, duplicates are errors and text keeps the exact characters the educator t
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,31 +122,47 @@ def compose(text: str, shown_as: str) -> Node | None:
 
 class Positions:
     """Where the values of a file read without positions stand (plainload.py), found when first
-    asked by reading its text again with them: only a file with something to report pays for it."""
+    asked by reading the file again with them: only a file with something to report pays for it.
+    The file is not kept in memory; should it have changed since, its values are located at the
+    file alone (no line is better than a wrong one)."""
 
-    def __init__(self, text: str, shown_as: str) -> None:
-        self.text, self.shown_as = text, shown_as
+    def __init__(self, path: Path, text: str, shown_as: str) -> None:
+        self.path, self.shown_as = path, shown_as
+        self.digest = hashlib.sha256(text.encode("utf-8")).digest()
         self._tree: Node | None = None
 
     def of(self, steps: tuple[str | int, ...]) -> Location:
         """The location of the value reached by `steps` (keys and list indexes) from the top."""
         if self._tree is None:
-            self._tree = compose(self.text, self.shown_as)
+            try:
+                text = read_text(self.path, self.shown_as)
+            except DeckError:
+                return Location(self.shown_as)
+            if hashlib.sha256(text.encode("utf-8")).digest() != self.digest:
+                return Location(self.shown_as)
+            self._tree = compose(text, self.shown_as)
         node = self._tree
         for step in steps:
+            if step is None:
+                break
             node = node.get(step) if isinstance(node, Mapping) else node.items[step]
         return node.location
 
 
 class Pointer(NamedTuple):
-    """A value of a file read without positions: its file's `Positions` and the way to it."""
+    """A value of a file read without positions: its file's `Positions` and the way to it, flat
+    (one of these stands beside every text of a large deck): `cards[card].key[item]`, or a value
+    at the top of the file when `card` is None."""
 
     positions: Positions
-    steps: tuple[str | int, ...]
+    card: int | None
+    key: str
+    item: int | None = None
 
     @property
     def location(self) -> Location:
-        return self.positions.of(self.steps)
+        steps = (self.key, self.item) if self.card is None else ("cards", self.card, self.key, self.item)
+        return self.positions.of(steps)
 
 
 def _compose(text: str) -> yaml.Node | None:

@@ -29,7 +29,7 @@ MAX_CLOZE_NUMBER = 500
 MAX_ID = 2**63 - 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per card: no __dict__ each
 class CardRecord:
     added: int
     modified: int  # when the content as it is now was first built

@@ -11,7 +11,7 @@ from deckgen import cloze
 from deckgen.errors import Location, Where, located
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per card: no __dict__ each
 class Text:
     """Markup text as written by an educator, and where it was written (found when asked: see
     errors.Locatable)."""
@@ -88,14 +88,14 @@ class Reference:
     location: Location
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per card: no __dict__ each
 class MediaFile:
     name: str
     path: Path
     where: Where
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per card: no __dict__ each
 class Card:
     id: str
     kind: str

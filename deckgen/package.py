@@ -12,9 +12,13 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import shutil
 import sqlite3
+import tempfile
 import zipfile
 from dataclasses import dataclass
+from pathlib import Path
+from collections.abc import Iterable
 from typing import NamedTuple
 
 import genanki
@@ -26,10 +30,15 @@ from deckgen.render import RenderedDeck
 
 # Zip entries carry a time; a fixed one keeps the bytes the same from build to build.
 ZIP_ENTRY_TIME = (1980, 1, 1, 0, 0, 0)
-# SQLite writes its own library version into the file header (bytes 96-99); a fixed value keeps
-# the bytes the same on machines with another SQLite. The field is informational only.
+# SQLite writes its own library version into the file header (bytes 96-99), and counts the
+# transactions that wrote the file (24-27, copied to 92-95); fixed values keep the bytes the same
+# on machines with another SQLite. The fields are informational only.
+SQLITE_HEADER_BYTES = 100
+SQLITE_CHANGE_COUNTER = slice(24, 28)
+SQLITE_VERSION_VALID_FOR = slice(92, 96)
 SQLITE_VERSION_FIELD = slice(96, 100)
 SQLITE_VERSION_WRITTEN = (3_045_000).to_bytes(4, "big")
+COPY_CHUNK_BYTES = 1 << 20
 
 
 class NoteRow(NamedTuple):
@@ -71,7 +80,7 @@ class CardRow(NamedTuple):
     data: str
 
 
-def _insert(cursor: sqlite3.Cursor, table: str, rows: list[NamedTuple], columns: tuple[str, ...]) -> None:
+def _insert(cursor: sqlite3.Cursor, table: str, rows: Iterable[NamedTuple], columns: tuple[str, ...]) -> None:
     names, marks = ", ".join(columns), ", ".join("?" * len(columns))
     cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
 
@@ -121,27 +130,30 @@ def _insert_notes_and_cards(cursor: sqlite3.Cursor, deck: RenderedDeck, plan: Re
     positions = {note.card_id: position for position, note in enumerate(deck.notes)}
     ordered = sorted(deck.notes, key=lambda note: (plan.note_times[note.card_id].added, positions[note.card_id]))
     note_ids = _increasing_ids([plan.note_times[note.card_id].added for note in ordered])
-    note_rows, cards = [], []
+    cards = []
     for note, note_id in zip(ordered, note_ids):
         record = plan.note_times[note.card_id]
-        note_type = note_types[note.kind]
-        note_rows.append(NoteRow(
-            id=note_id, guid=note.guid, mid=note_type.note_type_id, mod=record.modified, usn=-1,
-            tags=f" {' '.join(note.tags)} ", flds="\x1f".join(note.fields), sfld=note.fields[0], csum=0, flags=0,
-            data="",
-        ))
         for ordinal in note.ordinals:
             cards.append((record.added, note_id, subdeck_ids[note.deck], ordinal, record.modified,
                            positions[note.card_id]))
+    # Rows are made as SQLite takes them, not all held at once: a large deck's fields are its bulk.
+    note_rows = (
+        NoteRow(
+            id=note_id, guid=note.guid, mid=note_types[note.kind].note_type_id,
+            mod=plan.note_times[note.card_id].modified, usn=-1, tags=f" {' '.join(note.tags)} ",
+            flds="\x1f".join(note.fields), sfld=note.fields[0], csum=0, flags=0, data="",
+        )
+        for note, note_id in zip(ordered, note_ids)
+    )
     card_ids = _increasing_ids([added for added, *_ in cards])
-    card_rows = [
+    card_rows = (
         CardRow(id=card_id, nid=note_id, did=deck_id, ord=ordinal, mod=modified, usn=-1, type=0, queue=0, due=due,
                 ivl=0, factor=0, reps=0, lapses=0, left=0, odue=0, odid=0, flags=0, data="")
         for card_id, (_, note_id, deck_id, ordinal, modified, due) in zip(card_ids, cards)
-    ]
+    )
     _insert(cursor, "notes", note_rows, NoteRow._fields)
     _insert(cursor, "cards", card_rows, CardRow._fields)
-    return len(card_rows)
+    return len(cards)
 
 
 def _set_note_type_times(cursor: sqlite3.Cursor, deck: RenderedDeck, plan: ReleasePlan) -> None:
@@ -191,13 +203,18 @@ def _set_presets(cursor: sqlite3.Cursor, deck: RenderedDeck) -> None:
     cursor.execute("UPDATE col SET dconf = ?, decks = ?", (json.dumps(presets), json.dumps(decks)))
 
 
-def _collection_bytes(deck: RenderedDeck, plan: ReleasePlan) -> tuple[bytes, int]:
+def _write_collection(path: Path, deck: RenderedDeck, plan: ReleasePlan) -> int:
+    """The collection's SQLite file at `path` (a scratch file: a large deck's collection is bigger than
+    everything else a build holds, so it is written to disk, not kept in memory twice); its cards."""
     root = genanki.Deck(deck.deck_id, deck.name, deck.description)
     for note_type in deck.note_types:
         root.add_model(_model(note_type))
     subdecks = [genanki.Deck(sub.deck_id, sub.name) for sub in deck.subdecks]
-    connection = sqlite3.connect(":memory:")
+    connection = sqlite3.connect(path)
     try:
+        # A scratch file: nothing to recover after a crash, so no journal and no waiting for the disk.
+        connection.execute("PRAGMA journal_mode = OFF")
+        connection.execute("PRAGMA synchronous = OFF")
         cursor = connection.cursor()
         # genanki lays out the collection: its schema, the col row, the decks and the note types.
         genanki.Package([root, *subdecks]).write_to_db(cursor, 0, itertools.count(1))
@@ -205,27 +222,46 @@ def _collection_bytes(deck: RenderedDeck, plan: ReleasePlan) -> tuple[bytes, int
         _set_presets(cursor, deck)
         cards = _insert_notes_and_cards(cursor, deck, plan)
         connection.commit()
-        cursor.execute("VACUUM")
-        data = bytearray(connection.serialize())
-        data[SQLITE_VERSION_FIELD] = SQLITE_VERSION_WRITTEN
-        return bytes(data), cards
+        cursor.execute("VACUUM")  # the file's layout follows its content alone, not how it was written
+        return cards
     finally:
         connection.close()
 
 
+def _reproducible_header(header: bytes) -> bytes:
+    """SQLite's file header with what depends on the machine and the writing set to fixed values:
+    the change counter and its copy (how many transactions wrote the file, 0 as an in-memory
+    database leaves them) and the library version. All three are informational to a reader."""
+    patched = bytearray(header)
+    patched[SQLITE_CHANGE_COUNTER] = bytes(4)
+    patched[SQLITE_VERSION_VALID_FOR] = bytes(4)
+    patched[SQLITE_VERSION_FIELD] = SQLITE_VERSION_WRITTEN
+    return bytes(patched)
+
+
+def _entry(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=ZIP_ENTRY_TIME)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.create_system = 3
+    info.external_attr = 0o644 << 16
+    return info
+
+
 def package_bytes(deck: RenderedDeck, plan: ReleasePlan) -> tuple[bytes, PackageStats]:
     """The .apkg file's bytes: the same deck and release plan always give the same bytes."""
-    collection, cards = _collection_bytes(deck, plan)
     media_map = {str(index): media.name for index, media in enumerate(deck.media)}
-    entries = [("collection.anki2", collection), ("media", json.dumps(media_map).encode())]
-    entries += [(str(index), media.path.read_bytes()) for index, media in enumerate(deck.media)]
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in entries:
-            info = zipfile.ZipInfo(name, date_time=ZIP_ENTRY_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, data, compresslevel=6)
+    with tempfile.TemporaryDirectory(prefix="deckgen-") as scratch:
+        collection = Path(scratch) / "collection.anki2"
+        cards = _write_collection(collection, deck, plan)
+        with zipfile.ZipFile(buffer, "w", compresslevel=6) as archive:
+            info = _entry("collection.anki2")
+            info.file_size = collection.stat().st_size
+            with archive.open(info, "w") as entry, collection.open("rb") as source:
+                entry.write(_reproducible_header(source.read(SQLITE_HEADER_BYTES)))
+                shutil.copyfileobj(source, entry, COPY_CHUNK_BYTES)
+            archive.writestr(_entry("media"), json.dumps(media_map).encode())
+            for index, media in enumerate(deck.media):
+                archive.writestr(_entry(str(index)), media.path.read_bytes())
     stats = PackageStats(notes=len(deck.notes), cards=cards, subdecks=len(deck.subdecks), media=len(deck.media))
     return buffer.getvalue(), stats

@@ -58,7 +58,7 @@ def _card_file(path: Path, paths: ProjectPaths, context: CardContext, problems: 
         return []
     document = read_plain(text)
     if document is not None:
-        cards = quick_card_file(document, context, Positions(text, where.path))
+        cards = quick_card_file(document, context, Positions(path, text, where.path))
         if cards is not None:
             return cards
     try:

@@ -9,6 +9,7 @@ of the Anki cards it makes.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +36,7 @@ RETIRED_CLASS = "deckgen-retired"
 RETIRED_WRAPPER = f'<div class="{RETIRED_CLASS}">{{}}</div>'
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per card: no __dict__ each
 class RenderedNote:
     card_id: str
     guid: str
@@ -226,6 +227,15 @@ class _NoteRenderer:
         return self.citations[key]
 
 
+def _reporting(render: Callable[[Card], RenderedNote], cards: list[Card], progress: Progress | None):
+    for done, card in enumerate(cards):
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress("rendering cards", done, len(cards))
+        yield render(card)
+    if progress is not None:
+        progress("rendering cards", len(cards), len(cards))
+
+
 def _prefixed(banner: str, value: str | cloze.ClozeText) -> str | cloze.ClozeText:
     if isinstance(value, cloze.ClozeText):
         return cloze.ClozeText((banner,) + value.parts)
@@ -243,7 +253,13 @@ def _is_blank(html: str) -> bool:
     return "<img" not in html and _NOTHING_SHOWN.fullmatch(html) is not None
 
 
-def render_deck(project: Project, templates_dir: Path) -> RenderedDeck:
+# Told how far a long stage has got: (what it does, how many done, of how many). Only the command
+# line shows it (a progress line on a terminal); the pipeline never prints.
+Progress = Callable[[str, int, int], None]
+PROGRESS_EVERY = 1_000  # cards between two reports
+
+
+def render_deck(project: Project, templates_dir: Path, progress: Progress | None = None) -> RenderedDeck:
     """Render the note types and every card; all problems of all cards are reported together."""
     if not templates_dir.is_dir():
         raise DeckError.at(
@@ -261,7 +277,7 @@ def render_deck(project: Project, templates_dir: Path) -> RenderedDeck:
     # Course order: subdecks as deck.yaml lists them, then the cards as the files hold them.
     course_order = {key: position for position, key in enumerate(project.settings.subdecks)}
     cards = sorted(project.cards, key=lambda card: course_order[card.subdeck])
-    notes = tuple(renderer.note(card) for card in cards)
+    notes = tuple(_reporting(renderer.note, cards, progress))
     settings = project.settings
     description = renderer.markup("description", settings.description, required=False) if settings.description else ""
     renderer.problems.raise_if_any()

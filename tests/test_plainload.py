@@ -126,7 +126,7 @@ def context(tmp_path_factory) -> CardContext:
     return CardContext(project.settings, dict(project.references), root / "cards" / "media", "cards/media")
 
 
-def _both_ways(text: str, context: CardContext):
+def _both_ways(text: str, context: CardContext, folder: Path):
     """Each reading as the pipeline runs it, after the checks of the file's characters."""
     problems = ProblemCollector()
     try:
@@ -134,8 +134,10 @@ def _both_ways(text: str, context: CardContext):
         slow = validate_card_file(compose(text, "cards/x.yaml"), None, context, problems)
     except DeckError as error:
         return [], list(error.problems), None
+    path = folder / "x.yaml"
+    path.write_text(text, encoding="utf-8")
     document = read_plain(text)
-    quick = quick_card_file(document, context, Positions(text, "cards/x.yaml")) if document is not None else None
+    quick = quick_card_file(document, context, Positions(path, text, "cards/x.yaml")) if document is not None else None
     return slow, problems.problems, quick
 
 
@@ -154,7 +156,7 @@ def _as_read(card) -> dict:
 @PROPERTY
 @given(card_file())
 def test_a_file_read_fast_gives_the_cards_and_places_of_the_careful_reading(context, text):
-    slow, problems, quick = _both_ways(text, context)
+    slow, problems, quick = _both_ways(text, context, context.media_dir.parent)
     if quick is not None:
         assert not problems, f"read fast, but the careful reading reports {problems[0]}"
         assert [_as_read(card) for card in quick] == [_as_read(card) for card in slow]
@@ -166,7 +168,7 @@ def test_the_fast_reading_takes_the_usual_card_file(context):
             "    answer: >\n      A time-limited\n      therapy\n    tags: [ipt, 'core']\n"
             "  - id: b\n    kind: list\n    question: \"Four areas\"\n    items:\n      - grief\n      - disputes\n"
             "    ordered: true\n  - id: c\n    kind: cloze\n    text: '{{c1::Weissman}} and Klerman'\n")
-    slow, problems, quick = _both_ways(text, context)
+    slow, problems, quick = _both_ways(text, context, context.media_dir.parent)
     assert not problems and quick is not None and len(quick) == 3
     assert [_as_read(card) for card in quick] == [_as_read(card) for card in slow]
     assert str(quick[1].items[1].location) == "cards/x.yaml:15:9"
