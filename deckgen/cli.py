@@ -119,11 +119,17 @@ examples:
 _PREVIEW_HELP = """\
 Check the cards, then write every card's front and back, as Anki shows them and
 styled by the deck's own CSS, to one HTML page to open in a browser: a quick look
-at new cards without importing them into Anki.
+at new cards without importing them into Anki. The page has contents by subdeck,
+each card's id and file:line, a search box, filters (subdeck, tag, kind), a
+day/night switch and a phone-width view. It loads nothing from the network.
+
+With --since OLD.apkg (the last release), cards added, changed or retired since
+then are marked.
 
 examples:
   deckgen preview
   deckgen preview --output /tmp/cards.html
+  deckgen preview --since ipt-0.1.0.apkg
 """
 
 _INIT_HELP = """\
@@ -238,6 +244,9 @@ def _document_commands(command) -> None:
     preview_command.add_argument(
         "--output", type=Path, metavar="FILE",
         help=f"where to write the page (default: PROJECT/{BUILD_DIR}/{PREVIEW_FILE})",
+    )
+    preview_command.add_argument(
+        "--since", type=Path, metavar="OLD.apkg", help="mark the cards added, changed or retired since this release",
     )
     schema_command = command("schema", "print the card file format as JSON Schema", _SCHEMA_HELP)
     schema_command.add_argument("--output", type=Path, metavar="FILE", help="write the schema to FILE")
@@ -375,7 +384,7 @@ def _diff(arguments: argparse.Namespace) -> int:
 
 
 def _preview(arguments: argparse.Namespace) -> int:
-    preview = commands.preview(arguments.project, arguments.output)
+    preview = commands.preview(arguments.project, arguments.output, arguments.since)
     _warn(preview.checked.deck.warnings)
     _write(preview.output, preview.page)
     _say(f"wrote {preview.output}: {_count(preview.cards, 'card')}")

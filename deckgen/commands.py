@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deckgen.build import CheckResult, check, read_lock_in, refuse_linked_output
-from deckgen.diff import read_package, release_notes
+from deckgen.diff import PackageContents, read_package, release_notes
 from deckgen.errors import DeckError, Location, display_path
 from deckgen.jsonschema import card_file_schema
 from deckgen.lint import Finding, lint_project
 from deckgen.paths import ProjectPaths
-from deckgen.preview import preview_page
+from deckgen.preview import preview_content
+from deckgen.previewpage import page_html
 from deckgen.project import load_project
 from deckgen.scaffold import NewCard, new_card
 from deckgen.stats import coverage_table, released_coverage_table, replace_marked_section
@@ -68,13 +69,19 @@ class Preview:
     output: Path
 
 
-def preview(root: Path, output: Path | None = None) -> Preview:
-    """Every card on one HTML page; where it goes (build/preview.html unless `output` is given)."""
+def _since(package: Path | None) -> PackageContents | None:
+    return read_package(package) if package is not None else None
+
+
+def preview(root: Path, output: Path | None = None, since: Path | None = None) -> Preview:
+    """Every card on one HTML page; where it goes (build/preview.html unless `output` is given).
+    With `since` (a released .apkg), the cards added, changed or retired after it are marked."""
     paths = ProjectPaths(root)
     refuse_linked_output(paths, output)
+    old = _since(since)
     checked = check(root)
-    page, cards = preview_page(checked.deck, checked.project.settings.title)
-    return Preview(checked, page, cards, output or paths.preview)
+    content = preview_content(checked.project, checked.deck, old)
+    return Preview(checked, page_html(content), content.cards, output or paths.preview)
 
 
 def new(root: Path, kind: str, subdeck: str) -> NewCard:

@@ -1,8 +1,10 @@
-"""`deckgen preview`: every card's front and back as one HTML page, without Anki.
+"""What `deckgen preview` shows: every card's front and back as Anki shows them, grouped by note,
+with where each is written, what changed since a release, and the problems of the cards as they are.
 
 Educators see their cards as students will, styled by the deck's own CSS. The card templates are
 filled in the way Anki fills them (fields, {{#sections}}, {{FrontSide}}, cloze deletions); a test
-holds this rendering to what the real Anki renders for every card kind.
+holds this rendering to what the real Anki renders for every card kind. previewpage.py makes the
+page of it.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ import html
 import re
 from dataclasses import dataclass
 
-from deckgen import cloze
+from deckgen import cloze, diff
+from deckgen.errors import Location, Problem
 from deckgen.markup import html_text
+from deckgen.model import Project
 from deckgen.notetypes import RenderedNoteType
 from deckgen.render import RenderedDeck, RenderedNote
 
@@ -101,28 +105,54 @@ def _preview(note: RenderedNote, note_type: RenderedNoteType, ordinal: int) -> P
     return PreviewCard(note.card_id, note.kind, template.name, ordinal, front, back, cloze_type)
 
 
-def preview_page(deck: RenderedDeck, title: str) -> tuple[str, int]:
-    """One self-contained HTML page (the deck's CSS, then each card's front and back side by side),
-    and how many cards it shows."""
-    css = deck.note_types[0].css if deck.note_types else ""
-    sections = []
+@dataclass(frozen=True)
+class PreviewNote:
+    """One card as the educator wrote it (an Anki note) and the Anki cards it makes."""
+
+    card_id: str
+    kind: str
+    subdeck: str  # the key in deck.yaml
+    tags: tuple[str, ...]
+    location: Location  # where the card is written
+    retired: bool
+    cards: tuple[PreviewCard, ...]
+    change: str | None = None  # since the package given with --since: diff.ADDED, CHANGED or RETIRED
+    problems: tuple[Problem, ...] = ()  # problems written in this card since the cards shown were built
+
+
+@dataclass(frozen=True)
+class PreviewContent:
+    """Everything the preview page shows."""
+
+    title: str
+    css: str  # the deck's own CSS
+    subdecks: tuple[tuple[str, str], ...]  # (key, name) in course order
+    notes: tuple[PreviewNote, ...]
+    since: str | None = None  # the package changes are marked against
+    problems: tuple[Problem, ...] = ()  # when any, the notes are those of the last build without problems
+
+    @property
+    def cards(self) -> int:
+        return sum(len(note.cards) for note in self.notes)
+
+
+def preview_content(project: Project, deck: RenderedDeck, since: diff.PackageContents | None = None) -> PreviewContent:
+    """The preview of a checked deck; with `since`, each note added, changed or retired after it marked."""
+    cards: dict[str, list[PreviewCard]] = {}
     for card in preview_cards(deck):
-        label = html.escape(f"{card.card_id} · {card.kind} · {card.template}"
-                            + (f" {card.ordinal + 1}" if card.numbered else ""))
-        sections.append(
-            f'<section class="preview-card"><h2>{label}</h2>'
-            f'<div class="preview-sides"><div class="card">{card.front}</div>'
-            f'<div class="card">{card.back}</div></div></section>'
+        cards.setdefault(card.card_id, []).append(card)
+    changes = diff.note_changes(since, diff.deck_contents(deck, "")) if since is not None else {}
+    written = {card.id: card for card in project.cards}
+    notes = tuple(
+        PreviewNote(
+            card_id=note.card_id, kind=note.kind, subdeck=note.subdeck, tags=note.tags,
+            location=written[note.card_id].location, retired=written[note.card_id].retired,
+            cards=tuple(cards.get(note.card_id, ())), change=changes.get(note.guid),
         )
-    page = (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<title>{html.escape(title)} · preview</title>\n<style>\n{css}\n"
-        "body { margin: 0; padding: 1em; background: #eaeef2; font-family: sans-serif; }\n"
-        ".preview-card { margin: 0 auto 1.5em; max-width: 80em; }\n"
-        ".preview-card h2 { font-size: 0.8em; color: #57606a; font-weight: normal; margin: 0 0 0.3em; }\n"
-        ".preview-sides { display: flex; flex-wrap: wrap; gap: 1em; align-items: flex-start; }\n"
-        ".preview-sides .card { flex: 1 1 20em; border-radius: 6px; box-shadow: 0 1px 3px #0003; }\n"
-        "</style>\n</head>\n<body>\n"
-        f"<h1>{html.escape(title)}: {len(sections)} cards</h1>\n" + "\n".join(sections) + "\n</body>\n</html>\n"
+        for note in deck.notes
     )
-    return page, len(sections)
+    settings = project.settings
+    return PreviewContent(
+        title=settings.title, css=deck.note_types[0].css if deck.note_types else "",
+        subdecks=tuple(settings.subdecks.items()), notes=notes, since=since.name if since is not None else None,
+    )
