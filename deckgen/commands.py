@@ -5,6 +5,7 @@ the CLI parses, calls one of these, and prints what it returns.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,10 +15,11 @@ from deckgen.errors import DeckError, Location, display_path
 from deckgen.jsonschema import card_file_schema
 from deckgen.lint import Finding, lint_project
 from deckgen.paths import ProjectPaths
-from deckgen.preview import preview_content
+from deckgen.preview import PreviewContent, preview_content, with_problems
 from deckgen.previewpage import page_html
 from deckgen.project import load_project
 from deckgen.scaffold import NewCard, new_card
+from deckgen.serve import DEFAULT_PORT, Page, PreviewServer
 from deckgen.stats import coverage_table, released_coverage_table, replace_marked_section
 
 
@@ -82,6 +84,34 @@ def preview(root: Path, output: Path | None = None, since: Path | None = None) -
     checked = check(root)
     content = preview_content(checked.project, checked.deck, old)
     return Preview(checked, page_html(content), content.cards, output or paths.preview)
+
+
+def serve_preview(root: Path, port: int = DEFAULT_PORT, since: Path | None = None,
+                  on_build: Callable[[PreviewContent, CheckResult | None], None] = lambda content, checked: None,
+                  on_error: Callable[[BaseException], None] = lambda error: None) -> PreviewServer:
+    """The preview served on 127.0.0.1:`port` (0: any free port) and built again when a card file, a
+    template or the CSS changes. Cards with problems keep the last cards without problems on the
+    page, with the problems listed and shown on their cards. `on_build` hears of each build (with
+    the check, None when it found problems); the caller serves the server and closes it."""
+    old = _since(since)  # read once: a bad package is the command's error, not the page's
+    paths = ProjectPaths(root)
+    last: list[tuple[PreviewContent, dict[str, Path]]] = []  # the last build without problems, and its media
+
+    def build(version: str) -> Page:
+        try:
+            checked = check(root)
+        except DeckError as error:
+            shown, media = last[-1] if last else (None, {})
+            content = with_problems(shown, error, root)
+            on_build(content, None)
+            return Page(page_html(content, version), media)
+        content = preview_content(checked.project, checked.deck, old)
+        media = {packaged.name: packaged.path for packaged in checked.deck.media}
+        last[:] = [(content, media)]
+        on_build(content, checked)
+        return Page(page_html(content, version), media)
+
+    return PreviewServer(build, (paths.cards, paths.templates), port, on_error)
 
 
 def new(root: Path, kind: str, subdeck: str) -> NewCard:

@@ -4,20 +4,24 @@ with where each is written, what changed since a release, and the problems of th
 Educators see their cards as students will, styled by the deck's own CSS. The card templates are
 filled in the way Anki fills them (fields, {{#sections}}, {{FrontSide}}, cloze deletions); a test
 holds this rendering to what the real Anki renders for every card kind. previewpage.py makes the
-page of it.
+page of it; serve.py serves it.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 from deckgen import cloze, diff
-from deckgen.errors import Location, Problem
+from deckgen.errors import DeckError, Location, Problem
+from deckgen.load import Mapping, Scalar, Sequence, read_yaml
 from deckgen.markup import html_text
 from deckgen.model import Project
 from deckgen.notetypes import RenderedNoteType
+from deckgen.paths import ProjectPaths
+from deckgen.project import outside_problem
 from deckgen.render import RenderedDeck, RenderedNote
 
 # A {{#Field}}...{{/Field}} (or {{^Field}}) section, or a {{Field}} / {{cloze:Field}}; one pass,
@@ -156,3 +160,53 @@ def preview_content(project: Project, deck: RenderedDeck, since: diff.PackageCon
         title=settings.title, css=deck.note_types[0].css if deck.note_types else "",
         subdecks=tuple(settings.subdecks.items()), notes=notes, since=since.name if since is not None else None,
     )
+
+
+def with_problems(shown: PreviewContent | None, error: DeckError, root: Path) -> PreviewContent:
+    """The last preview without problems (or an empty one) with the problems of the cards as they
+    are now: each listed, and each written inside a card also shown on that card."""
+    if shown is None:
+        shown = PreviewContent(title="deckgen preview", css="", subdecks=(), notes=())
+    places = _CardPlaces(shown, root)
+    placed: dict[str, list[Problem]] = {}
+    for problem in error.problems:
+        card_id = places.card_at(problem.location)
+        if card_id is not None:
+            placed.setdefault(card_id, []).append(problem)
+    notes = tuple(replace(note, problems=tuple(placed.get(note.card_id, ()))) for note in shown.notes)
+    return replace(shown, notes=notes, problems=error.problems)
+
+
+class _CardPlaces:
+    """Which card a problem's line falls in: read from the card file as it is now, since lines may
+    have moved since the cards shown were built; from where those cards were when the file no longer
+    reads as YAML."""
+
+    def __init__(self, shown: PreviewContent, root: Path) -> None:
+        self.root = root
+        self.shown = shown
+        self.files = {note.location.path for note in shown.notes}
+        self.starts: dict[str, list[tuple[int, str]]] = {}
+
+    def card_at(self, location: Location) -> str | None:
+        if location.path not in self.files:  # deck.yaml, a template, a new card file
+            return None
+        if location.path not in self.starts:
+            self.starts[location.path] = self._starts(location.path)
+        before = [(line, card_id) for line, card_id in self.starts[location.path] if line <= location.line]
+        return max(before)[1] if before else None
+
+    def _starts(self, shown_as: str) -> list[tuple[int, str]]:
+        path = self.root / shown_as
+        was = [(note.location.line, note.card_id) for note in self.shown.notes if note.location.path == shown_as]
+        if outside_problem(path, ProjectPaths(self.root).cards, self.root):
+            return was
+        try:
+            document = read_yaml(path, shown_as)
+        except DeckError:
+            return was
+        cards = document.get("cards") if isinstance(document, Mapping) else None
+        if not isinstance(cards, Sequence):
+            return was
+        return [(item.location.line, card_id.text) for item in cards.items if isinstance(item, Mapping)
+                and isinstance(card_id := item.get("id"), Scalar)]

@@ -5,14 +5,20 @@ The page in a browser: test_preview_browser.py."""
 
 from __future__ import annotations
 
+import http.client
+import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
 
 import pytest
 from anki.collection import Collection
 
 from anki_client import import_package, strip_style
-from conftest import FIXTURES, copy_of_repository_deck, make_project
+from conftest import FIXTURES, REPO, copy_of_repository_deck, make_project
+from deckgen import commands
 from deckgen.build import build, check
 from deckgen.preview import preview_cards
 from helpers import GOLDEN, GOLDEN_CASES as CASES, replace_in_file
@@ -137,3 +143,160 @@ def test_a_since_package_that_cannot_be_read_is_a_message(tmp_path, run_cli):
     assert result.stderr.splitlines()[0] == (
         f"{tmp_path / 'old.apkg'}:1:1: cannot read the package (File is not a zip file): give an .apkg built by "
         "deckgen or exported from Anki")
+
+
+@pytest.fixture
+def served(tmp_path):
+    """The golden deck's preview server, not yet serving: each test asks it to look for changes."""
+    project = make_project(tmp_path / "project", FIXTURES / "golden")
+    builds = []
+    with commands.serve_preview(project, 0, on_build=lambda content, checked: builds.append(content)) as server:
+        server.project, server.builds = project, builds
+        yield server
+
+
+def test_a_card_with_a_problem_shows_it_in_place_over_the_last_cards_without_problems(served):
+    replace_in_file(served.project / "cards" / "kinds.yaml", "    topic: Phases", "    topci: Phases")
+
+    assert served.refresh()
+
+    page = served.page.html
+    problem = "cards/kinds.yaml:27:5: unknown key &#x27;topci&#x27; (did you mean &#x27;topic&#x27;?)"
+    assert ('<h2>1 problem: the cards below are the last ones built without problems</h2>\n'
+            f'<ul>\n<li><code>{problem}</code> <a href="#golden-list">card golden-list</a></li>\n</ul>') in page
+    in_place = re.search(r'<article class="preview-note preview-has-problems" id="([^"]+)"[^>]*>\n<header.*?</header>\n'
+                         r'<ul class="preview-card-problems">(.*?)</ul>', page)
+    assert in_place.groups() == ("golden-list", f"<li><code>{problem}</code></li>")
+    assert page.count('<div class="preview-card">') == 8
+    assert [len(build.problems) for build in served.builds] == [0, 1]
+
+
+def test_a_problem_is_placed_by_the_card_file_as_it_is_now(served):
+    cards = served.project / "cards" / "kinds.yaml"
+    text = cards.read_text()
+    cloze = text[text.index("  - id: golden-cloze\n"):text.index("  - id: golden-list\n")]
+    cards.write_text(text.replace(cloze, "").replace("    topic: Phases", "    topci: Phases"))
+
+    served.refresh()
+
+    # Line 23 was golden-cloze's when the cards shown were built; it is golden-list's now.
+    assert "cards/kinds.yaml:23:5: unknown key" in served.page.html
+    assert re.findall(r'preview-has-problems" id="([^"]+)"', served.page.html) == ["golden-list"]
+
+
+def test_a_card_file_that_is_no_longer_yaml_places_problems_where_the_cards_were(served):
+    replace_in_file(served.project / "cards" / "kinds.yaml", "    topic: Phases", "    topic: [Phases")
+
+    served.refresh()
+
+    assert re.findall(r'preview-has-problems" id="([^"]+)"', served.page.html) == ["golden-list"]
+
+
+def test_problems_in_the_first_build_are_the_page(tmp_path):
+    project = make_project(tmp_path / "project", FIXTURES / "golden")
+    replace_in_file(project / "cards" / "deck.yaml", "version: 1.0.0", "version: one")
+
+    with commands.serve_preview(project, 0) as server:
+        page = server.page.html
+
+    assert "<h2>1 problem: no cards can be shown until they are fixed</h2>" in page
+    assert "<li><code>cards/deck.yaml:4:10: " in page
+    assert '<div class="preview-card">' not in page
+
+
+def test_the_page_comes_back_once_the_problem_is_fixed_and_only_a_change_builds_again(served):
+    cards = served.project / "cards" / "kinds.yaml"
+    replace_in_file(cards, "    topic: Phases", "    topci: Phases")
+    served.refresh()
+    replace_in_file(cards, "    topci: Phases", "    topic: Stages")
+
+    assert served.refresh()
+    assert not served.refresh()
+
+    assert 'id="_problems"' not in served.page.html and "preview-has-problems" not in served.page.html
+    assert '<span class="topic">Stages</span>' in served.page.html
+    assert len(served.builds) == 3
+
+
+def test_a_template_or_the_css_changing_builds_again(served):
+    replace_in_file(served.project / "templates" / "style.css", "font-size: 20px;", "font-size: 21px;")
+
+    assert served.refresh()
+    assert "font-size: 21px;" in served.page.html
+
+
+def _get(server, path: str, host: str | None = None) -> tuple[int, str, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    connection.request("GET", path, headers={"Host": host or f"127.0.0.1:{server.port}"})
+    response = connection.getresponse()
+    answer = (response.status, response.getheader("Content-Type"), response.read())
+    connection.close()
+    return answer
+
+
+def test_the_server_serves_the_page_its_version_and_nothing_else(served):
+    import threading
+
+    thread = threading.Thread(target=served.serve_forever)
+    thread.start()
+    try:
+        page = _get(served, "/")
+        version = _get(served, "/_version")
+        elsewhere = _get(served, "/../cards/deck.yaml")
+        rebound = _get(served, "/", host=f"attacker.example:{served.port}")
+    finally:
+        served.shutdown()
+        thread.join()
+
+    assert page[:2] == (200, "text/html; charset=utf-8")
+    assert f'data-version="{served.version}"'.encode() in page[2]
+    assert version == (200, "text/plain", served.version.encode())
+    assert elsewhere[0] == 404
+    assert rebound[0] == 403
+
+
+def _serve_command(project, *arguments: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "deckgen", "preview", "--serve", *arguments], cwd=project,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+def test_deckgen_preview_serve_says_where_and_stops_cleanly_on_ctrl_c(tmp_path):
+    project = make_project(tmp_path / "project", FIXTURES / "golden")
+    process = _serve_command(project, "--port", "0")
+    try:
+        built = process.stdout.readline()
+        serving = process.stdout.readline()
+        port = int(re.fullmatch(r"serving the preview at http://127\.0\.0\.1:(\d+)/ \(Ctrl-C stops it\)\n",
+                                serving).group(1))
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", "/")
+        status = connection.getresponse().status
+        connection.close()
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+
+    assert built == "built the preview: 8 cards\n"
+    assert status == 200
+    assert (process.returncode, out, err) == (0, "stopped serving the preview\n", "")
+    assert not (project / "build").exists()  # serving writes nothing
+
+
+def test_a_port_in_use_or_without_serve_is_a_command_line_error(tmp_path, run_cli):
+    import socket
+
+    project = make_project(tmp_path / "project", FIXTURES / "golden")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        in_use = run_cli("preview", "--serve", "--port", str(port), cwd=project)
+    without_serve = run_cli("preview", "--port", "8001", cwd=project)
+    bad = run_cli("preview", "--serve", "--port", "http", cwd=project)
+
+    assert (in_use.exit_code, in_use.stderr) == (
+        2, f"deckgen preview: error: cannot serve on 127.0.0.1:{port} (Address already in use): give another --port\n")
+    assert (without_serve.exit_code, without_serve.stderr) == (2, "deckgen preview: error: --port needs --serve\n")
+    assert bad.exit_code == 2
+    assert bad.stderr.endswith("error: argument --port: a port is a whole number from 0 to 65535, got 'http'\n")
