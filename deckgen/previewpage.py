@@ -107,7 +107,9 @@ def _sidebar(content: PreviewContent, groups: dict[str, list[PreviewNote]]) -> s
         '<button type="button" id="_phone" aria-pressed="false">Phone width</button></div>\n'
         f'<p class="preview-status"><span id="_status" role="status">{_count(content.cards, "card")}</span>'
         ' <span id="_live"></span></p>\n'
-        f'<nav class="preview-contents" aria-label="Contents"><h2>Contents</h2>\n<ol>\n{contents}</ol>\n</nav>\n'
+        + (f'<p class="preview-alert"><a href="#_problems">{_count(len(content.problems), "problem")}</a></p>\n'
+           if content.problems else "")
+        + f'<nav class="preview-contents" aria-label="Contents"><h2>Contents</h2>\n<ol>\n{contents}</ol>\n</nav>\n'
         "</aside>\n"
     )
 

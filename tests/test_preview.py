@@ -168,6 +168,7 @@ def test_a_card_with_a_problem_shows_it_in_place_over_the_last_cards_without_pro
                          r'<ul class="preview-card-problems">(.*?)</ul>', page)
     assert in_place.groups() == ("golden-list", f"<li><code>{problem}</code></li>")
     assert page.count('<div class="preview-card">') == 8
+    assert '<p class="preview-alert"><a href="#_problems">1 problem</a></p>' in page  # beside the filters
     assert [len(build.problems) for build in served.builds] == [0, 1]
 
 
