@@ -62,11 +62,16 @@ class PreviewServer:
         self._token = secrets.token_hex(4)
         self._builds = 0
         self._stop = threading.Event()
-        self._seen = snapshot(self._watched)
-        self.version, self.page = self._next()
+        # The port first: one in use is said at once, before a build is made and reported for nothing.
         self._http = ThreadingHTTPServer((HOST, port), _handler(self))
         self._http.daemon_threads = True
         self.port = self._http.server_address[1]
+        self._seen = snapshot(self._watched)
+        try:
+            self.version, self.page = self._next()
+        except BaseException:
+            self._http.server_close()
+            raise
         self._watcher = threading.Thread(target=self._watch, name="deckgen-preview-watch", daemon=True)
 
     @property

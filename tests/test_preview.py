@@ -21,7 +21,8 @@ from conftest import FIXTURES, REPO, copy_of_repository_deck, make_project
 from deckgen import commands
 from deckgen.build import build, check
 from deckgen.preview import preview_cards
-from helpers import GOLDEN, GOLDEN_CASES as CASES, replace_in_file
+from deckgen.serve import Page, PreviewServer
+from helpers import GOLDEN, GOLDEN_CASES as CASES, PNG, replace_in_file
 
 
 @pytest.mark.parametrize("card_id,ordinal", CASES, ids=[f"{c}-{o + 1}" for c, o in CASES])
@@ -254,6 +255,50 @@ def test_the_server_serves_the_page_its_version_and_nothing_else(served):
     assert version == (200, "text/plain", served.version.encode())
     assert elsewhere[0] == 404
     assert rebound[0] == 403
+
+
+def test_the_server_serves_the_images_cards_show_and_nothing_else_of_the_project(tmp_path):
+    import threading
+
+    project = make_project(tmp_path / "project")
+    (project / "cards" / "media").mkdir()
+    (project / "cards" / "media" / "phases.png").write_bytes(PNG)
+    (project / "cards" / "pictures.yaml").write_text(
+        "subdeck: first\ncards:\n  - id: picture\n    kind: basic\n"
+        "    question: 'What does this show? ![diagram](phases.png)'\n"
+        "    answer: The phases of IPT\n    media: [phases.png]\n")
+    with commands.serve_preview(project, 0) as server:
+        thread = threading.Thread(target=server.serve_forever)
+        thread.start()
+        try:
+            name = re.search(r'<img src="([^"]+)" alt="diagram">', server.page.html).group(1)
+            image = _get(server, f"/{name}")
+            by_its_own_name = _get(server, "/phases.png")
+        finally:
+            server.shutdown()
+            thread.join()
+
+    assert image == (200, "image/png", PNG)
+    assert by_its_own_name[0] == 404
+
+
+def test_a_bug_in_a_build_is_reported_and_the_page_stays(tmp_path):
+    (tmp_path / "cards.yaml").write_text("one")
+    heard = []
+
+    def build(version: str) -> Page:
+        if "two" in (tmp_path / "cards.yaml").read_text():
+            raise RuntimeError("a bug")
+        return Page(f"page {version}")
+
+    with PreviewServer(build, [tmp_path], 0, on_error=heard.append) as server:
+        first = (server.version, server.page)
+        (tmp_path / "cards.yaml").write_text("one two")
+
+        assert not server.refresh()
+
+        assert (server.version, server.page) == first
+    assert [str(error) for error in heard] == ["a bug"]
 
 
 def _serve_command(project, *arguments: str) -> subprocess.Popen:
