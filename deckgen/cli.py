@@ -429,7 +429,7 @@ def _serve(arguments: argparse.Namespace) -> int:
         if content.problems:
             for problem in content.problems:
                 print(problem, file=sys.stderr)
-            _say(f"{_count(len(content.problems), 'problem')} found: the page shows them", file=sys.stderr)
+            _say(f"{_count(len(content.problems), 'problem')} found, shown on the page", file=sys.stderr)
             return
         _warn(checked.deck.warnings)
         _say(f"built the preview: {_count(content.cards, 'card')}")

@@ -307,7 +307,7 @@ def _serve_command(project, *arguments: str) -> subprocess.Popen:
                             env={**os.environ, "PYTHONPATH": str(REPO)})
 
 
-def test_deckgen_preview_serve_says_where_and_stops_cleanly_on_ctrl_c(tmp_path):
+def test_deckgen_preview_serve_says_where_reports_problems_and_stops_cleanly_on_ctrl_c(tmp_path):
     project = make_project(tmp_path / "project", FIXTURES / "golden")
     process = _serve_command(project, "--port", "0")
     try:
@@ -319,12 +319,16 @@ def test_deckgen_preview_serve_says_where_and_stops_cleanly_on_ctrl_c(tmp_path):
         connection.request("GET", "/")
         status = connection.getresponse().status
         connection.close()
+        replace_in_file(project / "cards" / "kinds.yaml", "    topic: Phases", "    topci: Phases")
+        problems = [process.stderr.readline(), process.stderr.readline()]
     finally:
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)
 
     assert built == "built the preview: 8 cards\n"
     assert status == 200
+    assert problems == ["cards/kinds.yaml:27:5: unknown key 'topci' (did you mean 'topic'?)\n",
+                        "1 problem found, shown on the page\n"]
     assert (process.returncode, out, err) == (0, "stopped serving the preview\n", "")
     assert not (project / "build").exists()  # serving writes nothing
 
