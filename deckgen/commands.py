@@ -95,21 +95,21 @@ def serve_preview(root: Path, port: int = DEFAULT_PORT, since: Path | None = Non
     the check, None when it found problems); the caller serves the server and closes it."""
     old = _since(since)  # read once: a bad package is the command's error, not the page's
     paths = ProjectPaths(root)
-    last: list[tuple[PreviewContent, dict[str, Path]]] = []  # the last build without problems, and its media
+    shown: PreviewContent | None = None  # the last build without problems
+    media: dict[str, Path] = {}  # and the images and sounds its cards show
 
     def build(version: str) -> Page:
+        nonlocal shown, media
         try:
             checked = check(root)
         except DeckError as error:
-            shown, media = last[-1] if last else (None, {})
             content = with_problems(shown, error, root)
             on_build(content, None)
             return Page(page_html(content, version), media)
-        content = preview_content(checked.project, checked.deck, old)
+        shown = preview_content(checked.project, checked.deck, old)
         media = {packaged.name: packaged.path for packaged in checked.deck.media}
-        last[:] = [(content, media)]
-        on_build(content, checked)
-        return Page(page_html(content, version), media)
+        on_build(shown, checked)
+        return Page(page_html(shown, version), media)
 
     return PreviewServer(build, (paths.cards, paths.templates), port, on_error)
 
