@@ -10,7 +10,9 @@ import argparse
 import gc
 import json
 import os
+import re
 import sys
+import traceback
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Sequence
@@ -27,9 +29,11 @@ from deckgen.output import write_files
 from deckgen.paths import BUILD_DIR, PREVIEW_FILE
 from deckgen.render import Progress
 from deckgen.scaffold import init_project
+from deckgen.serve import DEFAULT_PORT, HOST
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 1
+EXIT_BAD_COMMAND_LINE = 2
 
 # What each of the guards' flags (guards.FLAGS) lets a release do, in the educator's words.
 _ALLOW_HELP = {
@@ -122,11 +126,22 @@ examples:
 _PREVIEW_HELP = """\
 Check the cards, then write every card's front and back, as Anki shows them and
 styled by the deck's own CSS, to one HTML page to open in a browser: a quick look
-at new cards without importing them into Anki.
+at new cards without importing them into Anki. The page has contents by subdeck,
+each card's id and file:line, a search box, filters (subdeck, tag, kind), a
+day/night switch and a phone-width view. It loads nothing from the network.
+
+With --since OLD.apkg (the last release), cards added, changed or retired since
+then are marked. With --serve, nothing is written: the page is served on
+http://127.0.0.1:PORT/ (this machine only) and the open page reloads whenever a
+card file, a template or the CSS changes; cards with problems show them in
+place. Ctrl-C stops it.
 
 examples:
   deckgen preview
   deckgen preview --output /tmp/cards.html
+  deckgen preview --since ipt-0.1.0.apkg
+  deckgen preview --serve
+  deckgen preview --serve --port 8001 --since ipt-0.1.0.apkg
 """
 
 _INIT_HELP = """\
@@ -241,10 +256,22 @@ def _document_commands(command) -> None:
     diff_command.add_argument("old", type=Path, metavar="OLD.apkg", help="the previous release")
     diff_command.add_argument("new", type=Path, metavar="NEW.apkg", nargs="?", help="the new release")
     diff_command.add_argument("--output", type=Path, metavar="FILE", help="write the notes to FILE")
-    preview_command = command("preview", "write every card to one HTML page", _PREVIEW_HELP)
-    preview_command.add_argument(
+    preview_command = command("preview", "write every card to one HTML page, or serve it live", _PREVIEW_HELP)
+    where = preview_command.add_mutually_exclusive_group()
+    where.add_argument(
         "--output", type=Path, metavar="FILE",
         help=f"where to write the page (default: PROJECT/{BUILD_DIR}/{PREVIEW_FILE})",
+    )
+    where.add_argument(
+        "--serve", action="store_true",
+        help="serve the page on 127.0.0.1 and reload it when the cards, templates or CSS change",
+    )
+    preview_command.add_argument(
+        "--port", type=_port, metavar="N",
+        help=f"the port --serve listens on (default: {DEFAULT_PORT}; 0: any free port)",
+    )
+    preview_command.add_argument(
+        "--since", type=Path, metavar="OLD.apkg", help="mark the cards added, changed or retired since this release",
     )
     schema_command = command("schema", "print the card file format as JSON Schema", _SCHEMA_HELP)
     schema_command.add_argument("--output", type=Path, metavar="FILE", help="write the schema to FILE")
@@ -256,6 +283,12 @@ def _document_commands(command) -> None:
         "--update", type=Path, metavar="FILE",
         help="replace the coverage section of FILE with the last release's table (deckgen release does this)",
     )
+
+
+def _port(text: str) -> int:
+    if not re.fullmatch(r"[0-9]{1,5}", text) or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"a port is a whole number from 0 to 65535, got '{text}'")
+    return int(text)
 
 
 def _scaffold_commands(command) -> None:
@@ -408,10 +441,51 @@ def _diff(arguments: argparse.Namespace) -> int:
 
 
 def _preview(arguments: argparse.Namespace) -> int:
-    preview = commands.preview(arguments.project, arguments.output, _progress(arguments))
+    if arguments.serve:
+        return _serve(arguments)
+    if arguments.port is not None:
+        return _usage_error("preview", "--port needs --serve")
+    preview = commands.preview(arguments.project, arguments.output, arguments.since, _progress(arguments))
     _warn(preview.checked.deck.warnings)
     _write(preview.output, preview.page)
     _say(f"wrote {preview.output}: {_count(preview.cards, 'card')}")
+    return EXIT_OK
+
+
+def _usage_error(command: str, message: str) -> int:
+    """A mistake on the command line that argparse cannot see: said as argparse says its own."""
+    _say(f"deckgen {command}: error: {message}", file=sys.stderr)
+    return EXIT_BAD_COMMAND_LINE
+
+
+def _serve(arguments: argparse.Namespace) -> int:
+    def built(content, checked) -> None:
+        if content.problems:
+            for problem in content.problems:
+                print(problem, file=sys.stderr)
+            _say(f"{_count(len(content.problems), 'problem')} found, shown on the page", file=sys.stderr)
+            return
+        _warn(checked.deck.warnings)
+        _say(f"built the preview: {_count(content.cards, 'card')}")
+
+    def failed(error: BaseException) -> None:  # a bug in deckgen: its traceback, and the server serves on
+        traceback.print_exception(error, file=sys.stderr)
+
+    # A server lives on, building again and again: it collects its garbage as usual (main() pauses
+    # the collector for commands that end).
+    gc.enable()
+    port = DEFAULT_PORT if arguments.port is None else arguments.port
+    try:
+        server = commands.serve_preview(arguments.project, port, arguments.since, built, failed)
+    except OSError as error:
+        return _usage_error("preview", f"cannot serve on {HOST}:{port} ({error.strerror}): give another --port")
+    with server:
+        _say(f"serving the preview at {server.url} (Ctrl-C stops it)")
+        sys.stdout.flush()
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            _say("stopped serving the preview")
     return EXIT_OK
 
 

@@ -5,19 +5,22 @@ the CLI parses, calls one of these, and prints what it returns.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from deckgen.build import CheckResult, check, read_lock_in, refuse_linked_output
-from deckgen.diff import read_package, release_notes
+from deckgen.diff import PackageContents, read_package, release_notes
 from deckgen.errors import DeckError, Location, display_path
 from deckgen.jsonschema import card_file_schema
 from deckgen.lint import Finding, lint_project
 from deckgen.paths import ProjectPaths
-from deckgen.preview import preview_page
+from deckgen.preview import PreviewContent, preview_content, with_problems
+from deckgen.previewpage import page_html
 from deckgen.project import load_project
 from deckgen.render import Progress
 from deckgen.scaffold import NewCard, new_card
+from deckgen.serve import DEFAULT_PORT, Page, PreviewServer
 from deckgen.stats import coverage_table, released_coverage_table, replace_marked_section
 
 
@@ -69,13 +72,48 @@ class Preview:
     output: Path
 
 
-def preview(root: Path, output: Path | None = None, progress: Progress | None = None) -> Preview:
-    """Every card on one HTML page; where it goes (build/preview.html unless `output` is given)."""
+def _since(package: Path | None) -> PackageContents | None:
+    return read_package(package) if package is not None else None
+
+
+def preview(root: Path, output: Path | None = None, since: Path | None = None,
+            progress: Progress | None = None) -> Preview:
+    """Every card on one HTML page; where it goes (build/preview.html unless `output` is given).
+    With `since` (a released .apkg), the cards added, changed or retired after it are marked."""
     paths = ProjectPaths(root)
     refuse_linked_output(paths, output)
+    old = _since(since)
     checked = check(root, progress=progress)
-    page, cards = preview_page(checked.deck, checked.project.settings.title)
-    return Preview(checked, page, cards, output or paths.preview)
+    content = preview_content(checked.project, checked.deck, old)
+    return Preview(checked, page_html(content), content.cards, output or paths.preview)
+
+
+def serve_preview(root: Path, port: int = DEFAULT_PORT, since: Path | None = None,
+                  on_build: Callable[[PreviewContent, CheckResult | None], None] = lambda content, checked: None,
+                  on_error: Callable[[BaseException], None] = lambda error: None) -> PreviewServer:
+    """The preview served on 127.0.0.1:`port` (0: any free port) and built again when a card file, a
+    template or the CSS changes. Cards with problems keep the last cards without problems on the
+    page, with the problems listed and shown on their cards. `on_build` hears of each build (with
+    the check, None when it found problems); the caller serves the server and closes it."""
+    old = _since(since)  # read once: a bad package is the command's error, not the page's
+    paths = ProjectPaths(root)
+    shown: PreviewContent | None = None  # the last build without problems
+    media: dict[str, Path] = {}  # and the images and sounds its cards show
+
+    def build(version: str) -> Page:
+        nonlocal shown, media
+        try:
+            checked = check(root)
+        except DeckError as error:
+            content = with_problems(shown, error, root)
+            on_build(content, None)
+            return Page(page_html(content, version), media)
+        shown = preview_content(checked.project, checked.deck, old)
+        media = {packaged.name: packaged.path for packaged in checked.deck.media}
+        on_build(shown, checked)
+        return Page(page_html(shown, version), media)
+
+    return PreviewServer(build, (paths.cards, paths.templates), port, on_error)
 
 
 def new(root: Path, kind: str, subdeck: str) -> NewCard:

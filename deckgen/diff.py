@@ -17,7 +17,7 @@ from deckgen.errors import DeckError, Location, shortened
 from deckgen.guards import renumbered
 from deckgen.markup import html_text
 from deckgen.model import RETIRED_SUBDECK
-from deckgen.render import RETIRED_CLASS
+from deckgen.render import RETIRED_CLASS, RenderedDeck
 from deckgen import cloze
 
 SNIPPET_CHARS = 80
@@ -156,6 +156,42 @@ def read_package(path: Path) -> PackageContents:
         connection.close()
     return PackageContents(name=path.name, notes=notes, note_types=note_types,
                            presets=frozenset(str(preset.get("name")) for key, preset in presets.items() if key != "1"))
+
+
+def deck_contents(deck: RenderedDeck, name: str) -> PackageContents:
+    """The notes and note types a package of `deck` holds, taken from the rendered deck without
+    writing one (package.py writes fields, tags and deck as rendered), so they compare with a
+    package `read_package` read as the package itself would. Presets are left out: no note shows them."""
+    note_types = {note_type.kind: note_type for note_type in deck.note_types}
+    notes = {
+        note.guid: PackagedNote(
+            guid=note.guid, note_type_id=str(note_types[note.kind].note_type_id),
+            fields=dict(zip(note_types[note.kind].fields, note.fields)), tags=note.tags, deck=note.deck,
+        )
+        for note in deck.notes
+    }
+    packaged_types = {
+        str(note_type.note_type_id): PackagedNoteType(
+            name=note_type.name, fields=note_type.fields,
+            templates=tuple(template.name for template in note_type.templates),
+            appearance=json.dumps([note_type.css, [[t.front, t.back] for t in note_type.templates]]),
+        )
+        for note_type in deck.note_types
+    }
+    return PackageContents(name=name, notes=notes, note_types=packaged_types)
+
+
+ADDED, CHANGED, RETIRED = "new", "changed", "retired"
+
+
+def note_changes(old: PackageContents, new: PackageContents) -> dict[str, str]:
+    """Each note of `new` that students of `old` would see change, by GUID: ADDED, CHANGED (its
+    fields, tags or deck) or RETIRED, as the release notes count them."""
+    changes = _compare(old, new)
+    marks = {note.guid: CHANGED for _, note in changes.changed + changes.moved}
+    marks.update({note.guid: RETIRED for note in changes.retired})
+    marks.update({note.guid: ADDED for note in changes.added})
+    return marks
 
 
 def _retired(note: PackagedNote) -> bool:

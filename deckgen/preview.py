@@ -1,19 +1,27 @@
-"""`deckgen preview`: every card's front and back as one HTML page, without Anki.
+"""What `deckgen preview` shows: every card's front and back as Anki shows them, grouped by note,
+with where each is written, what changed since a release, and the problems of the cards as they are.
 
 Educators see their cards as students will, styled by the deck's own CSS. The card templates are
 filled in the way Anki fills them (fields, {{#sections}}, {{FrontSide}}, cloze deletions); a test
-holds this rendering to what the real Anki renders for every card kind.
+holds this rendering to what the real Anki renders for every card kind. previewpage.py makes the
+page of it; serve.py serves it.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
-from deckgen import cloze
+from deckgen import cloze, diff
+from deckgen.errors import DeckError, Location, Problem
+from deckgen.load import Mapping, Scalar, Sequence, read_yaml
 from deckgen.markup import html_text
+from deckgen.model import Project
 from deckgen.notetypes import RenderedNoteType
+from deckgen.paths import ProjectPaths
+from deckgen.project import outside_problem
 from deckgen.render import RenderedDeck, RenderedNote
 
 # A {{#Field}}...{{/Field}} (or {{^Field}}) section, or a {{Field}} / {{cloze:Field}}; one pass,
@@ -101,28 +109,104 @@ def _preview(note: RenderedNote, note_type: RenderedNoteType, ordinal: int) -> P
     return PreviewCard(note.card_id, note.kind, template.name, ordinal, front, back, cloze_type)
 
 
-def preview_page(deck: RenderedDeck, title: str) -> tuple[str, int]:
-    """One self-contained HTML page (the deck's CSS, then each card's front and back side by side),
-    and how many cards it shows."""
-    css = deck.note_types[0].css if deck.note_types else ""
-    sections = []
+@dataclass(frozen=True)
+class PreviewNote:
+    """One card as the educator wrote it (an Anki note) and the Anki cards it makes."""
+
+    card_id: str
+    kind: str
+    subdeck: str  # the key in deck.yaml
+    tags: tuple[str, ...]
+    location: Location  # where the card is written
+    retired: bool
+    cards: tuple[PreviewCard, ...]
+    change: str | None = None  # since the package given with --since: diff.ADDED, CHANGED or RETIRED
+    problems: tuple[Problem, ...] = ()  # problems written in this card since the cards shown were built
+
+
+@dataclass(frozen=True)
+class PreviewContent:
+    """Everything the preview page shows."""
+
+    title: str
+    css: str  # the deck's own CSS
+    subdecks: tuple[tuple[str, str], ...]  # (key, name) in course order
+    notes: tuple[PreviewNote, ...]
+    since: str | None = None  # the package changes are marked against
+    problems: tuple[Problem, ...] = ()  # when any, the notes are those of the last build without problems
+
+    @property
+    def cards(self) -> int:
+        return sum(len(note.cards) for note in self.notes)
+
+
+def preview_content(project: Project, deck: RenderedDeck, since: diff.PackageContents | None = None) -> PreviewContent:
+    """The preview of a checked deck; with `since`, each note added, changed or retired after it marked."""
+    cards: dict[str, list[PreviewCard]] = {}
     for card in preview_cards(deck):
-        label = html.escape(f"{card.card_id} · {card.kind} · {card.template}"
-                            + (f" {card.ordinal + 1}" if card.numbered else ""))
-        sections.append(
-            f'<section class="preview-card"><h2>{label}</h2>'
-            f'<div class="preview-sides"><div class="card">{card.front}</div>'
-            f'<div class="card">{card.back}</div></div></section>'
+        cards.setdefault(card.card_id, []).append(card)
+    changes = diff.note_changes(since, diff.deck_contents(deck, "")) if since is not None else {}
+    written = {card.id: card for card in project.cards}
+    notes = tuple(
+        PreviewNote(
+            card_id=note.card_id, kind=note.kind, subdeck=note.subdeck, tags=note.tags,
+            location=written[note.card_id].location, retired=written[note.card_id].retired,
+            cards=tuple(cards.get(note.card_id, ())), change=changes.get(note.guid),
         )
-    page = (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<title>{html.escape(title)} · preview</title>\n<style>\n{css}\n"
-        "body { margin: 0; padding: 1em; background: #eaeef2; font-family: sans-serif; }\n"
-        ".preview-card { margin: 0 auto 1.5em; max-width: 80em; }\n"
-        ".preview-card h2 { font-size: 0.8em; color: #57606a; font-weight: normal; margin: 0 0 0.3em; }\n"
-        ".preview-sides { display: flex; flex-wrap: wrap; gap: 1em; align-items: flex-start; }\n"
-        ".preview-sides .card { flex: 1 1 20em; border-radius: 6px; box-shadow: 0 1px 3px #0003; }\n"
-        "</style>\n</head>\n<body>\n"
-        f"<h1>{html.escape(title)}: {len(sections)} cards</h1>\n" + "\n".join(sections) + "\n</body>\n</html>\n"
+        for note in deck.notes
     )
-    return page, len(sections)
+    settings = project.settings
+    return PreviewContent(
+        title=settings.title, css=deck.note_types[0].css if deck.note_types else "",
+        subdecks=tuple(settings.subdecks.items()), notes=notes, since=since.name if since is not None else None,
+    )
+
+
+def with_problems(shown: PreviewContent | None, error: DeckError, root: Path) -> PreviewContent:
+    """The last preview without problems (or an empty one) with the problems of the cards as they
+    are now: each listed, and each written inside a card also shown on that card."""
+    if shown is None:
+        shown = PreviewContent(title="deckgen preview", css="", subdecks=(), notes=())
+    places = _CardPlaces(shown, root)
+    placed: dict[str, list[Problem]] = {}
+    for problem in error.problems:
+        card_id = places.card_at(problem.location)
+        if card_id is not None:
+            placed.setdefault(card_id, []).append(problem)
+    notes = tuple(replace(note, problems=tuple(placed.get(note.card_id, ()))) for note in shown.notes)
+    return replace(shown, notes=notes, problems=error.problems)
+
+
+class _CardPlaces:
+    """Which card a problem's line falls in: read from the card file as it is now, since lines may
+    have moved since the cards shown were built; from where those cards were when the file no longer
+    reads as YAML."""
+
+    def __init__(self, shown: PreviewContent, root: Path) -> None:
+        self.root = root
+        self.shown = shown
+        self.files = {note.location.path for note in shown.notes}
+        self.starts: dict[str, list[tuple[int, str]]] = {}
+
+    def card_at(self, location: Location) -> str | None:
+        if location.path not in self.files:  # deck.yaml, a template, a new card file
+            return None
+        if location.path not in self.starts:
+            self.starts[location.path] = self._starts(location.path)
+        before = [(line, card_id) for line, card_id in self.starts[location.path] if line <= location.line]
+        return max(before)[1] if before else None
+
+    def _starts(self, shown_as: str) -> list[tuple[int, str]]:
+        path = self.root / shown_as
+        was = [(note.location.line, note.card_id) for note in self.shown.notes if note.location.path == shown_as]
+        if outside_problem(path, ProjectPaths(self.root).cards, self.root):
+            return was
+        try:
+            document = read_yaml(path, shown_as)
+        except DeckError:
+            return was
+        cards = document.get("cards") if isinstance(document, Mapping) else None
+        if not isinstance(cards, Sequence):
+            return was
+        return [(item.location.line, card_id.text) for item in cards.items if isinstance(item, Mapping)
+                and isinstance(card_id := item.get("id"), Scalar)]

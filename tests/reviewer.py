@@ -122,6 +122,17 @@ _WHEEL_MEMBERS = (
 
 
 # ---------------------------------------------------------------------------
+# Launching Chromium
+# ---------------------------------------------------------------------------
+
+
+def launch_options(chromium: str = CHROMIUM) -> dict[str, Any]:
+    """Playwright's launch arguments for every browser test (this harness, the preview's): the given
+    Chromium, never a browser Playwright downloads, headless, and nothing able to leave the machine."""
+    return {"executable_path": chromium, "args": CHROMIUM_ARGS, "headless": True}
+
+
+# ---------------------------------------------------------------------------
 # Getting the reviewer's files
 # ---------------------------------------------------------------------------
 
@@ -1075,9 +1086,7 @@ class ReviewerHarness:
         from playwright.async_api import async_playwright
 
         self._pw = await async_playwright().start()
-        self.browser = await self._pw.chromium.launch(
-            executable_path=self.chromium, args=CHROMIUM_ARGS, headless=True
-        )
+        self.browser = await self._pw.chromium.launch(**launch_options(self.chromium))
 
     def close(self) -> None:
         async def _aclose() -> None:

@@ -12,6 +12,7 @@ from anki.scheduler.v3 import CardAnswer
 
 from anki_client import answer_card, import_package, rendered_problems, scheduling_of
 from conftest import REPO, copy_of_repository_deck, make_project
+from helpers import PNG
 
 
 def _expected_from_yaml(root: Path) -> tuple[int, int, set[str]]:
@@ -102,13 +103,6 @@ def test_a_release_with_an_edited_answer_updates_the_note_in_place(tmp_path, run
     assert collection.note_count() == 2
     assert collection.get_note(note_id)["Answer"] == "Klerman and Weissman"
     assert scheduling_of(collection, card_id) == before
-
-
-# The smallest valid PNG: 1×1 pixel.
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
-)
 
 
 def test_media_reach_the_student_under_content_addressed_names(tmp_path, run_cli, student):

@@ -124,3 +124,38 @@ def test_release_notes_ask_students_to_import_the_presets_a_release_brings(tmp_p
     assert ("- **Tick “Import deck presets”** in Anki's import dialog: this release brings *Test (course order)*, "
             "*Test (retired cards)*, which give you new cards in the course's order and keep deleted retired cards "
             "from coming back to study.") in notes
+
+
+def test_a_rendered_deck_compares_as_the_package_built_from_it(tmp_path):
+    from conftest import FIXTURES, make_project
+    from deckgen.build import build
+
+    project = make_project(tmp_path / "project", FIXTURES / "golden")
+    built = build(project, release_time=1764166041)
+
+    packaged = diff.read_package(built.output)
+    rendered = diff.deck_contents(built.checked.deck, built.output.name)
+
+    assert (rendered.notes, rendered.note_types) == (packaged.notes, packaged.note_types)
+    assert diff.note_changes(packaged, rendered) == {}
+
+
+def test_note_changes_name_each_note_added_changed_or_retired(tmp_path):
+    from conftest import FIXTURES, make_project
+    from deckgen.build import build, check
+    from helpers import replace_in_file
+
+    project = make_project(tmp_path / "project", FIXTURES / "golden")
+    old = diff.read_package(build(project, release_time=1764166041).output)
+    cards = project / "cards" / "kinds.yaml"
+    replace_in_file(cards, "Role transition", "A role transition")
+    replace_in_file(cards, "  - id: golden-list\n", "  - id: golden-list\n    retired: true\n")
+    replace_in_file(cards, "    subdeck: second\n", "    subdeck: first\n")  # golden-reverse moves
+    cards.write_text(cards.read_text() + "  - id: golden-new\n    kind: basic\n    question: Q?\n    answer: A\n")
+    deck = check(project).deck
+    guids = {note.guid: note.card_id for note in deck.notes}
+
+    changes = diff.note_changes(old, diff.deck_contents(deck, "now"))
+
+    assert {guids[guid]: change for guid, change in changes.items()} == {
+        "golden-reverse": diff.CHANGED, "golden-list": diff.RETIRED, "golden-new": diff.ADDED}

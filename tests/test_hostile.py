@@ -17,17 +17,13 @@ from anki.collection import Collection
 
 from anki_client import import_package, rendered_problems
 from conftest import FIXTURES, files_below, make_project
-from helpers import unsafe_parts, yaml_string
+from helpers import PNG, unsafe_parts, yaml_string
 
 PAYLOADS = (FIXTURES / "xss" / "payloads.txt").read_text().splitlines()
 CARD = (
     "subdeck: first\ncards:\n  - id: picture\n    kind: basic\n"
     "    question: 'What does this show? ![diagram](phases.png)'\n"
     "    answer: The phases of IPT\n    media: [phases.png]\n"
-)
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
 )
 
 

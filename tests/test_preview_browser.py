@@ -1,0 +1,286 @@
+"""The preview page in a real browser: Debian's headless Chromium, driven by Playwright, launched
+as every browser test launches it (reviewer.launch_options).
+
+The IPT deck, as released and then changed (one card edited, one added), is previewed with --since
+the release: every card shows, without a console error or a request; search and filters narrow the
+list; night mode changes the colours; at 375 px nothing overflows sideways. A served preview
+reloads when a card file is edited, and shows a problem in place. Screenshots go to build/.
+
+Needs Chromium (Debian's `chromium`: `apt-get install chromium`) and the `playwright` package;
+without Chromium these tests are skipped, saying so.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, REPO, copy_of_repository_deck, make_project
+from deckgen import commands
+from deckgen.build import build
+from helpers import replace_in_file
+
+pytest.importorskip("playwright", reason="the browser tests need the playwright package (pip install -e '.[test]')")
+import reviewer  # noqa: E402
+
+if not Path(reviewer.CHROMIUM).exists():
+    pytest.skip(f"the browser tests need Chromium at {reviewer.CHROMIUM}: apt-get install chromium",
+                allow_module_level=True)
+
+SCREENSHOTS = REPO / "build"
+RELEASE_TIME = 1764166041
+EDITED = ("developed IPT together with\n      colleagues.", "developed IPT together with\n      their colleagues.")
+ADDED = """
+  - id: founders-guide-authors
+    kind: basic
+    question: Who wrote the 2017 guide to IPT with Weissman and Markowitz?
+    answer: Gerald **Klerman**, as a posthumous co-author
+    source: weissman2017
+"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(**reviewer.launch_options())
+        yield launched
+        launched.close()
+
+
+class Deck:
+    def __init__(self, page: Path, cards: int) -> None:
+        self.page, self.cards = page, cards
+
+    @property
+    def url(self) -> str:
+        return self.page.as_uri()
+
+
+@pytest.fixture(scope="module")
+def ipt(tmp_path_factory) -> Deck:
+    """The IPT deck built as released, then one card edited and one added, previewed since the release."""
+    folder = tmp_path_factory.mktemp("ipt")
+    project = copy_of_repository_deck(folder / "project")
+    released = shutil.move(build(project, RELEASE_TIME).output, folder / "ipt-0.2.0.apkg")
+    founders = project / "cards" / "founders.yaml"
+    replace_in_file(founders, *EDITED)
+    founders.write_text(founders.read_text() + ADDED)
+    cards = build(project, RELEASE_TIME).stats.cards  # as many as the package holds
+    preview = commands.preview(project, since=released)
+    preview.output.write_text(preview.page, encoding="utf-8")
+    return Deck(preview.output, cards)
+
+
+class Watched:
+    """A browser page that records console errors, uncaught exceptions and every request it makes."""
+
+    def __init__(self, browser, width: int = 1280, height: int = 900) -> None:
+        self.context = browser.new_context(viewport={"width": width, "height": height})
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.on("request", lambda request: self.requests.append(request.url))
+
+    def shown_cards(self) -> int:
+        return self.page.evaluate(
+            "Array.from(document.querySelectorAll('.preview-card')).filter((card) => card.offsetParent !== null).length")
+
+    def shown_notes(self) -> list[str]:
+        return self.page.evaluate(
+            "Array.from(document.querySelectorAll('.preview-note:not([hidden])')).map((note) => note.id)")
+
+    def status(self) -> str:
+        return self.page.inner_text("#_status")
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def watched(browser):
+    opened: list[Watched] = []
+
+    def open_(width: int = 1280, height: int = 900) -> Watched:
+        opened.append(Watched(browser, width, height))
+        return opened[-1]
+
+    yield open_
+    for page in opened:
+        page.close()
+
+
+def _screenshot(page: Watched, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.page.screenshot(path=str(SCREENSHOTS / name))
+
+
+def test_every_card_shows_without_a_console_error_or_a_request(ipt, watched):
+    page = watched()
+    page.page.goto(ipt.url)
+
+    assert page.shown_cards() == ipt.cards == 236
+    assert page.status() == "236 cards"
+    _screenshot(page, "preview-day.png")
+    assert page.errors == []
+    assert page.requests == [ipt.url]  # the page itself, and nothing else
+
+
+def test_search_and_each_filter_narrow_the_list(ipt, watched):
+    page = watched()
+    page.page.goto(ipt.url)
+    every = page.shown_notes()
+
+    page.page.fill("#_search", "Klerman weissman")
+    searched = page.shown_notes()
+    texts = page.page.evaluate(
+        "Array.from(document.querySelectorAll('.preview-note:not([hidden])')).map((n) => n.textContent.toLowerCase())")
+    page.page.fill("#_search", "cards/founders.yaml:4")
+    by_place = page.shown_notes()
+    page.page.fill("#_search", "")
+    page.page.select_option("#_subdeck", "limitations")
+    limitations = page.shown_notes()
+    limitations_status = page.status()
+    page.page.select_option("#_subdeck", "")
+    page.page.select_option("#_kind", "cloze")
+    cloze = page.page.evaluate(
+        "Array.from(document.querySelectorAll('.preview-note:not([hidden])')).map((n) => n.dataset.kind)")
+    page.page.select_option("#_tag", "ipt::retired")
+    retired_cloze = page.shown_notes()
+    page.page.select_option("#_kind", "")
+    page.page.select_option("#_tag", "")
+    page.page.check("#_changed")
+    changed = page.shown_notes()
+    _screenshot(page, "preview-changed.png")
+    page.page.uncheck("#_changed")
+
+    assert 0 < len(searched) < len(every)
+    assert all("klerman" in text and "weissman" in text for text in texts)
+    assert by_place[0] == "founders-who"  # cards/founders.yaml:4, and every card at :4x
+    assert limitations and all(card_id.startswith("limitations-") for card_id in limitations)
+    assert limitations_status == "19 of 236 cards"
+    assert cloze and set(cloze) == {"cloze"}
+    assert retired_cloze and len(retired_cloze) < len(cloze)
+    assert changed == ["founders-who", "founders-guide-authors"]
+    assert page.shown_notes() == every and page.status() == "236 cards"
+    assert page.errors == []
+
+
+def _colours(page: Watched) -> dict[str, str]:
+    return page.page.evaluate("""() => {
+        const style = (element) => getComputedStyle(element);
+        const card = document.querySelector('.preview-sides > .card');
+        return {page: style(document.body).backgroundColor, card: style(card).backgroundColor,
+                text: style(card).color, cloze: style(document.querySelector('.card .cloze')).color};
+    }""")
+
+
+def test_night_mode_changes_the_colours_by_the_decks_own_night_rules(ipt, watched):
+    page = watched()
+    page.page.goto(ipt.url)
+    day = _colours(page)
+
+    page.page.click("#_night")
+    night = _colours(page)
+    _screenshot(page, "preview-night.png")
+    page.page.reload()
+    remembered = _colours(page)
+
+    assert day == {"page": "rgb(234, 238, 242)", "card": "rgb(253, 253, 252)", "text": "rgb(31, 35, 40)",
+                   "cloze": "rgb(5, 80, 174)"}
+    # templates/style.css: .nightMode.card, .night_mode .card and .nightMode .cloze
+    assert night == {"page": "rgb(13, 17, 23)", "card": "rgb(28, 31, 36)", "text": "rgb(230, 237, 243)",
+                     "cloze": "rgb(121, 192, 255)"}
+    assert remembered == night
+    assert page.page.get_attribute("#_night", "aria-pressed") == "true"
+    assert page.errors == []
+
+
+def _overflow(page: Watched) -> tuple[int, int]:
+    return tuple(page.page.evaluate("[document.scrollingElement.scrollWidth, innerWidth]"))
+
+
+def test_at_phone_width_nothing_overflows_sideways(ipt, watched):
+    page = watched(width=375, height=812)
+    page.page.goto(ipt.url)
+
+    day = _overflow(page)
+    _screenshot(page, "preview-phone.png")
+    page.page.click("#_night")
+    night = _overflow(page)
+    page.page.click("#_night")
+    page.page.select_option("#_subdeck", "culture")
+    filtered = _overflow(page)
+
+    assert day[1] == 375
+    assert day[0] <= day[1] and night[0] <= night[1] and filtered[0] <= filtered[1]
+    assert page.errors == []
+
+
+def test_the_phone_width_view_shows_each_card_as_wide_as_a_phone(ipt, watched):
+    page = watched()
+    page.page.goto(ipt.url)
+
+    page.page.click("#_phone")
+    widths = page.page.evaluate(
+        "Array.from(document.querySelectorAll('.preview-sides > .card')).map((card) => card.getBoundingClientRect().width)")
+
+    assert set(widths) == {375}  # a card is as wide as Anki's screen on a 375 px phone
+    assert _overflow(page)[0] <= 1280
+    assert page.errors == []
+
+
+def test_a_cards_anchor_shows_that_card(ipt, watched):
+    page = watched()
+    page.page.goto(ipt.url + "#limitations-motivation")
+
+    top = page.page.evaluate("document.getElementById('limitations-motivation').getBoundingClientRect().top")
+
+    assert 0 <= top < 50
+    assert page.page.evaluate("document.querySelector(':target').id") == "limitations-motivation"
+
+
+@pytest.fixture
+def served(tmp_path):
+    """The golden deck's preview, served on a free port from a thread."""
+    project = make_project(tmp_path / "project", FIXTURES / "golden")
+    with commands.serve_preview(project, 0) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        server.project = project
+        yield server
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+def test_the_served_page_reloads_when_a_card_file_is_edited_and_shows_problems_in_place(served, watched):
+    page = watched()
+    page.page.goto(served.url)
+    page.page.wait_for_selector("#_live:has-text('live')")
+    cards = served.project / "cards" / "kinds.yaml"
+
+    replace_in_file(cards, "Who founded *interpersonal psychotherapy*?", "Who first described *IPT*?")
+    page.page.wait_for_selector("#golden-basic .question:has-text('Who first described IPT?')", timeout=15_000)
+    replace_in_file(cards, "    topic: Phases", "    topci: Phases")
+    page.page.wait_for_selector("#golden-list .preview-card-problems", timeout=15_000)
+    problem = page.page.inner_text("#golden-list .preview-card-problems")
+    shown_with_problem = page.shown_cards()
+    alert = page.page.inner_text(".preview-alert")
+    page.page.evaluate("document.getElementById('golden-list').scrollIntoView()")
+    _screenshot(page, "preview-problem.png")
+    replace_in_file(cards, "    topci: Phases", "    topic: Phases")
+    page.page.wait_for_selector("#_problems", state="detached", timeout=15_000)
+
+    assert problem == "cards/kinds.yaml:27:5: unknown key 'topci' (did you mean 'topic'?)"
+    assert shown_with_problem == 8  # the last cards without problems stay on the page
+    assert alert == "1 problem"
+    assert page.shown_cards() == 8
+    assert page.errors == []
+    assert {url.split("?")[0] for url in page.requests} <= {served.url, served.url + "_version"}
+    page.close()  # before the server stops: a page left polling a stopped server logs errors
