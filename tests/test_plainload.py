@@ -18,7 +18,7 @@ from conftest import make_project
 from deckgen.build import check
 from deckgen.cardfile import CardContext, quick_card_file, validate_card_file
 from deckgen.errors import DeckError, ProblemCollector
-from deckgen.load import Positions, check_characters, compose
+from deckgen.load import Pointer, Positions, check_characters, compose
 from deckgen.plainload import read_plain
 from deckgen.project import load_project
 
@@ -198,3 +198,17 @@ def test_a_problem_in_a_file_read_fast_is_found_at_its_place(tmp_path):
     assert [str(problem) for problem in raised.value.problems] == [
         "cards/first.yaml:6:13: 'answer' shows image 'chart.png', which the card does not list: "
         "add 'chart.png' to the card's media: list"]
+
+
+def test_a_file_changed_since_it_was_read_fast_is_named_at_its_start(tmp_path):
+    """A place is found by reading the file again; if it changed meanwhile (saved during a build),
+    a line from the new file could point at the wrong card: the file is named, as for any problem
+    of a whole file."""
+    path = tmp_path / "first.yaml"
+    text = "subdeck: first\ncards:\n  - id: a\n    kind: basic\n    question: q\n    answer: a\n"
+    path.write_text(text)
+    positions = Positions(path, text, "cards/first.yaml")
+    assert str(Pointer(positions, 0, "answer").location) == "cards/first.yaml:6:13"
+    moved = Positions(path, text, "cards/first.yaml")
+    path.write_text("# a comment\n" + text)
+    assert str(Pointer(moved, 0, "answer").location) == "cards/first.yaml:1:1"
