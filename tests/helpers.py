@@ -82,3 +82,14 @@ def unsafe_parts(html: str) -> list[str]:
     inspector.feed(html)
     inspector.close()
     return inspector.unsafe
+
+
+def add_picture_card(project: Path) -> None:
+    """A card showing cards/media/phases.png, which it lists under media: (a 1x1 PNG)."""
+    (project / "cards" / "media").mkdir()
+    (project / "cards" / "media" / "phases.png").write_bytes(PNG)
+    (project / "cards" / "pictures.yaml").write_text(
+        "subdeck: first\ncards:\n  - id: picture\n    kind: basic\n"
+        "    question: 'What does this show? ![diagram](phases.png)'\n"
+        "    answer: The phases of IPT\n    media: [phases.png]\n"
+    )

@@ -89,6 +89,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+import pytest
+
 AQT_VERSION = "26.9.3"
 CHROMIUM = os.environ.get("REVIEWER_HARNESS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -124,6 +126,13 @@ _WHEEL_MEMBERS = (
 # ---------------------------------------------------------------------------
 # Launching Chromium
 # ---------------------------------------------------------------------------
+
+
+def require_chromium() -> None:
+    """Skip the calling test module, saying how to install Chromium, on a machine without it."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"the browser tests need Chromium at {CHROMIUM}: apt-get install chromium",
+                    allow_module_level=True)
 
 
 def launch_options(chromium: str = CHROMIUM) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from anki.scheduler.v3 import CardAnswer
 
 from anki_client import answer_card, import_package, rendered_problems, scheduling_of
 from conftest import REPO, copy_of_repository_deck, make_project
-from helpers import PNG
+from helpers import PNG, add_picture_card
 
 
 def _expected_from_yaml(root: Path) -> tuple[int, int, set[str]]:
@@ -108,13 +108,7 @@ def test_a_release_with_an_edited_answer_updates_the_note_in_place(tmp_path, run
 def test_media_reach_the_student_under_content_addressed_names(tmp_path, run_cli, student):
     collection = student
     project = make_project(tmp_path / "project")
-    (project / "cards" / "media").mkdir()
-    (project / "cards" / "media" / "phases.png").write_bytes(PNG)
-    (project / "cards" / "pictures.yaml").write_text(
-        "subdeck: first\ncards:\n  - id: picture\n    kind: basic\n"
-        "    question: 'What does this show? ![diagram](phases.png)'\n"
-        "    answer: The phases of IPT\n    media: [phases.png]\n"
-    )
+    add_picture_card(project)
     assert run_cli("build", cwd=project).exit_code == 0
 
     import_package(collection, project / "build" / "test-1.0.0.apkg")

@@ -22,7 +22,7 @@ from deckgen import commands
 from deckgen.build import build, check
 from deckgen.preview import preview_cards
 from deckgen.serve import Page, PreviewServer
-from helpers import GOLDEN, GOLDEN_CASES as CASES, PNG, replace_in_file
+from helpers import GOLDEN, GOLDEN_CASES as CASES, PNG, add_picture_card, replace_in_file
 
 
 @pytest.mark.parametrize("card_id,ordinal", CASES, ids=[f"{c}-{o + 1}" for c, o in CASES])
@@ -261,12 +261,7 @@ def test_the_server_serves_the_images_cards_show_and_nothing_else_of_the_project
     import threading
 
     project = make_project(tmp_path / "project")
-    (project / "cards" / "media").mkdir()
-    (project / "cards" / "media" / "phases.png").write_bytes(PNG)
-    (project / "cards" / "pictures.yaml").write_text(
-        "subdeck: first\ncards:\n  - id: picture\n    kind: basic\n"
-        "    question: 'What does this show? ![diagram](phases.png)'\n"
-        "    answer: The phases of IPT\n    media: [phases.png]\n")
+    add_picture_card(project)
     with commands.serve_preview(project, 0) as server:
         thread = threading.Thread(target=server.serve_forever)
         thread.start()

@@ -26,9 +26,7 @@ from helpers import replace_in_file
 pytest.importorskip("playwright", reason="the browser tests need the playwright package (pip install -e '.[test]')")
 import reviewer  # noqa: E402
 
-if not Path(reviewer.CHROMIUM).exists():
-    pytest.skip(f"the browser tests need Chromium at {reviewer.CHROMIUM}: apt-get install chromium",
-                allow_module_level=True)
+reviewer.require_chromium()
 
 SCREENSHOTS = REPO / "build"
 RELEASE_TIME = 1764166041

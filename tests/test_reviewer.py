@@ -25,9 +25,7 @@ from helpers import add_typed_note_type, yaml_string
 pytest.importorskip("playwright", reason="the browser tests need the playwright package (pip install -e '.[test]')")
 import reviewer  # noqa: E402
 
-if not Path(reviewer.CHROMIUM).exists():
-    pytest.skip(f"the browser tests need Chromium at {reviewer.CHROMIUM}: apt-get install chromium",
-                allow_module_level=True)
+reviewer.require_chromium()
 
 CACHE = Path(os.environ.get("REVIEWER_HARNESS_CACHE", Path.home() / ".cache" / "deckgen-reviewer-harness"))
 XSS = FIXTURES / "xss"
