@@ -134,6 +134,7 @@ class QuickReader:
     def __init__(self, context: Any, positions: Positions) -> None:
         self.context, self.positions = context, positions
         self._choices: dict[ChoiceKey, dict[str, str]] = {}
+        self._card_place: Pointer | None = None
 
     def choices(self, key: ChoiceKey) -> dict[str, str]:
         """The choices of `key` that `read` would take, each to itself: worked out once per file, not
@@ -147,8 +148,22 @@ class QuickReader:
     def pointer(self, steps: tuple[str | int, ...]) -> Pointer:
         """Where the value at `steps` stands: ("cards", card, key[, item]) or (key[, item])."""
         if steps[0] == "cards":
+            if len(steps) == 3 and steps[2] == "id":
+                return self.card_place(steps[1])
             return Pointer(self.positions, steps[1], steps[2], steps[3] if len(steps) > 3 else None)
         return Pointer(self.positions, None, steps[0], steps[1] if len(steps) > 1 else None)
+
+    def card_place(self, card: int) -> Pointer:
+        """Where card number `card` stands (its id), one for all of its texts."""
+        if self._card_place is None or self._card_place.card != card:
+            self._card_place = Pointer(self.positions, card, "id")
+        return self._card_place
+
+    def text(self, value: str, steps: tuple[str | int, ...]) -> Text:
+        """A text at `steps`, which knows where it stands through its card's place."""
+        if steps[0] == "cards":
+            return Text(value, self.card_place(steps[1]), steps[2], steps[3] if len(steps) > 3 else None)
+        return Text(value, self.pointer(steps))
 
 
 def quick_text(value: Any, limit: int) -> bool:
@@ -210,7 +225,7 @@ class MarkupKey(TextKey):
         return Text(value.text.strip(), value.location) if value else None
 
     def quick(self, value: Any, reader: QuickReader, steps: tuple[str | int, ...]) -> Any:
-        return Text(value.strip(), reader.pointer(steps)) if quick_text(value, self.limit) else EXPLAIN
+        return reader.text(value.strip(), steps) if quick_text(value, self.limit) else EXPLAIN
 
 
 class PlainTextKey(MarkupKey):

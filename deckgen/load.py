@@ -164,6 +164,10 @@ class Pointer(NamedTuple):
         steps = (self.key, self.item) if self.card is None else ("cards", self.card, self.key, self.item)
         return self.positions.of(steps)
 
+    def beside(self, key: str, item: int | None = None) -> Location:
+        """The location of another value of the same card: its `key`, and `item` of that list."""
+        return self.positions.of(("cards", self.card, key, item))
+
 
 def _compose(text: str) -> yaml.Node | None:
     """Compose with libyaml (fast) where PyYAML has it; on a syntax error compose again with the

@@ -18,10 +18,14 @@ class Text:
 
     value: str
     where: Where
+    # For a text of a fast-read card file, `where` is its card's place and these say where in the
+    # card it stands: one place per card instead of one per text (a large deck has many texts).
+    key: str | None = None
+    item: int | None = None
 
     @property
     def location(self) -> Location:
-        return located(self.where)
+        return located(self.where) if self.key is None else self.where.beside(self.key, self.item)
 
 
 RETIRED_SUBDECK = "Retired"

@@ -18,7 +18,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 import genanki
@@ -108,13 +108,12 @@ def _model(note_type: RenderedNoteType) -> genanki.Model:
     )
 
 
-def _increasing_ids(times: list[int]) -> list[int]:
+def _increasing_ids(times: Iterable[int]) -> Iterator[int]:
     """Ids in milliseconds from each item's time (Anki shows them as "Added"), strictly increasing."""
-    ids, previous = [], 0
+    previous = 0
     for seconds in times:
         previous = max(seconds * 1000, previous + 1)
-        ids.append(previous)
-    return ids
+        yield previous
 
 
 def _insert_notes_and_cards(cursor: sqlite3.Cursor, deck: RenderedDeck, plan: ReleasePlan) -> int:
@@ -122,38 +121,35 @@ def _insert_notes_and_cards(cursor: sqlite3.Cursor, deck: RenderedDeck, plan: Re
 
     genanki's own note writer takes its times from one timestamp and its ids from a counter; we
     need per-note times from the lock file, so the rows are ours (in genanki's column layout).
+    Rows are made as SQLite takes them, not all held at once: a large deck's fields are its bulk.
     """
-    note_types = {note_type.kind: note_type for note_type in deck.note_types}
+    notes, times = deck.notes, plan.note_times
+    note_types = {note_type.kind: note_type.note_type_id for note_type in deck.note_types}
     subdeck_ids = {subdeck.name: subdeck.deck_id for subdeck in deck.subdecks}
     # Ids follow the time a card was added, then its place in the card files: new cards come to
-    # students in the order they were written (`due` is a new card's place in the queue).
-    positions = {note.card_id: position for position, note in enumerate(deck.notes)}
-    ordered = sorted(deck.notes, key=lambda note: (plan.note_times[note.card_id].added, positions[note.card_id]))
-    note_ids = _increasing_ids([plan.note_times[note.card_id].added for note in ordered])
-    cards = []
-    for note, note_id in zip(ordered, note_ids):
-        record = plan.note_times[note.card_id]
-        for ordinal in note.ordinals:
-            cards.append((record.added, note_id, subdeck_ids[note.deck], ordinal, record.modified,
-                           positions[note.card_id]))
-    # Rows are made as SQLite takes them, not all held at once: a large deck's fields are its bulk.
+    # students in the order they were written (`due`, a new card's place in the queue, is that place).
+    order = sorted(range(len(notes)), key=lambda place: (times[notes[place].card_id].added, place))
+    note_ids = list(_increasing_ids(times[notes[place].card_id].added for place in order))
     note_rows = (
         NoteRow(
-            id=note_id, guid=note.guid, mid=note_types[note.kind].note_type_id,
-            mod=plan.note_times[note.card_id].modified, usn=-1, tags=f" {' '.join(note.tags)} ",
-            flds="\x1f".join(note.fields), sfld=note.fields[0], csum=0, flags=0, data="",
+            id=note_id, guid=note.guid, mid=note_types[note.kind], mod=times[note.card_id].modified, usn=-1,
+            tags=f" {' '.join(note.tags)} ", flds="\x1f".join(note.fields), sfld=note.fields[0], csum=0, flags=0,
+            data="",
         )
-        for note, note_id in zip(ordered, note_ids)
-    )
-    card_ids = _increasing_ids([added for added, *_ in cards])
-    card_rows = (
-        CardRow(id=card_id, nid=note_id, did=deck_id, ord=ordinal, mod=modified, usn=-1, type=0, queue=0, due=due,
-                ivl=0, factor=0, reps=0, lapses=0, left=0, odue=0, odid=0, flags=0, data="")
-        for card_id, (_, note_id, deck_id, ordinal, modified, due) in zip(card_ids, cards)
+        for note, note_id in ((notes[place], note_id) for place, note_id in zip(order, note_ids))
     )
     _insert(cursor, "notes", note_rows, NoteRow._fields)
+    # Cards come in the order of their notes, whose times never decrease: their ids follow as they go.
+    cards, timed = itertools.tee((times[notes[place].card_id], note_id, place, ordinal)
+                                 for place, note_id in zip(order, note_ids) for ordinal in notes[place].ordinals)
+    card_rows = (
+        CardRow(id=card_id, nid=note_id, did=subdeck_ids[notes[place].deck], ord=ordinal, mod=record.modified,
+                usn=-1, type=0, queue=0, due=place, ivl=0, factor=0, reps=0, lapses=0, left=0, odue=0, odid=0,
+                flags=0, data="")
+        for card_id, (record, note_id, place, ordinal) in zip(_increasing_ids(card[0].added for card in timed), cards)
+    )
     _insert(cursor, "cards", card_rows, CardRow._fields)
-    return len(cards)
+    return sum(len(note.ordinals) for note in notes)
 
 
 def _set_note_type_times(cursor: sqlite3.Cursor, deck: RenderedDeck, plan: ReleasePlan) -> None:

@@ -89,18 +89,19 @@ class _NoteRenderer:
         self.media: dict[Path, PackagedMedia] = {}
         self.media_names: dict[str, str] = {}  # of the card being rendered
         self.citations: dict[str, tuple[str, str]] = {}  # by reference key: rendered and checked once
+        self.shared: dict = {}
 
     def html(self, key: str, text: Text, required: bool = True) -> str | None:
         """The field's sanitised HTML, or None when it is unusable. A required field left with
         nothing to show is an error, since Anki would make a blank card of it (or none)."""
-        result = to_html(text.value, text.where, key, media_names=self.media_names)
+        result = to_html(text.value, text, key, media_names=self.media_names)
         if isinstance(result, Problem):
             self.problems.append(result)
             return None
         self.warnings.extend(result.warnings)
         if required and _is_blank(result.html):
             self.problems.add(
-                text.where, f"'{key}' is empty once the content cards may not use is left out: write it as text"
+                text, f"'{key}' is empty once the content cards may not use is left out: write it as text"
             )
             return None
         return result.html
@@ -111,7 +112,7 @@ class _NoteRenderer:
         html = self.html(key, text, required)
         if html is None:
             return ""
-        self._check_maths([html], key, text.where)
+        self._check_maths([html], key, text)
         return without_cloze_syntax(html)
 
     def cloze_text(self, text: Text) -> cloze.ClozeText:
@@ -122,23 +123,23 @@ class _NoteRenderer:
             return cloze.ClozeText(())
         parsed = cloze.parse(html)
         if isinstance(parsed, cloze.ClozeProblem):
-            self.problems.add(text.where, parsed.message)
+            self.problems.add(text, parsed.message)
             return cloze.ClozeText(())
         emptied = [part.number for part in parsed.deletions if _is_blank(part.hidden)]
         for number in emptied:
             self.problems.add(
-                text.where,
+                text,
                 f"cloze deletion c{number} is empty once the content cards may not use is left out: "
                 "write the hidden text as text",
             )
         for message in () if emptied else cloze.deletion_problems(parsed):
-            self.problems.add(text.where, message)
+            self.problems.add(text, message)
         for deletion in parsed.deletions:
             hint = html_text(deletion.hint) if deletion.hint is not None else ""
             if _ANKI_SYNTAX_HINT.match(hint):
                 shown = shortened(hint, 30)
                 self.problems.add(
-                    text.where,
+                    text,
                     f"cloze deletion c{deletion.number}'s hint '{shown}' would be Anki's own syntax once Anki puts "
                     f"it in brackets ([{shown}]): word the hint another way",
                 )
@@ -146,7 +147,7 @@ class _NoteRenderer:
         sides = [html]
         if "\\" in html or "&" in html:
             sides += [parsed.card_side(number, answer) for number in parsed.numbers for answer in (False, True)]
-        self._check_maths(sides, "text", text.where)
+        self._check_maths(sides, "text", text)
         return parsed
 
     def list_items(self, items: tuple[Text, ...], ordered: bool) -> cloze.ClozeText:
@@ -199,20 +200,28 @@ class _NoteRenderer:
             guid=note_guid(settings.deck_id, card.id),
             kind=card.kind,
             subdeck=card.subdeck,
-            deck=settings.retired_deck if card.retired else settings.subdeck_path(card.subdeck),
+            deck=self._deck_of(card),
             fields=tuple(_syntax(values[name]) for name in kind.fields),
             tags=tags,
             ordinals=tuple(number - 1 for number in structure.numbers) if structure is not None
-            else tuple(range(len(kind.templates))),
+            else self._shared(tuple(range(len(kind.templates)))),
             cloze=structure,
         )
+
+    def _deck_of(self, card: Card) -> str:
+        settings = self.project.settings
+        return self._shared(settings.retired_deck if card.retired else settings.subdeck_path(card.subdeck))
+
+    def _shared(self, value):
+        """One copy of a value many notes hold (their deck's name, their card ordinals), not one each."""
+        return self.shared.setdefault(value, value)
 
     def _citation_fields(self, card: Card) -> dict[str, str]:
         """The fields every kind ends with: the explanation, the topic and the citation."""
         extra = self.markup("extra", card.extra, required=False) if card.extra else ""
         topic = plain(card.topic.value) if card.topic else ""
         if card.topic:
-            self._check_maths([topic], "topic", card.topic.where, maths_allowed=False)
+            self._check_maths([topic], "topic", card.topic, maths_allowed=False)
         citation, full_reference = self._citation(card.source) if card.source else ("", "")
         return {"Extra": extra, "Topic": topic, "Source": citation, "Reference": full_reference}
 
