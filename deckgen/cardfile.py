@@ -258,16 +258,16 @@ def quick_card_file(document: Any, context: CardContext, positions: Positions) -
 def _quick_card(card: Any, index: int, read: QuickReader, defaults: _FileDefaults) -> Card | None:
     kind_name = card.get("kind") if type(card) is dict else None
     kind = KINDS.get(kind_name) if type(kind_name) is str else None
-    if kind is None or not card.keys() <= _KEY_NAMES[kind.name] or not _REQUIRED[kind.name] <= card.keys():
+    keys = _KEYS[kind.name] if kind is not None else {}
+    if kind is None or not card.keys() <= keys.keys() or not _REQUIRED[kind.name] <= card.keys():
         return None
     if kind.name not in read.context.settings.note_type_ids or (kind.check and not kind.quick_check):
         return None
     values = {}
-    for key in card_keys(kind.name):
-        if key.name in card:
-            values[key.name] = key.quick(card[key.name], read, ("cards", index, key.name))
-            if values[key.name] is EXPLAIN:
-                return None
+    for name, value in card.items():
+        values[name] = keys[name].quick(value, read, ("cards", index, name))
+        if values[name] is EXPLAIN:
+            return None
     subdeck = values.pop("subdeck", defaults.subdeck)
     if subdeck is None or (kind.quick_check and not kind.quick_check(values)):
         return None
@@ -279,7 +279,7 @@ def _quick_card(card: Any, index: int, read: QuickReader, defaults: _FileDefault
 
 
 _FILE_KEY_NAMES = frozenset(key.name for key in CARD_FILE_KEYS)
-_KEY_NAMES = {kind: frozenset(key.name for key in card_keys(kind)) for kind in KINDS}
+_KEYS = {kind: {key.name: key for key in card_keys(kind)} for kind in KINDS}
 _REQUIRED = {kind: frozenset(key.name for key in card_keys(kind) if key.required) for kind in KINDS}
 
 
