@@ -129,7 +129,8 @@ EXPLAIN: Any = _Explain()
 class QuickReader:
     """Reads plain values (plainload.py), for a file with nothing to report: any key that finds
     its value off gives EXPLAIN, and the file is read again by `Reader`, which says what and where.
-    Values keep a `Pointer` to their place, which is found only if a later stage asks."""
+    Values keep their place as a `Pointer` (a text: its card's, and its key), whose line and
+    column are found only if a later stage asks."""
 
     def __init__(self, context: Any, positions: Positions) -> None:
         self.context, self.positions = context, positions

@@ -136,11 +136,11 @@ class Positions:
         if self._tree is None:
             try:
                 text = read_text(self.path, self.shown_as)
-            except DeckError:
+                if hashlib.sha256(text.encode("utf-8")).digest() != self.digest:
+                    return Location(self.shown_as)
+                self._tree = compose(text, self.shown_as)
+            except DeckError:  # the file is now unreadable: its own problems are reported when read
                 return Location(self.shown_as)
-            if hashlib.sha256(text.encode("utf-8")).digest() != self.digest:
-                return Location(self.shown_as)
-            self._tree = compose(text, self.shown_as)
         node = self._tree
         for step in steps:
             if step is None:
@@ -150,9 +150,9 @@ class Positions:
 
 
 class Pointer(NamedTuple):
-    """A value of a file read without positions: its file's `Positions` and the way to it, flat
-    (one of these stands beside every text of a large deck): `cards[card].key[item]`, or a value
-    at the top of the file when `card` is None."""
+    """A value of a file read without positions: its file's `Positions` and the way to it, flat:
+    `cards[card].key[item]`, or a value at the top of the file when `card` is None. A card's place
+    (its id) also serves its texts (model.Text.key), so a large deck holds one of these per card."""
 
     positions: Positions
     card: int | None
