@@ -51,7 +51,7 @@ def release_timestamp(environment: dict[str, str]) -> int:
         return int(time.time())
     if not re.fullmatch(r"[0-9]{1,12}", value) or not 0 < int(value) <= LATEST_RELEASE_TIME:
         raise DeckError.at(
-            Location("SOURCE_DATE_EPOCH"),
+            Location("SOURCE_DATE_EPOCH", 0, 0),
             f"must be a positive whole number of seconds since 1970, at most {LATEST_RELEASE_TIME} "
             f"(the year 9999), got '{value}'",
         )
@@ -171,7 +171,7 @@ def release(
     project = load_project(root)
     settings = project.settings
     if not VERSION.match(version):
-        raise DeckError.at(Location("VERSION"), f"a release version looks like 1.2.3, got '{version}'")
+        raise DeckError.in_argument("VERSION", f"a release version looks like 1.2.3, got '{version}'")
     released = replace(project, settings=replace(settings, version=version))
     checked = CheckResult(released, render_deck(released, paths.templates))
     if checked.deck.warnings:
@@ -179,7 +179,7 @@ def release(
     refuse_linked_output(paths, output_dir)
     if release_time > time.time() + FUTURE_MARGIN:
         raise DeckError.at(
-            Location("SOURCE_DATE_EPOCH"),
+            Location("SOURCE_DATE_EPOCH", 0, 0),
             f"the release time {release_time} lies in the future: every card it stamps would overwrite students' "
             "own later edits until then; release with the time of now",
         )
@@ -213,13 +213,12 @@ def _check_release_order(previous: LockFile | None, version: str, time: int, set
     if last is None:
         return
     if _version_key(version) <= _version_key(last.version):
-        raise DeckError.at(
-            Location("VERSION"),
-            f"release {version} is not later than the last release, {last.version}: give a higher version",
+        raise DeckError.in_argument(
+            "VERSION", f"release {version} is not later than the last release, {last.version}: give a higher version"
         )
     if time <= last.time:
         raise DeckError.at(
-            Location("SOURCE_DATE_EPOCH"),
+            Location("SOURCE_DATE_EPOCH", 0, 0),
             f"the release time {time} is not later than release {last.version}'s ({last.time}): students' Anki "
             "would keep their copies of every changed card; release with a later time",
         )
@@ -266,7 +265,7 @@ def review_lock(checked: CheckResult, base_lock: Path) -> LockReview:
     base = read_lock_in(root, base_lock)
     current = read_lock_in(root, lock_path)
     if base is None:
-        raise DeckError.at(Location(str(base_lock)), "the base lock file does not exist")
+        raise DeckError.in_argument("--lock-base", f"{base_lock} does not exist: give the base branch's lock file")
     if current is None:
         raise DeckError.at(
             Location(display_path(lock_path, root)),

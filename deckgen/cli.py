@@ -174,7 +174,8 @@ examples:
 """
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The command line, and each command's own parser (for its usage in a command-line error)."""
     parser = argparse.ArgumentParser(
         prog="deckgen",
         description="Turn YAML card definitions into an Anki deck (.apkg) through Jinja templates.",
@@ -183,9 +184,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"deckgen {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parsers: dict[str, argparse.ArgumentParser] = {}
 
     def command(name: str, summary: str, text: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(
+        sub = parsers[name] = commands.add_parser(
             name, help=summary, description=text, formatter_class=argparse.RawDescriptionHelpFormatter
         )
         sub.add_argument(
@@ -197,7 +199,7 @@ def _parser() -> argparse.ArgumentParser:
     _pipeline_commands(command)
     _document_commands(command)
     _scaffold_commands(command)
-    return parser
+    return parser, parsers
 
 
 def _pipeline_commands(command) -> None:
@@ -420,9 +422,12 @@ def _cyclic_garbage_collection_paused():
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    arguments = _parser().parse_args(argv)
+    parser, parsers = _parser()
+    arguments = parser.parse_args(argv)
     try:
         with _cyclic_garbage_collection_paused():
             return _COMMANDS[arguments.command](arguments)
     except DeckError as error:
+        if error.argument is not None:  # a value on the command line: argparse's usage and exit 2
+            parsers[arguments.command].error(printable(f"argument {error.argument}: {'; '.join(error.messages)}"))
         return _report(error)

@@ -49,7 +49,7 @@ def stats_in(root: Path, document: Path) -> str:
     try:
         text = document.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise DeckError.at(Location(str(document)), f"cannot read the file to update: {error}") from None
+        raise DeckError.in_argument("--update", f"cannot read {document}: {getattr(error, 'strerror', None) or error}") from None
     return replace_marked_section(text, stats(root, released=True), str(document))
 
 

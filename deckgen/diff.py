@@ -74,11 +74,11 @@ def _collection(path: Path) -> bytes:
             names = archive.namelist()
             entry = next((name for name in ("collection.anki21", "collection.anki2") if name in names), None)
             if entry is None:
-                raise DeckError.at(Location(str(path)), "not an Anki package: it has no collection inside")
+                raise DeckError.at(Location(str(path), 0, 0), "not an Anki package: it has no collection inside")
             info = archive.getinfo(entry)
             if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
                 raise DeckError.at(
-                    Location(str(path)),
+                    Location(str(path), 0, 0),
                     "the package's collection is compressed in a way deckgen does not read: give an .apkg "
                     "built by deckgen",
                 )
@@ -87,12 +87,12 @@ def _collection(path: Path) -> bytes:
     except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, RuntimeError,
             zlib.error) as error:
         raise DeckError.at(
-            Location(str(path)),
+            Location(str(path), 0, 0),
             f"cannot read the package ({error}): give an .apkg built by deckgen or exported from Anki",
         ) from None
     if len(data) > MAX_COLLECTION_BYTES:
         raise DeckError.at(
-            Location(str(path)),
+            Location(str(path), 0, 0),
             f"the package's collection is larger than {MAX_COLLECTION_BYTES:,} bytes: it is not a deck deckgen built",
         )
     return data
@@ -151,7 +151,7 @@ def read_package(path: Path) -> PackageContents:
             )
     except (sqlite3.DatabaseError, KeyError, ValueError, TypeError, AttributeError, RecursionError) as error:
         reason = "its data is nested too deeply" if isinstance(error, RecursionError) else str(error)
-        raise DeckError.at(Location(str(path)), f"not a readable Anki package: {reason}") from None
+        raise DeckError.at(Location(str(path), 0, 0), f"not a readable Anki package: {reason}") from None
     finally:
         connection.close()
     return PackageContents(name=path.name, notes=notes, note_types=note_types,

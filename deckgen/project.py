@@ -41,10 +41,9 @@ def _read(path: Path, paths: ProjectPaths, problems: ProblemCollector) -> tuple[
 def load_project(root: Path) -> Project:
     paths = ProjectPaths(root)
     if not paths.cards.is_dir():
-        raise DeckError.at(
-            Location(paths.cards.as_posix()),
-            "cards folder not found: run deckgen in the project folder (the one holding cards/) "
-            "or pass --project DIR",
+        raise DeckError.in_argument(
+            "--project", f"{paths.cards.as_posix()}/ not found: run deckgen in the project folder (the one holding "
+            "cards/) or pass --project DIR",
         )
     if not paths.settings.is_file():
         raise DeckError.at(

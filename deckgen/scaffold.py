@@ -20,7 +20,7 @@ from deckgen.model import Project
 from deckgen.output import write_files
 from deckgen.paths import ProjectPaths
 from deckgen.keys import CONTROL_CHARACTER
-from deckgen.schema import UNSAFE_NAME_CHARACTERS
+from deckgen.schema import name_problem
 
 
 def _new_id() -> int:
@@ -33,16 +33,13 @@ def init_project(target: Path, name: str, title: str) -> list[Path]:
     paths = ProjectPaths(target)
     for existing in (paths.cards, paths.templates):
         if existing.exists():
-            raise DeckError.at(
-                Location(existing.as_posix()),
-                f"{existing.name}/ already exists: deckgen init starts a new project in an empty folder",
+            raise DeckError.in_argument(
+                "DIR", f"{existing.as_posix()}/ already exists: deckgen init starts a new project in an empty folder"
             )
-    unsafe = sorted(set(name + title) & set(UNSAFE_NAME_CHARACTERS)) + (["::"] if "::" in name else [])
-    if unsafe or not name.strip() or not title.strip() or CONTROL_CHARACTER.search(name + title):
-        raise DeckError.at(
-            Location("--name"),
-            f"deck name and title must be plain text, without {' '.join(UNSAFE_NAME_CHARACTERS)} or '::'",
-        )
+    for option, value in (("--name", name), ("--title", title)):
+        problem = _name_option_problem(value, option == "--name")
+        if problem:
+            raise DeckError.in_argument(option, problem)
     ids = [_new_id() for _ in range(1 + len(KINDS))]
     files = {
         paths.settings: (
@@ -71,6 +68,18 @@ def init_project(target: Path, name: str, title: str) -> list[Path]:
     return [path for path, _ in contents]
 
 
+def _name_option_problem(value: str, deck_name: bool) -> str | None:
+    """What is wrong with the deck name or title given to `init`, by deck.yaml's own rules."""
+    if not value.strip():
+        return "is empty: give the deck a name"
+    if CONTROL_CHARACTER.search(value):
+        return "contains a control character: write plain text"
+    if deck_name and "::" in value:
+        return "must not contain '::': subdecks go under 'subdecks' in cards/deck.yaml"
+    problem = name_problem(value)
+    return f"'{value}' {problem}" if problem else None
+
+
 def default_templates() -> dict[str, bytes]:
     """The templates `init` copies, by name: packaged in deckgen/templates/ (in a wheel), or, in an
     editable install, the repository's templates/ folder that the package is built from."""
@@ -94,7 +103,7 @@ def new_card(project: Project, kind: str, subdeck: str) -> NewCard:
     """Append an empty card of `kind` to the subdeck's card file (created if missing)."""
     if subdeck not in project.settings.subdecks:
         keys = ", ".join(project.settings.subdecks)
-        raise DeckError.at(Location("--subdeck"), f"unknown subdeck '{subdeck}': use one of {keys}")
+        raise DeckError.in_argument("--subdeck", f"unknown subdeck '{subdeck}': use one of {keys}")
     used = {card.id for card in project.cards}
     number = 1
     while f"{subdeck}-new-{number}" in used:

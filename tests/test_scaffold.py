@@ -35,9 +35,10 @@ def test_init_leaves_an_existing_project_alone(tmp_path, run_cli):
 
     result = run_cli("init", "project", cwd=tmp_path)
 
-    assert result.exit_code == 1
-    assert result.stderr.splitlines()[0] == (
-        "project/cards:1:1: cards/ already exists: deckgen init starts a new project in an empty folder"
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "deckgen init: error: argument DIR: project/cards/ already exists: deckgen init starts a new project in an "
+        "empty folder"
     )
     assert (project / "cards" / "deck.yaml").read_bytes() == before
 
@@ -80,8 +81,11 @@ def test_new_names_the_subdecks_it_knows(tmp_path, run_cli):
 
     result = run_cli("new", "basic", "--subdeck", "third", cwd=project)
 
-    assert result.exit_code == 1
-    assert result.stderr.splitlines()[0] == "--subdeck:1:1: unknown subdeck 'third': use one of first, second"
+    assert result.exit_code == 2
+    assert result.stderr.startswith("usage: deckgen new ")
+    assert result.stderr.splitlines()[-1] == (
+        "deckgen new: error: argument --subdeck: unknown subdeck 'third': use one of first, second"
+    )
 
 
 def test_init_into_a_folder_that_cannot_be_made_is_a_message(tmp_path, run_cli):
