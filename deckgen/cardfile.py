@@ -22,12 +22,13 @@ from deckgen.keys import (
     PlainTextKey,
     Reader,
     TextKey,
+    case_insensitive,
     did_you_mean,
     one_of,
 )
 from deckgen.kinds import KINDS
 from deckgen.load import Node, Sequence
-from deckgen.media import media_problem
+from deckgen.media import MEDIA_TYPES, media_problem
 from deckgen.model import CARD_ID, Card, DeckSettings, MediaFile, Reference
 
 MAX_TOPIC_CHARS = 40
@@ -88,6 +89,12 @@ class TagKey(PatternKey):
             return None
         return value.text if value is not None else None
 
+    def json_schema(self, context) -> dict:
+        schema = super().json_schema(context)
+        if context is not None:  # the retired tag and its children (lookalike letters are check's to find)
+            schema["not"] = {"pattern": f"^{case_insensitive(context.settings.retired_tag)}(::|$)"}
+        return schema
+
 
 class MediaKey(TextKey):
     """A file in cards/media/ that is a real image or sound."""
@@ -105,6 +112,11 @@ class MediaKey(TextKey):
             reader.add(value.location, problem)
             return None
         return MediaFile(name, (context.media_dir / name).resolve(), value.location)
+
+    def json_schema(self, context) -> dict:
+        suffixes = "|".join(case_insensitive(suffix.removeprefix(".")) for suffix in MEDIA_TYPES)
+        plain_name = {"pattern": rf"^[^./\\][^/\\]*\.({suffixes})$"}
+        return {**super().json_schema(context), "allOf": [plain_name]}
 
 
 def _subdecks(context) -> list[str]:

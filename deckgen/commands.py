@@ -10,12 +10,12 @@ from pathlib import Path
 
 from deckgen.build import CheckResult, check, read_lock_in, refuse_linked_output
 from deckgen.diff import read_package, release_notes
-from deckgen.errors import DeckError, Location, display_path
-from deckgen.jsonschema import card_file_schema
+from deckgen.errors import DeckError, Location, ProblemCollector, display_path
+from deckgen.jsonschema import SchemaContext, card_file_schema
 from deckgen.lint import Finding, lint_project
 from deckgen.paths import ProjectPaths
 from deckgen.preview import preview_page
-from deckgen.project import load_project
+from deckgen.project import load_project, read_deck_files
 from deckgen.scaffold import NewCard, new_card
 from deckgen.stats import coverage_table, released_coverage_table, replace_marked_section
 
@@ -78,11 +78,17 @@ def preview(root: Path, output: Path | None = None) -> Preview:
 
 
 def new(root: Path, kind: str, subdeck: str) -> NewCard:
-    """Append an empty card of `kind` to the subdeck's card file."""
-    return new_card(load_project(root), kind, subdeck)
+    """Append an empty card of `kind` to the subdeck's card file, whatever state the other cards are in."""
+    settings, _ = read_deck_files(root, ProblemCollector())
+    return new_card(root, settings, kind, subdeck)
 
 
 def schema(root: Path) -> dict:
-    """The card file format as JSON Schema, with the project's subdecks and sources when it has any."""
-    project = load_project(root) if ProjectPaths(root).cards.is_dir() else None
-    return card_file_schema(project)
+    """The card file format as JSON Schema, with the project's subdecks and sources when it has any.
+    Only `deck.yaml` and `references.yaml` need to be valid: the schema helps most while cards are not."""
+    if not ProjectPaths(root).cards.is_dir():
+        return card_file_schema(None)
+    problems = ProblemCollector()
+    settings, references = read_deck_files(root, problems)
+    problems.raise_if_any()
+    return card_file_schema(SchemaContext(settings, references))

@@ -16,9 +16,10 @@ from pathlib import Path
 
 from deckgen.errors import DeckError, Location, display_path
 from deckgen.kinds import KINDS
-from deckgen.model import Project
+from deckgen.model import DeckSettings
 from deckgen.output import write_files
 from deckgen.paths import ProjectPaths
+from deckgen.project import outside_problem
 from deckgen.keys import CONTROL_CHARACTER
 from deckgen.schema import name_problem
 
@@ -99,24 +100,40 @@ class NewCard:
     line: int
 
 
-def new_card(project: Project, kind: str, subdeck: str) -> NewCard:
-    """Append an empty card of `kind` to the subdeck's card file (created if missing)."""
-    if subdeck not in project.settings.subdecks:
-        keys = ", ".join(project.settings.subdecks)
+# An id as a card file writes it, valid or not: `new` must not reuse one even while its card has errors.
+_WRITTEN_ID = re.compile(r"""^[ -]*id: *["']?([^\s"'#]+)""", re.MULTILINE)
+
+
+def _ids_written(root: Path) -> set[str]:
+    """Every card id the card files hold, read as text: a file with a mistake counts too."""
+    paths = ProjectPaths(root)
+    return {
+        found
+        for path in paths.card_files()
+        if not outside_problem(path, paths.cards, root)
+        for found in _WRITTEN_ID.findall(path.read_text(encoding="utf-8", errors="replace"))
+    }
+
+
+def new_card(root: Path, settings: DeckSettings, kind: str, subdeck: str) -> NewCard:
+    """Append an empty card of `kind` to the subdeck's card file (created if missing). Only the deck
+    settings need to be valid: a card still being written elsewhere does not stop the next one."""
+    if subdeck not in settings.subdecks:
+        keys = ", ".join(settings.subdecks)
         raise DeckError.in_argument("--subdeck", f"unknown subdeck '{subdeck}': use one of {keys}")
-    used = {card.id for card in project.cards}
+    used = _ids_written(root)
     number = 1
     while f"{subdeck}-new-{number}" in used:
         number += 1
     card_id = f"{subdeck}-new-{number}"
-    path = ProjectPaths(project.root).card_file(subdeck)
+    path = ProjectPaths(root).card_file(subdeck)
     if (path.exists() or path.is_symlink()) and (path.is_symlink() or not path.is_file()):
-        raise DeckError.at(Location(display_path(path, project.root)),
+        raise DeckError.at(Location(display_path(path, root)),
                            "this is not a plain card file (a folder, a link or a device): move it away first")
     text = path.read_text(encoding="utf-8") if path.exists() else f"subdeck: {subdeck}\ncards:\n"
     if not re.search(r"^cards:", text, re.MULTILINE):
         raise DeckError.at(
-            Location(display_path(path, project.root)), "this card file has no 'cards:' list to add a card to"
+            Location(display_path(path, root)), "this card file has no 'cards:' list to add a card to"
         )
     if not text.endswith("\n"):
         text += "\n"
@@ -125,5 +142,5 @@ def new_card(project: Project, kind: str, subdeck: str) -> NewCard:
              f"    kind: {kind}"]
     lines += [f"    {entry}" for entry in KINDS[kind].skeleton]
     lines += ["    source:"]
-    write_files([(path, (text + "\n".join(lines) + "\n").encode("utf-8"))], project.root)
+    write_files([(path, (text + "\n".join(lines) + "\n").encode("utf-8"))], root)
     return NewCard(card_id, path, line)

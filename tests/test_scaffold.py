@@ -100,3 +100,18 @@ def test_init_into_a_folder_that_cannot_be_made_is_a_message(tmp_path, run_cli):
         "1 problem found; nothing was written",
     ]
     assert (tmp_path / "a-file").read_text() == "not a folder"
+
+
+def test_new_adds_a_card_while_another_is_still_unfilled(tmp_path, run_cli):
+    project = make_project(tmp_path / "project", FIXTURES / "release" / "v1")
+    assert run_cli("new", "basic", "--subdeck", "first", cwd=project).exit_code == 0
+    (project / "cards" / "second.yaml").write_text("subdeck: second\ncards:\n  - id: second-new-1\n    kind: basic\n")
+
+    first = run_cli("new", "cloze", "--subdeck", "first", cwd=project)
+    second = run_cli("new", "list", "--subdeck", "second", cwd=project)
+
+    assert (first.exit_code, first.stderr) == (0, "")
+    assert first.stdout.startswith("added card 'first-new-2' at cards/first.yaml:8: ")
+    assert second.stdout.startswith("added card 'second-new-2' at cards/second.yaml:5: ")  # not the unfinished one's id
+    ids = [card["id"] for card in yaml.safe_load((project / "cards" / "first.yaml").read_text())["cards"]]
+    assert ids[-2:] == ["first-new-1", "first-new-2"]
