@@ -293,6 +293,16 @@ def _report(error: DeckError) -> int:
     return EXIT_BAD_INPUT
 
 
+def _report_left_out(problems, shown_in: str) -> int:
+    """The problems of the cards a command could not show; it showed the others."""
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if not problems:
+        return EXIT_OK
+    _say(f"{_count(len(problems), 'problem')} found; {shown_in} leaves out the cards they are in", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
 def _warn(warnings) -> None:
     for warning in warnings:
         print(warning, file=sys.stderr)
@@ -364,8 +374,9 @@ def _lint(arguments: argparse.Namespace) -> int:
 
 def _stats(arguments: argparse.Namespace) -> int:
     if arguments.update is None:
-        print(commands.stats(arguments.project, arguments.released), end="")
-        return EXIT_OK
+        coverage = commands.stats(arguments.project, arguments.released)
+        print(coverage.table, end="")
+        return _report_left_out(coverage.problems, "the table")
     _write(arguments.update, commands.stats_in(arguments.project, arguments.update))
     _say(f"updated the coverage table in {arguments.update}")
     return EXIT_OK
@@ -380,8 +391,8 @@ def _preview(arguments: argparse.Namespace) -> int:
     preview = commands.preview(arguments.project, arguments.output)
     _warn(preview.checked.deck.warnings)
     _write(preview.output, preview.page)
-    _say(f"wrote {preview.output}: {_count(preview.cards, 'card')}")
-    return EXIT_OK
+    _say(f"wrote {preview.output}: {_count(len(preview.checked.deck.notes), 'note')}, {_count(preview.cards, 'card')}")
+    return _report_left_out(preview.problems, "the preview")
 
 
 def _init(arguments: argparse.Namespace) -> int:

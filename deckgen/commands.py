@@ -1,6 +1,10 @@
 """One library function per command beyond the pipeline's own (build.py): what `lint`, `stats`,
 `diff`, `preview`, `new` and `schema` compute, callable from Python. Nothing here prints or exits;
 the CLI parses, calls one of these, and prints what it returns.
+
+The commands an educator needs while cards are still wrong do not stop at the first bad card:
+`preview` and `stats` return what they can show with the problems of the rest, and `new` and
+`schema` need only deck.yaml and references.yaml to be valid.
 """
 
 from __future__ import annotations
@@ -9,13 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deckgen.build import CheckResult, check, read_lock_in, refuse_linked_output
+from deckgen.render import render_deck
 from deckgen.diff import read_package, release_notes
-from deckgen.errors import DeckError, Location, ProblemCollector, display_path
+from deckgen.errors import DeckError, Location, Problem, ProblemCollector, display_path
 from deckgen.jsonschema import SchemaContext, card_file_schema
 from deckgen.lint import Finding, lint_project
 from deckgen.paths import ProjectPaths
 from deckgen.preview import preview_page
-from deckgen.project import load_project, read_deck_files
+from deckgen.project import load_project, read_deck_files, read_project
 from deckgen.scaffold import NewCard, new_card
 from deckgen.stats import coverage_table, released_coverage_table, replace_marked_section
 
@@ -32,16 +37,23 @@ def lint(root: Path, strict: bool = False) -> LintResult:
     return LintResult(checked, tuple(lint_project(checked.project)))
 
 
-def stats(root: Path, released: bool = False) -> str:
+@dataclass(frozen=True)
+class Coverage:
+    table: str  # Markdown
+    problems: tuple[Problem, ...] = ()  # of the cards the table leaves out, as they are
+
+
+def stats(root: Path, released: bool = False) -> Coverage:
     """The coverage table, as Markdown: notes and cards per subdeck and kind, of the cards as they
-    are or (`released`) of the last release."""
+    are (the valid ones, with the others' problems) or (`released`) of the last release."""
     if not released:
-        return coverage_table(load_project(root))
+        problems = ProblemCollector()
+        return Coverage(coverage_table(read_project(root, problems)), problems.found())
     paths = ProjectPaths(root)
     lock = read_lock_in(root, paths.lock)
     if lock is None:
         raise DeckError.at(Location(display_path(paths.lock, root)), "the deck has no release yet: run 'deckgen release'")
-    return released_coverage_table(lock.lock)
+    return Coverage(released_coverage_table(lock.lock))
 
 
 def stats_in(root: Path, document: Path) -> str:
@@ -50,7 +62,7 @@ def stats_in(root: Path, document: Path) -> str:
         text = document.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise DeckError.in_argument("--update", f"cannot read {document}: {getattr(error, 'strerror', None) or error}") from None
-    return replace_marked_section(text, stats(root, released=True), str(document))
+    return replace_marked_section(text, stats(root, released=True).table, str(document))
 
 
 def diff(root: Path, old: Path, new: Path | None = None) -> str:
@@ -66,15 +78,20 @@ class Preview:
     page: str
     cards: int
     output: Path
+    problems: tuple[Problem, ...] = ()  # of the cards the page leaves out
 
 
 def preview(root: Path, output: Path | None = None) -> Preview:
-    """Every card on one HTML page; where it goes (build/preview.html unless `output` is given)."""
+    """Every card that can be shown on one HTML page, and the problems of the others; where the page
+    goes (build/preview.html unless `output` is given). Problems of deck.yaml or of a template,
+    without which no card can be shown, are raised."""
     paths = ProjectPaths(root)
     refuse_linked_output(paths, output)
-    checked = check(root)
-    page, cards = preview_page(checked.deck, checked.project.settings.title)
-    return Preview(checked, page, cards, output or paths.preview)
+    problems = ProblemCollector()
+    project = read_project(root, problems)
+    deck = render_deck(project, paths.templates, problems)
+    page, cards = preview_page(deck, project.settings.title)
+    return Preview(CheckResult(project, deck), page, cards, output or paths.preview, problems.found())
 
 
 def new(root: Path, kind: str, subdeck: str) -> NewCard:

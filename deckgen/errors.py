@@ -77,6 +77,10 @@ class ProblemCollector:
     def extend(self, error: DeckError) -> None:
         self.problems.extend(error.problems)
 
+    def found(self) -> tuple[Problem, ...]:
+        """Every problem recorded, once each, in the order they are reported."""
+        return tuple(sorted(set(self.problems)))
+
     def raise_if_any(self) -> None:
         if self.problems:
             raise DeckError(self.problems)

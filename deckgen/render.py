@@ -206,6 +206,19 @@ class _NoteRenderer:
             cloze=structure,
         )
 
+    def notes_that_render(self, cards: list[Card]) -> tuple[RenderedNote, ...]:
+        """The notes of the cards that render without a problem; the others' problems stay recorded."""
+        notes, found = [], []
+        for card in cards:
+            note = self.note(card)
+            if self.problems.problems:
+                found += self.problems.problems
+                self.problems.problems = []
+            else:
+                notes.append(note)
+        self.problems.problems = found
+        return tuple(notes)
+
     def _citation_fields(self, card: Card) -> dict[str, str]:
         """The fields every kind ends with: the explanation, the topic and the citation."""
         extra = self.markup("extra", card.extra, required=False) if card.extra else ""
@@ -240,8 +253,10 @@ def _is_blank(html: str) -> bool:
     return "<img" not in html and not re.sub(r"<[^>]*>|&nbsp;|\s", "", html)
 
 
-def render_deck(project: Project, templates_dir: Path) -> RenderedDeck:
-    """Render the note types and every card; all problems of all cards are reported together."""
+def render_deck(project: Project, templates_dir: Path, problems: ProblemCollector | None = None) -> RenderedDeck:
+    """Render the note types and every card; all problems of all cards are reported together. Given
+    `problems`, a card's problems are recorded there instead, and the deck leaves that card out
+    (preview and stats show what they can); a template's problems are raised all the same."""
     if not templates_dir.is_dir():
         raise DeckError.at(
             Location(display_path(templates_dir, project.root)),
@@ -258,10 +273,13 @@ def render_deck(project: Project, templates_dir: Path) -> RenderedDeck:
     # Course order: subdecks as deck.yaml lists them, then the cards as the files hold them.
     course_order = {key: position for position, key in enumerate(project.settings.subdecks)}
     cards = sorted(project.cards, key=lambda card: course_order[card.subdeck])
-    notes = tuple(renderer.note(card) for card in cards)
+    notes = tuple(renderer.note(card) for card in cards) if problems is None else renderer.notes_that_render(cards)
     settings = project.settings
     description = renderer.markup("description", settings.description, required=False) if settings.description else ""
-    renderer.problems.raise_if_any()
+    if problems is None:
+        renderer.problems.raise_if_any()
+    else:
+        problems.problems.extend(renderer.problems.problems)
     used_subdecks = sorted({card.subdeck for card in project.cards})
     retired = ((RenderedSubdeck(settings.retired_deck, derived_id("subdeck", str(settings.deck_id), ":retired"), True),)
                if any(card.retired for card in project.cards) else ())

@@ -57,6 +57,28 @@ def test_preview_command_writes_one_page(tmp_path, run_cli):
     result = run_cli("preview", cwd=project)
 
     page = (project / "build" / "preview.html").read_text()
-    assert result.stdout == "wrote build/preview.html: 8 cards\n"
+    assert result.stdout == "wrote build/preview.html: 4 notes, 8 cards\n"
     assert page.count('<section class="preview-card">') == 8  # 1 basic, 2 reverse, 2 cloze, 3 list
     assert "Who founded <em>interpersonal psychotherapy</em>?" in page
+
+
+def test_preview_shows_the_cards_it_can_and_reports_the_others(tmp_path, run_cli):
+    project = make_project(tmp_path / "project", FIXTURES / "golden")
+    (project / "cards" / "unfinished.yaml").write_text(
+        "subdeck: first\ncards:\n"
+        "  - {id: unfilled, kind: basic, question: 'Q?'}\n"
+        "  - {id: unlisted-image, kind: basic, question: 'What is this? ![x](x.png)', answer: A}\n"
+    )
+
+    result = run_cli("preview", cwd=project)
+
+    page = (project / "build" / "preview.html").read_text()
+    assert result.exit_code == 1
+    assert result.stdout == "wrote build/preview.html: 4 notes, 8 cards\n"
+    assert page.count('<section class="preview-card">') == 8
+    assert result.stderr.splitlines() == [
+        "cards/unfinished.yaml:3:5: basic card 'unfilled' has no 'answer': add 'answer:' (the answer)",
+        "cards/unfinished.yaml:4:49: 'question' shows image 'x.png', which the card does not list: add 'x.png' to "
+        "the card's media: list",
+        "2 problems found; the preview leaves out the cards they are in",
+    ]
