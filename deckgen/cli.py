@@ -286,6 +286,16 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
+def _notes_and_cards(notes: int, cards: int) -> str:
+    """How every command counts a deck: notes (what the educator writes) and the Anki cards they make."""
+    return f"{_count(notes, 'note')}, {_count(cards, 'card')}"
+
+
+def _package_counts(stats) -> str:
+    return (f"{_notes_and_cards(stats.notes, stats.cards)}, {_count(stats.subdecks, 'subdeck')}, "
+            f"{_count(stats.media, 'media file')}")
+
+
 def _report(error: DeckError) -> int:
     for problem in error.problems:
         print(problem, file=sys.stderr)
@@ -327,10 +337,11 @@ def _check(arguments: argparse.Namespace) -> int:
         for change in review_lock(result, arguments.lock_base).released:
             _say(f"warning: this change releases, on purpose, a change that affects students: {change}",
                  file=sys.stderr)
-    cards, files = len(result.project.cards), len(result.project.card_files)
+    notes = result.deck.notes
+    counts = _notes_and_cards(len(notes), sum(len(note.ordinals) for note in notes))
     warnings = len(result.deck.warnings)
     outcome = _count(warnings, "warning") if warnings else "no problems"
-    _say(f"ok: {_count(cards, 'card')} in {_count(files, 'file')}, {outcome}")
+    _say(f"ok: {counts} in {_count(len(result.project.card_files), 'file')}, {outcome}")
     return EXIT_OK
 
 
@@ -339,11 +350,8 @@ def _build(arguments: argparse.Namespace) -> int:
     built = build(arguments.project, timestamp, arguments.output, _allowances(arguments), arguments.frozen,
                   arguments.strict)
     _warn(built.checked.deck.warnings)
-    stats = built.stats
     _warn_allowed(built.plan.allowed_changes)
-    counts = [_count(stats.notes, "note"), _count(stats.cards, "card"),
-              _count(stats.subdecks, "subdeck"), _count(stats.media, "media file")]
-    _say(f"wrote {built.output}: {', '.join(counts)}")
+    _say(f"wrote {built.output}: {_package_counts(built.stats)}")
     if built.lock_written:
         _say(f"updated {built.lock_path}: commit it with the cards")
     return EXIT_OK
@@ -353,9 +361,7 @@ def _release(arguments: argparse.Namespace) -> int:
     released = release(arguments.project, arguments.version, release_timestamp(dict(os.environ)),
                        _allowances(arguments))
     _warn_allowed(released.plan.allowed_changes)
-    stats = released.stats
-    _say(f"released {arguments.version}: wrote {released.output}: {_count(stats.notes, 'note')}, "
-         f"{_count(stats.cards, 'card')}")
+    _say(f"released {arguments.version}: wrote {released.output}: {_package_counts(released.stats)}")
     _say(f"commit cards/deck.lock, cards/deck.yaml and README.md, then tag the commit v{arguments.version}")
     return EXIT_OK
 
@@ -391,7 +397,7 @@ def _preview(arguments: argparse.Namespace) -> int:
     preview = commands.preview(arguments.project, arguments.output)
     _warn(preview.checked.deck.warnings)
     _write(preview.output, preview.page)
-    _say(f"wrote {preview.output}: {_count(len(preview.checked.deck.notes), 'note')}, {_count(preview.cards, 'card')}")
+    _say(f"wrote {preview.output}: {_notes_and_cards(len(preview.checked.deck.notes), preview.cards)}")
     return _report_left_out(preview.problems, "the preview")
 
 

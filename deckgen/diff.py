@@ -38,6 +38,7 @@ class PackagedNote:
     fields: dict[str, str]
     tags: tuple[str, ...]
     deck: str
+    cards: int = 1  # the Anki cards the note makes
 
     @property
     def label(self) -> str:
@@ -54,7 +55,12 @@ class PackageContents:
 
 
 def _text(html: str) -> str:
-    """What a student reads in a field, without the banner deckgen puts on a retired card."""
+    """What a student reads in a field, without the banner deckgen puts on a retired card: a cloze
+    text as the back of its cards shows it, every deletion revealed (not Anki's {{c1::...}} syntax)."""
+    if "{{c" in html:
+        parsed = cloze.parse(html)
+        if isinstance(parsed, cloze.ClozeText):
+            html = parsed.card_side(0, answer=True)
     return html_text(html, leave_out=RETIRED_CLASS)
 
 
@@ -136,7 +142,8 @@ def read_package(path: Path) -> PackageContents:
         decks = _json_object(connection.execute("SELECT decks FROM col").fetchone()[0], "the decks")
         presets = _presets(connection)
         note_types = {model_id: _note_type(model) for model_id, model in models.items()}
-        deck_of_note = dict(connection.execute("SELECT nid, min(did) FROM cards GROUP BY nid").fetchall())
+        cards_of_note = {note_id: (deck_id, count) for note_id, deck_id, count in connection.execute(
+            "SELECT nid, min(did), count(*) FROM cards GROUP BY nid")}
         notes = {}
         for note_id, guid, model_id, fields, tags in connection.execute(
             "SELECT id, guid, mid, flds, tags FROM notes"
@@ -147,7 +154,8 @@ def read_package(path: Path) -> PackageContents:
                 note_type_id=str(model_id),
                 fields=dict(zip(names, str(fields).split("\x1f"))),
                 tags=tuple(str(tags).split()),
-                deck=str(decks.get(str(deck_of_note.get(note_id)), {}).get("name", "?")),
+                deck=str(decks.get(str(cards_of_note.get(note_id, (None, 0))[0]), {}).get("name", "?")),
+                cards=cards_of_note.get(note_id, (None, 0))[1],
             )
     except (sqlite3.DatabaseError, KeyError, ValueError, TypeError, AttributeError, RecursionError) as error:
         reason = "its data is nested too deeply" if isinstance(error, RecursionError) else str(error)
@@ -279,12 +287,15 @@ def release_notes(old: PackageContents, new: PackageContents) -> str:
     changes = _compare(old, new)
     lines = [f"# Release notes: {old.name} → {new.name}", "", "## What students need to do", ""]
     lines += [f"- {action}" for action in _actions(changes, old, new)]
-    lines += _section("Added", [f"- {note.deck} · {note.label}" for note in sorted(changes.added, key=_order)])
-    lines += _section("Changed", [line for before, note in sorted(changes.changed, key=lambda pair: _order(pair[1]))
-                                  for line in _changed_lines(before, note)])
+    changed = sorted(changes.changed, key=lambda pair: _order(pair[1]))
+    lines += _section("Added", [f"- {note.deck} · {note.label}" for note in sorted(changes.added, key=_order)],
+                      changes.added)
+    lines += _section("Changed", [line for before, note in changed for line in _changed_lines(before, note)],
+                      [note for _, note in changed])
     lines += _section("Retired", [f"- {old.notes[note.guid].deck} · {note.label}"  # where students have it
-                                  for note in sorted(changes.retired, key=_order)])
-    lines += _section("Removed", [f"- {note.deck} · {note.label}" for note in sorted(changes.removed, key=_order)])
+                                  for note in sorted(changes.retired, key=_order)], changes.retired)
+    lines += _section("Removed", [f"- {note.deck} · {note.label}" for note in sorted(changes.removed, key=_order)],
+                      changes.removed)
     lines += _section("Note types", [f"- {change}" for change in changes.structure]
                       + [f"- {name}: new look (applied automatically)" for name in changes.looks])
     lines += _section("Decks", [f"- {old_deck} → {new_deck}" for old_deck, new_deck in changes.renamed_decks])
@@ -307,10 +318,18 @@ def _order(note: PackagedNote) -> tuple[str, str]:
     return (note.deck, note.label)
 
 
-def _section(title: str, entries: list[str]) -> list[str]:
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _section(title: str, entries: list[str], notes: list[PackagedNote] | None = None) -> list[str]:
+    """A section of the notes, its title counting the notes and their cards as every command does."""
     if not entries:
         return []
-    count = sum(1 for entry in entries if entry.startswith("- "))
+    if notes is None:
+        count = str(sum(1 for entry in entries if entry.startswith("- ")))
+    else:
+        count = f"{_count(len(notes), 'note')}, {_count(sum(note.cards for note in notes), 'card')}"
     return ["", f"## {title} ({count})", "", *entries]
 
 

@@ -44,11 +44,12 @@ def test_check_reports_the_valid_cards(tmp_path, run_cli):
     project = make_project(tmp_path / "project")
     (project / "cards" / "one.yaml").write_text(
         "subdeck: first\ncards:\n  - id: a\n    kind: basic\n    question: Q?\n    answer: A\n"
+        "  - id: b\n    kind: reverse\n    question: Term\n    answer: Meaning\n"
     )
 
     result = run_cli("check", cwd=project)
 
-    assert (result.exit_code, result.stdout, result.stderr) == (0, "ok: 1 card in 1 file, no problems\n", "")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "ok: 2 notes, 3 cards in 1 file, no problems\n", "")
     assert not (project / "build").exists()
 
 

@@ -124,3 +124,32 @@ def test_release_notes_ask_students_to_import_the_presets_a_release_brings(tmp_p
     assert ("- **Tick “Import deck presets”** in Anki's import dialog: this release brings *Test (course order)*, "
             "*Test (retired cards)*, which give you new cards in the course's order and keep deleted retired cards "
             "from coming back to study.") in notes
+
+
+def test_release_notes_show_cloze_text_as_a_student_reads_it(tmp_path, run_cli):
+    from conftest import make_project
+
+    project = make_project(tmp_path / "project")
+    cards = project / "cards" / "founders.yaml"
+    cards.write_text(
+        "subdeck: first\ncards:\n"
+        "  - id: founders\n    kind: cloze\n    text: '{{c1::Klerman}} and {{c2::Weissman::a founder}} founded IPT'\n"
+        "  - id: phases\n    kind: list\n    question: Which phases?\n    items: [Initial, Middle]\n")
+    assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": "1764000000"}).exit_code == 0
+    cards.write_text(
+        cards.read_text().replace("founded IPT'", "founded IPT in the {{c3::1970s}}'").replace("Middle]", "Middle, End]")
+        + "  - id: decade\n    kind: cloze\n    text: 'IPT began in the {{c1::1970s}}.'\n")
+    assert run_cli("release", "1.1.0", cwd=project, env={"SOURCE_DATE_EPOCH": "1764000600"}).exit_code == 0
+
+    notes = run_cli("diff", str(project / "build" / "test-1.0.0.apkg"), cwd=project).stdout
+
+    assert notes.split("## Added")[1] == (
+        " (1 note, 1 card)\n\n"
+        "- Test::First · IPT began in the 1970s.\n\n"
+        "## Changed (2 notes, 6 cards)\n\n"
+        "- Test::First · Klerman and Weissman founded IPT in the 1970s\n"
+        "  - Text: “Klerman and Weissman founded IPT” → “Klerman and Weissman founded IPT in the 1970s”\n"
+        "- Test::First · Which phases?\n"
+        "  - Items: “Initial Middle” → “Initial Middle End”\n"
+    )
+    assert "{{c" not in notes
