@@ -41,16 +41,54 @@ def init_project(target: Path, name: str, title: str) -> list[Path]:
         problem = _name_option_problem(value, option == "--name")
         if problem:
             raise DeckError.in_argument(option, problem)
-    ids = [_new_id() for _ in range(1 + len(KINDS))]
-    files = {
+    files = _starting_files(paths, name, title, [_new_id() for _ in range(1 + len(KINDS))])
+    # A folder that already has a README or .gitignore (a fresh git repository) keeps its own.
+    contents = [(path, text.encode("utf-8")) for path, text in files.items() if path.parent == paths.cards
+                or not path.exists()]
+    contents += [(paths.templates / name, data) for name, data in default_templates().items()]
+    write_files(contents, Path.cwd())
+    return [path for path, _ in contents]
+
+
+_README = """\
+# {title}
+
+An Anki deck built with deckgen from the YAML files in `cards/`.
+
+| file | holds |
+|---|---|
+| `cards/deck.yaml` | the deck's settings: its name, title, version, ids and subdecks. Students' Anki knows the deck by the ids and names: never change the ids, and rename nothing once released |
+| `cards/references.yaml` | the works cards cite with `source:` |
+| every other `cards/*.yaml` | the cards, one file per subdeck |
+| `templates/` | how the cards look: one Jinja template per side of each kind of card, and `style.css` |
+| `cards/deck.lock` | every release, written by `deckgen release`: commit it, never edit it |
+
+Run the commands in this folder. In a new terminal, activate the environment deckgen is installed
+in first (`source PATH/TO/.venv/bin/activate`), or call deckgen by its full path
+(`PATH/TO/.venv/bin/deckgen check`).
+
+- `deckgen new basic --subdeck basics` adds an empty card; `deckgen check` points at what to fill in.
+- `deckgen check --strict` and `deckgen lint --strict` check every card as CI should.
+- `deckgen preview` writes `build/preview.html`; `deckgen build` writes `build/<deck>-<version>.apkg`.
+- `deckgen release 1.0.0` releases the deck: stamps the changed cards and records the release in `cards/deck.lock`.
+
+Every command has `--help` with examples. Each key of these files, the kinds of card and the markup
+are described in deckgen's README, under "Card file reference".
+"""
+
+
+def _starting_files(paths: ProjectPaths, name: str, title: str, ids: list[int]) -> dict[Path, str]:
+    """A new project's files but its templates, by path."""
+    return {
         paths.settings: (
-            f"# Settings of the deck. Names and ids here are a public interface: never change the ids.\n"
+            "# Settings of the deck: README.md, beside cards/, says what each file holds and how to build it.\n"
+            "# Names and ids here are a public interface: students' Anki knows the deck by them; never change the ids.\n"
             f"name: {json.dumps(name)}\ntitle: {json.dumps(title)}\nversion: 0.1.0\nid: {ids[0]}\n"
             f"note_types:\n" + "".join(f"  {kind}: {ids[i + 1]}\n" for i, kind in enumerate(KINDS))
             + "subdecks:\n  basics: Basics\n"
         ),
         paths.references: (
-            "# The works cards cite with `source:`. See the README's card file reference.\n"
+            "# The works cards cite with `source:`; README.md, beside cards/, says where each key is described.\n"
             "example2024:\n"
             '  authors: ["Family, A. B."]\n  year: 2024\n  title: "The title of the work"\n'
             "  publisher: The publisher\n"
@@ -61,12 +99,9 @@ def init_project(target: Path, name: str, title: str) -> list[Path]:
             "    question: Which command turns these cards into an Anki deck?\n"
             "    answer: \"`deckgen build`\"\n    source: example2024\n"
         ),
-        target / ".gitignore": "/build/\n",
+        paths.root / "README.md": _README.format(title=title),
+        paths.root / ".gitignore": "/build/\n",
     }
-    contents = [(path, text.encode("utf-8")) for path, text in files.items()]
-    contents += [(paths.templates / name, data) for name, data in default_templates().items()]
-    write_files(contents, Path.cwd())
-    return [path for path, _ in contents]
 
 
 def _name_option_problem(value: str, deck_name: bool) -> str | None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import yaml
 
 from anki_client import import_package
 from deckgen.kinds import KINDS
-from conftest import FIXTURES, make_project
+from conftest import FIXTURES, REPO, make_project
 
 
 def test_init_makes_a_deck_that_builds_and_imports(tmp_path, run_cli, student):
@@ -115,3 +117,27 @@ def test_new_adds_a_card_while_another_is_still_unfilled(tmp_path, run_cli):
     assert second.stdout.startswith("added card 'second-new-2' at cards/second.yaml:5: ")  # not the unfinished one's id
     ids = [card["id"] for card in yaml.safe_load((project / "cards" / "first.yaml").read_text())["cards"]]
     assert ids[-2:] == ["first-new-1", "first-new-2"]
+
+
+def _files_named_in_comments(path) -> list[str]:
+    comments = " ".join(line for line in path.read_text().splitlines() if line.startswith("#"))
+    return re.findall(r"[\w./-]+\.(?:md|yaml|lock|html|css)\b", comments)
+
+
+def test_the_comments_of_deck_yaml_point_at_files_that_exist(tmp_path, run_cli):
+    assert run_cli("init", "deck", "--name", "Pharma", cwd=tmp_path).exit_code == 0
+
+    for project in (tmp_path / "deck", REPO):
+        for settings_file in ("deck.yaml", "references.yaml"):
+            named = _files_named_in_comments(project / "cards" / settings_file)
+            assert named, f"{project.name}/cards/{settings_file} points at no file"
+            assert [name for name in named if not (project / name).is_file()] == [], settings_file
+
+
+def test_init_keeps_a_readme_the_folder_already_has(tmp_path, run_cli):
+    (tmp_path / "deck").mkdir()
+    (tmp_path / "deck" / "README.md").write_text("# My course\n")
+
+    assert run_cli("init", "deck", cwd=tmp_path).exit_code == 0
+
+    assert (tmp_path / "deck" / "README.md").read_text() == "# My course\n"
