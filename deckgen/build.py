@@ -21,6 +21,7 @@ from deckgen.paths import ProjectPaths
 from deckgen.project import load_project
 from deckgen.release import ReleaseInput, ReleasePlan, lock_continuity, plan_release, released_state
 from deckgen.render import RenderedDeck, render_deck
+from deckgen.report import with_versions
 from deckgen.schema import VERSION
 from deckgen.stats import README_START, coverage_table, replace_marked_section
 
@@ -133,13 +134,22 @@ def build(
         release = plan(checked, read_lock_in(root, lock_path), release_time, allow)
         if frozen:
             _refuse_unreleased(release, checked, lock_path)
-        data, stats = package_bytes(checked.deck, release)
+        data, stats = package_bytes(_as_students_get_it(checked, release), release)
         output = paths.package(checked.deck.file_stem, output_dir)
         files = [(output, data)]
         if release.lock_changed:  # last: the lock never records a build whose package is missing
             files.append((lock_path, lock_text(release.lock).encode("utf-8")))
         write_files(files, root)
     return BuildResult(checked, output, stats, release, lock_path, release.lock_changed)
+
+
+def _as_students_get_it(checked: CheckResult, plan_: ReleasePlan) -> RenderedDeck:
+    """The deck as it is packaged: each report link names the release that last changed its card
+    (which the plan knows, and the rendered deck cannot)."""
+    if checked.project.settings.report_url is None:
+        return checked.deck
+    notes = with_versions(checked.deck.notes, lambda card_id: plan_.note_times[card_id].changed_in)
+    return replace(checked.deck, notes=notes)
 
 
 def _refuse_unreleased(release: ReleasePlan, checked: CheckResult, lock_path: Path) -> None:
@@ -188,7 +198,7 @@ def release(
         previous = read_lock_in(root, lock_path)
         _check_release_order(previous, version, release_time, settings)
         plan_ = plan(checked, previous, release_time, allow, releasing=True)
-        data, stats = package_bytes(checked.deck, plan_)
+        data, stats = package_bytes(_as_students_get_it(checked, plan_), plan_)
         output = paths.package(checked.deck.file_stem, output_dir)
         files = [(output, data), (paths.settings, _with_version(paths.settings, settings, version))]
         readme = paths.root / "README.md"

@@ -9,11 +9,12 @@ The commands an educator needs while cards are still wrong do not stop at the fi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from deckgen.build import CheckResult, check, read_lock_in, refuse_linked_output
 from deckgen.render import render_deck
+from deckgen.report import with_versions
 from deckgen.diff import read_package, release_notes
 from deckgen.errors import DeckError, Location, Problem, ProblemCollector, display_path
 from deckgen.jsonschema import SchemaContext, card_file_schema
@@ -90,6 +91,8 @@ def preview(root: Path, output: Path | None = None) -> Preview:
     problems = ProblemCollector()
     project = read_project(root, problems)
     deck = render_deck(project, paths.templates, problems)
+    if project.settings.report_url is not None:  # the version deck.yaml names, before any release
+        deck = replace(deck, notes=with_versions(deck.notes, lambda card_id: project.settings.version))
     page, cards = preview_page(deck, project.settings.title)
     return Preview(CheckResult(project, deck), page, cards, output or paths.preview, problems.found())
 

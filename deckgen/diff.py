@@ -18,6 +18,7 @@ from deckgen.guards import renumbered
 from deckgen.markup import html_text
 from deckgen.model import RETIRED_SUBDECK
 from deckgen.render import RETIRED_CLASS
+from deckgen.report import LINK_TEXT, without_report_link
 from deckgen import cloze
 
 SNIPPET_CHARS = 80
@@ -57,6 +58,7 @@ class PackageContents:
 def _text(html: str) -> str:
     """What a student reads in a field, without the banner deckgen puts on a retired card: a cloze
     text as the back of its cards shows it, every deletion revealed (not Anki's {{c1::...}} syntax)."""
+    html = without_report_link(html)
     if "{{c" in html:
         parsed = cloze.parse(html)
         if isinstance(parsed, cloze.ClozeText):
@@ -182,6 +184,7 @@ class _Changes:
     removed: list[PackagedNote]
     retired: list[PackagedNote]
     changed: list[tuple[PackagedNote, PackagedNote]]
+    report_links: list[PackagedNote]  # changed only in their report link (report_url changed)
     moved: list[tuple[PackagedNote, PackagedNote]]
     structure: list[str]  # note types whose fields or templates changed
     looks: list[str]  # note types whose CSS or template text changed
@@ -196,15 +199,17 @@ class _Changes:
 
 
 def _compare(old: PackageContents, new: PackageContents) -> _Changes:
-    retired, changed, moved = [], [], []
+    retired, changed, report_links, moved = [], [], [], []
     for guid, note in new.notes.items():
         before = old.notes.get(guid)
         if before is None:
             continue
         if _retired(note) and not _retired(before):
             retired.append(note)
-        elif before.fields != note.fields or before.tags != note.tags:
+        elif before.tags != note.tags or _content(before) != _content(note):
             changed.append((before, note))
+        elif before.fields != note.fields:
+            report_links.append(note)
         # A retired card goes to the retired subdeck only where Anki adds it anew; a student's own
         # copy stays where it is, so that is no move to tell students about.
         if before.deck != note.deck and not (_retired(note) and note.deck.endswith(f"::{RETIRED_SUBDECK}")):
@@ -225,8 +230,13 @@ def _compare(old: PackageContents, new: PackageContents) -> _Changes:
     return _Changes(
         added=[note for guid, note in new.notes.items() if guid not in old.notes],
         removed=[note for guid, note in old.notes.items() if guid not in new.notes],
-        retired=retired, changed=changed, moved=moved, structure=structure, looks=looks,
+        retired=retired, changed=changed, report_links=report_links, moved=moved, structure=structure, looks=looks,
     )
+
+
+def _content(note: PackagedNote) -> list[str]:
+    """A note's fields without its report link, which changes with deck.yaml's report_url alone."""
+    return [without_report_link(value) for value in note.fields.values()]
 
 
 def _deck_actions(changes: _Changes, old: PackageContents) -> list[str]:
@@ -288,10 +298,12 @@ def release_notes(old: PackageContents, new: PackageContents) -> str:
     lines = [f"# Release notes: {old.name} → {new.name}", "", "## What students need to do", ""]
     lines += [f"- {action}" for action in _actions(changes, old, new)]
     changed = sorted(changes.changed, key=lambda pair: _order(pair[1]))
+    relinked = [f"- The “{LINK_TEXT}” link on {_count(len(changes.report_links), 'note')} (nothing else changed "
+                "on them)"] if changes.report_links else []
     lines += _section("Added", [f"- {note.deck} · {note.label}" for note in sorted(changes.added, key=_order)],
                       changes.added)
-    lines += _section("Changed", [line for before, note in changed for line in _changed_lines(before, note)],
-                      [note for _, note in changed])
+    lines += _section("Changed", [line for before, note in changed for line in _changed_lines(before, note)]
+                      + relinked, [note for _, note in changed] + changes.report_links)
     lines += _section("Retired", [f"- {old.notes[note.guid].deck} · {note.label}"  # where students have it
                                   for note in sorted(changes.retired, key=_order)], changes.retired)
     lines += _section("Removed", [f"- {note.deck} · {note.label}" for note in sorted(changes.removed, key=_order)],

@@ -24,6 +24,7 @@ from deckgen.media import packaged_media_name
 from deckgen.model import Card, Project, Text
 from deckgen.notetypes import RenderedNoteType, deck_context, render_note_types, render_template, template_environment
 from deckgen.references import apa_html, short_citation
+from deckgen.report import report_link
 
 # A hint Anki shows as "[hint]": these would make it play a sound, speak, or compile LaTeX.
 _ANKI_SYNTAX_HINT = re.compile(r"\s*/?\s*(?:sound:|anki:|\$|latex\b)", re.IGNORECASE)
@@ -222,6 +223,8 @@ class _NoteRenderer:
     def _citation_fields(self, card: Card) -> dict[str, str]:
         """The fields every kind ends with: the explanation, the topic and the citation."""
         extra = self.markup("extra", card.extra, required=False) if card.extra else ""
+        if self.project.settings.report_url is not None:
+            extra += report_link(self.project.settings.report_url, self.project.settings.name, card.id)
         topic = plain(card.topic.value) if card.topic else ""
         if card.topic:
             self._check_maths([topic], "topic", card.topic.location, maths_allowed=False)

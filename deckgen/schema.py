@@ -16,6 +16,7 @@ from deckgen.keys import Key, MarkupKey, PatternKey, Reader, TextKey, WholeNumbe
 from deckgen.kinds import KINDS
 from deckgen.load import Mapping, Node, Scalar
 from deckgen.model import RETIRED_SUBDECK, DeckSettings, LintSettings, Reference
+from deckgen.report import ReportUrlKey
 
 MAX_ID = 2**63 - 1
 SUBDECK_KEY = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
@@ -37,6 +38,7 @@ DECK_KEYS = (
     Key("note_types", "One stable Anki note-type id for each kind of card the deck uses.", True),
     Key("subdecks", "Subdeck key used by cards: subdeck name shown in Anki.", True),
     Key("lint", "Limits for deckgen lint."),
+    ReportUrlKey(),
 )
 LINT_KEYS = (WholeNumberKey("max_answer_words", "Longest answer lint accepts, in words."),)
 NOTE_TYPE_KEYS = tuple(
@@ -83,6 +85,7 @@ def validate_settings(root: Node | None, where: Location, problems: ProblemColle
     subdecks = _subdecks(node, read)
     lint = _lint_settings(node, read)
     description = read.read(node, _key(DECK_KEYS, "description"))
+    report_url = read.read(node, _key(DECK_KEYS, "report_url"))
     if None in (name, title, version, deck_id, note_types, subdecks) or problems.problems:
         return None
     locations = {key.text: key.location for key in node.keys()}
@@ -100,6 +103,7 @@ def validate_settings(root: Node | None, where: Location, problems: ProblemColle
         lint=lint,
         location=node.location,
         locations=MappingProxyType(locations),
+        report_url=report_url,
     )
 
 
