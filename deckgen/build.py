@@ -223,8 +223,9 @@ def _check_release_order(previous: LockFile | None, version: str, time: int, set
     if last is None:
         return
     if _version_key(version) <= _version_key(last.version):
-        raise DeckError.in_argument(
-            "VERSION", f"release {version} is not later than the last release, {last.version}: give a higher version"
+        raise DeckError.at(  # a refusal by the lock, as for the time below: the version itself is well formed
+            Location("VERSION", 0, 0),
+            f"release {version} is not later than the last release, {last.version}: give a higher version",
         )
     if time <= last.time:
         raise DeckError.at(

@@ -13,8 +13,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from deckgen.build import CheckResult, check, read_lock_in, refuse_linked_output
-from deckgen.render import render_deck
-from deckgen.report import with_versions
 from deckgen.diff import read_package, release_notes
 from deckgen.errors import DeckError, Location, Problem, ProblemCollector, display_path
 from deckgen.jsonschema import SchemaContext, card_file_schema
@@ -22,6 +20,8 @@ from deckgen.lint import Finding, lint_project
 from deckgen.paths import ProjectPaths
 from deckgen.preview import preview_page
 from deckgen.project import load_project, read_deck_files, read_project
+from deckgen.render import render_deck
+from deckgen.report import with_versions
 from deckgen.scaffold import NewCard, new_card
 from deckgen.stats import coverage_table, released_coverage_table, replace_marked_section
 

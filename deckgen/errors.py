@@ -20,8 +20,8 @@ class Location(NamedTuple):
     """
 
     path: str
-    line: int = 1
-    col: int = 1  # line 0: no place inside (an environment variable, a folder, a binary file)
+    line: int = 1  # 0: no place inside (an argument, an environment variable, a binary file)
+    col: int = 1
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.col}" if self.line else self.path

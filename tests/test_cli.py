@@ -159,10 +159,6 @@ def test_source_date_epoch_takes_only_ascii_digits(tmp_path, run_cli):
 COMMAND_LINE_MISTAKES = {
     "a release version that is no version": (
         ["release", "1.2"], "deckgen release: error: argument VERSION: a release version looks like 1.2.3, got '1.2'"),
-    "a version not later than the last release": (
-        ["release", "0.9.0"],
-        "deckgen release: error: argument VERSION: release 0.9.0 is not later than the last release, 1.0.0: "
-        "give a higher version"),
     "a base lock that does not exist": (
         ["check", "--lock-base", "base.lock"],
         "deckgen check: error: argument --lock-base: base.lock does not exist: give the base branch's lock file"),
@@ -191,3 +187,16 @@ def test_a_mistake_on_the_command_line_is_a_command_line_error(mistake, tmp_path
     assert result.stderr.splitlines()[-1] == message
     assert ":1:1:" not in result.stderr
     assert files_below(tmp_path) == before
+
+
+def test_a_version_the_lock_refuses_is_a_refusal_named_without_a_position(tmp_path, run_cli):
+    project = make_project(tmp_path / "project", FIXTURES / "release" / "v1")
+    assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": "1764000000"}).exit_code == 0
+
+    result = run_cli("release", "0.9.0", cwd=project, env={"SOURCE_DATE_EPOCH": "1764000600"})
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "VERSION: release 0.9.0 is not later than the last release, 1.0.0: give a higher version",
+        "1 problem found; nothing was written",
+    ]
