@@ -97,7 +97,9 @@ Print the deck's coverage as a Markdown table: notes and cards per subdeck and
 notes per kind, of the cards as they are, or with --released of the last release
 (as cards/deck.lock records it). With --update FILE, replace the table between
 the lines <!-- deckgen stats: start --> and <!-- deckgen stats: end --> in FILE
-with the last release's table; deckgen release does that for README.md.
+with the last release's table; deckgen release does that for README.md. Cards
+with a problem are left out of the table of the cards as they are, and their
+problems listed (exit 1).
 
 examples:
   deckgen stats
@@ -119,7 +121,8 @@ examples:
 _PREVIEW_HELP = """\
 Check the cards, then write every card's front and back, as Anki shows them and
 styled by the deck's own CSS, to one HTML page to open in a browser: a quick look
-at new cards without importing them into Anki.
+at new cards without importing them into Anki. A card with a problem is left out
+and its problem listed (exit 1); the page shows every other card.
 
 examples:
   deckgen preview
@@ -128,7 +131,8 @@ examples:
 
 _INIT_HELP = """\
 Start a new deck in DIR: cards/deck.yaml with ids of its own, a references file,
-one example card and the default templates. The new project builds at once.
+one example card, the default templates and a README.md saying what each file is
+(unless DIR has one). The new project builds at once.
 
 examples:
   deckgen init my-deck --name Pharmacology --title "Pharmacology for nurses"
@@ -138,7 +142,8 @@ examples:
 _NEW_HELP = """\
 Add an empty card of KIND to the end of cards/<subdeck>.yaml (the file is made if
 missing) under a new id, and say where it is. Its fields are left empty on
-purpose: 'deckgen check' points at each one still to write. Rename the id to say
+purpose: 'deckgen check' points at each one still to write. Only cards/deck.yaml
+must be valid: cards still being written elsewhere do not stop a new one. Rename the id to say
 what the card asks before the card is first released.
 
 examples:
@@ -152,6 +157,8 @@ reference keys filled in, for editors that check YAML as you type (for example
 VS Code's YAML extension): they then flag a misspelt key or an unknown subdeck
 before 'deckgen check' runs. Write it to a file and point a card file at it with
 a first line '# yaml-language-server: $schema=../build/cards.schema.json'.
+Only cards/deck.yaml and cards/references.yaml must be valid: the schema works
+while cards still have errors.
 
 examples:
   deckgen schema --output build/cards.schema.json
