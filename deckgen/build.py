@@ -21,6 +21,7 @@ from deckgen.paths import ProjectPaths
 from deckgen.project import load_project
 from deckgen.release import ReleaseInput, ReleasePlan, lock_continuity, plan_release, released_state
 from deckgen.render import Progress, RenderedDeck, render_deck
+from deckgen.report import with_versions
 from deckgen.schema import VERSION
 from deckgen.stats import README_START, coverage_table, replace_marked_section
 
@@ -51,7 +52,7 @@ def release_timestamp(environment: dict[str, str]) -> int:
         return int(time.time())
     if not re.fullmatch(r"[0-9]{1,12}", value) or not 0 < int(value) <= LATEST_RELEASE_TIME:
         raise DeckError.at(
-            Location("SOURCE_DATE_EPOCH"),
+            Location("SOURCE_DATE_EPOCH", 0, 0),
             f"must be a positive whole number of seconds since 1970, at most {LATEST_RELEASE_TIME} "
             f"(the year 9999), got '{value}'",
         )
@@ -64,7 +65,7 @@ def check(root: Path, strict: bool = False, progress: Progress | None = None) ->
     Unsafe content in a card is removed and reported as a warning; with `strict` it is an error.
     """
     project = load_project(root)
-    deck = render_deck(project, ProjectPaths(root).templates, progress)
+    deck = render_deck(project, ProjectPaths(root).templates, progress=progress)
     if strict and deck.warnings:
         raise DeckError(deck.warnings)
     return CheckResult(project, deck)
@@ -137,13 +138,22 @@ def build(
         release = plan(checked, read_lock_in(root, lock_path), release_time, allow)
         if frozen:
             _refuse_unreleased(release, checked, lock_path)
-        data, stats = package_bytes(checked.deck, release)
+        data, stats = package_bytes(_as_students_get_it(checked, release), release)
         output = paths.package(checked.deck.file_stem, output_dir)
         files = [(output, data)]
         if release.lock_changed:  # last: the lock never records a build whose package is missing
             files.append((lock_path, lock_text(release.lock).encode("utf-8")))
         write_files(files, root)
     return BuildResult(checked, output, stats, release, lock_path, release.lock_changed)
+
+
+def _as_students_get_it(checked: CheckResult, plan_: ReleasePlan) -> RenderedDeck:
+    """The deck as it is packaged: each report link names the release that last changed its card
+    (which the plan knows, and the rendered deck cannot)."""
+    if checked.project.settings.report_url is None:
+        return checked.deck
+    notes = with_versions(checked.deck.notes, lambda card_id: plan_.note_times[card_id].changed_in)
+    return replace(checked.deck, notes=notes)
 
 
 def _refuse_unreleased(release: ReleasePlan, checked: CheckResult, lock_path: Path) -> None:
@@ -176,15 +186,15 @@ def release(
     project = load_project(root)
     settings = project.settings
     if not VERSION.match(version):
-        raise DeckError.at(Location("VERSION"), f"a release version looks like 1.2.3, got '{version}'")
+        raise DeckError.in_argument("VERSION", f"a release version looks like 1.2.3, got '{version}'")
     released = replace(project, settings=replace(settings, version=version))
-    checked = CheckResult(released, render_deck(released, paths.templates, progress))
+    checked = CheckResult(released, render_deck(released, paths.templates, progress=progress))
     if checked.deck.warnings:
         raise DeckError(checked.deck.warnings)
     refuse_linked_output(paths, output_dir)
     if release_time > time.time() + FUTURE_MARGIN:
         raise DeckError.at(
-            Location("SOURCE_DATE_EPOCH"),
+            Location("SOURCE_DATE_EPOCH", 0, 0),
             f"the release time {release_time} lies in the future: every card it stamps would overwrite students' "
             "own later edits until then; release with the time of now",
         )
@@ -193,7 +203,7 @@ def release(
         previous = read_lock_in(root, lock_path)
         _check_release_order(previous, version, release_time, settings)
         plan_ = plan(checked, previous, release_time, allow, releasing=True)
-        data, stats = package_bytes(checked.deck, plan_)
+        data, stats = package_bytes(_as_students_get_it(checked, plan_), plan_)
         output = paths.package(checked.deck.file_stem, output_dir)
         files = [(output, data), (paths.settings, _with_version(paths.settings, settings, version))]
         readme = paths.root / "README.md"
@@ -218,13 +228,13 @@ def _check_release_order(previous: LockFile | None, version: str, time: int, set
     if last is None:
         return
     if _version_key(version) <= _version_key(last.version):
-        raise DeckError.at(
-            Location("VERSION"),
+        raise DeckError.at(  # a refusal by the lock, as for the time below: the version itself is well formed
+            Location("VERSION", 0, 0),
             f"release {version} is not later than the last release, {last.version}: give a higher version",
         )
     if time <= last.time:
         raise DeckError.at(
-            Location("SOURCE_DATE_EPOCH"),
+            Location("SOURCE_DATE_EPOCH", 0, 0),
             f"the release time {time} is not later than release {last.version}'s ({last.time}): students' Anki "
             "would keep their copies of every changed card; release with a later time",
         )
@@ -271,7 +281,7 @@ def review_lock(checked: CheckResult, base_lock: Path) -> LockReview:
     base = read_lock_in(root, base_lock)
     current = read_lock_in(root, lock_path)
     if base is None:
-        raise DeckError.at(Location(str(base_lock)), "the base lock file does not exist")
+        raise DeckError.in_argument("--lock-base", f"{base_lock} does not exist: give the base branch's lock file")
     if current is None:
         raise DeckError.at(
             Location(display_path(lock_path, root)),

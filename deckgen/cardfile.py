@@ -25,12 +25,13 @@ from deckgen.keys import (
     QuickReader,
     Reader,
     TextKey,
+    case_insensitive,
     did_you_mean,
     one_of,
 )
 from deckgen.kinds import KINDS
 from deckgen.load import MAX_EXPANDED_VALUES, Node, Positions, Sequence
-from deckgen.media import media_problem
+from deckgen.media import MEDIA_TYPES, media_problem
 from deckgen.model import CARD_ID, Card, DeckSettings, MediaFile, Reference
 
 MAX_TOPIC_CHARS = 40
@@ -98,6 +99,12 @@ class TagKey(PatternKey):
         reserved = _folded(reader.context.settings.retired_tag)
         return EXPLAIN if reserved in (_folded(text), *_prefixes(text)) else text
 
+    def json_schema(self, context) -> dict:
+        schema = super().json_schema(context)
+        if context is not None:  # the retired tag and its children (lookalike letters are check's to find)
+            schema["not"] = {"pattern": f"^{case_insensitive(context.settings.retired_tag)}(::|$)"}
+        return schema
+
 
 class MediaKey(TextKey):
     """A file in cards/media/ that is a real image or sound."""
@@ -124,6 +131,11 @@ class MediaKey(TextKey):
         if media_problem(name, context.media_dir, context.shown_media_dir):
             return EXPLAIN
         return MediaFile(name, (context.media_dir / name).resolve(), reader.pointer(steps))
+
+    def json_schema(self, context) -> dict:
+        suffixes = "|".join(case_insensitive(suffix.removeprefix(".")) for suffix in MEDIA_TYPES)
+        plain_name = {"pattern": rf"^[^./\\][^/\\]*\.({suffixes})$"}
+        return {**super().json_schema(context), "allOf": [plain_name]}
 
 
 def _subdecks(context) -> list[str]:

@@ -104,7 +104,9 @@ Print the deck's coverage as a Markdown table: notes and cards per subdeck and
 notes per kind, of the cards as they are, or with --released of the last release
 (as cards/deck.lock records it). With --update FILE, replace the table between
 the lines <!-- deckgen stats: start --> and <!-- deckgen stats: end --> in FILE
-with the last release's table; deckgen release does that for README.md.
+with the last release's table; deckgen release does that for README.md. Cards
+with a problem are left out of the table of the cards as they are, and their
+problems listed (exit 1).
 
 examples:
   deckgen stats
@@ -134,7 +136,8 @@ With --since OLD.apkg (the last release), cards added, changed or retired since
 then are marked. With --serve, nothing is written: the page is served on
 http://127.0.0.1:PORT/ (this machine only) and the open page reloads whenever a
 card file, a template or the CSS changes; cards with problems show them in
-place. Ctrl-C stops it.
+place. Ctrl-C stops it. Without --serve, a card with a problem is left out and
+its problem listed (exit 1); the page shows every other card.
 
 examples:
   deckgen preview
@@ -146,7 +149,8 @@ examples:
 
 _INIT_HELP = """\
 Start a new deck in DIR: cards/deck.yaml with ids of its own, a references file,
-one example card and the default templates. The new project builds at once.
+one example card, the default templates and a README.md saying what each file is
+(unless DIR has one). The new project builds at once.
 
 examples:
   deckgen init my-deck --name Pharmacology --title "Pharmacology for nurses"
@@ -156,7 +160,8 @@ examples:
 _NEW_HELP = """\
 Add an empty card of KIND to the end of cards/<subdeck>.yaml (the file is made if
 missing) under a new id, and say where it is. Its fields are left empty on
-purpose: 'deckgen check' points at each one still to write. Rename the id to say
+purpose: 'deckgen check' points at each one still to write. Only cards/deck.yaml
+must be valid: cards still being written elsewhere do not stop a new one. Rename the id to say
 what the card asks before the card is first released.
 
 examples:
@@ -170,6 +175,8 @@ reference keys filled in, for editors that check YAML as you type (for example
 VS Code's YAML extension): they then flag a misspelt key or an unknown subdeck
 before 'deckgen check' runs. Write it to a file and point a card file at it with
 a first line '# yaml-language-server: $schema=../build/cards.schema.json'.
+Only cards/deck.yaml and cards/references.yaml must be valid: the schema works
+while cards still have errors.
 
 examples:
   deckgen schema --output build/cards.schema.json
@@ -192,7 +199,8 @@ examples:
 """
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The command line, and each command's own parser (for its usage in a command-line error)."""
     parser = argparse.ArgumentParser(
         prog="deckgen",
         description="Turn YAML card definitions into an Anki deck (.apkg) through Jinja templates.",
@@ -201,9 +209,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"deckgen {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parsers: dict[str, argparse.ArgumentParser] = {}
 
     def command(name: str, summary: str, text: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(
+        sub = parsers[name] = commands.add_parser(
             name, help=summary, description=text, formatter_class=argparse.RawDescriptionHelpFormatter
         )
         sub.add_argument(
@@ -219,7 +228,7 @@ def _parser() -> argparse.ArgumentParser:
         commands.choices[name].add_argument(
             "-q", "--quiet", action="store_true", help="no progress line while a large deck is rendered",
         )
-    return parser
+    return parser, parsers
 
 
 def _pipeline_commands(command) -> None:
@@ -324,10 +333,30 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
+def _notes_and_cards(notes: int, cards: int) -> str:
+    """How every command counts a deck: notes (what the educator writes) and the Anki cards they make."""
+    return f"{_count(notes, 'note')}, {_count(cards, 'card')}"
+
+
+def _package_counts(stats) -> str:
+    return (f"{_notes_and_cards(stats.notes, stats.cards)}, {_count(stats.subdecks, 'subdeck')}, "
+            f"{_count(stats.media, 'media file')}")
+
+
 def _report(error: DeckError) -> int:
     for problem in error.problems:
         print(problem, file=sys.stderr)
     _say(f"{_count(len(error.problems), 'problem')} found; nothing was written", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _report_left_out(problems, shown_in: str) -> int:
+    """The problems of the cards a command could not show; it showed the others."""
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if not problems:
+        return EXIT_OK
+    _say(f"{_count(len(problems), 'problem')} found; {shown_in} leaves out the cards they are in", file=sys.stderr)
     return EXIT_BAD_INPUT
 
 
@@ -381,10 +410,11 @@ def _check(arguments: argparse.Namespace) -> int:
         for change in review_lock(result, arguments.lock_base).released:
             _say(f"warning: this change releases, on purpose, a change that affects students: {change}",
                  file=sys.stderr)
-    cards, files = len(result.project.cards), len(result.project.card_files)
+    notes = result.deck.notes
+    counts = _notes_and_cards(len(notes), sum(len(note.ordinals) for note in notes))
     warnings = len(result.deck.warnings)
     outcome = _count(warnings, "warning") if warnings else "no problems"
-    _say(f"ok: {_count(cards, 'card')} in {_count(files, 'file')}, {outcome}")
+    _say(f"ok: {counts} in {_count(len(result.project.card_files), 'file')}, {outcome}")
     return EXIT_OK
 
 
@@ -393,11 +423,8 @@ def _build(arguments: argparse.Namespace) -> int:
     built = build(arguments.project, timestamp, arguments.output, _allowances(arguments), arguments.frozen,
                   arguments.strict, _progress(arguments))
     _warn(built.checked.deck.warnings)
-    stats = built.stats
     _warn_allowed(built.plan.allowed_changes)
-    counts = [_count(stats.notes, "note"), _count(stats.cards, "card"),
-              _count(stats.subdecks, "subdeck"), _count(stats.media, "media file")]
-    _say(f"wrote {built.output}: {', '.join(counts)}")
+    _say(f"wrote {built.output}: {_package_counts(built.stats)}")
     if built.lock_written:
         _say(f"updated {built.lock_path}: commit it with the cards")
     return EXIT_OK
@@ -407,9 +434,7 @@ def _release(arguments: argparse.Namespace) -> int:
     released = release(arguments.project, arguments.version, release_timestamp(dict(os.environ)),
                        _allowances(arguments), progress=_progress(arguments))
     _warn_allowed(released.plan.allowed_changes)
-    stats = released.stats
-    _say(f"released {arguments.version}: wrote {released.output}: {_count(stats.notes, 'note')}, "
-         f"{_count(stats.cards, 'card')}")
+    _say(f"released {arguments.version}: wrote {released.output}: {_package_counts(released.stats)}")
     _say(f"commit cards/deck.lock, cards/deck.yaml and README.md, then tag the commit v{arguments.version}")
     return EXIT_OK
 
@@ -428,8 +453,9 @@ def _lint(arguments: argparse.Namespace) -> int:
 
 def _stats(arguments: argparse.Namespace) -> int:
     if arguments.update is None:
-        print(commands.stats(arguments.project, arguments.released), end="")
-        return EXIT_OK
+        coverage = commands.stats(arguments.project, arguments.released)
+        print(coverage.table, end="")
+        return _report_left_out(coverage.problems, "the table")
     _write(arguments.update, commands.stats_in(arguments.project, arguments.update))
     _say(f"updated the coverage table in {arguments.update}")
     return EXIT_OK
@@ -448,8 +474,8 @@ def _preview(arguments: argparse.Namespace) -> int:
     preview = commands.preview(arguments.project, arguments.output, arguments.since, _progress(arguments))
     _warn(preview.checked.deck.warnings)
     _write(preview.output, preview.page)
-    _say(f"wrote {preview.output}: {_count(preview.cards, 'card')}")
-    return EXIT_OK
+    _say(f"wrote {preview.output}: {_notes_and_cards(len(preview.checked.deck.notes), preview.cards)}")
+    return _report_left_out(preview.problems, "the preview")
 
 
 def _usage_error(command: str, message: str) -> int:
@@ -527,9 +553,12 @@ def _cyclic_garbage_collection_paused():
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    arguments = _parser().parse_args(argv)
+    parser, parsers = _parser()
+    arguments = parser.parse_args(argv)
     try:
         with _cyclic_garbage_collection_paused():
             return _COMMANDS[arguments.command](arguments)
     except DeckError as error:
+        if error.argument is not None:  # a value on the command line: argparse's usage and exit 2
+            parsers[arguments.command].error(printable(f"argument {error.argument}: {'; '.join(error.messages)}"))
         return _report(error)

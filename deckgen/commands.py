@@ -1,24 +1,30 @@
 """One library function per command beyond the pipeline's own (build.py): what `lint`, `stats`,
 `diff`, `preview`, `new` and `schema` compute, callable from Python. Nothing here prints or exits;
 the CLI parses, calls one of these, and prints what it returns.
+
+The commands an educator needs while cards are still wrong do not stop at the first bad card:
+`preview` and `stats` return what they can show with the problems of the rest, and `new` and
+`schema` need only deck.yaml and references.yaml to be valid.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from deckgen.build import CheckResult, check, read_lock_in, refuse_linked_output
 from deckgen.diff import PackageContents, read_package, release_notes
-from deckgen.errors import DeckError, Location, display_path
-from deckgen.jsonschema import card_file_schema
+from deckgen.errors import DeckError, Location, Problem, ProblemCollector, display_path
+from deckgen.jsonschema import SchemaContext, card_file_schema
 from deckgen.lint import Finding, lint_project
+from deckgen.model import Project
 from deckgen.paths import ProjectPaths
 from deckgen.preview import PreviewContent, preview_content, with_problems
 from deckgen.previewpage import page_html
-from deckgen.project import load_project
-from deckgen.render import Progress
+from deckgen.project import load_project, read_deck_files, read_project
+from deckgen.render import Progress, RenderedDeck, render_deck
+from deckgen.report import with_versions
 from deckgen.scaffold import NewCard, new_card
 from deckgen.serve import DEFAULT_PORT, Page, PreviewServer
 from deckgen.stats import coverage_table, released_coverage_table, replace_marked_section
@@ -36,16 +42,23 @@ def lint(root: Path, strict: bool = False) -> LintResult:
     return LintResult(checked, tuple(lint_project(checked.project)))
 
 
-def stats(root: Path, released: bool = False) -> str:
+@dataclass(frozen=True)
+class Coverage:
+    table: str  # Markdown
+    problems: tuple[Problem, ...] = ()  # of the cards the table leaves out, as they are
+
+
+def stats(root: Path, released: bool = False) -> Coverage:
     """The coverage table, as Markdown: notes and cards per subdeck and kind, of the cards as they
-    are or (`released`) of the last release."""
+    are (the valid ones, with the others' problems) or (`released`) of the last release."""
     if not released:
-        return coverage_table(load_project(root))
+        problems = ProblemCollector()
+        return Coverage(coverage_table(read_project(root, problems)), problems.found())
     paths = ProjectPaths(root)
     lock = read_lock_in(root, paths.lock)
     if lock is None:
         raise DeckError.at(Location(display_path(paths.lock, root)), "the deck has no release yet: run 'deckgen release'")
-    return released_coverage_table(lock.lock)
+    return Coverage(released_coverage_table(lock.lock))
 
 
 def stats_in(root: Path, document: Path) -> str:
@@ -53,8 +66,8 @@ def stats_in(root: Path, document: Path) -> str:
     try:
         text = document.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise DeckError.at(Location(str(document)), f"cannot read the file to update: {error}") from None
-    return replace_marked_section(text, stats(root, released=True), str(document))
+        raise DeckError.in_argument("--update", f"cannot read {document}: {getattr(error, 'strerror', None) or error}") from None
+    return replace_marked_section(text, stats(root, released=True).table, str(document))
 
 
 def diff(root: Path, old: Path, new: Path | None = None) -> str:
@@ -70,22 +83,37 @@ class Preview:
     page: str
     cards: int
     output: Path
+    problems: tuple[Problem, ...] = ()  # of the cards the page leaves out
 
 
 def _since(package: Path | None) -> PackageContents | None:
     return read_package(package) if package is not None else None
 
 
+def _as_previewed(project: Project, deck: RenderedDeck) -> RenderedDeck:
+    """The deck with each report link naming the version deck.yaml gives (before any release)."""
+    if project.settings.report_url is None:
+        return deck
+    return replace(deck, notes=with_versions(deck.notes, lambda card_id: project.settings.version))
+
+
 def preview(root: Path, output: Path | None = None, since: Path | None = None,
             progress: Progress | None = None) -> Preview:
-    """Every card on one HTML page; where it goes (build/preview.html unless `output` is given).
-    With `since` (a released .apkg), the cards added, changed or retired after it are marked."""
+    """Every card that can be shown on one HTML page, and the problems of the others, listed and shown
+    on their cards; where the page goes (build/preview.html unless `output` is given). With `since`
+    (a released .apkg), the cards added, changed or retired after it are marked. Problems of
+    deck.yaml or of a template, without which no card can be shown, are raised."""
     paths = ProjectPaths(root)
     refuse_linked_output(paths, output)
     old = _since(since)
-    checked = check(root, progress=progress)
-    content = preview_content(checked.project, checked.deck, old)
-    return Preview(checked, page_html(content), content.cards, output or paths.preview)
+    problems = ProblemCollector()
+    project = read_project(root, problems)
+    deck = _as_previewed(project, render_deck(project, paths.templates, problems, progress))
+    content = preview_content(project, deck, old)
+    found = problems.found()
+    if found:
+        content = with_problems(content, DeckError(found), root)
+    return Preview(CheckResult(project, deck), page_html(content), content.cards, output or paths.preview, found)
 
 
 def serve_preview(root: Path, port: int = DEFAULT_PORT, since: Path | None = None,
@@ -108,7 +136,7 @@ def serve_preview(root: Path, port: int = DEFAULT_PORT, since: Path | None = Non
             content = with_problems(shown, error, root)
             on_build(content, None)
             return Page(page_html(content, version), media)
-        shown = preview_content(checked.project, checked.deck, old)
+        shown = preview_content(checked.project, _as_previewed(checked.project, checked.deck), old)
         media = {packaged.name: packaged.path for packaged in checked.deck.media}
         on_build(shown, checked)
         return Page(page_html(shown, version), media)
@@ -117,11 +145,17 @@ def serve_preview(root: Path, port: int = DEFAULT_PORT, since: Path | None = Non
 
 
 def new(root: Path, kind: str, subdeck: str) -> NewCard:
-    """Append an empty card of `kind` to the subdeck's card file."""
-    return new_card(load_project(root), kind, subdeck)
+    """Append an empty card of `kind` to the subdeck's card file, whatever state the other cards are in."""
+    settings, _ = read_deck_files(root, ProblemCollector())
+    return new_card(root, settings, kind, subdeck)
 
 
 def schema(root: Path) -> dict:
-    """The card file format as JSON Schema, with the project's subdecks and sources when it has any."""
-    project = load_project(root) if ProjectPaths(root).cards.is_dir() else None
-    return card_file_schema(project)
+    """The card file format as JSON Schema, with the project's subdecks and sources when it has any.
+    Only `deck.yaml` and `references.yaml` need to be valid: the schema helps most while cards are not."""
+    if not ProjectPaths(root).cards.is_dir():
+        return card_file_schema(None)
+    problems = ProblemCollector()
+    settings, references = read_deck_files(root, problems)
+    problems.raise_if_any()
+    return card_file_schema(SchemaContext(settings, references))

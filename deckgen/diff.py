@@ -18,6 +18,7 @@ from deckgen.guards import renumbered
 from deckgen.markup import html_text
 from deckgen.model import RETIRED_SUBDECK
 from deckgen.render import RETIRED_CLASS, RenderedDeck
+from deckgen.report import LINK_TEXT, without_report_link
 from deckgen import cloze
 
 SNIPPET_CHARS = 80
@@ -38,6 +39,7 @@ class PackagedNote:
     fields: dict[str, str]
     tags: tuple[str, ...]
     deck: str
+    cards: int = 1  # the Anki cards the note makes
 
     @property
     def label(self) -> str:
@@ -54,7 +56,13 @@ class PackageContents:
 
 
 def _text(html: str) -> str:
-    """What a student reads in a field, without the banner deckgen puts on a retired card."""
+    """What a student reads in a field, without the banner deckgen puts on a retired card: a cloze
+    text as the back of its cards shows it, every deletion revealed (not Anki's {{c1::...}} syntax)."""
+    html = without_report_link(html)
+    if "{{c" in html:
+        parsed = cloze.parse(html)
+        if isinstance(parsed, cloze.ClozeText):
+            html = parsed.card_side(0, answer=True)
     return html_text(html, leave_out=RETIRED_CLASS)
 
 
@@ -74,11 +82,11 @@ def _collection(path: Path) -> bytes:
             names = archive.namelist()
             entry = next((name for name in ("collection.anki21", "collection.anki2") if name in names), None)
             if entry is None:
-                raise DeckError.at(Location(str(path)), "not an Anki package: it has no collection inside")
+                raise DeckError.at(Location(str(path), 0, 0), "not an Anki package: it has no collection inside")
             info = archive.getinfo(entry)
             if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
                 raise DeckError.at(
-                    Location(str(path)),
+                    Location(str(path), 0, 0),
                     "the package's collection is compressed in a way deckgen does not read: give an .apkg "
                     "built by deckgen",
                 )
@@ -87,12 +95,12 @@ def _collection(path: Path) -> bytes:
     except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, RuntimeError,
             zlib.error) as error:
         raise DeckError.at(
-            Location(str(path)),
+            Location(str(path), 0, 0),
             f"cannot read the package ({error}): give an .apkg built by deckgen or exported from Anki",
         ) from None
     if len(data) > MAX_COLLECTION_BYTES:
         raise DeckError.at(
-            Location(str(path)),
+            Location(str(path), 0, 0),
             f"the package's collection is larger than {MAX_COLLECTION_BYTES:,} bytes: it is not a deck deckgen built",
         )
     return data
@@ -136,7 +144,8 @@ def read_package(path: Path) -> PackageContents:
         decks = _json_object(connection.execute("SELECT decks FROM col").fetchone()[0], "the decks")
         presets = _presets(connection)
         note_types = {model_id: _note_type(model) for model_id, model in models.items()}
-        deck_of_note = dict(connection.execute("SELECT nid, min(did) FROM cards GROUP BY nid").fetchall())
+        cards_of_note = {note_id: (deck_id, count) for note_id, deck_id, count in connection.execute(
+            "SELECT nid, min(did), count(*) FROM cards GROUP BY nid")}
         notes = {}
         for note_id, guid, model_id, fields, tags in connection.execute(
             "SELECT id, guid, mid, flds, tags FROM notes"
@@ -147,11 +156,12 @@ def read_package(path: Path) -> PackageContents:
                 note_type_id=str(model_id),
                 fields=dict(zip(names, str(fields).split("\x1f"))),
                 tags=tuple(str(tags).split()),
-                deck=str(decks.get(str(deck_of_note.get(note_id)), {}).get("name", "?")),
+                deck=str(decks.get(str(cards_of_note.get(note_id, (None, 0))[0]), {}).get("name", "?")),
+                cards=cards_of_note.get(note_id, (None, 0))[1],
             )
     except (sqlite3.DatabaseError, KeyError, ValueError, TypeError, AttributeError, RecursionError) as error:
         reason = "its data is nested too deeply" if isinstance(error, RecursionError) else str(error)
-        raise DeckError.at(Location(str(path)), f"not a readable Anki package: {reason}") from None
+        raise DeckError.at(Location(str(path), 0, 0), f"not a readable Anki package: {reason}") from None
     finally:
         connection.close()
     return PackageContents(name=path.name, notes=notes, note_types=note_types,
@@ -167,6 +177,7 @@ def deck_contents(deck: RenderedDeck, name: str) -> PackageContents:
         note.guid: PackagedNote(
             guid=note.guid, note_type_id=str(note_types[note.kind].note_type_id),
             fields=dict(zip(note_types[note.kind].fields, note.fields)), tags=note.tags, deck=note.deck,
+            cards=len(note.ordinals),
         )
         for note in deck.notes
     }
@@ -210,6 +221,7 @@ class _Changes:
     removed: list[PackagedNote]
     retired: list[PackagedNote]
     changed: list[tuple[PackagedNote, PackagedNote]]
+    report_links: list[PackagedNote]  # changed only in their report link (report_url changed)
     moved: list[tuple[PackagedNote, PackagedNote]]
     structure: list[str]  # note types whose fields or templates changed
     looks: list[str]  # note types whose CSS or template text changed
@@ -224,15 +236,17 @@ class _Changes:
 
 
 def _compare(old: PackageContents, new: PackageContents) -> _Changes:
-    retired, changed, moved = [], [], []
+    retired, changed, report_links, moved = [], [], [], []
     for guid, note in new.notes.items():
         before = old.notes.get(guid)
         if before is None:
             continue
         if _retired(note) and not _retired(before):
             retired.append(note)
-        elif before.fields != note.fields or before.tags != note.tags:
+        elif before.tags != note.tags or _content(before) != _content(note):
             changed.append((before, note))
+        elif before.fields != note.fields:
+            report_links.append(note)
         # A retired card goes to the retired subdeck only where Anki adds it anew; a student's own
         # copy stays where it is, so that is no move to tell students about.
         if before.deck != note.deck and not (_retired(note) and note.deck.endswith(f"::{RETIRED_SUBDECK}")):
@@ -253,8 +267,13 @@ def _compare(old: PackageContents, new: PackageContents) -> _Changes:
     return _Changes(
         added=[note for guid, note in new.notes.items() if guid not in old.notes],
         removed=[note for guid, note in old.notes.items() if guid not in new.notes],
-        retired=retired, changed=changed, moved=moved, structure=structure, looks=looks,
+        retired=retired, changed=changed, report_links=report_links, moved=moved, structure=structure, looks=looks,
     )
+
+
+def _content(note: PackagedNote) -> list[str]:
+    """A note's fields without its report link, which changes with deck.yaml's report_url alone."""
+    return [without_report_link(value) for value in note.fields.values()]
 
 
 def _deck_actions(changes: _Changes, old: PackageContents) -> list[str]:
@@ -315,12 +334,17 @@ def release_notes(old: PackageContents, new: PackageContents) -> str:
     changes = _compare(old, new)
     lines = [f"# Release notes: {old.name} → {new.name}", "", "## What students need to do", ""]
     lines += [f"- {action}" for action in _actions(changes, old, new)]
-    lines += _section("Added", [f"- {note.deck} · {note.label}" for note in sorted(changes.added, key=_order)])
-    lines += _section("Changed", [line for before, note in sorted(changes.changed, key=lambda pair: _order(pair[1]))
-                                  for line in _changed_lines(before, note)])
+    changed = sorted(changes.changed, key=lambda pair: _order(pair[1]))
+    relinked = [f"- The “{LINK_TEXT}” link on {_count(len(changes.report_links), 'note')} (nothing else changed "
+                "on them)"] if changes.report_links else []
+    lines += _section("Added", [f"- {note.deck} · {note.label}" for note in sorted(changes.added, key=_order)],
+                      changes.added)
+    lines += _section("Changed", [line for before, note in changed for line in _changed_lines(before, note)]
+                      + relinked, [note for _, note in changed] + changes.report_links)
     lines += _section("Retired", [f"- {old.notes[note.guid].deck} · {note.label}"  # where students have it
-                                  for note in sorted(changes.retired, key=_order)])
-    lines += _section("Removed", [f"- {note.deck} · {note.label}" for note in sorted(changes.removed, key=_order)])
+                                  for note in sorted(changes.retired, key=_order)], changes.retired)
+    lines += _section("Removed", [f"- {note.deck} · {note.label}" for note in sorted(changes.removed, key=_order)],
+                      changes.removed)
     lines += _section("Note types", [f"- {change}" for change in changes.structure]
                       + [f"- {name}: new look (applied automatically)" for name in changes.looks])
     lines += _section("Decks", [f"- {old_deck} → {new_deck}" for old_deck, new_deck in changes.renamed_decks])
@@ -343,10 +367,18 @@ def _order(note: PackagedNote) -> tuple[str, str]:
     return (note.deck, note.label)
 
 
-def _section(title: str, entries: list[str]) -> list[str]:
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _section(title: str, entries: list[str], notes: list[PackagedNote] | None = None) -> list[str]:
+    """A section of the notes, its title counting the notes and their cards as every command does."""
     if not entries:
         return []
-    count = sum(1 for entry in entries if entry.startswith("- "))
+    if notes is None:
+        count = str(sum(1 for entry in entries if entry.startswith("- ")))
+    else:
+        count = f"{_count(len(notes), 'note')}, {_count(sum(note.cards for note in notes), 'card')}"
     return ["", f"## {title} ({count})", "", *entries]
 
 

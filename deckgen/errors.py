@@ -20,11 +20,11 @@ class Location(NamedTuple):
     """
 
     path: str
-    line: int = 1
+    line: int = 1  # 0: no place inside (an argument, an environment variable, a binary file)
     col: int = 1
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}"
+        return f"{self.path}:{self.line}:{self.col}" if self.line else self.path
 
 
 class Locatable(Protocol):
@@ -59,15 +59,27 @@ class Problem:
 
 
 class DeckError(Exception):
-    """Bad input: carries every problem found, each with its location."""
+    """Bad input: carries every problem found, each with its location. `argument` names the
+    command-line argument whose value is wrong (`--subdeck`, `VERSION`), when that is the problem."""
 
-    def __init__(self, problems: list[Problem] | tuple[Problem, ...]) -> None:
+    def __init__(self, problems: list[Problem] | tuple[Problem, ...], argument: str | None = None) -> None:
         self.problems: tuple[Problem, ...] = tuple(sorted(set(problems)))
+        self.argument = argument
         super().__init__("\n".join(str(p) for p in self.problems))
 
     @classmethod
     def at(cls, location: Location, message: str) -> DeckError:
         return cls([Problem(location, message)])
+
+    @classmethod
+    def in_argument(cls, argument: str, message: str) -> DeckError:
+        """A value given on the command line is wrong: the CLI reports it as a command-line error
+        (exit 2, as argparse does), naming the argument, with no file position."""
+        return cls([Problem(Location(argument, 0, 0), message)], argument)
+
+    @property
+    def messages(self) -> tuple[str, ...]:
+        return tuple(printable(problem.message) for problem in self.problems)
 
 
 class ProblemCollector:
@@ -84,6 +96,10 @@ class ProblemCollector:
 
     def extend(self, error: DeckError) -> None:
         self.problems.extend(error.problems)
+
+    def found(self) -> tuple[Problem, ...]:
+        """Every problem recorded, once each, in the order they are reported."""
+        return tuple(sorted(set(self.problems)))
 
     def raise_if_any(self) -> None:
         if self.problems:

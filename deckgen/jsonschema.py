@@ -9,17 +9,29 @@ files, markup).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 from deckgen.cardfile import CARD_FILE_KEYS, COMMON_CARD_KEYS, card_keys
 from deckgen.keys import Key
 from deckgen.kinds import KINDS
-from deckgen.model import Project
+from deckgen.model import DeckSettings, Reference
 
 
-def _properties(keys: tuple[Key, ...], project: Project | None) -> dict:
+@dataclass(frozen=True)
+class SchemaContext:
+    """What the schema names of a project: its subdeck keys and reference keys (and only those: the
+    cards themselves may still have errors)."""
+
+    settings: DeckSettings
+    references: Mapping[str, Reference]
+
+
+def _properties(keys: tuple[Key, ...], project: SchemaContext | None) -> dict:
     return {key.name: {**key.json_schema(project), "description": key.doc} for key in keys}
 
 
-def card_file_schema(project: Project | None) -> dict:
+def card_file_schema(project: SchemaContext | None) -> dict:
     """JSON Schema (2020-12) of a card file; `project` fills in its subdeck and reference keys."""
     per_kind = []
     for name, kind in KINDS.items():

@@ -24,6 +24,13 @@ WHOLE_NUMBER = re.compile(r"-?[0-9]+\Z")
 # Also the line and paragraph separators and the bidirectional overrides, which reorder what a
 # reader sees in a terminal, a CI log or a card.
 CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# The same rules for `deckgen schema`: some character that is not white space, and no control character.
+ACCEPTABLE_TEXT_PATTERN = r"^(?=[\s\S]*\S)[^" + CONTROL_CHARACTER.pattern[1:-1] + "]*$"
+
+
+def case_insensitive(text: str) -> str:
+    """A JSON Schema pattern (which has no flags) that matches `text` in any case."""
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.lower() != c.upper() else re.escape(c) for c in text)
 
 
 def closest(word: str, choices: Collection[str]) -> str | None:
@@ -212,7 +219,7 @@ class TextKey(Key):
         return value if quick_text(value, self.limit) else EXPLAIN
 
     def json_schema(self, context: Any) -> dict:
-        return {"type": "string", "minLength": 1, "maxLength": self.limit}
+        return {"type": "string", "minLength": 1, "maxLength": self.limit, "pattern": ACCEPTABLE_TEXT_PATTERN}
 
 
 class MarkupKey(TextKey):
@@ -248,7 +255,7 @@ class PlainTextKey(MarkupKey):
         return text if text is EXPLAIN or len(text.value) <= self.short else EXPLAIN
 
     def json_schema(self, context: Any) -> dict:
-        return {"type": "string", "minLength": 1, "maxLength": self.short}
+        return {**super().json_schema(context), "maxLength": self.short}
 
 
 class PatternKey(TextKey):
@@ -356,9 +363,10 @@ class ListKey(Key):
     """A list of text items, each read by `item` (a key whose name is this key's)."""
 
     def __init__(self, name: str, doc: str, item: TextKey, expected_item: str, expected_list: str,
-                 required: bool = False) -> None:
+                 required: bool = False, min_items: int = 0, max_items: int | None = None) -> None:
         super().__init__(name, doc, required)
         self.item, self.expected_item, self.expected_list = item, expected_item, expected_list
+        self.min_items, self.max_items = min_items, max_items  # checked by the kind that declares them
 
     def sequence(self, node: Node, reader: Reader) -> Sequence | None:
         if isinstance(node, Sequence):
@@ -390,7 +398,12 @@ class ListKey(Key):
         return EXPLAIN if any(item is EXPLAIN for item in items) else items
 
     def json_schema(self, context: Any) -> dict:
-        return {"type": "array", "items": self.item.json_schema(context)}
+        schema = {"type": "array", "items": self.item.json_schema(context)}
+        if self.min_items:
+            schema["minItems"] = self.min_items
+        if self.max_items is not None:
+            schema["maxItems"] = self.max_items
+        return schema
 
 
 class _Quiet(Reader):

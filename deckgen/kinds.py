@@ -92,6 +92,22 @@ def _list(card: Card, write: FieldWriter) -> dict[str, str | cloze.ClozeText]:
     return {"Question": write.markup("question", card.question), "Items": write.list_items(card.items, card.ordered)}
 
 
+MIN_LIST_ITEMS = 2
+MAX_LIST_ITEMS = cloze.MAX_CLOZE_NUMBER  # each item is one cloze number
+
+
+class ClozeTextKey(MarkupKey):
+    """A cloze text: markup with {{cN::...}} deletions, which `_check_cloze` parses; its JSON Schema
+    asks for a deletion and refuses the numbers check would (c0, above the highest)."""
+
+    def json_schema(self, context) -> dict:
+        too_high = r"50[1-9]|5[1-9][0-9]|[6-9][0-9]{2}|[1-9][0-9]{3,}"
+        return {**super().json_schema(context), "allOf": [
+            {"pattern": r"\{\{c[0-9]+::"},
+            {"not": {"pattern": rf"\{{\{{c(0+|{too_high})::"}},
+        ]}
+
+
 def _check_cloze(node: Mapping, values: dict, reader: Reader) -> None:
     text = values.get("text")
     if text is not None:
@@ -108,10 +124,10 @@ def _quick_check_cloze(values: dict) -> bool:
 
 
 def _list_size_problem(items: int) -> str | None:
-    if items > cloze.MAX_CLOZE_NUMBER:
-        return f"a list card has at most {cloze.MAX_CLOZE_NUMBER} items (one Anki card each): split the list"
-    if items == 1:
-        return "a list card needs at least 2 items: use a basic card for a single fact"
+    if items > MAX_LIST_ITEMS:
+        return f"a list card has at most {MAX_LIST_ITEMS} items (one Anki card each): split the list"
+    if 0 < items < MIN_LIST_ITEMS:
+        return f"a list card needs at least {MIN_LIST_ITEMS} items: use a basic card for a single fact"
     return None
 
 
@@ -155,7 +171,7 @@ REVERSE = Kind(
 CLOZE = Kind(
     name="cloze",
     summary="one card per deletion number: {{c1::...}}",
-    keys=(MarkupKey("text", "Text with {{c1::...}} deletions.", True),),
+    keys=(ClozeTextKey("text", "Text with {{c1::...}} deletions.", True),),
     content_fields=("Text",),
     templates=(CardTemplateSpec("Cloze", "cloze.front.html", "cloze.back.html"),),
     fill=_cloze,
@@ -169,7 +185,8 @@ LIST = Kind(
     summary="one card per item, the other items shown as context",
     keys=(
         MarkupKey("question", "What the list is.", True),
-        ListKey("items", "The items; one card per item.", MarkupKey("items", ""), "an item", "a list of items", True),
+        ListKey("items", "The items; one card per item.", MarkupKey("items", ""), "an item", "a list of items", True,
+                MIN_LIST_ITEMS, MAX_LIST_ITEMS),
         BooleanKey("ordered", "true when the order of the items is to be learnt."),
     ),
     content_fields=("Question", "Items"),

@@ -16,6 +16,7 @@ from typing import NamedTuple, Union
 import yaml
 
 from deckgen.errors import DeckError, Location, ProblemCollector, shortened
+from deckgen.yamlhints import syntax_problem, unquoted_value
 
 MAX_FILE_BYTES = 1_000_000
 # Aliases may repeat a node many times; past this many values a file is a "billion laughs".
@@ -105,6 +106,9 @@ def compose(text: str, shown_as: str) -> Node | None:
     try:
         root = _compose(text)
     except yaml.MarkedYAMLError as error:
+        explained = syntax_problem(error, text, shown_as)
+        if explained:
+            raise DeckError([explained]) from None
         raise DeckError.at(_yaml_error_location(error, shown_as), _yaml_error_message(error)) from None
     except yaml.YAMLError as error:  # errors without a mark are rare; keep the text
         raise DeckError.at(Location(shown_as), f"cannot read YAML: {error}") from None
@@ -114,7 +118,7 @@ def compose(text: str, shown_as: str) -> Node | None:
         ) from None
     if root is None:
         return None
-    converter = _Converter(shown_as)
+    converter = _Converter(shown_as, text)
     tree = converter.convert(root)
     converter.problems.raise_if_any()
     return tree
@@ -263,8 +267,9 @@ _SYNTAX_HINTS = {
 class _Converter:
     """Turns composed PyYAML nodes into our position-keeping nodes."""
 
-    def __init__(self, shown_as: str) -> None:
+    def __init__(self, shown_as: str, text: str = "") -> None:
         self.shown_as = shown_as
+        self.text = text  # for explaining a value YAML read as a mapping
         self.values_seen = 0
         self.problems = ProblemCollector()
 
@@ -330,7 +335,8 @@ class _Converter:
                 )
             key = self.convert(key_node, depth + 1)
             if not isinstance(key, Scalar):
-                raise DeckError.at(
+                unquoted = unquoted_value(self.text.split("\n"), key.location.line, self.shown_as)
+                raise DeckError([unquoted]) if unquoted else DeckError.at(
                     key.location, f"a key must be text, not {key.describe()}: write the key as plain text"
                 )
             if key.text in first_seen:

@@ -7,9 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from deckgen import cloze
 from deckgen.errors import Location, Where, located
 
+if TYPE_CHECKING:
+    from deckgen.report import ReportUrl
 
 @dataclass(frozen=True, slots=True)  # one per card: no __dict__ each
 class Text:
@@ -49,6 +53,7 @@ class DeckSettings:
     lint: LintSettings
     location: Location
     locations: Mapping[str, Location] = field(default_factory=dict)  # of keys: "id", "subdecks.<key>"
+    report_url: ReportUrl | None = None  # where students report a problem with a card
 
     def location_of(self, key: str) -> Location:
         return self.locations.get(key, self.location)

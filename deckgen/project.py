@@ -1,6 +1,8 @@
 """Reading a project's files, validated, into one Project (paths.py says where they are).
 
-Every file is read and checked before anything is reported.
+Every file is read and checked before anything is reported. `load_project` takes only a project
+without problems; `read_project` gives what can be shown of one that has some (its valid cards), and
+`read_deck_files` the settings and references alone, which `new` and `schema` need.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from types import MappingProxyType
 
 from deckgen.errors import DeckError, Location, ProblemCollector, display_path
 from deckgen.load import Node, Positions, compose, read_text
-from deckgen.model import Card, Project
+from deckgen.model import Card, DeckSettings, Project, Reference
 from deckgen.cardfile import CardContext, check_unique_ids, quick_card_file, validate_card_file
 from deckgen.plainload import read_plain
 from deckgen.paths import ProjectPaths
@@ -70,22 +72,31 @@ def _card_file(path: Path, paths: ProjectPaths, context: CardContext, problems: 
 
 
 def load_project(root: Path) -> Project:
+    """The project, every file read and checked; all problems of all files are raised together."""
+    problems = ProblemCollector()
+    project = read_project(root, problems)
+    problems.raise_if_any()
+    return project
+
+
+def read_deck_files(root: Path, problems: ProblemCollector) -> tuple[DeckSettings, dict[str, Reference]]:
+    """`cards/deck.yaml` and `cards/references.yaml`. Problems of the settings are raised at once,
+    since no card can be checked without them; those of the references are recorded in `problems`."""
     paths = ProjectPaths(root)
     if not paths.cards.is_dir():
-        raise DeckError.at(
-            Location(paths.cards.as_posix()),
-            "cards folder not found: run deckgen in the project folder (the one holding cards/) "
-            "or pass --project DIR",
+        raise DeckError.in_argument(
+            "--project", f"{paths.cards.as_posix()}/ not found: run deckgen in the project folder (the one holding "
+            "cards/) or pass --project DIR",
         )
     if not paths.settings.is_file():
         raise DeckError.at(
             Location(display_path(paths.settings, root)),
             "deck settings not found: create cards/deck.yaml (see the README)",
         )
-    problems = ProblemCollector()
-    read, settings_node, settings_where = _read(paths.settings, paths, problems)
-    settings = validate_settings(settings_node, settings_where, problems) if read else None
-    problems.raise_if_any()
+    settings_problems = ProblemCollector()
+    read, settings_node, settings_where = _read(paths.settings, paths, settings_problems)
+    settings = validate_settings(settings_node, settings_where, settings_problems) if read else None
+    settings_problems.raise_if_any()
     assert settings is not None  # validate_settings returns None only with problems recorded
 
     references = {}
@@ -93,7 +104,15 @@ def load_project(root: Path) -> Project:
         read, references_node, references_where = _read(paths.references, paths, problems)
         if read:
             references = validate_references(references_node, references_where, problems)
+    return settings, references
 
+
+def read_project(root: Path, problems: ProblemCollector) -> Project:
+    """What of the project can be read: the settings (their problems are raised), the references and
+    the cards that are valid, with every problem of the others recorded in `problems`. `preview`
+    and `stats` show this much while cards still have errors; `load_project` refuses it."""
+    paths = ProjectPaths(root)
+    settings, references = read_deck_files(root, problems)
     context = CardContext(settings, references, paths.media, display_path(paths.media, root))
     files = paths.card_files()
     if not files:
@@ -105,7 +124,9 @@ def load_project(root: Path) -> Project:
     for path in files:
         cards.extend(_card_file(path, paths, context, problems))
     check_unique_ids(cards, problems)
-    problems.raise_if_any()
+    if problems.problems:  # a duplicate id's later cards are left out of what is shown
+        seen: set[str] = set()
+        cards = [card for card in cards if not (card.id in seen or seen.add(card.id))]
     return Project(
         root=root,
         settings=settings,

@@ -9,7 +9,7 @@ of the Anki cards it makes.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from deckgen.media import packaged_media_name
 from deckgen.model import Card, Project, Text
 from deckgen.notetypes import RenderedNoteType, deck_context, render_note_types, render_template, template_environment
 from deckgen.references import apa_html, short_citation
+from deckgen.report import report_link
 
 # A hint Anki shows as "[hint]": these would make it play a sound, speak, or compile LaTeX.
 _ANKI_SYNTAX_HINT = re.compile(r"\s*/?\s*(?:sound:|anki:|\$|latex\b)", re.IGNORECASE)
@@ -216,9 +217,27 @@ class _NoteRenderer:
         """One copy of a value many notes hold (their deck's name, their card ordinals), not one each."""
         return self.shared.setdefault(value, value)
 
+    def notes(self, cards: list[Card], progress: Progress | None) -> tuple[RenderedNote, ...]:
+        return tuple(self.note(card) for card in _reporting(cards, progress))
+
+    def notes_that_render(self, cards: list[Card], progress: Progress | None) -> tuple[RenderedNote, ...]:
+        """The notes of the cards that render without a problem; the others' problems stay recorded."""
+        notes, found = [], []
+        for card in _reporting(cards, progress):
+            note = self.note(card)
+            if self.problems.problems:
+                found += self.problems.problems
+                self.problems.problems = []
+            else:
+                notes.append(note)
+        self.problems.problems = found
+        return tuple(notes)
+
     def _citation_fields(self, card: Card) -> dict[str, str]:
         """The fields every kind ends with: the explanation, the topic and the citation."""
         extra = self.markup("extra", card.extra, required=False) if card.extra else ""
+        if self.project.settings.report_url is not None:
+            extra += report_link(self.project.settings.report_url, self.project.settings.name, card.id)
         topic = plain(card.topic.value) if card.topic else ""
         if card.topic:
             self._check_maths([topic], "topic", card.topic, maths_allowed=False)
@@ -236,11 +255,12 @@ class _NoteRenderer:
         return self.citations[key]
 
 
-def _reporting(render: Callable[[Card], RenderedNote], cards: list[Card], progress: Progress | None):
+def _reporting(cards: list[Card], progress: Progress | None) -> Iterator[Card]:
+    """The cards, telling `progress` how far their rendering has got."""
     for done, card in enumerate(cards):
         if progress is not None and done % PROGRESS_EVERY == 0:
             progress("rendering cards", done, len(cards))
-        yield render(card)
+        yield card
     if progress is not None:
         progress("rendering cards", len(cards), len(cards))
 
@@ -268,8 +288,11 @@ Progress = Callable[[str, int, int], None]
 PROGRESS_EVERY = 1_000  # cards between two reports
 
 
-def render_deck(project: Project, templates_dir: Path, progress: Progress | None = None) -> RenderedDeck:
-    """Render the note types and every card; all problems of all cards are reported together."""
+def render_deck(project: Project, templates_dir: Path, problems: ProblemCollector | None = None,
+                progress: Progress | None = None) -> RenderedDeck:
+    """Render the note types and every card; all problems of all cards are reported together. Given
+    `problems`, a card's problems are recorded there instead, and the deck leaves that card out
+    (preview and stats show what they can); a template's problems are raised all the same."""
     if not templates_dir.is_dir():
         raise DeckError.at(
             Location(display_path(templates_dir, project.root)),
@@ -286,10 +309,13 @@ def render_deck(project: Project, templates_dir: Path, progress: Progress | None
     # Course order: subdecks as deck.yaml lists them, then the cards as the files hold them.
     course_order = {key: position for position, key in enumerate(project.settings.subdecks)}
     cards = sorted(project.cards, key=lambda card: course_order[card.subdeck])
-    notes = tuple(_reporting(renderer.note, cards, progress))
+    notes = renderer.notes(cards, progress) if problems is None else renderer.notes_that_render(cards, progress)
     settings = project.settings
     description = renderer.markup("description", settings.description, required=False) if settings.description else ""
-    renderer.problems.raise_if_any()
+    if problems is None:
+        renderer.problems.raise_if_any()
+    else:
+        problems.problems.extend(renderer.problems.problems)
     used_subdecks = sorted({card.subdeck for card in project.cards})
     retired = ((RenderedSubdeck(settings.retired_deck, derived_id("subdeck", str(settings.deck_id), ":retired"), True),)
                if any(card.retired for card in project.cards) else ())

@@ -16,11 +16,12 @@ from pathlib import Path
 
 from deckgen.errors import DeckError, Location, display_path
 from deckgen.kinds import KINDS
-from deckgen.model import Project
+from deckgen.model import DeckSettings
 from deckgen.output import write_files
 from deckgen.paths import ProjectPaths
+from deckgen.project import outside_problem
 from deckgen.keys import CONTROL_CHARACTER
-from deckgen.schema import UNSAFE_NAME_CHARACTERS
+from deckgen.schema import name_problem
 
 
 def _new_id() -> int:
@@ -33,26 +34,61 @@ def init_project(target: Path, name: str, title: str) -> list[Path]:
     paths = ProjectPaths(target)
     for existing in (paths.cards, paths.templates):
         if existing.exists():
-            raise DeckError.at(
-                Location(existing.as_posix()),
-                f"{existing.name}/ already exists: deckgen init starts a new project in an empty folder",
+            raise DeckError.in_argument(
+                "DIR", f"{existing.as_posix()}/ already exists: deckgen init starts a new project in an empty folder"
             )
-    unsafe = sorted(set(name + title) & set(UNSAFE_NAME_CHARACTERS)) + (["::"] if "::" in name else [])
-    if unsafe or not name.strip() or not title.strip() or CONTROL_CHARACTER.search(name + title):
-        raise DeckError.at(
-            Location("--name"),
-            f"deck name and title must be plain text, without {' '.join(UNSAFE_NAME_CHARACTERS)} or '::'",
-        )
-    ids = [_new_id() for _ in range(1 + len(KINDS))]
-    files = {
+    for option, value in (("--name", name), ("--title", title)):
+        problem = _name_option_problem(value, option == "--name")
+        if problem:
+            raise DeckError.in_argument(option, problem)
+    files = _starting_files(paths, name, title, [_new_id() for _ in range(1 + len(KINDS))])
+    # A folder that already has a README or .gitignore (a fresh git repository) keeps its own.
+    contents = [(path, text.encode("utf-8")) for path, text in files.items() if path.parent == paths.cards
+                or not path.exists()]
+    contents += [(paths.templates / name, data) for name, data in default_templates().items()]
+    write_files(contents, Path.cwd())
+    return [path for path, _ in contents]
+
+
+_README = """\
+# {title}
+
+An Anki deck built with deckgen from the YAML files in `cards/`.
+
+| file | holds |
+|---|---|
+| `cards/deck.yaml` | the deck's settings: its name, title, version, ids and subdecks. Students' Anki knows the deck by the ids and names: never change the ids, and rename nothing once released |
+| `cards/references.yaml` | the works cards cite with `source:` |
+| every other `cards/*.yaml` | the cards, one file per subdeck |
+| `templates/` | how the cards look: one Jinja template per side of each kind of card, and `style.css` |
+| `cards/deck.lock` | every release, written by `deckgen release`: commit it, never edit it |
+
+Run the commands in this folder. In a new terminal, activate the environment deckgen is installed
+in first (`source PATH/TO/.venv/bin/activate`), or call deckgen by its full path
+(`PATH/TO/.venv/bin/deckgen check`).
+
+- `deckgen new basic --subdeck basics` adds an empty card; `deckgen check` points at what to fill in.
+- `deckgen check --strict` and `deckgen lint --strict` check every card as CI should.
+- `deckgen preview` writes `build/preview.html`; `deckgen build` writes `build/<deck>-<version>.apkg`.
+- `deckgen release 1.0.0` releases the deck: stamps the changed cards and records the release in `cards/deck.lock`.
+
+Every command has `--help` with examples. Each key of these files, the kinds of card and the markup
+are described in deckgen's README, under "Card file reference".
+"""
+
+
+def _starting_files(paths: ProjectPaths, name: str, title: str, ids: list[int]) -> dict[Path, str]:
+    """A new project's files but its templates, by path."""
+    return {
         paths.settings: (
-            f"# Settings of the deck. Names and ids here are a public interface: never change the ids.\n"
+            "# Settings of the deck: README.md, beside cards/, says what each file holds and how to build it.\n"
+            "# Names and ids here are a public interface: students' Anki knows the deck by them; never change the ids.\n"
             f"name: {json.dumps(name)}\ntitle: {json.dumps(title)}\nversion: 0.1.0\nid: {ids[0]}\n"
             f"note_types:\n" + "".join(f"  {kind}: {ids[i + 1]}\n" for i, kind in enumerate(KINDS))
             + "subdecks:\n  basics: Basics\n"
         ),
         paths.references: (
-            "# The works cards cite with `source:`. See the README's card file reference.\n"
+            "# The works cards cite with `source:`; README.md, beside cards/, says where each key is described.\n"
             "example2024:\n"
             '  authors: ["Family, A. B."]\n  year: 2024\n  title: "The title of the work"\n'
             "  publisher: The publisher\n"
@@ -63,12 +99,21 @@ def init_project(target: Path, name: str, title: str) -> list[Path]:
             "    question: Which command turns these cards into an Anki deck?\n"
             "    answer: \"`deckgen build`\"\n    source: example2024\n"
         ),
-        target / ".gitignore": "/build/\n",
+        paths.root / "README.md": _README.format(title=title),
+        paths.root / ".gitignore": "/build/\n",
     }
-    contents = [(path, text.encode("utf-8")) for path, text in files.items()]
-    contents += [(paths.templates / name, data) for name, data in default_templates().items()]
-    write_files(contents, Path.cwd())
-    return [path for path, _ in contents]
+
+
+def _name_option_problem(value: str, deck_name: bool) -> str | None:
+    """What is wrong with the deck name or title given to `init`, by deck.yaml's own rules."""
+    if not value.strip():
+        return "is empty: give the deck a name"
+    if CONTROL_CHARACTER.search(value):
+        return "contains a control character: write plain text"
+    if deck_name and "::" in value:
+        return "must not contain '::': subdecks go under 'subdecks' in cards/deck.yaml"
+    problem = name_problem(value)
+    return f"'{value}' {problem}" if problem else None
 
 
 def default_templates() -> dict[str, bytes]:
@@ -90,24 +135,40 @@ class NewCard:
     line: int
 
 
-def new_card(project: Project, kind: str, subdeck: str) -> NewCard:
-    """Append an empty card of `kind` to the subdeck's card file (created if missing)."""
-    if subdeck not in project.settings.subdecks:
-        keys = ", ".join(project.settings.subdecks)
-        raise DeckError.at(Location("--subdeck"), f"unknown subdeck '{subdeck}': use one of {keys}")
-    used = {card.id for card in project.cards}
+# An id as a card file writes it, valid or not: `new` must not reuse one even while its card has errors.
+_WRITTEN_ID = re.compile(r"""^[ -]*id: *["']?([^\s"'#]+)""", re.MULTILINE)
+
+
+def _ids_written(root: Path) -> set[str]:
+    """Every card id the card files hold, read as text: a file with a mistake counts too."""
+    paths = ProjectPaths(root)
+    return {
+        found
+        for path in paths.card_files()
+        if not outside_problem(path, paths.cards, root)
+        for found in _WRITTEN_ID.findall(path.read_text(encoding="utf-8", errors="replace"))
+    }
+
+
+def new_card(root: Path, settings: DeckSettings, kind: str, subdeck: str) -> NewCard:
+    """Append an empty card of `kind` to the subdeck's card file (created if missing). Only the deck
+    settings need to be valid: a card still being written elsewhere does not stop the next one."""
+    if subdeck not in settings.subdecks:
+        keys = ", ".join(settings.subdecks)
+        raise DeckError.in_argument("--subdeck", f"unknown subdeck '{subdeck}': use one of {keys}")
+    used = _ids_written(root)
     number = 1
     while f"{subdeck}-new-{number}" in used:
         number += 1
     card_id = f"{subdeck}-new-{number}"
-    path = ProjectPaths(project.root).card_file(subdeck)
+    path = ProjectPaths(root).card_file(subdeck)
     if (path.exists() or path.is_symlink()) and (path.is_symlink() or not path.is_file()):
-        raise DeckError.at(Location(display_path(path, project.root)),
+        raise DeckError.at(Location(display_path(path, root)),
                            "this is not a plain card file (a folder, a link or a device): move it away first")
     text = path.read_text(encoding="utf-8") if path.exists() else f"subdeck: {subdeck}\ncards:\n"
     if not re.search(r"^cards:", text, re.MULTILINE):
         raise DeckError.at(
-            Location(display_path(path, project.root)), "this card file has no 'cards:' list to add a card to"
+            Location(display_path(path, root)), "this card file has no 'cards:' list to add a card to"
         )
     if not text.endswith("\n"):
         text += "\n"
@@ -116,5 +177,5 @@ def new_card(project: Project, kind: str, subdeck: str) -> NewCard:
              f"    kind: {kind}"]
     lines += [f"    {entry}" for entry in KINDS[kind].skeleton]
     lines += ["    source:"]
-    write_files([(path, (text + "\n".join(lines) + "\n").encode("utf-8"))], project.root)
+    write_files([(path, (text + "\n".join(lines) + "\n").encode("utf-8"))], root)
     return NewCard(card_id, path, line)

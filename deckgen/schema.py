@@ -7,6 +7,7 @@ is reported.
 
 from __future__ import annotations
 
+import html
 import re
 from types import MappingProxyType
 
@@ -15,10 +16,15 @@ from deckgen.keys import Key, MarkupKey, PatternKey, Reader, TextKey, WholeNumbe
 from deckgen.kinds import KINDS
 from deckgen.load import Mapping, Node, Scalar
 from deckgen.model import RETIRED_SUBDECK, DeckSettings, LintSettings, Reference
+from deckgen.report import ReportUrlKey
 
 MAX_ID = 2**63 - 1
 SUBDECK_KEY = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
-UNSAFE_NAME_CHARACTERS = "<>&\"{}[]\\*/`"
+# Deck, subdeck and title names are plain text that Anki puts into cards as HTML ({{Deck}},
+# {{Subdeck}}): none of these characters may make markup, syntax or a CSS comment's end of them.
+UNSAFE_NAME_CHARACTERS = "<>\"{}[]\\*`"
+# An '&' that starts a character reference in HTML ('&amp;', '&#38;', '&copy' without its ';').
+_CHARACTER_REFERENCE = re.compile(r"&(?:#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[A-Za-z][A-Za-z0-9]*;?)")
 VERSION = re.compile(r"[0-9]{1,6}\.[0-9]{1,6}\.[0-9]{1,6}\Z")
 REFERENCE_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
 
@@ -32,6 +38,7 @@ DECK_KEYS = (
     Key("note_types", "One stable Anki note-type id for each kind of card the deck uses.", True),
     Key("subdecks", "Subdeck key used by cards: subdeck name shown in Anki.", True),
     Key("lint", "Limits for deckgen lint."),
+    ReportUrlKey(),
 )
 LINT_KEYS = (WholeNumberKey("max_answer_words", "Longest answer lint accepts, in words."),)
 NOTE_TYPE_KEYS = tuple(
@@ -78,6 +85,7 @@ def validate_settings(root: Node | None, where: Location, problems: ProblemColle
     subdecks = _subdecks(node, read)
     lint = _lint_settings(node, read)
     description = read.read(node, _key(DECK_KEYS, "description"))
+    report_url = read.read(node, _key(DECK_KEYS, "report_url"))
     if None in (name, title, version, deck_id, note_types, subdecks) or problems.problems:
         return None
     locations = {key.text: key.location for key in node.keys()}
@@ -95,6 +103,7 @@ def validate_settings(root: Node | None, where: Location, problems: ProblemColle
         lint=lint,
         location=node.location,
         locations=MappingProxyType(locations),
+        report_url=report_url,
     )
 
 
@@ -146,16 +155,29 @@ def _subdecks(node: Mapping, read: Reader) -> dict[str, str] | None:
     return subdecks
 
 
-def _check_safe_name(value: Scalar, what: str, read: Reader) -> bool:
-    """Deck, subdeck and title names reach every card unescaped (Anki's {{Subdeck}}, the CSS):
-    only plain text is allowed in them."""
-    unsafe = sorted(set(value.text) & set(UNSAFE_NAME_CHARACTERS))
+def name_problem(text: str) -> str | None:
+    """What is wrong with `text` as a deck, subdeck or title name, or None. Names are plain text,
+    and Anki puts the deck and subdeck names into every card unescaped ({{Deck}}, {{Subdeck}}): so
+    they hold no markup, and an '&' in them must read as an '&' in HTML too ('Anatomy & Physiology',
+    'R&D'), not start an entity ('&copy' would show as ©). deckgen escapes the title, once, where
+    a template shows it."""
+    unsafe = sorted(set(text) & set(UNSAFE_NAME_CHARACTERS))
     if unsafe:
-        read.add(
-            value.location,
-            f"{what} contains {' '.join(repr(c) for c in unsafe)}: names are shown on every card "
-            f"as they are, so they may not use any of {' '.join(UNSAFE_NAME_CHARACTERS)}",
-        )
+        return (f"contains {' '.join(repr(c) for c in unsafe)}: names are shown on every card as they are, "
+                f"so they may not use any of {' '.join(UNSAFE_NAME_CHARACTERS)}")
+    for reference in _CHARACTER_REFERENCE.finditer(text):
+        shown = html.unescape(reference.group())
+        if shown != reference.group():
+            return (f"contains '{reference.group()}', which a card would show as '{shown}' (Anki shows names "
+                    "as HTML): put a space after the '&', or write 'and'")
+    return None
+
+
+def _check_safe_name(value: Scalar, what: str, read: Reader) -> bool:
+    """Report a name that is not plain text (`name_problem`), naming the key it is under."""
+    problem = name_problem(value.text)
+    if problem:
+        read.add(value.location, f"{what} {problem}")
         return False
     return True
 

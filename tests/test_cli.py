@@ -44,11 +44,12 @@ def test_check_reports_the_valid_cards(tmp_path, run_cli):
     project = make_project(tmp_path / "project")
     (project / "cards" / "one.yaml").write_text(
         "subdeck: first\ncards:\n  - id: a\n    kind: basic\n    question: Q?\n    answer: A\n"
+        "  - id: b\n    kind: reverse\n    question: Term\n    answer: Meaning\n"
     )
 
     result = run_cli("check", cwd=project)
 
-    assert (result.exit_code, result.stdout, result.stderr) == (0, "ok: 1 card in 1 file, no problems\n", "")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "ok: 2 notes, 3 cards in 1 file, no problems\n", "")
     assert not (project / "build").exists()
 
 
@@ -58,7 +59,7 @@ def test_source_date_epoch_must_be_a_number(tmp_path, run_cli):
     result = run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": "yesterday"})
 
     assert result.stderr.splitlines()[0] == (
-        "SOURCE_DATE_EPOCH:1:1: must be a positive whole number of seconds since 1970, at most 253402300799 "
+        "SOURCE_DATE_EPOCH: must be a positive whole number of seconds since 1970, at most 253402300799 "
         "(the year 9999), got 'yesterday'"
     )
     assert result.exit_code == 1
@@ -70,8 +71,11 @@ def test_python_dash_m_runs_the_same_command(tmp_path):
         capture_output=True, text=True, check=False,
     )
 
-    assert completed.returncode == 1
-    assert completed.stderr.startswith(f"{tmp_path}/cards:1:1: cards folder not found")
+    assert completed.returncode == 2
+    assert completed.stderr.splitlines()[-1] == (
+        f"deckgen check: error: argument --project: {tmp_path}/cards/ not found: run deckgen in the project folder "
+        "(the one holding cards/) or pass --project DIR"
+    )
 
 
 def _written(project, before) -> set[str]:
@@ -98,8 +102,10 @@ def test_stats_update_of_a_missing_file_is_an_error_not_a_traceback(tmp_path, ru
 
     result = run_cli("stats", "--update", "MISSING.md", cwd=project)
 
-    assert result.exit_code == 1
-    assert result.stderr.startswith("MISSING.md:1:1: cannot read the file to update: [Errno 2] No such file")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "deckgen stats: error: argument --update: cannot read MISSING.md: No such file or directory"
+    )
 
 
 def test_a_file_that_cannot_be_read_is_our_error_not_a_traceback(tmp_path):
@@ -122,15 +128,23 @@ def test_an_output_folder_that_is_a_file_is_reported(tmp_path, run_cli):
     assert result.stderr.splitlines()[0].startswith("occupied/test-1.0.0.apkg:1:1: cannot write the file: ")
 
 
-@pytest.mark.parametrize("command", [["schema", "--output", "."], ["stats", "--update", "."]])
-def test_an_output_that_cannot_be_written_is_reported(command, tmp_path, run_cli):
+def test_an_output_that_cannot_be_written_is_reported(tmp_path, run_cli):
     project = make_project(tmp_path / "project", FIXTURES / "release" / "v1")
 
-    result = run_cli(*command, cwd=project)
+    result = run_cli("schema", "--output", ".", cwd=project)
 
     assert result.exit_code == 1
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith(".:1:1: cannot ")
+
+
+def test_a_file_to_update_that_is_a_folder_is_a_command_line_error(tmp_path, run_cli):
+    project = make_project(tmp_path / "project", FIXTURES / "release" / "v1")
+
+    result = run_cli("stats", "--update", ".", cwd=project)
+
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == "deckgen stats: error: argument --update: cannot read .: Is a directory"
 
 
 def test_source_date_epoch_takes_only_ascii_digits(tmp_path, run_cli):
@@ -139,4 +153,50 @@ def test_source_date_epoch_takes_only_ascii_digits(tmp_path, run_cli):
     result = run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": "²"})
 
     assert result.exit_code == 1
-    assert result.stderr.startswith("SOURCE_DATE_EPOCH:1:1: must be a positive whole number")
+    assert result.stderr.startswith("SOURCE_DATE_EPOCH: must be a positive whole number")
+
+
+COMMAND_LINE_MISTAKES = {
+    "a release version that is no version": (
+        ["release", "1.2"], "deckgen release: error: argument VERSION: a release version looks like 1.2.3, got '1.2'"),
+    "a base lock that does not exist": (
+        ["check", "--lock-base", "base.lock"],
+        "deckgen check: error: argument --lock-base: base.lock does not exist: give the base branch's lock file"),
+    "a title that is not plain text": (
+        ["init", "other", "--title", "Anatomy <b>and</b> Physiology"],
+        "deckgen init: error: argument --title: 'Anatomy <b>and</b> Physiology' contains '<' '>': names are shown "
+        "on every card as they are, so they may not use any of < > \" { } [ ] \\ * `"),
+    "a deck name with a subdeck in it": (
+        ["init", "other", "--name", "Anatomy::Bones"],
+        "deckgen init: error: argument --name: must not contain '::': subdecks go under 'subdecks' in "
+        "cards/deck.yaml"),
+}
+
+
+@pytest.mark.parametrize("mistake", COMMAND_LINE_MISTAKES)
+def test_a_mistake_on_the_command_line_is_a_command_line_error(mistake, tmp_path, run_cli):
+    arguments, message = COMMAND_LINE_MISTAKES[mistake]
+    project = make_project(tmp_path / "project", FIXTURES / "release" / "v1")
+    assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": "1764000000"}).exit_code == 0
+    before = files_below(tmp_path)
+
+    result = run_cli(*arguments, cwd=project, env={"SOURCE_DATE_EPOCH": "1764000600"})
+
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"usage: deckgen {arguments[0]} ")
+    assert result.stderr.splitlines()[-1] == message
+    assert ":1:1:" not in result.stderr
+    assert files_below(tmp_path) == before
+
+
+def test_a_version_the_lock_refuses_is_a_refusal_named_without_a_position(tmp_path, run_cli):
+    project = make_project(tmp_path / "project", FIXTURES / "release" / "v1")
+    assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": "1764000000"}).exit_code == 0
+
+    result = run_cli("release", "0.9.0", cwd=project, env={"SOURCE_DATE_EPOCH": "1764000600"})
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "VERSION: release 0.9.0 is not later than the last release, 1.0.0: give a higher version",
+        "1 problem found; nothing was written",
+    ]

@@ -59,7 +59,7 @@ def test_an_odd_package_is_a_message(case, tmp_path, run_cli):
     result = run_cli("diff", str(odd), str(good), cwd=tmp_path)
 
     assert result.exit_code == 1
-    assert result.stderr.splitlines() == [f"{odd}:1:1: {message}", "1 problem found; nothing was written"]
+    assert result.stderr.splitlines() == [f"{odd}: {message}", "1 problem found; nothing was written"]
 
 
 def test_a_zip_bomb_is_read_no_further_than_the_bound(tmp_path, run_cli, monkeypatch):
@@ -75,7 +75,7 @@ def test_a_zip_bomb_is_read_no_further_than_the_bound(tmp_path, run_cli, monkeyp
 
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        f"{bomb}:1:1: the package's collection is larger than 1,000,000 bytes: it is not a deck deckgen built"
+        f"{bomb}: the package's collection is larger than 1,000,000 bytes: it is not a deck deckgen built"
     )
 
 
@@ -95,7 +95,7 @@ def test_a_corrupt_or_encrypted_package_is_a_message(tmp_path, run_cli):
         result = run_cli("diff", str(package), str(good), cwd=tmp_path)
 
         assert result.exit_code == 1 and "Traceback" not in result.stderr
-        assert result.stderr.splitlines()[0].startswith(f"{package}:1:1: ")
+        assert result.stderr.splitlines()[0].startswith(f"{package}: ")
 
 
 def test_release_notes_ask_students_to_import_the_presets_a_release_brings(tmp_path, run_cli):
@@ -159,3 +159,32 @@ def test_note_changes_name_each_note_added_changed_or_retired(tmp_path):
 
     assert {guids[guid]: change for guid, change in changes.items()} == {
         "golden-reverse": diff.CHANGED, "golden-list": diff.RETIRED, "golden-new": diff.ADDED}
+
+
+def test_release_notes_show_cloze_text_as_a_student_reads_it(tmp_path, run_cli):
+    from conftest import make_project
+
+    project = make_project(tmp_path / "project")
+    cards = project / "cards" / "founders.yaml"
+    cards.write_text(
+        "subdeck: first\ncards:\n"
+        "  - id: founders\n    kind: cloze\n    text: '{{c1::Klerman}} and {{c2::Weissman::a founder}} founded IPT'\n"
+        "  - id: phases\n    kind: list\n    question: Which phases?\n    items: [Initial, Middle]\n")
+    assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": "1764000000"}).exit_code == 0
+    cards.write_text(
+        cards.read_text().replace("founded IPT'", "founded IPT in the {{c3::1970s}}'").replace("Middle]", "Middle, End]")
+        + "  - id: decade\n    kind: cloze\n    text: 'IPT began in the {{c1::1970s}}.'\n")
+    assert run_cli("release", "1.1.0", cwd=project, env={"SOURCE_DATE_EPOCH": "1764000600"}).exit_code == 0
+
+    notes = run_cli("diff", str(project / "build" / "test-1.0.0.apkg"), cwd=project).stdout
+
+    assert notes.split("## Added")[1] == (
+        " (1 note, 1 card)\n\n"
+        "- Test::First · IPT began in the 1970s.\n\n"
+        "## Changed (2 notes, 6 cards)\n\n"
+        "- Test::First · Klerman and Weissman founded IPT in the 1970s\n"
+        "  - Text: “Klerman and Weissman founded IPT” → “Klerman and Weissman founded IPT in the 1970s”\n"
+        "- Test::First · Which phases?\n"
+        "  - Items: “Initial Middle” → “Initial Middle End”\n"
+    )
+    assert "{{c" not in notes

@@ -42,9 +42,45 @@ def test_every_card_file_of_the_ipt_deck_is_valid_against_the_schema(validator):
          "'nowhere' is not one of"),
         ({"id": "a", "kind": "basic", "question": "Q?", "answer": "A", "source": "weisman2017"},
          "'weisman2017' is not one of"),
+        ({"id": "a", "kind": "basic", "question": "Q?", "answer": "A", "topic": "t" * 41}, "is too long"),
+        ({"id": "a", "kind": "basic", "question": "   ", "answer": "A"}, "does not match"),
+        ({"id": "a", "kind": "basic", "question": "Q\x1fQ?", "answer": "A"}, "does not match"),
+        ({"id": "a", "kind": "basic", "question": "Q?", "answer": "A" * 10_001}, "is too long"),
+        ({"id": "a", "kind": "list", "question": "Q?", "items": ["one"]}, "is too short"),
+        ({"id": "a", "kind": "list", "question": "Q?", "items": [f"item {n}" for n in range(501)]}, "is too long"),
+        ({"id": "a", "kind": "cloze", "text": "Klerman and Weissman"}, "does not match"),
+        ({"id": "a", "kind": "cloze", "text": "{{c0::Klerman}}"}, "should not be valid"),
+        ({"id": "a", "kind": "cloze", "text": "{{c501::Klerman}}"}, "should not be valid"),
+        ({"id": "a", "kind": "basic", "question": "Q?", "answer": "A", "media": ["../secret.png"]}, "does not match"),
+        ({"id": "a", "kind": "basic", "question": "Q?", "answer": "A", "media": ["model.svg"]}, "does not match"),
+        ({"id": "a", "kind": "basic", "question": "Q?", "answer": "A", "tags": ["IPT::Retired::later"]},
+         "should not be valid"),
     ],
 )
 def test_the_schema_flags_what_check_would_refuse(validator, card, complaint):
     messages = [error.message for error in validator.iter_errors({"subdeck": "founders", "cards": [card]})]
     messages += [m for error in validator.iter_errors({"cards": [card]}) for m in [error.message]]
     assert any(complaint in message for message in messages), messages
+
+
+def test_the_schema_accepts_what_check_accepts_at_the_limits(validator):
+    card = {"id": "a", "kind": "cloze", "text": "{{c500::Klerman}} and {{c1::Weissman}}", "topic": "t" * 40,
+            "media": ["Model.PNG"], "tags": ["ipt::retiredness"]}
+    listed = {"id": "b", "kind": "list", "question": "Q?", "items": ["one", "two"]}
+
+    assert list(validator.iter_errors({"subdeck": "founders", "cards": [card, listed]})) == []
+
+
+def test_schema_works_while_cards_have_errors(tmp_path, run_cli):
+    from conftest import copy_of_repository_deck
+
+    project = copy_of_repository_deck(tmp_path / "ipt")
+    assert run_cli("new", "basic", "--subdeck", "founders", cwd=project).exit_code == 0
+    assert run_cli("check", cwd=project).exit_code == 1  # the new card's fields are still empty
+
+    result = run_cli("schema", cwd=project)
+
+    assert (result.exit_code, result.stderr) == (0, "")
+    schema = json.loads(result.stdout)
+    assert "founders" in schema["properties"]["subdeck"]["enum"]
+    assert "weissman2017" in schema["$defs"]["card"]["properties"]["source"]["enum"]

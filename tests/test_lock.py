@@ -317,7 +317,7 @@ def test_a_release_time_in_the_future_is_refused(released, run_cli):
 
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0].startswith(
-        "SOURCE_DATE_EPOCH:1:1: the release time 253402300799 lies in the future")
+        "SOURCE_DATE_EPOCH: the release time 253402300799 lies in the future")
 
 
 def test_ci_refuses_times_no_release_gave(released, run_cli):

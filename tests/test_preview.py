@@ -69,7 +69,7 @@ def test_preview_command_writes_one_page(tmp_path, run_cli):
     result = run_cli("preview", cwd=project)
 
     page = (project / "build" / "preview.html").read_text()
-    assert result.stdout == "wrote build/preview.html: 8 cards\n"
+    assert result.stdout == "wrote build/preview.html: 4 notes, 8 cards\n"
     assert page.count('<div class="preview-card">') == 8  # 1 basic, 2 reverse, 2 cloze, 3 list
     assert "Who founded <em>interpersonal psychotherapy</em>?" in page
 
@@ -142,7 +142,7 @@ def test_a_since_package_that_cannot_be_read_is_a_message(tmp_path, run_cli):
 
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        f"{tmp_path / 'old.apkg'}:1:1: cannot read the package (File is not a zip file): give an .apkg built by "
+        f"{tmp_path / 'old.apkg'}: cannot read the package (File is not a zip file): give an .apkg built by "
         "deckgen or exported from Anki")
 
 
@@ -345,3 +345,25 @@ def test_a_port_in_use_or_without_serve_is_a_command_line_error(tmp_path, run_cl
     assert (without_serve.exit_code, without_serve.stderr) == (2, "deckgen preview: error: --port needs --serve\n")
     assert bad.exit_code == 2
     assert bad.stderr.endswith("error: argument --port: a port is a whole number from 0 to 65535, got 'http'\n")
+
+
+def test_preview_shows_the_cards_it_can_and_reports_the_others(tmp_path, run_cli):
+    project = make_project(tmp_path / "project", FIXTURES / "golden")
+    (project / "cards" / "unfinished.yaml").write_text(
+        "subdeck: first\ncards:\n"
+        "  - {id: unfilled, kind: basic, question: 'Q?'}\n"
+        "  - {id: unlisted-image, kind: basic, question: 'What is this? ![x](x.png)', answer: A}\n"
+    )
+
+    result = run_cli("preview", cwd=project)
+
+    page = (project / "build" / "preview.html").read_text()
+    assert result.exit_code == 1
+    assert result.stdout == "wrote build/preview.html: 4 notes, 8 cards\n"
+    assert page.count('<div class="preview-card">') == 8
+    assert result.stderr.splitlines() == [
+        "cards/unfinished.yaml:3:5: basic card 'unfilled' has no 'answer': add 'answer:' (the answer)",
+        "cards/unfinished.yaml:4:49: 'question' shows image 'x.png', which the card does not list: add 'x.png' to "
+        "the card's media: list",
+        "2 problems found; the preview leaves out the cards they are in",
+    ]

@@ -55,13 +55,13 @@ def _on_a_terminal(arguments: list[str]) -> str:
 def test_a_large_check_shows_its_progress_on_a_terminal(large_project):
     shown = _on_a_terminal(["check", "--project", str(large_project)])
     assert "rendering cards" in shown and f"/{CARDS}" in shown
-    assert f"ok: {CARDS} cards in 1 file, no problems" in shown
+    assert f"ok: {CARDS} notes, {CARDS} cards in 1 file, no problems" in shown
 
 
 def test_quiet_silences_the_progress_line(large_project):
     shown = _on_a_terminal(["check", "-q", "--project", str(large_project)])
     assert "rendering cards" not in shown
-    assert f"ok: {CARDS} cards in 1 file, no problems" in shown
+    assert f"ok: {CARDS} notes, {CARDS} cards in 1 file, no problems" in shown
 
 
 def test_no_progress_line_goes_to_a_log(large_project):

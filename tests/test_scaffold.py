@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import yaml
 
 from anki_client import import_package
 from deckgen.kinds import KINDS
-from conftest import FIXTURES, make_project
+from conftest import FIXTURES, REPO, make_project
 
 
 def test_init_makes_a_deck_that_builds_and_imports(tmp_path, run_cli, student):
@@ -35,9 +37,10 @@ def test_init_leaves_an_existing_project_alone(tmp_path, run_cli):
 
     result = run_cli("init", "project", cwd=tmp_path)
 
-    assert result.exit_code == 1
-    assert result.stderr.splitlines()[0] == (
-        "project/cards:1:1: cards/ already exists: deckgen init starts a new project in an empty folder"
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "deckgen init: error: argument DIR: project/cards/ already exists: deckgen init starts a new project in an "
+        "empty folder"
     )
     assert (project / "cards" / "deck.yaml").read_bytes() == before
 
@@ -80,8 +83,11 @@ def test_new_names_the_subdecks_it_knows(tmp_path, run_cli):
 
     result = run_cli("new", "basic", "--subdeck", "third", cwd=project)
 
-    assert result.exit_code == 1
-    assert result.stderr.splitlines()[0] == "--subdeck:1:1: unknown subdeck 'third': use one of first, second"
+    assert result.exit_code == 2
+    assert result.stderr.startswith("usage: deckgen new ")
+    assert result.stderr.splitlines()[-1] == (
+        "deckgen new: error: argument --subdeck: unknown subdeck 'third': use one of first, second"
+    )
 
 
 def test_init_into_a_folder_that_cannot_be_made_is_a_message(tmp_path, run_cli):
@@ -96,3 +102,42 @@ def test_init_into_a_folder_that_cannot_be_made_is_a_message(tmp_path, run_cli):
         "1 problem found; nothing was written",
     ]
     assert (tmp_path / "a-file").read_text() == "not a folder"
+
+
+def test_new_adds_a_card_while_another_is_still_unfilled(tmp_path, run_cli):
+    project = make_project(tmp_path / "project", FIXTURES / "release" / "v1")
+    assert run_cli("new", "basic", "--subdeck", "first", cwd=project).exit_code == 0
+    (project / "cards" / "second.yaml").write_text("subdeck: second\ncards:\n  - id: second-new-1\n    kind: basic\n")
+
+    first = run_cli("new", "cloze", "--subdeck", "first", cwd=project)
+    second = run_cli("new", "list", "--subdeck", "second", cwd=project)
+
+    assert (first.exit_code, first.stderr) == (0, "")
+    assert first.stdout.startswith("added card 'first-new-2' at cards/first.yaml:8: ")
+    assert second.stdout.startswith("added card 'second-new-2' at cards/second.yaml:5: ")  # not the unfinished one's id
+    ids = [card["id"] for card in yaml.safe_load((project / "cards" / "first.yaml").read_text())["cards"]]
+    assert ids[-2:] == ["first-new-1", "first-new-2"]
+
+
+def _files_named_in_comments(path) -> list[str]:
+    comments = " ".join(line for line in path.read_text().splitlines() if line.startswith("#"))
+    return re.findall(r"[\w./-]+\.(?:md|yaml|lock|html|css)\b", comments)
+
+
+def test_the_comments_of_deck_yaml_point_at_files_that_exist(tmp_path, run_cli):
+    assert run_cli("init", "deck", "--name", "Pharma", cwd=tmp_path).exit_code == 0
+
+    for project in (tmp_path / "deck", REPO):
+        for settings_file in ("deck.yaml", "references.yaml"):
+            named = _files_named_in_comments(project / "cards" / settings_file)
+            assert named, f"{project.name}/cards/{settings_file} points at no file"
+            assert [name for name in named if not (project / name).is_file()] == [], settings_file
+
+
+def test_init_keeps_a_readme_the_folder_already_has(tmp_path, run_cli):
+    (tmp_path / "deck").mkdir()
+    (tmp_path / "deck" / "README.md").write_text("# My course\n")
+
+    assert run_cli("init", "deck", cwd=tmp_path).exit_code == 0
+
+    assert (tmp_path / "deck" / "README.md").read_text() == "# My course\n"

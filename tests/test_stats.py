@@ -88,3 +88,24 @@ def test_stats_update_without_markers_says_what_to_add(tmp_path, run_cli):
         f"NOTES.md:1:1: no coverage section: add the lines '{README_START}' and '{README_END}' "
         "where the table goes"
     )
+
+
+def test_stats_counts_the_valid_cards_and_reports_the_others(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    (project / "cards" / "some.yaml").write_text(
+        "subdeck: first\ncards:\n"
+        "  - {id: a, kind: basic, question: 'Q?', answer: A}\n"
+        "  - {id: b, kind: basic, question: 'Q?'}\n"
+    )
+    (project / "cards" / "broken.yaml").write_text("subdeck: second\ncards:\n  - id: c\n    answer: **A**\n")
+
+    result = run_cli("stats", cwd=project)
+
+    assert result.exit_code == 1
+    assert "| **all** | **1** | **1** | **1** | **0** | **0** | **0** | **0** |\n" in result.stdout
+    assert result.stderr.splitlines() == [
+        "cards/broken.yaml:4:13: YAML reads a value starting with '*' as an alias (a reference to an '&' anchor), "
+        "not as text: quote this value, writing it as answer: '**A**'",
+        "cards/some.yaml:4:5: basic card 'b' has no 'answer': add 'answer:' (the answer)",
+        "2 problems found; the table leaves out the cards they are in",
+    ]

@@ -76,8 +76,8 @@ def test_a_good_build_is_left_untouched_by_a_failed_one(tmp_path, run_cli):
 def test_missing_cards_folder_says_where_to_run(tmp_path, run_cli):
     result = run_cli("check", cwd=tmp_path)
 
-    assert result.stderr.splitlines()[0] == (
-        "cards:1:1: cards folder not found: run deckgen in the project folder (the one holding cards/) "
-        "or pass --project DIR"
+    assert result.stderr.splitlines()[-1] == (
+        "deckgen check: error: argument --project: cards/ not found: run deckgen in the project folder (the one "
+        "holding cards/) or pass --project DIR"
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 2

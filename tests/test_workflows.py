@@ -55,3 +55,21 @@ def test_the_quick_start_names_the_file_the_build_writes():
     version = re.search(r"^version: (\S+)$", (REPO / "cards" / "deck.yaml").read_text(), re.MULTILINE)[1]
 
     assert f"`build/ipt-{version}.apkg`" in quick_start
+
+
+def test_the_readme_says_how_to_run_deckgen_from_a_new_terminal_and_the_full_path_needs_no_source():
+    readme = (REPO / "README.md").read_text()
+    quick_start = readme.split("## Quick start")[1].split("\n## ")[0]
+    assert "`source .venv/bin/activate`" in quick_start
+    assert "`.venv/bin/deckgen check`" in quick_start
+    assert "`source` is not required" in quick_start
+    environment = Path(sys.executable).parent
+    assert (environment / "activate").is_file()
+
+    fresh_shell = subprocess.run(  # a PATH without the environment, as in a terminal never activated
+        [str(environment / "deckgen"), "check", "--project", str(REPO)],
+        capture_output=True, text=True, check=False, env={"PATH": "/usr/bin:/bin"},
+    )
+
+    assert fresh_shell.returncode == 0, fresh_shell.stderr
+    assert fresh_shell.stdout.startswith("ok: ")

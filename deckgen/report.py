@@ -1,0 +1,148 @@
+"""The "Report a problem with this card" link: `report_url` in deck.yaml, checked, and put on every card.
+
+`report_url` is a URL template with `{card}` (the card's id), `{version}` and `{deck}` (the deck
+name), such as a GitHub "new issue" link with the card's id in its title. It is checked like any
+value an educator writes: an http(s) address, only those three placeholders, only characters a
+web address holds; anything else is a problem at its `file:line:col`, saying how to fix it.
+
+Where the link lives, and why: at the end of each note's Extra field, which every back shows (the
+templates show Extra when it is not empty). Anki fills a template per note only from the note's
+fields, so a link in the templates would need the card's id in a new field, and a new field is a
+note-type change: students who miss "Merge note types" silently stop receiving updates. In a field,
+the link is content: adding, changing or removing `report_url` changes every note, so the next
+release updates every note once (as any change to a card does), and changes no note type.
+
+`{version}` is the release that last changed the card, which with the card's id names exactly the
+text the student sees; the deck's own version would change every note at every release. It is not
+known until the release is planned (the lock records when each card last changed), so the renderer
+writes `VERSION_MARK` and `with_versions` puts each note's version in before packaging; the lock's
+fingerprint of a note covers the mark, not the version, so it changes only with the card.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from deckgen.errors import shortened
+from deckgen.keys import Reader, TextKey, closest
+from deckgen.load import Node
+from deckgen.markup import inert, sanitise
+
+PLACEHOLDERS = ("card", "version", "deck")
+MAX_URL_CHARS = 2_000
+# Stands for {version} until each note's version is known: '%' not followed by two hex digits is
+# refused in a report_url, and quote() writes '%' as '%25', so nothing else in a link reads so.
+VERSION_MARK = "%version%"
+REPORT_CLASS = "deckgen-report"
+LINK_TEXT = "Report a problem with this card"
+_EXAMPLE = "https://github.com/OWNER/REPO/issues/new?title=Card+{card}+(v{version})"
+# What a web address may hold as it is (RFC 3986: unreserved, reserved, and '%' escapes).
+_URL_CHARACTER = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]")
+_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+@dataclass(frozen=True)
+class ReportUrl:
+    """A checked `report_url`: its literal parts and placeholders, in order."""
+
+    parts: tuple[tuple[str, str | None], ...]  # (literal text, placeholder that follows or None)
+
+    def fill(self, **values: str) -> str:
+        return "".join(literal + (values[name] if name else "") for literal, name in self.parts)
+
+
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def parse_report_url(template: str) -> ReportUrl | str:
+    """The template's parts, or what is wrong with it, as a message naming the key."""
+    parts, position = [], 0
+    for placeholder in _PLACEHOLDER.finditer(template):
+        parts.append((template[position:placeholder.start()], placeholder.group(1)))
+        position = placeholder.end()
+    parts.append((template[position:], None))
+    if any("{" in literal or "}" in literal for literal, _ in parts):
+        return ("'report_url' has a brace that opens or closes no placeholder: write placeholders as {card}, "
+                "{version} or {deck}, and a brace that belongs in the address as %7B or %7D")
+    for _, name in parts:
+        if name is not None and name not in PLACEHOLDERS:
+            close = closest(name, PLACEHOLDERS)
+            hint = f" (did you mean {{{close}}}?)" if close else ""
+            return (f"'report_url' has the placeholder {{{name}}}, which deckgen does not fill{hint}: "
+                    "use {card}, {version} or {deck}")
+    return _address_problem(template, tuple(parts)) or ReportUrl(tuple(parts))
+
+
+def _address_problem(template: str, parts: tuple[tuple[str, str | None], ...]) -> str | None:
+    """What makes the template no web address students can open safely, or None."""
+    sample = "".join(literal + ("placeholder-0" if name else "") for literal, name in parts)
+    address = urlsplit(sample)
+    if address.scheme.lower() not in ("http", "https") or not address.netloc:
+        return (f"'report_url' must be a web address starting with https:// or http://, got "
+                f"'{shortened(template, 40)}': a student's Anki opens anything else as it is; write the address "
+                f"of the page where students report a problem, such as {_EXAMPLE}")
+    if "placeholder-0" in address.netloc:
+        return "'report_url' has a placeholder in its host name: keep the host fixed, and put placeholders after it"
+    literal = "".join(text for text, _ in parts)
+    odd = next((character for character in literal if not _URL_CHARACTER.match(character)), None)
+    if odd is not None:
+        shown = "a space" if odd == " " else repr(odd)
+        return (f"'report_url' contains {shown}, which a web address cannot hold as it is: write it "
+                f"percent-encoded ({quote(odd, safe='')})")
+    if _PERCENT.search(literal):
+        return "'report_url' has a '%' not followed by two hex digits: write a % that belongs in the address as %25"
+    if "card" not in {name for _, name in parts}:
+        return ("'report_url' has no {card}: put {card} where the card's id goes (in the issue title, say), so that "
+                "every report names its card")
+    return None
+
+
+class ReportUrlKey(TextKey):
+    """deck.yaml's `report_url`: read as a checked `ReportUrl`."""
+
+    def __init__(self) -> None:
+        super().__init__("report_url", "Address of the page where students report a problem with a card, with "
+                         "{card}, {version} and {deck} filled in.", expected="a web address", limit=MAX_URL_CHARS)
+
+    def read(self, node: Node, reader: Reader) -> ReportUrl | None:
+        value = super().read(node, reader)
+        if value is None:
+            return None
+        parsed = parse_report_url(value.text.strip())
+        if isinstance(parsed, str):
+            reader.add(value.location, parsed)
+            return None
+        return parsed
+
+    def json_schema(self, context: Any) -> dict:
+        return {"type": "string", "pattern": "^[hH][tT][tT][pP][sS]?://", "maxLength": MAX_URL_CHARS}
+
+
+def report_link(url: ReportUrl, deck: str, card_id: str) -> str:
+    """The link for one card, its values URL-encoded and `{version}` left as `VERSION_MARK`. It passes
+    the sanitiser as every field does, and Anki's brackets and braces in it are entities."""
+    address = url.fill(card=quote(card_id, safe=""), deck=quote(deck, safe=""), version=VERSION_MARK)
+    link = sanitise(f'<a href="{html.escape(address)}">{LINK_TEXT}</a>')
+    return inert(f'<div class="{REPORT_CLASS}"><small>{link}</small></div>')
+
+
+def with_versions(notes: tuple, version_of: Callable[[str], str]) -> tuple:
+    """The notes with each report link naming its note's version (`version_of` a card id)."""
+    return tuple(
+        replace(note, fields=tuple(field.replace(VERSION_MARK, version_of(note.card_id)) for field in note.fields))
+        if any(VERSION_MARK in field for field in note.fields) else note
+        for note in notes
+    )
+
+
+_REPORT_ELEMENT = re.compile(f'<div class="{REPORT_CLASS}">.*?</div>', re.DOTALL)
+
+
+def without_report_link(field: str) -> str:
+    """A field as the card's content has it, without the report link (for release notes)."""
+    return _REPORT_ELEMENT.sub("", field) if REPORT_CLASS in field else field
