@@ -104,7 +104,7 @@ def _model(note_type: RenderedNoteType) -> genanki.Model:
         ],
         css=note_type.css,
         model_type=genanki.Model.CLOZE if note_type.declaration.is_cloze else genanki.Model.FRONT_BACK,
-        sort_field_index=0,
+        sort_field_index=note_type.declaration.sort_field,
     )
 
 
@@ -141,7 +141,8 @@ def _insert_notes_and_cards(cursor: sqlite3.Cursor, deck: RenderedDeck, plan: Re
         NoteRow(
             id=note_id, guid=note.guid, mid=note_types[note.kind].note_type_id,
             mod=plan.note_times[note.card_id].modified, usn=-1, tags=f" {' '.join(note.tags)} ",
-            flds="\x1f".join(note.fields), sfld=note.fields[0], csum=0, flags=0, data="",
+            flds="\x1f".join(note.fields), sfld=note.fields[note_types[note.kind].declaration.sort_field], csum=0,
+            flags=0, data="",
         )
         for note, note_id in zip(ordered, note_ids)
     )
