@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,13 +30,14 @@ from deckgen.keys import (
     did_you_mean,
     one_of,
 )
-from deckgen.kinds import KINDS
+from deckgen.kinds import KINDS, Kind
 from deckgen.load import MAX_EXPANDED_VALUES, Node, Positions, Sequence
 from deckgen.media import MEDIA_TYPES, media_problem
 from deckgen.model import CARD_ID, Card, DeckSettings, MediaFile, Reference
 
 MAX_TOPIC_CHARS = 40
 TAG = re.compile(r"[\w][\w.\-]*(::[\w][\w.\-]*)*\Z")
+GUID = re.compile(r"[!-~]{1,64}\Z")
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,10 @@ class MediaKey(TextKey):
         return {**super().json_schema(context), "allOf": [plain_name]}
 
 
+def _kinds(context) -> list[str]:
+    return list(context.settings.kinds) if context else list(KINDS)
+
+
 def _subdecks(context) -> list[str]:
     return list(context.settings.subdecks) if context else []
 
@@ -155,7 +161,8 @@ COMMON_CARD_KEYS = (
     PatternKey("id", "Stable, unique id; Anki recognises the student's copy by it.", CARD_ID,
                lambda text: f"card id '{text}' must be lower-case letters, digits, '.', '-' or '_' "
                             "(at most 64, starting with a letter or digit)", True, "the card id"),
-    ChoiceKey("kind", ", ".join(KINDS) + ".", lambda context: list(KINDS), _unknown_kind, True, "the card kind"),
+    ChoiceKey("kind", ", ".join(KINDS) + ", or a note type deck.yaml declares.", _kinds, _unknown_kind, True,
+              "the card kind"),
     ChoiceKey("subdeck", "Subdeck (required here or as the file default).", _subdecks, _unknown_subdeck,
               expected="a subdeck key"),
     PlainTextKey("topic", "Short context label shown above the question.", "a short topic label", MAX_TOPIC_CHARS),
@@ -165,15 +172,22 @@ COMMON_CARD_KEYS = (
     ListKey("media", "Files in cards/media/ that the card's fields show.", MediaKey(), "a file name in cards/media/",
             "a list of file names"),
     BooleanKey("retired", "true once the card is withdrawn; it stays in the deck, tagged retired."),
+    PatternKey("guid", "The note's Anki GUID, for a note that came from elsewhere (deckgen import); never change it.",
+               GUID, lambda text: f"'guid' must be printable ASCII without spaces (at most 64 characters), got '{text}'",
+               expected="the note's GUID"),
 )
+# A declared note type has exactly its own fields: no topic, explanation or citation of deckgen's.
+_CITATION_KEYS = frozenset({"topic", "extra", "source"})
+DECLARED_COMMON_KEYS = tuple(key for key in COMMON_CARD_KEYS if key.name not in _CITATION_KEYS)
 
 
-def card_keys(kind: str | None) -> tuple[Key, ...]:
+def card_keys(kind: str | None, kinds: Mapping[str, Kind] = KINDS) -> tuple[Key, ...]:
     """The keys a card of `kind` may have; with no known kind, every kind's, for did-you-mean."""
-    if kind in KINDS:
-        return COMMON_CARD_KEYS + KINDS[kind].keys
-    every_kind = {key.name: key for each in KINDS.values() for key in each.keys}
-    return COMMON_CARD_KEYS + tuple(every_kind.values())
+    if kind in kinds:
+        declared = kinds[kind]
+        return (DECLARED_COMMON_KEYS if declared.declared else COMMON_CARD_KEYS) + declared.keys
+    every_kind = {key.name: key for each in kinds.values() for key in each.keys}
+    return COMMON_CARD_KEYS + tuple(key for name, key in every_kind.items() if name not in _COMMON_NAMES)
 
 
 def validate_card_file(
@@ -217,19 +231,25 @@ def _card(node: Node, read: Reader, defaults: _FileDefaults) -> Card | None:
     if card is None:
         return None
     problems_before = len(read.problems.problems)
-    common = {key.name: read.read(card, key) for key in COMMON_CARD_KEYS}
-    card_id, kind = common["id"], common["kind"]
+    kinds = read.context.settings.kinds if read.context else KINDS
+    kind = read.read(card, _KIND)
+    common_keys = DECLARED_COMMON_KEYS if kind is not None and kinds[kind].declared else COMMON_CARD_KEYS
+    common = {key.name: read.read(card, key) for key in common_keys if key is not _KIND}
+    common["kind"] = kind
+    card_id = common["id"]
     what = f"card '{card_id.text}'" if card_id else "a card"
     # With no known kind the required keys are unknown; only misspellings can be reported.
-    read.check_keys(card, card_keys(kind), f"{kind} {what}" if kind else what, required=kind is not None)
+    read.check_keys(card, card_keys(kind, kinds), f"{kind} {what}" if kind else what, required=kind is not None)
     subdeck = common["subdeck"] if card.get("subdeck") else defaults.subdeck
     if subdeck is None and card.get("subdeck") is None and not defaults.subdeck_given:
         read.add(card.location, f"{what} has no subdeck: add 'subdeck:' to the card or to the top of the file")
     content = {}
     if kind is not None:
-        content = {key.name: read.read(card, key) for key in KINDS[kind].keys}
-        if KINDS[kind].check:
-            KINDS[kind].check(card, content, read)
+        content = {key.name: read.read(card, key) for key in kinds[kind].keys}
+        if kinds[kind].check:
+            kinds[kind].check(card, content, read)
+        if kinds[kind].declared:
+            content = _declared_content(kinds[kind], content)
         if kind not in read.context.settings.note_type_ids:
             read.add(card.get("kind").location,
                      f"{what} is a {kind} card, but cards/deck.yaml gives no note-type id for {kind} cards: "
@@ -238,10 +258,19 @@ def _card(node: Node, read: Reader, defaults: _FileDefaults) -> Card | None:
     if len(read.problems.problems) > problems_before or kind is None or card_id is None or subdeck is None:
         return None
     return Card(
-        id=card_id.text, kind=kind, subdeck=subdeck, where=card_id.location, topic=common["topic"],
-        extra=common["extra"], source=common["source"], tags=tags, media=tuple(common["media"] or ()),
-        retired=bool(common["retired"]), **content,
+        id=card_id.text, kind=kind, subdeck=subdeck, where=card_id.location, topic=common.get("topic"),
+        extra=common.get("extra"), source=common.get("source"), tags=tags, media=tuple(common["media"] or ()),
+        retired=bool(common["retired"]), guid=common["guid"].text if common["guid"] else None, **content,
     )
+
+
+def _declared_content(kind: Kind, content: dict) -> dict:
+    """A declared kind's values as the Card holds them: by YAML key, in its fields' order."""
+    values = tuple((key.name, content[key.name]) for key in kind.keys if content.get(key.name) is not None)
+    packed: dict = {"values": values}
+    if "parsed_cloze" in content:
+        packed["parsed_cloze"] = content["parsed_cloze"]
+    return packed
 
 
 def quick_card_file(document: Any, context: CardContext, positions: Positions) -> list[Card] | None:
@@ -269,9 +298,11 @@ def quick_card_file(document: Any, context: CardContext, positions: Positions) -
 
 def _quick_card(card: Any, index: int, read: QuickReader, defaults: _FileDefaults) -> Card | None:
     kind_name = card.get("kind") if type(card) is dict else None
-    kind = KINDS.get(kind_name) if type(kind_name) is str else None
-    keys = _KEYS[kind.name] if kind is not None else {}
-    if kind is None or not card.keys() <= keys.keys() or not _REQUIRED[kind.name] <= card.keys():
+    kind = read.context.settings.kinds.get(kind_name) if type(kind_name) is str else None
+    if kind is None:
+        return None
+    keys, required = _KEYS[kind.name] if kind is KINDS.get(kind.name) else _keys_of(kind)
+    if not card.keys() <= keys.keys() or not required <= card.keys():
         return None
     if kind.name not in read.context.settings.note_type_ids or (kind.check and not kind.quick_check):
         return None
@@ -284,6 +315,10 @@ def _quick_card(card: Any, index: int, read: QuickReader, defaults: _FileDefault
     if subdeck is None or (kind.quick_check and not kind.quick_check(values)):
         return None
     tags = defaults.tags + tuple(tag for tag in values.pop("tags", ()) if tag not in defaults.tags)
+    if kind.declared:
+        fields = {key.name for key in kind.keys}
+        values = {name: value for name, value in values.items() if name not in fields and name != "parsed_cloze"} | \
+            _declared_content(kind, values)
     return Card(
         id=values.pop("id"), kind=values.pop("kind"), subdeck=subdeck, where=read.pointer(("cards", index, "id")),
         tags=tags, media=tuple(values.pop("media", ())), retired=values.pop("retired", False), **values,
@@ -291,8 +326,18 @@ def _quick_card(card: Any, index: int, read: QuickReader, defaults: _FileDefault
 
 
 _FILE_KEY_NAMES = frozenset(key.name for key in CARD_FILE_KEYS)
-_KEYS = {kind: {key.name: key for key in card_keys(kind)} for kind in KINDS}
-_REQUIRED = {kind: frozenset(key.name for key in card_keys(kind) if key.required) for kind in KINDS}
+_KIND = COMMON_CARD_KEYS[1]
+_COMMON_NAMES = frozenset(key.name for key in COMMON_CARD_KEYS)
+
+
+def _keys_of(kind: Kind) -> tuple[dict[str, Key], frozenset[str]]:
+    """A kind's card keys by name, and the names of the required ones."""
+    keys = card_keys(kind.name, {kind.name: kind})
+    return {key.name: key for key in keys}, frozenset(key.name for key in keys if key.required)
+
+
+# Worked out once for the built-in kinds; a declared kind's, once per card (a few keys).
+_KEYS = {name: _keys_of(kind) for name, kind in KINDS.items()}
 
 
 def check_unique_ids(cards: list[Card], problems: ProblemCollector) -> None:

@@ -33,13 +33,14 @@ def _properties(keys: tuple[Key, ...], project: SchemaContext | None) -> dict:
 
 def card_file_schema(project: SchemaContext | None) -> dict:
     """JSON Schema (2020-12) of a card file; `project` fills in its subdeck and reference keys."""
+    kinds = project.settings.kinds if project else KINDS
     per_kind = []
-    for name, kind in KINDS.items():
+    for name, kind in kinds.items():
         per_kind.append({
             "if": {"properties": {"kind": {"const": name}}, "required": ["kind"]},
             "then": {
                 "required": [key.name for key in kind.keys if key.required],
-                "propertyNames": {"enum": sorted(key.name for key in card_keys(name))},
+                "propertyNames": {"enum": sorted(key.name for key in card_keys(name, kinds))},
             },
         })
     file_keys = tuple(key for key in CARD_FILE_KEYS if key.name != "cards")
@@ -60,7 +61,7 @@ def card_file_schema(project: SchemaContext | None) -> dict:
                 "type": "object",
                 "additionalProperties": False,
                 "required": [key.name for key in COMMON_CARD_KEYS if key.required],
-                "properties": _properties(card_keys(None), project),
+                "properties": _properties(card_keys(None, kinds), project),
                 "allOf": per_kind,
             }
         },

@@ -39,7 +39,7 @@ class CardTemplateSpec:
 class FieldWriter(Protocol):
     """What a kind fills its fields with: render.py's note renderer."""
 
-    def markup(self, key: str, text: Text) -> str: ...
+    def markup(self, key: str, text: Text, required: bool = True) -> str: ...
 
     def cloze_text(self, text: Text) -> cloze.ClozeText: ...
 
@@ -61,10 +61,20 @@ class Kind:
     cloze_field: str | None = None  # the field whose deletions make the cards, for cloze types
     check: Callable[[Mapping, dict, Reader], None] | None = None  # checks beyond each key's own
     quick_check: Callable[[dict], bool] | None = None  # the same checks on plain values: False to explain
+    # A note type the project declares in deck.yaml (notetypedecl.py) has exactly the fields it
+    # names, no citation fields: an imported note type must keep its fields as Anki knows them.
+    trailing_fields: tuple[str, ...] = CITATION_FIELDS
+    declared: bool = False
+    note_type_name: str | None = None  # the Anki name of a declared note type; built-in ones derive it
+    sort_field: int = 0  # the field Anki's browser sorts by, as an index into `fields`
+    css: str = "style.css"  # the stylesheet template of its note type
+    # Turns the values of its content keys into the Card's own attributes: a declared kind keeps
+    # them by YAML key in Card.values, a built-in kind has an attribute per key.
+    pack: Callable[[dict], dict] | None = None
 
     @property
     def fields(self) -> tuple[str, ...]:
-        return self.content_fields + CITATION_FIELDS
+        return self.content_fields + self.trailing_fields
 
     @property
     def is_cloze(self) -> bool:

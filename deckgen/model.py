@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from typing import TYPE_CHECKING
 
@@ -51,6 +52,7 @@ class DeckSettings:
     note_type_ids: Mapping[str, int]  # read-only, like every mapping of the model
     subdecks: Mapping[str, str]
     lint: LintSettings
+    kinds: Mapping[str, Any]  # kind name -> kinds.Kind: the built-in kinds and the project's declared ones
     location: Location
     locations: Mapping[str, Location] = field(default_factory=dict)  # of keys: "id", "subdecks.<key>"
     report_url: ReportUrl | None = None  # where students report a problem with a card
@@ -122,6 +124,8 @@ class Card:
     media: tuple[MediaFile, ...] = ()
     retired: bool = False
     parsed_cloze: cloze.ClozeText | None = None  # the cloze text as validation parsed it
+    values: tuple[tuple[str, Text], ...] = ()  # a declared kind's fields, by YAML key, as given
+    guid: str | None = None  # the note's GUID when it came from elsewhere (`deckgen import`)
 
     @property
     def location(self) -> Location:
@@ -131,6 +135,7 @@ class Card:
         """Every markup text of the card, with the YAML key it came from."""
         named = [("question", self.question), ("answer", self.answer), ("text", self.text)]
         named += [("items", item) for item in self.items]
+        named += list(self.values)
         named.append(("extra", self.extra))
         return [(key, text) for key, text in named if text is not None]
 

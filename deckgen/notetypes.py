@@ -18,10 +18,9 @@ from markupsafe import Markup
 
 from deckgen import maths
 from deckgen.errors import DeckError, Location, display_path
-from deckgen.kinds import ANKI_SPECIAL_FIELDS, KINDS, Kind
+from deckgen.kinds import ANKI_SPECIAL_FIELDS, Kind
 from deckgen.model import DeckSettings, Project
 
-CSS_TEMPLATE = "style.css"
 
 
 @dataclass(frozen=True)
@@ -82,6 +81,17 @@ class AnkiSyntax:
 
     def if_field(self, name: str) -> Markup:
         return Markup("{{#%s}}") % self._checked(name)
+
+    def if_empty(self, name: str) -> Markup:
+        """Opens what shows only when the field is empty (Anki's {{^Field}})."""
+        return Markup("{{^%s}}") % self._checked(name)
+
+    def filtered(self, filters: str, name: str) -> Markup:
+        """A field through Anki's filters ("hint", "text", "furigana", "tts en_US" ...), as
+        {{filters:Field}}: what an imported note type's templates use beyond the helpers above."""
+        if "}" in filters or "{" in filters:
+            raise _TemplateFieldError(f"Anki filters may not contain braces: {filters!r}")
+        return Markup("{{%s:%s}}") % (filters, self._checked(name))
 
     def end_if(self, name: str) -> Markup:
         return Markup("{{/%s}}") % self._checked(name)
@@ -172,9 +182,11 @@ def render_note_types(project: Project, env: jinja2.Environment, templates_dir: 
     """The note type of every kind the deck names an id for, in the registry's order."""
     settings = project.settings
     deck = deck_context(settings)
-    css = render_template(env, CSS_TEMPLATE, project.root, templates_dir, deck=deck)
+    stylesheets: dict[str, str] = {}
     rendered = []
-    for kind in (kind for name, kind in KINDS.items() if name in settings.note_type_ids):
+    for kind in (kind for name, kind in settings.kinds.items() if name in settings.note_type_ids):
+        if kind.css not in stylesheets:
+            stylesheets[kind.css] = render_template(env, kind.css, project.root, templates_dir, deck=deck)
         anki = AnkiSyntax(kind)
         templates = tuple(
             RenderedCardTemplate(
@@ -189,7 +201,8 @@ def render_note_types(project: Project, env: jinja2.Environment, templates_dir: 
                 _refuse_maths_delimiters(text, name, project.root, templates_dir)
         rendered.append(RenderedNoteType(
             declaration=kind, note_type_id=settings.note_type_ids[kind.name],
-            name=f"{settings.name} {kind.name} (deckgen)", templates=templates, css=css,
+            name=kind.note_type_name or f"{settings.name} {kind.name} (deckgen)", templates=templates,
+            css=stylesheets[kind.css],
         ))
     return tuple(rendered)
 

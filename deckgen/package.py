@@ -104,7 +104,7 @@ def _model(note_type: RenderedNoteType) -> genanki.Model:
         ],
         css=note_type.css,
         model_type=genanki.Model.CLOZE if note_type.declaration.is_cloze else genanki.Model.FRONT_BACK,
-        sort_field_index=0,
+        sort_field_index=note_type.declaration.sort_field,
     )
 
 
@@ -124,7 +124,7 @@ def _insert_notes_and_cards(cursor: sqlite3.Cursor, deck: RenderedDeck, plan: Re
     Rows are made as SQLite takes them, not all held at once: a large deck's fields are its bulk.
     """
     notes, times = deck.notes, plan.note_times
-    note_types = {note_type.kind: note_type.note_type_id for note_type in deck.note_types}
+    note_types = {note_type.kind: note_type for note_type in deck.note_types}
     subdeck_ids = {subdeck.name: subdeck.deck_id for subdeck in deck.subdecks}
     # Ids follow the time a card was added, then its place in the card files: new cards come to
     # students in the order they were written (`due`, a new card's place in the queue, is that place).
@@ -132,9 +132,9 @@ def _insert_notes_and_cards(cursor: sqlite3.Cursor, deck: RenderedDeck, plan: Re
     note_ids = list(_increasing_ids(times[notes[place].card_id].added for place in order))
     note_rows = (
         NoteRow(
-            id=note_id, guid=note.guid, mid=note_types[note.kind], mod=times[note.card_id].modified, usn=-1,
-            tags=f" {' '.join(note.tags)} ", flds="\x1f".join(note.fields), sfld=note.fields[0], csum=0, flags=0,
-            data="",
+            id=note_id, guid=note.guid, mid=note_types[note.kind].note_type_id, mod=times[note.card_id].modified,
+            usn=-1, tags=f" {' '.join(note.tags)} ", flds="\x1f".join(note.fields),
+            sfld=note.fields[note_types[note.kind].declaration.sort_field], csum=0, flags=0, data="",
         )
         for note, note_id in ((notes[place], note_id) for place, note_id in zip(order, note_ids))
     )

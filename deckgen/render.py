@@ -19,7 +19,6 @@ from markupsafe import Markup
 from deckgen import cloze, maths
 from deckgen.errors import DeckError, Location, Problem, ProblemCollector, Where, display_path, shortened
 from deckgen.ids import derived_id, note_guid
-from deckgen.kinds import KINDS
 from deckgen.markup import html_text, inert, plain, to_html, without_cloze_syntax
 from deckgen.media import packaged_media_name
 from deckgen.model import Card, Project, Text
@@ -178,7 +177,7 @@ class _NoteRenderer:
             self.problems.add(location, message)
 
     def note(self, card: Card) -> RenderedNote:
-        kind = KINDS[card.kind]
+        kind = self.project.settings.kinds[card.kind]
         self.media_names = {}
         for media in card.media:
             packaged = self.media.setdefault(media.path, PackagedMedia(packaged_media_name(media.path), media.path))
@@ -194,11 +193,12 @@ class _NoteRenderer:
             first = kind.content_fields[0]
             values[first] = _prefixed(banner, values[first])
             tags = tags + (settings.retired_tag,)
-        values.update(self._citation_fields(card))
+        if kind.trailing_fields:
+            values.update(self._citation_fields(card))
         structure = values.get(kind.cloze_field) if kind.cloze_field else None
         return RenderedNote(
             card_id=card.id,
-            guid=note_guid(settings.deck_id, card.id),
+            guid=card.guid or note_guid(settings.deck_id, card.id),
             kind=card.kind,
             subdeck=card.subdeck,
             deck=self._deck_of(card),

@@ -12,8 +12,9 @@ import re
 from types import MappingProxyType
 
 from deckgen.errors import Location, ProblemCollector
-from deckgen.keys import Key, MarkupKey, PatternKey, Reader, TextKey, WholeNumberKey, ListKey
-from deckgen.kinds import KINDS
+from deckgen.keys import Key, ListKey, MarkupKey, PatternKey, Reader, TextKey, WholeNumberKey, did_you_mean, one_of
+from deckgen.kinds import KINDS, Kind
+from deckgen.notetypedecl import read_declaration
 from deckgen.load import Mapping, Node, Scalar
 from deckgen.model import RETIRED_SUBDECK, DeckSettings, LintSettings, Reference
 from deckgen.report import ReportUrlKey
@@ -35,7 +36,8 @@ DECK_KEYS = (
     PatternKey("version", "Release version, MAJOR.MINOR.PATCH.", VERSION,
                lambda text: f"'version' must look like 1.2.3, got '{text}'", True, "a version like 1.0.0"),
     WholeNumberKey("id", "Stable Anki deck id.", True, 1, MAX_ID),
-    Key("note_types", "One stable Anki note-type id for each kind of card the deck uses.", True),
+    Key("note_types", "One stable Anki note-type id for each built-in kind of card the deck uses, and the "
+                      "note types of its own (a mapping each: id, fields, templates).", True),
     Key("subdecks", "Subdeck key used by cards: subdeck name shown in Anki.", True),
     Key("lint", "Limits for deckgen lint."),
     ReportUrlKey(),
@@ -81,7 +83,7 @@ def validate_settings(root: Node | None, where: Location, problems: ProblemColle
         _check_safe_name(title, "title", read)
     version = read.read(node, _key(DECK_KEYS, "version"))
     deck_id = read.read(node, _key(DECK_KEYS, "id"))
-    note_types = _note_type_ids(node, read)
+    note_types, kinds = _note_type_ids(node, read)
     subdecks = _subdecks(node, read)
     lint = _lint_settings(node, read)
     description = read.read(node, _key(DECK_KEYS, "description"))
@@ -101,34 +103,56 @@ def validate_settings(root: Node | None, where: Location, problems: ProblemColle
         note_type_ids=MappingProxyType(note_types),
         subdecks=MappingProxyType(subdecks),
         lint=lint,
+        kinds=MappingProxyType(kinds),
         location=node.location,
         locations=MappingProxyType(locations),
         report_url=report_url,
     )
 
 
-def _note_type_ids(node: Mapping, read: Reader) -> dict[str, int] | None:
+def _note_type_ids(node: Mapping, read: Reader) -> tuple[dict[str, int] | None, dict[str, Kind]]:
+    """The note-type id of each kind the deck uses, and the project's kinds: the built-in ones and
+    those declared here (notetypedecl.py)."""
+    kinds: dict[str, Kind] = dict(KINDS)
     value = node.get("note_types")
     if value is None:
-        return None
+        return None, kinds
     mapping = read.mapping(value, "'note_types'", node.location)
     if mapping is None:
-        return None
-    read.check_keys(mapping, NOTE_TYPE_KEYS, "'note_types'")
-    ids = {kind.name: read.read(mapping, kind) for kind in NOTE_TYPE_KEYS if mapping.get(kind.name) is not None}
+        return None, kinds
+    ids: dict[str, int | None] = {}
+    for key, entry in mapping.entries:
+        if key.text in KINDS and isinstance(entry, Mapping):
+            read.add(key.location, f"'{key.text}' is a built-in kind: give it its note-type id, and declare a note "
+                                   "type of your own under another name")
+            ids[key.text] = None
+        elif key.text in KINDS:
+            ids[key.text] = read.read(mapping, _key(NOTE_TYPE_KEYS, key.text))
+        elif isinstance(entry, Mapping):
+            declared = read_declaration(key, entry, read)
+            ids[key.text] = declared[0] if declared else None
+            if declared:
+                kinds[key.text] = declared[1]
+        else:
+            allowed = [kind.name for kind in NOTE_TYPE_KEYS]
+            hint = did_you_mean(key.text, allowed) or (
+                f": 'note_types' may have {one_of(allowed)}, or a note type of your own as a mapping with id, "
+                "fields and templates")
+            read.add(key.location, f"unknown key '{key.text}'{hint}")
+            ids[key.text] = None
     seen: dict[int, str] = {}
     for kind, number in ids.items():
         if number is None:
             continue
         if number in seen:
             read.add(
-                mapping.get(kind).location,
+                mapping.get(kind).location if kind in KINDS else mapping.get(kind).get("id").location,
                 f"note-type id {number} is used for both {seen[number]} and {kind}: give each kind its own id",
             )
         seen[number] = kind
     if any(value is None for value in ids.values()):
-        return None
-    return ids
+        return None, kinds
+    return ids, kinds
 
 
 def _subdecks(node: Mapping, read: Reader) -> dict[str, str] | None:

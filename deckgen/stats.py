@@ -24,21 +24,29 @@ Counted = tuple[str, str, int, bool]
 def coverage_table(project: Project) -> str:
     """The table of the cards as they are."""
     settings = project.settings
-    notes = [(card.subdeck, card.kind, KINDS[card.kind].card_count(card), card.retired) for card in project.cards]
+    notes = [(card.subdeck, card.kind, settings.kinds[card.kind].card_count(card), card.retired)
+             for card in project.cards]
     return _table(notes, settings.name, settings.subdecks, list(settings.note_type_ids))
 
 
 def released_coverage_table(lock: Lock) -> str:
     """The table of the last release, as the lock records it (a removed card is not counted)."""
-    notes = [(record.subdeck, record.kind, KINDS[record.kind].cards_made(len(record.hides)), record.retired)
+    notes = [(record.subdeck, record.kind, _cards_made(lock, record.kind, len(record.hides)), record.retired)
              for record in lock.cards.values() if not record.removed]
     return _table(notes, lock.deck_name, lock.subdecks, list(lock.note_types))
+
+
+def _cards_made(lock: Lock, kind: str, deletions: int) -> int:
+    """A released note's cards: a declared note type is known from the lock's record of it."""
+    if kind in KINDS:
+        return KINDS[kind].cards_made(deletions)
+    return deletions or len(lock.note_types[kind].templates)
 
 
 def _table(notes: Iterable[Counted], deck: str, subdecks: Mapping[str, str], kinds_named: list[str]) -> str:
     """Notes and cards per subdeck, notes per kind (for the kinds the deck names an id for), and how
     many of the notes are retired (still in the deck, no longer studied)."""
-    kinds = [kind for kind in KINDS if kind in kinds_named]
+    kinds = [kind for kind in KINDS if kind in kinds_named] + [kind for kind in kinds_named if kind not in KINDS]
     notes = list(notes)
     header = "| subdeck | notes | cards | " + " | ".join(kinds) + " | retired |"
     lines = [header, "|" + "---|" * (4 + len(kinds))]

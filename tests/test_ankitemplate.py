@@ -1,0 +1,41 @@
+"""Anki card templates turned into Jinja files (the first step of `deckgen import`): each renders,
+through deckgen's own template environment and `anki` helpers, back to the template Anki had."""
+
+from __future__ import annotations
+
+import pytest
+
+from deckgen.ankitemplate import to_jinja
+from deckgen.kinds import CardTemplateSpec
+from deckgen.notetypedecl import declared_kind
+from deckgen.notetypes import AnkiSyntax, render_template, template_environment
+
+# Anki's stock templates (rslib/src/notetype/stock.rs, as Anki 25 writes them) and a custom one.
+TEMPLATES = {
+    "basic front": "{{Front}}",
+    "basic back": "{{FrontSide}}\n\n<hr id=answer>\n\n{{Back}}",
+    "cloze front": "{{cloze:Text}}",
+    "cloze back": "{{cloze:Text}}<br>\n{{Back Extra}}",
+    "typed": "{{Front}}\n\n{{type:Back}}",
+    "conditional": "{{#Side effects}}<div>{{Side effects}}</div>{{/Side effects}}{{^Class}}none{{/Class}}",
+    "filters": "{{hint:Mechanism}} {{text:Drug}} {{tts en_US:Drug}} {{type:cloze:Text}}",
+    "jinja-like text": "<style>.a{color:red}</style>{% raw %} {# not a comment #} { {{Drug}} }",
+    "anki specials": "{{Deck}} {{Subdeck}} {{Tags}} {{Card}}",
+}
+FIELDS = ["Front", "Back", "Text", "Back Extra", "Drug", "Class", "Mechanism", "Side effects"]
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_an_anki_template_comes_back_from_its_jinja_file(name, tmp_path):
+    (tmp_path / "t.html").write_text(to_jinja(TEMPLATES[name]))
+    kind = declared_kind("imported", FIELDS, frozenset(), (CardTemplateSpec("Card 1", "t.html", "t.html"),),
+                         is_cloze=True)
+
+    rendered = render_template(template_environment(tmp_path), "t.html", tmp_path, tmp_path, anki=AnkiSyntax(kind))
+
+    assert rendered == TEMPLATES[name].strip()
+
+
+def test_the_jinja_file_uses_the_anki_helpers():
+    assert to_jinja("{{#Back}}<b>{{ Back }}</b>{{/Back}}") == (
+        '{{ anki.if_field("Back") }}<b>{{ anki.field("Back") }}</b>{{ anki.end_if("Back") }}')

@@ -1,0 +1,180 @@
+"""Note types a project declares in cards/deck.yaml: the README's pharmacology example, built and
+imported into the real Anki, its cards checked field by field, `deckgen schema` and the guards."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from anki_client import import_package, rendered_problems, strip_style
+from conftest import FIXTURES, make_project
+from deckgen.notetypedecl import field_key
+from helpers import replace_in_file
+
+PHARMACOLOGY = FIXTURES / "pharmacology"
+DECK = "cards/deck.yaml"
+
+
+@pytest.fixture
+def project(tmp_path):
+    return make_project(tmp_path / "project", PHARMACOLOGY)
+
+
+def _first_error(run_cli, project) -> str:
+    result = run_cli("check", cwd=project)
+    assert result.exit_code == 1, result.stdout
+    return result.stderr.splitlines()[0]
+
+
+def test_field_names_become_yaml_keys():
+    assert [field_key(name) for name in ("Drug", "Side effects", "Back Extra", "Tags", "1st", "Étape")] == [
+        "drug", "side_effects", "back_extra", "field_tags", "field_1st", "étape"]
+
+
+def test_the_pharmacology_note_type_builds_imports_and_renders_three_cards(project, tmp_path, run_cli, student):
+    result = run_cli("build", "--output", str(tmp_path / "out"), cwd=project)
+    assert result.exit_code == 0, result.stderr
+
+    log = import_package(student, tmp_path / "out" / "pharmacology-1.0.0.apkg")
+
+    assert (len(log.new), len(log.conflicting)) == (2, 0)
+    note_type = student.models.by_name("Pharmacology drug")
+    assert note_type["id"] == 1700000000201
+    assert [field["name"] for field in note_type["flds"]] == ["Drug", "Class", "Mechanism", "Side effects"]
+    assert [template["name"] for template in note_type["tmpls"]] == [
+        "Drug → Class", "Drug → Mechanism", "Drug → Side effects"]
+    assert note_type["sortf"] == 0
+    note = student.get_note(student.find_notes("Drug:Metformin")[0])
+    assert note["Side effects"] == "Stomach upset; rarely <strong>lactic acidosis</strong>."
+    sides = sorted((strip_style(card.question()), strip_style(card.answer()).split('<hr id="answer">')[1].strip())
+                   for card in note.cards())
+    assert sides == [
+        ('<div class="question">How does Metformin work?</div>',
+         '<div class="answer">Lowers glucose production in the liver.</div>'),
+        ('<div class="question">What are the side effects of Metformin?</div>',
+         '<div class="answer">Stomach upset; rarely <strong>lactic acidosis</strong>.</div>'),
+        ('<div class="question">Which class of drug is Metformin?</div>',
+         '<div class="answer">Biguanide</div>'),
+    ]
+    assert student.card_count() == 6
+    assert rendered_problems(student) == []
+
+
+def test_an_unknown_field_is_located_with_a_did_you_mean(project, run_cli):
+    replace_in_file(project / "cards" / "drugs.yaml", "    mechanism: Lowers", "    mechanizm: Lowers")
+
+    assert _first_error(run_cli, project) == (
+        "cards/drugs.yaml:7:5: unknown key 'mechanizm' (did you mean 'mechanism'?)")
+
+
+def test_a_missing_field_is_located_and_named(project, run_cli):
+    replace_in_file(project / "cards" / "drugs.yaml", "    class: Biguanide\n", "")
+
+    assert _first_error(run_cli, project) == (
+        "cards/drugs.yaml:3:5: drug card 'metformin' has no 'class': add 'class:' (the Class field)")
+
+
+def test_a_declared_kind_has_no_citation_keys(project, run_cli):
+    replace_in_file(project / "cards" / "drugs.yaml", "    class: Biguanide\n", "    class: Biguanide\n    topic: Diabetes\n")
+
+    assert _first_error(run_cli, project).startswith("cards/drugs.yaml:7:5: unknown key 'topic': drug card 'metformin' may have ")
+
+
+def test_the_schema_knows_the_fields_of_a_declared_note_type(project, run_cli):
+    result = run_cli("schema", cwd=project)
+
+    schema = json.loads(result.stdout)
+    drug = next(rule["then"] for rule in schema["$defs"]["card"]["allOf"]
+                if rule["if"]["properties"]["kind"]["const"] == "drug")
+    assert drug["required"] == ["drug", "class", "mechanism", "side_effects"]
+    assert "topic" not in drug["propertyNames"]["enum"] and "guid" in drug["propertyNames"]["enum"]
+    assert "drug" in schema["$defs"]["card"]["properties"]["kind"]["enum"]
+
+
+def test_renaming_a_field_of_a_declared_note_type_is_refused_by_the_guards(project, run_cli):
+    assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": "1760000000"}).exit_code == 0
+    replace_in_file(project / DECK, "Side effects]", "Adverse effects]")
+    replace_in_file(project / "cards" / "drugs.yaml", "side_effects:", "adverse_effects:")
+    replace_in_file(project / "templates" / "drug.side-effects.back.html", '"Side effects"', '"Adverse effects"')
+
+    result = run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": "1760100000"})
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0].endswith(
+        "note type 'drug': fields changed from Drug, Class, Mechanism, Side effects to Drug, Class, Mechanism, "
+        "Adverse effects; Anki would stop updating every student's drug notes without a word; to release it "
+        "anyway, run with --allow-note-type-change")
+    allowed = run_cli("build", "--allow-note-type-change", cwd=project, env={"SOURCE_DATE_EPOCH": "1760100000"})
+    assert allowed.exit_code == 0, allowed.stderr
+
+
+DECLARATION_PROBLEMS = {
+    "a built-in name": (("  drug:\n    id:", "  cloze:\n    id:"),
+                        "cards/deck.yaml:7:3: 'cloze' is a built-in kind: give it its note-type id, and declare a "
+                        "note type of your own under another name"),
+    "an optional field it lacks": (("    sort_field: Drug", "    sort_field: Drgu"),
+                                   "cards/deck.yaml:21:17: note type 'drug': 'sort_field' names 'Drgu', which is not "
+                                   "one of its fields (did you mean 'Drug'?)"),
+    "two fields, one key": (("Side effects]", "Side effects, Side-effects]"),
+                            "cards/deck.yaml:10:52: note type 'drug': fields 'Side effects' and 'Side-effects' would "
+                            "both be written 'side_effects:' in card files: rename one"),
+    "a field name Anki refuses": (("[Drug, Class", "[Drug, 'Class: main'"),
+                                  "cards/deck.yaml:10:20: note type 'drug': field name 'Class: main' may not contain "
+                                  ": { } \" or start with # ^ /"),
+    "a misspelt key": (("    sort_field:", "    sortfield:"),
+                       "cards/deck.yaml:21:5: unknown key 'sortfield' (did you mean 'sort_field'?)"),
+    "a shared id": (("    id: 1700000000201", "    id: 1700000000101"),
+                    "cards/deck.yaml:8:9: note-type id 1700000000101 is used for both basic and drug: give each "
+                    "kind its own id"),
+    "a template without back": (("        back: drug.class.back.html\n", ""),
+                                "cards/deck.yaml:12:9: a card template of note type 'drug' has no 'back': add "
+                                "'back:' (jinja file in templates/ for the answer side)"),
+}
+
+
+@pytest.mark.parametrize("case", DECLARATION_PROBLEMS)
+def test_a_declaration_problem_is_located_and_explained(case, project, run_cli):
+    (old, new), message = DECLARATION_PROBLEMS[case]
+    replace_in_file(project / DECK, old, new)
+
+    assert _first_error(run_cli, project) == message
+
+
+def test_a_declared_cloze_type_makes_one_card_per_deletion(project, tmp_path, run_cli, student):
+    replace_in_file(project / DECK, "    sort_field: Drug\n", "    sort_field: Drug\n  fact:\n    id: 1700000000202\n"
+                    "    cloze: true\n    fields: [Text, Back Extra]\n    optional: [Back Extra]\n    templates:\n"
+                    "      - {name: Cloze, front: fact.front.html, back: fact.back.html}\n")
+    (project / "templates" / "fact.front.html").write_text('{{ anki.cloze("Text") }}\n')
+    (project / "templates" / "fact.back.html").write_text('{{ anki.cloze("Text") }}\n<br>{{ anki.field("Back Extra") }}\n')
+    (project / "cards" / "facts.yaml").write_text(
+        "subdeck: first\ncards:\n  - id: insulin\n    kind: fact\n    text: '{{c1::Insulin}} lowers {{c2::glucose}}.'\n"
+        "    guid: 'abc$%1'\n")
+
+    result = run_cli("build", "--output", str(tmp_path / "out"), cwd=project)
+
+    assert result.exit_code == 0, result.stderr
+    import_package(student, tmp_path / "out" / "pharmacology-1.0.0.apkg")
+    note = student.get_note(student.find_notes("Insulin")[0])
+    assert (note.guid, len(note.cards()), note["Back Extra"]) == ("abc$%1", 2, "")
+    assert rendered_problems(student) == []
+
+
+def test_the_fast_reading_of_a_declared_kind_gives_the_careful_reading(project):
+    from deckgen.cardfile import CardContext
+    from deckgen.project import load_project
+    from test_plainload import _both_ways
+
+    settings = load_project(project).settings
+    context = CardContext(settings, {}, project / "cards" / "media", "cards/media")
+    text = (project / "cards" / "drugs.yaml").read_text().replace("    drug: Atenolol\n",
+                                                                  "    drug: Atenolol\n    guid: 'x1%'\n")
+
+    slow, problems, quick = _both_ways(text, context, project / "cards")
+
+    def as_read(card):
+        return (card.id, card.kind, card.subdeck, card.guid, card.location, card.topic,
+                [(key, text.value, text.location) for key, text in card.values])
+    assert not problems and quick is not None
+    assert [as_read(card) for card in quick] == [as_read(card) for card in slow]
+    assert quick[1].guid == "x1%" and str(quick[1].values[3][1].location) == "cards/x.yaml:15:19"
