@@ -13,13 +13,13 @@ import html
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from html.parser import HTMLParser
 
 import markdown_it_pyrs
 import nh3
 from markdown_it import MarkdownIt
 
 from deckgen.errors import Location, Problem, shortened
+from deckgen.htmlreader import HTMLReader
 
 # Raw HTML an educator may write in a field, always without attributes.
 RAW_HTML_TAGS = frozenset({"sub", "sup", "u", "mark", "kbd", "small", "br"})
@@ -213,18 +213,6 @@ def _walk(tokens):
         yield token
         if token.children:
             yield from _walk(token.children)
-
-
-class HTMLReader(HTMLParser):
-    """Python's HTML parser, which stops with an AssertionError at a marked section it does not know
-    (`<![x[`); cards may hold none, so such a section is read as the text it is."""
-
-    def parse_marked_section(self, i, report=1):
-        try:
-            return super().parse_marked_section(i, report)
-        except AssertionError:
-            self.handle_data(self.rawdata[i:i + 3])
-            return i + 3
 
 
 class _TagFinder(HTMLReader):

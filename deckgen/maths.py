@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from deckgen.markup import HTMLReader
+from deckgen.htmlreader import HTMLReader
 
 INLINE_MATH = ("\\(", "\\)")
 DISPLAY_MATH = ("\\[", "\\]")
