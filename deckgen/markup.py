@@ -18,6 +18,7 @@ import markdown_it_pyrs
 import nh3
 from markdown_it import MarkdownIt
 
+from deckgen import maths
 from deckgen.errors import Location, Problem, shortened
 from deckgen.htmlreader import HTMLReader
 
@@ -31,7 +32,11 @@ MARKDOWN_TAGS = frozenset(
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "ol": {"start"}}
 LINK_SCHEMES = {"http", "https"}
 
-_markdown = MarkdownIt("commonmark", {"html": True, "breaks": True, "linkify": False}).enable("strikethrough")
+_markdown = (
+    MarkdownIt("commonmark", {"html": True, "breaks": True, "linkify": False})
+    .enable("strikethrough")
+    .use(maths.markdown_plugin)
+)
 # markdown-it would quietly print a javascript: or file: link as text; we let every link through
 # the parser so that our check can report it, and the sanitiser still removes what slips past.
 _markdown.validateLink = lambda url: True
@@ -56,6 +61,7 @@ _TAG = re.compile(r'<(?:[^>"]|"[^"]*")*>')
 # whose output we test against. A test checks that both renderers agree on such text.
 _NEEDS_TOKENS = re.compile(
     r"[<\[]"  # raw HTML, links, images
+    r"|\\[()\]]"  # maths delimiters (and \[, above), which Markdown alone would read as escapes
     r"|[^\S ]"  # line breaks, and any white space but the plain space
     r"|^[\s>#=+\-*_`~\d|]"  # a first character that may open a block (quote, heading, list, rule, code)
 )

@@ -115,3 +115,31 @@ def test_sounds_are_rewritten_to_their_packaged_names():
 )
 def test_anki_bracket_syntax_is_inert_except_the_cards_own_sounds(text, expected):
     assert html(text, {"intro.mp3": "intro-0123abcd.mp3"}) == expected
+
+
+# --- maths: the delimiters and everything between them reach the field as written ------------------
+# Square brackets are written as entities everywhere (Anki's own syntax is inert), which MathJax
+# reads as the brackets they are: `\&#91;` is `\[` to it.
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        (r"\(a_1 * b_2 * c\) and *this*", r"\(a_1 * b_2 * c\) and <em>this</em>"),
+        (r"\(\{x\} \\ y_{i}^*\)", r"\(\{x\} \\ y_{i}^*\)"),
+        (r"\(a < b\)", r"\(a &lt; b\)"),
+        (r"\(x <b>y</b>\)", r"\(x &lt;b&gt;y&lt;/b&gt;\)"),
+        (r"Smith \[1\]", r"Smith \&#91;1\&#93;"),
+        ("Before\n\\[\n- x \\\\\n# y\n\\]\nafter", "<p>Before</p>\n<p>\\&#91;\n- x \\\\\n# y\n\\&#93;</p>\n<p>after</p>"),
+        ("- \\(x_1\\)\n- \\[y_2\\]", "<ul>\n<li>\\(x_1\\)</li>\n<li>\\&#91;y_2\\&#93;</li>\n</ul>"),
+        ("`\\(x_1\\)`", "<code>\\(x_1\\)</code>"),
+    ],
+    ids=["inline", "backslashes", "less-than", "html-inside", "brackets", "display-block", "in-a-list", "in-code"],
+)
+def test_maths_reaches_the_field_as_written(text, expected):
+    assert html(text) == expected
+
+
+@pytest.mark.parametrize("text", [r"\(x", r"x\)", r"\[x", r"x\]"])
+def test_an_unpaired_maths_delimiter_is_kept_for_the_maths_check_to_report(text):
+    assert html(text) == text.replace("[", "&#91;").replace("]", "&#93;")
