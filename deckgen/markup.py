@@ -24,19 +24,40 @@ from deckgen.htmlreader import HTMLReader
 
 # Raw HTML an educator may write in a field, always without attributes.
 RAW_HTML_TAGS = frozenset({"sub", "sup", "u", "mark", "kbd", "small", "br"})
-# Tags our Markdown produces, and the attributes each may keep.
+# A pipe table's tags.
+TABLE_TAGS = frozenset({"table", "thead", "tbody", "tr", "th", "td"})
+# Tags our Markdown produces, and the attributes each may keep. Raw HTML may not write them: what
+# our Markdown makes is checked as it is made, what an educator writes as HTML is not.
 MARKDOWN_TAGS = frozenset(
     {"p", "br", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li", "a", "img", "hr",
-     "h1", "h2", "h3", "h4", "h5", "h6", "s"}
+     "h1", "h2", "h3", "h4", "h5", "h6", "s"} | TABLE_TAGS
 )
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "ol": {"start"}}
+# The only classes a field may hold: a table column's alignment (Markdown would write it as an
+# inline style, which cards may not have).
+ALIGNMENT_CLASSES = {"left": "align-left", "center": "align-center", "right": "align-right"}
+ALLOWED_CLASSES = {
+    "th": set(ALIGNMENT_CLASSES.values()),
+    "td": set(ALIGNMENT_CLASSES.values()),
+}
 LINK_SCHEMES = {"http", "https"}
+
+
+def _alignment_classes(state) -> None:
+    """A table column's alignment as a class of the deck's CSS instead of markdown-it's inline style."""
+    for token in state.tokens:
+        if token.type in ("th_open", "td_open"):
+            alignment = str(token.attrs.pop("style", "")).removeprefix("text-align:")
+            if alignment in ALIGNMENT_CLASSES:
+                token.attrSet("class", ALIGNMENT_CLASSES[alignment])
+
 
 _markdown = (
     MarkdownIt("commonmark", {"html": True, "breaks": True, "linkify": False})
-    .enable("strikethrough")
+    .enable(["strikethrough", "table"])
     .use(maths.markdown_plugin)
 )
+_markdown.core.ruler.push("alignment_classes", _alignment_classes)
 # markdown-it would quietly print a javascript: or file: link as text; we let every link through
 # the parser so that our check can report it, and the sanitiser still removes what slips past.
 _markdown.validateLink = lambda url: True
@@ -183,7 +204,10 @@ def _raw_html_warnings(content: str, field: str) -> list[str]:
     finder.close()
     warnings = []
     for tag, has_attributes in finder.tags:
-        if tag not in RAW_HTML_TAGS:
+        if tag in TABLE_TAGS:
+            warnings.append(f"'{field}' contains an HTML table, which cards may not use: the build leaves it out; "
+                            "write it as a Markdown pipe table (| a | b | lines, see the README)")
+        elif tag not in RAW_HTML_TAGS:
             warnings.append(
                 f"'{field}' contains <{tag}>, which cards may not use: the build leaves it out; use the Markdown "
                 f"markup (**bold**, *italic*, lists) or one of {_ALLOWED_RAW}"
@@ -278,6 +302,7 @@ def _cleaner(media: frozenset[str]) -> nh3.Cleaner:
     return nh3.Cleaner(
         tags=set(MARKDOWN_TAGS | RAW_HTML_TAGS),
         attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        allowed_classes={tag: set(names) for tag, names in ALLOWED_CLASSES.items()},
         attribute_filter=allowed_value,
         url_schemes=set(LINK_SCHEMES),
         link_rel="noopener noreferrer",

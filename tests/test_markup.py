@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from deckgen.errors import Location, Problem
-from deckgen.markup import MarkupResult, to_html
+from deckgen.markup import MarkupResult, sanitise, to_html
 
 WHERE = Location("cards/x.yaml", 4, 13)
 
@@ -143,3 +143,56 @@ def test_maths_reaches_the_field_as_written(text, expected):
 @pytest.mark.parametrize("text", [r"\(x", r"x\)", r"\[x", r"x\]"])
 def test_an_unpaired_maths_delimiter_is_kept_for_the_maths_check_to_report(text):
     assert html(text) == text.replace("[", "&#91;").replace("]", "&#93;")
+
+
+# --- tables ------------------------------------------------------------------------------------------
+
+
+def test_a_pipe_table_becomes_a_table_with_alignment_as_classes_not_style():
+    assert html("| Phase | Weeks |\n|:--|--:|\n| Initial | 1–3 |\n| Middle | 4–13 |") == (
+        "<table>\n<thead>\n<tr>\n"
+        '<th class="align-left">Phase</th>\n<th class="align-right">Weeks</th>\n'
+        "</tr>\n</thead>\n<tbody>\n<tr>\n"
+        '<td class="align-left">Initial</td>\n<td class="align-right">1–3</td>\n'
+        "</tr>\n<tr>\n"
+        '<td class="align-left">Middle</td>\n<td class="align-right">4–13</td>\n'
+        "</tr>\n</tbody>\n</table>"
+    )
+
+
+def test_a_table_cell_is_markup_like_any_field_and_unsafe_content_in_it_is_removed():
+    result = to_html("| a | b |\n|---|---|\n| **x** <script>alert(1)</script> | [y](javascript:alert(1)) |",
+                     WHERE, "answer", media_names={})
+
+    assert result.html == (
+        "<table>\n<thead>\n<tr>\n<th>a</th>\n<th>b</th>\n</tr>\n</thead>\n"
+        "<tbody>\n<tr>\n<td><strong>x</strong> </td>\n<td>y</td>\n</tr>\n</tbody>\n</table>"
+    )
+    assert [warning.message for warning in result.warnings] == [
+        "warning: 'answer' contains <script>, which cards may not use: the build leaves it out; use the Markdown "
+        "markup (**bold**, *italic*, lists) or one of <br>, <kbd>, <mark>, <small>, <sub>, <sup>, <u>",
+        "warning: 'answer' links to 'javascript:alert(1)': the build leaves the link out; links must start with "
+        "https:// or http://",
+    ]
+
+
+@pytest.mark.parametrize("text", [
+    "Phases: <table><tr><td>Initial</td></tr></table>",
+    "<table>\n<tr><td>Initial</td></tr>\n</table>",
+    '<td class="align-right">Initial</td>',
+])
+def test_a_table_written_as_html_is_left_out_with_a_pointer_to_pipe_tables(text):
+    result = to_html(text, WHERE, "answer", media_names={})
+
+    assert "<t" not in result.html and "Initial" in result.html
+    assert [warning.message for warning in result.warnings] == [
+        "warning: 'answer' contains an HTML table, which cards may not use: the build leaves it out; write it as a "
+        "Markdown pipe table (| a | b | lines, see the README)"
+    ]
+
+
+def test_the_sanitiser_keeps_only_the_classes_it_names_and_never_a_style():
+    assert sanitise(
+        '<table><tr><td class="align-right cloze" style="color:red" onclick="alert(1)">x</td></tr></table>'
+        '<p class="align-right">y</p>'
+    ) == '<table><tbody><tr><td class="align-right">x</td></tr></tbody></table><p>y</p>'
