@@ -17,9 +17,11 @@ from dataclasses import dataclass
 import markdown_it_pyrs
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import unescapeAll
 
 from deckgen import maths
 from deckgen.errors import Location, Problem, shortened
+from deckgen.highlight import TOKEN_CLASSES, code_html
 from deckgen.htmlreader import HTMLReader
 
 # Raw HTML an educator may write in a field, always without attributes.
@@ -29,14 +31,15 @@ TABLE_TAGS = frozenset({"table", "thead", "tbody", "tr", "th", "td"})
 # Tags our Markdown produces, and the attributes each may keep. Raw HTML may not write them: what
 # our Markdown makes is checked as it is made, what an educator writes as HTML is not.
 MARKDOWN_TAGS = frozenset(
-    {"p", "br", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li", "a", "img", "hr",
+    {"p", "br", "strong", "em", "code", "pre", "span", "blockquote", "ul", "ol", "li", "a", "img", "hr",
      "h1", "h2", "h3", "h4", "h5", "h6", "s"} | TABLE_TAGS
 )
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "ol": {"start"}}
-# The only classes a field may hold: a table column's alignment (Markdown would write it as an
-# inline style, which cards may not have).
+# The only classes a field may hold: Pygments' token kinds on the spans of a code block, and a
+# table column's alignment (Markdown would write it as an inline style, which cards may not have).
 ALIGNMENT_CLASSES = {"left": "align-left", "center": "align-center", "right": "align-right"}
 ALLOWED_CLASSES = {
+    "span": set(TOKEN_CLASSES),
     "th": set(ALIGNMENT_CLASSES.values()),
     "td": set(ALIGNMENT_CLASSES.values()),
 }
@@ -52,12 +55,20 @@ def _alignment_classes(state) -> None:
                 token.attrSet("class", ALIGNMENT_CLASSES[alignment])
 
 
+def _fence(self, tokens, index, options, env) -> str:
+    """A fenced code block, highlighted by its language (the fence's first word) when Pygments knows it."""
+    token = tokens[index]
+    language = token.info.split(maxsplit=1)[0] if token.info.strip() else ""
+    return f"<pre><code>{code_html(token.content, unescapeAll(language))}</code></pre>\n"
+
+
 _markdown = (
     MarkdownIt("commonmark", {"html": True, "breaks": True, "linkify": False})
     .enable(["strikethrough", "table"])
     .use(maths.markdown_plugin)
 )
 _markdown.core.ruler.push("alignment_classes", _alignment_classes)
+_markdown.add_render_rule("fence", _fence)
 # markdown-it would quietly print a javascript: or file: link as text; we let every link through
 # the parser so that our check can report it, and the sanitiser still removes what slips past.
 _markdown.validateLink = lambda url: True

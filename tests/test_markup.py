@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import make_project
 from deckgen.errors import Location, Problem
-from deckgen.markup import MarkupResult, sanitise, to_html
+from deckgen.markup import MarkupResult, html_text, sanitise, to_html
 
 WHERE = Location("cards/x.yaml", 4, 13)
 
@@ -196,3 +197,42 @@ def test_the_sanitiser_keeps_only_the_classes_it_names_and_never_a_style():
         '<table><tr><td class="align-right cloze" style="color:red" onclick="alert(1)">x</td></tr></table>'
         '<p class="align-right">y</p>'
     ) == '<table><tbody><tr><td class="align-right">x</td></tr></tbody></table><p>y</p>'
+
+
+# --- code blocks ---------------------------------------------------------------------------------------
+
+
+def test_a_fenced_code_block_is_highlighted_into_spans_with_token_classes_only():
+    assert html("```python\ndef grief(loss):\n    return [loss]  # a list\n```") == (
+        '<pre><code><span class="k">def</span><span class="w"> </span><span class="nf">grief</span>'
+        '<span class="p">(</span><span class="n">loss</span><span class="p">):</span>\n'
+        '    <span class="k">return</span> <span class="p">&#91;</span><span class="n">loss</span>'
+        '<span class="p">&#93;</span>  <span class="c1"># a list</span>\n</code></pre>'
+    )
+
+
+@pytest.mark.parametrize("fence", ["```", "```nosuchlanguage", "```<script>", "    "])
+def test_code_in_no_language_pygments_knows_is_plain_code_without_a_warning(fence):
+    text = f"{fence}\nx = <b>{{1}}</b>\n```" if fence != "    " else "    x = <b>{1}</b>"
+    result = to_html(text, WHERE, "answer", media_names={})
+
+    assert result == MarkupResult("<pre><code>x = &lt;b&gt;{1}&lt;/b&gt;\n</code></pre>", ())
+
+
+def test_script_in_a_code_block_is_code_to_read_not_to_run():
+    result = html("```html\n<script>alert(1)</script>\n```")
+
+    assert "<script" not in result and result.startswith('<pre><code><span class="p">&lt;</span>')
+    assert html_text(result) == "<script>alert(1)</script>"
+
+
+def test_tex_in_code_is_shown_not_typeset_so_the_maths_allow_list_leaves_it_alone(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    (project / "cards" / "first.yaml").write_text(
+        "subdeck: first\ncards:\n  - id: tex\n    kind: basic\n    question: How is a link written in TeX?\n"
+        "    answer: |-\n      ```latex\n      \\(\\href{https://example.org}{x}\\)\n      ```\n"
+    )
+
+    result = run_cli("check", "--strict", cwd=project)
+
+    assert result.exit_code == 0, result.stderr
