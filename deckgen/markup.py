@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import html
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 import markdown_it_pyrs
@@ -319,6 +319,21 @@ def _cleaner(media: frozenset[str]) -> nh3.Cleaner:
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
+
+
+@dataclass(frozen=True)
+class MarkupUsed:
+    """Markup that the deck's CSS styles only when some card uses it (see notetypes.py)."""
+
+    code_blocks: bool = False
+    tables: bool = False
+
+
+def markup_used(fields: Iterable[str]) -> MarkupUsed:
+    """Which of that markup these sanitised fields hold (the sanitiser writes every tag in lower case)."""
+    fields = tuple(fields)
+    return MarkupUsed(code_blocks=any("<pre>" in field for field in fields),
+                      tables=any("<table>" in field for field in fields))
 
 
 def plain(text: str) -> str:

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from deckgen import maths
 from deckgen.errors import DeckError, Location, display_path
 from deckgen.kinds import ANKI_SPECIAL_FIELDS, KINDS, Kind
+from deckgen.markup import MarkupUsed
 from deckgen.model import DeckSettings, Project
 
 CSS_TEMPLATE = "style.css"
@@ -168,11 +169,15 @@ def deck_context(settings: DeckSettings) -> dict[str, str]:
     return {"name": settings.name, "title": settings.title, "version": settings.version}
 
 
-def render_note_types(project: Project, env: jinja2.Environment, templates_dir: Path) -> tuple[RenderedNoteType, ...]:
-    """The note type of every kind the deck names an id for, in the registry's order."""
+def render_note_types(
+    project: Project, env: jinja2.Environment, templates_dir: Path, markup: MarkupUsed
+) -> tuple[RenderedNoteType, ...]:
+    """The note type of every kind the deck names an id for, in the registry's order. The CSS is
+    told which markup the cards use (`markup.code_blocks`, `markup.tables`): it styles those only
+    when a card has them, so that a deck without them keeps its released note types byte for byte."""
     settings = project.settings
     deck = deck_context(settings)
-    css = render_template(env, CSS_TEMPLATE, project.root, templates_dir, deck=deck)
+    css = render_template(env, CSS_TEMPLATE, project.root, templates_dir, deck=deck, markup=markup)
     rendered = []
     for kind in (kind for name, kind in KINDS.items() if name in settings.note_type_ids):
         anki = AnkiSyntax(kind)
