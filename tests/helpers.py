@@ -17,6 +17,7 @@ GOLDEN_CASES = [
     ("golden-cloze", 0),
     ("golden-cloze", 1),
     ("golden-list", 1),
+    ("golden-markup", 0),  # maths, a highlighted code block and a table
 ]
 
 
@@ -41,6 +42,7 @@ def add_typed_note_type(project: Path) -> None:
 SAFE_TAGS = {
     "div", "span", "hr", "br", "p", "strong", "em", "b", "i", "code", "pre", "blockquote", "ul", "ol",
     "li", "a", "img", "h1", "h2", "h3", "h4", "h5", "h6", "s", "sub", "sup", "u", "mark", "kbd", "small",
+    "table", "thead", "tbody", "tr", "th", "td",
 }
 PACKAGED_MEDIA = re.compile(r"[A-Za-z0-9_-]+-[0-9a-f]{16}\.[a-z0-9]+")  # only our own media files
 SAFE_ATTRIBUTES = {"class", "id", "data-cloze", "data-ordinal", "href", "rel", "src", "alt", "title", "start"}

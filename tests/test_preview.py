@@ -57,6 +57,6 @@ def test_preview_command_writes_one_page(tmp_path, run_cli):
     result = run_cli("preview", cwd=project)
 
     page = (project / "build" / "preview.html").read_text()
-    assert result.stdout == "wrote build/preview.html: 8 cards\n"
-    assert page.count('<section class="preview-card">') == 8  # 1 basic, 2 reverse, 2 cloze, 3 list
+    assert result.stdout == "wrote build/preview.html: 9 cards\n"
+    assert page.count('<section class="preview-card">') == 9  # 2 basic, 2 reverse, 2 cloze, 3 list
     assert "Who founded <em>interpersonal psychotherapy</em>?" in page
