@@ -79,3 +79,43 @@ def unsafe_parts(html: str) -> list[str]:
     inspector.feed(html)
     inspector.close()
     return inspector.unsafe
+
+
+# The markup that holds other text (issue 13): the XSS corpus runs through each of these too.
+PAYLOAD = "PAYLOAD"
+CONSTRUCTS = {
+    "table cell": "| a | b |\n|:--|--:|\n| PAYLOAD | x |",
+    "code block": "```python\nPAYLOAD\n```",
+    "code block of HTML": "```html\nPAYLOAD\n```",
+    "maths span": "\\(x + PAYLOAD\\)",
+    "display maths": "\\[\nx + PAYLOAD\n\\]",
+}
+
+
+def inside(construct: str, payload: str) -> str:
+    """`payload` inside one of the CONSTRUCTS, as a block of its own between two lines of text."""
+    return f"Text\n\n{CONSTRUCTS[construct].replace(PAYLOAD, payload)}\n\ntext"
+
+
+def drop_refused_card_files(project: Path) -> tuple[set[str], list[str]]:
+    """Check the project and remove every card file deckgen refuses (refusal is the defence for it),
+    until it refuses none: validation first, then rendering. The names of the files removed (without
+    `.yaml`), and every problem reported."""
+    from deckgen.build import check
+    from deckgen.errors import DeckError
+
+    refused: set[str] = set()
+    problems: list[str] = []
+    while True:
+        try:
+            check(project)
+        except DeckError as error:
+            found = [str(problem) for problem in error.problems]
+        else:
+            return refused, problems
+        problems += found
+        names = set(re.findall(r"^cards/([^/:]+)\.yaml:", "\n".join(found), re.M))
+        assert names, found  # a problem outside the card files: removing cards would never end it
+        for name in names:
+            (project / "cards" / f"{name}.yaml").unlink()
+        refused |= names
