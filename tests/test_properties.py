@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import make_project
@@ -147,6 +147,9 @@ MARKDOWN_ALPHABET = st.sampled_from(list("abc XY 09.,;?'\"()[]/%+=-*_`~#>&\\!|{}
 
 
 @settings(max_examples=600, deadline=2000)
+@example("a \\(x_1 * y_2 *\\) b")  # maths must not take the fast path
+@example("x\\]")
+@example("x \\\\(y")
 @given(st.one_of(
     st.text(MARKDOWN_ALPHABET, max_size=80),
     st.builds(str.__add__, st.sampled_from(list("aXé")), st.text(MARKDOWN_ALPHABET, max_size=80)),
