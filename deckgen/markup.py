@@ -386,9 +386,14 @@ class _TextCollector(HTMLReader):
 _VOID = frozenset({"br", "hr", "img", "input", "meta", "link", "wbr", "source", "area", "col", "embed"})
 
 
-def to_text(markup: str) -> str:
-    """What a student reads, without formatting: for counting words and comparing questions."""
-    return html_text(_markdown.render(markup))
+_CODE_BLOCK = re.compile(r"<pre>.*?</pre>", re.DOTALL)
+
+
+def to_text(markup: str, code_blocks: bool = True) -> str:
+    """What a student reads, without formatting: for counting words and comparing questions; without
+    the code blocks' text when not `code_blocks`."""
+    rendered = _markdown.render(markup)
+    return html_text(rendered if code_blocks else _CODE_BLOCK.sub(" ", rendered))
 
 
 def html_text(fragment: str, leave_out: str | None = None, images: bool = False) -> str:
