@@ -40,7 +40,7 @@ def code_html(code: str, language: str) -> str:
 
 @functools.lru_cache(maxsize=64)
 def _lexer(language: str) -> Lexer | None:
-    from pygments.lexers import get_lexer_by_name
+    from pygments.lexers import get_lexer_by_name  # on first use: most decks have no code
 
     try:
         # stripnl off: the blank lines an educator put at the top of the code stay, as in plain code.

@@ -10,7 +10,8 @@ opens it, and no field may end with a backslash, so that no maths can begin in o
 in another.
 
 The constants mirror the MathJax configuration of Anki's reviewer (26.9); a test reads that
-configuration from the `aqt` wheel and fails if it no longer matches.
+configuration from the `aqt` wheel and fails if it no longer matches. The same reading of where maths
+ends keeps a maths span whole through Markdown (`markdown_plugin`, at the end of this module).
 """
 
 from __future__ import annotations
@@ -228,6 +229,7 @@ def markdown_plugin(md: MarkdownIt) -> None:
 
 
 def _maths_inline(state: StateInline, silent: bool) -> bool:
+    """A maths span within a line of text (display maths too), or a delimiter no span pairs."""
     delimiter = state.src[state.pos:state.pos + 2]
     if not DELIMITER.fullmatch(delimiter):
         return False
