@@ -492,7 +492,7 @@ def _serve(arguments: argparse.Namespace) -> int:
             _say(f"{_count(len(content.problems), 'problem')} found, shown on the page", file=sys.stderr)
             return
         _warn(checked.deck.warnings)
-        _say(f"built the preview: {_count(content.cards, 'card')}")
+        _say(f"built the preview: {_notes_and_cards(len(content.notes), content.cards)}")
 
     def failed(error: BaseException) -> None:  # a bug in deckgen: its traceback, and the server serves on
         traceback.print_exception(error, file=sys.stderr)

@@ -78,6 +78,12 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[\w'’-]+", to_text(text))
 
 
+def _prose_words(text: str) -> list[str]:
+    """The words an answer's length is measured in: not a code block's, since code cannot be cut
+    down to one fact the way a sentence can."""
+    return re.findall(r"[\w'’-]+", to_text(text, code_blocks=False))
+
+
 def _normalised(text: str) -> str:
     return " ".join(word.lower() for word in _words(text))
 
@@ -126,7 +132,7 @@ def _topic_gives_answer(card: Card, context_words: set[str]) -> list[Finding]:
 def lint_card(card: Card, max_answer_words: int, context_words: set[str] = frozenset()) -> list[Finding]:
     findings = []
     if card.answer is not None:
-        count = len(_words(card.answer.value))
+        count = len(_prose_words(card.answer.value))
         if count > max_answer_words:
             findings.append(_finding(
                 card.answer.location, "L001",
@@ -134,7 +140,7 @@ def lint_card(card: Card, max_answer_words: int, context_words: set[str] = froze
                 "move the explanation into 'extra'",
             ))
     for item in card.items:
-        count = len(_words(item.value))
+        count = len(_prose_words(item.value))
         if count > max_answer_words:
             findings.append(_finding(
                 item.location, "L001",

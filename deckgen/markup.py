@@ -11,27 +11,64 @@ from __future__ import annotations
 import functools
 import html
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from html.parser import HTMLParser
 
 import markdown_it_pyrs
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import unescapeAll
 
+from deckgen import maths
 from deckgen.errors import Problem, Where, shortened
+from deckgen.highlight import TOKEN_CLASSES, code_html
+from deckgen.htmlreader import HTMLReader
 
 # Raw HTML an educator may write in a field, always without attributes.
 RAW_HTML_TAGS = frozenset({"sub", "sup", "u", "mark", "kbd", "small", "br"})
-# Tags our Markdown produces, and the attributes each may keep.
+# A pipe table's tags.
+TABLE_TAGS = frozenset({"table", "thead", "tbody", "tr", "th", "td"})
+# Tags our Markdown produces, and the attributes each may keep. Raw HTML may not write them: what
+# our Markdown makes is checked as it is made, what an educator writes as HTML is not.
 MARKDOWN_TAGS = frozenset(
-    {"p", "br", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li", "a", "img", "hr",
-     "h1", "h2", "h3", "h4", "h5", "h6", "s"}
+    {"p", "br", "strong", "em", "code", "pre", "span", "blockquote", "ul", "ol", "li", "a", "img", "hr",
+     "h1", "h2", "h3", "h4", "h5", "h6", "s"} | TABLE_TAGS
 )
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "ol": {"start"}}
+# The only classes a field may hold: Pygments' token kinds on the spans of a code block, and a
+# table column's alignment (Markdown would write it as an inline style, which cards may not have).
+ALIGNMENT_CLASSES = {"left": "align-left", "center": "align-center", "right": "align-right"}
+ALLOWED_CLASSES = {
+    "span": set(TOKEN_CLASSES),
+    "th": set(ALIGNMENT_CLASSES.values()),
+    "td": set(ALIGNMENT_CLASSES.values()),
+}
 LINK_SCHEMES = {"http", "https"}
 
-_markdown = MarkdownIt("commonmark", {"html": True, "breaks": True, "linkify": False}).enable("strikethrough")
+
+def _alignment_classes(state) -> None:
+    """A table column's alignment as a class of the deck's CSS instead of markdown-it's inline style."""
+    for token in state.tokens:
+        if token.type in ("th_open", "td_open"):
+            alignment = str(token.attrs.pop("style", "")).removeprefix("text-align:")
+            if alignment in ALIGNMENT_CLASSES:
+                token.attrSet("class", ALIGNMENT_CLASSES[alignment])
+
+
+def _fence(self, tokens, index, options, env) -> str:
+    """A fenced code block, highlighted by its language (the fence's first word) when Pygments knows it."""
+    token = tokens[index]
+    language = token.info.split(maxsplit=1)[0] if token.info.strip() else ""
+    return f"<pre><code>{code_html(token.content, unescapeAll(language))}</code></pre>\n"
+
+
+_markdown = (
+    MarkdownIt("commonmark", {"html": True, "breaks": True, "linkify": False})
+    .enable(["strikethrough", "table"])
+    .use(maths.markdown_plugin)
+)
+_markdown.core.ruler.push("alignment_classes", _alignment_classes)
+_markdown.add_render_rule("fence", _fence)
 # markdown-it would quietly print a javascript: or file: link as text; we let every link through
 # the parser so that our check can report it, and the sanitiser still removes what slips past.
 _markdown.validateLink = lambda url: True
@@ -56,6 +93,7 @@ _TAG = re.compile(r'<(?:[^>"]|"[^"]*")*>')
 # whose output we test against. A test checks that both renderers agree on such text.
 _NEEDS_TOKENS = re.compile(
     r"[<\[]"  # raw HTML, links, images
+    r"|\\[()\]]"  # maths delimiters (and \[, above), which Markdown alone would read as escapes
     r"|[^\S ]"  # line breaks, and any white space but the plain space
     r"|^[\s>#=+\-*_`~\d|]"  # a first character that may open a block (quote, heading, list, rule, code)
 )
@@ -177,7 +215,10 @@ def _raw_html_warnings(content: str, field: str) -> list[str]:
     finder.close()
     warnings = []
     for tag, has_attributes in finder.tags:
-        if tag not in RAW_HTML_TAGS:
+        if tag in TABLE_TAGS:
+            warnings.append(f"'{field}' contains an HTML table, which cards may not use: the build leaves it out; "
+                            "write it as a Markdown pipe table (| a | b | lines, see the README)")
+        elif tag not in RAW_HTML_TAGS:
             warnings.append(
                 f"'{field}' contains <{tag}>, which cards may not use: the build leaves it out; use the Markdown "
                 f"markup (**bold**, *italic*, lists) or one of {_ALLOWED_RAW}"
@@ -213,18 +254,6 @@ def _walk(tokens):
         yield token
         if token.children:
             yield from _walk(token.children)
-
-
-class HTMLReader(HTMLParser):
-    """Python's HTML parser, which stops with an AssertionError at a marked section it does not know
-    (`<![x[`); cards may hold none, so such a section is read as the text it is."""
-
-    def parse_marked_section(self, i, report=1):
-        try:
-            return super().parse_marked_section(i, report)
-        except AssertionError:
-            self.handle_data(self.rawdata[i:i + 3])
-            return i + 3
 
 
 class _TagFinder(HTMLReader):
@@ -284,11 +313,27 @@ def _cleaner(media: frozenset[str]) -> nh3.Cleaner:
     return nh3.Cleaner(
         tags=set(MARKDOWN_TAGS | RAW_HTML_TAGS),
         attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        allowed_classes={tag: set(names) for tag, names in ALLOWED_CLASSES.items()},
         attribute_filter=allowed_value,
         url_schemes=set(LINK_SCHEMES),
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
+
+
+@dataclass(frozen=True)
+class MarkupUsed:
+    """Markup that the deck's CSS styles only when some card uses it (see notetypes.py)."""
+
+    code_blocks: bool = False
+    tables: bool = False
+
+
+def markup_used(fields: Iterable[str]) -> MarkupUsed:
+    """Which of that markup these sanitised fields hold (the sanitiser writes every tag in lower case)."""
+    fields = tuple(fields)
+    return MarkupUsed(code_blocks=any("<pre>" in field for field in fields),
+                      tables=any("<table>" in field for field in fields))
 
 
 def plain(text: str) -> str:
@@ -347,9 +392,14 @@ class _TextCollector(HTMLReader):
 _VOID = frozenset({"br", "hr", "img", "input", "meta", "link", "wbr", "source", "area", "col", "embed"})
 
 
-def to_text(markup: str) -> str:
-    """What a student reads, without formatting: for counting words and comparing questions."""
-    return html_text(_markdown.render(markup))
+_CODE_BLOCK = re.compile(r"<pre>.*?</pre>", re.DOTALL)
+
+
+def to_text(markup: str, code_blocks: bool = True) -> str:
+    """What a student reads, without formatting: for counting words and comparing questions; without
+    the code blocks' text when not `code_blocks`."""
+    rendered = _markdown.render(markup)
+    return html_text(rendered if code_blocks else _CODE_BLOCK.sub(" ", rendered))
 
 
 def html_text(fragment: str, leave_out: str | None = None, images: bool = False) -> str:

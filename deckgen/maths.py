@@ -10,14 +10,20 @@ opens it, and no field may end with a backslash, so that no maths can begin in o
 in another.
 
 The constants mirror the MathJax configuration of Anki's reviewer (26.9); a test reads that
-configuration from the `aqt` wheel and fails if it no longer matches.
+configuration from the `aqt` wheel and fails if it no longer matches. The same reading of where maths
+ends keeps a maths span whole through Markdown (`markdown_plugin`, at the end of this module).
 """
 
 from __future__ import annotations
 
 import re
 
-from deckgen.markup import HTMLReader
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_inline import StateInline
+
+from deckgen.htmlreader import HTMLReader
 
 INLINE_MATH = ("\\(", "\\)")
 DISPLAY_MATH = ("\\[", "\\]")
@@ -118,6 +124,21 @@ def visible_text(html: str) -> str:
     return "".join(parser.parts)
 
 
+def span_end(text: str, start: int, close: str, end: int | None = None) -> int | None:
+    """Where the maths whose body begins at `start` ends (just after its closing delimiter `close`),
+    found the way MathJax finds it: the first `close` outside braces; None if it is not closed
+    before `end`."""
+    braces = 0
+    for inside in _INSIDE[close].finditer(text, start, len(text) if end is None else end):
+        if inside.group() == close and braces == 0:
+            return inside.end()
+        if inside.group() == "{":
+            braces += 1
+        elif inside.group() == "}" and braces:
+            braces -= 1
+    return None
+
+
 def _unclosed(text: str) -> str | None:
     """The first delimiter MathJax would not pair, found the way MathJax looks for maths: an opening
     delimiter, then its closing one outside braces; an opening one left open, or a closing one
@@ -131,15 +152,7 @@ def _unclosed(text: str) -> str | None:
         close = _CLOSING.get(delimiter)
         if close is None:
             return delimiter
-        braces, end = 0, None
-        for inside in _INSIDE[close].finditer(text, found.end()):
-            if inside.group() == close and braces == 0:
-                end = inside.end()
-                break
-            if inside.group() == "{":
-                braces += 1
-            elif inside.group() == "}" and braces:
-                braces -= 1
+        end = span_end(text, found.end(), close)
         if end is None:
             return delimiter
         position = end
@@ -194,3 +207,64 @@ def problems(html: str, field: str, maths_allowed: bool) -> list[str]:
             "(symbols, \\frac, \\sqrt, fonts, matrices, \\ce …), or put the text in `code`"
         )
     return found
+
+
+# --- maths through Markdown ---------------------------------------------------------------------
+# Markdown would read `\(` as an escaped "(", `\\` as one backslash and `_` or `*` as emphasis, and
+# put tags inside a formula, which MathJax cannot read across. So a maths span is one opaque token,
+# found before Markdown's own rules run and ended where MathJax ends it; its text reaches the field
+# exactly as written (HTML-escaped, which MathJax decodes), and the allow-list above then checks it
+# like any other maths on the card. A delimiter that is never paired is kept too, so that the check
+# can point at it instead of Markdown quietly turning it into a bracket.
+
+
+def markdown_plugin(md: MarkdownIt) -> None:
+    """Teach a markdown-it parser deckgen's maths: `\\( … \\)` inline, `\\[ … \\]` inline or as a block."""
+    # Display maths may begin right after a paragraph's line, as the other blocks do.
+    md.block.ruler.before(
+        "table", "maths_block", _maths_block, {"alt": ["paragraph", "reference", "blockquote", "list"]}
+    )
+    md.inline.ruler.before("escape", "maths", _maths_inline)
+    md.add_render_rule("maths", lambda self, tokens, index, options, env: escapeHtml(tokens[index].content))
+
+
+def _maths_inline(state: StateInline, silent: bool) -> bool:
+    """A maths span within a line of text (display maths too), or a delimiter no span pairs."""
+    delimiter = state.src[state.pos:state.pos + 2]
+    if not DELIMITER.fullmatch(delimiter):
+        return False
+    close = _CLOSING.get(delimiter)
+    end = span_end(state.src, state.pos + 2, close, state.posMax) if close else None
+    end = end or state.pos + 2  # a delimiter left unpaired stays as written, for the check to report
+    if not silent:
+        state.push("maths", "", 0).content = state.src[state.pos:end]
+    state.pos = end
+    return True
+
+
+def _maths_block(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """Display maths that starts a line and ends one, over any lines up to the next blank one: as a
+    block, a line inside it that starts with `-`, `#` or `>` is maths, not a list or a heading."""
+    if state.is_code_block(start_line):
+        return False
+    begin = state.bMarks[start_line] + state.tShift[start_line]
+    if not state.src.startswith(DISPLAY_MATH[0], begin):
+        return False
+    last = start_line + 1
+    while last < end_line and not state.isEmpty(last) and state.sCount[last] >= state.blkIndent:
+        last += 1
+    text = state.getLines(start_line, last, state.sCount[start_line], False)
+    end = span_end(text, len(DISPLAY_MATH[0]), DISPLAY_MATH[1])
+    line_end = text.find("\n", end) if end is not None else -1
+    if end is None or text[end:None if line_end < 0 else line_end].strip():
+        return False  # not closed, or text follows on its line: a paragraph, where the inline rule reads it
+    next_line = start_line + text.count("\n", 0, end) + 1
+    if not silent:
+        # A paragraph of its own (which a tight list shows without <p>, like its other paragraphs),
+        # holding only the maths: the inline rule above finds the same span in it.
+        state.push("paragraph_open", "p", 1).map = [start_line, next_line]
+        inline = state.push("inline", "", 0)
+        inline.content, inline.map, inline.children = text[:end], [start_line, next_line], []
+        state.push("paragraph_close", "p", -1)
+    state.line = next_line
+    return True

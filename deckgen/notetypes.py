@@ -19,6 +19,7 @@ from markupsafe import Markup
 from deckgen import maths
 from deckgen.errors import DeckError, Location, display_path
 from deckgen.kinds import ANKI_SPECIAL_FIELDS, Kind
+from deckgen.markup import MarkupUsed
 from deckgen.model import DeckSettings, Project
 
 
@@ -178,15 +179,20 @@ def deck_context(settings: DeckSettings) -> dict[str, str]:
     return {"name": settings.name, "title": settings.title, "version": settings.version}
 
 
-def render_note_types(project: Project, env: jinja2.Environment, templates_dir: Path) -> tuple[RenderedNoteType, ...]:
-    """The note type of every kind the deck names an id for, in the registry's order."""
+def render_note_types(
+    project: Project, env: jinja2.Environment, templates_dir: Path, markup: MarkupUsed
+) -> tuple[RenderedNoteType, ...]:
+    """The note type of every kind the deck names an id for, in the registry's order. The CSS is
+    told which markup the cards use (`markup.code_blocks`, `markup.tables`): it styles those only
+    when a card has them, so that a deck without them keeps its released note types byte for byte."""
     settings = project.settings
     deck = deck_context(settings)
     stylesheets: dict[str, str] = {}
     rendered = []
     for kind in (kind for name, kind in settings.kinds.items() if name in settings.note_type_ids):
         if kind.css not in stylesheets:
-            stylesheets[kind.css] = render_template(env, kind.css, project.root, templates_dir, deck=deck)
+            stylesheets[kind.css] = render_template(env, kind.css, project.root, templates_dir, deck=deck,
+                                                    markup=markup)
         anki = AnkiSyntax(kind)
         templates = tuple(
             RenderedCardTemplate(

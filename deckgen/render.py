@@ -19,7 +19,7 @@ from markupsafe import Markup
 from deckgen import cloze, maths
 from deckgen.errors import DeckError, Location, Problem, ProblemCollector, Where, display_path, shortened
 from deckgen.ids import derived_id, note_guid
-from deckgen.markup import html_text, inert, plain, to_html, without_cloze_syntax
+from deckgen.markup import html_text, inert, markup_used, plain, to_html, without_cloze_syntax
 from deckgen.media import packaged_media_name
 from deckgen.model import Card, Project, Text
 from deckgen.notetypes import RenderedNoteType, deck_context, render_note_types, render_template, template_environment
@@ -304,12 +304,14 @@ def render_deck(project: Project, templates_dir: Path, problems: ProblemCollecto
             "templates/ is a link to a folder outside the project: make it a real folder",
         )
     env = template_environment(templates_dir)
-    note_types = render_note_types(project, env, templates_dir)
     renderer = _NoteRenderer(project, env, templates_dir)
     # Course order: subdecks as deck.yaml lists them, then the cards as the files hold them.
     course_order = {key: position for position, key in enumerate(project.settings.subdecks)}
     cards = sorted(project.cards, key=lambda card: course_order[card.subdeck])
     notes = renderer.notes(cards, progress) if problems is None else renderer.notes_that_render(cards, progress)
+    # After the notes: the CSS styles what their fields use.
+    used = markup_used(field for note in notes for field in note.fields)
+    note_types = render_note_types(project, env, templates_dir, used)
     settings = project.settings
     description = renderer.markup("description", settings.description, required=False) if settings.description else ""
     if problems is None:

@@ -17,6 +17,7 @@ GOLDEN_CASES = [
     ("golden-cloze", 0),
     ("golden-cloze", 1),
     ("golden-list", 1),
+    ("golden-markup", 0),  # maths, a highlighted code block and a table
 ]
 # The smallest valid PNG: 1×1 pixel.
 PNG = bytes.fromhex(
@@ -46,6 +47,7 @@ def add_typed_note_type(project: Path) -> None:
 SAFE_TAGS = {
     "div", "span", "hr", "br", "p", "strong", "em", "b", "i", "code", "pre", "blockquote", "ul", "ol",
     "li", "a", "img", "h1", "h2", "h3", "h4", "h5", "h6", "s", "sub", "sup", "u", "mark", "kbd", "small",
+    "table", "thead", "tbody", "tr", "th", "td",
 }
 PACKAGED_MEDIA = re.compile(r"[A-Za-z0-9_-]+-[0-9a-f]{16}\.[a-z0-9]+")  # only our own media files
 SAFE_ATTRIBUTES = {"class", "id", "data-cloze", "data-ordinal", "href", "rel", "src", "alt", "title", "start"}
@@ -93,3 +95,43 @@ def add_picture_card(project: Path) -> None:
         "    question: 'What does this show? ![diagram](phases.png)'\n"
         "    answer: The phases of IPT\n    media: [phases.png]\n"
     )
+
+
+# The markup that holds other text (issue 13): the XSS corpus runs through each of these too.
+PAYLOAD = "PAYLOAD"
+CONSTRUCTS = {
+    "table cell": "| a | b |\n|:--|--:|\n| PAYLOAD | x |",
+    "code block": "```python\nPAYLOAD\n```",
+    "code block of HTML": "```html\nPAYLOAD\n```",
+    "maths span": "\\(x + PAYLOAD\\)",
+    "display maths": "\\[\nx + PAYLOAD\n\\]",
+}
+
+
+def inside(construct: str, payload: str) -> str:
+    """`payload` inside one of the CONSTRUCTS, as a block of its own between two lines of text."""
+    return f"Text\n\n{CONSTRUCTS[construct].replace(PAYLOAD, payload)}\n\ntext"
+
+
+def drop_refused_card_files(project: Path) -> tuple[set[str], list[str]]:
+    """Check the project and remove every card file deckgen refuses (refusal is the defence for it),
+    until it refuses none: validation first, then rendering. The names of the files removed (without
+    `.yaml`), and every problem reported."""
+    from deckgen.build import check
+    from deckgen.errors import DeckError
+
+    refused: set[str] = set()
+    problems: list[str] = []
+    while True:
+        try:
+            check(project)
+        except DeckError as error:
+            found = [str(problem) for problem in error.problems]
+        else:
+            return refused, problems
+        problems += found
+        names = set(re.findall(r"^cards/([^/:]+)\.yaml:", "\n".join(found), re.M))
+        assert names, found  # a problem outside the card files: removing cards would never end it
+        for name in names:
+            (project / "cards" / f"{name}.yaml").unlink()
+        refused |= names

@@ -17,7 +17,7 @@ from anki.collection import Collection
 
 from anki_client import import_package, rendered_problems
 from conftest import FIXTURES, files_below, make_project
-from helpers import PNG, unsafe_parts, yaml_string
+from helpers import CONSTRUCTS, PNG, drop_refused_card_files, inside, unsafe_parts, yaml_string
 
 PAYLOADS = (FIXTURES / "xss" / "payloads.txt").read_text().splitlines()
 CARD = (
@@ -140,6 +140,30 @@ def test_no_xss_payload_reaches_a_student_from_any_field_of_any_card_kind(tmp_pa
     collection.close()
     assert findings == []
     assert files_below(project / "build")
+
+
+def test_no_xss_payload_reaches_a_student_from_a_table_cell_a_code_block_or_maths(tmp_path, run_cli, student):
+    project = make_project(tmp_path / "project")
+    for number, payload in enumerate(PAYLOADS):
+        for construct in CONSTRUCTS:  # one file each: refused maths leaves the other constructs in
+            text, name = yaml_string(inside(construct, payload)), f"{construct.replace(' ', '-').lower()}-{number}"
+            (project / "cards" / f"{name}.yaml").write_text(
+                f"subdeck: first\ncards:\n  - id: {name}\n    kind: basic\n"
+                f"    question: {text}\n    answer: {text}\n    extra: {text}\n")
+    refused, _ = drop_refused_card_files(project)
+    assert run_cli("build", cwd=project).exit_code == 0
+
+    import_package(student, project / "build" / "test-1.0.0.apkg")
+
+    assert student.note_count() == len(PAYLOADS) * len(CONSTRUCTS) - len(refused) > 300
+    findings = []
+    for card_id in student.find_cards(""):
+        card = student.get_card(card_id)
+        for side, html in (("question", card.question()), ("answer", card.answer())):
+            unsafe = unsafe_parts(_without_note_type_css(html))  # a style= attribute among them
+            if unsafe or "<style" in _without_note_type_css(html).lower():
+                findings.append(f"{card.note().guid} {side}: {unsafe}")
+    assert findings == []
 
 
 def test_no_xss_payload_reaches_a_student_from_references_or_the_deck_description(tmp_path, run_cli, student):

@@ -68,3 +68,22 @@ def test_lint_stops_at_invalid_cards_like_check(tmp_path, run_cli):
 )
 def test_an_answer_is_a_set_when_it_lists_three_or_more_things(answer, is_set):
     assert _is_enumeration(answer) is is_set
+
+
+def test_a_code_block_in_an_answer_does_not_count_towards_its_length(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    (project / "cards" / "code.yaml").write_text(
+        "subdeck: first\ncards:\n  - id: code\n    kind: basic\n    question: How is a sum of squares written?\n"
+        "    answer: |-\n      In Python, with a generator:\n      ```python\n"
+        "      def sum_of_squares(values):\n          return sum(value ** 2 for value in values if value is not None)\n"
+        "      ```\n    source: weissman2017\n"
+        "  - id: prose\n    kind: basic\n    question: What is a sum of squares?\n"
+        "    answer: The sum you get when you square every value of the list and add all of them up\n"
+        "    source: weissman2017\n"
+    )
+
+    result = run_cli("lint", "--strict", cwd=project)
+
+    assert result.stdout == (
+        "cards/code.yaml:16:13: error L001 long-answer: answer has 18 words (limit 15): keep the fact, "
+        "move the explanation into 'extra'\n1 error, 0 warnings\n")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import make_project
 from deckgen.errors import Location, Problem
-from deckgen.markup import MarkupResult, to_html
+from deckgen.markup import MarkupResult, html_text, sanitise, to_html
 
 WHERE = Location("cards/x.yaml", 4, 13)
 
@@ -115,3 +116,124 @@ def test_sounds_are_rewritten_to_their_packaged_names():
 )
 def test_anki_bracket_syntax_is_inert_except_the_cards_own_sounds(text, expected):
     assert html(text, {"intro.mp3": "intro-0123abcd.mp3"}) == expected
+
+
+# --- maths: the delimiters and everything between them reach the field as written ------------------
+# Square brackets are written as entities everywhere (Anki's own syntax is inert), which MathJax
+# reads as the brackets they are: `\&#91;` is `\[` to it.
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        (r"\(a_1 * b_2 * c\) and *this*", r"\(a_1 * b_2 * c\) and <em>this</em>"),
+        (r"\(\{x\} \\ y_{i}^*\)", r"\(\{x\} \\ y_{i}^*\)"),
+        (r"\(a < b\)", r"\(a &lt; b\)"),
+        (r"\(x <b>y</b>\)", r"\(x &lt;b&gt;y&lt;/b&gt;\)"),
+        (r"Smith \[1\]", r"Smith \&#91;1\&#93;"),
+        ("Before\n\\[\n- x \\\\\n# y\n\\]\nafter",
+         "<p>Before</p>\n<p>\\&#91;\n- x \\\\\n# y\n\\&#93;</p>\n<p>after</p>"),
+        ("- \\(x_1\\)\n- \\[y_2\\]", "<ul>\n<li>\\(x_1\\)</li>\n<li>\\&#91;y_2\\&#93;</li>\n</ul>"),
+        ("`\\(x_1\\)`", "<code>\\(x_1\\)</code>"),
+    ],
+    ids=["inline", "backslashes", "less-than", "html-inside", "brackets", "display-block", "in-a-list", "in-code"],
+)
+def test_maths_reaches_the_field_as_written(text, expected):
+    assert html(text) == expected
+
+
+@pytest.mark.parametrize("text", [r"\(x", r"x\)", r"\[x", r"x\]"])
+def test_an_unpaired_maths_delimiter_is_kept_for_the_maths_check_to_report(text):
+    assert html(text) == text.replace("[", "&#91;").replace("]", "&#93;")
+
+
+# --- tables ------------------------------------------------------------------------------------------
+
+
+def test_a_pipe_table_becomes_a_table_with_alignment_as_classes_not_style():
+    assert html("| Phase | Weeks |\n|:--|--:|\n| Initial | 1–3 |\n| Middle | 4–13 |") == (
+        "<table>\n<thead>\n<tr>\n"
+        '<th class="align-left">Phase</th>\n<th class="align-right">Weeks</th>\n'
+        "</tr>\n</thead>\n<tbody>\n<tr>\n"
+        '<td class="align-left">Initial</td>\n<td class="align-right">1–3</td>\n'
+        "</tr>\n<tr>\n"
+        '<td class="align-left">Middle</td>\n<td class="align-right">4–13</td>\n'
+        "</tr>\n</tbody>\n</table>"
+    )
+
+
+def test_a_table_cell_is_markup_like_any_field_and_unsafe_content_in_it_is_removed():
+    result = to_html("| a | b |\n|---|---|\n| **x** <script>alert(1)</script> | [y](javascript:alert(1)) |",
+                     WHERE, "answer", media_names={})
+
+    assert result.html == (
+        "<table>\n<thead>\n<tr>\n<th>a</th>\n<th>b</th>\n</tr>\n</thead>\n"
+        "<tbody>\n<tr>\n<td><strong>x</strong> </td>\n<td>y</td>\n</tr>\n</tbody>\n</table>"
+    )
+    assert [warning.message for warning in result.warnings] == [
+        "warning: 'answer' contains <script>, which cards may not use: the build leaves it out; use the Markdown "
+        "markup (**bold**, *italic*, lists) or one of <br>, <kbd>, <mark>, <small>, <sub>, <sup>, <u>",
+        "warning: 'answer' links to 'javascript:alert(1)': the build leaves the link out; links must start with "
+        "https:// or http://",
+    ]
+
+
+@pytest.mark.parametrize("text", [
+    "Phases: <table><tr><td>Initial</td></tr></table>",
+    "<table>\n<tr><td>Initial</td></tr>\n</table>",
+    '<td class="align-right">Initial</td>',
+])
+def test_a_table_written_as_html_is_left_out_with_a_pointer_to_pipe_tables(text):
+    result = to_html(text, WHERE, "answer", media_names={})
+
+    assert "<t" not in result.html and "Initial" in result.html
+    assert [warning.message for warning in result.warnings] == [
+        "warning: 'answer' contains an HTML table, which cards may not use: the build leaves it out; write it as a "
+        "Markdown pipe table (| a | b | lines, see the README)"
+    ]
+
+
+def test_the_sanitiser_keeps_only_the_classes_it_names_and_never_a_style():
+    assert sanitise(
+        '<table><tr><td class="align-right cloze" style="color:red" onclick="alert(1)">x</td></tr></table>'
+        '<p class="align-right">y</p>'
+    ) == '<table><tbody><tr><td class="align-right">x</td></tr></tbody></table><p>y</p>'
+
+
+# --- code blocks ---------------------------------------------------------------------------------------
+
+
+def test_a_fenced_code_block_is_highlighted_into_spans_with_token_classes_only():
+    assert html("```python\ndef grief(loss):\n    return [loss]  # a list\n```") == (
+        '<pre><code><span class="k">def</span><span class="w"> </span><span class="nf">grief</span>'
+        '<span class="p">(</span><span class="n">loss</span><span class="p">):</span>\n'
+        '    <span class="k">return</span> <span class="p">&#91;</span><span class="n">loss</span>'
+        '<span class="p">&#93;</span>  <span class="c1"># a list</span>\n</code></pre>'
+    )
+
+
+@pytest.mark.parametrize("fence", ["```", "```nosuchlanguage", "```<script>", "    "])
+def test_code_in_no_language_pygments_knows_is_plain_code_without_a_warning(fence):
+    text = f"{fence}\nx = <b>{{1}}</b>\n```" if fence != "    " else "    x = <b>{1}</b>"
+    result = to_html(text, WHERE, "answer", media_names={})
+
+    assert result == MarkupResult("<pre><code>x = &lt;b&gt;{1}&lt;/b&gt;\n</code></pre>", ())
+
+
+def test_script_in_a_code_block_is_code_to_read_not_to_run():
+    result = html("```html\n<script>alert(1)</script>\n```")
+
+    assert "<script" not in result and result.startswith('<pre><code><span class="p">&lt;</span>')
+    assert html_text(result) == "<script>alert(1)</script>"
+
+
+def test_tex_in_code_is_shown_not_typeset_so_the_maths_allow_list_leaves_it_alone(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    (project / "cards" / "first.yaml").write_text(
+        "subdeck: first\ncards:\n  - id: tex\n    kind: basic\n    question: How is a link written in TeX?\n"
+        "    answer: |-\n      ```latex\n      \\(\\href{https://example.org}{x}\\)\n      ```\n"
+    )
+
+    result = run_cli("check", "--strict", cwd=project)
+
+    assert result.exit_code == 0, result.stderr

@@ -69,8 +69,8 @@ def test_preview_command_writes_one_page(tmp_path, run_cli):
     result = run_cli("preview", cwd=project)
 
     page = (project / "build" / "preview.html").read_text()
-    assert result.stdout == "wrote build/preview.html: 4 notes, 8 cards\n"
-    assert page.count('<div class="preview-card">') == 8  # 1 basic, 2 reverse, 2 cloze, 3 list
+    assert result.stdout == "wrote build/preview.html: 5 notes, 9 cards\n"
+    assert page.count('<div class="preview-card">') == 9  # 2 basic, 2 reverse, 2 cloze, 3 list
     assert "Who founded <em>interpersonal psychotherapy</em>?" in page
 
 
@@ -83,8 +83,8 @@ def _golden_page(tmp_path, run_cli, *arguments: str) -> str:
 def test_the_contents_count_each_subdecks_notes_and_cards(tmp_path, run_cli):
     page = _golden_page(tmp_path, run_cli)
 
-    assert '<p class="preview-summary">4 notes · 8 cards</p>' in page
-    assert ('<li><a href="#_subdeck-first">First</a> <span class="preview-count">3 notes · 6 cards</span></li>\n'
+    assert '<p class="preview-summary">5 notes · 9 cards</p>' in page
+    assert ('<li><a href="#_subdeck-first">First</a> <span class="preview-count">4 notes · 7 cards</span></li>\n'
             '<li><a href="#_subdeck-second">Second</a> <span class="preview-count">1 note · 2 cards</span></li>\n'
             ) in page
     assert '<h2>Second <span class="preview-count">1 note · 2 cards</span></h2>' in page
@@ -100,6 +100,7 @@ def test_each_card_has_its_anchor_and_the_file_and_line_it_is_written_at(tmp_pat
         ("golden-basic", "golden-basic", "cards/kinds.yaml:4"),
         ("golden-cloze", "golden-cloze", "cards/kinds.yaml:21"),
         ("golden-list", "golden-list", "cards/kinds.yaml:25"),
+        ("golden-markup", "golden-markup", "cards/kinds.yaml:35"),
         ("golden-reverse", "golden-reverse", "cards/kinds.yaml:14"),
     ]
 
@@ -126,11 +127,11 @@ def test_cards_added_changed_or_retired_since_a_release_are_marked(tmp_path, run
     page = (project / "build" / "preview.html").read_text()
     assert result.exit_code == 0, result.stderr
     assert re.findall(r'id="([^"]+)" [^>]*data-change="([^"]*)"', page) == [
-        ("golden-basic", ""), ("golden-cloze", ""), ("golden-list", ""), ("golden-new", "new"),
+        ("golden-basic", ""), ("golden-cloze", ""), ("golden-list", ""), ("golden-markup", ""), ("golden-new", "new"),
         ("golden-reverse", "changed")]
     assert '<span class="preview-change preview-change-new">new</span>' in page
     assert '<span class="preview-change preview-change-changed">changed</span>' in page
-    assert f'<p class="preview-summary">5 notes · 9 cards · since {old.name}: 1 new, 1 changed</p>' in page
+    assert f'<p class="preview-summary">6 notes · 10 cards · since {old.name}: 1 new, 1 changed</p>' in page
     assert "<input type=\"checkbox\" id=\"_changed\"> only cards new or changed since test-1.0.0.apkg" in page
 
 
@@ -168,7 +169,7 @@ def test_a_card_with_a_problem_shows_it_in_place_over_the_last_cards_without_pro
     in_place = re.search(r'<article class="preview-note preview-has-problems" id="([^"]+)"[^>]*>\n<header.*?</header>\n'
                          r'<ul class="preview-card-problems">(.*?)</ul>', page)
     assert in_place.groups() == ("golden-list", f"<li><code>{problem}</code></li>")
-    assert page.count('<div class="preview-card">') == 8
+    assert page.count('<div class="preview-card">') == 9
     assert '<p class="preview-alert"><a href="#_problems">1 problem</a></p>' in page  # beside the filters
     assert [len(build.problems) for build in served.builds] == [0, 1]
 
@@ -320,7 +321,7 @@ def test_deckgen_preview_serve_says_where_reports_problems_and_stops_cleanly_on_
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=30)
 
-    assert built == "built the preview: 8 cards\n"
+    assert built == "built the preview: 5 notes, 9 cards\n"
     assert status == 200
     assert problems == ["cards/kinds.yaml:27:5: unknown key 'topci' (did you mean 'topic'?)\n",
                         "1 problem found, shown on the page\n"]
@@ -359,8 +360,8 @@ def test_preview_shows_the_cards_it_can_and_reports_the_others(tmp_path, run_cli
 
     page = (project / "build" / "preview.html").read_text()
     assert result.exit_code == 1
-    assert result.stdout == "wrote build/preview.html: 4 notes, 8 cards\n"
-    assert page.count('<div class="preview-card">') == 8
+    assert result.stdout == "wrote build/preview.html: 5 notes, 9 cards\n"
+    assert page.count('<div class="preview-card">') == 9
     assert result.stderr.splitlines() == [
         "cards/unfinished.yaml:3:5: basic card 'unfilled' has no 'answer': add 'answer:' (the answer)",
         "cards/unfinished.yaml:4:49: 'question' shows image 'x.png', which the card does not list: add 'x.png' to "

@@ -276,9 +276,9 @@ def test_the_served_page_reloads_when_a_card_file_is_edited_and_shows_problems_i
     page.page.wait_for_selector("#_problems", state="detached", timeout=15_000)
 
     assert problem == "cards/kinds.yaml:27:5: unknown key 'topci' (did you mean 'topic'?)"
-    assert shown_with_problem == 8  # the last cards without problems stay on the page
+    assert shown_with_problem == 9  # the last cards without problems stay on the page
     assert alert == "1 problem"
-    assert page.shown_cards() == 8
+    assert page.shown_cards() == 9
     assert page.errors == []
     assert {url.split("?")[0] for url in page.requests} <= {served.url, served.url + "_version"}
     page.close()  # before the server stops: a page left polling a stopped server logs errors

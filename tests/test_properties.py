@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import make_project
@@ -105,6 +105,23 @@ def test_any_field_text_renders_to_safe_html_or_our_problem(text):
         assert unsafe_parts(result.html) == []
 
 
+# Pieces of the markup that holds other text (maths, code blocks, tables), of payloads and of lines.
+RICH_PIECES = st.sampled_from([
+    "\\(", "\\)", "\\[", "\\]", "\\\\", "```", "```python", "```html", "~~~", "    ", "| a ", "|", "|---",
+    "|:-:", "\n", "\n\n", "x_1", "*", "{", "}", "[sound:a.mp3]", "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>", '<span class="k">', "<td>", "[x](javascript:alert(1))", "&#92;(",
+])
+
+
+@PROPERTY
+@given(st.lists(RICH_PIECES, max_size=30).map("".join))
+def test_maths_code_blocks_and_tables_in_any_mixture_render_to_safe_html(text):
+    result = to_html(text, Location("x.yaml", 1, 1), "answer", media_names={"a.mp3": "a-0123456789abcdef.mp3"})
+
+    assert not isinstance(result, Problem), result
+    assert unsafe_parts(result.html) == []  # a style= attribute among them
+
+
 PLAIN_ALPHABET = st.sampled_from(list("abcXYZ 019.,;?'\"()/%+=-é—") + ["\u00a0"])
 
 
@@ -127,10 +144,13 @@ def test_the_plain_text_shortcut_renders_exactly_like_the_full_markdown_pipeline
     assert shortcut == full
 
 
-MARKDOWN_ALPHABET = st.sampled_from(list("abc XY 09.,;?'\"()/%+=-*_`~#>&\\!|{}:") + ["é", "\u00a0", "\t"])
+MARKDOWN_ALPHABET = st.sampled_from(list("abc XY 09.,;?'\"()[]/%+=-*_`~#>&\\!|{}:") + ["é", "\u00a0", "\t"])
 
 
 @settings(max_examples=600, deadline=2000)
+@example("a \\(x_1 * y_2 *\\) b")  # maths must not take the fast path
+@example("x\\]")
+@example("x \\\\(y")
 @given(st.one_of(
     st.text(MARKDOWN_ALPHABET, max_size=80),
     st.builds(str.__add__, st.sampled_from(list("aXé")), st.text(MARKDOWN_ALPHABET, max_size=80)),

@@ -20,7 +20,7 @@ import pytest
 
 from anki_client import import_package
 from conftest import FIXTURES, make_project
-from helpers import add_typed_note_type, yaml_string
+from helpers import add_typed_note_type, drop_refused_card_files, inside, yaml_string
 
 pytest.importorskip("playwright", reason="the browser tests need the playwright package (pip install -e '.[test]')")
 import reviewer  # noqa: E402
@@ -101,16 +101,42 @@ def _cards_with(number: int, first: str, second: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+SINGLE = (XSS / "payloads.txt").read_text().splitlines() + (XSS / "anki-syntax.txt").read_text().splitlines()
+
+
 def _corpus() -> list[tuple[str, str]]:
-    single = (XSS / "payloads.txt").read_text().splitlines() + (XSS / "anki-syntax.txt").read_text().splitlines()
     split = [tuple(line.split("\t")) for line in (XSS / "split.txt").read_text().splitlines()]
-    return [(payload, payload) for payload in single] + split
+    return [(payload, payload) for payload in SINGLE] + split
+
+
+def _construct_cards(number: int, payload: str) -> dict[str, str]:
+    """Card files with the payload inside each construct of the markup that holds text, by file
+    name: t… a table cell, k… code blocks (in a cloze text too, where braces stay Anki's), m… maths.
+    Apart, so that a construct deckgen refuses leaves the others in the corpus."""
+    def card_file(*cards: tuple[str, str, dict[str, str]]) -> str:
+        lines = ["subdeck: first", "cards:"]
+        for card_id, kind, fields in cards:
+            lines += [f"  - id: {card_id}-{number}", f"    kind: {kind}"]
+            lines += [f"    {key}: {yaml_string(value)}" for key, value in fields.items()]
+        return "\n".join(lines) + "\n"
+
+    return {
+        f"t{number:03}": card_file(("table", "basic", {
+            "question": inside("table cell", payload), "answer": "Text", "extra": inside("table cell", payload)})),
+        f"k{number:03}": card_file(
+            ("code", "basic", {"question": inside("code block", payload), "answer": inside("code block of HTML", payload)}),
+            ("cloze-code", "cloze", {"text": "{{c1::hidden}} " + inside("code block", payload)}),
+        ),
+        f"m{number:03}": card_file(("maths", "basic", {
+            "question": inside("maths span", payload), "answer": inside("display maths", payload)})),
+    }
 
 
 @pytest.fixture(scope="module")
 def corpus_deck(tmp_path_factory):
-    """The corpus built by deckgen, one card file per payload; files deckgen refuses are left out
-    (refusal is the defence for them), and the rest are built and imported by a student."""
+    """The corpus built by deckgen, one card file per payload (p…), and per payload inside each
+    construct (t…, k…, m…); files deckgen refuses are left out (refusal is the defence for them), and the
+    rest are built and imported by a student."""
     from anki.collection import Collection
 
     from deckgen.cli import main
@@ -120,28 +146,15 @@ def corpus_deck(tmp_path_factory):
     corpus = _corpus()
     for number, (first, second) in enumerate(corpus):
         (project / "cards" / f"p{number:03}.yaml").write_text(_cards_with(number, first, second))
-    problems, refused = [], set()
-    while found := _problems(project):  # validation first, then rendering: until nothing is refused
-        problems += found
-        for number in {int(number) for number in re.findall(r"^cards/p(\d{3})\.yaml:", "\n".join(found), re.M)}:
-            (project / "cards" / f"p{number:03}.yaml").unlink()
-            refused.add(number)
+    for number, payload in enumerate(SINGLE):
+        for name, text in _construct_cards(number, payload).items():
+            (project / "cards" / f"{name}.yaml").write_text(text)
+    refused, problems = drop_refused_card_files(project)
     assert main(["build", "--project", str(project)]) == 0
     collection = Collection(str(folder / "collection.anki2"))
     import_package(collection, project / "build" / "test-1.0.0.apkg")
-    yield collection, {corpus[number] for number in sorted(refused)}, problems
+    yield collection, refused, problems
     collection.close()
-
-
-def _problems(project: Path) -> list[str]:
-    from deckgen.build import check
-    from deckgen.errors import DeckError
-
-    try:
-        check(project)
-    except DeckError as error:
-        return [str(problem) for problem in error.problems]
-    return []
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -163,16 +176,54 @@ def _followed_an_allowed_link(finding) -> bool:
 
 
 def test_deckgen_refuses_exactly_the_live_maths_and_the_unlisted_sound(corpus_deck):
-    _, refused, problems = corpus_deck
-    # TeX reaches MathJax where the text keeps a delimiter: written \\( (Markdown makes it \( ) or
-    # as an entity; a single \( is Markdown's escaped "(", and `code` MathJax never reads.
+    _, refused_files, problems = corpus_deck
+    corpus = _corpus()
+    refused = {corpus[int(name[1:])] for name in refused_files if name.startswith("p")}
+    # TeX reaches MathJax where the text keeps a delimiter: written \( (a maths span, kept whole),
+    # \\( (Markdown makes it \( ) or as an entity; `code` MathJax never reads.
     live_maths = {line for line in (XSS / "anki-syntax.txt").read_text().splitlines()
-                  if line.startswith(("\\\\", "&#92;")) and "are fine" not in line}
+                  if line.startswith(("\\", "&#92;")) and "are fine" not in line}
     split_maths = {pair for pair in _corpus() if pair[0] != pair[1] and "\\\\" in pair[0] + pair[1]}
 
     assert {first for first, second in refused if first == second} == live_maths | {"[sound:evil.mp3]"}
     assert {pair for pair in refused if pair[0] != pair[1]} == split_maths
     assert all(": warning:" not in problem for problem in problems)
+
+
+def test_in_a_table_code_or_maths_deckgen_refuses_only_what_would_play_or_typeset_live(corpus_deck):
+    _, refused_files, problems = corpus_deck
+    live_maths = {line for line in (XSS / "anki-syntax.txt").read_text().splitlines()
+                  if line.startswith(("\\", "&#92;")) and "are fine" not in line}
+    sounds = {payload for payload in SINGLE if "[sound:" in payload}
+    refused = {kind: {SINGLE[int(name[1:])] for name in refused_files if name[0] == kind} for kind in "tkm"}
+
+    # A table cell is inline markup like any field: the same maths and sounds are refused as there.
+    assert refused["t"] == live_maths | {"[sound:evil.mp3]"}
+    # MathJax never reads code, but Anki plays a sound wherever it stands, and a cloze text's braces
+    # are Anki's: those, and only those, are refused in a code block.
+    assert {payload for payload in refused["k"] if "[sound:" not in payload} == {
+        payload for payload in refused["k"] if "{n}}" in payload}
+    assert all(re.search(r": '\w+' plays sound '(evil|a)\.mp3'|: unbalanced braces in cloze text", problem)
+               for problem in problems if problem.startswith("cards/k"))
+    # Inside maths the text is TeX as written (\\href is a line break and letters): refused are the
+    # sounds and what the allow-list reads as a command, an environment or an unpaired delimiter.
+    assert sounds <= refused["m"]
+    assert not {payload for payload in refused["m"] if "\\" not in payload and "&#92;" not in payload} - sounds
+
+
+def test_a_card_with_maths_code_and_a_table_is_typeset_and_finds_nothing(tmp_path, run_cli, harness, student):
+    project = make_project(tmp_path / "project", FIXTURES / "golden")
+    assert run_cli("build", "--strict", cwd=project).exit_code == 0
+    import_package(student, project / "build" / "test-1.0.0.apkg")
+    cards = reviewer.cards_from_collection(student, "Answer:*sum_of_squares*")  # the golden card with all three
+    assert len(cards) == 1
+
+    findings = harness.check_cards(cards, "hidden", student)
+
+    assert reviewer.serious(findings) == []
+    back = harness.rendered[(0, "answer", "hidden")]
+    assert back.count("<mjx-container") == 3  # the question's inline maths, the display maths, the table's
+    assert '<span class="k">def</span>' in back and '<th class="align-right">n</th>' in back
 
 
 def test_a_typed_cards_front_shows_ankis_type_in_box(tmp_path, run_cli, harness, student):
