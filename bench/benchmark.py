@@ -170,20 +170,35 @@ def measure_size(cards: int) -> dict:
     return results
 
 
-def report(results: dict[int, dict]) -> bool:
-    """Print the tables; whether every target is met."""
-    print("| cards | side | time | peak memory | time / genanki | memory / genanki |")
-    print("|---|---|---|---|---|---|")
+README_START, README_END = "<!-- benchmark: start -->", "<!-- benchmark: end -->"
+
+
+def table(results: dict[int, dict]) -> str:
+    """The results as the README shows them: a table of every side and size, then the stages."""
+    lines = ["| cards | side | time | peak memory | time / genanki | memory / genanki |", "|---|---|---|---|---|---|"]
     for cards, sides in results.items():
         base = sides["genanki"]
         for side in SIDES:
             result = sides[side]
-            print(f"| {cards:,} | {side} | {result['seconds']:.2f} s | {result['peak_mib']:.0f} MiB | "
-                  f"{result['seconds'] / base['seconds']:.2f}x | {result['peak_mib'] / base['peak_mib']:.2f}x |")
+            lines.append(f"| {cards:,} | {side} | {result['seconds']:.2f} s | {result['peak_mib']:.0f} MiB | "
+                         f"{result['seconds'] / base['seconds']:.2f}x | {result['peak_mib'] / base['peak_mib']:.2f}x |")
     largest = max(results)
     stages = results[largest]["stages"]
-    print(f"\n`deckgen build` stages at {largest:,} cards: "
-          + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in stages.items()))
+    lines += ["", f"`deckgen build` stages at {largest:,} cards: "
+              + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in stages.items()) + "."]
+    return "\n".join(lines)
+
+
+def update_readme(readme: Path, text: str) -> None:
+    document = readme.read_text(encoding="utf-8")
+    start, end = document.index(README_START) + len(README_START), document.index(README_END)
+    readme.write_text(f"{document[:start]}\n{text}\n{document[end:]}", encoding="utf-8")
+
+
+def report(results: dict[int, dict]) -> bool:
+    """Print the tables; whether every target is met."""
+    print(table(results))
+    largest = max(results)
     sides = results[largest]
     build_time = sides["deckgen build"]["seconds"] / sides["genanki"]["seconds"]
     build_memory = sides["deckgen build"]["peak_mib"] / sides["genanki"]["peak_mib"]
@@ -207,6 +222,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cards", type=lambda text: [int(size) for size in text.split(",")],
                         default=[1_000, 10_000, 100_000], help="deck sizes, comma-separated (default: 1000,10000,100000)")
+    parser.add_argument("--readme", type=Path, metavar="FILE",
+                        help="also write the table into FILE, between its benchmark markers (README.md)")
     parser.add_argument("--child", choices=[*SIDES, "stages"], help=argparse.SUPPRESS)
     parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
@@ -214,7 +231,10 @@ def main() -> int:
         child(arguments.child, arguments.root, arguments.cards[0])
         return 0
     results = {cards: measure_size(cards) for cards in arguments.cards}
-    return 0 if report(results) else 1
+    met = report(results)
+    if arguments.readme:
+        update_readme(arguments.readme, table(results))
+    return 0 if met else 1
 
 
 if __name__ == "__main__":
