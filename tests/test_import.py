@@ -236,3 +236,14 @@ def test_a_package_with_notes_in_the_top_deck_is_refused(tmp_path, run_cli):
     assert result.stderr.splitlines()[0] == (
         f"{package}: deck 'Loose' holds notes: deckgen puts cards one level below the deck, in "
         "'Loose::<subdeck>'; move them in Anki and export again")
+
+
+def test_import_refuses_a_folder_that_has_a_project(studied, tmp_path, run_cli):
+    (tmp_path / "project" / "cards").mkdir(parents=True)
+
+    result = run_cli("import", str(studied), str(tmp_path / "project"), cwd=tmp_path)
+
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"deckgen import: error: argument DIR: {tmp_path / 'project' / 'cards'}/ already exists: deckgen import "
+        "makes a new project in an empty folder")
