@@ -81,11 +81,6 @@ class _TreeBuilder(HTMLParser):
         self.open[-1].children.append(_Raw(f"<!--{data}-->"))
 
 
-# Python's parser decodes entities in script and style content, and not elsewhere... it keeps them
-# as CDATA: read them raw.
-_TreeBuilder.CDATA_CONTENT_ELEMENTS = ("script", "style")
-
-
 @dataclass(frozen=True)
 class ConvertedField:
     markup: str
