@@ -157,6 +157,19 @@ examples:
   cd my-deck && deckgen build
 """
 
+_IMPORT_HELP = """\
+Make a deckgen project in DIR from an Anki package: every note type declared in
+cards/deck.yaml (same ids, fields and card templates), every note a card with its
+GUID, every subdeck, tag and media file. The lock is written with the package's
+times, so the first release updates none of the students' notes. Fields holding
+HTML that cards may not use (script, styles, unknown tags) are kept as written and
+listed, on the screen and in DIR/import-report.md, for you to decide.
+
+examples:
+  deckgen import pharmacology.apkg pharmacology
+  cd pharmacology && deckgen check --strict
+"""
+
 _NEW_HELP = """\
 Add an empty card of KIND to the end of cards/<subdeck>.yaml (the file is made if
 missing) under a new id, and say where it is. Its fields are left empty on
@@ -305,6 +318,9 @@ def _scaffold_commands(command) -> None:
     init_command.add_argument("directory", type=Path, metavar="DIR", help="the folder of the new project")
     init_command.add_argument("--name", default="My deck", help="the Anki deck name (default: My deck)")
     init_command.add_argument("--title", help="the deck's title (default: the name)")
+    import_command = command("import", "make a project from an existing Anki deck (.apkg)", _IMPORT_HELP)
+    import_command.add_argument("package", type=Path, metavar="PACKAGE", help="the .apkg exported from Anki")
+    import_command.add_argument("directory", type=Path, metavar="DIR", help="the folder of the new project")
     new_command = command("new", "add an empty card to a card file", _NEW_HELP)
     new_command.add_argument("kind", choices=KINDS, help="the kind of card")
     new_command.add_argument("--subdeck", required=True, metavar="KEY", help="a subdeck key of cards/deck.yaml")
@@ -522,6 +538,21 @@ def _init(arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _import(arguments: argparse.Namespace) -> int:
+    result = commands.import_deck(arguments.package, arguments.directory)
+    for entry in result.report:
+        what = (f"the sanitiser would remove {entry.removed}" if entry.removed
+                else "reads differently once converted: check it")
+        _say(f"{arguments.directory / entry.file}: card '{entry.card_id}', field '{entry.field}': {what}")
+    for problem in result.problems:
+        print(problem, file=sys.stderr)
+    _say(f"imported {_count(result.notes, 'note')} of {_count(result.note_types, 'note type')} into "
+         f"{arguments.directory} ({_count(result.subdecks, 'subdeck')}, {_count(result.media, 'media file')}); "
+         f"report: {result.report_path}")
+    _say(f"next: cd {arguments.directory} && deckgen check --strict")
+    return EXIT_OK
+
+
 def _new(arguments: argparse.Namespace) -> int:
     added = commands.new(arguments.project, arguments.kind, arguments.subdeck)
     where = display_path(added.path, arguments.project)
@@ -535,7 +566,7 @@ def _schema(arguments: argparse.Namespace) -> int:
 
 
 _COMMANDS = {
-    "build": _build, "check": _check, "diff": _diff, "init": _init, "lint": _lint, "new": _new,
+    "build": _build, "check": _check, "diff": _diff, "import": _import, "init": _init, "lint": _lint, "new": _new,
     "preview": _preview, "release": _release, "schema": _schema, "stats": _stats,
 }
 

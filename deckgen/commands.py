@@ -1,5 +1,5 @@
 """One library function per command beyond the pipeline's own (build.py): what `lint`, `stats`,
-`diff`, `preview`, `new` and `schema` compute, callable from Python. Nothing here prints or exits;
+`diff`, `preview`, `new`, `schema` and `import` compute, callable from Python. Nothing here prints or exits;
 the CLI parses, calls one of these, and prints what it returns.
 
 The commands an educator needs while cards are still wrong do not stop at the first bad card:
@@ -16,6 +16,7 @@ from pathlib import Path
 from deckgen.build import CheckResult, check, read_lock_in, refuse_linked_output
 from deckgen.diff import PackageContents, read_package, release_notes
 from deckgen.errors import DeckError, Location, Problem, ProblemCollector, display_path
+from deckgen.importwrite import ImportResult, import_package
 from deckgen.jsonschema import SchemaContext, card_file_schema
 from deckgen.lint import Finding, lint_project
 from deckgen.model import Project
@@ -159,3 +160,8 @@ def schema(root: Path) -> dict:
     settings, references = read_deck_files(root, problems)
     problems.raise_if_any()
     return card_file_schema(SchemaContext(settings, references))
+
+
+def import_deck(package: Path, directory: Path) -> ImportResult:
+    """`deckgen import PACKAGE DIR`: a new project made from an Anki package, and its report."""
+    return import_package(package, directory)

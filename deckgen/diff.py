@@ -75,7 +75,7 @@ def _snippet(html: str) -> str:
 MAX_COLLECTION_BYTES = 512 * 1024 * 1024
 
 
-def _collection(path: Path) -> bytes:
+def collection_bytes(path: Path) -> bytes:
     """The SQLite collection inside an .apkg, read with a bound on its size."""
     try:
         with zipfile.ZipFile(path) as archive:
@@ -136,7 +136,7 @@ def _presets(connection: sqlite3.Connection) -> dict:
 
 def read_package(path: Path) -> PackageContents:
     """The notes and note types of an .apkg, or a DeckError saying why it cannot be read."""
-    data = _collection(path)
+    data = collection_bytes(path)
     connection = sqlite3.connect(":memory:")
     try:
         connection.deserialize(data)

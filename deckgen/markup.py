@@ -430,9 +430,10 @@ def _elements(fragment: str) -> list[str]:
     return collector.elements
 
 
-def dropped_markup(markup: str) -> str | None:
-    """The tags and attributes the sanitiser would remove from this markup, or None."""
+def dropped_markup(markup: str, media: Collection[str] = ()) -> str | None:
+    """The tags and attributes the sanitiser would remove from this markup, or None; images of the
+    files in `media` are kept."""
     rendered = _markdown.render(markup)
-    kept = set(_elements(sanitise(rendered)))
+    kept = set(_elements(sanitise(rendered, media)))
     dropped = [element for element in _elements(rendered) if element not in kept]
     return ", ".join(dict.fromkeys(dropped)) or None

@@ -18,8 +18,9 @@ from markupsafe import Markup
 
 from deckgen import cloze, maths
 from deckgen.errors import DeckError, Location, Problem, ProblemCollector, Where, display_path, shortened
+from deckgen.ankitemplate import renders_with_fields
 from deckgen.ids import derived_id, note_guid
-from deckgen.markup import html_text, inert, markup_used, plain, to_html, without_cloze_syntax
+from deckgen.markup import MarkupUsed, html_text, inert, markup_used, plain, to_html, without_cloze_syntax
 from deckgen.media import packaged_media_name
 from deckgen.model import Card, Project, Text
 from deckgen.notetypes import RenderedNoteType, deck_context, render_note_types, render_template, template_environment
@@ -80,8 +81,14 @@ class RenderedDeck:
 class _NoteRenderer:
     """Renders cards into notes, collecting every problem; also the `FieldWriter` kinds fill with."""
 
-    def __init__(self, project: Project, env: jinja2.Environment, templates_dir: Path) -> None:
+    def __init__(self, project: Project, env: jinja2.Environment, templates_dir: Path,
+                 note_types: tuple[RenderedNoteType, ...] = ()) -> None:
         self.project = project
+        # The Anki front templates of declared note types that are not cloze: their notes make only
+        # the cards whose front shows a filled field, as Anki makes them.
+        self.fronts = {note_type.kind: tuple(template.front for template in note_type.templates)
+                       for note_type in note_types if note_type.declaration.declared
+                       and not note_type.declaration.is_cloze}
         self.env = env
         self.templates_dir = templates_dir
         self.problems = ProblemCollector()
@@ -196,18 +203,28 @@ class _NoteRenderer:
         if kind.trailing_fields:
             values.update(self._citation_fields(card))
         structure = values.get(kind.cloze_field) if kind.cloze_field else None
+        fields = tuple(_syntax(values[name]) for name in kind.fields)
         return RenderedNote(
             card_id=card.id,
             guid=card.guid or note_guid(settings.deck_id, card.id),
             kind=card.kind,
             subdeck=card.subdeck,
             deck=self._deck_of(card),
-            fields=tuple(_syntax(values[name]) for name in kind.fields),
+            fields=fields,
             tags=tags,
             ordinals=tuple(number - 1 for number in structure.numbers) if structure is not None
-            else self._shared(tuple(range(len(kind.templates)))),
+            else self._shared(self._template_ordinals(kind, fields)),
             cloze=structure,
         )
+
+    def _template_ordinals(self, kind, fields: tuple[str, ...]) -> tuple[int, ...]:
+        """The card templates a note makes cards of: all of a built-in kind's; of a declared note
+        type's, those whose front shows a field the note fills (Anki makes no others)."""
+        fronts = self.fronts.get(kind.name)
+        if fronts is None:
+            return tuple(range(len(kind.templates)))
+        filled = frozenset(name for name, value in zip(kind.fields, fields) if value.strip())
+        return tuple(ordinal for ordinal, front in enumerate(fronts) if renders_with_fields(front, filled))
 
     def _deck_of(self, card: Card) -> str:
         settings = self.project.settings
@@ -304,14 +321,18 @@ def render_deck(project: Project, templates_dir: Path, problems: ProblemCollecto
             "templates/ is a link to a folder outside the project: make it a real folder",
         )
     env = template_environment(templates_dir)
-    renderer = _NoteRenderer(project, env, templates_dir)
+    # The note types first, with the CSS for plain cards: a declared type's front templates decide
+    # which cards its notes make.
+    note_types = render_note_types(project, env, templates_dir, MarkupUsed())
+    renderer = _NoteRenderer(project, env, templates_dir, note_types)
     # Course order: subdecks as deck.yaml lists them, then the cards as the files hold them.
     course_order = {key: position for position, key in enumerate(project.settings.subdecks)}
     cards = sorted(project.cards, key=lambda card: course_order[card.subdeck])
     notes = renderer.notes(cards, progress) if problems is None else renderer.notes_that_render(cards, progress)
-    # After the notes: the CSS styles what their fields use.
+    # After the notes: the CSS styles what their fields use (only the CSS changes).
     used = markup_used(field for note in notes for field in note.fields)
-    note_types = render_note_types(project, env, templates_dir, used)
+    if used != MarkupUsed():
+        note_types = render_note_types(project, env, templates_dir, used)
     settings = project.settings
     description = renderer.markup("description", settings.description, required=False) if settings.description else ""
     if problems is None:

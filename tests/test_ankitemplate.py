@@ -39,3 +39,14 @@ def test_an_anki_template_comes_back_from_its_jinja_file(name, tmp_path):
 def test_the_jinja_file_uses_the_anki_helpers():
     assert to_jinja("{{#Back}}<b>{{ Back }}</b>{{/Back}}") == (
         '{{ anki.if_field("Back") }}<b>{{ anki.field("Back") }}</b>{{ anki.end_if("Back") }}')
+
+
+def test_anki_makes_a_card_only_of_a_front_that_shows_a_filled_field():
+    from deckgen.ankitemplate import renders_with_fields
+    front = "{{#Side effects}}Side effects of {{Drug}}?{{/Side effects}}"
+    assert [renders_with_fields(front, filled) for filled in ({"Drug", "Side effects"}, {"Drug"}, set())] == [
+        True, False, False]
+    assert renders_with_fields("Text only", {"Drug"}) is False
+    assert renders_with_fields("{{^Class}}{{Drug}}{{/Class}}", {"Drug"}) is True
+    assert renders_with_fields("{{^Class}}{{Drug}}{{/Class}}", {"Drug", "Class"}) is False
+    assert renders_with_fields("{{hint:Drug}}", {"Drug"}) is True

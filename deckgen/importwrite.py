@@ -1,0 +1,316 @@
+"""`deckgen import`: an Anki package (read by importer.py) written out as a deckgen project.
+
+Every note type becomes a declaration in `cards/deck.yaml` with its id, name, fields, sort field,
+CSS and card templates (as Jinja files that render back to Anki's, ankitemplate.py); every note a
+card with its GUID, its fields as markup (importhtml.py) and its tags; every deck a subdeck; the
+media go to `cards/media/`. Anki's stock note types are declared like any other: the students'
+collections know them by the package's ids, which a built-in kind would change.
+
+The lock is written last, from a first render of the written project, with the package's own
+times: a card that stays as imported keeps its note's time, so the first release updates no note
+(students' Anki skips a note whose time is not newer) and every later change is a normal release.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from deckgen.ankitemplate import literal, to_jinja
+from deckgen.errors import DeckError, Location, Problem, ProblemCollector, display_path
+from deckgen.importer import ImportedNote, ImportedNoteType, ImportedPackage, read_anki_package
+from deckgen.importhtml import convert
+from deckgen.kinds import KINDS
+from deckgen.lockfile import CardRecord, Lock, NoteTypeRecord, lock_text
+from deckgen.markup import html_text, sanitise
+from deckgen.media import MEDIA_TYPES
+from deckgen.notetypedecl import field_key
+from deckgen.output import write_files
+from deckgen.paths import ProjectPaths
+from deckgen.project import read_project
+from deckgen.release import appearance_fingerprint, content_fingerprint, hidden_texts
+from deckgen.render import render_deck
+from deckgen.scaffold import default_templates
+from deckgen.schema import name_problem
+
+IMPORTED_VERSION = "0.0.0"  # no deckgen release yet: the first one is the educator's
+REPORT_FILE = "import-report.md"
+# deckgen's own templates an imported project needs: the banner of a card once it is retired.
+KEPT_TEMPLATES = ("retired.html",)
+MAX_SLUG = 48
+_CLOZE = re.compile(r"\{\{c\d+::(.*?)(?:::[^}]*)?\}\}", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class ReportEntry:
+    card_id: str
+    field: str
+    file: str  # the card file, as shown from the project
+    removed: str | None  # what the sanitiser would remove; None when the text only reads differently
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    root: Path
+    notes: int
+    note_types: int
+    subdecks: int
+    media: int
+    report: tuple[ReportEntry, ...]
+    report_path: Path
+    problems: tuple[Problem, ...]  # what `deckgen check` refuses in the written project
+
+
+def slug(text: str, limit: int = MAX_SLUG) -> str:
+    """Lower-case ASCII letters and digits joined by '-', at most `limit` characters."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if len(words) > limit:
+        words = words[:limit].rsplit("-", 1)[0] if "-" in words[:limit] else words[:limit]
+    return words.strip("-")
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    candidate, number = name, 2
+    while candidate in taken:
+        candidate, number = f"{name}-{number}", number + 1
+    taken.add(candidate)
+    return candidate
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where everything of the package goes in the project."""
+
+    deck_name: str
+    deck_id: int
+    subdecks: dict[str, str]  # key -> name, in the order of the package's deck names
+    subdeck_of: dict[str, str]  # full deck name -> key
+    kinds: dict[int, str]  # note-type id -> kind name
+    media: dict[str, str]  # package media name -> name in cards/media/
+
+
+def _layout(package: ImportedPackage) -> _Layout:
+    where = Location(str(package.path), 0, 0)
+    problems = ProblemCollector()
+    tops = sorted({note.deck.split("::")[0] for note in package.notes})
+    if len(tops) != 1:
+        raise DeckError.at(where, f"the package's notes are in {len(tops)} top-level decks ({', '.join(tops)}): "
+                                  "deckgen makes one deck; export each deck on its own")
+    top = tops[0]
+    subdecks: dict[str, str] = {}
+    subdeck_of: dict[str, str] = {}
+    for deck in sorted({note.deck for note in package.notes}):
+        parts = deck.split("::")
+        if len(parts) != 2:
+            problems.add(where, f"deck '{deck}' holds notes: deckgen puts cards one level below the deck, in "
+                                f"'{top}::<subdeck>'; move them in Anki and export again")
+            continue
+        problem = name_problem(parts[1])
+        if problem:
+            problems.add(where, f"subdeck '{deck}': {problem}")
+        key = _unique(slug(parts[1], 40) or "subdeck", set(subdecks))
+        subdecks[key] = parts[1]
+        subdeck_of[deck] = key
+    problem = name_problem(top)
+    if problem:
+        problems.add(where, f"deck '{top}': {problem}")
+    problems.raise_if_any()
+    taken = set(KINDS)
+    kinds = {}
+    for note_type in package.note_types:
+        name = slug(note_type.name, 40) or "note"
+        kinds[note_type.note_type_id] = _unique(f"anki-{name}"[:40] if name in KINDS else name, taken)
+    media: dict[str, str] = {}
+    names: set[str] = set()
+    for item in package.media:
+        stem, dot, extension = item.name.rpartition(".")
+        if f".{extension.lower()}" not in MEDIA_TYPES:
+            continue  # not a file cards may show: its field keeps the reference, and the report lists it
+        plain = item.name if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", item.name) else \
+            f"{slug(stem) or 'media'}.{extension.lower()}"
+        media[item.name] = _unique(plain, names)
+    return _Layout(top, package.deck_ids.get(top, 1), subdecks, subdeck_of, kinds, media)
+
+
+class _LiteralDumper(yaml.SafeDumper):
+    """YAML as an educator would write it: text of several lines as a block, keys in order."""
+
+
+def _text(dumper: yaml.SafeDumper, value: str):
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+
+
+_LiteralDumper.add_representer(str, _text)
+
+
+def _yaml(value: object) -> bytes:
+    return yaml.dump(value, Dumper=_LiteralDumper, sort_keys=False, allow_unicode=True, width=100).encode()
+
+
+def _template_files(kind: str, note_type: ImportedNoteType) -> tuple[list[dict], dict[str, str]]:
+    """The declaration's templates, and each file's Jinja text by name."""
+    entries, files, taken = [], {}, set()
+    for template in note_type.templates:
+        base = _unique(f"{kind}.{slug(template.name, 30) or 'card'}", taken)
+        front, back = f"{base}.front.html", f"{base}.back.html"
+        files[front], files[back] = to_jinja(template.front), to_jinja(template.back)
+        entries.append({"name": template.name, "front": front, "back": back})
+    return entries, files
+
+
+def _first_text(note: ImportedNote) -> str:
+    # Sanitised first: a script's code is no text the card shows.
+    return html_text(sanitise(_CLOZE.sub(r"\1", note.fields[0] if note.fields else "")))
+
+
+def _deck_settings(package: ImportedPackage, layout: _Layout, optional: dict[int, set[str]]) -> tuple[dict, dict]:
+    note_types, templates = {}, {}
+    for note_type in package.note_types:
+        kind = layout.kinds[note_type.note_type_id]
+        entries, files = _template_files(kind, note_type)
+        templates.update(files)
+        templates[f"{kind}.css"] = literal(note_type.css)
+        declaration = {"id": note_type.note_type_id, "name": note_type.name, "fields": list(note_type.fields),
+                       "templates": entries, "sort_field": note_type.fields[note_type.sort_field]}
+        fields_left_empty = [field for field in note_type.fields if field in optional[note_type.note_type_id]]
+        if fields_left_empty:
+            declaration["optional"] = fields_left_empty
+        if note_type.is_cloze:
+            declaration["cloze"] = True
+        declaration["css"] = f"{kind}.css"
+        note_types[kind] = declaration
+    settings = {"name": layout.deck_name, "title": layout.deck_name, "version": IMPORTED_VERSION,
+                "id": layout.deck_id, "note_types": note_types, "subdecks": dict(layout.subdecks)}
+    return settings, templates
+
+
+def _card_files(package: ImportedPackage, layout: _Layout, paths: ProjectPaths) -> tuple[
+        dict[str, list[dict]], list[ReportEntry], dict[int, set[str]], dict[str, ImportedNote]]:
+    """The cards of each subdeck, what the report lists, the fields some note leaves empty (by note
+    type) and each card's note."""
+    note_types = {note_type.note_type_id: note_type for note_type in package.note_types}
+    files: dict[str, list[dict]] = {key: [] for key in layout.subdecks}
+    report: list[ReportEntry] = []
+    empty: dict[int, set[str]] = {note_type_id: set() for note_type_id in note_types}
+    ids: set[str] = set()
+    notes: dict[str, ImportedNote] = {}
+    for note in package.notes:
+        note_type = note_types[note.note_type_id]
+        kind = layout.kinds[note.note_type_id]
+        subdeck = layout.subdeck_of[note.deck]
+        card_id = _unique(slug(_first_text(note)) or kind, ids)
+        notes[card_id] = note
+        shown = display_path(paths.card_file(subdeck), paths.root)
+        entry: dict[str, object] = {"id": card_id, "kind": kind, "guid": note.guid}
+        media: list[str] = []
+        for index, name in enumerate(note_type.fields):
+            converted = convert(note.fields[index] if index < len(note.fields) else "", layout.media)
+            if not converted.markup.strip():
+                empty[note.note_type_id].add(name)
+                continue
+            entry[field_key(name)] = converted.markup
+            media += [item for item in converted.media if item not in media]
+            if converted.removed:
+                report.append(ReportEntry(card_id, name, shown, converted.removed))
+            elif converted.reads_differently:
+                report.append(ReportEntry(card_id, name, shown, None))
+        if note.tags:
+            entry["tags"] = list(note.tags)
+        if media:
+            entry["media"] = media
+        files[subdeck].append(entry)
+    for note_type in package.note_types:  # a cloze type's text is never optional: deckgen requires it
+        if note_type.is_cloze:
+            empty[note_type.note_type_id].discard(note_type.fields[0])
+    return files, report, empty, notes
+
+
+def _report_text(package: ImportedPackage, result: ImportResult) -> str:
+    lines = [f"# Import report: {package.path.name}", "",
+             f"{result.notes} notes of {result.note_types} note types in {result.subdecks} subdecks, and "
+             f"{result.media} media files, imported by `deckgen import`.", ""]
+    removed = [entry for entry in result.report if entry.removed]
+    differing = [entry for entry in result.report if not entry.removed]
+    if removed:
+        lines += ["## Fields the sanitiser would change", "",
+                  "These fields hold HTML that cards may not use. They are kept in the card files as the package "
+                  "had them; `deckgen check` warns at each, and `--strict` (CI, every release) refuses them until "
+                  "you decide: write the content with deckgen's markup, or remove it.", "",
+                  "| card | field | file | the sanitiser would remove |", "|---|---|---|---|"]
+        lines += [f"| `{e.card_id}` | {e.field} | `{e.file}` | {e.removed.replace('|', '&#124;')} |"
+                  for e in removed]
+        lines.append("")
+    if differing:
+        lines += ["## Fields to read again", "",
+                  "Converted to deckgen's markup, these fields read differently from the package's: check them "
+                  "in `deckgen preview`.", "", "| card | field | file |", "|---|---|---|"]
+        lines += [f"| `{e.card_id}` | {e.field} | `{e.file}` |" for e in differing]
+        lines.append("")
+    if result.problems:
+        lines += ["## Problems `deckgen check` finds", "",
+                  "These cards are left out of the lock until they are fixed; the first release then adds or "
+                  "updates them as new.", ""]
+        lines += [f"- {problem}" for problem in result.problems]
+        lines.append("")
+    if not result.report and not result.problems:
+        lines += ["Every field was converted faithfully: nothing to decide.", ""]
+    return "\n".join(lines)
+
+
+def _lock(root: Path, layout: _Layout, package: ImportedPackage, notes: dict[str, ImportedNote]) -> tuple[
+        Lock, tuple[Problem, ...]]:
+    """The lock of the imported project: its first render's fingerprints with the package's times."""
+    problems = ProblemCollector()
+    project = read_project(root, problems)
+    deck = render_deck(project, ProjectPaths(root).templates, problems)
+    modified = {note_type.note_type_id: note_type.modified for note_type in package.note_types}
+    note_types = {
+        rendered.kind: NoteTypeRecord(rendered.note_type_id, rendered.fields,
+                                      tuple(t.name for t in rendered.templates), appearance_fingerprint(rendered),
+                                      max(1, modified[rendered.note_type_id]))
+        for rendered in deck.note_types
+    }
+    ids = {rendered.kind: rendered.note_type_id for rendered in deck.note_types}
+    cards = {}
+    for rendered in deck.notes:
+        note = notes[rendered.card_id]
+        changed = max(1, note.modified)
+        cards[rendered.card_id] = CardRecord(
+            added=max(1, min(note.note_id // 1000, changed)), modified=changed, changed_in=IMPORTED_VERSION,
+            content=content_fingerprint(rendered, ids[rendered.kind]), kind=rendered.kind,
+            subdeck=rendered.subdeck, hides=hidden_texts(rendered),
+        )
+    return Lock(layout.deck_id, layout.deck_name, dict(layout.subdecks), note_types, cards), problems.found()
+
+
+def import_package(package_path: Path, target: Path) -> ImportResult:
+    """Write the project of the package at `package_path` into `target` (a new or empty folder)."""
+    paths = ProjectPaths(target)
+    for existing in (paths.cards, paths.templates):
+        if existing.exists():
+            raise DeckError.in_argument(
+                "DIR", f"{existing.as_posix()}/ already exists: deckgen import makes a new project in an empty folder")
+    package = read_anki_package(package_path)
+    if not package.notes:
+        raise DeckError.at(Location(str(package_path), 0, 0), "the package holds no notes: nothing to import")
+    layout = _layout(package)
+    cards, report, empty, notes = _card_files(package, layout, paths)
+    settings, templates = _deck_settings(package, layout, empty)
+    files = [(paths.settings, _yaml(settings))]
+    files += [(paths.card_file(key), _yaml({"subdeck": key, "cards": entries}))
+              for key, entries in cards.items() if entries]
+    files += [(paths.templates / name, text.encode("utf-8")) for name, text in templates.items()]
+    files += [(paths.templates / name, data) for name, data in default_templates().items() if name in KEPT_TEMPLATES]
+    files += [(paths.media / layout.media[item.name], item.data) for item in package.media if item.name in layout.media]
+    write_files(files, Path.cwd())
+    lock, problems = _lock(target, layout, package, notes)
+    result = ImportResult(target, len(package.notes), len(package.note_types), len(layout.subdecks),
+                          len(layout.media), tuple(report), target / REPORT_FILE, problems)
+    write_files([(paths.lock, lock_text(lock).encode("utf-8")),
+                 (result.report_path, _report_text(package, result).encode("utf-8"))], Path.cwd())
+    return result

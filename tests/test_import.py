@@ -1,0 +1,249 @@
+"""`deckgen import`: a deck made in the real Anki (stock and custom note types), studied by a student,
+brought into deckgen, and released back to the student without costing a review."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+from anki.collection import Collection, DeckIdLimit, ExportAnkiPackageOptions
+from anki.scheduler.v3 import CardAnswer
+
+from anki_client import answer_card, import_package, scheduling_of, strip_style
+from deckgen.importhtml import convert
+from deckgen.markup import html_text
+from helpers import PNG
+
+DRUG_TEMPLATES = [
+    ("Drug → Class", "Which class is {{Drug}}?", "{{FrontSide}}<hr id=answer>{{Class}}"),
+    ("Drug → Mechanism", "How does {{Drug}} work?", "{{FrontSide}}<hr id=answer>{{Mechanism}}"),
+    ("Drug → Side effects", "{{#Side effects}}Side effects of {{Drug}}?{{/Side effects}}",
+     "{{FrontSide}}<hr id=answer>{{Side effects}}"),
+]
+
+
+def _drug_note_type(collection: Collection) -> dict:
+    models = collection.models
+    note_type = models.new("Pharmacology drug")
+    for name in ("Drug", "Class", "Mechanism", "Side effects"):
+        models.add_field(note_type, models.new_field(name))
+    for name, front, back in DRUG_TEMPLATES:
+        template = models.new_template(name)
+        template["qfmt"], template["afmt"] = front, back
+        models.add_template(note_type, template)
+    note_type["css"] = ".card { font-family: serif; }\n"
+    models.add(note_type)
+    return models.by_name("Pharmacology drug")
+
+
+def _add(collection: Collection, note_type: str | dict, deck: int, tags: list[str], **fields: str) -> None:
+    model = collection.models.by_name(note_type) if isinstance(note_type, str) else note_type
+    note = collection.new_note(model)
+    for name, value in fields.items():
+        note[name.replace("_", " ")] = value
+    note.tags = tags
+    collection.add_note(note, deck)
+
+
+def _author_deck(folder: Path, extra_notes=()) -> Path:
+    """A deck made in Anki itself, independently of deckgen, exported as a teacher would share it."""
+    folder.mkdir()
+    collection = Collection(str(folder / "collection.anki2"))
+    try:
+        top = collection.decks.id("Pharma")
+        cardio = collection.decks.id("Pharma::Cardiovascular")
+        renal = collection.decks.id("Pharma::Renal")
+        drug = _drug_note_type(collection)
+        collection.media.write_data("heart.png", PNG)
+        _add(collection, "Basic", cardio, ["pharma::basics"],
+             Front="What does <b>ACE</b> stand for?", Back="Angiotensin-converting enzyme")
+        _add(collection, "Basic", cardio, [], Front="Which organ is this?", Back='<img src="heart.png"><br>The heart')
+        _add(collection, "Basic (and reversed card)", renal, ["pharma::terms"],
+             Front="Diuretic", Back="A drug that <i>increases</i> urine output")
+        _add(collection, "Cloze", renal, ["pharma::cloze"],
+             Text="Water is H<sub>2</sub>O; {{c1::furosemide}} acts on the {{c2::loop of Henle}}",
+             Back_Extra="Na<sup>+</sup> and K<sup>+</sup> are lost")
+        _add(collection, drug, cardio, ["pharma::drugs", "exam"],
+             Drug="Metformin", Class="Biguanide", Mechanism="Lowers glucose production in the liver",
+             Side_effects="<ul><li>Stomach upset</li><li>Rarely <b>lactic acidosis</b></li></ul>")
+        _add(collection, drug, cardio, ["pharma::drugs"], Drug="Atenolol", Class="Beta blocker",
+             Mechanism="Blocks β<sub>1</sub> receptors", Side_effects="")
+        for note_type, deck, fields in extra_notes:
+            _add(collection, note_type, {"cardio": cardio, "renal": renal}[deck], [], **fields)
+        package = folder / "pharma.apkg"
+        collection.export_anki_package(
+            out_path=str(package),
+            options=ExportAnkiPackageOptions(with_scheduling=False, with_deck_configs=False, with_media=True,
+                                             legacy=True),
+            limit=DeckIdLimit(top),
+        )
+        return package
+    finally:
+        collection.close()
+
+
+def _as_read(html: str) -> str:
+    """What a card side reads as, white space aside (HTML blocks read the same with or without it)."""
+    text = html_text(strip_style(html), images=True)
+    return "".join(re.sub(r"\[image [^\]]*\]", "[image]", text).split())  # deckgen names media by content
+
+
+def _cards(collection: Collection) -> dict[tuple[str, int], tuple]:
+    """Every card by its note's GUID and its ordinal: what it shows and what the student did with it."""
+    cards = {}
+    for card_id in collection.find_cards(""):
+        card = collection.get_card(card_id)
+        cards[(card.note().guid, card.ord)] = (
+            _as_read(card.question()), _as_read(card.answer()), scheduling_of(collection, card_id),
+            collection.decks.name(card.did), tuple(card.note().tags))
+    return cards
+
+
+@pytest.fixture
+def studied(tmp_path, student):
+    """The student imported the teacher's deck and studied it: reviews, a suspension and a flag."""
+    package = _author_deck(tmp_path / "author")
+    log = import_package(student, package)
+    assert (len(log.new), len(log.conflicting)) == (6, 0)
+    card_ids = sorted(student.find_cards(""))
+    answer_card(student, card_ids[0], CardAnswer.GOOD)
+    answer_card(student, card_ids[1], CardAnswer.AGAIN)
+    answer_card(student, card_ids[2], CardAnswer.EASY)
+    student.sched.suspend_cards([card_ids[3]])
+    student.set_user_flag_for_cards(2, [card_ids[4]])
+    return package
+
+
+def _note_type_names(collection: Collection) -> list[str]:
+    return sorted(collection.db.list("select name from notetypes"))
+
+
+def test_an_imported_deck_releases_to_its_students_without_changing_a_card(
+        studied, tmp_path, student, run_cli):
+    project = tmp_path / "project"
+    before = _cards(student)
+    note_types = _note_type_names(student)
+    assert any(state[2][5] for state in before.values())  # reviewed
+    result = run_cli("import", str(studied), str(project), cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[-2:] == [
+        f"imported 6 notes of 4 note types into {project} (2 subdecks, 1 media file); "
+        f"report: {project / 'import-report.md'}",
+        f"next: cd {project} && deckgen check --strict",
+    ]
+    checked = run_cli("check", "--strict", cwd=project)
+    assert checked.exit_code == 0, checked.stderr
+    released = run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": str(int(time.time()))})
+    assert released.exit_code == 0, released.stderr
+
+    log = import_package(student, project / "build" / "pharma-1.0.0.apkg", presets=True)
+
+    # Every note kept its time, so Anki leaves each alone (its log calls that a duplicate).
+    assert (len(log.new), len(log.updated), len(log.conflicting), len(log.duplicate)) == (0, 0, 0, 6)
+    assert _note_type_names(student) == note_types  # no "Basic+" copy
+    assert _cards(student) == before
+
+
+def test_the_release_shows_every_card_as_the_teachers_deck_did(studied, tmp_path, student, run_cli):
+    """Not only kept as they were: the release itself, imported anew, reads as the package did."""
+    project = tmp_path / "project"
+    assert run_cli("import", str(studied), str(project), cwd=tmp_path).exit_code == 0
+    assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": str(int(time.time()))}).exit_code == 0
+    (tmp_path / "fresh").mkdir()
+    fresh = Collection(str(tmp_path / "fresh" / "collection.anki2"))
+    try:
+        import_package(fresh, project / "build" / "pharma-1.0.0.apkg", presets=True)
+        released = {key: (front, back, deck, tags) for key, (front, back, _, deck, tags) in _cards(fresh).items()}
+    finally:
+        fresh.close()
+    original = {key: (front, back, deck, tags) for key, (front, back, _, deck, tags) in _cards(student).items()}
+    assert released == original
+
+
+def test_the_project_keeps_ids_guids_and_templates(studied, tmp_path, run_cli):
+    project = tmp_path / "project"
+    run_cli("import", str(studied), str(project), cwd=tmp_path)
+    deck = (project / "cards" / "deck.yaml").read_text()
+    assert "name: Pharma\n" in deck
+    assert "  anki-basic:\n" in deck and "  basic-and-reversed-card:\n" in deck and "  cloze:\n" not in deck
+    assert (project / "templates" / "pharmacology-drug.drug-class.front.html").read_text() == (
+        'Which class is {{ anki.field("Drug") }}?')
+    cardio = (project / "cards" / "cardiovascular.yaml").read_text()
+    assert "  question: ''" not in cardio
+    assert "front: What does **ACE** stand for?\n" in cardio
+    assert "  media:\n  - heart.png\n" in cardio
+    assert "side_effects: |-\n    - Stomach upset\n    - Rarely **lactic acidosis**\n" in cardio
+    renal = (project / "cards" / "renal.yaml").read_text()
+    assert "text: Water is H<sub>2</sub>O; {{c1::furosemide}} acts on the {{c2::loop of Henle}}\n" in renal
+    assert (project / "import-report.md").read_text().endswith("Every field was converted faithfully: nothing to decide.\n")
+
+
+def test_a_field_the_sanitiser_would_change_is_listed_in_the_report(tmp_path, run_cli):
+    package = _author_deck(tmp_path / "author", extra_notes=[
+        ("Basic", "renal", {"Front": "Danger<script>alert(1)</script>", "Back": "Safe"}),
+        ("Basic", "cardio", {"Front": "Styled", "Back": '<span style="color: red">red</span> text'}),
+    ])
+    project = tmp_path / "project"
+
+    result = run_cli("import", str(package), str(project), cwd=tmp_path)
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[:2] == [
+        f"{project}/cards/renal.yaml: card 'danger', field 'Front': the sanitiser would remove <script>",
+        f"{project}/cards/cardiovascular.yaml: card 'styled', field 'Back': the sanitiser would remove "
+        "style= on <span>",
+    ]
+    report = (project / "import-report.md").read_text()
+    assert "| `danger` | Front | `cards/renal.yaml` | <script> |" in report
+    assert "| `styled` | Back | `cards/cardiovascular.yaml` | style= on <span> |" in report
+    renal = (project / "cards" / "renal.yaml").read_text()
+    assert "front: Danger<script>alert(1)</script>\n" in renal  # kept as written: the educator decides
+    checked = run_cli("check", "--strict", cwd=project)
+    assert checked.exit_code == 1
+
+
+def test_html_becomes_markup_where_the_conversion_is_faithful():
+    media = {"heart.png": "heart.png"}
+    cases = {
+        "<b>bold</b> and <i>it </i>x": "**bold** and *it* x",
+        "<div>one</div><div>two</div>": "one<br>two",
+        "H<sub>2</sub>O": "H<sub>2</sub>O",
+        "List:<ul><li>a</li><li>b</li></ul>": "List:\n\n- a\n- b",
+        "<ol><li>a</li><li>b</li></ol>": "1. a\n2. b",
+        '<img src="heart.png">': "![](heart.png)",
+        "*not* [emphasis]": "\\*not\\* \\[emphasis\\]",
+        "- not a list": "\\- not a list",
+    }
+    assert {html: convert(html, media).markup for html in cases} == cases
+
+
+def test_a_package_with_notes_in_the_top_deck_is_refused(tmp_path, run_cli):
+    folder = tmp_path / "author"
+    folder.mkdir()
+    collection = Collection(str(folder / "collection.anki2"))
+    top = collection.decks.id("Loose")
+    _add(collection, "Basic", top, [], Front="Q", Back="A")
+    package = folder / "loose.apkg"
+    collection.export_anki_package(out_path=str(package), options=ExportAnkiPackageOptions(
+        with_scheduling=False, with_deck_configs=False, with_media=True, legacy=True), limit=DeckIdLimit(top))
+    collection.close()
+
+    result = run_cli("import", str(package), str(tmp_path / "project"), cwd=tmp_path)
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        f"{package}: deck 'Loose' holds notes: deckgen puts cards one level below the deck, in "
+        "'Loose::<subdeck>'; move them in Anki and export again")
+
+
+def test_import_refuses_a_folder_that_has_a_project(studied, tmp_path, run_cli):
+    (tmp_path / "project" / "cards").mkdir(parents=True)
+
+    result = run_cli("import", str(studied), str(tmp_path / "project"), cwd=tmp_path)
+
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"deckgen import: error: argument DIR: {tmp_path / 'project' / 'cards'}/ already exists: deckgen import "
+        "makes a new project in an empty folder")
