@@ -27,6 +27,7 @@ from deckgen.keys import (
 from deckgen.kinds import ANKI_SPECIAL_FIELDS, KINDS, CardTemplateSpec, FieldWriter, Kind
 from deckgen.load import Mapping, Node, Sequence
 from deckgen.model import Card
+from deckgen.names import name_problem
 
 MAX_ID = 2**63 - 1
 KIND_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}\Z")
@@ -81,6 +82,9 @@ def read_declaration(name_node: Node, node: Mapping, read: Reader) -> tuple[int,
     title = read.read(node, _key("name"))
     css = read.read(node, _key("css"))
     if None in (note_type_id, fields, templates, optional, sort):
+        return None
+    if title is not None and name_problem(title.text):
+        read.add(title.location, f"{what}: 'name' {name_problem(title.text)}")
         return None
     if is_cloze and fields[0] in optional:
         read.add(node.get("optional").location, f"{what}: the cloze field '{fields[0]}' cannot be optional")
@@ -161,6 +165,10 @@ def _templates(node: Mapping, read: Reader, what: str, is_cloze: bool) -> tuple[
         read.check_keys(entry, TEMPLATE_KEYS, f"a card template of {what}")
         name, front, back = (read.read(entry, key) for key in TEMPLATE_KEYS)
         if None in (name, front, back):
+            return None
+        problem = name_problem(name.text)
+        if problem:
+            read.add(name.location, f"{what}: card template name {problem}")
             return None
         if name.text.strip() in (spec.name for spec in specs):
             read.add(name.location, f"{what}: card template '{name.text.strip()}' is named twice")

@@ -7,6 +7,7 @@ runs strict, autoescaping and sandboxed; any failure is a problem at the templat
 
 from __future__ import annotations
 
+import re
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from deckgen import maths
-from deckgen.errors import DeckError, Location, display_path
+from deckgen.errors import DeckError, Location, display_path, shortened
 from deckgen.kinds import ANKI_SPECIAL_FIELDS, Kind
 from deckgen.markup import MarkupUsed
 from deckgen.model import DeckSettings, Project
@@ -54,6 +55,12 @@ class _TemplateFieldError(Exception):
     """A template named a field its note type does not have."""
 
 
+# Anki's field filters that keep the field's HTML as deckgen sanitised it (furigana and kana read
+# `[reading]`, which fields only hold as entities; tts reads the text aloud; hint hides it; cloze
+# and type make a cloze type's deletions and the box to type them in).
+SAFE_FILTERS = frozenset({"cloze", "hint", "furigana", "kana", "kanji", "tts", "type"})
+
+
 class AnkiSyntax:
     """What a note-type template writes to produce Anki's own {{Field}} syntax, checked by name."""
 
@@ -88,10 +95,19 @@ class AnkiSyntax:
         return Markup("{{^%s}}") % self._checked(name)
 
     def filtered(self, filters: str, name: str) -> Markup:
-        """A field through Anki's filters ("hint", "text", "furigana", "tts en_US" ...), as
-        {{filters:Field}}: what an imported note type's templates use beyond the helpers above."""
+        """A field through Anki's filters ("hint", "furigana", "tts en_US" ...), as {{filters:Field}}:
+        what an imported note type's templates use beyond the helpers above. Only filters that show
+        the field's HTML as it is: `text` decodes its entities, and would make the sanitiser's
+        escaped `&lt;script&gt;` a script again."""
         if "}" in filters or "{" in filters:
             raise _TemplateFieldError(f"Anki filters may not contain braces: {filters!r}")
+        for used in filters.split(":"):
+            words = used.split()
+            if not words or words[0] not in SAFE_FILTERS:
+                raise _TemplateFieldError(
+                    f"Anki's filter '{used.strip()}' is not one cards may use: use {', '.join(sorted(SAFE_FILTERS))}; "
+                    "'text' would turn the field's escaped characters back into HTML, past deckgen's sanitiser "
+                    "(show the field with anki.field instead)")
         return Markup("{{%s:%s}}") % (filters, self._checked(name))
 
     def end_if(self, name: str) -> Markup:
@@ -205,12 +221,29 @@ def render_note_types(
         for source, template in zip(kind.templates, templates):
             for name, text in ((source.front, template.front), (source.back, template.back)):
                 _refuse_maths_delimiters(text, name, project.root, templates_dir)
+                _refuse_fields_in_tags(text, name, project.root, templates_dir)
         rendered.append(RenderedNoteType(
             declaration=kind, note_type_id=settings.note_type_ids[kind.name],
             name=kind.note_type_name or f"{settings.name} {kind.name} (deckgen)", templates=templates,
             css=stylesheets[kind.css],
         ))
     return tuple(rendered)
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _refuse_fields_in_tags(text: str, name: str, root: Path, templates_dir: Path) -> None:
+    """A field inside a tag (an attribute's value, say) would be cut open by a '"' in it, and what
+    follows would be an attribute of the educator's contributor's choosing: an event handler.
+    Fields are sanitised as HTML to show between tags, and only there."""
+    for tag in _TAG.finditer(text):
+        if "{{" in tag.group():
+            raise DeckError.at(
+                Location(display_path(templates_dir / name, root)),
+                f"template puts a field inside the tag {shortened(tag.group(), 60)}: a quote in the field "
+                "would end the attribute and add one of its own; show fields between tags, not inside them",
+            )
 
 
 def _refuse_maths_delimiters(text: str, name: str, root: Path, templates_dir: Path) -> None:

@@ -78,16 +78,31 @@ def parse_report_url(template: str) -> ReportUrl | str:
     return _address_problem(template, tuple(parts)) or ReportUrl(tuple(parts))
 
 
+# A host name (or an IPv6 address, without its brackets): what nh3 keeps in a link.
+_HOST = re.compile(r"(?=.*[a-z0-9])[a-z0-9.-]+|[0-9a-f:.]+")
+
+
 def _address_problem(template: str, parts: tuple[tuple[str, str | None], ...]) -> str | None:
     """What makes the template no web address students can open safely, or None."""
     sample = "".join(literal + ("placeholder-0" if name else "") for literal, name in parts)
-    address = urlsplit(sample)
+    try:
+        address = urlsplit(sample)
+        address.port  # a port that is no number, or past 65535, is refused here  # noqa: B018
+    except ValueError:
+        return (f"'report_url' is not a web address a browser can open ('{shortened(template, 40)}'): "
+                f"check its host and its port (a number up to 65535), or write it as {_EXAMPLE}")
     if address.scheme.lower() not in ("http", "https") or not address.netloc:
         return (f"'report_url' must be a web address starting with https:// or http://, got "
                 f"'{shortened(template, 40)}': a student's Anki opens anything else as it is; write the address "
                 f"of the page where students report a problem, such as {_EXAMPLE}")
     if "placeholder-0" in address.netloc:
         return "'report_url' has a placeholder in its host name: keep the host fixed, and put placeholders after it"
+    if "@" in address.netloc:
+        return ("'report_url' has an '@' before its host: a browser goes to what follows the '@' "
+                "(https://github.com@example.org is example.org); write the address without it")
+    if not _HOST.fullmatch(address.hostname or ""):
+        return (f"'report_url' has the host '{address.hostname or ''}', which is not a host name: write one such as "
+                "github.com (letters, digits, '-' and '.')")
     literal = "".join(text for text, _ in parts)
     odd = next((character for character in literal if not _URL_CHARACTER.match(character)), None)
     if odd is not None:

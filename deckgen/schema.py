@@ -7,7 +7,6 @@ is reported.
 
 from __future__ import annotations
 
-import html
 import re
 from types import MappingProxyType
 
@@ -17,15 +16,12 @@ from deckgen.kinds import KINDS, Kind
 from deckgen.notetypedecl import read_declaration
 from deckgen.load import Mapping, Node, Scalar
 from deckgen.model import RETIRED_SUBDECK, DeckSettings, LintSettings, Reference
+from deckgen.names import name_problem
 from deckgen.report import ReportUrlKey
 
 MAX_ID = 2**63 - 1
 SUBDECK_KEY = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
-# Deck, subdeck and title names are plain text that Anki puts into cards as HTML ({{Deck}},
-# {{Subdeck}}): none of these characters may make markup, syntax or a CSS comment's end of them.
-UNSAFE_NAME_CHARACTERS = "<>\"{}[]\\*`"
 # An '&' that starts a character reference in HTML ('&amp;', '&#38;', '&copy' without its ';').
-_CHARACTER_REFERENCE = re.compile(r"&(?:#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[A-Za-z][A-Za-z0-9]*;?)")
 VERSION = re.compile(r"[0-9]{1,6}\.[0-9]{1,6}\.[0-9]{1,6}\Z")
 REFERENCE_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
 
@@ -177,24 +173,6 @@ def _subdecks(node: Mapping, read: Reader) -> dict[str, str] | None:
         elif name and _check_safe_name(name, f"subdeck '{key.text}'", read):
             subdecks[key.text] = name.text.strip()
     return subdecks
-
-
-def name_problem(text: str) -> str | None:
-    """What is wrong with `text` as a deck, subdeck or title name, or None. Names are plain text,
-    and Anki puts the deck and subdeck names into every card unescaped ({{Deck}}, {{Subdeck}}): so
-    they hold no markup, and an '&' in them must read as an '&' in HTML too ('Anatomy & Physiology',
-    'R&D'), not start an entity ('&copy' would show as ©). deckgen escapes the title, once, where
-    a template shows it."""
-    unsafe = sorted(set(text) & set(UNSAFE_NAME_CHARACTERS))
-    if unsafe:
-        return (f"contains {' '.join(repr(c) for c in unsafe)}: names are shown on every card as they are, "
-                f"so they may not use any of {' '.join(UNSAFE_NAME_CHARACTERS)}")
-    for reference in _CHARACTER_REFERENCE.finditer(text):
-        shown = html.unescape(reference.group())
-        if shown != reference.group():
-            return (f"contains '{reference.group()}', which a card would show as '{shown}' (Anki shows names "
-                    "as HTML): put a space after the '&', or write 'and'")
-    return None
 
 
 def _check_safe_name(value: Scalar, what: str, read: Reader) -> bool:

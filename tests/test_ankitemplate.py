@@ -18,7 +18,7 @@ TEMPLATES = {
     "cloze back": "{{cloze:Text}}<br>\n{{Back Extra}}",
     "typed": "{{Front}}\n\n{{type:Back}}",
     "conditional": "{{#Side effects}}<div>{{Side effects}}</div>{{/Side effects}}{{^Class}}none{{/Class}}",
-    "filters": "{{hint:Mechanism}} {{text:Drug}} {{tts en_US:Drug}} {{type:cloze:Text}}",
+    "filters": "{{hint:Mechanism}} {{furigana:Drug}} {{tts en_US:Drug}} {{type:cloze:Text}}",
     "jinja-like text": "<style>.a{color:red}</style>{% raw %} {# not a comment #} { {{Drug}} }",
     "anki specials": "{{Deck}} {{Subdeck}} {{Tags}} {{Card}}",
 }

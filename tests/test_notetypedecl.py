@@ -130,7 +130,36 @@ DECLARATION_PROBLEMS = {
     "a template without back": (("        back: drug.class.back.html\n", ""),
                                 "cards/deck.yaml:12:9: a card template of note type 'drug' has no 'back': add "
                                 "'back:' (jinja file in templates/ for the answer side)"),
+    # Anki shows these names on cards as HTML ({{Type}}, {{Card}}), unescaped.
+    "markup in its name": (("    name: Pharmacology drug", "    name: 'Drug <img src=x onerror=alert(7)>'"),
+                           "cards/deck.yaml:9:11: note type 'drug': 'name' contains '<' '>': names are shown on "
+                           "every card as they are, so they may not use any of < > \" { } [ ] \\ * `"),
+    "markup in a card template's name": (("      - name: Drug → Class", "      - name: 'D <b>'"),
+                                         "cards/deck.yaml:12:15: note type 'drug': card template name contains "
+                                         "'<' '>': names are shown on every card as they are, so they may not use "
+                                         "any of < > \" { } [ ] \\ * `"),
 }
+
+
+TEMPLATE_PROBLEMS = {
+    # Anki's text filter decodes entities: the sanitiser's &lt;img onerror&gt; would be an image again.
+    "the text filter": ('{{ anki.filtered("text", "Drug") }}',
+                        "templates/drug.class.front.html:1:1: Anki's filter 'text' is not one cards may use: use "
+                        "cloze, furigana, hint, kana, kanji, tts, type; 'text' would turn the field's escaped "
+                        "characters back into HTML, past deckgen's sanitiser (show the field with anki.field instead)"),
+    # A '"' in the field would end the attribute: x" onmouseover="alert(1)
+    "a field in an attribute": ('<div title="{{ anki.field("Drug") }}">?</div>',
+                                'templates/drug.class.front.html:1:1: template puts a field inside the tag <div '
+                                'title="{{Drug}}">: a quote in the field would end the attribute and add one of its '
+                                'own; show fields between tags, not inside them'),
+}
+
+
+@pytest.mark.parametrize("case", TEMPLATE_PROBLEMS)
+def test_a_template_that_would_undo_the_sanitiser_is_refused(case, project, run_cli):
+    template, message = TEMPLATE_PROBLEMS[case]
+    (project / "templates" / "drug.class.front.html").write_text(template + "\n")
+    assert _first_error(run_cli, project) == message
 
 
 @pytest.mark.parametrize("case", DECLARATION_PROBLEMS)
