@@ -13,6 +13,7 @@ import html
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import markdown_it_pyrs
 import nh3
@@ -74,8 +75,9 @@ _markdown.add_render_rule("fence", _fence)
 _markdown.validateLink = lambda url: True
 
 
-@dataclass(frozen=True)
-class MarkupResult:
+class MarkupResult(NamedTuple):
+    """A field's HTML (a named tuple: one is made for every field of a deck)."""
+
     html: str
     warnings: tuple[Problem, ...]  # unsafe content found and removed
 
@@ -164,7 +166,7 @@ def _with_sounds(
     [latex] or [$] in it. (When a student hides play buttons, Anki cuts its sound and TTS syntax out
     of the card's HTML, and a cut that began inside an attribute would open it to script.)
     """
-    clean = sanitise(rendered, set(media_names.values()))
+    clean = _cleaner(frozenset(media_names.values()) if media_names else _NO_MEDIA).clean(rendered)
     if not _ANKI_SYNTAX_CHARACTERS.search(clean):
         return MarkupResult(html=clean, warnings=warnings)
     pieces, position = [], 0
@@ -295,6 +297,9 @@ def sanitise(fragment: str, media: Collection[str] = ()) -> str:
     only the packaged media files in `media`, and links lead only to http(s) addresses: nothing
     on a card may fetch from elsewhere (a tracking pixel, a protocol-relative //host URL)."""
     return _cleaner(frozenset(media)).clean(fragment)
+
+
+_NO_MEDIA: frozenset[str] = frozenset()
 
 
 @functools.lru_cache(maxsize=256)
