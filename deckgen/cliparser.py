@@ -206,14 +206,16 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     parsers: dict[str, argparse.ArgumentParser] = {}
 
-    def command(name: str, summary: str, text: str) -> argparse.ArgumentParser:
+    def command(name: str, summary: str, text: str, project: bool = True) -> argparse.ArgumentParser:
+        """A command; with `project`, one that works on an existing project (--project)."""
         sub = parsers[name] = commands.add_parser(
             name, help=summary, description=text, formatter_class=argparse.RawDescriptionHelpFormatter
         )
-        sub.add_argument(
-            "--project", type=Path, default=Path("."), metavar="DIR",
-            help="the project folder, holding cards/ and templates/ (default: the current folder)",
-        )
+        if project:
+            sub.add_argument(
+                "--project", type=Path, default=Path("."), metavar="DIR",
+                help="the project folder, holding cards/ and templates/ (default: the current folder)",
+            )
         return sub
 
     _pipeline_commands(command)
@@ -296,11 +298,11 @@ def _port(text: str) -> int:
 
 
 def _scaffold_commands(command) -> None:
-    init_command = command("init", "start a new deck in a folder", _INIT_HELP)
+    init_command = command("init", "start a new deck in a folder", _INIT_HELP, project=False)
     init_command.add_argument("directory", type=Path, metavar="DIR", help="the folder of the new project")
     init_command.add_argument("--name", default="My deck", help="the Anki deck name (default: My deck)")
     init_command.add_argument("--title", help="the deck's title (default: the name)")
-    import_command = command("import", "make a project from an existing Anki deck (.apkg)", _IMPORT_HELP)
+    import_command = command("import", "make a project from an existing Anki deck (.apkg)", _IMPORT_HELP, project=False)
     import_command.add_argument("package", type=Path, metavar="PACKAGE", help="the .apkg exported from Anki")
     import_command.add_argument("directory", type=Path, metavar="DIR", help="the folder of the new project")
     new_command = command("new", "add an empty card to a card file", _NEW_HELP)
