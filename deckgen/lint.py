@@ -129,7 +129,9 @@ def _topic_gives_answer(card: Card, context_words: set[str]) -> list[Finding]:
     )]
 
 
-def lint_card(card: Card, max_answer_words: int, context_words: set[str] = frozenset()) -> list[Finding]:
+def lint_card(card: Card, max_answer_words: int, context_words: set[str] = frozenset(),
+              cites: bool = True) -> list[Finding]:
+    """Every rule for one card; `cites` when its kind has a source to cite (a declared note type has none)."""
     findings = []
     if card.answer is not None:
         count = len(_prose_words(card.answer.value))
@@ -159,14 +161,14 @@ def lint_card(card: Card, max_answer_words: int, context_words: set[str] = froze
                 card.question.location, "L005",
                 f"the question gives away its answer '{to_text(card.answer.value)}': reword the question",
             ))
-    if card.source is None:
+    if cites and card.source is None:  # a declared note type has no Source field to cite in
         findings.append(_finding(
             card.location, "L004",
             "the card has no source: add 'source:' with a key of cards/references.yaml",
         ))
     findings += _cloze_hides_too_much(card)
     for key, text in card.markup_fields():
-        dropped = dropped_markup(text.value)
+        dropped = dropped_markup(text.value, {media.name for media in card.media})
         if dropped:
             findings.append(_finding(
                 text.location, "L007",
@@ -265,6 +267,6 @@ def lint_project(project: Project) -> list[Finding]:
     findings = []
     for card in studied:
         context = _stems(f"{settings.name} {settings.subdecks[card.subdeck]}")
-        findings += lint_card(card, limit, context)
+        findings += lint_card(card, limit, context, cites=settings.kinds[card.kind].trailing_fields)
     findings += _duplicate_questions(studied)
     return sorted(findings)

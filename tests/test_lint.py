@@ -8,6 +8,7 @@ import pytest
 
 from conftest import FIXTURES, REPO, make_project
 from deckgen.lint import RULES, _is_enumeration
+from helpers import add_picture_card, replace_in_file
 
 
 def test_the_ipt_deck_lints_clean(run_cli):
@@ -87,3 +88,24 @@ def test_a_code_block_in_an_answer_does_not_count_towards_its_length(tmp_path, r
     assert result.stdout == (
         "cards/code.yaml:16:13: error L001 long-answer: answer has 18 words (limit 15): keep the fact, "
         "move the explanation into 'extra'\n1 error, 0 warnings\n")
+
+
+def test_an_image_the_card_lists_is_no_dropped_markup(tmp_path, run_cli):
+    """The renderer keeps a listed image; lint's L007 must not call it dropped (check --strict passes it)."""
+    project = make_project(tmp_path / "project")
+    add_picture_card(project)
+    replace_in_file(project / "cards" / "pictures.yaml", "    media: [phases.png]\n",
+                    "    media: [phases.png]\n    source: weissman2017\n")
+
+    result = run_cli("lint", "--strict", cwd=project)
+
+    assert "L007" not in result.stdout, result.stdout
+    assert result.exit_code == 0, result.stdout
+
+
+def test_a_declared_note_type_is_not_asked_for_a_source_it_cannot_have(tmp_path, run_cli):
+    project = make_project(tmp_path / "project", FIXTURES / "pharmacology")
+
+    result = run_cli("lint", cwd=project)
+
+    assert "L004" not in result.stdout, result.stdout
