@@ -14,6 +14,7 @@ times: a card that stays as imported keeps its note's time, so the first release
 from __future__ import annotations
 
 import re
+import shutil
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from deckgen.importhtml import convert
 from deckgen.kinds import KINDS
 from deckgen.lockfile import CardRecord, Lock, NoteTypeRecord, lock_text
 from deckgen.markup import html_text, sanitise
+from deckgen.model import RETIRED_SUBDECK
 from deckgen.media import MEDIA_TYPES
 from deckgen.notetypedecl import field_key
 from deckgen.output import write_files
@@ -35,7 +37,7 @@ from deckgen.project import read_project
 from deckgen.release import appearance_fingerprint, content_fingerprint, hidden_texts
 from deckgen.render import render_deck
 from deckgen.scaffold import default_templates
-from deckgen.schema import name_problem
+from deckgen.names import name_problem
 
 IMPORTED_VERSION = "0.0.0"  # no deckgen release yet: the first one is the educator's
 REPORT_FILE = "import-report.md"
@@ -113,6 +115,9 @@ def _layout(package: ImportedPackage) -> _Layout:
         problem = name_problem(parts[1])
         if problem:
             problems.add(where, f"subdeck '{deck}': {problem}")
+        elif parts[1].strip().lower() == RETIRED_SUBDECK.lower():
+            problems.add(where, f"deck '{deck}' holds notes, and deckgen keeps the subdeck '{RETIRED_SUBDECK}' for the "
+                                "cards it retires: rename it in Anki (or move its notes) and export again")
         key = _unique(slug(parts[1], 40) or "subdeck", set(subdecks))
         subdecks[key] = parts[1]
         subdeck_of[deck] = key
@@ -307,10 +312,17 @@ def import_package(package_path: Path, target: Path) -> ImportResult:
     files += [(paths.templates / name, text.encode("utf-8")) for name, text in templates.items()]
     files += [(paths.templates / name, data) for name, data in default_templates().items() if name in KEPT_TEMPLATES]
     files += [(paths.media / layout.media[item.name], item.data) for item in package.media if item.name in layout.media]
-    write_files(files, Path.cwd())
-    lock, problems = _lock(target, layout, package, notes)
-    result = ImportResult(target, len(package.notes), len(package.note_types), len(layout.subdecks),
-                          len(layout.media), tuple(report), target / REPORT_FILE, problems)
-    write_files([(paths.lock, lock_text(lock).encode("utf-8")),
-                 (result.report_path, _report_text(package, result).encode("utf-8"))], Path.cwd())
+    made = [folder for folder in (target, paths.cards, paths.templates) if not folder.exists()]
+    try:
+        write_files(files, Path.cwd())
+        lock, problems = _lock(target, layout, package, notes)
+        result = ImportResult(target, len(package.notes), len(package.note_types), len(layout.subdecks),
+                              len(layout.media), tuple(report), target / REPORT_FILE, problems)
+        write_files([(paths.lock, lock_text(lock).encode("utf-8")),
+                     (result.report_path, _report_text(package, result).encode("utf-8"))], Path.cwd())
+    except BaseException:
+        # An import is whole or nothing: a half-made project would only be refused by the next try.
+        for folder in reversed(made):
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
     return result

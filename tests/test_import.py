@@ -238,6 +238,44 @@ def test_a_package_with_notes_in_the_top_deck_is_refused(tmp_path, run_cli):
         "'Loose::<subdeck>'; move them in Anki and export again")
 
 
+def test_a_package_with_a_retired_subdeck_is_refused_before_anything_is_written(tmp_path, run_cli):
+    """A deckgen release holds its retired cards in <deck>::Retired, the subdeck deckgen keeps."""
+    folder = tmp_path / "author"
+    folder.mkdir()
+    collection = Collection(str(folder / "collection.anki2"))
+    _add(collection, "Basic", collection.decks.id("Old::Current"), [], Front="Q", Back="A")
+    _add(collection, "Basic", collection.decks.id("Old::Retired"), [], Front="Gone?", Back="Yes")
+    package = folder / "old.apkg"
+    collection.export_anki_package(out_path=str(package), options=ExportAnkiPackageOptions(
+        with_scheduling=False, with_deck_configs=False, with_media=True, legacy=True),
+        limit=DeckIdLimit(collection.decks.id("Old")))
+    collection.close()
+
+    result = run_cli("import", str(package), str(tmp_path / "project"), cwd=tmp_path)
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{package}: deck 'Old::Retired' holds notes, and deckgen keeps the subdeck 'Retired' for the cards it "
+        "retires: rename it in Anki (or move its notes) and export again",
+        "1 problem found; nothing was written"]
+    assert not (tmp_path / "project").exists()
+
+
+def test_an_import_that_fails_while_writing_leaves_nothing_behind(studied, tmp_path, monkeypatch):
+    from deckgen import importwrite
+    from deckgen.commands import import_deck
+    from deckgen.errors import DeckError, Location
+
+    def refused(*arguments):
+        raise DeckError.at(Location("cards/deck.yaml", 3, 1), "refused for the test")
+
+    monkeypatch.setattr(importwrite, "_lock", refused)
+    (tmp_path / "project").mkdir()  # an empty folder the educator made: it stays
+    with pytest.raises(DeckError):
+        import_deck(studied, tmp_path / "project")
+    assert list((tmp_path / "project").iterdir()) == []
+
+
 def test_import_refuses_a_folder_that_has_a_project(studied, tmp_path, run_cli):
     (tmp_path / "project" / "cards").mkdir(parents=True)
 
