@@ -139,12 +139,27 @@ def build(
         if frozen:
             _refuse_unreleased(release, checked, lock_path)
         data, stats = package_bytes(_as_students_get_it(checked, release), release)
-        output = paths.package(checked.deck.file_stem, output_dir)
+        output = paths.package(_build_stem(checked, release), output_dir)
         files = [(output, data)]
         if release.lock_changed:  # last: the lock never records a build whose package is missing
             files.append((lock_path, lock_text(release.lock).encode("utf-8")))
         write_files(files, root)
     return BuildResult(checked, output, stats, release, lock_path, release.lock_changed)
+
+
+UNRELEASED_SUFFIX = "-unreleased"
+
+
+def _build_stem(checked: CheckResult, release: ReleasePlan) -> str:
+    """The build's file name: the release's (build/ipt-1.2.0.apkg) when the cards are that release's,
+    or are of a version not released yet; with '-unreleased' when they changed since the release of
+    this very version, so that a development build never overwrites the package students have
+    (and `diff` and `preview --since` keep comparing with the release itself)."""
+    last = release.lock.last_release if release.lock else None
+    stem = checked.deck.file_stem
+    if last is not None and last.version == checked.project.settings.version and release.unreleased:
+        return stem + UNRELEASED_SUFFIX
+    return stem
 
 
 def _as_students_get_it(checked: CheckResult, plan_: ReleasePlan) -> RenderedDeck:

@@ -19,7 +19,7 @@ from typing import Sequence
 from tqdm import tqdm
 
 from deckgen import commands
-from deckgen.build import build, release, release_timestamp, review_lock, verify
+from deckgen.build import UNRELEASED_SUFFIX, build, release, release_timestamp, review_lock, verify
 from deckgen.cliparser import parser as command_line
 from deckgen.errors import DeckError, display_path, printable
 from deckgen.guards import FLAGS, Allowances
@@ -148,6 +148,9 @@ def _build(arguments: argparse.Namespace) -> int:
     _warn(built.checked.deck.warnings)
     _warn_allowed(built.plan.allowed_changes)
     _say(f"wrote {built.output}: {_package_counts(built.stats)}")
+    if built.output.stem.endswith(UNRELEASED_SUFFIX):
+        _say(f"the cards differ from release {built.checked.project.settings.version}, whose package this build "
+             "leaves as it is: 'deckgen release VERSION' makes the next release")
     if built.lock_written:
         _say(f"updated {built.lock_path}: commit it with the cards")
     return EXIT_OK

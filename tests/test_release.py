@@ -488,3 +488,25 @@ def test_two_releases_from_one_commit_and_a_frozen_rebuild_give_one_sha256(tmp_p
     packages.append((project / "build" / "test-1.1.0.apkg").read_bytes())
 
     assert len({hashlib.sha256(package).hexdigest() for package in packages}) == 1
+
+
+def test_a_build_after_a_release_leaves_the_releases_package_as_it_is(tmp_path, run_cli):
+    """Students have build/test-1.0.0.apkg; a build of cards changed since must not overwrite it, or
+    `diff` and `preview --since` would compare the changes with themselves."""
+    project = make_project(tmp_path / "project", RELEASE / "v1")
+    assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
+    released = (project / "build" / "test-1.0.0.apkg").read_bytes()
+    card_file = project / "cards" / "course.yaml"
+    unchanged = run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
+    replace_in_file(card_file, "  - id:", "  - id: added\n    kind: basic\n    question: New?\n    answer: Yes\n"
+                                          "  - id:", count=1)
+
+    changed = run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
+
+    assert unchanged.stdout.startswith(f"wrote {Path('build') / 'test-1.0.0.apkg'}:")
+    assert changed.exit_code == 0, changed.stderr
+    assert changed.stdout.splitlines()[0].startswith(f"wrote {Path('build') / 'test-1.0.0-unreleased.apkg'}:")
+    assert changed.stdout.splitlines()[1] == (
+        "the cards differ from release 1.0.0, whose package this build leaves as it is: 'deckgen release VERSION' "
+        "makes the next release")
+    assert (project / "build" / "test-1.0.0.apkg").read_bytes() == released
