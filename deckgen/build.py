@@ -43,6 +43,7 @@ class BuildResult:
     plan: ReleasePlan
     lock_path: Path
     lock_written: bool
+    readme_updated: bool = False  # a release's coverage table, when README.md has its markers
 
 
 def release_timestamp(environment: dict[str, str]) -> int:
@@ -227,7 +228,7 @@ def release(
             files.append((readme, replace_marked_section(document, coverage_table(released), "README.md").encode()))
         files.append((lock_path, lock_text(plan_.lock).encode("utf-8")))
         write_files(files, root)
-    return BuildResult(checked, output, stats, plan_, lock_path, True)
+    return BuildResult(checked, output, stats, plan_, lock_path, True, readme_updated=README_START in document)
 
 
 def refuse_linked_output(paths: ProjectPaths, output_dir: Path | None) -> None:

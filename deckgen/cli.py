@@ -161,7 +161,9 @@ def _release(arguments: argparse.Namespace) -> int:
                        _allowances(arguments), progress=_progress(arguments))
     _warn_allowed(released.plan.allowed_changes)
     _say(f"released {arguments.version}: wrote {released.output}: {_package_counts(released.stats)}")
-    _say(f"commit cards/deck.lock, cards/deck.yaml and README.md, then tag the commit v{arguments.version}")
+    written = "cards/deck.lock, cards/deck.yaml and README.md" if released.readme_updated else \
+        "cards/deck.lock and cards/deck.yaml"
+    _say(f"commit {written}, then tag the commit v{arguments.version}")
     return EXIT_OK
 
 

@@ -510,3 +510,16 @@ def test_a_build_after_a_release_leaves_the_releases_package_as_it_is(tmp_path, 
         "the cards differ from release 1.0.0, whose package this build leaves as it is: 'deckgen release VERSION' "
         "makes the next release")
     assert (project / "build" / "test-1.0.0.apkg").read_bytes() == released
+
+
+def test_release_names_the_files_to_commit_as_it_wrote_them(tmp_path, run_cli):
+    """README.md is named only when it holds the coverage table's markers, which the release fills."""
+    project = make_project(tmp_path / "project", RELEASE / "v1")
+    without = run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME})
+    (project / "README.md").write_text("# Course\n\n<!-- deckgen stats: start -->\n<!-- deckgen stats: end -->\n")
+    replace_in_file(project / "cards" / "course.yaml", "Klerman and Weisman", "Klerman and Weissman")
+    with_readme = run_cli("release", "1.0.1", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
+
+    assert without.stdout.splitlines()[-1] == "commit cards/deck.lock and cards/deck.yaml, then tag the commit v1.0.0"
+    assert with_readme.stdout.splitlines()[-1] == (
+        "commit cards/deck.lock, cards/deck.yaml and README.md, then tag the commit v1.0.1")
