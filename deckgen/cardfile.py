@@ -51,7 +51,8 @@ class CardContext:
 
 
 def _unknown_subdeck(key: str, subdecks) -> str:
-    return f"unknown subdeck '{key}'{did_you_mean(key, subdecks) or f': use {one_of(list(subdecks))}'}"
+    hint = did_you_mean(key, subdecks) or f": use {one_of(list(subdecks))}, or add '{key}' under 'subdecks:' in cards/deck.yaml"
+    return f"unknown subdeck '{key}'{hint}"
 
 
 def _unknown_kind(kind: str, kinds) -> str:

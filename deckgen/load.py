@@ -255,7 +255,8 @@ def _yaml_error_message(error: yaml.MarkedYAMLError) -> str:
 
 
 _SYNTAX_HINTS = {
-    "mapping values are not allowed here": ": quote a value that contains ': '",
+    "mapping values are not allowed here": ": quote a value that contains ': ', or indent this line as the keys "
+                                           "above it",
     "expected <block end>, but found '<block mapping start>'": ": check the indentation of this line",
     "expected <block end>, but found '-'": ": check the indentation of this line",
     "found undefined alias": ": define the anchor with '&name' before using '*name', or quote the text",
@@ -344,7 +345,8 @@ class _Converter:
                 self.problems.add(
                     key.location,
                     f"duplicate key '{key.text}' (first at line {earlier.line}): "
-                    "YAML would silently keep only the last one; remove one of them",
+                    "YAML would silently keep only the last one; remove one of them"
+                    + (", or, if it starts another card, put '- ' before 'id:'" if key.text == "id" else ""),
                 )
                 continue
             first_seen[key.text] = key.location
