@@ -23,6 +23,7 @@ import yaml
 
 from deckgen.ankitemplate import literal, to_jinja
 from deckgen.errors import DeckError, Location, Problem, ProblemCollector, display_path
+from deckgen.ids import derived_id
 from deckgen.importer import ImportedNote, ImportedNoteType, ImportedPackage, read_anki_package
 from deckgen.importhtml import convert
 from deckgen.kinds import KINDS
@@ -44,6 +45,7 @@ REPORT_FILE = "import-report.md"
 # deckgen's own templates an imported project needs: the banner of a card once it is retired.
 KEPT_TEMPLATES = ("retired.html",)
 MAX_SLUG = 48
+DEFAULT_DECK_ID = 1  # every collection's own Default deck
 _CLOZE = re.compile(r"\{\{c\d+::(.*?)(?:::[^}]*)?\}\}", re.DOTALL)
 
 
@@ -139,7 +141,12 @@ def _layout(package: ImportedPackage) -> _Layout:
         plain = item.name if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", item.name) else \
             f"{slug(stem) or 'media'}.{extension.lower()}"
         media[item.name] = _unique(plain, names)
-    return _Layout(top, package.deck_ids.get(top, 1), subdecks, subdeck_of, kinds, media)
+    # Id 1 is every collection's own Default deck; Anki matches decks by name, so a deck of the
+    # package's with that id (or none) takes an id derived from its name instead.
+    deck_id = package.deck_ids.get(top, DEFAULT_DECK_ID)
+    if deck_id == DEFAULT_DECK_ID:
+        deck_id = derived_id("imported deck", top)
+    return _Layout(top, deck_id, subdecks, subdeck_of, kinds, media)
 
 
 class _LiteralDumper(yaml.SafeDumper):
@@ -238,7 +245,7 @@ def _card_files(package: ImportedPackage, layout: _Layout, paths: ProjectPaths) 
 def _report_text(package: ImportedPackage, result: ImportResult) -> str:
     lines = [f"# Import report: {package.path.name}", "",
              f"{result.notes} notes of {result.note_types} note types in {result.subdecks} subdecks, and "
-             f"{result.media} media files, imported by `deckgen import`.", ""]
+             f"{result.media} media file{'' if result.media == 1 else 's'}, imported by `deckgen import`.", ""]
     removed = [entry for entry in result.report if entry.removed]
     differing = [entry for entry in result.report if not entry.removed]
     if removed:
