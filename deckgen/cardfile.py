@@ -309,8 +309,10 @@ def _quick_card(card: Any, index: int, read: QuickReader, defaults: _FileDefault
         return None
     values = {}
     for name, value in card.items():
-        values[name] = keys[name].quick(value, read, ("cards", index, name))
-        if values[name] is EXPLAIN:
+        key = keys[name]
+        # The key's own name, not the file's copy of it: texts keep it, and one copy serves them all.
+        values[key.name] = key.quick(value, read, ("cards", index, key.name))
+        if values[key.name] is EXPLAIN:
             return None
     subdeck = values.pop("subdeck", defaults.subdeck)
     if subdeck is None or (kind.quick_check and not kind.quick_check(values)):

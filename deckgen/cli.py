@@ -16,8 +16,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Sequence
 
-from tqdm import tqdm
-
 from deckgen import commands
 from deckgen.build import UNRELEASED_SUFFIX, build, release, release_timestamp, review_lock, verify
 from deckgen.cliparser import parser as command_line
@@ -108,6 +106,8 @@ class _ProgressLine:
         if total < PROGRESS_FROM_CARDS:
             return
         if self.bar is None:
+            from tqdm import tqdm  # only where a bar shows: a build in CI or a pipe never loads it
+
             self.bar = tqdm(total=total, desc=stage, unit=" cards", leave=False, file=sys.stderr)
         self.bar.update(done - self.bar.n)
         if done >= total:
