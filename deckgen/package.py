@@ -129,19 +129,22 @@ def _insert_notes_and_cards(cursor: sqlite3.Cursor, deck: RenderedDeck, plan: Re
     # Ids follow the time a card was added, then its place in the card files: new cards come to
     # students in the order they were written (`due`, a new card's place in the queue, is that place).
     order = sorted(range(len(notes)), key=lambda place: (times[notes[place].card_id].added, place))
-    note_ids = list(_increasing_ids(times[notes[place].card_id].added for place in order))
+
+    def with_note_ids():  # worked out twice, for the notes and for their cards, rather than held
+        return zip(order, _increasing_ids(times[notes[place].card_id].added for place in order))
+
     note_rows = (
         NoteRow(
             id=note_id, guid=note.guid, mid=note_types[note.kind].note_type_id, mod=times[note.card_id].modified,
             usn=-1, tags=f" {' '.join(note.tags)} ", flds="\x1f".join(note.fields),
             sfld=note.fields[note_types[note.kind].declaration.sort_field], csum=0, flags=0, data="",
         )
-        for note, note_id in ((notes[place], note_id) for place, note_id in zip(order, note_ids))
+        for note, note_id in ((notes[place], note_id) for place, note_id in with_note_ids())
     )
     _insert(cursor, "notes", note_rows, NoteRow._fields)
     # Cards come in the order of their notes, whose times never decrease: their ids follow as they go.
     cards, timed = itertools.tee((times[notes[place].card_id], note_id, place, ordinal)
-                                 for place, note_id in zip(order, note_ids) for ordinal in notes[place].ordinals)
+                                 for place, note_id in with_note_ids() for ordinal in notes[place].ordinals)
     card_rows = (
         CardRow(id=card_id, nid=note_id, did=subdeck_ids[notes[place].deck], ord=ordinal, mod=record.modified,
                 usn=-1, type=0, queue=0, due=place, ivl=0, factor=0, reps=0, lapses=0, left=0, odue=0, odid=0,
