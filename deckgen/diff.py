@@ -75,6 +75,11 @@ def _snippet(html: str) -> str:
 MAX_COLLECTION_BYTES = 512 * 1024 * 1024
 
 
+# What reading a hostile or broken zip may raise: an encrypted entry, an unknown method, a cut file.
+UNREADABLE_ZIP = (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, RuntimeError,
+                  zlib.error)
+
+
 def collection_bytes(path: Path) -> bytes:
     """The SQLite collection inside an .apkg, read with a bound on its size."""
     try:
@@ -92,8 +97,7 @@ def collection_bytes(path: Path) -> bytes:
                 )
             with archive.open(info) as file:
                 data = file.read(MAX_COLLECTION_BYTES + 1)
-    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, RuntimeError,
-            zlib.error) as error:
+    except UNREADABLE_ZIP as error:
         raise DeckError.at(
             Location(str(path), 0, 0),
             f"cannot read the package ({error}): give an .apkg built by deckgen or exported from Anki",

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
+# Elements that have no end tag: a reader keeping track of depth must not wait for one.
+VOID_ELEMENTS = frozenset({"br", "hr", "img", "input", "meta", "link", "wbr", "source", "area", "col", "embed"})
+
 
 class HTMLReader(HTMLParser):
     """Python's HTML parser, which stops with an AssertionError at a marked section it does not know

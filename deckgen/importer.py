@@ -11,16 +11,17 @@ from __future__ import annotations
 import json
 import sqlite3
 import zipfile
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from deckgen.diff import collection_bytes
+from deckgen.diff import UNREADABLE_ZIP, collection_bytes
 from deckgen.errors import DeckError, Location
 
 # Anki's note-type kinds (its "type" key): 1 is a cloze type.
 CLOZE_TYPE = 1
 MAX_MEDIA_BYTES = 20_000_000  # as media.py allows a project's files
+MAX_PACKAGE_MEDIA_BYTES = 500_000_000  # all of them, held in memory until the project is written
+MAX_MEDIA_LIST_BYTES = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,11 @@ def _problem(path: Path, message: str) -> DeckError:
 
 
 def _note_type(model: dict) -> ImportedNoteType:
+    """A note type as the package declares it; ValueError for one no Anki could have written."""
     fields = sorted(model["flds"], key=lambda field: field["ord"])
     templates = sorted(model["tmpls"], key=lambda template: template["ord"])
+    if not fields or not templates or not 0 <= int(model.get("sortf", 0)) < len(fields):
+        raise ValueError(f"note type '{model.get('name')}' has no fields, no card template or a sort field it lacks")
     return ImportedNoteType(
         note_type_id=int(model["id"]),
         name=str(model["name"]),
@@ -93,18 +97,27 @@ def _media(path: Path) -> tuple[ImportedMedia, ...]:
         names = set(archive.namelist())
         if "media" not in names:
             return ()
+        listing = archive.getinfo("media")
         try:
+            if listing.file_size > MAX_MEDIA_LIST_BYTES:
+                raise ValueError("too long")
             mapping = json.loads(archive.read("media") or b"{}")
+            if not isinstance(mapping, dict):
+                raise ValueError("not a mapping")
         except ValueError:
             raise _problem(path, "the package's media list is not one deckgen reads: export it from Anki with "
                                  "'Support older Anki versions' ticked") from None
-        media = []
+        media, total = [], 0
         for entry, name in sorted(mapping.items(), key=lambda item: str(item[1])):
             if entry not in names:
                 continue
             info = archive.getinfo(entry)
+            total += info.file_size
             if info.file_size > MAX_MEDIA_BYTES:
                 raise _problem(path, f"media file '{name}' is larger than {MAX_MEDIA_BYTES:,} bytes")
+            if total > MAX_PACKAGE_MEDIA_BYTES:
+                raise _problem(path, f"the package's media add up to more than {MAX_PACKAGE_MEDIA_BYTES:,} bytes: "
+                                     "import the deck without its largest files, then add them to cards/media/")
             media.append(ImportedMedia(str(name), archive.read(entry)))
         return tuple(media)
 
@@ -141,9 +154,13 @@ def read_anki_package(path: Path) -> ImportedPackage:
         connection.close()
     try:
         media = _media(path)
-    except (OSError, zipfile.BadZipFile, zlib.error) as error:
+    except UNREADABLE_ZIP as error:
         raise _problem(path, f"cannot read the package's media ({error})") from None
     used_types = {note.note_type_id for note in notes}
+    unknown = used_types - {note_type.note_type_id for note_type in note_types}
+    if unknown:
+        raise _problem(path, f"notes of note type {min(unknown)} are in the package, but not the note type: "
+                             "export the deck again from Anki")
     return ImportedPackage(
         path=path,
         # A collection carries Anki's stock note types even when no note uses them: only those in use.

@@ -14,13 +14,12 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 
 from deckgen.errors import Location
-from deckgen.markup import SOUND, dropped_markup, html_text, sanitise, to_html
+from deckgen.htmlreader import VOID_ELEMENTS, HTMLReader
+from deckgen.markup import RAW_HTML_TAGS, SOUND, dropped_markup, html_text, sanitise, to_html
 
-RAW_KEPT = frozenset({"sub", "sup", "u", "mark", "kbd", "small"})  # markup.RAW_HTML_TAGS but <br>
-VOID = frozenset({"br", "hr", "img", "input", "meta", "link", "wbr", "source", "area", "col", "embed"})
+RAW_KEPT = RAW_HTML_TAGS - {"br"}  # raw HTML cards may write, kept as it is (<br> becomes a line break)
 # Whose content is not text: kept verbatim, never escaped as Markdown.
 VERBATIM = frozenset({"script", "style"})
 # Line breaks (Anki's editor gives each line a <div>) and paragraph breaks (lists, <p>), as marks
@@ -31,7 +30,6 @@ _MARKDOWN_PUNCTUATION = re.compile(r"([\\*_`\[\]<>~])")
 _ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 _BLOCK_START = re.compile(r"^(\s*)([#+=\-])")
 _NUMBERED_START = re.compile(r"^(\s*\d+)([.)])")
-_SAFE_MEDIA = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 
 
 @dataclass
@@ -50,7 +48,7 @@ class _Raw:
     text: str  # HTML kept as written (a comment, a script's content)
 
 
-class _TreeBuilder(HTMLParser):
+class _TreeBuilder(HTMLReader):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.root = _Element("", {}, "")
@@ -59,7 +57,7 @@ class _TreeBuilder(HTMLParser):
     def handle_starttag(self, tag, attrs):
         element = _Element(tag, dict(attrs), self.get_starttag_text() or f"<{tag}>")
         self.open[-1].children.append(element)
-        if tag not in VOID:
+        if tag not in VOID_ELEMENTS:
             self.open.append(element)
 
     def handle_startendtag(self, tag, attrs):
@@ -143,7 +141,7 @@ class _Converter:
                                                          for child in element.children):
             return f"`{''.join(element.children)}`" if element.children else ""
         # Anything else stays as written: the import report lists it, and `check` warns where it is.
-        if tag in VOID:
+        if tag in VOID_ELEMENTS:
             return element.start_text
         return f"{element.start_text}{self.children(element)}</{tag}>"
 
@@ -203,7 +201,10 @@ def convert(field_html: str, media_names: dict[str, str]) -> ConvertedField:
     builder.feed(field_html)
     builder.close()
     converter = _Converter(media_names)
-    markup = _joined(converter.children(builder.root))
+    try:
+        markup = _joined(converter.children(builder.root))
+    except RecursionError:  # elements nested thousands deep: kept as written, for the report to list
+        return ConvertedField(field_html, (), dropped_markup(field_html) or "elements nested too deep", True)
     removed = dropped_markup(markup, converter.media) if "<" in markup else None
     return ConvertedField(markup, tuple(converter.media), removed, _reads_differently(field_html, markup))
 

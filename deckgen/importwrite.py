@@ -21,6 +21,7 @@ from pathlib import Path
 
 import yaml
 
+from deckgen import cloze
 from deckgen.ankitemplate import literal, to_jinja
 from deckgen.errors import DeckError, Location, Problem, ProblemCollector, display_path
 from deckgen.ids import derived_id
@@ -46,7 +47,6 @@ REPORT_FILE = "import-report.md"
 KEPT_TEMPLATES = ("retired.html",)
 MAX_SLUG = 48
 DEFAULT_DECK_ID = 1  # every collection's own Default deck
-_CLOZE = re.compile(r"\{\{c\d+::(.*?)(?:::[^}]*)?\}\}", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,16 @@ def _unique(name: str, taken: set[str]) -> str:
     while candidate in taken:
         candidate, number = f"{name}-{number}", number + 1
     taken.add(candidate)
+    return candidate
+
+
+def _unique_file(name: str, taken: set[str]) -> str:
+    """A file name no other takes, ignoring case (macOS and Windows do): 'a.png', 'a-2.png'."""
+    stem, dot, extension = name.rpartition(".")
+    candidate, number = name, 2
+    while candidate.casefold() in taken:
+        candidate, number = f"{stem}-{number}{dot}{extension}", number + 1
+    taken.add(candidate.casefold())
     return candidate
 
 
@@ -126,6 +136,12 @@ def _layout(package: ImportedPackage) -> _Layout:
     problem = name_problem(top)
     if problem:
         problems.add(where, f"deck '{top}': {problem}")
+    for note_type in package.note_types:  # Anki shows these names on cards ({{Type}}, {{Card}}) as HTML
+        for name in (note_type.name, *(template.name for template in note_type.templates)):
+            problem = name_problem(name)
+            if problem:
+                problems.add(where, f"note type '{note_type.name}': the name '{name}' {problem}; rename it in Anki "
+                                    "and export again")
     problems.raise_if_any()
     taken = set(KINDS)
     kinds = {}
@@ -140,7 +156,7 @@ def _layout(package: ImportedPackage) -> _Layout:
             continue  # not a file cards may show: its field keeps the reference, and the report lists it
         plain = item.name if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", item.name) else \
             f"{slug(stem) or 'media'}.{extension.lower()}"
-        media[item.name] = _unique(plain, names)
+        media[item.name] = _unique_file(plain, names)
     # Id 1 is every collection's own Default deck; Anki matches decks by name, so a deck of the
     # package's with that id (or none) takes an id derived from its name instead.
     deck_id = package.deck_ids.get(top, DEFAULT_DECK_ID)
@@ -176,8 +192,11 @@ def _template_files(kind: str, note_type: ImportedNoteType) -> tuple[list[dict],
 
 
 def _first_text(note: ImportedNote) -> str:
-    # Sanitised first: a script's code is no text the card shows.
-    return html_text(sanitise(_CLOZE.sub(r"\1", note.fields[0] if note.fields else "")))
+    """The first field as a student reads it: cloze deletions revealed, a script's code left out."""
+    first = note.fields[0] if note.fields else ""
+    parsed = cloze.parse(first)
+    shown = parsed.replace(lambda deletion: deletion.hidden) if isinstance(parsed, cloze.ClozeText) else first
+    return html_text(sanitise(shown))
 
 
 def _deck_settings(package: ImportedPackage, layout: _Layout, optional: dict[int, set[str]]) -> tuple[dict, dict]:

@@ -23,7 +23,7 @@ from markdown_it.common.utils import unescapeAll
 from deckgen import maths
 from deckgen.errors import Problem, Where, shortened
 from deckgen.highlight import TOKEN_CLASSES, code_html
-from deckgen.htmlreader import HTMLReader
+from deckgen.htmlreader import VOID_ELEMENTS, HTMLReader
 
 # Raw HTML an educator may write in a field, always without attributes.
 RAW_HTML_TAGS = frozenset({"sub", "sup", "u", "mark", "kbd", "small", "br"})
@@ -383,7 +383,7 @@ class _TextCollector(HTMLReader):
         if self.images and tag == "img" and not self.depth:
             self.parts.append(f" [image {dict(attrs).get('src') or ''}] ")
         if self.depth or (self.leave_out and (dict(attrs).get("class") or "").split().count(self.leave_out)):
-            self.depth += tag not in _VOID
+            self.depth += tag not in VOID_ELEMENTS
 
     def handle_endtag(self, tag):
         if self.depth:
@@ -394,7 +394,6 @@ class _TextCollector(HTMLReader):
             self.parts.append(data)
 
 
-_VOID = frozenset({"br", "hr", "img", "input", "meta", "link", "wbr", "source", "area", "col", "embed"})
 
 
 _CODE_BLOCK = re.compile(r"<pre>.*?</pre>", re.DOTALL)

@@ -24,7 +24,7 @@ from deckgen.keys import (
     WholeNumberKey,
     did_you_mean,
 )
-from deckgen.kinds import ANKI_SPECIAL_FIELDS, KINDS, CardTemplateSpec, FieldWriter, Kind
+from deckgen.kinds import ANKI_SPECIAL_FIELDS, CardTemplateSpec, FieldWriter, Kind
 from deckgen.load import Mapping, Node, Sequence
 from deckgen.model import Card
 from deckgen.names import name_problem
@@ -237,7 +237,3 @@ def _quick_cloze_check(key: str) -> Callable[[dict], bool]:
         values["parsed_cloze"] = parsed
         return not problems
     return check
-
-
-def is_builtin(name: str) -> bool:
-    return name in KINDS

@@ -285,3 +285,106 @@ def test_import_refuses_a_folder_that_has_a_project(studied, tmp_path, run_cli):
     assert result.stderr.splitlines()[-1] == (
         f"deckgen import: error: argument DIR: {tmp_path / 'project' / 'cards'}/ already exists: deckgen import "
         "makes a new project in an empty folder")
+
+
+def _small_package(folder: Path, front: str = "Q", back: str = "A") -> Path:
+    """A one-note package made in Anki: the base the hostile packages below are altered from."""
+    folder.mkdir()
+    collection = Collection(str(folder / "collection.anki2"))
+    deck = collection.decks.id("Small::Part")
+    _add(collection, "Basic", deck, [], Front=front, Back=back)
+    collection.media.write_data("a.png", PNG)
+    package = folder / "small.apkg"
+    collection.export_anki_package(out_path=str(package), options=ExportAnkiPackageOptions(
+        with_scheduling=False, with_deck_configs=False, with_media=True, legacy=True),
+        limit=DeckIdLimit(collection.decks.id("Small")))
+    collection.close()
+    return package
+
+
+def _altered(package: Path, sql: str = "", media: bytes | None = None) -> Path:
+    """The package with its collection changed by `sql` and its media list replaced by `media`."""
+    import sqlite3
+    import zipfile
+
+    work = package.parent / "work"
+    work.mkdir()
+    with zipfile.ZipFile(package) as archive:
+        archive.extractall(work)
+    collection = next(name for name in ("collection.anki21", "collection.anki2") if (work / name).exists())
+    if sql:
+        connection = sqlite3.connect(work / collection)
+        connection.executescript(sql)
+        connection.commit()
+        connection.close()
+    if media is not None:
+        (work / "media").write_bytes(media)
+    altered = package.parent / "altered.apkg"
+    with zipfile.ZipFile(altered, "w") as archive:
+        for path in sorted(work.iterdir()):
+            archive.write(path, path.name)
+    return altered
+
+
+HOSTILE_PACKAGES = {
+    "a media list that is no mapping": ({"media": b"[1, 2]"},
+                                        "the package's media list is not one deckgen reads: export it from Anki with "
+                                        "'Support older Anki versions' ticked"),
+    "notes of a note type it lacks": ({"sql": "UPDATE notes SET mid = 42;"},
+                                      "notes of note type 42 are in the package, but not the note type: export the "
+                                      "deck again from Anki"),
+    "a sort field past the fields": (
+        {"sql": "UPDATE col SET models = json_set(models, '$.' || (SELECT mid FROM notes) || '.sortf', 9);"},
+        "not a readable Anki package: note type 'Basic' has no fields, no card template or a sort field it lacks"),
+    "markup in a note type's name": (
+        {"sql": "UPDATE col SET models = json_set(models, '$.' || (SELECT mid FROM notes) || '.name', "
+                "'Basic <img src=x onerror=alert(1)>');"},
+        "note type 'Basic <img src=x onerror=alert(1)>': the name 'Basic <img src=x onerror=alert(1)>' contains "
+        "'<' '>': names are shown on every card as they are, so they may not use any of < > \" { } [ ] \\ * `; "
+        "rename it in Anki and export again"),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE_PACKAGES)
+def test_a_hostile_package_is_refused_with_a_message_and_nothing_written(case, tmp_path, run_cli):
+    change, message = HOSTILE_PACKAGES[case]
+    package = _altered(_small_package(tmp_path / "author"), **change)
+
+    result = run_cli("import", str(package), str(tmp_path / "project"), cwd=tmp_path)
+
+    assert result.exit_code == 1, result.stderr
+    assert result.stderr.splitlines() == [f"{package}: {message}", "1 problem found; nothing was written"]
+    assert not (tmp_path / "project").exists()
+
+
+@pytest.mark.parametrize("front, shown", [("<![x[ marked", "marked"),
+                                          ("<div>" * 3000 + "deep" + "</div>" * 3000, "deep")])
+def test_field_html_python_reads_badly_is_imported_not_a_traceback(front, shown, tmp_path, run_cli):
+    """A marked section Python's parser stops at; elements nested deeper than its recursion goes."""
+    result = run_cli("import", str(_small_package(tmp_path / "author", front)), str(tmp_path / "project"),
+                     cwd=tmp_path)
+
+    assert result.exit_code == 0, result.stderr
+    assert shown in (tmp_path / "project" / "cards" / "part.yaml").read_text()
+
+
+def test_media_names_that_differ_only_in_case_stay_two_files(tmp_path, run_cli):
+    """macOS and Windows would write a.png and A.png as one file. (Anki itself renames the second;
+    a package written otherwise, by genanki say, may hold both.)"""
+    import json
+    import zipfile
+
+    package = _small_package(tmp_path / "author", back='<img src="a.png"><img src="A.png">')
+    with zipfile.ZipFile(package, "a") as archive:
+        listing = json.loads(archive.read("media"))
+        archive.writestr("media-2", PNG + b"another")
+    both = tmp_path / "both.apkg"
+    with zipfile.ZipFile(package) as source, zipfile.ZipFile(both, "w") as archive:
+        for name in source.namelist():
+            if name != "media":
+                archive.writestr(name, source.read(name))
+        archive.writestr("media", json.dumps({**listing, "media-2": "A.png"}))
+    result = run_cli("import", str(both), str(tmp_path / "project"), cwd=tmp_path)
+
+    assert result.exit_code == 0, result.stderr
+    assert sorted(path.name for path in (tmp_path / "project" / "cards" / "media").iterdir()) == ["A.png", "a-2.png"]
