@@ -7,7 +7,6 @@ runs strict, autoescaping and sandboxed; any failure is a problem at the templat
 
 from __future__ import annotations
 
-import re
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from markupsafe import Markup
 from deckgen import maths
 from deckgen.errors import DeckError, Location, display_path, shortened
 from deckgen.kinds import ANKI_SPECIAL_FIELDS, Kind
+from deckgen.htmlreader import HTMLReader
 from deckgen.markup import MarkupUsed
 from deckgen.model import DeckSettings, Project
 
@@ -230,20 +230,46 @@ def render_note_types(
     return tuple(rendered)
 
 
-_TAG = re.compile(r"<[^>]*>")
+class _FieldsInTags(HTMLReader):
+    """Where a template puts Anki's {{...}} inside a tag or inside a script or style, as a browser
+    reads the template (a '>' in a quoted attribute does not end its tag)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.found: list[str] = []
+        self.inside_code = 0
+
+    def handle_starttag(self, tag, attrs):
+        text = self.get_starttag_text() or ""
+        if "{{" in text:
+            self.found.append(f"the tag {shortened(text, 60)}: a quote in the field would end the attribute and add "
+                              "one of its own")
+        self.inside_code += tag in ("script", "style")
+
+    handle_startendtag = handle_starttag
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style") and self.inside_code:
+            self.inside_code -= 1
+
+    def handle_data(self, data):
+        if self.inside_code and "{{" in data:
+            self.found.append(f"a script or style ({shortened(data.strip(), 40)}): a quote in the field would end "
+                              "its string, and what follows would run")
 
 
 def _refuse_fields_in_tags(text: str, name: str, root: Path, templates_dir: Path) -> None:
     """A field inside a tag (an attribute's value, say) would be cut open by a '"' in it, and what
-    follows would be an attribute of the educator's contributor's choosing: an event handler.
-    Fields are sanitised as HTML to show between tags, and only there."""
-    for tag in _TAG.finditer(text):
-        if "{{" in tag.group():
-            raise DeckError.at(
-                Location(display_path(templates_dir / name, root)),
-                f"template puts a field inside the tag {shortened(tag.group(), 60)}: a quote in the field "
-                "would end the attribute and add one of its own; show fields between tags, not inside them",
-            )
+    follows would be an attribute of a contributor's choosing: an event handler. In a script, it
+    would be code. Fields are sanitised as HTML to show between tags, and only there."""
+    reader = _FieldsInTags()
+    reader.feed(text)
+    reader.close()
+    if reader.found:
+        raise DeckError.at(
+            Location(display_path(templates_dir / name, root)),
+            f"template puts a field inside {reader.found[0]}; show fields between tags, not inside them",
+        )
 
 
 def _refuse_maths_delimiters(text: str, name: str, root: Path, templates_dir: Path) -> None:

@@ -152,6 +152,15 @@ TEMPLATE_PROBLEMS = {
                                 'templates/drug.class.front.html:1:1: template puts a field inside the tag <div '
                                 'title="{{Drug}}">: a quote in the field would end the attribute and add one of its '
                                 'own; show fields between tags, not inside them'),
+    # A '>' inside a quoted value does not end the tag for a browser, nor for the check.
+    "a field after a quoted '>'": ('<img alt=">" src="{{ anki.field("Drug") }}">',
+                                   'templates/drug.class.front.html:1:1: template puts a field inside the tag <img '
+                                   'alt=">" src="{{Drug}}">: a quote in the field would end the attribute and add one '
+                                   'of its own; show fields between tags, not inside them'),
+    "a field in a script": ('<script>var drug = "{{ anki.field("Drug") }}";</script>',
+                            'templates/drug.class.front.html:1:1: template puts a field inside a script or style '
+                            '(var drug = "{{Drug}}";): a quote in the field would end its string, and what follows '
+                            'would run; show fields between tags, not inside them'),
 }
 
 
