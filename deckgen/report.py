@@ -146,11 +146,20 @@ def report_link(url: ReportUrl, deck: str, card_id: str) -> str:
     return inert(f'<div class="{REPORT_CLASS}"><small>{link}</small></div>')
 
 
+_LINK_START = f'<div class="{REPORT_CLASS}">'
+
+
 def with_versions(notes: tuple, version_of: Callable[[str], str]) -> tuple:
-    """The notes with each report link naming its note's version (`version_of` a card id)."""
+    """The notes with each report link naming its note's version (`version_of` a card id). Only the
+    link changes: a card's own text may say %version% too. (The link ends the field it is in, and
+    no card text can hold its <div>, which the sanitiser leaves out of every field.)"""
+    def filled(field: str, version: str) -> str:
+        start = field.rfind(_LINK_START)
+        return field if start < 0 else field[:start] + field[start:].replace(VERSION_MARK, version)
+
     return tuple(
-        replace(note, fields=tuple(field.replace(VERSION_MARK, version_of(note.card_id)) for field in note.fields))
-        if any(VERSION_MARK in field for field in note.fields) else note
+        replace(note, fields=tuple(filled(field, version_of(note.card_id)) for field in note.fields))
+        if any(_LINK_START in field for field in note.fields) else note
         for note in notes
     )
 

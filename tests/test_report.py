@@ -187,3 +187,17 @@ def test_the_preview_shows_the_link_with_the_version_deck_yaml_names(tmp_path, r
     page = (project / "build" / "preview.html").read_text()
     assert _report_links(page).count(_expected_link("femur", "1.0.0")) == 1
     assert "%version%" not in page
+
+
+def test_a_card_that_says_percent_version_keeps_its_words(tmp_path, run_cli, student):
+    """The link's version is put in where the link is, and nowhere else in the card."""
+    project = _project(tmp_path)
+    replace_in_file(project / "cards" / "bones.yaml", "answer: The femur", "answer: The femur, as %version% says")
+    assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": "1764000000"}).exit_code == 0
+
+    import_package(student, project / "build" / "anatomy---physiology-1.0.0.apkg")
+
+    [femur] = student.find_cards('"Question:Which is the longest bone?"')
+    answer = student.get_card(femur).answer()
+    assert "The femur, as %version% says" in answer
+    assert _report_links(answer) == [_expected_link("femur", "1.0.0")]
