@@ -206,6 +206,11 @@ class _NoteRenderer:
             values.update(self._citation_fields(card))
         structure = values.get(kind.cloze_field) if kind.cloze_field else None
         fields = tuple(_syntax(values[name]) for name in kind.fields)
+        ordinals = (tuple(number - 1 for number in structure.numbers) if structure is not None
+                    else self._shared(self._template_ordinals(kind, fields)))
+        if not ordinals and structure is None:
+            self.problems.add(card.where, f"card '{card.id}' makes no Anki card: each of the {kind.name} note type's "
+                                          "card templates shows only fields the card leaves empty; fill one of them")
         return RenderedNote(
             card_id=card.id,
             guid=card.guid or note_guid(settings.deck_id, card.id),
@@ -214,8 +219,7 @@ class _NoteRenderer:
             deck=self._deck_of(card),
             fields=fields,
             tags=tags,
-            ordinals=tuple(number - 1 for number in structure.numbers) if structure is not None
-            else self._shared(self._template_ordinals(kind, fields)),
+            ordinals=ordinals,
             cloze=structure,
         )
 

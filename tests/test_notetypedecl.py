@@ -216,3 +216,13 @@ def test_the_fast_reading_of_a_declared_kind_gives_the_careful_reading(project):
     assert not problems and quick is not None
     assert [as_read(card) for card in quick] == [as_read(card) for card in slow]
     assert quick[1].guid == "x1%" and str(quick[1].values[3][1].location) == "cards/x.yaml:15:19"
+
+
+def test_a_card_whose_templates_show_only_empty_fields_is_refused(project, run_cli):
+    """Anki would add the note without a card: nothing to study, and nothing a release could update."""
+    replace_in_file(project / DECK, "    sort_field: Drug\n", "    sort_field: Drug\n    optional: [Drug]\n")
+    replace_in_file(project / "cards" / "drugs.yaml", "    drug: Atenolol\n", "")
+
+    assert _first_error(run_cli, project) == (
+        "cards/drugs.yaml:9:9: card 'atenolol' makes no Anki card: each of the drug note type's card templates "
+        "shows only fields the card leaves empty; fill one of them")
