@@ -225,7 +225,7 @@ def release(
         readme = paths.root / "README.md"
         document = readme.read_text(encoding="utf-8") if readme.is_file() else ""
         if README_START in document:
-            files.append((readme, replace_marked_section(document, coverage_table(released), "README.md").encode()))
+            files.append((readme, replace_marked_section(document, coverage_table(released, checked.deck), "README.md").encode()))
         files.append((lock_path, lock_text(plan_.lock).encode("utf-8")))
         write_files(files, root)
     return BuildResult(checked, output, stats, plan_, lock_path, True, readme_updated=README_START in document)

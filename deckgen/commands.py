@@ -54,7 +54,9 @@ def stats(root: Path, released: bool = False) -> Coverage:
     are (the valid ones, with the others' problems) or (`released`) of the last release."""
     if not released:
         problems = ProblemCollector()
-        return Coverage(coverage_table(read_project(root, problems)), problems.found())
+        project = read_project(root, problems)
+        deck = render_deck(project, ProjectPaths(root).templates, problems)
+        return Coverage(coverage_table(project, deck), problems.found())
     paths = ProjectPaths(root)
     lock = read_lock_in(root, paths.lock)
     if lock is None:

@@ -85,10 +85,6 @@ class Kind:
         one per number for a cloze type, one per card template otherwise."""
         return deletions if self.is_cloze else len(self.templates)
 
-    def card_count(self, card: Card) -> int:
-        """How many Anki cards a validated card's note makes."""
-        return self.cards_made(len(card.parsed_cloze.numbers) if card.parsed_cloze is not None else len(card.items))
-
 
 def _question_and_answer(card: Card, write: FieldWriter) -> dict[str, str | cloze.ClozeText]:
     return {"Question": write.markup("question", card.question), "Answer": write.markup("answer", card.answer)}

@@ -13,6 +13,7 @@ from deckgen.errors import DeckError, Location
 from deckgen.kinds import KINDS
 from deckgen.lockfile import Lock
 from deckgen.model import Project
+from deckgen.render import RenderedDeck
 
 README_START = "<!-- deckgen stats: start -->"
 README_END = "<!-- deckgen stats: end -->"
@@ -21,11 +22,13 @@ README_END = "<!-- deckgen stats: end -->"
 Counted = tuple[str, str, int, bool]
 
 
-def coverage_table(project: Project) -> str:
-    """The table of the cards as they are."""
+def coverage_table(project: Project, deck: RenderedDeck) -> str:
+    """The table of the cards as they are, each counted by the Anki cards its rendered note makes
+    (a declared note type makes only those whose front shows a field the note fills)."""
     settings = project.settings
-    notes = [(card.subdeck, card.kind, settings.kinds[card.kind].card_count(card), card.retired)
-             for card in project.cards]
+    cards_of = {note.card_id: len(note.ordinals) for note in deck.notes}
+    notes = [(card.subdeck, card.kind, cards_of[card.id], card.retired)
+             for card in project.cards if card.id in cards_of]
     return _table(notes, settings.name, settings.subdecks, list(settings.note_type_ids))
 
 

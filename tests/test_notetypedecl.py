@@ -226,3 +226,20 @@ def test_a_card_whose_templates_show_only_empty_fields_is_refused(project, run_c
     assert _first_error(run_cli, project) == (
         "cards/drugs.yaml:9:9: card 'atenolol' makes no Anki card: each of the drug note type's card templates "
         "shows only fields the card leaves empty; fill one of them")
+
+
+def test_stats_counts_the_cards_anki_makes_of_a_declared_note_type(project, run_cli):
+    """A front shown only when its field is filled makes no card for a note that leaves it empty:
+    stats counts as the package does."""
+    replace_in_file(project / DECK, "    sort_field: Drug\n", "    sort_field: Drug\n    optional: [Side effects]\n")
+    (project / "templates" / "drug.side-effects.front.html").write_text(
+        '{{ anki.if_field("Side effects") }}<div class="question">What are the side effects of '
+        '{{ anki.field("Drug") }}?</div>{{ anki.end_if("Side effects") }}\n')
+    replace_in_file(project / "cards" / "drugs.yaml", "    side_effects: Tiredness, cold hands, a slow pulse.\n", "")
+
+    built = run_cli("build", cwd=project)
+    stats = run_cli("stats", cwd=project)
+
+    assert built.exit_code == 0, built.stderr
+    assert "2 notes, 5 cards" in built.stdout
+    assert "| **all** | **2** | **5** |" in stats.stdout, stats.stdout
