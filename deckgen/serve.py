@@ -24,6 +24,7 @@ from deckgen.previewpage import VERSION_PATH
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+WATCHER_JOIN_SECONDS = 60  # a build of a large deck, which the watcher may be in
 POLL_SECONDS = 0.25
 
 
@@ -103,7 +104,10 @@ class PreviewServer:
             self.refresh()
 
     def serve_forever(self) -> None:
-        """Serve until `shutdown()` (from another thread) or Ctrl-C (KeyboardInterrupt, in this one)."""
+        """Serve until `shutdown()` (from another thread) or Ctrl-C (KeyboardInterrupt, in this one).
+        A server serves once: a closed port does not open again."""
+        if self._watcher.ident is not None:
+            raise RuntimeError("a preview server serves once")
         self._watcher.start()
         self._http.serve_forever(poll_interval=0.2)
 
@@ -112,7 +116,11 @@ class PreviewServer:
         self._http.shutdown()
 
     def close(self) -> None:
+        """Stop watching and wait for a build under way to end (it reports what it built), then free
+        the port."""
         self._stop.set()
+        if self._watcher.is_alive():
+            self._watcher.join(timeout=WATCHER_JOIN_SECONDS)
         self._http.server_close()
 
     def __enter__(self) -> PreviewServer:
