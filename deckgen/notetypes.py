@@ -8,7 +8,7 @@ runs strict, autoescaping and sandboxed; any failure is a problem at the templat
 from __future__ import annotations
 
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import jinja2
@@ -256,6 +256,19 @@ class _FieldsInTags(HTMLReader):
         if self.inside_code and "{{" in data:
             self.found.append(f"a script or style ({shortened(data.strip(), 40)}): a quote in the field would end "
                               "its string, and what follows would run")
+
+
+def restyled(note_types: tuple[RenderedNoteType, ...], project: Project, env: jinja2.Environment,
+             templates_dir: Path, markup: MarkupUsed) -> tuple[RenderedNoteType, ...]:
+    """The note types with their CSS told which markup the cards use: only the stylesheets are
+    rendered again, the card templates stay as they were."""
+    deck = deck_context(project.settings)
+    stylesheets: dict[str, str] = {}
+    for note_type in note_types:
+        css = note_type.declaration.css
+        if css not in stylesheets:
+            stylesheets[css] = render_template(env, css, project.root, templates_dir, deck=deck, markup=markup)
+    return tuple(replace(note_type, css=stylesheets[note_type.declaration.css]) for note_type in note_types)
 
 
 def _refuse_fields_in_tags(text: str, name: str, root: Path, templates_dir: Path) -> None:

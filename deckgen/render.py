@@ -23,7 +23,14 @@ from deckgen.ids import derived_id, note_guid
 from deckgen.markup import MarkupUsed, html_text, inert, markup_used, plain, to_html, without_cloze_syntax
 from deckgen.media import packaged_media_name
 from deckgen.model import Card, Project, Text
-from deckgen.notetypes import RenderedNoteType, deck_context, render_note_types, render_template, template_environment
+from deckgen.notetypes import (
+    RenderedNoteType,
+    deck_context,
+    render_note_types,
+    render_template,
+    restyled,
+    template_environment,
+)
 from deckgen.references import apa_html, short_citation
 from deckgen.report import report_link
 
@@ -338,7 +345,7 @@ def render_deck(project: Project, templates_dir: Path, problems: ProblemCollecto
     # After the notes: the CSS styles what their fields use (only the CSS changes).
     used = markup_used(field for note in notes for field in note.fields)
     if used != MarkupUsed():
-        note_types = render_note_types(project, env, templates_dir, used)
+        note_types = restyled(note_types, project, env, templates_dir, used)
     settings = project.settings
     description = renderer.markup("description", settings.description, required=False) if settings.description else ""
     if problems is None:
