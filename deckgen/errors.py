@@ -101,6 +101,11 @@ class ProblemCollector:
         """Every problem recorded, once each, in the order they are reported."""
         return tuple(sorted(set(self.problems)))
 
+    def take(self) -> list[Problem]:
+        """The problems recorded so far, leaving none: what one item (a card) added, say."""
+        taken, self.problems = self.problems, []
+        return taken
+
     def raise_if_any(self) -> None:
         if self.problems:
             raise DeckError(self.problems)

@@ -255,9 +255,9 @@ class _NoteRenderer:
         notes, found = [], []
         for card in _reporting(cards, progress):
             note = self.note(card)
-            if self.problems.problems:
-                found += self.problems.problems
-                self.problems.problems = []
+            problems = self.problems.take()
+            if problems:
+                found += problems
             else:
                 notes.append(note)
         self.problems.problems = found
@@ -351,7 +351,7 @@ def render_deck(project: Project, templates_dir: Path, problems: ProblemCollecto
     if problems is None:
         renderer.problems.raise_if_any()
     else:
-        problems.problems.extend(renderer.problems.problems)
+        problems.problems.extend(renderer.problems.take())
     used_subdecks = sorted({card.subdeck for card in project.cards})
     retired = ((RenderedSubdeck(settings.retired_deck, derived_id("subdeck", str(settings.deck_id), ":retired"), True),)
                if any(card.retired for card in project.cards) else ())
