@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import html
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -75,11 +75,26 @@ _markdown.add_render_rule("fence", _fence)
 _markdown.validateLink = lambda url: True
 
 
+@dataclass(frozen=True)
+class MarkupUsed:
+    """Markup that the deck's CSS styles only when some card uses it (see notetypes.py)."""
+
+    code_blocks: bool = False
+    tables: bool = False
+
+    def joined(self, other: MarkupUsed) -> MarkupUsed:
+        return MarkupUsed(self.code_blocks or other.code_blocks, self.tables or other.tables)
+
+
+NO_MARKUP_USED = MarkupUsed()
+
+
 class MarkupResult(NamedTuple):
     """A field's HTML (a named tuple: one is made for every field of a deck)."""
 
     html: str
     warnings: tuple[Problem, ...]  # unsafe content found and removed
+    used: MarkupUsed = NO_MARKUP_USED  # code blocks and tables, as the parser found them
 
 
 SOUND = re.compile(r"\[sound:([^\]]*)\]")
@@ -151,11 +166,16 @@ def to_html(text: str, location: Where, field: str, media_names: Mapping[str, st
     rendered = _markdown.renderer.render(tokens, _markdown.options, {})
     rendered = _unwrap_single_paragraph(rendered.strip())
     unique = tuple(Problem(location, f"warning: {message}") for message in dict.fromkeys(warnings))
-    return _with_sounds(rendered, location, field, media_names, unique)
+    # Block tokens lie flat in markdown-it's list, inside lists and quotes too; only Markdown makes
+    # these (a <pre> or <table> written as HTML is left out).
+    used = MarkupUsed(code_blocks=any(token.type in ("fence", "code_block") for token in tokens),
+                      tables=any(token.type == "table_open" for token in tokens))
+    return _with_sounds(rendered, location, field, media_names, unique, used)
 
 
 def _with_sounds(
-    rendered: str, location: Where, field: str, media_names: Mapping[str, str], warnings: tuple[Problem, ...]
+    rendered: str, location: Where, field: str, media_names: Mapping[str, str], warnings: tuple[Problem, ...],
+    used: MarkupUsed = NO_MARKUP_USED,
 ) -> MarkupResult | Problem:
     """Sanitise, then make Anki's bracket syntax inert everywhere but in the card's own sounds.
 
@@ -168,7 +188,7 @@ def _with_sounds(
     """
     clean = _cleaner(frozenset(media_names.values()) if media_names else _NO_MEDIA).clean(rendered)
     if not _ANKI_SYNTAX_CHARACTERS.search(clean):
-        return MarkupResult(html=clean, warnings=warnings)
+        return MarkupResult(html=clean, warnings=warnings, used=used)
     pieces, position = [], 0
     for tag in _TAG.finditer(clean):
         pieces.append(_inert_text(clean[position:tag.start()], media_names))
@@ -184,7 +204,7 @@ def _with_sounds(
             f"'{field}' plays sound '{unlisted.name}', which the card does not list: add '{unlisted.name}' "
             "to the card's media: list",
         )
-    return MarkupResult(html="".join(pieces), warnings=warnings)
+    return MarkupResult(html="".join(pieces), warnings=warnings, used=used)
 
 
 @dataclass(frozen=True)
@@ -324,21 +344,6 @@ def _cleaner(media: frozenset[str]) -> nh3.Cleaner:
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
-
-
-@dataclass(frozen=True)
-class MarkupUsed:
-    """Markup that the deck's CSS styles only when some card uses it (see notetypes.py)."""
-
-    code_blocks: bool = False
-    tables: bool = False
-
-
-def markup_used(fields: Iterable[str]) -> MarkupUsed:
-    """Which of that markup these sanitised fields hold (the sanitiser writes every tag in lower case)."""
-    fields = tuple(fields)
-    return MarkupUsed(code_blocks=any("<pre>" in field for field in fields),
-                      tables=any("<table>" in field for field in fields))
 
 
 def plain(text: str) -> str:

@@ -20,7 +20,7 @@ from deckgen import cloze, maths
 from deckgen.errors import DeckError, Location, Problem, ProblemCollector, Where, display_path, shortened
 from deckgen.ankitemplate import renders_with_fields
 from deckgen.ids import derived_id, note_guid
-from deckgen.markup import MarkupUsed, html_text, inert, markup_used, plain, to_html, without_cloze_syntax
+from deckgen.markup import NO_MARKUP_USED, html_text, inert, plain, to_html, without_cloze_syntax
 from deckgen.media import packaged_media_name
 from deckgen.model import Card, Project, Text
 from deckgen.notetypes import (
@@ -104,6 +104,7 @@ class _NoteRenderer:
         self.media_names: dict[str, str] = {}  # of the card being rendered
         self.citations: dict[str, tuple[str, str]] = {}  # by reference key: rendered and checked once
         self.shared: dict = {}
+        self.used = NO_MARKUP_USED  # the markup the deck's CSS styles only when a card uses it
 
     def html(self, key: str, text: Text, required: bool = True) -> str | None:
         """The field's sanitised HTML, or None when it is unusable. A required field left with
@@ -113,6 +114,8 @@ class _NoteRenderer:
             self.problems.append(result)
             return None
         self.warnings.extend(result.warnings)
+        if result.used is not NO_MARKUP_USED:
+            self.used = self.used.joined(result.used)
         if required and _is_blank(result.html):
             self.problems.add(
                 text, f"'{key}' is empty once the content cards may not use is left out: write it as text"
@@ -336,18 +339,17 @@ def render_deck(project: Project, templates_dir: Path, problems: ProblemCollecto
     env = template_environment(templates_dir)
     # The note types first, with the CSS for plain cards: a declared type's front templates decide
     # which cards its notes make.
-    note_types = render_note_types(project, env, templates_dir, MarkupUsed())
+    note_types = render_note_types(project, env, templates_dir, NO_MARKUP_USED)
     renderer = _NoteRenderer(project, env, templates_dir, note_types)
     # Course order: subdecks as deck.yaml lists them, then the cards as the files hold them.
     course_order = {key: position for position, key in enumerate(project.settings.subdecks)}
     cards = sorted(project.cards, key=lambda card: course_order[card.subdeck])
     notes = renderer.notes(cards, progress) if problems is None else renderer.notes_that_render(cards, progress)
-    # After the notes: the CSS styles what their fields use (only the CSS changes).
-    used = markup_used(field for note in notes for field in note.fields)
-    if used != MarkupUsed():
-        note_types = restyled(note_types, project, env, templates_dir, used)
     settings = project.settings
     description = renderer.markup("description", settings.description, required=False) if settings.description else ""
+    # After the notes: the CSS styles what their fields use (only the CSS changes).
+    if renderer.used != NO_MARKUP_USED:
+        note_types = restyled(note_types, project, env, templates_dir, renderer.used)
     if problems is None:
         renderer.problems.raise_if_any()
     else:

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import make_project
 from deckgen.errors import Location, Problem
-from deckgen.markup import MarkupResult, html_text, sanitise, to_html
+from deckgen.markup import MarkupResult, MarkupUsed, html_text, sanitise, to_html
 
 WHERE = Location("cards/x.yaml", 4, 13)
 
@@ -217,7 +217,8 @@ def test_code_in_no_language_pygments_knows_is_plain_code_without_a_warning(fenc
     text = f"{fence}\nx = <b>{{1}}</b>\n```" if fence != "    " else "    x = <b>{1}</b>"
     result = to_html(text, WHERE, "answer", media_names={})
 
-    assert result == MarkupResult("<pre><code>x = &lt;b&gt;{1}&lt;/b&gt;\n</code></pre>", ())
+    assert result == MarkupResult("<pre><code>x = &lt;b&gt;{1}&lt;/b&gt;\n</code></pre>", (),
+                                  MarkupUsed(code_blocks=True))
 
 
 def test_script_in_a_code_block_is_code_to_read_not_to_run():
@@ -237,3 +238,16 @@ def test_tex_in_code_is_shown_not_typeset_so_the_maths_allow_list_leaves_it_alon
     result = run_cli("check", "--strict", cwd=project)
 
     assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.parametrize("text, used", [
+    ("```python\nx = 1\n```", MarkupUsed(code_blocks=True)),
+    ("- an item\n\n  ```\n  nested\n  ```", MarkupUsed(code_blocks=True)),
+    ("| a | b |\n|---|---|\n| 1 | 2 |", MarkupUsed(tables=True)),
+    ("<pre>raw</pre> and <table><tr><td>raw</td></tr></table>", MarkupUsed()),
+    ("**bold** only", MarkupUsed()),
+])
+def test_a_field_says_which_styled_markup_it_holds(text, used):
+    """The deck's CSS styles code and tables only when a card has them: the parser's tokens say so
+    (raw HTML of either is left out, so it does not count)."""
+    assert to_html(text, WHERE, "answer", media_names={}).used == used
