@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from deckgen.errors import DeckError, Location, Problem, display_path
+from deckgen.errors import DeckError, Location, Problem, ProblemCollector, display_path
 from deckgen.model import Project
 from deckgen import guards
 from deckgen.guards import Allowances, Place
@@ -18,7 +18,7 @@ from deckgen.lockfile import Lock, LockFile, lock_text, read_lock
 from deckgen.output import one_at_a_time, write_files
 from deckgen.package import PackageStats, package_bytes
 from deckgen.paths import ProjectPaths
-from deckgen.project import load_project
+from deckgen.project import load_project, read_project
 from deckgen.release import ReleaseInput, ReleasePlan, lock_continuity, plan_release, released_state
 from deckgen.render import Progress, RenderedDeck, render_deck
 from deckgen.report import with_versions
@@ -65,8 +65,12 @@ def check(root: Path, strict: bool = False, progress: Progress | None = None) ->
 
     Unsafe content in a card is removed and reported as a warning; with `strict` it is an error.
     """
-    project = load_project(root)
-    deck = render_deck(project, ProjectPaths(root).templates, progress=progress)
+    problems = ProblemCollector()
+    project = read_project(root, problems)
+    # The cards that are valid are rendered even when others are not, so that every problem of
+    # every card is reported at once: a rendering problem does not wait for the others' fixes.
+    deck = render_deck(project, ProjectPaths(root).templates, problems if problems.problems else None, progress)
+    problems.raise_if_any()
     if strict and deck.warnings:
         raise DeckError(deck.warnings)
     return CheckResult(project, deck)

@@ -81,3 +81,22 @@ def test_missing_cards_folder_says_where_to_run(tmp_path, run_cli):
         "holding cards/) or pass --project DIR"
     )
     assert result.exit_code == 2
+
+
+def test_a_rendering_problem_is_reported_with_the_validation_problems(tmp_path, run_cli):
+    """An image the card does not list is found when the card is rendered; it is reported in the
+    same run as another card's mistake, not only once that is fixed."""
+    project = make_project(tmp_path / "project")
+    (project / "cards" / "mixed.yaml").write_text(
+        "subdeck: first\ncards:\n"
+        "  - id: one-item\n    kind: list\n    question: Which phase?\n    items: [Initial]\n"
+        "  - id: picture\n    kind: basic\n    question: 'What is this? ![x](x.png)'\n    answer: A chart\n")
+
+    result = run_cli("check", cwd=project)
+
+    assert result.stderr.splitlines() == [
+        "cards/mixed.yaml:6:12: a list card needs at least 2 items: use a basic card for a single fact",
+        "cards/mixed.yaml:9:15: 'question' shows image 'x.png', which the card does not list: add 'x.png' to the "
+        "card's media: list",
+        "2 problems found; nothing was written",
+    ]
