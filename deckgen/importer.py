@@ -138,6 +138,8 @@ def read_anki_package(path: Path) -> ImportedPackage:
         connection.deserialize(data)
         models = json.loads(connection.execute("SELECT models FROM col").fetchone()[0])
         decks = json.loads(connection.execute("SELECT decks FROM col").fetchone()[0])
+        if not isinstance(models, dict) or not isinstance(decks, dict):
+            raise ValueError("its note types or decks are not listed as Anki lists them")
         deck_names = {int(deck_id): str(deck["name"]) for deck_id, deck in decks.items()}
         note_types = tuple(_note_type(model) for _, model in sorted(models.items()))
         first_card_deck = {note_id: deck_id for note_id, deck_id in connection.execute(

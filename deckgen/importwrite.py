@@ -118,6 +118,9 @@ def _layout(package: ImportedPackage) -> _Layout:
     top = tops[0]
     subdecks: dict[str, str] = {}
     subdeck_of: dict[str, str] = {}
+    if any(not note.deck for note in package.notes):
+        raise DeckError.at(where, "some notes' cards are in a deck the package does not name: export the deck "
+                                  "again from Anki")
     for deck in sorted({note.deck for note in package.notes}):
         parts = deck.split("::")
         if len(parts) != 2:
@@ -346,9 +349,13 @@ def import_package(package_path: Path, target: Path) -> ImportResult:
                               len(layout.media), tuple(report), target / REPORT_FILE, problems)
         write_files([(paths.lock, lock_text(lock).encode("utf-8")),
                      (result.report_path, _report_text(package, result).encode("utf-8"))], Path.cwd())
-    except BaseException:
+    except BaseException as error:
         # An import is whole or nothing: a half-made project would only be refused by the next try.
         for folder in reversed(made):
             shutil.rmtree(folder, ignore_errors=True)
+        if isinstance(error, DeckError):  # said of the package: the project's files are gone
+            raise DeckError([Problem(Location(str(package_path), 0, 0),
+                                     f"{problem.message} (in the project it would make, at {problem.location}); "
+                                     "change it in Anki and export again") for problem in error.problems]) from None
         raise
     return result

@@ -336,6 +336,15 @@ HOSTILE_PACKAGES = {
     "a sort field past the fields": (
         {"sql": "UPDATE col SET models = json_set(models, '$.' || (SELECT mid FROM notes) || '.sortf', 9);"},
         "not a readable Anki package: note type 'Basic' has no fields, no card template or a sort field it lacks"),
+    "cards in a deck it does not name": ({"sql": "UPDATE cards SET did = 999;"},
+                                         "some notes' cards are in a deck the package does not name: export the deck "
+                                         "again from Anki"),
+    # Found when the project is checked, then said of the package: the project's files are gone.
+    "a field named as Anki's own": (
+        {"sql": "UPDATE col SET models = json_set(models, '$.' || (SELECT mid FROM notes) || '.flds[0].name', "
+                "'Tags');"},
+        "note type 'anki-basic': 'Tags' is a name Anki gives its own fields: choose another (in the project it would "
+        "make, at cards/deck.yaml:10:7); change it in Anki and export again"),
     "markup in a note type's name": (
         {"sql": "UPDATE col SET models = json_set(models, '$.' || (SELECT mid FROM notes) || '.name', "
                 "'Basic <img src=x onerror=alert(1)>');"},
