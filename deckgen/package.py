@@ -128,7 +128,10 @@ def _insert_notes_and_cards(cursor: sqlite3.Cursor, deck: RenderedDeck, plan: Re
     subdeck_ids = {subdeck.name: subdeck.deck_id for subdeck in deck.subdecks}
     # Ids follow the time a card was added, then its place in the card files: new cards come to
     # students in the order they were written (`due`, a new card's place in the queue, is that place).
-    order = sorted(range(len(notes)), key=lambda place: (times[notes[place].card_id].added, place))
+    added = [times[note.card_id].added for note in notes]
+    # Usually already in order (a deck's cards added in the order they were written): then no list.
+    in_order = all(earlier <= later for earlier, later in zip(added, added[1:]))
+    order = range(len(notes)) if in_order else sorted(range(len(notes)), key=lambda place: (added[place], place))
 
     def with_note_ids():  # worked out twice, for the notes and for their cards, rather than held
         return zip(order, _increasing_ids(times[notes[place].card_id].added for place in order))

@@ -151,8 +151,11 @@ def plan_release(
         )
     else:
         recorded = replace(previous, acknowledged=acknowledged) if previous else None
+    cards = candidate.cards
+    if any(record.removed for record in cards.values()):  # else the lock's own mapping, not a copy of it
+        cards = {card_id: record for card_id, record in cards.items() if not record.removed}
     return ReleasePlan(
-        note_times=MappingProxyType({card_id: record for card_id, record in candidate.cards.items() if not record.removed}),
+        note_times=MappingProxyType(cards),
         note_type_times=MappingProxyType({kind: record.modified for kind, record in candidate.note_types.items()}),
         lock=recorded,
         lock_changed=recorded != previous,
