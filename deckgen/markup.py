@@ -399,16 +399,13 @@ class _TextCollector(HTMLReader):
             self.parts.append(data)
 
 
-
-
-_CODE_BLOCK = re.compile(r"<pre>.*?</pre>", re.DOTALL)
-
-
 def to_text(markup: str, code_blocks: bool = True) -> str:
     """What a student reads, without formatting: for counting words and comparing questions; without
     the code blocks' text when not `code_blocks`."""
-    rendered = _markdown.render(markup)
-    return html_text(rendered if code_blocks else _CODE_BLOCK.sub(" ", rendered))
+    tokens = _markdown.parse(markup)
+    if not code_blocks:  # left out as tokens, before the HTML is written: what the parser found
+        tokens = [token for token in tokens if token.type not in ("fence", "code_block")]
+    return html_text(_markdown.renderer.render(tokens, _markdown.options, {}))
 
 
 def html_text(fragment: str, leave_out: str | None = None, images: bool = False) -> str:
