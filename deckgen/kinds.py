@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from deckgen import cloze
+from deckgen.errors import Location
 from deckgen.keys import BooleanKey, Key, ListKey, MarkupKey, Reader
 from deckgen.load import Mapping, Sequence
 from deckgen.model import Card, Text
@@ -34,6 +35,9 @@ class CardTemplateSpec:
     name: str  # the Anki card-template name
     front: str  # Jinja template file for the question side
     back: str  # Jinja template file for the answer side
+    # Where deck.yaml names the two files, for a declared note type (a missing file is said there).
+    front_where: Location | None = None
+    back_where: Location | None = None
 
 
 class FieldWriter(Protocol):

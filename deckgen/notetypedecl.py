@@ -173,7 +173,8 @@ def _templates(node: Mapping, read: Reader, what: str, is_cloze: bool) -> tuple[
         if name.text.strip() in (spec.name for spec in specs):
             read.add(name.location, f"{what}: card template '{name.text.strip()}' is named twice")
             return None
-        specs.append(CardTemplateSpec(name.text.strip(), front.text.strip(), back.text.strip()))
+        specs.append(CardTemplateSpec(name.text.strip(), front.text.strip(), back.text.strip(), front.location,
+                                      back.location))
     return tuple(specs)
 
 

@@ -17,7 +17,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from deckgen import maths
-from deckgen.errors import DeckError, Location, display_path, shortened
+from deckgen.errors import DeckError, Location, ProblemCollector, display_path, shortened
 from deckgen.kinds import ANKI_SPECIAL_FIELDS, Kind
 from deckgen.htmlreader import HTMLReader
 from deckgen.markup import MarkupUsed
@@ -203,6 +203,7 @@ def render_note_types(
     when a card has them, so that a deck without them keeps its released note types byte for byte."""
     settings = project.settings
     deck = deck_context(settings)
+    _refuse_missing_templates(settings, templates_dir)
     stylesheets: dict[str, str] = {}
     rendered = []
     for kind in (kind for name, kind in settings.kinds.items() if name in settings.note_type_ids):
@@ -256,6 +257,19 @@ class _FieldsInTags(HTMLReader):
         if self.inside_code and "{{" in data:
             self.found.append(f"a script or style ({shortened(data.strip(), 40)}): a quote in the field would end "
                               "its string, and what follows would run")
+
+
+def _refuse_missing_templates(settings: DeckSettings, templates_dir: Path) -> None:
+    """Every template file a declared note type names and templates/ lacks, each where deck.yaml
+    names it, all at once."""
+    problems = ProblemCollector()
+    for kind in (kind for name, kind in settings.kinds.items() if name in settings.note_type_ids):
+        for spec in kind.templates:
+            for file, where in ((spec.front, spec.front_where), (spec.back, spec.back_where)):
+                if where is not None and not (templates_dir / file).is_file():
+                    problems.add(where, f"template '{file}' is not in templates/: create templates/{file}, "
+                                        "or name a file that is there")
+    problems.raise_if_any()
 
 
 def restyled(note_types: tuple[RenderedNoteType, ...], project: Project, env: jinja2.Environment,

@@ -243,3 +243,18 @@ def test_stats_counts_the_cards_anki_makes_of_a_declared_note_type(project, run_
     assert built.exit_code == 0, built.stderr
     assert "2 notes, 5 cards" in built.stdout
     assert "| **all** | **2** | **5** |" in stats.stdout, stats.stdout
+
+
+def test_missing_template_files_are_named_where_deck_yaml_names_them_all_at_once(project, run_cli):
+    (project / "templates" / "drug.class.front.html").unlink()
+    (project / "templates" / "drug.mechanism.back.html").unlink()
+
+    result = run_cli("check", cwd=project)
+
+    assert result.stderr.splitlines() == [
+        "cards/deck.yaml:13:16: template 'drug.class.front.html' is not in templates/: create "
+        "templates/drug.class.front.html, or name a file that is there",
+        "cards/deck.yaml:17:15: template 'drug.mechanism.back.html' is not in templates/: create "
+        "templates/drug.mechanism.back.html, or name a file that is there",
+        "2 problems found; nothing was written",
+    ]
