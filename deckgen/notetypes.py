@@ -204,12 +204,10 @@ def render_note_types(
     settings = project.settings
     deck = deck_context(settings)
     _refuse_missing_templates(settings, templates_dir)
-    stylesheets: dict[str, str] = {}
+    kinds = [kind for name, kind in settings.kinds.items() if name in settings.note_type_ids]
+    stylesheets = _stylesheets(kinds, project, env, templates_dir, markup)
     rendered = []
-    for kind in (kind for name, kind in settings.kinds.items() if name in settings.note_type_ids):
-        if kind.css not in stylesheets:
-            stylesheets[kind.css] = render_template(env, kind.css, project.root, templates_dir, deck=deck,
-                                                    markup=markup)
+    for kind in kinds:
         anki = AnkiSyntax(kind)
         templates = tuple(
             RenderedCardTemplate(
@@ -276,13 +274,17 @@ def restyled(note_types: tuple[RenderedNoteType, ...], project: Project, env: ji
              templates_dir: Path, markup: MarkupUsed) -> tuple[RenderedNoteType, ...]:
     """The note types with their CSS told which markup the cards use: only the stylesheets are
     rendered again, the card templates stay as they were."""
-    deck = deck_context(project.settings)
-    stylesheets: dict[str, str] = {}
-    for note_type in note_types:
-        css = note_type.declaration.css
-        if css not in stylesheets:
-            stylesheets[css] = render_template(env, css, project.root, templates_dir, deck=deck, markup=markup)
+    stylesheets = _stylesheets([note_type.declaration for note_type in note_types], project, env, templates_dir,
+                               markup)
     return tuple(replace(note_type, css=stylesheets[note_type.declaration.css]) for note_type in note_types)
+
+
+def _stylesheets(kinds: list[Kind], project: Project, env: jinja2.Environment, templates_dir: Path,
+                 markup: MarkupUsed) -> dict[str, str]:
+    """Each stylesheet the kinds name, rendered once however many kinds share it."""
+    deck = deck_context(project.settings)
+    return {css: render_template(env, css, project.root, templates_dir, deck=deck, markup=markup)
+            for css in dict.fromkeys(kind.css for kind in kinds)}
 
 
 def _refuse_fields_in_tags(text: str, name: str, root: Path, templates_dir: Path) -> None:
