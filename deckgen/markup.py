@@ -186,7 +186,7 @@ def _with_sounds(
     [latex] or [$] in it. (When a student hides play buttons, Anki cuts its sound and TTS syntax out
     of the card's HTML, and a cut that began inside an attribute would open it to script.)
     """
-    clean = _cleaner(frozenset(media_names.values()) if media_names else _NO_MEDIA).clean(rendered)
+    clean = sanitise(rendered, media_names.values())
     if not _ANKI_SYNTAX_CHARACTERS.search(clean):
         return MarkupResult(html=clean, warnings=warnings, used=used)
     pieces, position = [], 0
@@ -316,7 +316,8 @@ def sanitise(fragment: str, media: Collection[str] = ()) -> str:
     """The last line of defence: whatever reaches a field passes this allow-list. Images may show
     only the packaged media files in `media`, and links lead only to http(s) addresses: nothing
     on a card may fetch from elsewhere (a tracking pixel, a protocol-relative //host URL)."""
-    return _cleaner(frozenset(media)).clean(fragment)
+    # Most fields show no media: the one empty set, rather than a set built for each.
+    return _cleaner(frozenset(media) if media else _NO_MEDIA).clean(fragment)
 
 
 _NO_MEDIA: frozenset[str] = frozenset()
