@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from deckgen.errors import Location, ProblemCollector
+from deckgen.errors import Location, ProblemCollector, Where
 from deckgen.keys import (
     EXPLAIN,
     BooleanKey,
@@ -86,10 +86,7 @@ class TagKey(PatternKey):
 
     def read(self, node: Node, reader: Reader):
         value = super().read(node, reader)
-        reserved = _folded(reader.context.settings.retired_tag) if reader.context else None
-        # Anki's search `tag:ipt::retired`, which students use to delete retired cards, also finds
-        # its child tags, ignores case and folds lookalike letters: none of those may be set by hand.
-        if value is not None and reserved and reserved in (_folded(value.text), *_prefixes(value.text)):
+        if value is not None and reader.context and _reserved(value.text, reader.context):
             reader.add(value.location,
                        f"tag '{value.text}' is reserved for retired cards: mark the card 'retired: true' instead")
             return None
@@ -97,16 +94,21 @@ class TagKey(PatternKey):
 
     def quick(self, value, reader: QuickReader, steps):
         text = super().quick(value, reader, steps)
-        if text is EXPLAIN:
-            return EXPLAIN
-        reserved = _folded(reader.context.settings.retired_tag)
-        return EXPLAIN if reserved in (_folded(text), *_prefixes(text)) else text
+        return EXPLAIN if text is EXPLAIN or _reserved(text, reader.context) else text
 
     def json_schema(self, context) -> dict:
         schema = super().json_schema(context)
         if context is not None:  # the retired tag and its children (lookalike letters are check's to find)
             schema["not"] = {"pattern": f"^{case_insensitive(context.settings.retired_tag)}(::|$)"}
         return schema
+
+
+def _reserved(tag: str, context: CardContext) -> bool:
+    """Whether `tag` is the deck's retired tag or one of its children. Anki's search
+    `tag:ipt::retired`, which students use to delete retired cards, also finds its child tags,
+    ignores case and folds lookalike letters: none of those may be set by hand."""
+    reserved = _folded(context.settings.retired_tag)
+    return reserved in (_folded(tag), *_prefixes(tag))
 
 
 class MediaKey(TextKey):
@@ -119,21 +121,18 @@ class MediaKey(TextKey):
         value = super().read(node, reader)
         if value is None:
             return None
-        name, context = value.text.strip(), reader.context
-        problem = media_problem(name, context.media_dir, context.shown_media_dir)
-        if problem:
-            reader.add(value.location, problem)
+        media = _media_file(value.text, reader.context, value.location)
+        if isinstance(media, str):
+            reader.add(value.location, media)
             return None
-        return MediaFile(name, (context.media_dir / name).resolve(), value.location)
+        return media
 
     def quick(self, value, reader: QuickReader, steps):
         text = super().quick(value, reader, steps)
         if text is EXPLAIN:
             return EXPLAIN
-        name, context = text.strip(), reader.context
-        if media_problem(name, context.media_dir, context.shown_media_dir):
-            return EXPLAIN
-        return MediaFile(name, (context.media_dir / name).resolve(), reader.pointer(steps))
+        media = _media_file(text, reader.context, reader.pointer(steps))
+        return EXPLAIN if isinstance(media, str) else media
 
     def json_schema(self, context) -> dict:
         suffixes = "|".join(case_insensitive(suffix.removeprefix(".")) for suffix in MEDIA_TYPES)
@@ -143,6 +142,13 @@ class MediaKey(TextKey):
 
 def _kinds(context) -> list[str]:
     return list(context.settings.kinds) if context else list(KINDS)
+
+
+def _media_file(text: str, context: CardContext, where: Where) -> MediaFile | str:
+    """The media file a card names, or what is wrong with it."""
+    name = text.strip()
+    problem = media_problem(name, context.media_dir, context.shown_media_dir)
+    return problem or MediaFile(name, (context.media_dir / name).resolve(), where)
 
 
 def _subdecks(context) -> list[str]:
