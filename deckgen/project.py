@@ -32,11 +32,16 @@ def _read(path: Path, paths: ProjectPaths, problems: ProblemCollector) -> tuple[
     text, where = _read_text(path, paths, problems)
     if text is None:
         return False, None, where
+    return *_composed(text, where, problems), where
+
+
+def _composed(text: str, where: Location, problems: ProblemCollector) -> tuple[bool, Node | None]:
+    """(read?, the document with every value's position, or None when empty); problems are recorded."""
     try:
-        return True, compose(text, where.path), where
+        return True, compose(text, where.path)
     except DeckError as error:
         problems.extend(error)
-        return False, None, where
+        return False, None
 
 
 def _read_text(path: Path, paths: ProjectPaths, problems: ProblemCollector) -> tuple[str | None, Location]:
@@ -63,12 +68,8 @@ def _card_file(path: Path, paths: ProjectPaths, context: CardContext, problems: 
         cards = quick_card_file(document, context, Positions(path, text, where.path))
         if cards is not None:
             return cards
-    try:
-        node = compose(text, where.path)
-    except DeckError as error:
-        problems.extend(error)
-        return []
-    return validate_card_file(node, where, context, problems)
+    read, node = _composed(text, where, problems)
+    return validate_card_file(node, where, context, problems) if read else []
 
 
 def load_project(root: Path) -> Project:
