@@ -101,22 +101,9 @@ class Reader:
     def acceptable_text(self, value: Scalar, label: str, expected: str, limit: int = MAX_FIELD_CHARS) -> bool:
         """Text that is not blank, holds no control character and keeps to the length limit;
         `label` names the value as a message does ("'question'", "'items' item")."""
-        if not value.text.strip():
-            self.add(value.location, f"{label} is empty: write {expected}")
-            return False
-        control = CONTROL_CHARACTER.search(value.text)
-        if control:
-            self.add(
-                value.location,
-                f"{label} contains the control character U+{ord(control.group()):04X}: remove it "
-                "(it is invisible, and Anki uses U+001F to separate fields)",
-            )
-            return False
-        if len(value.text) > limit:
-            self.add(
-                value.location,
-                f"{label} has {len(value.text):,} characters; the limit is {limit:,}: shorten it or split the card",
-            )
+        problem = text_problem(value.text, label, expected, limit)
+        if problem:
+            self.add(value.location, problem)
             return False
         return True
 
@@ -174,10 +161,24 @@ class QuickReader:
         return Text(value, self.pointer(steps))
 
 
+def text_problem(text: str, label: str, expected: str, limit: int) -> str | None:
+    """What keeps `text` from being a value's text (blank, a control character, too long), or None;
+    the one set of rules for both readings."""
+    if not text.strip():
+        return f"{label} is empty: write {expected}"
+    control = CONTROL_CHARACTER.search(text)
+    if control:
+        return (f"{label} contains the control character U+{ord(control.group()):04X}: remove it "
+                "(it is invisible, and Anki uses U+001F to separate fields)")
+    if len(text) > limit:
+        return f"{label} has {len(text):,} characters; the limit is {limit:,}: shorten it or split the card"
+    return None
+
+
 def quick_text(value: Any, limit: int) -> bool:
     """The plain value is text `Reader.acceptable_text` accepts: every text a YAML 1.2 reader gives
     is the same text in YAML 1.1 (only its type may differ, and text keys take any type)."""
-    return type(value) is str and len(value) <= limit and bool(value.strip()) and not CONTROL_CHARACTER.search(value)
+    return type(value) is str and text_problem(value, "", "", limit) is None
 
 
 class Key:
