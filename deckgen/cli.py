@@ -184,7 +184,11 @@ def _stats(arguments: argparse.Namespace) -> int:
         coverage = commands.stats(arguments.project, arguments.released)
         print(coverage.table, end="")
         return _report_left_out(coverage.problems, "the table")
-    _write(arguments.update, commands.stats_in(arguments.project, arguments.update))
+    update = commands.stats_in(arguments.project, arguments.update)
+    if not update.changed:  # left as it is: its time and any link to it stay too
+        _say(f"the coverage table in {arguments.update} is already the last release's: nothing to update")
+        return EXIT_OK
+    _write(arguments.update, update.text)
     _say(f"updated the coverage table in {arguments.update}")
     return EXIT_OK
 

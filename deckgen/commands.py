@@ -64,13 +64,20 @@ def stats(root: Path, released: bool = False) -> Coverage:
     return Coverage(released_coverage_table(lock.lock))
 
 
-def stats_in(root: Path, document: Path) -> str:
+@dataclass(frozen=True)
+class CoverageUpdate:
+    text: str  # the document with the last release's table
+    changed: bool  # False when the document already held that table: nothing to write
+
+
+def stats_in(root: Path, document: Path) -> CoverageUpdate:
     """`document`'s text with its coverage section replaced by the last release's table."""
     try:
         text = document.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise DeckError.in_argument("--update", f"cannot read {document}: {getattr(error, 'strerror', None) or error}") from None
-    return replace_marked_section(text, stats(root, released=True).table, str(document))
+    updated = replace_marked_section(text, stats(root, released=True).table, str(document))
+    return CoverageUpdate(updated, updated != text)
 
 
 def diff(root: Path, old: Path, new: Path | None = None) -> str:

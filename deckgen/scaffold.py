@@ -172,6 +172,8 @@ def new_card(root: Path, settings: DeckSettings, kind: str, subdeck: str) -> New
         )
     if not text.endswith("\n"):
         text += "\n"
+    if not re.search(r"^cards:[ \t]*(#.*)?\n\Z", text, re.MULTILINE):
+        text += "\n"  # a blank line between cards, as an educator writes them; none after 'cards:'
     line = text.count("\n") + 1
     lines = [f"  - id: {card_id}  # rename it to say what the card asks, before its first release",
              f"    kind: {kind}"]

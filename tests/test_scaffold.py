@@ -72,7 +72,8 @@ def test_new_appends_to_an_existing_card_file_under_a_free_id(tmp_path, run_cli)
 
     result = run_cli("new", "cloze", "--subdeck", "first", cwd=project)
 
-    assert result.stdout.startswith("added card 'first-new-2' at cards/first.yaml:8: ")
+    assert result.stdout.startswith("added card 'first-new-2' at cards/first.yaml:9: ")
+    assert "    source: weissman2017\n\n  - id: first-new-2  # rename it" in cards.read_text()  # a blank line between
     assert yaml.safe_load(cards.read_text())["cards"][1] == {
         "id": "first-new-2", "kind": "cloze", "text": None, "source": None,
     }
@@ -113,8 +114,8 @@ def test_new_adds_a_card_while_another_is_still_unfilled(tmp_path, run_cli):
     second = run_cli("new", "list", "--subdeck", "second", cwd=project)
 
     assert (first.exit_code, first.stderr) == (0, "")
-    assert first.stdout.startswith("added card 'first-new-2' at cards/first.yaml:8: ")
-    assert second.stdout.startswith("added card 'second-new-2' at cards/second.yaml:5: ")  # not the unfinished one's id
+    assert first.stdout.startswith("added card 'first-new-2' at cards/first.yaml:9: ")
+    assert second.stdout.startswith("added card 'second-new-2' at cards/second.yaml:6: ")  # not the unfinished one's id
     ids = [card["id"] for card in yaml.safe_load((project / "cards" / "first.yaml").read_text())["cards"]]
     assert ids[-2:] == ["first-new-1", "first-new-2"]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from conftest import REPO, make_project
 from deckgen.stats import README_END, README_START
 
@@ -68,9 +70,27 @@ def test_stats_update_rewrites_only_the_marked_section(tmp_path, run_cli):
 
     result = run_cli("stats", "--update", "NOTES.md", cwd=project)
 
-    assert result.exit_code == 0
+    assert (result.exit_code, result.stdout) == (0, "updated the coverage table in NOTES.md\n")
     table = run_cli("stats", "--released", cwd=project).stdout
     assert document.read_text() == f"# Notes\n{README_START}\n{table}{README_END}\nafter\n"
+
+
+def test_stats_update_says_so_when_the_table_is_already_current_and_leaves_the_file_alone(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    (project / "cards" / "one.yaml").write_text(
+        "subdeck: first\ncards:\n  - {id: a, kind: basic, question: 'Q?', answer: A}\n"
+    )
+    assert run_cli("release", "1.0.0", cwd=project).exit_code == 0
+    document = project / "NOTES.md"
+    table = run_cli("stats", "--released", cwd=project).stdout
+    document.write_text(f"# Notes\n{README_START}\n{table}{README_END}\n")
+    os.utime(document, (1_000_000_000, 1_000_000_000))
+
+    result = run_cli("stats", "--update", "NOTES.md", cwd=project)
+
+    assert (result.exit_code, result.stdout) == (
+        0, "the coverage table in NOTES.md is already the last release's: nothing to update\n")
+    assert document.stat().st_mtime == 1_000_000_000
 
 
 def test_stats_update_without_markers_says_what_to_add(tmp_path, run_cli):
