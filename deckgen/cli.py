@@ -205,8 +205,10 @@ def _preview(arguments: argparse.Namespace) -> int:
         return _usage_error("preview", "--port needs --serve")
     preview = commands.preview(arguments.project, arguments.output, arguments.since, _progress(arguments))
     _warn(preview.checked.deck.warnings)
-    _write(preview.output, preview.page)
-    _say(f"wrote {preview.output}: {_notes_and_cards(len(preview.checked.deck.notes), preview.cards)}")
+    write_files(preview.files(), Path.cwd())
+    shown = _notes_and_cards(len(preview.checked.deck.notes), preview.cards)
+    media = f" and {_count(len(preview.media), 'media file')} beside it" if preview.media else ""
+    _say(f"wrote {preview.output}{media}: {shown}")
     return _report_left_out(preview.problems, "the preview")
 
 

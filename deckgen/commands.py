@@ -24,7 +24,7 @@ from deckgen.paths import ProjectPaths
 from deckgen.preview import PreviewContent, preview_content, with_problems
 from deckgen.previewpage import page_html
 from deckgen.project import load_project, read_deck_files, read_project
-from deckgen.render import Progress, RenderedDeck, render_deck
+from deckgen.render import PackagedMedia, Progress, RenderedDeck, render_deck
 from deckgen.report import with_versions
 from deckgen.scaffold import NewCard, new_card
 from deckgen.serve import DEFAULT_PORT, Page, PreviewServer
@@ -94,6 +94,12 @@ class Preview:
     cards: int
     output: Path
     problems: tuple[Problem, ...] = ()  # of the cards the page leaves out
+    media: tuple[PackagedMedia, ...] = ()  # the images and sounds its cards show, to go beside the page
+
+    def files(self) -> list[tuple[Path, bytes]]:
+        """The page and its media beside it, under the names the cards give them (as in the package)."""
+        media = [(self.output.parent / item.name, item.path.read_bytes()) for item in self.media]
+        return [(self.output, self.page.encode("utf-8")), *media]
 
 
 def _since(package: Path | None) -> PackageContents | None:
@@ -123,7 +129,8 @@ def preview(root: Path, output: Path | None = None, since: Path | None = None,
     found = problems.found()
     if found:
         content = with_problems(content, DeckError(found), root)
-    return Preview(CheckResult(project, deck), page_html(content), content.cards, output or paths.preview, found)
+    return Preview(CheckResult(project, deck), page_html(content), content.cards, output or paths.preview, found,
+                   deck.media)
 
 
 def serve_preview(root: Path, port: int = DEFAULT_PORT, since: Path | None = None,

@@ -17,7 +17,7 @@ from pathlib import Path
 from deckgen import cloze, diff
 from deckgen.errors import DeckError, Location, Problem
 from deckgen.load import Mapping, Scalar, Sequence, read_yaml
-from deckgen.markup import html_text
+from deckgen.markup import SOUND, html_text
 from deckgen.model import Project
 from deckgen.notetypes import RenderedNoteType
 from deckgen.paths import ProjectPaths
@@ -106,7 +106,15 @@ def _preview(note: RenderedNote, note_type: RenderedNoteType, ordinal: int) -> P
     })
     front = _fill(template.front, values, note, ordinal + 1, answer=False)
     back = _fill(template.back, {**values, "FrontSide": front}, note, ordinal + 1, answer=True)
-    return PreviewCard(note.card_id, note.kind, template.name, ordinal, front, back, cloze_type)
+    return PreviewCard(note.card_id, note.kind, template.name, ordinal, _players(front), _players(back), cloze_type)
+
+
+def _players(card: str) -> str:
+    """The card with each of its sounds as a player, where Anki shows a play button. Only a card's own
+    listed sounds are still [sound:...] here (markup.py writes every other bracket as an entity), and
+    their names are already escaped for HTML."""
+    return SOUND.sub(lambda sound: f'<audio class="preview-sound" controls preload="none" src="{sound.group(1)}">'
+                                   "</audio>", card)
 
 
 @dataclass(frozen=True)

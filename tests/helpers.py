@@ -26,6 +26,9 @@ PNG = bytes.fromhex(
 )
 
 
+# An MP3 as deckgen recognises one: an ID3 header, then one empty frame.
+MP3 = b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" + bytes(413)
+
 
 def replace_in_file(path: Path, old: str, new: str, count: int = -1) -> None:
     """Edit a project file as an educator would; the text to replace must be there, or the test is wrong."""

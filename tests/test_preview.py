@@ -22,7 +22,7 @@ from deckgen import commands
 from deckgen.build import build, check
 from deckgen.preview import preview_cards
 from deckgen.serve import Page, PreviewServer
-from helpers import GOLDEN, GOLDEN_CASES as CASES, PNG, add_picture_card, replace_in_file
+from helpers import GOLDEN, GOLDEN_CASES as CASES, MP3, PNG, add_picture_card, replace_in_file
 
 
 @pytest.mark.parametrize("card_id,ordinal", CASES, ids=[f"{c}-{o + 1}" for c, o in CASES])
@@ -368,3 +368,25 @@ def test_preview_shows_the_cards_it_can_and_reports_the_others(tmp_path, run_cli
         "the card's media: list",
         "2 problems found; the preview leaves out the cards they are in",
     ]
+
+
+def test_the_written_preview_has_its_pictures_beside_it_and_plays_sounds(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    add_picture_card(project)
+    (project / "cards" / "media" / "intro.mp3").write_bytes(MP3)
+    (project / "cards" / "sounds.yaml").write_text(
+        "subdeck: first\ncards:\n  - id: sound\n    kind: basic\n    question: 'Whose voice is this? [sound:intro.mp3]'\n"
+        "    answer: Klerman's\n    media: [intro.mp3]\n"
+    )
+
+    result = run_cli("preview", cwd=project)
+
+    build_folder = project / "build"
+    page = (build_folder / "preview.html").read_text()
+    [picture] = set(re.findall(r'<img src="([^"]+)"', page))  # on the front, and the back that shows it
+    sounds = re.findall(r'<audio class="preview-sound" controls preload="none" src="([^"]+)"></audio>', page)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "wrote build/preview.html and 2 media files beside it: 2 notes, 2 cards\n"
+    assert (build_folder / picture).read_bytes() == PNG
+    assert len(sounds) == 2 and {(build_folder / sound).read_bytes() for sound in sounds} == {MP3}
+    assert "[sound:" not in page
