@@ -34,6 +34,7 @@ from deckgen.model import RETIRED_SUBDECK
 from deckgen.media import MEDIA_TYPES
 from deckgen.notetypedecl import field_key
 from deckgen.output import write_files
+from deckgen.package import preset_names
 from deckgen.paths import ProjectPaths
 from deckgen.project import read_project
 from deckgen.release import appearance_fingerprint, content_fingerprint, hidden_texts
@@ -293,7 +294,24 @@ def _report_text(package: ImportedPackage, result: ImportResult) -> str:
         lines.append("")
     if not result.report and not result.problems:
         lines += ["Every field was converted faithfully: nothing to decide.", ""]
-    return "\n".join(lines)
+    return "\n".join(lines + _presets_section(package))
+
+
+def _presets_section(package: ImportedPackage) -> list[str]:
+    """What the first release does to the options of students' decks: said before it does it."""
+    deck = package.notes[0].deck.split("::")[0]
+    course = preset_names(deck)["course"]
+    return [
+        "## Your students' deck options change at the first release", "",
+        f"Every deckgen release carries the deck presets *{course}* and *{preset_names(deck)['retired']}* "
+        "(new cards in the course's order, siblings buried; none of the retired cards). A student who "
+        "ticks **Import deck presets** when importing a release, as deckgen's README asks, has every deck "
+        f"of *{deck}* moved to *{course}*, at the first release and at every later one: its daily limits, "
+        "order and burying replace the options those decks use now (their "
+        "old preset is kept, unused by them). Nothing else tells them: say so in the first release's "
+        "notes (`CHANGELOG.md`). A student who wants to keep their own options leaves **Import deck "
+        "presets** unticked.", "",
+    ]
 
 
 def _lock(root: Path, layout: _Layout, package: ImportedPackage, notes: dict[str, ImportedNote]) -> tuple[

@@ -181,6 +181,11 @@ PRESETS = {
 }
 
 
+def preset_names(deck_name: str) -> dict[str, str]:
+    """The names students' Anki shows for the deck's presets, by preset."""
+    return {"course": f"{deck_name} (course order)", "retired": f"{deck_name} (retired cards)"}
+
+
 def preset_id(deck_id: int, preset: str) -> int:
     return derived_id("preset", str(deck_id), preset)
 
@@ -189,7 +194,7 @@ def _set_presets(cursor: sqlite3.Cursor, deck: RenderedDeck) -> None:
     """Add the deck's presets (genanki's default preset, with our settings) and give every deck its own."""
     presets = json.loads(cursor.execute("SELECT dconf FROM col").fetchone()[0])
     default = presets["1"]
-    names = {"course": f"{deck.name} (course order)", "retired": f"{deck.name} (retired cards)"}
+    names = preset_names(deck.name)
     for preset, settings in PRESETS.items():
         config = json.loads(json.dumps(default))
         config.update({key: value for key, value in settings.items() if not isinstance(value, dict)})

@@ -177,7 +177,7 @@ def test_the_project_keeps_ids_guids_and_templates(studied, tmp_path, run_cli):
     assert "side_effects: |-\n    - Stomach upset\n    - Rarely **lactic acidosis**\n" in cardio
     renal = (project / "cards" / "renal.yaml").read_text()
     assert "text: Water is H<sub>2</sub>O; {{c1::furosemide}} acts on the {{c2::loop of Henle}}\n" in renal
-    assert (project / "import-report.md").read_text().endswith("Every field was converted faithfully: nothing to decide.\n")
+    assert "\nEvery field was converted faithfully: nothing to decide.\n\n## " in (project / "import-report.md").read_text()
 
 
 def test_a_field_the_sanitiser_would_change_is_listed_in_the_report(tmp_path, run_cli):
@@ -397,3 +397,27 @@ def test_media_names_that_differ_only_in_case_stay_two_files(tmp_path, run_cli):
 
     assert result.exit_code == 0, result.stderr
     assert sorted(path.name for path in (tmp_path / "project" / "cards" / "media").iterdir()) == ["A.png", "a-2.png"]
+
+
+def _presets_of_decks(collection: Collection) -> dict[str, str]:
+    return {deck.name: collection.decks.config_dict_for_deck_id(deck.id)["name"]
+            for deck in collection.decks.all_names_and_ids() if deck.name.startswith("Pharma")}
+
+
+def test_the_first_release_moves_the_students_decks_to_its_preset_and_the_report_says_so(
+        studied, tmp_path, student, run_cli):
+    project = tmp_path / "project"
+    before = _presets_of_decks(student)
+    assert run_cli("import", str(studied), str(project), cwd=tmp_path).exit_code == 0
+    released = run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": str(int(time.time()))})
+    assert released.exit_code == 0, released.stderr
+
+    import_package(student, project / "build" / "pharma-1.0.0.apkg", presets=True)
+
+    assert set(before.values()) == {"Default"}
+    assert set(_presets_of_decks(student).values()) == {"Pharma (course order)"}
+    report = (project / "import-report.md").read_text()
+    assert "## Your students' deck options change at the first release\n" in report
+    assert ("A student who ticks **Import deck presets** when importing a release, as deckgen's README asks, "
+            "has every deck of *Pharma* moved to *Pharma (course order)*, at the first release and at every "
+            "later one") in report
