@@ -23,6 +23,7 @@ from deckgen.errors import DeckError, display_path, printable
 from deckgen.guards import FLAGS, Allowances
 from deckgen.lint import ERROR
 from deckgen.output import write_files
+from deckgen.publish import publish
 from deckgen.render import Progress
 from deckgen.scaffold import init_project
 from deckgen.serve import DEFAULT_PORT, HOST
@@ -271,6 +272,14 @@ def _import(arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _publish(arguments: argparse.Namespace) -> int:
+    published = publish(arguments.project, arguments.tag, arguments.previous, arguments.out,
+                        release_timestamp(dict(os.environ)))
+    _say(f"{published.sha256}  {published.package}")
+    _say(f"wrote {published.notes}")
+    return EXIT_OK
+
+
 def _new(arguments: argparse.Namespace) -> int:
     added = commands.new(arguments.project, arguments.kind, arguments.subdeck)
     where = display_path(added.path, arguments.project)
@@ -285,7 +294,7 @@ def _schema(arguments: argparse.Namespace) -> int:
 
 _COMMANDS = {
     "build": _build, "check": _check, "diff": _diff, "import": _import, "init": _init, "lint": _lint, "new": _new,
-    "preview": _preview, "release": _release, "schema": _schema, "stats": _stats,
+    "preview": _preview, "publish": _publish, "release": _release, "schema": _schema, "stats": _stats,
 }
 
 

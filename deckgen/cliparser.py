@@ -152,6 +152,18 @@ examples:
   cd pharmacology && deckgen check --strict
 """
 
+_PUBLISH_HELP = """\
+What a deck's release workflow runs on a version tag, in a checkout of the tag:
+check that TAG is the deck's release (version: in cards/deck.yaml), rebuild it
+with 'build --frozen --strict' (the release's very bytes) into OUT_DIR, and write
+OUT_DIR/RELEASE-NOTES.md: the changes since the previous release's package (the
+one .apkg in PREVIOUS_DIR; none, or a missing folder, for a first release) and
+the version's section of CHANGELOG.md. The workflow then publishes both.
+
+examples:
+  deckgen publish v1.2.0 previous dist
+"""
+
 _NEW_HELP = """\
 Add an empty card of KIND to the end of cards/<subdeck>.yaml (the file is made if
 missing) under a new id, and say where it is. Its fields are left empty on
@@ -305,6 +317,12 @@ def _scaffold_commands(command) -> None:
     import_command = command("import", "make a project from an existing Anki deck (.apkg)", _IMPORT_HELP, project=False)
     import_command.add_argument("package", type=Path, metavar="PACKAGE", help="the .apkg exported from Anki")
     import_command.add_argument("directory", type=Path, metavar="DIR", help="the folder of the new project")
+    publish_command = command("publish", "rebuild a tagged release and write its notes (release workflow)",
+                              _PUBLISH_HELP)
+    publish_command.add_argument("tag", metavar="TAG", help="the version tag, v1.2.0")
+    publish_command.add_argument("previous", type=Path, metavar="PREVIOUS_DIR",
+                                 help="the folder holding the previous release's .apkg")
+    publish_command.add_argument("out", type=Path, metavar="OUT_DIR", help="where to write the .apkg and its notes")
     new_command = command("new", "add an empty card to a card file", _NEW_HELP)
     new_command.add_argument("kind", choices=KINDS, help="the kind of card")
     new_command.add_argument("--subdeck", required=True, metavar="KEY", help="a subdeck key of cards/deck.yaml")

@@ -1,5 +1,5 @@
-"""Publishing, tested: the release workflow's script, run in a git repository with two release tags,
-rebuilds each tagged release byte for byte and writes its notes against the previous release."""
+"""Publishing, tested: `deckgen publish`, which the release workflow runs, in a git repository with two
+release tags, rebuilds each tagged release byte for byte and writes its notes against the previous release."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import FIXTURES, REPO, make_project
+from conftest import FIXTURES, make_project
 
-SCRIPT = REPO / ".github" / "scripts" / "publish_release.py"
 RELEASE = FIXTURES / "release"
 CHANGELOG = "# Changelog\n\n## [1.1.0] - 2026-11-29\n\n### Fixed\n- Weissman's name.\n\n## [1.0.0]\n\n- First.\n"
 
@@ -34,14 +33,14 @@ def _sha(path: Path) -> str:
 
 
 def _publish(repository: Path, tag: str, previous: Path, out: Path, checkout: Path) -> subprocess.CompletedProcess:
-    """What the workflow does on a tag: a fresh checkout of it, then the script."""
+    """What the workflow does on a tag: a fresh checkout of it, then `deckgen publish`."""
     _git(repository.parent, "clone", "-q", str(repository), str(checkout))
     _git(checkout, "checkout", "-q", tag)
-    return subprocess.run([sys.executable, str(SCRIPT), tag, str(previous), str(out)], cwd=checkout,
+    return subprocess.run([sys.executable, "-m", "deckgen", "publish", tag, str(previous), str(out)], cwd=checkout,
                           capture_output=True, text=True)
 
 
-def test_the_release_script_rebuilds_two_tagged_releases_and_writes_their_notes(tmp_path):
+def test_publish_rebuilds_two_tagged_releases_and_writes_their_notes(tmp_path):
     repository = make_project(tmp_path / "deck", RELEASE / "v1")
     (repository / "CHANGELOG.md").write_text(CHANGELOG)
     _git(repository, "init", "-q")
@@ -73,7 +72,7 @@ def test_the_release_script_rebuilds_two_tagged_releases_and_writes_their_notes(
     assert notes.endswith("\n### Fixed\n- Weissman's name.\n")
 
 
-def test_the_release_script_refuses_a_tag_that_is_not_the_decks_release(tmp_path):
+def test_publish_refuses_a_tag_that_is_not_the_decks_release(tmp_path):
     repository = make_project(tmp_path / "deck", RELEASE / "v1")
     _git(repository, "init", "-q")
     _deckgen(repository, "release", "1.0.0", time="1764000000")
@@ -84,5 +83,9 @@ def test_the_release_script_refuses_a_tag_that_is_not_the_decks_release(tmp_path
     result = _publish(repository, "v2.0.0", tmp_path / "nothing", tmp_path / "out", tmp_path / "checkout")
 
     assert result.returncode == 1
-    assert result.stderr.strip() == "tag v2.0.0 does not match version: in cards/deck.yaml"
+    assert result.stderr.splitlines() == [
+        "cards/deck.yaml:1:1: tag v2.0.0 does not match version: 1.0.0 here: tag the commit of 'deckgen release "
+        "2.0.0', whose cards/deck.yaml says version: 2.0.0",
+        "1 problem found; nothing was written",
+    ]
     assert not (tmp_path / "out").exists()
