@@ -25,6 +25,7 @@ from deckgen.lint import ERROR
 from deckgen.output import write_files
 from deckgen.publish import publish
 from deckgen.render import Progress
+from deckgen.repository import Requirement, given_requirement
 from deckgen.scaffold import init_project
 from deckgen.serve import DEFAULT_PORT, HOST
 
@@ -251,14 +252,24 @@ def _serve(arguments: argparse.Namespace) -> int:
 
 
 def _init(arguments: argparse.Namespace) -> int:
-    written = init_project(arguments.directory, arguments.name, arguments.title or arguments.name)
+    requirement = given_requirement(arguments.deckgen)
+    written = init_project(arguments.directory, arguments.name, arguments.title or arguments.name, requirement)
     _say(f"created a deck in {arguments.directory} ({_count(len(written), 'file')})")
+    _unknown_requirement(requirement, arguments.directory)
     _say(f"next: cd {arguments.directory} && deckgen build")
     return EXIT_OK
 
 
+def _unknown_requirement(requirement: Requirement, directory: Path) -> None:
+    if not requirement.known:
+        _say(f"note: {directory / 'requirements.txt'} installs deckgen from an address to fill in "
+             f"({requirement.text}): write where your CI installs deckgen from, or run again with --deckgen",
+             file=sys.stderr)
+
+
 def _import(arguments: argparse.Namespace) -> int:
-    result = commands.import_deck(arguments.package, arguments.directory)
+    requirement = given_requirement(arguments.deckgen)
+    result = commands.import_deck(arguments.package, arguments.directory, requirement)
     for entry in result.report:
         what = (f"the sanitiser would remove {entry.removed}" if entry.removed
                 else "reads differently once converted: check it")
@@ -268,6 +279,7 @@ def _import(arguments: argparse.Namespace) -> int:
     _say(f"imported {_count(result.notes, 'note')} of {_count(result.note_types, 'note type')} into "
          f"{arguments.directory} ({_count(result.subdecks, 'subdeck')}, {_count(result.media, 'media file')}); "
          f"report: {result.report_path}")
+    _unknown_requirement(requirement, arguments.directory)
     _say(f"next: cd {arguments.directory} && deckgen check --strict")
     return EXIT_OK
 

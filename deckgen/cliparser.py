@@ -131,8 +131,11 @@ examples:
 
 _INIT_HELP = """\
 Start a new deck in DIR: cards/deck.yaml with ids of its own, a references file,
-one example card, the default templates and a README.md saying what each file is
-(unless DIR has one). The new project builds at once.
+one example card and the default templates, in a whole repository: the CI and
+release workflows (.github/workflows/), requirements.txt (the deckgen they
+install: this one, unless --deckgen says otherwise), .gitignore, cards/media/,
+CHANGELOG.md and a README.md for the deck's students and educators. Files DIR
+already has (a fresh clone's README.md) are kept. The new project builds at once.
 
 examples:
   deckgen init my-deck --name Pharmacology --title "Pharmacology for nurses"
@@ -145,7 +148,8 @@ cards/deck.yaml (same ids, fields and card templates), every note a card with it
 GUID, every subdeck, tag and media file. The lock is written with the package's
 times, so the first release updates none of the students' notes. Fields holding
 HTML that cards may not use (script, styles, unknown tags) are kept as written and
-listed, on the screen and in DIR/import-report.md, for you to decide.
+listed, on the screen and in DIR/import-report.md, for you to decide. The
+repository around the project is made as by 'deckgen init'.
 
 examples:
   deckgen import pharmacology.apkg pharmacology
@@ -317,6 +321,12 @@ def _scaffold_commands(command) -> None:
     import_command = command("import", "make a project from an existing Anki deck (.apkg)", _IMPORT_HELP, project=False)
     import_command.add_argument("package", type=Path, metavar="PACKAGE", help="the .apkg exported from Anki")
     import_command.add_argument("directory", type=Path, metavar="DIR", help="the folder of the new project")
+    for repository_command in (init_command, import_command):
+        repository_command.add_argument(
+            "--deckgen", metavar="REQUIREMENT",
+            help="the deckgen the repository's CI installs, as a pip requirement written to requirements.txt "
+                 "(default: this deckgen, from its git repository)",
+        )
     publish_command = command("publish", "rebuild a tagged release and write its notes (release workflow)",
                               _PUBLISH_HELP)
     publish_command.add_argument("tag", metavar="TAG", help="the version tag, v1.2.0")

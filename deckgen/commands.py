@@ -26,6 +26,7 @@ from deckgen.previewpage import page_html
 from deckgen.project import load_project, read_deck_files, read_project
 from deckgen.render import PackagedMedia, Progress, RenderedDeck, render_deck
 from deckgen.report import with_versions
+from deckgen.repository import Requirement
 from deckgen.scaffold import NewCard, new_card
 from deckgen.serve import DEFAULT_PORT, Page, PreviewServer
 from deckgen.stats import coverage_table, released_coverage_table, replace_marked_section
@@ -178,6 +179,7 @@ def schema(root: Path) -> dict:
     return card_file_schema(SchemaContext(settings, references))
 
 
-def import_deck(package: Path, directory: Path) -> ImportResult:
-    """`deckgen import PACKAGE DIR`: a new project made from an Anki package, and its report."""
-    return import_package(package, directory)
+def import_deck(package: Path, directory: Path, requirement: Requirement | None = None) -> ImportResult:
+    """`deckgen import PACKAGE DIR`: a new project made from an Anki package, in a repository whose
+    workflows install `requirement`, and its report."""
+    return import_package(package, directory, requirement)

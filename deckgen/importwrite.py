@@ -3,7 +3,7 @@
 Every note type becomes a declaration in `cards/deck.yaml` with its id, name, fields, sort field,
 CSS and card templates (as Jinja files that render back to Anki's, ankitemplate.py); every note a
 card with its GUID, its fields as markup (importhtml.py) and its tags; every deck a subdeck; the
-media go to `cards/media/`. Anki's stock note types are declared like any other: the students'
+media go to `cards/media/`; the repository around the project is written as `init` writes it. Anki's stock note types are declared like any other: the students'
 collections know them by the package's ids, which a built-in kind would change.
 
 The lock is written last, from a first render of the written project, with the package's own
@@ -39,6 +39,8 @@ from deckgen.paths import ProjectPaths
 from deckgen.project import read_project
 from deckgen.release import appearance_fingerprint, content_fingerprint, hidden_texts
 from deckgen.render import render_deck
+from deckgen.repository import Requirement, RepositoryText, installed_requirement, repository_files
+from deckgen.stats import released_coverage_table
 from deckgen.scaffold import default_templates
 from deckgen.names import name_problem
 
@@ -340,8 +342,10 @@ def _lock(root: Path, layout: _Layout, package: ImportedPackage, notes: dict[str
     return Lock(layout.deck_id, layout.deck_name, dict(layout.subdecks), note_types, cards), problems.found()
 
 
-def import_package(package_path: Path, target: Path) -> ImportResult:
-    """Write the project of the package at `package_path` into `target` (a new or empty folder)."""
+def import_package(package_path: Path, target: Path, requirement: Requirement | None = None) -> ImportResult:
+    """Write the project of the package at `package_path` into `target` (a new or empty folder), in a
+    repository (repository.py) whose workflows install `requirement` (by default this deckgen) and whose README's coverage
+    table is the lock's, as CI checks it."""
     paths = ProjectPaths(target)
     for existing in (paths.cards, paths.templates):
         if existing.exists():
@@ -359,13 +363,15 @@ def import_package(package_path: Path, target: Path) -> ImportResult:
     files += [(paths.templates / name, text.encode("utf-8")) for name, text in templates.items()]
     files += [(paths.templates / name, data) for name, data in default_templates().items() if name in KEPT_TEMPLATES]
     files += [(paths.media / layout.media[item.name], item.data) for item in package.media if item.name in layout.media]
-    made = [folder for folder in (target, paths.cards, paths.templates) if not folder.exists()]
+    made = [folder for folder in (target, paths.cards, paths.templates, target / ".github") if not folder.exists()]
     try:
         write_files(files, Path.cwd())
         lock, problems = _lock(target, layout, package, notes)
         result = ImportResult(target, len(package.notes), len(package.note_types), len(layout.subdecks),
                               len(layout.media), tuple(report), target / REPORT_FILE, problems)
-        write_files([(paths.lock, lock_text(lock).encode("utf-8")),
+        repository = RepositoryText(layout.deck_name, layout.deck_name, requirement or installed_requirement(),
+                                    released_coverage_table(lock))
+        write_files([*repository_files(paths, repository), (paths.lock, lock_text(lock).encode("utf-8")),
                      (result.report_path, _report_text(package, result).encode("utf-8"))], Path.cwd())
     except BaseException as error:
         # An import is whole or nothing: a half-made project would only be refused by the next try.

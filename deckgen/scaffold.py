@@ -1,8 +1,9 @@
 """`deckgen init` and `deckgen new`: a new project, and a new card, written for the educator to fill in.
 
 `init` gives a project that builds at once, with ids of its own (two decks must never share a deck
-or note-type id, or Anki would mix them up). `new` appends a card skeleton whose fields are left
-empty on purpose: `deckgen check` then points at each line still to write.
+or note-type id, or Anki would mix them up), inside a whole repository (repository.py): CI and
+release workflows, `.gitignore`, `cards/media/`, a README. `new` appends a card skeleton whose
+fields are left empty on purpose: `deckgen check` then points at each line still to write.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from deckgen.model import DeckSettings
 from deckgen.output import write_files
 from deckgen.paths import ProjectPaths
 from deckgen.project import outside_problem
+from deckgen.repository import Requirement, RepositoryText, installed_requirement, repository_files
 from deckgen.keys import CONTROL_CHARACTER
 from deckgen.schema import name_problem
 
@@ -29,8 +31,10 @@ def _new_id() -> int:
     return 1_000_000_000_000 + secrets.randbelow(2**52)
 
 
-def init_project(target: Path, name: str, title: str) -> list[Path]:
-    """Write a new project into `target`; refuse to touch one that has cards or templates."""
+def init_project(target: Path, name: str, title: str, requirement: Requirement | None = None) -> list[Path]:
+    """Write a new project, and the repository around it, into `target`; refuse to touch one that
+    has cards or templates. Files a fresh repository already has (a README) stay as they are. The
+    workflows install `requirement`, by default this deckgen."""
     paths = ProjectPaths(target)
     for existing in (paths.cards, paths.templates):
         if existing.exists():
@@ -42,43 +46,15 @@ def init_project(target: Path, name: str, title: str) -> list[Path]:
         if problem:
             raise DeckError.in_argument(option, problem)
     files = _starting_files(paths, name, title, [_new_id() for _ in range(1 + len(KINDS))])
-    # A folder that already has a README or .gitignore (a fresh git repository) keeps its own.
-    contents = [(path, text.encode("utf-8")) for path, text in files.items() if path.parent == paths.cards
-                or not path.exists()]
+    contents = [(path, text.encode("utf-8")) for path, text in files.items()]
     contents += [(paths.templates / name, data) for name, data in default_templates().items()]
+    contents += repository_files(paths, RepositoryText(name, title, requirement or installed_requirement()))
     write_files(contents, Path.cwd())
     return [path for path, _ in contents]
 
 
-_README = """\
-# {title}
-
-An Anki deck built with deckgen from the YAML files in `cards/`.
-
-| file | holds |
-|---|---|
-| `cards/deck.yaml` | the deck's settings: its name, title, version, ids and subdecks. Students' Anki knows the deck by the ids and names: never change the ids, and rename nothing once released |
-| `cards/references.yaml` | the works cards cite with `source:` |
-| every other `cards/*.yaml` | the cards, one file per subdeck |
-| `templates/` | how the cards look: one Jinja template per side of each kind of card, and `style.css` |
-| `cards/deck.lock` | every release, written by `deckgen release`: commit it, never edit it |
-
-Run the commands in this folder. In a new terminal, activate the environment deckgen is installed
-in first (`source PATH/TO/.venv/bin/activate`), or call deckgen by its full path
-(`PATH/TO/.venv/bin/deckgen check`).
-
-- `deckgen new basic --subdeck basics` adds an empty card; `deckgen check` points at what to fill in.
-- `deckgen check --strict` and `deckgen lint --strict` check every card as CI should.
-- `deckgen preview` writes `build/preview.html`; `deckgen build` writes `build/<deck>-<version>.apkg`.
-- `deckgen release 1.0.0` releases the deck: stamps the changed cards and records the release in `cards/deck.lock`.
-
-Every command has `--help` with examples. Each key of these files, the kinds of card and the markup
-are described in deckgen's README, under "Card file reference".
-"""
-
-
 def _starting_files(paths: ProjectPaths, name: str, title: str, ids: list[int]) -> dict[Path, str]:
-    """A new project's files but its templates, by path."""
+    """A new project's files in cards/, by path."""
     return {
         paths.settings: (
             "# Settings of the deck: README.md, beside cards/, says what each file holds and how to build it.\n"
@@ -99,8 +75,6 @@ def _starting_files(paths: ProjectPaths, name: str, title: str, ids: list[int]) 
             "    question: Which command turns these cards into an Anki deck?\n"
             "    answer: \"`deckgen build`\"\n    source: example2024\n"
         ),
-        paths.root / "README.md": _README.format(title=title),
-        paths.root / ".gitignore": "/build/\n",
     }
 
 

@@ -36,7 +36,9 @@ def released_coverage_table(lock: Lock) -> str:
     """The table of the last release, as the lock records it (a removed card is not counted)."""
     notes = [(record.subdeck, record.kind, _cards_made(lock, record.kind, len(record.hides)), record.retired)
              for record in lock.cards.values() if not record.removed]
-    return _table(notes, lock.deck_name, lock.subdecks, list(lock.note_types))
+    # Kinds by name: the same table from a lock just made (note types in the order they were
+    # rendered) and from that lock read back from its file.
+    return _table(notes, lock.deck_name, lock.subdecks, sorted(lock.note_types))
 
 
 def _cards_made(lock: Lock, kind: str, deletions: int) -> int:

@@ -396,7 +396,8 @@ def test_media_names_that_differ_only_in_case_stay_two_files(tmp_path, run_cli):
     result = run_cli("import", str(both), str(tmp_path / "project"), cwd=tmp_path)
 
     assert result.exit_code == 0, result.stderr
-    assert sorted(path.name for path in (tmp_path / "project" / "cards" / "media").iterdir()) == ["A.png", "a-2.png"]
+    media = tmp_path / "project" / "cards" / "media"
+    assert sorted(path.name for path in media.iterdir()) == ["A.png", "README.md", "a-2.png"]  # README: init's too
 
 
 def _presets_of_decks(collection: Collection) -> dict[str, str]:
