@@ -208,3 +208,13 @@ def test_import_makes_the_same_repository_and_its_ci_passes_by_hand_with_the_loc
     assert [(run.returncode, run.stderr) for run in runs] == [(0, "")] * len(steps)
     assert "| Pharma::Cardiovascular | 4 | 8 |" in (root / "README.md").read_text()  # the lock's table, as CI checks
     assert _git(root, "status", "--porcelain") == ""
+
+
+def test_the_readme_walks_from_init_to_a_first_release_naming_every_file_init_writes():
+    section = (REPO / "README.md").read_text().split("\n## Your own deck\n")[1].split("\n## ")[0]
+
+    assert [name for name in REPOSITORY_FILES if Path(name).name.removeprefix(".") not in section
+            and name != "cards/media/README.md"] == []
+    for step in ("deckgen init ", "git push -u origin main", "deckgen release 1.0.0", "git push origin v1.0.0",
+                 "deckgen import "):
+        assert step in section
