@@ -100,6 +100,14 @@ def add_picture_card(project: Path) -> None:
     )
 
 
+def add_sound_card(project: Path) -> None:
+    """A card playing cards/media/intro.mp3, which it lists under media: (after add_picture_card)."""
+    (project / "cards" / "media" / "intro.mp3").write_bytes(MP3)
+    (project / "cards" / "sounds.yaml").write_text(
+        "subdeck: first\ncards:\n  - {id: sound, kind: basic, question: 'Whose voice? [sound:intro.mp3]', answer: A, "
+        "media: [intro.mp3]}\n")
+
+
 # The markup that holds other text (issue 13): the XSS corpus runs through each of these too.
 PAYLOAD = "PAYLOAD"
 CONSTRUCTS = {

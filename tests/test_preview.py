@@ -22,7 +22,7 @@ from deckgen import commands
 from deckgen.build import build, check
 from deckgen.preview import preview_cards
 from deckgen.serve import Page, PreviewServer
-from helpers import GOLDEN, GOLDEN_CASES as CASES, MP3, PNG, add_picture_card, replace_in_file
+from helpers import GOLDEN, GOLDEN_CASES as CASES, MP3, PNG, add_picture_card, add_sound_card, replace_in_file
 
 
 @pytest.mark.parametrize("card_id,ordinal", CASES, ids=[f"{c}-{o + 1}" for c, o in CASES])
@@ -373,11 +373,7 @@ def test_preview_shows_the_cards_it_can_and_reports_the_others(tmp_path, run_cli
 def test_the_written_preview_has_its_pictures_beside_it_and_plays_sounds(tmp_path, run_cli):
     project = make_project(tmp_path / "project")
     add_picture_card(project)
-    (project / "cards" / "media" / "intro.mp3").write_bytes(MP3)
-    (project / "cards" / "sounds.yaml").write_text(
-        "subdeck: first\ncards:\n  - id: sound\n    kind: basic\n    question: 'Whose voice is this? [sound:intro.mp3]'\n"
-        "    answer: Klerman's\n    media: [intro.mp3]\n"
-    )
+    add_sound_card(project)
 
     result = run_cli("preview", cwd=project)
 

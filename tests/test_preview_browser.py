@@ -22,7 +22,7 @@ from conftest import FIXTURES, REPO, copy_of_repository_deck, make_project
 from deckgen import commands
 from deckgen.build import build
 from deckgen.output import write_files
-from helpers import MP3, add_picture_card, replace_in_file
+from helpers import add_picture_card, add_sound_card, replace_in_file
 
 pytest.importorskip("playwright", reason="the browser tests need the playwright package (pip install -e '.[test]')")
 import reviewer  # noqa: E402
@@ -288,10 +288,7 @@ def test_the_served_page_reloads_when_a_card_file_is_edited_and_shows_problems_i
 def test_the_written_page_shows_its_pictures_and_a_player_for_each_sound(tmp_path, watched):
     project = make_project(tmp_path / "project")
     add_picture_card(project)
-    (project / "cards" / "media" / "intro.mp3").write_bytes(MP3)
-    (project / "cards" / "sounds.yaml").write_text(
-        "subdeck: first\ncards:\n  - {id: sound, kind: basic, question: 'Whose voice? [sound:intro.mp3]', answer: A, "
-        "media: [intro.mp3]}\n")
+    add_sound_card(project)
     preview = commands.preview(project)
     write_files(preview.files(), project)
     page = watched()

@@ -59,12 +59,18 @@ def test_stats_counts_notes_and_cards_per_subdeck_and_kind(tmp_path, run_cli):
     )
 
 
-def test_stats_update_rewrites_only_the_marked_section(tmp_path, run_cli):
+def _released(tmp_path, run_cli):
+    """A project of one card, released as 1.0.0."""
     project = make_project(tmp_path / "project")
     (project / "cards" / "one.yaml").write_text(
         "subdeck: first\ncards:\n  - {id: a, kind: basic, question: 'Q?', answer: A}\n"
     )
     assert run_cli("release", "1.0.0", cwd=project).exit_code == 0
+    return project
+
+
+def test_stats_update_rewrites_only_the_marked_section(tmp_path, run_cli):
+    project = _released(tmp_path, run_cli)
     document = project / "NOTES.md"
     document.write_text(f"# Notes\n{README_START}\nold table\n{README_END}\nafter\n")
 
@@ -76,11 +82,7 @@ def test_stats_update_rewrites_only_the_marked_section(tmp_path, run_cli):
 
 
 def test_stats_update_says_so_when_the_table_is_already_current_and_leaves_the_file_alone(tmp_path, run_cli):
-    project = make_project(tmp_path / "project")
-    (project / "cards" / "one.yaml").write_text(
-        "subdeck: first\ncards:\n  - {id: a, kind: basic, question: 'Q?', answer: A}\n"
-    )
-    assert run_cli("release", "1.0.0", cwd=project).exit_code == 0
+    project = _released(tmp_path, run_cli)
     document = project / "NOTES.md"
     table = run_cli("stats", "--released", cwd=project).stdout
     document.write_text(f"# Notes\n{README_START}\n{table}{README_END}\n")
@@ -94,11 +96,7 @@ def test_stats_update_says_so_when_the_table_is_already_current_and_leaves_the_f
 
 
 def test_stats_update_without_markers_says_what_to_add(tmp_path, run_cli):
-    project = make_project(tmp_path / "project")
-    (project / "cards" / "one.yaml").write_text(
-        "subdeck: first\ncards:\n  - {id: a, kind: basic, question: 'Q?', answer: A}\n"
-    )
-    assert run_cli("release", "1.0.0", cwd=project).exit_code == 0
+    project = _released(tmp_path, run_cli)
     (project / "NOTES.md").write_text("# Notes\n")
 
     result = run_cli("stats", "--update", "NOTES.md", cwd=project)
