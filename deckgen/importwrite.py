@@ -3,8 +3,9 @@
 Every note type becomes a declaration in `cards/deck.yaml` with its id, name, fields, sort field,
 CSS and card templates (as Jinja files that render back to Anki's, ankitemplate.py); every note a
 card with its GUID, its fields as markup (importhtml.py) and its tags; every deck a subdeck; the
-media go to `cards/media/`; the repository around the project is written as `init` writes it. Anki's stock note types are declared like any other: the students'
-collections know them by the package's ids, which a built-in kind would change.
+media go to `cards/media/`; the repository around the project is written as `init` writes it
+(repository.py). Anki's stock note types are declared like any other: the students' collections
+know them by the package's ids, which a built-in kind would change.
 
 The lock is written last, from a first render of the written project, with the package's own
 times: a card that stays as imported keeps its note's time, so the first release updates no note
@@ -309,10 +310,9 @@ def _presets_section(package: ImportedPackage) -> list[str]:
         "(new cards in the course's order, siblings buried; none of the retired cards). A student who "
         "ticks **Import deck presets** when importing a release, as deckgen's README asks, has every deck "
         f"of *{deck}* moved to *{course}*, at the first release and at every later one: its daily limits, "
-        "order and burying replace the options those decks use now (their "
-        "old preset is kept, unused by them). Nothing else tells them: say so in the first release's "
-        "notes (`CHANGELOG.md`). A student who wants to keep their own options leaves **Import deck "
-        "presets** unticked.", "",
+        "order and burying replace the options those decks use now (their old preset is kept, unused by "
+        "them). Nothing else tells them: say so in the first release's notes (`CHANGELOG.md`). A student "
+        "who wants to keep their own options leaves **Import deck presets** unticked.", "",
     ]
 
 
@@ -344,8 +344,8 @@ def _lock(root: Path, layout: _Layout, package: ImportedPackage, notes: dict[str
 
 def import_package(package_path: Path, target: Path, requirement: Requirement | None = None) -> ImportResult:
     """Write the project of the package at `package_path` into `target` (a new or empty folder), in a
-    repository (repository.py) whose workflows install `requirement` (by default this deckgen) and whose README's coverage
-    table is the lock's, as CI checks it."""
+    repository whose workflows install `requirement` (by default this deckgen) and whose README's
+    coverage table is the lock's, as its CI checks it."""
     paths = ProjectPaths(target)
     for existing in (paths.cards, paths.templates):
         if existing.exists():
