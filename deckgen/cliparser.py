@@ -24,9 +24,12 @@ _ALLOW_HELP = {
     "--allow-deck-change": "release a renamed deck or subdeck, or cards moved to another subdeck "
     "(students' copies stay where they are)",
     "--allow-card-removal": "release with cards removed instead of retired (they stay in students' collections)",
-    "--allow-id-reuse": "release a card under the id of a retired or removed card",
+    "--allow-id-reuse": "release a card under the id, or the GUID, of another card released earlier "
+    "(students' copy of that card is overwritten)",
     "--allow-renumbering": "release list items or cloze deletions removed or renumbered "
     "(students' reviews move to other items)",
+    "--allow-guid-change": "release a card whose GUID changed (students get it again as a new card and keep "
+    "the old copy)",
 }
 
 _BUILD_HELP = """\

@@ -33,6 +33,7 @@ class Allowances:
     card_removal: bool = False
     id_reuse: bool = False
     renumbering: bool = False
+    guid_change: bool = False
 
     def permits(self, flag: str) -> bool:
         return bool(getattr(self, FLAGS[flag]))
@@ -44,6 +45,7 @@ FLAGS = {
     "--allow-card-removal": "card_removal",
     "--allow-id-reuse": "id_reuse",
     "--allow-renumbering": "renumbering",
+    "--allow-guid-change": "guid_change",
 }
 
 
@@ -66,7 +68,8 @@ class Change:
 
 def compare(previous: Lock, current: Lock) -> list[Change]:
     """Every change from `previous` to `current` that the guards know."""
-    return _deck_changes(previous, current) + _note_type_changes(previous, current) + _card_changes(previous, current)
+    return (_deck_changes(previous, current) + _note_type_changes(previous, current)
+            + _card_changes(previous, current) + _guid_changes(previous, current))
 
 
 def _deck_changes(previous: Lock, current: Lock) -> list[Change]:
@@ -187,6 +190,46 @@ def _changes_to_card(card_id: str, old: CardRecord, now: CardRecord, previous: L
         changes.append(Change(
             place, message, "--allow-renumbering", f"deletions of card '{card_id}' removed or renumbered", subject,
         ))
+    return changes
+
+
+def _guid_changes(previous: Lock, current: Lock) -> list[Change]:
+    """GUIDs, by which students' Anki knows each note: a card's GUID may not change, nor be another
+    card's, released (tombstones and retired cards included) or current. GUIDs a lock of an older
+    format did not record are not compared, nor GUIDs after a change of the deck id, from which
+    they derive (a change refused on its own)."""
+    if previous.deck_id != current.deck_id:
+        return []
+    changes = []
+    released = {record.guid: card_id for card_id, record in sorted(previous.cards.items()) if record.guid}
+    current_owner: dict[str, str] = {}
+    for card_id, now in sorted(current.cards.items()):
+        old = previous.cards.get(card_id)
+        if now.removed or now.guid is None:
+            continue
+        place, subject = Place(f"card:{card_id}"), f"card:{card_id}"
+        owner = current_owner.setdefault(now.guid, card_id)
+        if owner != card_id:
+            changes.append(Change(
+                place, f"cards '{owner}' and '{card_id}' have the same GUID '{now.guid}': students' Anki would import "
+                "both and update only one of them afterwards; give each card its own GUID",
+                None, f"cards '{owner}' and '{card_id}' share a GUID", subject,
+            ))
+        if old is not None and not old.removed and old.guid is not None and old.guid != now.guid:
+            changes.append(Change(
+                place, f"card '{card_id}' changed its GUID from '{old.guid}' to '{now.guid}': students' Anki knows "
+                "their copy by the old one, so they would get this card a second time, as new, and keep the old "
+                f"copy with its reviews; restore guid: '{old.guid}' (or remove the 'guid:' that was added)",
+                "--allow-guid-change", f"GUID of card '{card_id}' changed", subject,
+            ))
+        taken_from = released.get(now.guid)
+        if taken_from is not None and taken_from != card_id:
+            changes.append(Change(
+                place, f"card '{card_id}' has the GUID '{now.guid}' of card '{taken_from}', released earlier: "
+                f"students' Anki would overwrite their copy of '{taken_from}', reviews and all, with this card; "
+                "remove its 'guid:' (or give it one no card ever had)",
+                "--allow-id-reuse", f"card '{card_id}' takes the GUID of card '{taken_from}'", subject,
+            ))
     return changes
 
 
