@@ -35,6 +35,9 @@ class ReleasePlan:
     lock_changed: bool
     allowed_changes: tuple[str, ...] = field(default=())
     unreleased: bool = False  # the cards differ from the last release's
+    # Every change the guards found since the last release, as (flag, subject): what a pending
+    # acknowledgement may acknowledge.
+    changes: frozenset[tuple[str | None, str]] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -138,8 +141,10 @@ def plan_release(
                      previous.acknowledged if previous else (), previous.releases if previous else (),
                      description=_fingerprint(deck.description))
     allowed: list[guards.Change] = []
+    changes: list[guards.Change] = []
     if previous is not None:
-        problems, allowed = guards.decide(guards.compare(previous, candidate), allow, previous.pending, source.locate)
+        changes = guards.compare(previous, candidate)
+        problems, allowed = guards.decide(changes, allow, previous.pending, source.locate)
         if problems:
             raise DeckError(problems)
     acknowledged = candidate.acknowledged + guards.acknowledgements(allowed, UNRELEASED, candidate.acknowledged)
@@ -161,6 +166,7 @@ def plan_release(
         lock=recorded,
         lock_changed=recorded != previous,
         allowed_changes=tuple(change.summary for change in allowed),
+        changes=frozenset((change.flag, change.subject) for change in changes),
         unreleased=previous is None or released_state(_as_recorded_by(candidate, previous)) != released_state(previous),
     )
 
