@@ -381,6 +381,9 @@ def _consistent(lock: Lock, now: float) -> None:
         raise _Damaged("releases", f"release {last.version} has the time {last.time}, more than a day ahead of "
                                    "this computer's clock: no later release could follow it")
     for card_id, record in lock.cards.items():
+        if not record.removed and record.kind not in lock.note_types:
+            raise _Damaged(f"card:{card_id}", f"card '{card_id}' is of kind {_shown(record.kind)}, for which the lock "
+                                              "records no note type")
         given_by = times.get(record.changed_in, last.time if last else latest)
         if record.modified > min(given_by, latest):
             raise _Damaged(f"card:{card_id}", f"card '{card_id}' has the time {record.modified}, later than "

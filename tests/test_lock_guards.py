@@ -330,7 +330,7 @@ def test_a_build_racing_a_release_never_overwrites_the_releases_package(released
 def test_a_changed_description_is_not_the_release_a_frozen_build_rebuilds(released, run_cli):
     project, _ = released
     replace_in_file(project / "cards" / "deck.yaml", "description: A deck the tests build.",
-                    "description: A deck the tests build, <b>changed</b>.")
+                    "description: A deck the tests build, changed.")
 
     result = run_cli("build", "--frozen", cwd=project)
 
@@ -368,9 +368,9 @@ def _mutations() -> st.SearchStrategy:
                                                            st.dictionaries(st.text(max_size=8), inner, max_size=3)),
                           max_leaves=8)
     return st.one_of(
-        st.tuples(st.just("value"), st.integers(min_value=0), values),
-        st.tuples(st.just("truncate"), st.integers(min_value=0), st.none()),
-        st.tuples(st.just("nest"), st.integers(min_value=1, max_value=5000), st.none()),
+        st.tuples(st.just("value"), st.integers(min_value=0, max_value=10**6), values),
+        st.tuples(st.just("truncate"), st.integers(min_value=0, max_value=10**6), st.none()),
+        st.tuples(st.just("nest"), st.integers(min_value=1, max_value=100_000), st.none()),
     )
 
 
@@ -380,8 +380,8 @@ def _mutated(text: str, mutation: tuple) -> str:
         return text[: at % len(text)]
     data = json.loads(text)
     if how == "nest":
-        data["cards"]["founders"]["hides"] = json.loads("[" * at + "]" * at)
-        return json.dumps(data)
+        data["cards"]["founders"]["hides"] = "nested"
+        return json.dumps(data).replace('"nested"', "[" * at + "]" * at)
     places = []
 
     def walk(node):
@@ -396,7 +396,7 @@ def _mutated(text: str, mutation: tuple) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(mutation=_mutations(), command=st.sampled_from(COMMANDS))
 def test_a_hostile_lock_is_a_located_message_for_every_command(mutation, command, released, monkeypatch):
     """Whatever a hand edit does to the lock, each command ends in `cards/deck.lock:LINE:COL: …`
@@ -416,3 +416,31 @@ def test_a_hostile_lock_is_a_located_message_for_every_command(mutation, command
     assert all(re.match(r"(warning: )?[\w./-]+:[0-9]+:[0-9]+: |[0-9]+ problems? found|warning: ", line)
                for line in lines), lines
     assert all(line.startswith("cards/deck.lock:") for line in lines if "the lock file" in line), lines
+
+
+HOSTILE_LOCKS = {
+    "a card of a kind the lock has no note type for": (
+        '"kind": "basic"', '"kind": "zzz"', "card:first-use",
+        "card 'first-use' is of kind \"zzz\", for which the lock records no note type"),
+    "a release version that is no version": (
+        '{"version": "1.0.0", "time": 1764000000}', '{"version": "one", "time": 1764000000}', "releases",
+        "'version' should be a version such as 1.2.0, is \"one\""),
+}
+
+
+@pytest.mark.parametrize("command", [("stats", "--released"), ("release", "1.1.0")])
+@pytest.mark.parametrize("case", HOSTILE_LOCKS)
+def test_stats_and_release_on_a_hostile_lock_are_a_located_message(case, command, released, run_cli):
+    project, _ = released
+    old, new, subject, message = HOSTILE_LOCKS[case]
+    replace_in_file(_lock(project), old, new, count=1)
+    line = (_line_of(project, '  "releases"') if subject == "releases"
+            else _card_line(project, subject.removeprefix("card:")))
+
+    result = run_cli(*command, cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"cards/deck.lock:{line}:1: the lock file is damaged: {message}{DAMAGED_END}",
+        "1 problem found; nothing was written",
+    ]
