@@ -188,11 +188,12 @@ def _changes_to_card(card_id: str, old: CardRecord, now: CardRecord, previous: L
     if old.kind == now.kind and not old.removed and renumbered(old.hides, now.hides):
         rewritten = () if _moved(dict(old.hides), dict(now.hides)) else rewritten_together(old.hides, now.hides)
         if rewritten:
-            what = "items" if now.kind == "list" else "deletions"
-            message = (f"{'list' if now.kind == 'list' else 'cloze'} card '{card_id}' had {what} "
-                       f"{', '.join(str(n) if now.kind == 'list' else f'c{n}' for n in rewritten)} all rewritten beyond recognition: that "
-                       f"cannot be told from {what} swapped and reworded, and students' reviews of each now belong to "
-                       f"new text. Rewrite one of them per release, or add the new text as a new {what[:-1]} at the end")
+            listed = now.kind == "list"
+            what, numbers = ("items", map(str, rewritten)) if listed else ("deletions", (f"c{n}" for n in rewritten))
+            message = (f"{'list' if listed else 'cloze'} card '{card_id}' had {what} {', '.join(numbers)} all "
+                       f"rewritten beyond recognition: that cannot be told from {what} swapped and reworded, and "
+                       "students' reviews of each now belong to new text. Rewrite one of them per release, or add "
+                       f"the new text as a new {what[:-1]} at the end")
         elif now.kind == "list":
             message = (f"list card '{card_id}' had items removed or reordered: students' reviews belong to item "
                        "positions, so they would move to other items. Only add items at the end, or edit an item "

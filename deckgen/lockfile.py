@@ -358,7 +358,8 @@ def _acknowledged(entry: object) -> Acknowledged:
 def _release(entry: object) -> Release:
     entry = _object(entry, "releases", "a release")
     _only_keys(entry, ("version", "time"), "releases", "a release")
-    return Release(_version(entry.get("version"), "releases", "'version'"), _time(entry.get("time"), "releases", "'time'"))
+    return Release(_version(entry.get("version"), "releases", "'version'"),
+                   _time(entry.get("time"), "releases", "'time'"))
 
 
 def version_key(version: str) -> tuple[int, ...]:

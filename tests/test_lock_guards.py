@@ -17,25 +17,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import FIXTURES, make_project
+from conftest import make_project
 from helpers import replace_in_file
+from test_lock import RELEASE, V1_TIME, V2_TIME, released  # noqa: F401  (released: the fixture)
 
 from deckgen.ids import note_guid
 
-RELEASE = FIXTURES / "release"
 DECK_ID = 1700000000001
-V1_TIME, V2_TIME, V3_TIME = "1764000000", "1764000600", "1764001200"
+V3_TIME = "1764001200"
 DAMAGED_END = "; restore it from git, never edit it by hand"
-
-
-@pytest.fixture
-def released(tmp_path, run_cli):
-    """Release 1.0.0 of the release fixture: (project, a copy of its lock as the base branch's)."""
-    project = make_project(tmp_path / "project", RELEASE / "v1")
-    assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
-    base = tmp_path / "base.lock"
-    shutil.copy(project / "cards" / "deck.lock", base)
-    return project, base
 
 
 def _lock(project: Path) -> Path:
@@ -442,5 +432,21 @@ def test_stats_and_release_on_a_hostile_lock_are_a_located_message(case, command
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         f"cards/deck.lock:{line}:1: the lock file is damaged: {message}{DAMAGED_END}",
+        "1 problem found; nothing was written",
+    ]
+
+
+def test_ci_refuses_a_lock_that_lost_a_guid(released, run_cli):
+    project, base = released
+    replace_in_file(project / "cards" / "course.yaml", "answer: Depression", "answer: Major depression")
+    assert run_cli("release", "1.1.0", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
+    replace_in_file(_lock(project), f', "guid": {json.dumps(note_guid(DECK_ID, "founders"))}', "", count=1)
+
+    result = run_cli("check", "--lock-base", str(base), cwd=project)
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"cards/deck.lock:{_card_line(project, 'founders')}:1: card 'founders' lost its GUID in the lock; restore "
+        "cards/deck.lock from the base branch and release again",
         "1 problem found; nothing was written",
     ]
