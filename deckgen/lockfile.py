@@ -24,6 +24,7 @@ from deckgen.cardfile import GUID
 from deckgen.errors import DeckError, Location, shortened
 from deckgen.keys import CONTROL_CHARACTER
 from deckgen.model import CARD_ID
+from deckgen.names import name_problem
 from deckgen.schema import VERSION
 
 LOCK_FILE = "deck.lock"
@@ -236,6 +237,15 @@ def _text(value: object, subject: str, what: str) -> str:
     return text
 
 
+def _name(value: object, subject: str, what: str) -> str:
+    """A deck or subdeck name: plain text, as deck.yaml's names are (`stats --released` shows them)."""
+    text = _text(value, subject, what)
+    problem = name_problem(text)
+    if problem:
+        raise _Damaged(subject, f"{what} {problem}")
+    return text
+
+
 def _formatted(value: object, pattern: re.Pattern, subject: str, what: str, expected: str) -> str:
     text = _of_type(value, str, subject, what)
     if not pattern.match(text):
@@ -418,8 +428,8 @@ def _lock(data: object) -> Lock:
     description = deck.get("description") if lock_format >= 3 else None
     return Lock(
         deck_id=_whole(deck.get("id"), "deck", "the deck id", MAX_ID),
-        deck_name=_text(deck.get("name"), "deck", "the deck name"),
-        subdecks={_text(key, "deck", "a subdeck key"): _text(name, "deck", "a subdeck name")
+        deck_name=_name(deck.get("name"), "deck", "the deck name"),
+        subdecks={_text(key, "deck", "a subdeck key"): _name(name, "deck", "a subdeck name")
                   for key, name in subdecks.items()},
         note_types={kind: _note_type(kind, entry)
                     for kind, entry in _object(data.get("note_types"), "deck", "'note_types'").items()},

@@ -415,6 +415,10 @@ HOSTILE_LOCKS = {
     "a release version that is no version": (
         '{"version": "1.0.0", "time": 1764000000}', '{"version": "one", "time": 1764000000}', "releases",
         "'version' should be a version such as 1.2.0, is \"one\""),
+    "a deck name with markup": (
+        '"name": "Test"', '"name": "Test<img src=x onerror=alert(1)>"', "deck",
+        "the deck name contains '<' '>': names are shown on every card as they are, so they may not use any of "
+        "< > \" { } [ ] \\ * `"),
 }
 
 
@@ -424,7 +428,7 @@ def test_stats_and_release_on_a_hostile_lock_are_a_located_message(case, command
     project, _ = released
     old, new, subject, message = HOSTILE_LOCKS[case]
     replace_in_file(_lock(project), old, new, count=1)
-    line = (_line_of(project, '  "releases"') if subject == "releases"
+    line = (_line_of(project, f'  "{subject}"') if subject in ("releases", "deck")
             else _card_line(project, subject.removeprefix("card:")))
 
     result = run_cli(*command, cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME})
