@@ -43,10 +43,10 @@ changed (only an --allow-... flag records its acknowledgement there). Cards
 changed since the last release get the build's time in the package
 (SOURCE_DATE_EPOCH when set, else now). Changes that would hurt students who
 re-import the deck (a note type's fields or templates, a renamed deck or subdeck,
-a card moved to another subdeck, a released card removed, a reused id, list items
-or cloze deletions removed or renumbered) are refused unless the matching
---allow-... flag is given; a changed deck id, note-type id or card kind is always
-refused. With --frozen (the release workflow) the cards must be exactly those of
+a card moved to another subdeck, a released card removed, a reused id or GUID, a
+released card's GUID changed, list items or cloze deletions removed or renumbered)
+are refused unless the matching --allow-... flag is given; a changed deck id,
+note-type id or card kind, and two cards with one GUID, are always refused. With --frozen (the release workflow) the cards must be exactly those of
 the last release, and the package is that release's, byte for byte.
 
 examples:
