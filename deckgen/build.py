@@ -14,7 +14,7 @@ from deckgen.errors import DeckError, Location, Problem, ProblemCollector, displ
 from deckgen.model import Project
 from deckgen import guards
 from deckgen.guards import Allowances, Place
-from deckgen.lockfile import Lock, LockFile, lock_text, read_lock
+from deckgen.lockfile import FUTURE_MARGIN, Acknowledged, Lock, LockFile, lock_text, read_lock, version_key
 from deckgen.output import one_at_a_time, write_files
 from deckgen.package import PackageStats, package_bytes
 from deckgen.paths import ProjectPaths
@@ -26,7 +26,6 @@ from deckgen.schema import VERSION
 from deckgen.stats import README_START, coverage_table, replace_marked_section
 
 LATEST_RELEASE_TIME = 253_402_300_799
-FUTURE_MARGIN = 86_400  # a release time at most a day ahead of the clock: time zones, clock skew
 
 
 @dataclass(frozen=True)
@@ -133,12 +132,14 @@ def build(
     of a change allowed by its flag. With `frozen` (the release workflow), the cards must be
     exactly those of the last release, whose recorded times give the release's very bytes.
 
-    Nothing is written when anything is wrong.
+    Nothing is written when anything is wrong. The project is read with the project held (as a
+    release holds it): a release running meanwhile changes the version and the lock, and a build
+    that read the version before it would write new cards under the old release's file name.
     """
-    checked = check(root, strict, progress)
     paths = ProjectPaths(root)
     refuse_linked_output(paths, output_dir)
     with one_at_a_time(paths.cards):
+        checked = check(root, strict, progress)
         lock_path = paths.lock
         release = plan(checked, read_lock_in(root, lock_path), release_time, allow)
         if frozen:
@@ -201,16 +202,11 @@ def release(
     stamped with the release time, which must be later than the last release's; the release is
     recorded in cards/deck.lock, `version:` in cards/deck.yaml is set, the README's coverage table
     (when it has one) shows the release, and build/<deck>-<VERSION>.apkg is written. Checks are
-    strict: a release carries no content a card may not use."""
+    strict: a release carries no content a card may not use. The project is read with it held, as
+    a build reads it (see `build`)."""
     paths = ProjectPaths(root)
-    project = load_project(root)
-    settings = project.settings
     if not VERSION.match(version):
         raise DeckError.in_argument("VERSION", f"a release version looks like 1.2.3, got '{version}'")
-    released = replace(project, settings=replace(settings, version=version))
-    checked = CheckResult(released, render_deck(released, paths.templates, progress=progress))
-    if checked.deck.warnings:
-        raise DeckError(checked.deck.warnings)
     refuse_linked_output(paths, output_dir)
     if release_time > time.time() + FUTURE_MARGIN:
         raise DeckError.at(
@@ -219,6 +215,12 @@ def release(
             "own later edits until then; release with the time of now",
         )
     with one_at_a_time(paths.cards):
+        project = load_project(root)
+        settings = project.settings
+        released = replace(project, settings=replace(settings, version=version))
+        checked = CheckResult(released, render_deck(released, paths.templates, progress=progress))
+        if checked.deck.warnings:
+            raise DeckError(checked.deck.warnings)
         lock_path = paths.lock
         previous = read_lock_in(root, lock_path)
         _check_release_order(previous, version, release_time, settings)
@@ -247,7 +249,7 @@ def _check_release_order(previous: LockFile | None, version: str, time: int, set
     last = previous.lock.last_release if previous else None
     if last is None:
         return
-    if _version_key(version) <= _version_key(last.version):
+    if version_key(version) <= version_key(last.version):
         raise DeckError.at(  # a refusal by the lock, as for the time below: the version itself is well formed
             Location("VERSION", 0, 0),
             f"release {version} is not later than the last release, {last.version}: give a higher version",
@@ -258,10 +260,6 @@ def _check_release_order(previous: LockFile | None, version: str, time: int, set
             f"the release time {time} is not later than release {last.version}'s ({last.time}): students' Anki "
             "would keep their copies of every changed card; release with a later time",
         )
-
-
-def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split("."))
 
 
 def _with_version(path: Path, settings, version: str) -> bytes:
@@ -316,6 +314,9 @@ def review_lock(checked: CheckResult, base_lock: Path) -> LockReview:
                 "cards/deck.lock changed without a release: only 'deckgen release' records cards in it (and a "
                 "build with an --allow flag its acknowledgement); restore cards/deck.lock from the base branch",
             ))
+        elif not problems:
+            made = plan(checked, current, LATEST_RELEASE_TIME, Allowances()).changes
+            problems += _acknowledged_in_advance(current, current.lock.acknowledged[len(base.lock.acknowledged):], made)
     else:
         problems += _release_problems(checked, current)
         released = _acknowledged_since(base.lock, current, problems)
@@ -341,7 +342,11 @@ def _acknowledged_since(base: Lock, current: LockFile, problems: list[Problem]) 
     new_releases = {release.version for release in current.lock.releases[len(base.releases):]}
     acknowledged = {(item.flag, item.subject) for item in current.lock.acknowledged if item.version in new_releases}
     released = []
-    for change in guards.compare(base, current.lock):
+    changes = guards.compare(base, current.lock)
+    problems += _acknowledged_in_advance(
+        current, tuple(item for item in current.lock.acknowledged if item.version in new_releases),
+        frozenset((change.flag, change.subject) for change in changes))
+    for change in changes:
         where = current.location(_lock_subject(change.subject))
         if change.flag is None:
             problems.append(Problem(where, f"{change.message}; restore cards/deck.lock from the base branch"))
@@ -355,6 +360,20 @@ def _acknowledged_since(base: Lock, current: LockFile, problems: list[Problem]) 
         else:
             released.append(f"{change.summary} ({change.flag})")
     return released
+
+
+def _acknowledged_in_advance(current: LockFile, added: tuple[Acknowledged, ...],
+                             made: frozenset[tuple[str | None, str]]) -> list[Problem]:
+    """Acknowledgements added to the lock for a change that the cards (or the release) do not make:
+    written in advance, one would let a later pull request make that change with no line of the lock
+    changing, so nobody reviewing it would see it."""
+    return [
+        Problem(current.location("acknowledged"),
+                f"the lock acknowledges '{item.change}' ({item.flag}), a change the cards do not make: only the "
+                "build or release that makes a change records its acknowledgement; restore cards/deck.lock from "
+                "the base branch")
+        for item in added if (item.flag, item.subject) not in made
+    ]
 
 
 def _lock_subject(subject: str) -> str:

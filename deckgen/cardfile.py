@@ -30,6 +30,7 @@ from deckgen.keys import (
     did_you_mean,
     one_of,
 )
+from deckgen.ids import note_guid
 from deckgen.kinds import KINDS, Kind
 from deckgen.load import MAX_EXPANDED_VALUES, Node, Positions, Sequence
 from deckgen.media import MEDIA_TYPES, media_problem
@@ -359,3 +360,19 @@ def check_unique_ids(cards: list[Card], problems: ProblemCollector) -> None:
             )
         else:
             first[card.id] = card
+
+
+def check_unique_guids(cards: list[Card], deck_id: int, problems: ProblemCollector) -> None:
+    """Two cards of one build with one GUID (written as `guid:` or derived from the id) would both
+    be imported by students' Anki, and later updates would reach only one of them."""
+    first: dict[str, Card] = {}
+    for card in cards:
+        guid = card.guid or note_guid(deck_id, card.id)
+        other = first.setdefault(guid, card)
+        if other.id != card.id:  # the same id twice is check_unique_ids' message
+            problems.add(
+                card.where,
+                f"card '{card.id}' has the GUID '{guid}', as card '{other.id}' ({other.location}) does: students' "
+                "Anki would import both and update only one of them afterwards; remove the 'guid:' that is not "
+                "the card's own (a card without one gets a GUID of its own from its id)",
+            )

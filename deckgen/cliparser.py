@@ -24,9 +24,12 @@ _ALLOW_HELP = {
     "--allow-deck-change": "release a renamed deck or subdeck, or cards moved to another subdeck "
     "(students' copies stay where they are)",
     "--allow-card-removal": "release with cards removed instead of retired (they stay in students' collections)",
-    "--allow-id-reuse": "release a card under the id of a retired or removed card",
+    "--allow-id-reuse": "release a card under the id, or the GUID, of another card released earlier "
+    "(students' copy of that card is overwritten)",
     "--allow-renumbering": "release list items or cloze deletions removed or renumbered "
     "(students' reviews move to other items)",
+    "--allow-guid-change": "release a card whose GUID changed (students get it again as a new card and keep "
+    "the old copy)",
 }
 
 _BUILD_HELP = """\
@@ -40,10 +43,10 @@ changed (only an --allow-... flag records its acknowledgement there). Cards
 changed since the last release get the build's time in the package
 (SOURCE_DATE_EPOCH when set, else now). Changes that would hurt students who
 re-import the deck (a note type's fields or templates, a renamed deck or subdeck,
-a card moved to another subdeck, a released card removed, a reused id, list items
-or cloze deletions removed or renumbered) are refused unless the matching
---allow-... flag is given; a changed deck id, note-type id or card kind is always
-refused. With --frozen (the release workflow) the cards must be exactly those of
+a card moved to another subdeck, a released card removed, a reused id or GUID, a
+released card's GUID changed, list items or cloze deletions removed or renumbered)
+are refused unless the matching --allow-... flag is given; a changed deck id,
+note-type id or card kind, and two cards with one GUID, are always refused. With --frozen (the release workflow) the cards must be exactly those of
 the last release, and the package is that release's, byte for byte.
 
 examples:

@@ -22,6 +22,13 @@ from deckgen.lockfile import Acknowledged, CardRecord, Lock
 # count as moved there, even though lightly edited ("Grief" swapped with "Role disputes." and
 # given a full stop). Items of one list are rarely this alike by chance.
 MOVED_SIMILARITY = 0.8
+# Below this likeness to its own old text an item is rewritten beyond recognition: its reviews now
+# belong to other text. Two such items in one card cannot be told from two items swapped and each
+# reworded, so together they count as renumbered.
+REWRITTEN_SIMILARITY = 0.5
+# How much more alike two items must each be to the other's old text than to their own to count as
+# swapped though reworded more than lightly.
+SWAP_MARGIN = 0.15
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,7 @@ class Allowances:
     card_removal: bool = False
     id_reuse: bool = False
     renumbering: bool = False
+    guid_change: bool = False
 
     def permits(self, flag: str) -> bool:
         return bool(getattr(self, FLAGS[flag]))
@@ -44,6 +52,7 @@ FLAGS = {
     "--allow-card-removal": "card_removal",
     "--allow-id-reuse": "id_reuse",
     "--allow-renumbering": "renumbering",
+    "--allow-guid-change": "guid_change",
 }
 
 
@@ -66,7 +75,8 @@ class Change:
 
 def compare(previous: Lock, current: Lock) -> list[Change]:
     """Every change from `previous` to `current` that the guards know."""
-    return _deck_changes(previous, current) + _note_type_changes(previous, current) + _card_changes(previous, current)
+    return (_deck_changes(previous, current) + _note_type_changes(previous, current)
+            + _card_changes(previous, current) + _guid_changes(previous, current))
 
 
 def _deck_changes(previous: Lock, current: Lock) -> list[Change]:
@@ -176,7 +186,15 @@ def _changes_to_card(card_id: str, old: CardRecord, now: CardRecord, previous: L
             "--allow-deck-change", f"card '{card_id}' moved from '{old_subdeck}' to '{new_subdeck}'", subject,
         ))
     if old.kind == now.kind and not old.removed and renumbered(old.hides, now.hides):
-        if now.kind == "list":
+        rewritten = () if _moved(dict(old.hides), dict(now.hides)) else rewritten_together(old.hides, now.hides)
+        if rewritten:
+            listed = now.kind == "list"
+            what, numbers = ("items", map(str, rewritten)) if listed else ("deletions", (f"c{n}" for n in rewritten))
+            message = (f"{'list' if listed else 'cloze'} card '{card_id}' had {what} {', '.join(numbers)} all "
+                       f"rewritten beyond recognition: that cannot be told from {what} swapped and reworded, and "
+                       "students' reviews of each now belong to new text. Rewrite one of them per release, or add "
+                       f"the new text as a new {what[:-1]} at the end")
+        elif now.kind == "list":
             message = (f"list card '{card_id}' had items removed or reordered: students' reviews belong to item "
                        "positions, so they would move to other items. Only add items at the end, or edit an item "
                        "in place")
@@ -187,6 +205,46 @@ def _changes_to_card(card_id: str, old: CardRecord, now: CardRecord, previous: L
         changes.append(Change(
             place, message, "--allow-renumbering", f"deletions of card '{card_id}' removed or renumbered", subject,
         ))
+    return changes
+
+
+def _guid_changes(previous: Lock, current: Lock) -> list[Change]:
+    """GUIDs, by which students' Anki knows each note: a card's GUID may not change, nor be another
+    card's, released (tombstones and retired cards included) or current. GUIDs a lock of an older
+    format did not record are not compared, nor GUIDs after a change of the deck id, from which
+    they derive (a change refused on its own)."""
+    if previous.deck_id != current.deck_id:
+        return []
+    changes = []
+    released = {record.guid: card_id for card_id, record in sorted(previous.cards.items()) if record.guid}
+    current_owner: dict[str, str] = {}
+    for card_id, now in sorted(current.cards.items()):
+        old = previous.cards.get(card_id)
+        if now.removed or now.guid is None:
+            continue
+        place, subject = Place(f"card:{card_id}"), f"card:{card_id}"
+        owner = current_owner.setdefault(now.guid, card_id)
+        if owner != card_id:
+            changes.append(Change(
+                place, f"cards '{owner}' and '{card_id}' have the same GUID '{now.guid}': students' Anki would import "
+                "both and update only one of them afterwards; give each card its own GUID",
+                None, f"cards '{owner}' and '{card_id}' share a GUID", subject,
+            ))
+        if old is not None and not old.removed and old.guid is not None and old.guid != now.guid:
+            changes.append(Change(
+                place, f"card '{card_id}' changed its GUID from '{old.guid}' to '{now.guid}': students' Anki knows "
+                "their copy by the old one, so they would get this card a second time, as new, and keep the old "
+                f"copy with its reviews; restore guid: '{old.guid}' (or remove the 'guid:' that was added)",
+                "--allow-guid-change", f"GUID of card '{card_id}' changed", subject,
+            ))
+        taken_from = released.get(now.guid)
+        if taken_from is not None and taken_from != card_id:
+            changes.append(Change(
+                place, f"card '{card_id}' has the GUID '{now.guid}' of card '{taken_from}', released earlier: "
+                f"students' Anki would overwrite their copy of '{taken_from}', reviews and all, with this card; "
+                "remove its 'guid:' (or give it one no card ever had)",
+                "--allow-id-reuse", f"card '{card_id}' takes the GUID of card '{taken_from}'", subject,
+            ))
     return changes
 
 
@@ -215,22 +273,49 @@ def _alike(old: str, new: str) -> float:
     return max(kept, difflib.SequenceMatcher(None, " ".join(old_words), " ".join(new_words)).ratio())
 
 
-def renumbered(old: tuple[tuple[int, str | None], ...], new: tuple[tuple[int, str | None], ...]) -> bool:
-    """Whether reviews of a cloze number would now belong to another fact: a number is gone, or
-    what it hid now stands, even lightly edited, under another number and is more alike there
-    than what its own number hides now. (A lock of format 1 kept no texts: only gone numbers count.)"""
-    before, after = dict(old), dict(new)
+Hides = tuple[tuple[int, str | None], ...]
+
+
+def renumbered(old: Hides, new: Hides) -> bool:
+    """Whether reviews of a cloze number would now belong to another fact: a number moved (`_moved`),
+    or two or more numbers were rewritten beyond recognition at once (`rewritten_together`)."""
+    return _moved(dict(old), dict(new)) or bool(rewritten_together(old, new))
+
+
+def _changed(before: dict[int, str | None], after: dict[int, str | None]) -> list[int]:
+    """The numbers whose text changed, where both texts are known (a lock of format 1 kept none)."""
+    return [number for number, text in before.items()
+            if text is not None and after.get(number) is not None and after[number] != text]
+
+
+def _moved(before: dict[int, str | None], after: dict[int, str | None]) -> bool:
+    """A number is gone; or what it hid now stands, even lightly edited, under another number and
+    is more alike there than what its own number hides now; or two numbers' texts, reworded, are
+    each clearly more alike the other's old text than their own (a swap)."""
     if any(number not in after for number in before):
         return True
-    for number, text in before.items():
-        now = after[number]
-        if text is None or now is None or now == text:
-            continue
-        own = _alike(text, now)
-        if any(other is not None and _alike(text, other) >= max(MOVED_SIMILARITY, own + 1e-9)
+    changed = _changed(before, after)
+    own = {number: _alike(before[number], after[number]) for number in changed}
+    for number in changed:
+        text = before[number]
+        if any(other is not None and _alike(text, other) >= max(MOVED_SIMILARITY, own[number] + 1e-9)
                for elsewhere, other in after.items() if elsewhere != number):
             return True
-    return False
+    return any(
+        _alike(before[first], after[second]) >= own[first] + SWAP_MARGIN
+        and _alike(before[second], after[first]) >= own[second] + SWAP_MARGIN
+        for index, first in enumerate(changed) for second in changed[index + 1:]
+    )
+
+
+def rewritten_together(old: Hides, new: Hides) -> tuple[int, ...]:
+    """The numbers rewritten beyond recognition, when there are two or more of them; else none.
+    Text alone cannot tell them from numbers swapped and reworded (synonyms share no letters), so
+    the honest rule is to treat them as renumbered: one rewritten number is an edit in place."""
+    before, after = dict(old), dict(new)
+    rewritten = tuple(number for number in _changed(before, after)
+                      if _alike(before[number], after[number]) < REWRITTEN_SIMILARITY)
+    return rewritten if len(rewritten) >= 2 else ()
 
 
 def decide(

@@ -337,7 +337,7 @@ def _lock(root: Path, layout: _Layout, package: ImportedPackage, notes: dict[str
         cards[rendered.card_id] = CardRecord(
             added=max(1, min(note.note_id // 1000, changed)), modified=changed, changed_in=IMPORTED_VERSION,
             content=content_fingerprint(rendered, ids[rendered.kind]), kind=rendered.kind,
-            subdeck=rendered.subdeck, hides=hidden_texts(rendered),
+            subdeck=rendered.subdeck, hides=hidden_texts(rendered), guid=rendered.guid,
         )
     return Lock(layout.deck_id, layout.deck_name, dict(layout.subdecks), note_types, cards), problems.found()
 

@@ -5,28 +5,40 @@ what it holds (a fingerprint, its kind, subdeck and what each cloze number hides
 its id, names and note types; also every change that hurts students and was released anyway.
 It is JSON with one card per line, so a pull request shows each changed card as one changed line.
 Reading records the line of every entry, so that a problem can be shown where it is; every value is
-checked, because a hand-edited lock must end in a message, never in a package Anki refuses.
+checked against the format deckgen writes it in (versions as versions, fingerprints as fingerprints,
+times no later than the release that gave them and never in the future), because a hand-edited lock
+must end in a message, never in a package Anki refuses nor in markup on students' cards.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 
+from deckgen.cardfile import GUID
 from deckgen.errors import DeckError, Location, shortened
+from deckgen.keys import CONTROL_CHARACTER
 from deckgen.model import CARD_ID
+from deckgen.names import name_problem
+from deckgen.schema import VERSION
 
 LOCK_FILE = "deck.lock"
-LOCK_FORMAT = 2
-READABLE_FORMATS = (1, 2)
+LOCK_FORMAT = 3  # 3: GUIDs and the deck description's fingerprint recorded
+READABLE_FORMATS = (1, 2, 3)
 ABOUT = "Written by deckgen. Commit it with the cards; never edit it by hand."
 LATEST_TIME = 253_402_300_799  # the last second of the year 9999
 MAX_CLOZE_NUMBER = 500
 MAX_ID = 2**63 - 1
+MAX_TEXT_CHARS = 100_000
+# How far ahead of this machine's clock a recorded time may be (time zones, clock skew): a release
+# time further ahead would have every later import overwrite students' edits, and block releases.
+FUTURE_MARGIN = 86_400
+FINGERPRINT = re.compile(r"sha256:[0-9a-f]{64}\Z")
 
 
 @dataclass(frozen=True, slots=True)  # one per card: no __dict__ each
@@ -42,6 +54,7 @@ class CardRecord:
     hides: tuple[tuple[int, str | None], ...] = ()
     retired: bool = False
     removed: bool = False  # a tombstone: the card was released, then removed
+    guid: str | None = None  # the note's GUID, as released; None: recorded by a lock before format 3
 
 
 @dataclass(frozen=True)
@@ -83,6 +96,7 @@ class Lock:
     cards: Mapping[str, CardRecord]
     acknowledged: tuple[Acknowledged, ...] = ()
     releases: tuple[Release, ...] | None = ()  # None: a lock from before releases were recorded
+    description: str | None = None  # fingerprint of the deck's description; None: not recorded (format < 3)
 
     @property
     def last_release(self) -> Release | None:
@@ -126,6 +140,8 @@ def _card_entry(record: CardRecord) -> dict[str, object]:
         entry["retired"] = True
     if record.removed:
         entry["removed"] = True
+    if record.guid is not None:
+        entry["guid"] = record.guid
     return entry
 
 
@@ -142,7 +158,9 @@ def _one_per_line(entries: list[str], opening: str, closing: str) -> str:
 
 def lock_text(lock: Lock) -> str:
     """The lock as stable, diff-friendly JSON: one card (and one acknowledged change) per line."""
-    deck = {"id": lock.deck_id, "name": lock.deck_name, "subdecks": dict(lock.subdecks)}
+    deck: dict[str, object] = {"id": lock.deck_id, "name": lock.deck_name, "subdecks": dict(lock.subdecks)}
+    if lock.description is not None:
+        deck["description"] = lock.description
     note_types = {
         kind: {
             "id": record.note_type_id, "fields": list(record.fields), "templates": list(record.templates),
@@ -210,7 +228,44 @@ def _time(value: object, subject: str, what: str) -> int:
 
 
 def _text(value: object, subject: str, what: str) -> str:
-    return _of_type(value, str, subject, what)
+    text = _of_type(value, str, subject, what)
+    control = CONTROL_CHARACTER.search(text)
+    if control:
+        raise _Damaged(subject, f"{what} contains the control character U+{ord(control.group()):04X}")
+    if len(text) > MAX_TEXT_CHARS:
+        raise _Damaged(subject, f"{what} is longer than the {MAX_TEXT_CHARS:,} characters deckgen writes")
+    return text
+
+
+def _name(value: object, subject: str, what: str) -> str:
+    """A deck or subdeck name: plain text, as deck.yaml's names are (`stats --released` shows them)."""
+    text = _text(value, subject, what)
+    problem = name_problem(text)
+    if problem:
+        raise _Damaged(subject, f"{what} {problem}")
+    return text
+
+
+def _formatted(value: object, pattern: re.Pattern, subject: str, what: str, expected: str) -> str:
+    text = _of_type(value, str, subject, what)
+    if not pattern.match(text):
+        raise _Damaged(subject, f"{what} should be {expected}, is {_shown(text)}")
+    return text
+
+
+def _version(value: object, subject: str, what: str) -> str:
+    return _formatted(value, VERSION, subject, what, "a version such as 1.2.0")
+
+
+def _fingerprint(value: object, subject: str, what: str) -> str:
+    return _formatted(value, FINGERPRINT, subject, what, "a fingerprint deckgen writes (sha256:…)")
+
+
+def _guid(entry: dict, subject: str) -> str | None:
+    """The card's recorded GUID: printable ASCII, as a card file's `guid:` is; None if not recorded."""
+    if "guid" not in entry:
+        return None
+    return _formatted(entry["guid"], GUID, subject, "'guid'", "printable ASCII without spaces (at most 64 characters)")
 
 
 def _texts(value: object, subject: str, what: str) -> tuple[str, ...]:
@@ -246,7 +301,7 @@ def _card_record(card_id: str, entry: object, lock_format: int) -> CardRecord:
         raise _Damaged("deck", f"{_shown(card_id)} is not a card id deckgen writes")
     entry = _object(entry, subject, f"card '{card_id}'")
     known = {"added", "modified", "changed_in", "content", "kind", "subdeck", "retired", "removed",
-             "deletions" if lock_format == 1 else "hides"}
+             "deletions" if lock_format == 1 else "hides"} | ({"guid"} if lock_format >= 3 else set())
     unknown = sorted(set(entry) - known)
     if unknown:
         raise _Damaged(subject, f"card '{card_id}' has the unknown key {_shown(unknown[0])}")
@@ -260,13 +315,14 @@ def _card_record(card_id: str, entry: object, lock_format: int) -> CardRecord:
     return CardRecord(
         added=added,
         modified=modified,
-        changed_in=_text(entry["changed_in"], subject, "'changed_in'"),
-        content=_text(entry["content"], subject, "'content'"),
+        changed_in=_version(entry["changed_in"], subject, "'changed_in'"),
+        content=_fingerprint(entry["content"], subject, "'content'"),
         kind=_text(entry["kind"], subject, "'kind'"),
         subdeck=_text(entry["subdeck"], subject, "'subdeck'"),
         hides=_hides(entry, subject, lock_format),
         retired=_of_type(entry.get("retired", False), bool, subject, "'retired'"),
         removed=_of_type(entry.get("removed", False), bool, subject, "'removed'"),
+        guid=_guid(entry, subject),
     )
 
 
@@ -280,20 +336,77 @@ def _note_type(kind: str, entry: object) -> NoteTypeRecord:
         note_type_id=_whole(entry["id"], subject, "the note-type id", MAX_ID),
         fields=_texts(entry["fields"], subject, "'fields'"),
         templates=_texts(entry["templates"], subject, "'templates'"),
-        appearance=_text(entry["appearance"], subject, "'appearance'"),
+        appearance=_fingerprint(entry["appearance"], subject, "'appearance'"),
         modified=_time(entry["modified"], subject, "'modified'"),
     )
 
 
+_FLAG = re.compile(r"--allow(-[a-z]+)+\Z")
+_SUBJECT = re.compile(r"(card:[a-z0-9][a-z0-9._-]{0,63}|note_type:[a-z0-9_-]{1,64}|subdecks\.[^\s:]{1,64}|name|id)\Z")
+_ACKNOWLEDGED_VERSION = re.compile(f"{UNRELEASED}\\Z|{VERSION.pattern}")
+
+
+def _only_keys(entry: dict, keys: tuple[str, ...], subject: str, what: str) -> None:
+    unknown = sorted(set(entry) - set(keys))
+    if unknown:
+        raise _Damaged(subject, f"{what} has the unknown key {_shown(unknown[0])}")
+
+
 def _acknowledged(entry: object) -> Acknowledged:
-    entry = _object(entry, "acknowledged", "an acknowledged change")
-    values = [_text(entry.get(key), "acknowledged", f"'{key}'") for key in ("version", "flag", "subject", "change")]
-    return Acknowledged(*values)
+    subject = "acknowledged"
+    entry = _object(entry, subject, "an acknowledged change")
+    _only_keys(entry, ("version", "flag", "subject", "change"), subject, "an acknowledged change")
+    return Acknowledged(
+        version=_formatted(entry.get("version"), _ACKNOWLEDGED_VERSION, subject, "'version'",
+                           f"a version such as 1.2.0 or \"{UNRELEASED}\""),
+        flag=_formatted(entry.get("flag"), _FLAG, subject, "'flag'", "an --allow-… flag"),
+        subject=_formatted(entry.get("subject"), _SUBJECT, subject, "'subject'", "what changed (card:ID, name, …)"),
+        change=_text(entry.get("change"), subject, "'change'"),
+    )
 
 
 def _release(entry: object) -> Release:
     entry = _object(entry, "releases", "a release")
-    return Release(_text(entry.get("version"), "releases", "'version'"), _time(entry.get("time"), "releases", "'time'"))
+    _only_keys(entry, ("version", "time"), "releases", "a release")
+    return Release(_version(entry.get("version"), "releases", "'version'"),
+                   _time(entry.get("time"), "releases", "'time'"))
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """A version (checked as one) as numbers, in the order releases follow."""
+    return tuple(int(part) for part in version.split("."))
+
+
+def _consistent(lock: Lock, now: float) -> None:
+    """The times and versions of the lock agree with one another and with the clock, as deckgen
+    writes them: releases one after the other, none ahead of the clock by more than a day, and no
+    card or note type with a time later than the release that gave it."""
+    latest = now + FUTURE_MARGIN
+    for before, after in zip(lock.releases, lock.releases[1:]):
+        if version_key(after.version) <= version_key(before.version) or after.time <= before.time:
+            raise _Damaged("releases", f"release {after.version} ({after.time}) does not follow release "
+                                       f"{before.version} ({before.time})")
+    times = {release.version: release.time for release in lock.releases}
+    last = lock.last_release
+    if last is not None and last.time > latest:
+        raise _Damaged("releases", f"release {last.version} has the time {last.time}, more than a day ahead of "
+                                   "this computer's clock: no later release could follow it")
+    for card_id, record in lock.cards.items():
+        if not record.removed and record.kind not in lock.note_types:
+            raise _Damaged(f"card:{card_id}", f"card '{card_id}' is of kind {_shown(record.kind)}, for which the lock "
+                                              "records no note type")
+        given_by = times.get(record.changed_in, last.time if last else latest)
+        if record.modified > min(given_by, latest):
+            raise _Damaged(f"card:{card_id}", f"card '{card_id}' has the time {record.modified}, later than "
+                                              f"release {record.changed_in} that gave it")
+    for kind, note_type in lock.note_types.items():
+        if note_type.modified > min(last.time if last else latest, latest):
+            raise _Damaged(f"note_type:{kind}", f"note type '{kind}' has the time {note_type.modified}, later than "
+                                                "the last release")
+    for item in lock.acknowledged:
+        if item.version != UNRELEASED and lock.releases and item.version not in times:
+            raise _Damaged("acknowledged", f"an acknowledged change names release {item.version}, which the lock "
+                                           "does not record")
 
 
 def _releases_of_old_lock(cards: Mapping[str, CardRecord]) -> tuple[Release, ...]:
@@ -308,14 +421,15 @@ def _releases_of_old_lock(cards: Mapping[str, CardRecord]) -> tuple[Release, ...
 def _lock(data: object) -> Lock:
     data = _object(data, "deck", "the lock")
     lock_format = data.get("format")
-    if lock_format not in READABLE_FORMATS:
+    if isinstance(lock_format, bool) or lock_format not in READABLE_FORMATS:
         raise _Damaged("deck", f"format {_shown(lock_format)} is not one this deckgen reads ({LOCK_FORMAT})")
     deck = _object(data.get("deck"), "deck", "'deck'")
     subdecks = _object(deck.get("subdecks"), "deck", "'subdecks'")
+    description = deck.get("description") if lock_format >= 3 else None
     return Lock(
         deck_id=_whole(deck.get("id"), "deck", "the deck id", MAX_ID),
-        deck_name=_text(deck.get("name"), "deck", "the deck name"),
-        subdecks={_text(key, "deck", "a subdeck key"): _text(name, "deck", "a subdeck name")
+        deck_name=_name(deck.get("name"), "deck", "the deck name"),
+        subdecks={_text(key, "deck", "a subdeck key"): _name(name, "deck", "a subdeck name")
                   for key, name in subdecks.items()},
         note_types={kind: _note_type(kind, entry)
                     for kind, entry in _object(data.get("note_types"), "deck", "'note_types'").items()},
@@ -325,6 +439,7 @@ def _lock(data: object) -> Lock:
                            _of_type(data.get("acknowledged", []), list, "acknowledged", "'acknowledged'")),
         releases=tuple(_release(entry) for entry in _of_type(data["releases"], list, "releases", "'releases'"))
         if "releases" in data else None,
+        description=None if description is None else _fingerprint(description, "deck", "the description"),
     )
 
 
@@ -346,7 +461,8 @@ def _entry_lines(text: str) -> dict[str, int]:
         indent = len(line) - len(line.lstrip())
         if indent == 2:
             section = key
-            lines.setdefault({"deck": "deck", "acknowledged": "acknowledged"}.get(key, f"section:{key}"), number)
+            lines.setdefault({"deck": "deck", "acknowledged": "acknowledged", "releases": "releases"}.get(
+                key, f"section:{key}"), number)
         elif indent == 4 and section in ("note_types", "cards"):
             lines.setdefault(f"{'note_type' if section == 'note_types' else 'card'}:{key}", number)
     return lines
@@ -369,9 +485,9 @@ def _no_constants(name: str) -> float:
     raise _Damaged("constant", f"'{name}' is not a number deckgen writes", _CONSTANT)
 
 
-def read_lock(path: Path, shown_as: str) -> LockFile | None:
-    """The lock at `path`, or None before the first release. A damaged lock is a DeckError at the
-    line of the entry that is wrong."""
+def read_lock(path: Path, shown_as: str, now: float | None = None) -> LockFile | None:
+    """The lock at `path`, or None before the first release. A damaged lock, or one whose times lie
+    ahead of `now` (the clock), is a DeckError at the line of the entry that is wrong."""
     if not path.is_file() and not path.is_symlink():
         return None
     if path.is_symlink():
@@ -384,6 +500,7 @@ def read_lock(path: Path, shown_as: str) -> LockFile | None:
     where = LockFile(Lock(0, "", {}, {}, {}), shown_as, lines)
     try:
         lock = _lock(json.loads(text, parse_constant=_no_constants, object_pairs_hook=_no_duplicates))
+        _consistent(lock, time.time() if now is None else now)
     except json.JSONDecodeError as error:
         raise DeckError.at(
             Location(shown_as, error.lineno, error.colno),

@@ -13,7 +13,7 @@ from types import MappingProxyType
 from deckgen.errors import DeckError, Location, ProblemCollector, display_path
 from deckgen.load import Node, Positions, compose, read_text
 from deckgen.model import Card, DeckSettings, Project, Reference
-from deckgen.cardfile import CardContext, check_unique_ids, quick_card_file, validate_card_file
+from deckgen.cardfile import CardContext, check_unique_guids, check_unique_ids, quick_card_file, validate_card_file
 from deckgen.plainload import read_plain
 from deckgen.paths import ProjectPaths
 from deckgen.schema import validate_references, validate_settings
@@ -125,6 +125,7 @@ def read_project(root: Path, problems: ProblemCollector) -> Project:
     for path in files:
         cards.extend(_card_file(path, paths, context, problems))
     check_unique_ids(cards, problems)
+    check_unique_guids(cards, settings.deck_id, problems)
     if problems.problems:  # a duplicate id's later cards are left out of what is shown
         seen: set[str] = set()
         cards = [card for card in cards if not (card.id in seen or seen.add(card.id))]

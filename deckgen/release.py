@@ -35,6 +35,9 @@ class ReleasePlan:
     lock_changed: bool
     allowed_changes: tuple[str, ...] = field(default=())
     unreleased: bool = False  # the cards differ from the last release's
+    # Every change the guards found since the last release, as (flag, subject): what a pending
+    # acknowledgement may acknowledge.
+    changes: frozenset[tuple[str | None, str]] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ def _card_records(source: ReleaseInput, previous: Lock | None, release_time: int
         new = CardRecord(
             added=release_time, modified=release_time, changed_in=source.version,
             content=content_fingerprint(note, note_type.note_type_id), kind=note.kind, subdeck=note.subdeck,
-            hides=hidden_texts(note), retired=note.card_id in source.retired,
+            hides=hidden_texts(note), retired=note.card_id in source.retired, guid=note.guid,
         )
         old = old_cards.get(note.card_id)
         if old is not None and old.content == new.content and not old.removed:
@@ -135,10 +138,13 @@ def plan_release(
     deck = source.deck
     candidate = Lock(deck.deck_id, deck.name, dict(source.subdecks), _note_type_records(deck, previous, time),
                      _card_records(source, previous, time),
-                     previous.acknowledged if previous else (), previous.releases if previous else ())
+                     previous.acknowledged if previous else (), previous.releases if previous else (),
+                     description=_fingerprint(deck.description))
     allowed: list[guards.Change] = []
+    changes: list[guards.Change] = []
     if previous is not None:
-        problems, allowed = guards.decide(guards.compare(previous, candidate), allow, previous.pending, source.locate)
+        changes = guards.compare(previous, candidate)
+        problems, allowed = guards.decide(changes, allow, previous.pending, source.locate)
         if problems:
             raise DeckError(problems)
     acknowledged = candidate.acknowledged + guards.acknowledgements(allowed, UNRELEASED, candidate.acknowledged)
@@ -160,13 +166,24 @@ def plan_release(
         lock=recorded,
         lock_changed=recorded != previous,
         allowed_changes=tuple(change.summary for change in allowed),
-        unreleased=previous is None or released_state(candidate) != released_state(previous),
+        changes=frozenset((change.flag, change.subject) for change in changes),
+        unreleased=previous is None or released_state(_as_recorded_by(candidate, previous)) != released_state(previous),
     )
+
+
+def _as_recorded_by(lock: Lock, older: Lock) -> Lock:
+    """`lock` without what `older`, written by an earlier deckgen, did not record (GUIDs, the
+    description): the cards are not unreleased for that alone; their next release records it."""
+    cards = {card_id: replace(record, guid=None)
+             if card_id in older.cards and older.cards[card_id].guid is None else record
+             for card_id, record in lock.cards.items()}
+    return replace(lock, cards=cards, description=lock.description if older.description is not None else None)
 
 
 def released_state(lock: Lock) -> tuple:
     """What students receive, as a lock records it: equal for two locks when nothing changed."""
-    return lock.deck_id, lock.deck_name, dict(lock.subdecks), dict(lock.note_types), dict(lock.cards)
+    return (lock.deck_id, lock.deck_name, lock.description, dict(lock.subdecks), dict(lock.note_types),
+            dict(lock.cards))
 
 
 def lock_continuity(base: Lock, current: Lock, locate: Callable[[str], Location]) -> list[Problem]:
@@ -198,6 +215,8 @@ def lock_continuity(base: Lock, current: Lock, locate: Callable[[str], Location]
             problem("deck", f"card '{card_id}' is missing from the lock (a removed card stays as a tombstone)")
         elif now.added != record.added:
             problem(f"card:{card_id}", f"card '{card_id}' has another 'added' time in the lock")
+        elif record.guid is not None and now.guid is None:
+            problem(f"card:{card_id}", f"card '{card_id}' lost its GUID in the lock")
         elif now.content == record.content and now.modified != record.modified:
             problem(f"card:{card_id}", f"card '{card_id}' did not change but its time in the lock did")
         elif now.modified < record.modified:

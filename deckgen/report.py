@@ -152,10 +152,13 @@ _LINK_START = f'<div class="{REPORT_CLASS}">'
 def with_versions(notes: tuple, version_of: Callable[[str], str]) -> tuple:
     """The notes with each report link naming its note's version (`version_of` a card id). Only the
     link changes: a card's own text may say %version% too. (The link ends the field it is in, and
-    no card text can hold its <div>, which the sanitiser leaves out of every field.)"""
+    no card text can hold its <div>, which the sanitiser leaves out of every field.) The version
+    comes from the lock, after the sanitiser: it is written URL-encoded and escaped for the attribute,
+    whatever it holds."""
     def filled(field: str, version: str) -> str:
         start = field.rfind(_LINK_START)
-        return field if start < 0 else field[:start] + field[start:].replace(VERSION_MARK, version)
+        written = html.escape(quote(version, safe=""), quote=True)
+        return field if start < 0 else field[:start] + field[start:].replace(VERSION_MARK, written)
 
     return tuple(
         replace(note, fields=tuple(filled(field, version_of(note.card_id)) for field in note.fields))

@@ -438,7 +438,7 @@ def test_a_hand_damaged_lock_file_is_reported_not_a_traceback(tmp_path, run_cli)
 
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        "cards/deck.lock:83:1: the lock file is damaged: 'added' should be a whole number, is null; restore it "
+        "cards/deck.lock:84:1: the lock file is damaged: 'added' should be a whole number, is null; restore it "
         "from git, never edit it by hand"
     )
 
@@ -466,10 +466,10 @@ def test_ci_can_tell_a_release_from_the_base_branch_from_one_with_a_regenerated_
         "cards/deck.lock from the base branch",
         f"cards/deck.lock:4:1: the lock's releases are not those of the base branch followed by new ones{restore}",
         *(f"cards/deck.lock:{line}:1: note type '{kind}' has a time in the lock that no release gave it{restore}"
-          for line, kind in ((13, "basic"), (29, "cloze"), (44, "list"), (60, "reverse"))),
+          for line, kind in ((14, "basic"), (30, "cloze"), (45, "list"), (61, "reverse"))),
         *(f"cards/deck.lock:{line}:1: card '{card}' has another 'added' time in the lock{restore}"
           for line, card in enumerate(("first-use", "founded-when", "founders", "phases", "role-transition",
-                                       "session-hours"), start=83)),
+                                       "session-hours"), start=84)),
         "12 problems found; nothing was written",
     ]
 
