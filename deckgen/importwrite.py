@@ -25,7 +25,8 @@ from deckgen import cloze
 from deckgen.ankitemplate import literal, to_jinja
 from deckgen.errors import DeckError, Location, Problem, ProblemCollector, display_path
 from deckgen.ids import derived_id
-from deckgen.importer import ImportedNote, ImportedNoteType, ImportedPackage, read_anki_package
+from deckgen.apkg import AnkiPackage, Note, NoteType
+from deckgen.importer import read_anki_package
 from deckgen.importhtml import convert
 from deckgen.kinds import KINDS
 from deckgen.lockfile import CardRecord, Lock, NoteTypeRecord, lock_text
@@ -108,7 +109,7 @@ class _Layout:
     media: dict[str, str]  # package media name -> name in cards/media/
 
 
-def _layout(package: ImportedPackage) -> _Layout:
+def _layout(package: AnkiPackage) -> _Layout:
     where = Location(str(package.path), 0, 0)
     problems = ProblemCollector()
     tops = sorted({note.deck.split("::")[0] for note in package.notes})
@@ -183,7 +184,7 @@ def _yaml(value: object) -> bytes:
     return yaml.dump(value, Dumper=_LiteralDumper, sort_keys=False, allow_unicode=True, width=100).encode()
 
 
-def _template_files(kind: str, note_type: ImportedNoteType) -> tuple[list[dict], dict[str, str]]:
+def _template_files(kind: str, note_type: NoteType) -> tuple[list[dict], dict[str, str]]:
     """The declaration's templates, and each file's Jinja text by name."""
     entries, files, taken = [], {}, set()
     for template in note_type.templates:
@@ -194,7 +195,7 @@ def _template_files(kind: str, note_type: ImportedNoteType) -> tuple[list[dict],
     return entries, files
 
 
-def _first_text(note: ImportedNote) -> str:
+def _first_text(note: Note) -> str:
     """The first field as a student reads it: cloze deletions revealed, a script's code left out."""
     first = note.fields[0] if note.fields else ""
     parsed = cloze.parse(first)
@@ -202,7 +203,7 @@ def _first_text(note: ImportedNote) -> str:
     return html_text(sanitise(shown))
 
 
-def _deck_settings(package: ImportedPackage, layout: _Layout, optional: dict[int, set[str]]) -> tuple[dict, dict]:
+def _deck_settings(package: AnkiPackage, layout: _Layout, optional: dict[int, set[str]]) -> tuple[dict, dict]:
     note_types, templates = {}, {}
     for note_type in package.note_types:
         kind = layout.kinds[note_type.note_type_id]
@@ -223,8 +224,8 @@ def _deck_settings(package: ImportedPackage, layout: _Layout, optional: dict[int
     return settings, templates
 
 
-def _card_files(package: ImportedPackage, layout: _Layout, paths: ProjectPaths) -> tuple[
-        dict[str, list[dict]], list[ReportEntry], dict[int, set[str]], dict[str, ImportedNote]]:
+def _card_files(package: AnkiPackage, layout: _Layout, paths: ProjectPaths) -> tuple[
+        dict[str, list[dict]], list[ReportEntry], dict[int, set[str]], dict[str, Note]]:
     """The cards of each subdeck, what the report lists, the fields some note leaves empty (by note
     type) and each card's note."""
     note_types = {note_type.note_type_id: note_type for note_type in package.note_types}
@@ -232,7 +233,7 @@ def _card_files(package: ImportedPackage, layout: _Layout, paths: ProjectPaths) 
     report: list[ReportEntry] = []
     empty: dict[int, set[str]] = {note_type_id: set() for note_type_id in note_types}
     ids: set[str] = set()
-    notes: dict[str, ImportedNote] = {}
+    notes: dict[str, Note] = {}
     for note in package.notes:
         note_type = note_types[note.note_type_id]
         kind = layout.kinds[note.note_type_id]
@@ -264,7 +265,7 @@ def _card_files(package: ImportedPackage, layout: _Layout, paths: ProjectPaths) 
     return files, report, empty, notes
 
 
-def _report_text(package: ImportedPackage, result: ImportResult) -> str:
+def _report_text(package: AnkiPackage, result: ImportResult) -> str:
     lines = [f"# Import report: {package.path.name}", "",
              f"{result.notes} notes of {result.note_types} note types in {result.subdecks} subdecks, and "
              f"{result.media} media file{'' if result.media == 1 else 's'}, imported by `deckgen import`.", ""]
@@ -296,7 +297,7 @@ def _report_text(package: ImportedPackage, result: ImportResult) -> str:
     return "\n".join(lines)
 
 
-def _lock(root: Path, layout: _Layout, package: ImportedPackage, notes: dict[str, ImportedNote]) -> tuple[
+def _lock(root: Path, layout: _Layout, package: AnkiPackage, notes: dict[str, Note]) -> tuple[
         Lock, tuple[Problem, ...]]:
     """The lock of the imported project: its first render's fingerprints with the package's times."""
     problems = ProblemCollector()
