@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +69,7 @@ class ImportResult:
     report: tuple[ReportEntry, ...]
     report_path: Path
     problems: tuple[Problem, ...]  # what `deckgen check` refuses in the written project
+    out_of_range: tuple[str, ...] = ()  # cards whose package time was before 1970 or in the future
 
 
 def slug(text: str, limit: int = MAX_SLUG) -> str:
@@ -292,14 +294,32 @@ def _report_text(package: AnkiPackage, result: ImportResult) -> str:
                   "updates them as new.", ""]
         lines += [f"- {problem}" for problem in result.problems]
         lines.append("")
-    if not result.report and not result.problems:
+    if result.out_of_range:
+        lines += ["## Times out of range", "",
+                  "These notes carried a time of change before 1970 or after the import (the clock of the computer "
+                  "that changed them was wrong). The lock records 1970 or the time of the import instead. A "
+                  "student's Anki keeps the package's time: it updates such a note only once a release is newer "
+                  "than that time, so edit these notes in Anki (which stamps them with the right time) before "
+                  "students import the deck, or expect their first changes to wait.", ""]
+        lines += [f"- `{card_id}`" for card_id in result.out_of_range]
+        lines.append("")
+    if not result.report and not result.problems and not result.out_of_range:
         lines += ["Every field was converted faithfully: nothing to decide.", ""]
     return "\n".join(lines)
 
 
+def _recorded(seconds: int, now: int) -> int:
+    """A package's time as the lock may hold it: from 1970 (1, as Anki's own times are never 0) to
+    `now`. Clamped rather than refused: a wrong clock is no reason to refuse a deck, and a time moved
+    down never makes the first release update a note (students' Anki updates only a newer one)."""
+    return min(max(1, seconds), now)
+
+
 def _lock(root: Path, layout: _Layout, package: AnkiPackage, notes: dict[str, Note]) -> tuple[
-        Lock, tuple[Problem, ...]]:
-    """The lock of the imported project: its first render's fingerprints with the package's times."""
+        Lock, tuple[Problem, ...], tuple[str, ...]]:
+    """The lock of the imported project: its first render's fingerprints with the package's times
+    (kept between 1970 and now), and the cards whose time was outside them."""
+    now = int(time.time())
     problems = ProblemCollector()
     project = read_project(root, problems)
     deck = render_deck(project, ProjectPaths(root).templates, problems)
@@ -307,20 +327,23 @@ def _lock(root: Path, layout: _Layout, package: AnkiPackage, notes: dict[str, No
     note_types = {
         rendered.kind: NoteTypeRecord(rendered.note_type_id, rendered.fields,
                                       tuple(t.name for t in rendered.templates), appearance_fingerprint(rendered),
-                                      max(1, modified[rendered.note_type_id]))
+                                      _recorded(modified[rendered.note_type_id], now))
         for rendered in deck.note_types
     }
     ids = {rendered.kind: rendered.note_type_id for rendered in deck.note_types}
-    cards = {}
+    cards, out_of_range = {}, []
     for rendered in deck.notes:
         note = notes[rendered.card_id]
-        changed = max(1, note.modified)
+        changed = _recorded(note.modified, now)
+        if changed != note.modified:
+            out_of_range.append(rendered.card_id)
         cards[rendered.card_id] = CardRecord(
-            added=max(1, min(note.note_id // 1000, changed)), modified=changed, changed_in=IMPORTED_VERSION,
+            added=_recorded(min(note.note_id // 1000, changed), now), modified=changed, changed_in=IMPORTED_VERSION,
             content=content_fingerprint(rendered, ids[rendered.kind]), kind=rendered.kind,
             subdeck=rendered.subdeck, hides=hidden_texts(rendered),
         )
-    return Lock(layout.deck_id, layout.deck_name, dict(layout.subdecks), note_types, cards), problems.found()
+    return (Lock(layout.deck_id, layout.deck_name, dict(layout.subdecks), note_types, cards), problems.found(),
+            tuple(out_of_range))
 
 
 def import_package(package_path: Path, target: Path) -> ImportResult:
@@ -345,9 +368,9 @@ def import_package(package_path: Path, target: Path) -> ImportResult:
     made = [folder for folder in (target, paths.cards, paths.templates) if not folder.exists()]
     try:
         write_files(files, Path.cwd())
-        lock, problems = _lock(target, layout, package, notes)
+        lock, problems, out_of_range = _lock(target, layout, package, notes)
         result = ImportResult(target, len(package.notes), len(package.note_types), len(layout.subdecks),
-                              len(layout.media), tuple(report), target / REPORT_FILE, problems)
+                              len(layout.media), tuple(report), target / REPORT_FILE, problems, out_of_range)
         write_files([(paths.lock, lock_text(lock).encode("utf-8")),
                      (result.report_path, _report_text(package, result).encode("utf-8"))], Path.cwd())
     except BaseException as error:

@@ -14,7 +14,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from deckgen.apkg import wire
 from deckgen.apkg.model import Note, NoteType, Template
@@ -30,6 +30,7 @@ DEFAULT_PRESET = 1
 NOTETYPE_KIND, NOTETYPE_SORT_FIELD, NOTETYPE_CSS = 1, 2, 3
 TEMPLATE_FRONT, TEMPLATE_BACK = 1, 2
 INT64 = range(-2**63, 2**63)
+T = TypeVar("T")
 
 
 class TooSlow(Exception):
@@ -109,27 +110,38 @@ def _table_note_types(connection: sqlite3.Connection) -> list[NoteType]:
         fields.setdefault(_integer(note_type_id, "a field's note type"), []).append(_string(name, "a field's name"))
     templates: dict[int, list[Template]] = {}
     for note_type_id, name, config in connection.execute("SELECT ntid, name, config FROM templates ORDER BY ntid, ord"):
-        message = wire.fields(_blob(config, "a card template's config"))
+        message = _message(config, f"the config of card template '{name}'")
         templates.setdefault(_integer(note_type_id, "a card template's note type"), []).append(Template(
-            _string(name, "a card template's name"), wire.text(message, TEMPLATE_FRONT),
-            wire.text(message, TEMPLATE_BACK)))
+            _string(name, "a card template's name"), _field(wire.text, message, TEMPLATE_FRONT, name),
+            _field(wire.text, message, TEMPLATE_BACK, name)))
     note_types = []
     for note_type_id, name, modified, config in connection.execute(
             "SELECT id, name, mtime_secs, config FROM notetypes ORDER BY id"):
         note_type_id = _integer(note_type_id, "a note type's id")
         name = _string(name, "a note type's name")
-        message = wire.fields(_blob(config, f"the config of '{name}'"))
+        message = _message(config, f"the config of note type '{name}'")
         note_types.append(_note_type(
             note_type_id, name, fields.get(note_type_id, []), templates.get(note_type_id, []),
-            wire.text(message, NOTETYPE_CSS), wire.number(message, NOTETYPE_KIND),
-            wire.number(message, NOTETYPE_SORT_FIELD), _integer(modified, f"the time of '{name}'")))
+            _field(wire.text, message, NOTETYPE_CSS, name), _field(wire.number, message, NOTETYPE_KIND, name),
+            _field(wire.number, message, NOTETYPE_SORT_FIELD, name), _integer(modified, f"the time of '{name}'")))
     return note_types
 
 
-def _blob(value: object, what: str) -> bytes:
+def _message(value: object, what: str) -> wire.Message:
+    """A protobuf config of schema 18, its fields by number."""
     if not isinstance(value, bytes):
         raise ValueError(f"{what} is not a blob")
-    return value
+    try:
+        return wire.fields(value)
+    except wire.WireError as error:
+        raise ValueError(f"{what} is not one Anki writes ({error})") from None
+
+
+def _field(read: Callable[[wire.Message, int], T], message: wire.Message, number: int, name: str) -> T:
+    try:
+        return read(message, number)
+    except wire.WireError as error:
+        raise ValueError(f"the config of '{name}' is not one Anki writes ({error})") from None
 
 
 def _notes(connection: sqlite3.Connection, deck_names: dict[int, str]) -> list[Note]:

@@ -11,6 +11,9 @@ VARINT, FIXED64, LENGTH, FIXED32 = 0, 1, 2, 5
 MAX_VARINT_BYTES = 10
 
 
+Message = dict[int, list[int | bytes]]  # a message's values by field number, in order
+
+
 class WireError(ValueError):
     """Bytes that are no protobuf message."""
 
@@ -28,10 +31,10 @@ def _varint(data: bytes, position: int) -> tuple[int, int]:
     raise WireError("a number is longer than protobuf allows")
 
 
-def fields(data: bytes) -> dict[int, list[int | bytes]]:
+def fields(data: bytes) -> Message:
     """Every value of a message by field number, in order: numbers for varints and fixed-size
     fields, bytes for length-delimited ones (strings, bytes, nested messages)."""
-    found: dict[int, list[int | bytes]] = {}
+    found: Message = {}
     position = 0
     while position < len(data):
         key, position = _varint(data, position)
@@ -57,7 +60,7 @@ def fields(data: bytes) -> dict[int, list[int | bytes]]:
     return found
 
 
-def number(message: dict[int, list[int | bytes]], field: int, default: int = 0) -> int:
+def number(message: Message, field: int, default: int = 0) -> int:
     """A varint field's value (the last one, as protobuf reads a repeated scalar)."""
     value = message.get(field, [default])[-1]
     if not isinstance(value, int):
@@ -65,21 +68,21 @@ def number(message: dict[int, list[int | bytes]], field: int, default: int = 0) 
     return value
 
 
-def raw(message: dict[int, list[int | bytes]], field: int) -> bytes:
+def raw(message: Message, field: int) -> bytes:
     value = message.get(field, [b""])[-1]
     if not isinstance(value, bytes):
         raise WireError(f"field {field} is not a text")
     return value
 
 
-def text(message: dict[int, list[int | bytes]], field: int) -> str:
+def text(message: Message, field: int) -> str:
     try:
         return raw(message, field).decode("utf-8")
     except UnicodeDecodeError:
         raise WireError(f"field {field} is not UTF-8 text") from None
 
 
-def repeated(message: dict[int, list[int | bytes]], field: int) -> list[dict[int, list[int | bytes]]]:
+def repeated(message: Message, field: int) -> list[Message]:
     """The nested messages of a repeated message field."""
     values = message.get(field, [])
     if not all(isinstance(value, bytes) for value in values):
