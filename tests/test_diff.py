@@ -42,7 +42,7 @@ CASES = {
     ),
     "a compression deckgen does not read": (
         lambda path: _package(path, method=zipfile.ZIP_BZIP2),
-        "the package's collection is compressed in a way Anki does not write: export it again from Anki",
+        "the package's entry 'collection.anki2' is compressed in a way Anki does not write: export it again from Anki",
     ),
     "not a zip at all": (
         lambda path: path.write_bytes(b"PK\x03\x04 but nothing else") and path,

@@ -157,7 +157,7 @@ def _notes(connection: sqlite3.Connection, deck_names: dict[int, str]) -> list[N
         note_id = _integer(note_id, "a note's id")
         notes.append(Note(
             note_id, _string(guid, f"the GUID of note {note_id}"), _integer(note_type_id, f"the note type of note {note_id}"),
-            tuple(_string(fields, f"the fields of note {note_id}").split("\x1f")),
+            tuple(_string(fields, f"note {note_id}'s list of fields").split("\x1f")),
             tuple(_string(tags, f"the tags of note {note_id}").split()),
             _integer(modified, f"the modification time of note {note_id}"),
             deck_names.get(first_deck.get(note_id, 0), ""), cards.get(note_id, 0)))
@@ -176,10 +176,16 @@ def _checked_tables(connection: sqlite3.Connection, names: tuple[str, ...]) -> N
             raise ValueError(f"its '{name}' is not a plain table")
 
 
+def _unicase(first: str, second: str) -> int:
+    first, second = first.casefold(), second.casefold()
+    return (first > second) - (first < second)
+
+
 def _connect(file: Path) -> sqlite3.Connection:
     """The collection opened read-only, its schema untrusted and its values capped in length."""
     connection = sqlite3.connect(f"{file.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
     connection.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
+    connection.create_collation("unicase", _unicase)  # Anki's, on names: an index may ask for it
     for pragma in ("trusted_schema = OFF", "query_only = ON", "cell_size_check = ON"):
         connection.execute(f"PRAGMA {pragma}")
     return connection

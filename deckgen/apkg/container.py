@@ -47,7 +47,8 @@ class _Refused(Exception):
 def _stream(archive: zipfile.ZipFile, name: str, compressed: bool, what: str) -> IO[bytes]:
     info = archive.getinfo(name)
     if info.compress_type not in READABLE_METHODS:
-        raise _Refused(f"the package's {what} is compressed in a way Anki does not write: export it again from Anki")
+        raise _Refused(f"the package's entry '{name}' is compressed in a way Anki does not write: export it again "
+                       "from Anki")
     entry = archive.open(info)
     if not compressed:
         return entry
