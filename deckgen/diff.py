@@ -7,8 +7,10 @@ notes are matched by GUID, as Anki matches them.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from deckgen import apkg
 from deckgen.errors import shortened
@@ -68,23 +70,41 @@ def _snippet(html: str) -> str:
     return shortened(_text(html), SNIPPET_CHARS)
 
 
-def _appearance(css: str, sides: list[tuple[str, str]]) -> str:
-    """A note type's CSS and template text as one value, to notice a change of look."""
-    return json.dumps([css, [list(pair) for pair in sides]])
+class _Template(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def front(self) -> str: ...
+    @property
+    def back(self) -> str: ...
+
+
+class _NoteType(Protocol):
+    """A note type as a package holds it (apkg.NoteType) or as the renderer made it (RenderedNoteType)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def fields(self) -> tuple[str, ...]: ...
+    @property
+    def templates(self) -> Sequence[_Template]: ...
+    @property
+    def css(self) -> str: ...
+
+
+def _packaged_type(note_type: _NoteType) -> PackagedNoteType:
+    return PackagedNoteType(
+        name=note_type.name, fields=note_type.fields,
+        templates=tuple(template.name for template in note_type.templates),
+        appearance=json.dumps([note_type.css, [[t.front, t.back] for t in note_type.templates]]),
+    )
 
 
 def read_package(path: Path) -> PackageContents:
     """The notes and note types of an .apkg or .colpkg of any Anki format (apkg/), or a DeckError
     saying why it cannot be read."""
     package = apkg.read_package(path)
-    note_types = {
-        str(note_type.note_type_id): PackagedNoteType(
-            name=note_type.name, fields=note_type.fields,
-            templates=tuple(template.name for template in note_type.templates),
-            appearance=_appearance(note_type.css, [(t.front, t.back) for t in note_type.templates]),
-        )
-        for note_type in package.note_types
-    }
+    note_types = {str(note_type.note_type_id): _packaged_type(note_type) for note_type in package.note_types}
     notes = {
         note.guid: PackagedNote(
             guid=note.guid, note_type_id=str(note.note_type_id),
@@ -109,14 +129,7 @@ def deck_contents(deck: RenderedDeck, name: str) -> PackageContents:
         )
         for note in deck.notes
     }
-    packaged_types = {
-        str(note_type.note_type_id): PackagedNoteType(
-            name=note_type.name, fields=note_type.fields,
-            templates=tuple(template.name for template in note_type.templates),
-            appearance=_appearance(note_type.css, [(t.front, t.back) for t in note_type.templates]),
-        )
-        for note_type in deck.note_types
-    }
+    packaged_types = {str(note_type.note_type_id): _packaged_type(note_type) for note_type in deck.note_types}
     return PackageContents(name=name, notes=notes, note_types=packaged_types)
 
 
