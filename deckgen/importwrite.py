@@ -24,9 +24,9 @@ import yaml
 
 from deckgen import cloze
 from deckgen.ankitemplate import literal, to_jinja
+from deckgen.apkg import AnkiPackage, Note, NoteType
 from deckgen.errors import DeckError, Location, Problem, ProblemCollector, display_path
 from deckgen.ids import derived_id
-from deckgen.apkg import AnkiPackage, Note, NoteType
 from deckgen.importer import read_anki_package
 from deckgen.importhtml import convert
 from deckgen.kinds import KINDS

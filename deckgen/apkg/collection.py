@@ -34,7 +34,7 @@ T = TypeVar("T")
 
 
 class TooSlow(Exception):
-    """The collection took longer to read than TIME_BUDGET_SECONDS."""
+    """The collection took longer to read than TIME_BUDGET_SECONDS (the message says so)."""
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,8 @@ def _legacy_note_types(models: dict[str, dict[str, Any]]) -> list[NoteType]:
                   for field in _entries(model.get("flds"), f"the fields of '{name}'")]
         note_types.append(_note_type(
             _json_integer(model.get("id"), f"the id of '{name}'"), name, fields, templates,
-            _string(model.get("css", ""), f"the CSS of '{name}'"), model.get("type"),
+            _string(model.get("css", ""), f"the CSS of '{name}'"),
+            _json_integer(model.get("type", 0), f"the kind of '{name}'"),
             _json_integer(model.get("sortf", 0), f"the sort field of '{name}'"),
             _json_integer(model.get("mod", 0), f"the time of '{name}'")))
     return note_types
@@ -156,7 +157,8 @@ def _notes(connection: sqlite3.Connection, deck_names: dict[int, str]) -> list[N
             "SELECT id, guid, mid, mod, flds, tags FROM notes ORDER BY id"):
         note_id = _integer(note_id, "a note's id")
         notes.append(Note(
-            note_id, _string(guid, f"the GUID of note {note_id}"), _integer(note_type_id, f"the note type of note {note_id}"),
+            note_id, _string(guid, f"the GUID of note {note_id}"),
+            _integer(note_type_id, f"the note type of note {note_id}"),
             tuple(_string(fields, f"note {note_id}'s list of fields").split("\x1f")),
             tuple(_string(tags, f"the tags of note {note_id}").split()),
             _integer(modified, f"the modification time of note {note_id}"),
@@ -234,7 +236,8 @@ def read_collection(file: Path) -> Contents:
         return _contents(connection)
     except sqlite3.OperationalError:
         if time.monotonic() > deadline:
-            raise TooSlow() from None
+            raise TooSlow(f"reading the package's collection took longer than {TIME_BUDGET_SECONDS:g} seconds: it "
+                          "is not a collection Anki wrote") from None
         raise
     finally:
         connection.close()

@@ -18,7 +18,7 @@ from typing import IO
 import zstandard
 
 from deckgen.apkg import wire
-from deckgen.apkg.collection import TIME_BUDGET_SECONDS, TooSlow, read_collection
+from deckgen.apkg.collection import TooSlow, read_collection
 from deckgen.apkg.model import AnkiPackage, Media, Version
 from deckgen.errors import DeckError, Location
 from deckgen.media import MAX_MEDIA_BYTES  # a file as large as a project may hold
@@ -44,7 +44,7 @@ class _Refused(Exception):
     """What is wrong with the package, in words for its reader."""
 
 
-def _stream(archive: zipfile.ZipFile, name: str, compressed: bool, what: str) -> IO[bytes]:
+def _stream(archive: zipfile.ZipFile, name: str, compressed: bool) -> IO[bytes]:
     info = archive.getinfo(name)
     if info.compress_type not in READABLE_METHODS:
         raise _Refused(f"the package's entry '{name}' is compressed in a way Anki does not write: export it again "
@@ -58,7 +58,7 @@ def _stream(archive: zipfile.ZipFile, name: str, compressed: bool, what: str) ->
 
 def _read(archive: zipfile.ZipFile, name: str, compressed: bool, limit: int, what: str) -> bytes:
     """An entry's bytes, decompressed; _Refused beyond `limit` (nothing more is read)."""
-    with _stream(archive, name, compressed, what) as stream:
+    with _stream(archive, name, compressed) as stream:
         data = stream.read(limit + 1)
     if len(data) > limit:
         raise _Refused(f"the package's {what} is larger than {limit:,} bytes")
@@ -68,7 +68,7 @@ def _read(archive: zipfile.ZipFile, name: str, compressed: bool, limit: int, wha
 def _copy(archive: zipfile.ZipFile, name: str, compressed: bool, target: Path) -> None:
     """The collection written to `target`, chunk by chunk, up to MAX_COLLECTION_BYTES."""
     written = 0
-    with _stream(archive, name, compressed, "collection") as stream, target.open("wb") as file:
+    with _stream(archive, name, compressed) as stream, target.open("wb") as file:
         while chunk := stream.read(CHUNK):
             written += len(chunk)
             if written > MAX_COLLECTION_BYTES:
@@ -85,10 +85,11 @@ def _version(archive: zipfile.ZipFile) -> Version:
             value = wire.number(wire.fields(_read(archive, "meta", False, MAX_META_BYTES, "version")), META_VERSION)
         except wire.WireError:
             raise _Refused("the package's version (its 'meta') is unreadable: export it again from Anki") from None
-        if value not in Version.__members__.values():
+        try:
+            version = Version(value)
+        except ValueError:  # 0 too: Anki reads it as "too new"
             raise _Refused("the package is of a version newer than the Anki deckgen knows (26.9): export it with "
-                           "'Support older Anki versions' ticked")
-        version = Version(value)
+                           "'Support older Anki versions' ticked") from None
     else:
         version = Version.LEGACY_2 if "collection.anki21" in names else Version.LEGACY_1
     if version.collection not in names:
@@ -149,11 +150,8 @@ def read_package(path: Path, with_media: bool = False) -> AnkiPackage:
     saying, of the package, why it cannot be read."""
     try:
         return _package(path, with_media)
-    except _Refused as refusal:
+    except (_Refused, TooSlow) as refusal:
         message = str(refusal)
-    except TooSlow:
-        message = (f"reading the package's collection took longer than {TIME_BUDGET_SECONDS:g} seconds: it is not "
-                   "a collection Anki wrote")
     except RecursionError:  # before UNREADABLE: it is a RuntimeError
         message = "not a readable Anki package: its data is nested too deeply"
     except UNREADABLE as error:
