@@ -211,6 +211,12 @@ HOSTILE = {
         READ + "its 'notes' is not a plain table", False),
     "a missing table of presets": (lambda e, legacy, f: _with_sql(e, "DROP TABLE deck_config;", f),
                                    READ + "it has no table 'deck_config'", False),
+    "more cards than a deck has": (
+        lambda e, legacy, f: _with_sql(e, "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < "
+                                          "1000) INSERT INTO cards SELECT n, nid, did, ord, mod, usn, type, queue, "
+                                          "due, ivl, factor, reps, lapses, left, odue, odid, flags, data FROM r, "
+                                          "(SELECT * FROM cards LIMIT 1);", f),
+        READ + "it has more than 1,000 cards, more than deckgen reads", False),
     "a collection without its header row": (lambda e, legacy, f: _with_sql(e, "DELETE FROM col;", f),
                                             READ + "its collection has no header row", False),
     "a schema newer than Anki's": (lambda e, legacy, f: _with_sql(e, "UPDATE col SET ver = 99;", f),
@@ -283,6 +289,7 @@ def bounds(monkeypatch):
     monkeypatch.setattr(container, "MAX_COLLECTION_BYTES", 1_000_000)
     monkeypatch.setattr(container, "MAX_MEDIA_BYTES", 1_000_000)
     monkeypatch.setattr(collection, "MAX_VALUE_BYTES", 1_000_000)
+    monkeypatch.setattr(collection, "MAX_ROWS", 1_000)
 
 
 @pytest.mark.parametrize("case", HOSTILE)

@@ -21,6 +21,9 @@ from deckgen.apkg.model import Note, NoteType, Template
 
 TIME_BUDGET_SECONDS = 60.0  # a 100,000-card collection reads in a few seconds
 MAX_VALUE_BYTES = 100_000_000  # one text or blob: a whole deck's note types fit many times over
+# Notes or cards: ten times a large deck's. Each becomes Python objects, so the bound keeps a 512 MB
+# collection of tiny rows from taking gigabytes of memory.
+MAX_ROWS = 1_000_000
 PROGRESS_STEPS = 10_000  # SQLite instructions between looks at the clock
 FIRST_TABLE_SCHEMA = 15  # Anki moved note types and decks out of `col` into tables at schema 15
 NEWEST_SCHEMA = 18
@@ -203,8 +206,15 @@ def _schema(connection: sqlite3.Connection) -> int:
     return schema
 
 
+def _counted(connection: sqlite3.Connection, table: str) -> None:
+    if connection.execute(f"SELECT count(*) > ? FROM {table}", (MAX_ROWS,)).fetchone()[0]:
+        raise ValueError(f"it has more than {MAX_ROWS:,} {table}, more than deckgen reads")
+
+
 def _contents(connection: sqlite3.Connection) -> Contents:
     _checked_tables(connection, ("col", "notes", "cards"))
+    for table in ("notes", "cards"):
+        _counted(connection, table)
     if _schema(connection) < FIRST_TABLE_SCHEMA:
         models, decks, presets = connection.execute("SELECT models, decks, dconf FROM col").fetchone()
         note_types = _legacy_note_types(_json_objects(models, "its note types"))
