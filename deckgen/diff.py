@@ -7,13 +7,13 @@ notes are matched by GUID, as Anki matches them.
 from __future__ import annotations
 
 import json
-import sqlite3
-import zipfile
-import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
-from deckgen.errors import DeckError, Location, shortened
+from deckgen import apkg
+from deckgen.errors import shortened
 from deckgen.guards import renumbered
 from deckgen.markup import html_text
 from deckgen.model import RETIRED_SUBDECK
@@ -70,106 +70,50 @@ def _snippet(html: str) -> str:
     return shortened(_text(html), SNIPPET_CHARS)
 
 
-# The largest collection `diff` reads: a 100,000-card deck's is about 100 MB. Reading stops there,
-# so a zip bomb costs at most this much memory.
-MAX_COLLECTION_BYTES = 512 * 1024 * 1024
+class _Template(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def front(self) -> str: ...
+    @property
+    def back(self) -> str: ...
 
 
-# What reading a hostile or broken zip may raise: an encrypted entry, an unknown method, a cut file.
-UNREADABLE_ZIP = (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, RuntimeError,
-                  zlib.error)
+class _NoteType(Protocol):
+    """A note type as a package holds it (apkg.NoteType) or as the renderer made it (RenderedNoteType)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def fields(self) -> tuple[str, ...]: ...
+    @property
+    def templates(self) -> Sequence[_Template]: ...
+    @property
+    def css(self) -> str: ...
 
 
-def collection_bytes(path: Path) -> bytes:
-    """The SQLite collection inside an .apkg, read with a bound on its size."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
-            entry = next((name for name in ("collection.anki21", "collection.anki2") if name in names), None)
-            if entry is None:
-                raise DeckError.at(Location(str(path), 0, 0), "not an Anki package: it has no collection inside")
-            info = archive.getinfo(entry)
-            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                raise DeckError.at(
-                    Location(str(path), 0, 0),
-                    "the package's collection is compressed in a way deckgen does not read: give an .apkg "
-                    "built by deckgen",
-                )
-            with archive.open(info) as file:
-                data = file.read(MAX_COLLECTION_BYTES + 1)
-    except UNREADABLE_ZIP as error:
-        raise DeckError.at(
-            Location(str(path), 0, 0),
-            f"cannot read the package ({error}): give an .apkg built by deckgen or exported from Anki",
-        ) from None
-    if len(data) > MAX_COLLECTION_BYTES:
-        raise DeckError.at(
-            Location(str(path), 0, 0),
-            f"the package's collection is larger than {MAX_COLLECTION_BYTES:,} bytes: it is not a deck deckgen built",
-        )
-    return data
-
-
-def _json_object(text: str, what: str) -> dict:
-    value = json.loads(text)
-    if not isinstance(value, dict) or not all(isinstance(entry, dict) for entry in value.values()):
-        raise ValueError(f"{what} is not a JSON object of objects")
-    return value
-
-
-def _note_type(model: dict) -> PackagedNoteType:
-    fields, templates = model["flds"], model["tmpls"]
-    if not isinstance(fields, list) or not isinstance(templates, list):
-        raise ValueError("a note type's fields or templates are not a list")
+def _packaged_type(note_type: _NoteType) -> PackagedNoteType:
     return PackagedNoteType(
-        name=str(model["name"]),
-        fields=tuple(str(field["name"]) for field in fields),
-        templates=tuple(str(template["name"]) for template in templates),
-        appearance=json.dumps([model["css"], [[t["qfmt"], t["afmt"]] for t in templates]]),
+        name=note_type.name, fields=note_type.fields,
+        templates=tuple(template.name for template in note_type.templates),
+        appearance=json.dumps([note_type.css, [[t.front, t.back] for t in note_type.templates]]),
     )
 
 
-def _presets(connection: sqlite3.Connection) -> dict:
-    """The deck options presets of a collection; none where it has no place for them."""
-    try:
-        row = connection.execute("SELECT dconf FROM col").fetchone()
-    except sqlite3.OperationalError:
-        return {}
-    return _json_object(row[0], "the deck presets")
-
-
 def read_package(path: Path) -> PackageContents:
-    """The notes and note types of an .apkg, or a DeckError saying why it cannot be read."""
-    data = collection_bytes(path)
-    connection = sqlite3.connect(":memory:")
-    try:
-        connection.deserialize(data)
-        models = _json_object(connection.execute("SELECT models FROM col").fetchone()[0], "the note types")
-        decks = _json_object(connection.execute("SELECT decks FROM col").fetchone()[0], "the decks")
-        presets = _presets(connection)
-        note_types = {model_id: _note_type(model) for model_id, model in models.items()}
-        cards_of_note = {note_id: (deck_id, count) for note_id, deck_id, count in connection.execute(
-            "SELECT nid, min(did), count(*) FROM cards GROUP BY nid")}
-        notes = {}
-        for note_id, guid, model_id, fields, tags in connection.execute(
-            "SELECT id, guid, mid, flds, tags FROM notes"
-        ):
-            names = note_types[str(model_id)].fields
-            notes[guid] = PackagedNote(
-                guid=str(guid),
-                note_type_id=str(model_id),
-                fields=dict(zip(names, str(fields).split("\x1f"))),
-                tags=tuple(str(tags).split()),
-                deck=str(decks.get(str(cards_of_note.get(note_id, (None, 0))[0]), {}).get("name", "?")),
-                cards=cards_of_note.get(note_id, (None, 0))[1],
-            )
-    except (sqlite3.DatabaseError, KeyError, ValueError, TypeError, AttributeError, RecursionError) as error:
-        reason = "its data is nested too deeply" if isinstance(error, RecursionError) else str(error)
-        raise DeckError.at(Location(str(path), 0, 0), f"not a readable Anki package: {reason}") from None
-    finally:
-        connection.close()
-    return PackageContents(name=path.name, notes=notes, note_types=note_types,
-                           presets=frozenset(str(preset.get("name")) for key, preset in presets.items() if key != "1"))
+    """The notes and note types of an .apkg or .colpkg of any Anki format (apkg/), or a DeckError
+    saying why it cannot be read."""
+    package = apkg.read_package(path)
+    note_types = {str(note_type.note_type_id): _packaged_type(note_type) for note_type in package.note_types}
+    notes = {
+        note.guid: PackagedNote(
+            guid=note.guid, note_type_id=str(note.note_type_id),
+            fields=dict(zip(note_types[str(note.note_type_id)].fields, note.fields)),
+            tags=note.tags, deck=note.deck or "?", cards=note.cards,
+        )
+        for note in package.notes
+    }
+    return PackageContents(name=path.name, notes=notes, note_types=note_types, presets=package.presets)
 
 
 def deck_contents(deck: RenderedDeck, name: str) -> PackageContents:
@@ -185,14 +129,7 @@ def deck_contents(deck: RenderedDeck, name: str) -> PackageContents:
         )
         for note in deck.notes
     }
-    packaged_types = {
-        str(note_type.note_type_id): PackagedNoteType(
-            name=note_type.name, fields=note_type.fields,
-            templates=tuple(template.name for template in note_type.templates),
-            appearance=json.dumps([note_type.css, [[t.front, t.back] for t in note_type.templates]]),
-        )
-        for note_type in deck.note_types
-    }
+    packaged_types = {str(note_type.note_type_id): _packaged_type(note_type) for note_type in deck.note_types}
     return PackageContents(name=name, notes=notes, note_types=packaged_types)
 
 

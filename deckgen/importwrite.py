@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,9 +25,10 @@ import yaml
 
 from deckgen import cloze
 from deckgen.ankitemplate import literal, to_jinja
+from deckgen.apkg import AnkiPackage, Note, NoteType
 from deckgen.errors import DeckError, Location, Problem, ProblemCollector, display_path
 from deckgen.ids import derived_id
-from deckgen.importer import ImportedNote, ImportedNoteType, ImportedPackage, read_anki_package
+from deckgen.importer import read_anki_package
 from deckgen.importhtml import convert
 from deckgen.kinds import KINDS
 from deckgen.lockfile import CardRecord, Lock, NoteTypeRecord, lock_text
@@ -71,6 +73,7 @@ class ImportResult:
     report: tuple[ReportEntry, ...]
     report_path: Path
     problems: tuple[Problem, ...]  # what `deckgen check` refuses in the written project
+    out_of_range: tuple[str, ...] = ()  # cards whose package time was before 1970 or in the future
 
 
 def slug(text: str, limit: int = MAX_SLUG) -> str:
@@ -112,7 +115,7 @@ class _Layout:
     media: dict[str, str]  # package media name -> name in cards/media/
 
 
-def _layout(package: ImportedPackage) -> _Layout:
+def _layout(package: AnkiPackage) -> _Layout:
     where = Location(str(package.path), 0, 0)
     problems = ProblemCollector()
     tops = sorted({note.deck.split("::")[0] for note in package.notes})
@@ -187,7 +190,7 @@ def _yaml(value: object) -> bytes:
     return yaml.dump(value, Dumper=_LiteralDumper, sort_keys=False, allow_unicode=True, width=100).encode()
 
 
-def _template_files(kind: str, note_type: ImportedNoteType) -> tuple[list[dict], dict[str, str]]:
+def _template_files(kind: str, note_type: NoteType) -> tuple[list[dict], dict[str, str]]:
     """The declaration's templates, and each file's Jinja text by name."""
     entries, files, taken = [], {}, set()
     for template in note_type.templates:
@@ -198,7 +201,7 @@ def _template_files(kind: str, note_type: ImportedNoteType) -> tuple[list[dict],
     return entries, files
 
 
-def _first_text(note: ImportedNote) -> str:
+def _first_text(note: Note) -> str:
     """The first field as a student reads it: cloze deletions revealed, a script's code left out."""
     first = note.fields[0] if note.fields else ""
     parsed = cloze.parse(first)
@@ -206,7 +209,7 @@ def _first_text(note: ImportedNote) -> str:
     return html_text(sanitise(shown))
 
 
-def _deck_settings(package: ImportedPackage, layout: _Layout, optional: dict[int, set[str]]) -> tuple[dict, dict]:
+def _deck_settings(package: AnkiPackage, layout: _Layout, optional: dict[int, set[str]]) -> tuple[dict, dict]:
     note_types, templates = {}, {}
     for note_type in package.note_types:
         kind = layout.kinds[note_type.note_type_id]
@@ -227,8 +230,8 @@ def _deck_settings(package: ImportedPackage, layout: _Layout, optional: dict[int
     return settings, templates
 
 
-def _card_files(package: ImportedPackage, layout: _Layout, paths: ProjectPaths) -> tuple[
-        dict[str, list[dict]], list[ReportEntry], dict[int, set[str]], dict[str, ImportedNote]]:
+def _card_files(package: AnkiPackage, layout: _Layout, paths: ProjectPaths) -> tuple[
+        dict[str, list[dict]], list[ReportEntry], dict[int, set[str]], dict[str, Note]]:
     """The cards of each subdeck, what the report lists, the fields some note leaves empty (by note
     type) and each card's note."""
     note_types = {note_type.note_type_id: note_type for note_type in package.note_types}
@@ -236,7 +239,7 @@ def _card_files(package: ImportedPackage, layout: _Layout, paths: ProjectPaths) 
     report: list[ReportEntry] = []
     empty: dict[int, set[str]] = {note_type_id: set() for note_type_id in note_types}
     ids: set[str] = set()
-    notes: dict[str, ImportedNote] = {}
+    notes: dict[str, Note] = {}
     for note in package.notes:
         note_type = note_types[note.note_type_id]
         kind = layout.kinds[note.note_type_id]
@@ -268,7 +271,7 @@ def _card_files(package: ImportedPackage, layout: _Layout, paths: ProjectPaths) 
     return files, report, empty, notes
 
 
-def _report_text(package: ImportedPackage, result: ImportResult) -> str:
+def _report_text(package: AnkiPackage, result: ImportResult) -> str:
     lines = [f"# Import report: {package.path.name}", "",
              f"{result.notes} notes of {result.note_types} note types in {result.subdecks} subdecks, and "
              f"{result.media} media file{'' if result.media == 1 else 's'}, imported by `deckgen import`.", ""]
@@ -295,12 +298,21 @@ def _report_text(package: ImportedPackage, result: ImportResult) -> str:
                   "updates them as new.", ""]
         lines += [f"- {problem}" for problem in result.problems]
         lines.append("")
-    if not result.report and not result.problems:
+    if result.out_of_range:
+        lines += ["## Times out of range", "",
+                  "These notes carried a time of change before 1970 or after the import (the clock of the computer "
+                  "that changed them was wrong). The lock records 1970 or the time of the import instead. A "
+                  "student's Anki keeps the package's time: it updates such a note only once a release is newer "
+                  "than that time, so edit these notes in Anki (which stamps them with the right time) before "
+                  "students import the deck, or expect their first changes to wait.", ""]
+        lines += [f"- `{card_id}`" for card_id in result.out_of_range]
+        lines.append("")
+    if not result.report and not result.problems and not result.out_of_range:
         lines += ["Every field was converted faithfully: nothing to decide.", ""]
     return "\n".join(lines + _presets_section(package))
 
 
-def _presets_section(package: ImportedPackage) -> list[str]:
+def _presets_section(package: AnkiPackage) -> list[str]:
     """What the first release does to the options of students' decks: said before it does it."""
     deck = package.notes[0].deck.split("::")[0]
     course = preset_names(deck)["course"]
@@ -316,9 +328,18 @@ def _presets_section(package: ImportedPackage) -> list[str]:
     ]
 
 
-def _lock(root: Path, layout: _Layout, package: ImportedPackage, notes: dict[str, ImportedNote]) -> tuple[
-        Lock, tuple[Problem, ...]]:
-    """The lock of the imported project: its first render's fingerprints with the package's times."""
+def _recorded(seconds: int, now: int) -> int:
+    """A package's time as the lock may hold it: from 1970 (1, as Anki's own times are never 0) to
+    `now`. Clamped rather than refused: a wrong clock is no reason to refuse a deck, and a time moved
+    down never makes the first release update a note (students' Anki updates only a newer one)."""
+    return min(max(1, seconds), now)
+
+
+def _lock(root: Path, layout: _Layout, package: AnkiPackage, notes: dict[str, Note]) -> tuple[
+        Lock, tuple[Problem, ...], tuple[str, ...]]:
+    """The lock of the imported project: its first render's fingerprints with the package's times
+    (kept between 1970 and now), and the cards whose time was outside them."""
+    now = int(time.time())
     problems = ProblemCollector()
     project = read_project(root, problems)
     deck = render_deck(project, ProjectPaths(root).templates, problems)
@@ -326,20 +347,23 @@ def _lock(root: Path, layout: _Layout, package: ImportedPackage, notes: dict[str
     note_types = {
         rendered.kind: NoteTypeRecord(rendered.note_type_id, rendered.fields,
                                       tuple(t.name for t in rendered.templates), appearance_fingerprint(rendered),
-                                      max(1, modified[rendered.note_type_id]))
+                                      _recorded(modified[rendered.note_type_id], now))
         for rendered in deck.note_types
     }
     ids = {rendered.kind: rendered.note_type_id for rendered in deck.note_types}
-    cards = {}
+    cards, out_of_range = {}, []
     for rendered in deck.notes:
         note = notes[rendered.card_id]
-        changed = max(1, note.modified)
+        changed = _recorded(note.modified, now)
+        if changed != note.modified:
+            out_of_range.append(rendered.card_id)
         cards[rendered.card_id] = CardRecord(
-            added=max(1, min(note.note_id // 1000, changed)), modified=changed, changed_in=IMPORTED_VERSION,
+            added=_recorded(min(note.note_id // 1000, changed), now), modified=changed, changed_in=IMPORTED_VERSION,
             content=content_fingerprint(rendered, ids[rendered.kind]), kind=rendered.kind,
             subdeck=rendered.subdeck, hides=hidden_texts(rendered), guid=rendered.guid,
         )
-    return Lock(layout.deck_id, layout.deck_name, dict(layout.subdecks), note_types, cards), problems.found()
+    return (Lock(layout.deck_id, layout.deck_name, dict(layout.subdecks), note_types, cards), problems.found(),
+            tuple(out_of_range))
 
 
 def import_package(package_path: Path, target: Path, requirement: Requirement | None = None) -> ImportResult:
@@ -366,9 +390,9 @@ def import_package(package_path: Path, target: Path, requirement: Requirement | 
     made = [folder for folder in (target, paths.cards, paths.templates, target / ".github") if not folder.exists()]
     try:
         write_files(files, Path.cwd())
-        lock, problems = _lock(target, layout, package, notes)
+        lock, problems, out_of_range = _lock(target, layout, package, notes)
         result = ImportResult(target, len(package.notes), len(package.note_types), len(layout.subdecks),
-                              len(layout.media), tuple(report), target / REPORT_FILE, problems)
+                              len(layout.media), tuple(report), target / REPORT_FILE, problems, out_of_range)
         repository = RepositoryText(layout.deck_name, layout.deck_name, requirement or installed_requirement(),
                                     released_coverage_table(lock))
         write_files([*repository_files(paths, repository), (paths.lock, lock_text(lock).encode("utf-8")),

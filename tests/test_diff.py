@@ -11,16 +11,17 @@ from pathlib import Path
 import pytest
 
 from deckgen import diff
+from deckgen.apkg import container
 
 
 def _package(path: Path, models: str = "{}", decks: str = "{}", method: int = zipfile.ZIP_DEFLATED) -> Path:
     database = sqlite3.connect(":memory:")
     database.executescript(
-        "CREATE TABLE col (models TEXT, decks TEXT);"
-        "CREATE TABLE notes (id INTEGER, guid TEXT, mid INTEGER, flds TEXT, tags TEXT);"
-        "CREATE TABLE cards (nid INTEGER, did INTEGER);"
+        "CREATE TABLE col (ver INTEGER, models TEXT, decks TEXT, dconf TEXT);"
+        "CREATE TABLE notes (id INTEGER, guid TEXT, mid INTEGER, mod INTEGER, flds TEXT, tags TEXT);"
+        "CREATE TABLE cards (nid INTEGER, did INTEGER, ord INTEGER);"
     )
-    database.execute("INSERT INTO col VALUES (?, ?)", (models, decks))
+    database.execute("INSERT INTO col VALUES (11, ?, ?, '{}')", (models, decks))
     database.commit()
     data = database.serialize()
     database.close()
@@ -33,7 +34,7 @@ def _package(path: Path, models: str = "{}", decks: str = "{}", method: int = zi
 CASES = {
     "note types that are a list": (
         lambda path: _package(path, models="[1, 2]"),
-        "not a readable Anki package: the note types is not a JSON object of objects",
+        "not a readable Anki package: its note types are not a JSON object of objects",
     ),
     "decks nested deeply": (
         lambda path: _package(path, decks="[" * 100_000 + "]" * 100_000),
@@ -41,7 +42,7 @@ CASES = {
     ),
     "a compression deckgen does not read": (
         lambda path: _package(path, method=zipfile.ZIP_BZIP2),
-        "the package's collection is compressed in a way deckgen does not read: give an .apkg built by deckgen",
+        "the package's entry 'collection.anki2' is compressed in a way Anki does not write: export it again from Anki",
     ),
     "not a zip at all": (
         lambda path: path.write_bytes(b"PK\x03\x04 but nothing else") and path,
@@ -63,7 +64,7 @@ def test_an_odd_package_is_a_message(case, tmp_path, run_cli):
 
 
 def test_a_zip_bomb_is_read_no_further_than_the_bound(tmp_path, run_cli, monkeypatch):
-    monkeypatch.setattr(diff, "MAX_COLLECTION_BYTES", 1_000_000)
+    monkeypatch.setattr(container, "MAX_COLLECTION_BYTES", 1_000_000)
     bomb = tmp_path / "bomb.apkg"
     with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         with archive.open("collection.anki2", "w") as entry:
@@ -75,7 +76,7 @@ def test_a_zip_bomb_is_read_no_further_than_the_bound(tmp_path, run_cli, monkeyp
 
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        f"{bomb}: the package's collection is larger than 1,000,000 bytes: it is not a deck deckgen built"
+        f"{bomb}: the package's collection is larger than 1,000,000 bytes: no deck deckgen reads is that large"
     )
 
 

@@ -328,8 +328,7 @@ def _altered(package: Path, sql: str = "", media: bytes | None = None) -> Path:
 
 HOSTILE_PACKAGES = {
     "a media list that is no mapping": ({"media": b"[1, 2]"},
-                                        "the package's media list is not one deckgen reads: export it from Anki with "
-                                        "'Support older Anki versions' ticked"),
+                                        "the package's media list is unreadable: export the deck again from Anki"),
     "notes of a note type it lacks": ({"sql": "UPDATE notes SET mid = 42;"},
                                       "notes of note type 42 are in the package, but not the note type: export the "
                                       "deck again from Anki"),
