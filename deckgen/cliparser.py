@@ -27,6 +27,8 @@ _ALLOW_HELP = {
     "--allow-id-reuse": "release a card under the id of a retired or removed card",
     "--allow-renumbering": "release list items or cloze deletions removed or renumbered "
     "(students' reviews move to other items)",
+    "--allow-repositioning": "renumber every card's position in the new-card queue when a card has no room "
+    "left between its neighbours (students who have the deck keep their old positions)",
 }
 
 _BUILD_HELP = """\

@@ -33,6 +33,7 @@ class Allowances:
     card_removal: bool = False
     id_reuse: bool = False
     renumbering: bool = False
+    repositioning: bool = False
 
     def permits(self, flag: str) -> bool:
         return bool(getattr(self, FLAGS[flag]))
@@ -44,7 +45,10 @@ FLAGS = {
     "--allow-card-removal": "card_removal",
     "--allow-id-reuse": "id_reuse",
     "--allow-renumbering": "renumbering",
+    "--allow-repositioning": "repositioning",
 }
+REPOSITIONING = "--allow-repositioning"
+POSITIONS = "positions"  # the subject of a renumbering: every card's position is one course order
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,26 @@ class Change:
 
 def compare(previous: Lock, current: Lock) -> list[Change]:
     """Every change from `previous` to `current` that the guards know."""
-    return _deck_changes(previous, current) + _note_type_changes(previous, current) + _card_changes(previous, current)
+    return (_deck_changes(previous, current) + _note_type_changes(previous, current)
+            + _card_changes(previous, current) + _position_changes(previous, current))
+
+
+def _position_changes(previous: Lock, current: Lock) -> list[Change]:
+    """Recorded positions of released cards that changed: one change, the course's renumbering."""
+    moved = [(card_id, old.position, current.cards[card_id].position)
+             for card_id, old in sorted(previous.cards.items())
+             if old.position is not None and card_id in current.cards
+             and current.cards[card_id].position != old.position]
+    if not moved:
+        return []
+    card_id, old, new = moved[0]
+    what = f"the positions of {len(moved)} released card{'s' if len(moved) > 1 else ''} changed"
+    return [Change(
+        Place(f"lock:card:{card_id}"),
+        f"{what} (card '{card_id}' from {old} to {new}): students keep the positions they have, so cards added "
+        "from now on would not come in their place for them",
+        REPOSITIONING, f"{what} (first: card '{card_id}')", POSITIONS,
+    )]
 
 
 def _deck_changes(previous: Lock, current: Lock) -> list[Change]:

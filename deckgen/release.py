@@ -5,7 +5,9 @@ silently refuses updates after structural changes (ANKI-FACTS). So the plan comp
 they are now with the lock of the last release: an unchanged card keeps its time (a student's own
 edit of it survives), a changed card gets the release time (or, in a development build, the time
 of the build, which the lock never records), and the guards (guards.py) refuse a change that would
-hurt students unless it is allowed, in which case the lock acknowledges it.
+hurt students unless it is allowed, in which case the lock acknowledges it. Each card's position in
+the new-card queue (positions.py) is kept from the lock; a new card's is chosen here, and a release
+records it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from deckgen.errors import DeckError, Location, Problem
 from deckgen.guards import Allowances, Place
 from deckgen.lockfile import UNRELEASED, CardRecord, Lock, NoteTypeRecord, Release
 from deckgen.markup import html_text
+from deckgen.positions import NoRoom, assign, legacy_positions
 from deckgen.notetypes import RenderedNoteType
 from deckgen.render import RenderedDeck, RenderedNote
 
@@ -35,6 +38,7 @@ class ReleasePlan:
     lock_changed: bool
     allowed_changes: tuple[str, ...] = field(default=())
     unreleased: bool = False  # the cards differ from the last release's
+    positions: Mapping[str, int] = field(default_factory=dict)  # card id -> place in the new-card queue
 
 
 @dataclass(frozen=True)
@@ -133,12 +137,19 @@ def plan_release(
     request shows it, and CI and the next release honour it).
     """
     deck = source.deck
+    cards = _card_records(source, previous, time)
+    positions, no_room = _positions(source, previous, cards)
+    if releasing or not _without_positions(previous):  # a build keeps a lock of format 2 as it is
+        cards = {card_id: record if record.removed else replace(record, position=positions[card_id])
+                 for card_id, record in cards.items()}
     candidate = Lock(deck.deck_id, deck.name, dict(source.subdecks), _note_type_records(deck, previous, time),
-                     _card_records(source, previous, time),
-                     previous.acknowledged if previous else (), previous.releases if previous else ())
+                     cards, previous.acknowledged if previous else (), previous.releases if previous else ())
     allowed: list[guards.Change] = []
     if previous is not None:
-        problems, allowed = guards.decide(guards.compare(previous, candidate), allow, previous.pending, source.locate)
+        changes = guards.compare(previous, candidate)
+        if no_room is not None:  # the renumbering itself, whatever the lock shows of it
+            changes = [change for change in changes if change.subject != guards.POSITIONS] + [no_room]
+        problems, allowed = guards.decide(changes, allow, previous.pending, source.locate)
         if problems:
             raise DeckError(problems)
     acknowledged = candidate.acknowledged + guards.acknowledgements(allowed, UNRELEASED, candidate.acknowledged)
@@ -161,6 +172,52 @@ def plan_release(
         lock_changed=recorded != previous,
         allowed_changes=tuple(change.summary for change in allowed),
         unreleased=previous is None or released_state(candidate) != released_state(previous),
+        positions=MappingProxyType(positions),
+    )
+
+
+def _without_positions(lock: Lock | None) -> bool:
+    """A lock of format 2, whose releases gave each card its place in the course as its position."""
+    return lock is not None and bool(lock.cards) and all(record.position is None for record in lock.cards.values())
+
+
+def _positions(source: ReleaseInput, previous: Lock | None,
+               cards: Mapping[str, CardRecord]) -> tuple[dict[str, int], guards.Change | None]:
+    """Every card's position: the lock's, else a free one between its course neighbours'; when no
+    room is left, every card renumbered and the change that says so (the guards decide on it)."""
+    course = [(note.card_id, note.subdeck) for note in source.deck.notes]
+    old = previous.cards if previous else {}
+    if _without_positions(previous):  # what students of those releases have
+        recorded = legacy_positions([card_id for card_id, _ in course],
+                                    (card_id for card_id, record in old.items() if not record.removed))
+    else:
+        recorded = {card_id: record.position for card_id, record in old.items()
+                    if record.position is not None and not cards[card_id].removed}
+    # Cards students keep that the course no longer has (removed) hold their positions too.
+    occupied = (record.position for record in cards.values() if record.removed and record.position is not None)
+    try:
+        return assign(course, recorded, occupied), None
+    except NoRoom as full:
+        change = _no_room(full, previous)
+    try:
+        return assign(course, {}), change
+    except NoRoom as full:
+        raise DeckError([Problem(source.locate(Place(f"card:{full.card_id}")),
+                                 f"the deck has more cards than Anki has positions ({full.before}) for new cards")]) from None
+
+
+def _no_room(full: NoRoom, previous: Lock | None) -> guards.Change:
+    card_id = full.card_id
+    why = (" (releases before deckgen recorded positions numbered the cards without gaps)"
+           if _without_positions(previous) else "")
+    return guards.Change(
+        Place(f"card:{card_id}"),
+        f"card '{card_id}' has no free position left in students' new-card queue between its neighbours' "
+        f"({full.after} and {full.before}){why}, so it cannot come in its place for students who have the deck: "
+        "add it elsewhere in the course, or renumber every card's position (students who have the deck keep "
+        "the positions they have, so the cards added from this release on come after all of theirs)",
+        guards.REPOSITIONING,
+        f"every card's position renumbered to make room for card '{card_id}'", guards.POSITIONS,
     )
 
 
