@@ -216,6 +216,10 @@ DAMAGE = {
                             '"content"', "the key \"added\" is written twice"),
     "hides of the wrong shape": ('"hides": {"1": "Initial"', '"hides": {"1": ["Initial"]',
                                  "what c1 hides should be text, is [\"Initial\"]"),
+    "a position that is a word": ('"position": 1000}', '"position": "first"}',
+                                  "'position' should be a whole number, is \"first\""),
+    "a position Check Database would move": ('"position": 1000}', '"position": 1000000}',
+                                             "'position' should be from 0 to 999999, is 1000000"),
 }
 
 
@@ -331,3 +335,21 @@ def test_ci_refuses_times_no_release_gave(released, run_cli):
 
     assert result.exit_code == 1
     assert any("has a time in the lock" in line for line in result.stderr.splitlines())
+
+
+def test_a_lock_of_many_cards_is_read_without_comparing_every_key_with_every_other(tmp_path):
+    """Issue 24: duplicate keys were found by counting each key among all of them (50,000 cards took
+    about a minute); counted once, they take a fraction of a second."""
+    import time
+
+    from deckgen.errors import DeckError
+    from deckgen.lockfile import read_lock
+
+    lock = tmp_path / "deck.lock"
+    lock.write_text('{"format": 3, "cards": {' + ", ".join(f'"c{number}": 0' for number in range(50_000)) + "}}")
+    started = time.monotonic()
+
+    with pytest.raises(DeckError, match="'deck' should be an object"):
+        read_lock(lock, "cards/deck.lock")
+
+    assert time.monotonic() - started < 3
