@@ -10,7 +10,7 @@ import json
 import sqlite3
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from deckgen.errors import DeckError, Location, shortened
@@ -40,6 +40,9 @@ class PackagedNote:
     tags: tuple[str, ...]
     deck: str
     cards: int = 1  # the Anki cards the note makes
+    # Its cards' place in the new-card queue (`due`); None when not known (a rendered deck's). Not
+    # part of what a note holds: two notes compare equal whatever their places.
+    position: int | None = field(default=None, compare=False)
 
     @property
     def label(self) -> str:
@@ -148,20 +151,22 @@ def read_package(path: Path) -> PackageContents:
         decks = _json_object(connection.execute("SELECT decks FROM col").fetchone()[0], "the decks")
         presets = _presets(connection)
         note_types = {model_id: _note_type(model) for model_id, model in models.items()}
-        cards_of_note = {note_id: (deck_id, count) for note_id, deck_id, count in connection.execute(
-            "SELECT nid, min(did), count(*) FROM cards GROUP BY nid")}
+        cards_of_note = {note_id: (deck_id, count, due) for note_id, deck_id, count, due in connection.execute(
+            "SELECT nid, min(did), count(*), min(due) FROM cards GROUP BY nid")}
         notes = {}
         for note_id, guid, model_id, fields, tags in connection.execute(
             "SELECT id, guid, mid, flds, tags FROM notes"
         ):
             names = note_types[str(model_id)].fields
+            deck_id, count, position = cards_of_note.get(note_id, (None, 0, None))
             notes[guid] = PackagedNote(
                 guid=str(guid),
                 note_type_id=str(model_id),
                 fields=dict(zip(names, str(fields).split("\x1f"))),
                 tags=tuple(str(tags).split()),
-                deck=str(decks.get(str(cards_of_note.get(note_id, (None, 0))[0]), {}).get("name", "?")),
-                cards=cards_of_note.get(note_id, (None, 0))[1],
+                deck=str(decks.get(str(deck_id), {}).get("name", "?")),
+                cards=count,
+                position=position,
             )
     except (sqlite3.DatabaseError, KeyError, ValueError, TypeError, AttributeError, RecursionError) as error:
         reason = "its data is nested too deeply" if isinstance(error, RecursionError) else str(error)
@@ -229,6 +234,7 @@ class _Changes:
     moved: list[tuple[PackagedNote, PackagedNote]]
     structure: list[str]  # note types whose fields or templates changed
     looks: list[str]  # note types whose CSS or template text changed
+    repositioned: list[PackagedNote]  # given another place in the new-card queue, which students keep
 
     @property
     def renumbered(self) -> list[PackagedNote]:
@@ -240,11 +246,13 @@ class _Changes:
 
 
 def _compare(old: PackageContents, new: PackageContents) -> _Changes:
-    retired, changed, report_links, moved = [], [], [], []
+    retired, changed, report_links, moved, repositioned = [], [], [], [], []
     for guid, note in new.notes.items():
         before = old.notes.get(guid)
         if before is None:
             continue
+        if None not in (before.position, note.position) and before.position != note.position:
+            repositioned.append(note)
         if _retired(note) and not _retired(before):
             retired.append(note)
         elif before.tags != note.tags or _content(before) != _content(note):
@@ -272,6 +280,7 @@ def _compare(old: PackageContents, new: PackageContents) -> _Changes:
         added=[note for guid, note in new.notes.items() if guid not in old.notes],
         removed=[note for guid, note in old.notes.items() if guid not in new.notes],
         retired=retired, changed=changed, report_links=report_links, moved=moved, structure=structure, looks=looks,
+        repositioned=repositioned,
     )
 
 
@@ -329,6 +338,13 @@ def _actions(changes: _Changes, old: PackageContents, new: PackageContents) -> l
         actions.append(
             "Items or deletions were removed or reordered in some cards, so your reviews of them now "
             f"belong to other items. To start those cards afresh: Browse, select them, Forget: {labels}."
+        )
+    if changes.repositioned:
+        actions.append(
+            "Positions renumbered: this release gives the cards new places in the course's order, but Anki "
+            "keeps the places of the cards you already have, so the new cards of this release and of later "
+            "ones come after all the cards you had (in course order among themselves). If you have not "
+            "started studying the deck, delete it and import this release again to have the whole course in order."
         )
     return actions or ["Nothing special: import the new file with Anki's default options; your reviews are kept."]
 

@@ -192,6 +192,27 @@ def test_students_of_a_renumbered_release_get_its_new_cards_after_theirs(release
         "SELECT n.guid, min(c.due) FROM cards c JOIN notes n ON n.id = c.nid GROUP BY n.id")}
     assert max(position for card_id, position in positions.items() if card_id != "founders-sullivan") == 11
     assert positions["founders-sullivan"] > 11
+    # The release notes tell them so.
+    notes = run_cli("diff", str(first), str(released / "build" / "ipt-1.1.0.apkg"), cwd=released)
+    assert notes.exit_code == 0
+    assert ("- Positions renumbered: this release gives the cards new places in the course's order, but Anki keeps "
+            "the places of the cards you already have, so the new cards of this release and of later ones come "
+            "after all the cards you had (in course order among themselves). If you have not started studying the "
+            "deck, delete it and import this release again to have the whole course in order.") in notes.stdout
+
+
+def test_release_notes_say_nothing_of_positions_that_were_kept(released, run_cli, tmp_path):
+    first = tmp_path / "first.apkg"
+    first.write_bytes((released / "build" / "ipt-1.0.0.apkg").read_bytes())
+    founders = released / "cards" / "founders.yaml"
+    founders.write_text(founders.read_text().replace("  - id: founders-meyer\n", _card("founders-sullivan")
+                                                     + "  - id: founders-meyer\n", 1))
+    assert run_cli("release", "1.1.0", cwd=released, env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
+
+    notes = run_cli("diff", str(first), str(released / "build" / "ipt-1.1.0.apkg"), cwd=released)
+
+    assert notes.exit_code == 0 and "founders-sullivan?" in notes.stdout
+    assert "Positions renumbered" not in notes.stdout
 
 
 def test_ci_refuses_a_release_whose_lock_moved_released_positions(released, run_cli, tmp_path):
