@@ -76,13 +76,13 @@ def compare(previous: Lock, current: Lock) -> list[Change]:
 
 def _position_changes(previous: Lock, current: Lock) -> list[Change]:
     """Recorded positions of released cards that changed: one change, the course's renumbering."""
-    moved = [(card_id, old.position, current.cards[card_id].position)
-             for card_id, old in sorted(previous.cards.items())
-             if old.position is not None and card_id in current.cards
-             and current.cards[card_id].position != old.position]
+    now = current.cards
+    moved = [card_id for card_id, old in previous.cards.items()
+             if old.position is not None and card_id in now and now[card_id].position != old.position]
     if not moved:
         return []
-    card_id, old, new = moved[0]
+    card_id = min(moved)
+    old, new = previous.cards[card_id].position, now[card_id].position
     what = f"the positions of {len(moved)} released card{'s' if len(moved) > 1 else ''} changed"
     return [Change(
         Place(f"lock:card:{card_id}"),

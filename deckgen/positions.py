@@ -49,6 +49,8 @@ def assign(
     kept, every other one placed after the nearest card before it that has one, below the next
     position taken (by any card, or by `occupied`: cards students keep that the course no longer
     has). NoRoom when a gap is used up."""
+    if len(recorded) == len(course) and all(card_id in recorded for card_id, _ in course):
+        return dict(recorded)  # no card to place: a build of released cards
     taken = sorted(set(recorded.values()) | set(occupied))
     positions: dict[str, int] = {}
     after, after_subdeck = -1, None  # the position and subdeck of the last card placed

@@ -84,7 +84,9 @@ def _later(old_time: int, release_time: int) -> int:
     return max(release_time, old_time + 1)
 
 
-def _card_records(source: ReleaseInput, previous: Lock | None, release_time: int) -> dict[str, CardRecord]:
+def _card_records(source: ReleaseInput, previous: Lock | None, release_time: int,
+                  positions: Mapping[str, int] | None) -> dict[str, CardRecord]:
+    """Every card's record; its position from `positions`, or none (a lock of format 2 kept as it is)."""
     deck = source.deck
     note_types = {note_type.kind: note_type for note_type in deck.note_types}
     old_cards = previous.cards if previous else {}
@@ -95,6 +97,7 @@ def _card_records(source: ReleaseInput, previous: Lock | None, release_time: int
             added=release_time, modified=release_time, changed_in=source.version,
             content=content_fingerprint(note, note_type.note_type_id), kind=note.kind, subdeck=note.subdeck,
             hides=hidden_texts(note), retired=note.card_id in source.retired,
+            position=positions[note.card_id] if positions is not None else None,
         )
         old = old_cards.get(note.card_id)
         if old is not None and old.content == new.content and not old.removed:
@@ -137,11 +140,10 @@ def plan_release(
     request shows it, and CI and the next release honour it).
     """
     deck = source.deck
-    cards = _card_records(source, previous, time)
-    positions, no_room = _positions(source, previous, cards)
-    if releasing or not _without_positions(previous):  # a build keeps a lock of format 2 as it is
-        cards = {card_id: record if record.removed else replace(record, position=positions[card_id])
-                 for card_id, record in cards.items()}
+    legacy = _without_positions(previous)
+    positions, no_room = _positions(source, previous, legacy)
+    # A release records every position; a build keeps a lock of format 2 as it is.
+    cards = _card_records(source, previous, time, positions if releasing or not legacy else None)
     candidate = Lock(deck.deck_id, deck.name, dict(source.subdecks), _note_type_records(deck, previous, time),
                      cards, previous.acknowledged if previous else (), previous.releases if previous else ())
     allowed: list[guards.Change] = []
@@ -182,23 +184,28 @@ def _without_positions(lock: Lock | None) -> bool:
 
 
 def _positions(source: ReleaseInput, previous: Lock | None,
-               cards: Mapping[str, CardRecord]) -> tuple[dict[str, int], guards.Change | None]:
-    """Every card's position: the lock's, else a free one between its course neighbours'; when no
-    room is left, every card renumbered and the change that says so (the guards decide on it)."""
+               legacy: bool) -> tuple[dict[str, int], guards.Change | None]:
+    """Every card's position: the lock's (or, from a lock of format 2, the one its releases gave),
+    else a free one between its course neighbours'; when no room is left, every card renumbered and
+    the change that says so (the guards decide on it)."""
     course = [(note.card_id, note.subdeck) for note in source.deck.notes]
     old = previous.cards if previous else {}
-    if _without_positions(previous):  # what students of those releases have
+    if legacy:  # what students of those releases have
         recorded = legacy_positions([card_id for card_id, _ in course],
                                     (card_id for card_id, record in old.items() if not record.removed))
     else:
-        recorded = {card_id: record.position for card_id, record in old.items()
-                    if record.position is not None and not cards[card_id].removed}
+        recorded = {}
+        for card_id, _ in course:
+            record = old.get(card_id)
+            if record is not None and record.position is not None:
+                recorded[card_id] = record.position
     # Cards students keep that the course no longer has (removed) hold their positions too.
-    occupied = (record.position for record in cards.values() if record.removed and record.position is not None)
+    occupied = (record.position for card_id, record in old.items()
+                if record.position is not None and card_id not in recorded)
     try:
         return assign(course, recorded, occupied), None
     except NoRoom as full:
-        change = _no_room(full, previous)
+        change = _no_room(full, legacy)
     try:
         return assign(course, {}), change
     except NoRoom as full:
@@ -206,10 +213,9 @@ def _positions(source: ReleaseInput, previous: Lock | None,
                                  f"the deck has more cards than Anki has positions ({full.before}) for new cards")]) from None
 
 
-def _no_room(full: NoRoom, previous: Lock | None) -> guards.Change:
+def _no_room(full: NoRoom, legacy: bool) -> guards.Change:
     card_id = full.card_id
-    why = (" (releases before deckgen recorded positions numbered the cards without gaps)"
-           if _without_positions(previous) else "")
+    why = " (releases before deckgen recorded positions numbered the cards without gaps)" if legacy else ""
     return guards.Change(
         Place(f"card:{card_id}"),
         f"card '{card_id}' has no free position left in students' new-card queue between its neighbours' "
