@@ -97,6 +97,18 @@ def _card(card_id: str) -> str:
     return f"  - id: {card_id}\n    kind: basic\n    question: {card_id}?\n    answer: An answer\n    source: weissman2017\n"
 
 
+def _insert_in_the_first_subdeck(project: Path) -> Path:
+    founders = project / "cards" / "founders.yaml"
+    founders.write_text(founders.read_text().replace("  - id: founders-meyer\n", _card("founders-sullivan")
+                                                     + "  - id: founders-meyer\n", 1))
+    return founders
+
+
+def _append_to_the_last_subdeck(project: Path) -> None:
+    applications = project / "cards" / "applications.yaml"
+    applications.write_text(applications.read_text() + _card("applications-last"))
+
+
 @pytest.fixture
 def released(tmp_path, run_cli):
     project = make_project(tmp_path / "course", COURSE)
@@ -129,8 +141,7 @@ def test_a_frozen_build_of_a_release_of_lock_format_2_keeps_its_positions(releas
 
 def test_the_first_release_after_format_2_keeps_the_positions_students_have(released, run_cli):
     _as_format_2(released)
-    applications = released / "cards" / "applications.yaml"
-    applications.write_text(applications.read_text() + _card("applications-last"))
+    _append_to_the_last_subdeck(released)
 
     done = run_cli("release", "1.1.0", cwd=released, env={"SOURCE_DATE_EPOCH": V2_TIME})
 
@@ -142,9 +153,7 @@ def test_the_first_release_after_format_2_keeps_the_positions_students_have(rele
 
 def test_a_card_with_no_room_left_is_refused_then_renumbered_with_its_flag(released, run_cli, tmp_path):
     _as_format_2(released)
-    founders = released / "cards" / "founders.yaml"
-    founders.write_text(founders.read_text().replace("  - id: founders-meyer\n", _card("founders-sullivan")
-                                                     + "  - id: founders-meyer\n", 1))
+    founders = _insert_in_the_first_subdeck(released)
 
     refused = run_cli("release", "1.1.0", cwd=released, env={"SOURCE_DATE_EPOCH": V2_TIME})
 
@@ -178,9 +187,7 @@ def test_students_of_a_renumbered_release_get_its_new_cards_after_theirs(release
     assert built.exit_code == 0
     first = tmp_path / "first.apkg"
     first.write_bytes((released / "build" / "ipt-1.0.0.apkg").read_bytes())
-    founders = released / "cards" / "founders.yaml"
-    founders.write_text(founders.read_text().replace("  - id: founders-meyer\n", _card("founders-sullivan")
-                                                     + "  - id: founders-meyer\n", 1))
+    _insert_in_the_first_subdeck(released)
     assert run_cli("release", "1.1.0", "--allow-repositioning", cwd=released,
                    env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
 
@@ -204,9 +211,7 @@ def test_students_of_a_renumbered_release_get_its_new_cards_after_theirs(release
 def test_release_notes_say_nothing_of_positions_that_were_kept(released, run_cli, tmp_path):
     first = tmp_path / "first.apkg"
     first.write_bytes((released / "build" / "ipt-1.0.0.apkg").read_bytes())
-    founders = released / "cards" / "founders.yaml"
-    founders.write_text(founders.read_text().replace("  - id: founders-meyer\n", _card("founders-sullivan")
-                                                     + "  - id: founders-meyer\n", 1))
+    _insert_in_the_first_subdeck(released)
     assert run_cli("release", "1.1.0", cwd=released, env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
 
     notes = run_cli("diff", str(first), str(released / "build" / "ipt-1.1.0.apkg"), cwd=released)
@@ -218,8 +223,7 @@ def test_release_notes_say_nothing_of_positions_that_were_kept(released, run_cli
 def test_ci_refuses_a_release_whose_lock_moved_released_positions(released, run_cli, tmp_path):
     base = tmp_path / "base.lock"
     base.write_bytes((released / "cards" / "deck.lock").read_bytes())
-    applications = released / "cards" / "applications.yaml"
-    applications.write_text(applications.read_text() + _card("applications-last"))
+    _append_to_the_last_subdeck(released)
     assert run_cli("release", "1.1.0", cwd=released, env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
     lock = released / "cards" / "deck.lock"
     lock.write_text(lock.read_text().replace('"position": 1000}', '"position": 1500}', 1))
@@ -240,9 +244,7 @@ def test_ci_shows_an_acknowledged_renumbering(released, run_cli, tmp_path):
     _as_format_2(released)
     base = tmp_path / "base.lock"
     base.write_bytes((released / "cards" / "deck.lock").read_bytes())
-    founders = released / "cards" / "founders.yaml"
-    founders.write_text(founders.read_text().replace("  - id: founders-meyer\n", _card("founders-sullivan")
-                                                     + "  - id: founders-meyer\n", 1))
+    _insert_in_the_first_subdeck(released)
     assert run_cli("release", "1.1.0", "--allow-repositioning", cwd=released,
                    env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
     later = tmp_path / "later.lock"
@@ -250,7 +252,6 @@ def test_ci_shows_an_acknowledged_renumbering(released, run_cli, tmp_path):
 
     assert run_cli("check", "--lock-base", str(base), cwd=released).exit_code == 0
     # The next release keeps every position: nothing more to acknowledge.
-    applications = released / "cards" / "applications.yaml"
-    applications.write_text(applications.read_text() + _card("applications-last"))
+    _append_to_the_last_subdeck(released)
     assert run_cli("release", "1.2.0", cwd=released, env={"SOURCE_DATE_EPOCH": "1764001200"}).exit_code == 0
     assert run_cli("check", "--lock-base", str(later), cwd=released).exit_code == 0
