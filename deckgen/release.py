@@ -23,7 +23,7 @@ from deckgen.errors import DeckError, Location, Problem
 from deckgen.guards import Allowances, Place
 from deckgen.lockfile import UNRELEASED, CardRecord, Lock, NoteTypeRecord, Release
 from deckgen.markup import html_text
-from deckgen.positions import NoRoom, assign, legacy_positions
+from deckgen.positions import MAX_POSITION, NoRoom, assign, legacy_positions
 from deckgen.notetypes import RenderedNoteType
 from deckgen.render import RenderedDeck, RenderedNote
 
@@ -216,10 +216,16 @@ def _positions(source: ReleaseInput, previous: Lock | None,
 def _no_room(full: NoRoom, legacy: bool) -> guards.Change:
     card_id = full.card_id
     why = " (releases before deckgen recorded positions numbered the cards without gaps)" if legacy else ""
+    if full.after < 0:
+        where = f"before the first card's position ({full.before})"
+    elif full.before > MAX_POSITION:
+        where = f"after position {full.after} (Anki keeps positions up to {MAX_POSITION})"
+    else:
+        where = f"between its neighbours' ({full.after} and {full.before})"
     return guards.Change(
         Place(f"card:{card_id}"),
-        f"card '{card_id}' has no free position left in students' new-card queue between its neighbours' "
-        f"({full.after} and {full.before}){why}, so it cannot come in its place for students who have the deck: "
+        f"card '{card_id}' has no free position left in students' new-card queue {where}{why}, so it cannot "
+        "come in its place for students who have the deck: "
         "add it elsewhere in the course, or renumber every card's position (students who have the deck keep "
         "the positions they have, so the cards added from this release on come after all of theirs)",
         guards.REPOSITIONING,

@@ -180,6 +180,18 @@ def test_a_card_with_no_room_left_is_refused_then_renumbered_with_its_flag(relea
     assert [_lock(released)["cards"][card_id]["position"] for card_id in order][:4] == [1000, 2000, 3000, 4000]
 
 
+def test_a_card_before_the_first_one_of_a_lock_of_format_2_is_refused(released, run_cli):
+    _as_format_2(released)
+    founders = released / "cards" / "founders.yaml"
+    founders.write_text(founders.read_text().replace("cards:\n", "cards:\n" + _card("founders-first"), 1))
+
+    refused = run_cli("check", cwd=released)
+
+    assert refused.exit_code == 1
+    assert ("card 'founders-first' has no free position left in students' new-card queue before the first card's "
+            "position (0) (releases before") in refused.stderr
+
+
 def test_students_of_a_renumbered_release_get_its_new_cards_after_theirs(released, run_cli, tmp_path, student):
     """What the README tells students who had the deck before a renumbering."""
     _as_format_2(released)
