@@ -30,6 +30,8 @@ _ALLOW_HELP = {
     "(students' reviews move to other items)",
     "--allow-guid-change": "release a card whose GUID changed (students get it again as a new card and keep "
     "the old copy)",
+    "--allow-repositioning": "renumber every card's position in the new-card queue when a card has no room "
+    "left between its neighbours (students who have the deck keep their old positions)",
 }
 
 _BUILD_HELP = """\

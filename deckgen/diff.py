@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -40,6 +40,9 @@ class PackagedNote:
     tags: tuple[str, ...]
     deck: str
     cards: int = 1  # the Anki cards the note makes
+    # Its cards' place in the new-card queue (`due`); None when not known (a rendered deck's). Not
+    # part of what a note holds: two notes compare equal whatever their places.
+    position: int | None = field(default=None, compare=False)
 
     @property
     def label(self) -> str:
@@ -109,7 +112,7 @@ def read_package(path: Path) -> PackageContents:
         note.guid: PackagedNote(
             guid=note.guid, note_type_id=str(note.note_type_id),
             fields=dict(zip(note_types[str(note.note_type_id)].fields, note.fields)),
-            tags=note.tags, deck=note.deck or "?", cards=note.cards,
+            tags=note.tags, deck=note.deck or "?", cards=note.cards, position=note.position,
         )
         for note in package.notes
     }
@@ -166,6 +169,7 @@ class _Changes:
     moved: list[tuple[PackagedNote, PackagedNote]]
     structure: list[str]  # note types whose fields or templates changed
     looks: list[str]  # note types whose CSS or template text changed
+    repositioned: list[PackagedNote]  # given another place in the new-card queue, which students keep
 
     @property
     def renumbered(self) -> list[PackagedNote]:
@@ -177,11 +181,13 @@ class _Changes:
 
 
 def _compare(old: PackageContents, new: PackageContents) -> _Changes:
-    retired, changed, report_links, moved = [], [], [], []
+    retired, changed, report_links, moved, repositioned = [], [], [], [], []
     for guid, note in new.notes.items():
         before = old.notes.get(guid)
         if before is None:
             continue
+        if None not in (before.position, note.position) and before.position != note.position:
+            repositioned.append(note)
         if _retired(note) and not _retired(before):
             retired.append(note)
         elif before.tags != note.tags or _content(before) != _content(note):
@@ -209,6 +215,7 @@ def _compare(old: PackageContents, new: PackageContents) -> _Changes:
         added=[note for guid, note in new.notes.items() if guid not in old.notes],
         removed=[note for guid, note in old.notes.items() if guid not in new.notes],
         retired=retired, changed=changed, report_links=report_links, moved=moved, structure=structure, looks=looks,
+        repositioned=repositioned,
     )
 
 
@@ -266,6 +273,13 @@ def _actions(changes: _Changes, old: PackageContents, new: PackageContents) -> l
         actions.append(
             "Items or deletions were removed or reordered in some cards, so your reviews of them now "
             f"belong to other items. To start those cards afresh: Browse, select them, Forget: {labels}."
+        )
+    if changes.repositioned:
+        actions.append(
+            "Positions renumbered: this release gives the cards new places in the course's order, but Anki "
+            "keeps the places of the cards you already have, so the new cards of this release and of later "
+            "ones come after all the cards you had (in course order among themselves). If you have not "
+            "started studying the deck, delete it and import this release again to have the whole course in order."
         )
     return actions or ["Nothing special: import the new file with Anki's default options; your reviews are kept."]
 

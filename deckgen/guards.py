@@ -41,6 +41,7 @@ class Allowances:
     id_reuse: bool = False
     renumbering: bool = False
     guid_change: bool = False
+    repositioning: bool = False
 
     def permits(self, flag: str) -> bool:
         return bool(getattr(self, FLAGS[flag]))
@@ -53,7 +54,10 @@ FLAGS = {
     "--allow-id-reuse": "id_reuse",
     "--allow-renumbering": "renumbering",
     "--allow-guid-change": "guid_change",
+    "--allow-repositioning": "repositioning",
 }
+REPOSITIONING = "--allow-repositioning"
+POSITIONS = "positions"  # the subject of a renumbering: every card's position is one course order
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,46 @@ class Change:
 def compare(previous: Lock, current: Lock) -> list[Change]:
     """Every change from `previous` to `current` that the guards know."""
     return (_deck_changes(previous, current) + _note_type_changes(previous, current)
-            + _card_changes(previous, current) + _guid_changes(previous, current))
+            + _card_changes(previous, current) + _guid_changes(previous, current)
+            + _position_changes(previous, current))
+
+
+def _position_changes(previous: Lock, current: Lock) -> list[Change]:
+    """Recorded positions of released cards that changed: one change, the course's renumbering."""
+    now = current.cards
+    moved = [card_id for card_id, old in previous.cards.items()
+             if old.position is not None and card_id in now and now[card_id].position != old.position]
+    if not moved and _recorded_no_positions(previous):
+        moved = _moved_from_places(previous, current)
+    if not moved:
+        return []
+    card_id = min(moved)
+    old, new = previous.cards[card_id].position, now[card_id].position
+    was = "its place in the course" if old is None else old
+    what = f"the positions of {len(moved)} released card{'s' if len(moved) > 1 else ''} changed"
+    return [Change(
+        Place(f"lock:card:{card_id}"),
+        f"{what} (card '{card_id}' from {was} to {new}): students keep the positions they have, so cards added "
+        "from now on would not come in their place for them",
+        REPOSITIONING, f"{what} (first: card '{card_id}')", POSITIONS,
+    )]
+
+
+def _recorded_no_positions(lock: Lock) -> bool:
+    """A lock of format 2: its packages gave each card its place in the course as its position."""
+    return bool(lock.cards) and all(record.position is None for record in lock.cards.values())
+
+
+def _moved_from_places(previous: Lock, current: Lock) -> list[str]:
+    """The cards of a format-2 lock that a later lock gives positions other than the places 0 … N-1
+    its packages gave them (the lock keeps no course order, so which card had which place is not
+    known here: release.py adopts them in course order; a renumbering leaves that set of places)."""
+    released = [card_id for card_id, record in previous.cards.items()
+                if not record.removed and card_id in current.cards]
+    positions = {current.cards[card_id].position for card_id in released}
+    if positions == set(range(len(released))):
+        return []
+    return [card_id for card_id in released if current.cards[card_id].position is not None]
 
 
 def _deck_changes(previous: Lock, current: Lock) -> list[Change]:

@@ -3,6 +3,9 @@
 It records, for every card, when it was added and last changed (the times students' Anki compares),
 what it holds (a fingerprint, its kind, subdeck and what each cloze number hides), and for the deck
 its id, names and note types; also every change that hurts students and was released anyway.
+Format 3 adds each card's position, its place in students' new-card queue (positions.py), which a
+release assigns once and never changes; a lock of format 2 has none, and its cards keep the positions
+the packages of that format gave them.
 It is JSON with one card per line, so a pull request shows each changed card as one changed line.
 Reading records the line of every entry, so that a problem can be shown where it is; every value is
 checked against the format deckgen writes it in (versions as versions, fingerprints as fingerprints,
@@ -16,6 +19,7 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -25,10 +29,11 @@ from deckgen.errors import DeckError, Location, shortened
 from deckgen.keys import CONTROL_CHARACTER
 from deckgen.model import CARD_ID
 from deckgen.names import name_problem
+from deckgen.positions import MAX_POSITION
 from deckgen.schema import VERSION
 
 LOCK_FILE = "deck.lock"
-LOCK_FORMAT = 3  # 3: GUIDs and the deck description's fingerprint recorded
+LOCK_FORMAT = 3  # 3: GUIDs, positions and the deck description's fingerprint recorded
 READABLE_FORMATS = (1, 2, 3)
 ABOUT = "Written by deckgen. Commit it with the cards; never edit it by hand."
 LATEST_TIME = 253_402_300_799  # the last second of the year 9999
@@ -55,6 +60,7 @@ class CardRecord:
     retired: bool = False
     removed: bool = False  # a tombstone: the card was released, then removed
     guid: str | None = None  # the note's GUID, as released; None: recorded by a lock before format 3
+    position: int | None = None  # its place in the new-card queue; None in a lock of format 2
 
 
 @dataclass(frozen=True)
@@ -142,6 +148,8 @@ def _card_entry(record: CardRecord) -> dict[str, object]:
         entry["removed"] = True
     if record.guid is not None:
         entry["guid"] = record.guid
+    if record.position is not None:
+        entry["position"] = record.position
     return entry
 
 
@@ -301,7 +309,7 @@ def _card_record(card_id: str, entry: object, lock_format: int) -> CardRecord:
         raise _Damaged("deck", f"{_shown(card_id)} is not a card id deckgen writes")
     entry = _object(entry, subject, f"card '{card_id}'")
     known = {"added", "modified", "changed_in", "content", "kind", "subdeck", "retired", "removed",
-             "deletions" if lock_format == 1 else "hides"} | ({"guid"} if lock_format >= 3 else set())
+             "deletions" if lock_format == 1 else "hides"} | ({"guid", "position"} if lock_format >= 3 else set())
     unknown = sorted(set(entry) - known)
     if unknown:
         raise _Damaged(subject, f"card '{card_id}' has the unknown key {_shown(unknown[0])}")
@@ -323,7 +331,19 @@ def _card_record(card_id: str, entry: object, lock_format: int) -> CardRecord:
         retired=_of_type(entry.get("retired", False), bool, subject, "'retired'"),
         removed=_of_type(entry.get("removed", False), bool, subject, "'removed'"),
         guid=_guid(entry, subject),
+        position=_position(entry, subject),
     )
+
+
+def _position(entry: dict, subject: str) -> int | None:
+    """A card's position: a whole number Anki keeps as it is (its Check Database moves a new card at
+    1,000,000 or more), or None when the lock has none yet."""
+    if "position" not in entry:
+        return None
+    position = _of_type(entry["position"], int, subject, "'position'")
+    if not 0 <= position <= MAX_POSITION:
+        raise _Damaged(subject, f"'position' should be from 0 to {MAX_POSITION}, is {position}")
+    return position
 
 
 def _note_type(kind: str, entry: object) -> NoteTypeRecord:
@@ -342,7 +362,7 @@ def _note_type(kind: str, entry: object) -> NoteTypeRecord:
 
 
 _FLAG = re.compile(r"--allow(-[a-z]+)+\Z")
-_SUBJECT = re.compile(r"(card:[a-z0-9][a-z0-9._-]{0,63}|note_type:[a-z0-9_-]{1,64}|subdecks\.[^\s:]{1,64}|name|id)\Z")
+_SUBJECT = re.compile(r"(card:[a-z0-9][a-z0-9._-]{0,63}|note_type:[a-z0-9_-]{1,64}|subdecks\.[^\s:]{1,64}|name|id|positions)\Z")
 _ACKNOWLEDGED_VERSION = re.compile(f"{UNRELEASED}\\Z|{VERSION.pattern}")
 
 
@@ -472,8 +492,8 @@ _CONSTANT = re.compile(r"[:\[,]\s*(NaN|-?Infinity)\s*[,}\]]")
 
 
 def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
-    keys = [key for key, _ in pairs]
-    twice = next((key for key in keys if keys.count(key) > 1), None)
+    counts = Counter(key for key, _ in pairs)  # once over the keys: a lock has thousands of cards
+    twice = next((key for key, count in counts.items() if count > 1), None)
     if twice is not None:
         shown = re.escape(_shown(twice))
         raise _Damaged("duplicate", f"the key {_shown(twice)} is written twice",

@@ -126,8 +126,9 @@ def _insert_notes_and_cards(cursor: sqlite3.Cursor, deck: RenderedDeck, plan: Re
     notes, times = deck.notes, plan.note_times
     note_types = {note_type.kind: note_type for note_type in deck.note_types}
     subdeck_ids = {subdeck.name: subdeck.deck_id for subdeck in deck.subdecks}
-    # Ids follow the time a card was added, then its place in the card files: new cards come to
-    # students in the order they were written (`due`, a new card's place in the queue, is that place).
+    # Ids follow the time a card was added, then its place in the card files (Anki shows them as
+    # "Added"). New cards come to students in course order: `due`, a new card's place in the queue,
+    # is the position the release plan keeps for the card (positions.py).
     added = [times[note.card_id].added for note in notes]
     # Usually already in order (a deck's cards added in the order they were written): then no list.
     in_order = all(earlier <= later for earlier, later in zip(added, added[1:]))
@@ -146,12 +147,13 @@ def _insert_notes_and_cards(cursor: sqlite3.Cursor, deck: RenderedDeck, plan: Re
     )
     _insert(cursor, "notes", note_rows, NoteRow._fields)
     # Cards come in the order of their notes, whose times never decrease: their ids follow as they go.
+    positions = plan.positions
     cards, timed = itertools.tee((times[notes[place].card_id], note_id, place, ordinal)
                                  for place, note_id in with_note_ids() for ordinal in notes[place].ordinals)
     card_rows = (
         CardRow(id=card_id, nid=note_id, did=subdeck_ids[notes[place].deck], ord=ordinal, mod=record.modified,
-                usn=-1, type=0, queue=0, due=place, ivl=0, factor=0, reps=0, lapses=0, left=0, odue=0, odid=0,
-                flags=0, data="")
+                usn=-1, type=0, queue=0, due=positions[notes[place].card_id], ivl=0, factor=0, reps=0, lapses=0,
+                left=0, odue=0, odid=0, flags=0, data="")
         for card_id, (record, note_id, place, ordinal) in zip(_increasing_ids(card[0].added for card in timed), cards)
     )
     _insert(cursor, "cards", card_rows, CardRow._fields)

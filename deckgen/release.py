@@ -5,7 +5,9 @@ silently refuses updates after structural changes (ANKI-FACTS). So the plan comp
 they are now with the lock of the last release: an unchanged card keeps its time (a student's own
 edit of it survives), a changed card gets the release time (or, in a development build, the time
 of the build, which the lock never records), and the guards (guards.py) refuse a change that would
-hurt students unless it is allowed, in which case the lock acknowledges it.
+hurt students unless it is allowed, in which case the lock acknowledges it. Each card's position in
+the new-card queue (positions.py) is kept from the lock; a new card's is chosen here, and a release
+records it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from deckgen.errors import DeckError, Location, Problem
 from deckgen.guards import Allowances, Place
 from deckgen.lockfile import UNRELEASED, CardRecord, Lock, NoteTypeRecord, Release
 from deckgen.markup import html_text
+from deckgen.positions import MAX_POSITION, NoRoom, assign, legacy_positions
 from deckgen.notetypes import RenderedNoteType
 from deckgen.render import RenderedDeck, RenderedNote
 
@@ -38,6 +41,7 @@ class ReleasePlan:
     # Every change the guards found since the last release, as (flag, subject): what a pending
     # acknowledgement may acknowledge.
     changes: frozenset[tuple[str | None, str]] = frozenset()
+    positions: Mapping[str, int] = field(default_factory=dict)  # card id -> place in the new-card queue
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,9 @@ def _later(old_time: int, release_time: int) -> int:
     return max(release_time, old_time + 1)
 
 
-def _card_records(source: ReleaseInput, previous: Lock | None, release_time: int) -> dict[str, CardRecord]:
+def _card_records(source: ReleaseInput, previous: Lock | None, release_time: int,
+                  positions: Mapping[str, int] | None) -> dict[str, CardRecord]:
+    """Every card's record; its position from `positions`, or none (a lock of format 2 kept as it is)."""
     deck = source.deck
     note_types = {note_type.kind: note_type for note_type in deck.note_types}
     old_cards = previous.cards if previous else {}
@@ -94,6 +100,7 @@ def _card_records(source: ReleaseInput, previous: Lock | None, release_time: int
             added=release_time, modified=release_time, changed_in=source.version,
             content=content_fingerprint(note, note_type.note_type_id), kind=note.kind, subdeck=note.subdeck,
             hides=hidden_texts(note), retired=note.card_id in source.retired, guid=note.guid,
+            position=positions[note.card_id] if positions is not None else None,
         )
         old = old_cards.get(note.card_id)
         if old is not None and old.content == new.content and not old.removed:
@@ -136,14 +143,20 @@ def plan_release(
     request shows it, and CI and the next release honour it).
     """
     deck = source.deck
+    legacy = _without_positions(previous)
+    positions, no_room = _positions(source, previous, legacy)
+    # A release records every position; a build keeps a lock of format 2 as it is.
+    cards = _card_records(source, previous, time, positions if releasing or not legacy else None)
     candidate = Lock(deck.deck_id, deck.name, dict(source.subdecks), _note_type_records(deck, previous, time),
-                     _card_records(source, previous, time),
+                     cards,
                      previous.acknowledged if previous else (), previous.releases if previous else (),
                      description=_fingerprint(deck.description))
     allowed: list[guards.Change] = []
     changes: list[guards.Change] = []
     if previous is not None:
         changes = guards.compare(previous, candidate)
+        if no_room is not None:  # the renumbering itself, whatever the lock shows of it
+            changes = [change for change in changes if change.subject != guards.POSITIONS] + [no_room]
         problems, allowed = guards.decide(changes, allow, previous.pending, source.locate)
         if problems:
             raise DeckError(problems)
@@ -168,6 +181,62 @@ def plan_release(
         allowed_changes=tuple(change.summary for change in allowed),
         changes=frozenset((change.flag, change.subject) for change in changes),
         unreleased=previous is None or released_state(_as_recorded_by(candidate, previous)) != released_state(previous),
+        positions=MappingProxyType(positions),
+    )
+
+
+def _without_positions(lock: Lock | None) -> bool:
+    """A lock of format 2, whose releases gave each card its place in the course as its position."""
+    return lock is not None and bool(lock.cards) and all(record.position is None for record in lock.cards.values())
+
+
+def _positions(source: ReleaseInput, previous: Lock | None,
+               legacy: bool) -> tuple[dict[str, int], guards.Change | None]:
+    """Every card's position: the lock's (or, from a lock of format 2, the one its releases gave),
+    else a free one between its course neighbours'; when no room is left, every card renumbered and
+    the change that says so (the guards decide on it)."""
+    course = [(note.card_id, note.subdeck) for note in source.deck.notes]
+    old = previous.cards if previous else {}
+    if legacy:  # what students of those releases have
+        recorded = legacy_positions([card_id for card_id, _ in course],
+                                    (card_id for card_id, record in old.items() if not record.removed))
+    else:
+        recorded = {}
+        for card_id, _ in course:
+            record = old.get(card_id)
+            if record is not None and record.position is not None:
+                recorded[card_id] = record.position
+    # Cards students keep that the course no longer has (removed) hold their positions too.
+    occupied = (record.position for card_id, record in old.items()
+                if record.position is not None and card_id not in recorded)
+    try:
+        return assign(course, recorded, occupied), None
+    except NoRoom as full:
+        change = _no_room(full, legacy)
+    try:
+        return assign(course, {}), change
+    except NoRoom as full:
+        raise DeckError([Problem(source.locate(Place(f"card:{full.card_id}")),
+                                 f"the deck has more cards than Anki has positions ({full.before}) for new cards")]) from None
+
+
+def _no_room(full: NoRoom, legacy: bool) -> guards.Change:
+    card_id = full.card_id
+    why = " (releases before deckgen recorded positions numbered the cards without gaps)" if legacy else ""
+    if full.after < 0:
+        where = f"before the first card's position ({full.before})"
+    elif full.before > MAX_POSITION:
+        where = f"after position {full.after} (Anki keeps positions up to {MAX_POSITION})"
+    else:
+        where = f"between its neighbours' ({full.after} and {full.before})"
+    return guards.Change(
+        Place(f"card:{card_id}"),
+        f"card '{card_id}' has no free position left in students' new-card queue {where}{why}, so it cannot "
+        "come in its place for students who have the deck: "
+        "add it elsewhere in the course, or renumber every card's position (students who have the deck keep "
+        "the positions they have, so the cards added from this release on come after all of theirs)",
+        guards.REPOSITIONING,
+        f"every card's position renumbered to make room for card '{card_id}'", guards.POSITIONS,
     )
 
 

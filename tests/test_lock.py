@@ -216,6 +216,10 @@ DAMAGE = {
                             '"content"', "the key \"added\" is written twice"),
     "hides of the wrong shape": ('"hides": {"1": "Initial"', '"hides": {"1": ["Initial"]',
                                  "what c1 hides should be text, is [\"Initial\"]"),
+    "a position that is a word": ('"position": 1000}', '"position": "first"}',
+                                  "'position' should be a whole number, is \"first\""),
+    "a position Check Database would move": ('"position": 1000}', '"position": 1000000}',
+                                             "'position' should be from 0 to 999999, is 1000000"),
 }
 
 

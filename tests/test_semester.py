@@ -1,5 +1,6 @@
-"""A student's semester with the IPT deck, in the official `anki` package: three releases, imported
-with the options the README names, and everything a student has kept across them."""
+"""A student's semester with a small IPT course (a fixture project of three subdecks), in the official
+`anki` package: three releases, imported with the options the README names, and everything a
+student has kept across them."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from anki.collection import Collection
 from anki.scheduler.v3 import CardAnswer
 
 from anki_client import answer_card, import_package, scheduling_of
-from conftest import copy_of_repository_deck
+from conftest import FIXTURES, make_project
 from helpers import replace_in_file
 from deckgen.build import check
 
-# Versions 91 to 93: releases of a copy of the repository deck, later than any the repository makes.
+# Versions 91 to 93: releases of the fixture course.
 RETIRED_TAG = "ipt::retired"
 CORRECTED, EDITED, RETIRED = "founders-decade", "founders-bowlby", "founders-meyer"
 
@@ -48,7 +49,7 @@ def _course_order(project) -> list[str]:
 
 @pytest.fixture
 def semester(tmp_path, run_cli):
-    project = copy_of_repository_deck(tmp_path / "ipt")
+    project = make_project(tmp_path / "ipt", FIXTURES / "semester")
     released = run_cli("release", "91.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": str(int(time.time()))})
     assert released.exit_code == 0, released.stderr
     (tmp_path / "v1.apkg").write_bytes((project / "build" / "ipt-91.0.0.apkg").read_bytes())

@@ -151,10 +151,15 @@ def _field(read: Callable[[wire.Message, int], T], message: wire.Message, number
 def _notes(connection: sqlite3.Connection, deck_names: dict[int, str]) -> list[Note]:
     first_deck: dict[int, int] = {}  # a note's cards are ordered by their template: the first one's deck
     cards: dict[int, int] = {}
-    for note_id, deck_id in connection.execute("SELECT nid, did FROM cards ORDER BY nid, ord, did"):
+    positions: dict[int, int] = {}  # a note's place in the new-card queue: its new cards' lowest `due`
+    for note_id, deck_id, kind, due in connection.execute(
+            "SELECT nid, did, type, due FROM cards ORDER BY nid, ord, did"):
         note_id = _integer(note_id, "a card's note")
         first_deck.setdefault(note_id, _integer(deck_id, "a card's deck"))
         cards[note_id] = cards.get(note_id, 0) + 1
+        if _integer(kind, f"the type of a card of note {note_id}") == 0:
+            due = _integer(due, f"the position of a card of note {note_id}")
+            positions[note_id] = min(due, positions.get(note_id, due))
     notes = []
     for note_id, guid, note_type_id, modified, fields, tags in connection.execute(
             "SELECT id, guid, mid, mod, flds, tags FROM notes ORDER BY id"):
@@ -165,7 +170,7 @@ def _notes(connection: sqlite3.Connection, deck_names: dict[int, str]) -> list[N
             tuple(_string(fields, f"note {note_id}'s list of fields").split("\x1f")),
             tuple(_string(tags, f"the tags of note {note_id}").split()),
             _integer(modified, f"the modification time of note {note_id}"),
-            deck_names.get(first_deck.get(note_id, 0), ""), cards.get(note_id, 0)))
+            deck_names.get(first_deck.get(note_id, 0), ""), cards.get(note_id, 0), positions.get(note_id)))
     return notes
 
 

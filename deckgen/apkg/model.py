@@ -56,6 +56,7 @@ class Note:
     modified: int  # seconds, as the package says (not checked against any clock)
     deck: str  # the full name ("A::B") of the deck its first card is in; "" when it names none
     cards: int  # the Anki cards the note makes
+    position: int | None = None  # its new cards' place in the new-card queue; None when none is new
 
 
 @dataclass(frozen=True)
