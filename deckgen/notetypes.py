@@ -8,15 +8,17 @@ runs strict, autoescaping and sandboxed; any failure is a problem at the templat
 from __future__ import annotations
 
 import traceback
+from json import dumps as json_string
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import jinja2
+import jinja2.meta
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from deckgen import maths
+from deckgen import maths, templatepolicy, templatetree
 from deckgen.errors import DeckError, Location, ProblemCollector, display_path, shortened
 from deckgen.kinds import ANKI_SPECIAL_FIELDS, Kind
 from deckgen.htmlreader import HTMLReader
@@ -24,12 +26,12 @@ from deckgen.markup import MarkupUsed
 from deckgen.model import DeckSettings, Project
 
 
-
 @dataclass(frozen=True)
 class RenderedCardTemplate:
     name: str
     front: str
     back: str
+    front_syntax: templatetree.AnkiTemplate  # the front's Anki syntax, parsed once: which cards a note makes
 
 
 @dataclass(frozen=True)
@@ -205,27 +207,32 @@ def render_note_types(
     deck = deck_context(settings)
     _refuse_missing_templates(settings, templates_dir)
     kinds = [kind for name, kind in settings.kinds.items() if name in settings.note_type_ids]
-    stylesheets = _stylesheets(kinds, project, env, templates_dir, markup)
+    problems = ProblemCollector()
+    try:
+        stylesheets = _stylesheets(kinds, project, env, templates_dir, markup)
+    except DeckError as error:  # reported with the templates' problems, all at once
+        problems.extend(error)
+        stylesheets = {}
     rendered = []
     for kind in kinds:
         anki = AnkiSyntax(kind)
-        templates = tuple(
-            RenderedCardTemplate(
-                name=template.name,
-                front=render_template(env, template.front, project.root, templates_dir, anki=anki, deck=deck),
-                back=render_template(env, template.back, project.root, templates_dir, anki=anki, deck=deck),
-            )
-            for template in kind.templates
-        )
-        for source, template in zip(kind.templates, templates):
-            for name, text in ((source.front, template.front), (source.back, template.back)):
+        templates = []
+        for source in kind.templates:
+            sides = [render_template(env, name, project.root, templates_dir, anki=anki, deck=deck)
+                     for name in (source.front, source.back)]
+            trees = []
+            for name, text in zip((source.front, source.back), sides):
                 _refuse_maths_delimiters(text, name, project.root, templates_dir)
                 _refuse_fields_in_tags(text, name, project.root, templates_dir)
+                trees.append(_checked_template(text, name, env, project, templates_dir, problems))
+            if None not in trees:
+                templates.append(RenderedCardTemplate(source.name, sides[0], sides[1], trees[0]))
         rendered.append(RenderedNoteType(
             declaration=kind, note_type_id=settings.note_type_ids[kind.name],
-            name=kind.note_type_name or f"{settings.name} {kind.name} (deckgen)", templates=templates,
-            css=stylesheets[kind.css],
+            name=kind.note_type_name or f"{settings.name} {kind.name} (deckgen)", templates=tuple(templates),
+            css=stylesheets.get(kind.css, ""),
         ))
+    problems.raise_if_any()
     return tuple(rendered)
 
 
@@ -283,8 +290,76 @@ def _stylesheets(kinds: list[Kind], project: Project, env: jinja2.Environment, t
                  markup: MarkupUsed) -> dict[str, str]:
     """Each stylesheet the kinds name, rendered once however many kinds share it."""
     deck = deck_context(project.settings)
-    return {css: render_template(env, css, project.root, templates_dir, deck=deck, markup=markup)
-            for css in dict.fromkeys(kind.css for kind in kinds)}
+    problems = ProblemCollector()
+    stylesheets = {}
+    for css in dict.fromkeys(kind.css for kind in kinds):
+        stylesheets[css] = render_template(env, css, project.root, templates_dir, deck=deck, markup=markup)
+        for finding in templatepolicy.stylesheet_findings(stylesheets[css]):
+            problems.add(_source_location(finding.offset, (finding.snippet,), stylesheets[css], css, env, project.root,
+                                          templates_dir), finding.message)
+    problems.raise_if_any()
+    return stylesheets
+
+
+def _checked_template(text: str, name: str, env: jinja2.Environment, project: Project, templates_dir: Path,
+                      problems: ProblemCollector) -> templatetree.AnkiTemplate | None:
+    """The Anki syntax of a rendered template side, its problems (sections that do not nest, and
+    what the template policy forbids) recorded at the template's source."""
+    tree = templatetree.parse(text)
+    if isinstance(tree, templatetree.SyntaxProblem):
+        body = tree.tag[2:-2].strip()
+        helper = {"#": "if_field", "^": "if_empty", "/": "end_if"}.get(body[:1], "field")
+        field = json_string(body[1:].strip())
+        problems.add(_source_location(tree.offset, (tree.tag, f"anki.{helper}({field})", f"anki.{helper}('{body[1:].strip()}')"),
+                                      text, name, env, project.root, templates_dir), tree.message)
+        tree = None
+    for finding in templatepolicy.template_findings(text, project.settings.allow_template_script):
+        problems.add(_source_location(finding.offset, (finding.snippet,), text, name, env, project.root, templates_dir),
+                     finding.message)
+    return tree
+
+
+def check_template_html(text: str, name: str, env: jinja2.Environment, project: Project, templates_dir: Path) -> None:
+    """A template whose HTML goes into a field (retired.html, list-items.html) is held to the policy too."""
+    problems = ProblemCollector()
+    for finding in templatepolicy.template_findings(text, project.settings.allow_template_script):
+        problems.add(_source_location(finding.offset, (finding.snippet,), text, name, env, project.root, templates_dir),
+                     finding.message)
+    problems.raise_if_any()
+
+
+def _source_location(offset: int, snippets: tuple[str, ...], rendered: str, name: str, env: jinja2.Environment,
+                     root: Path, templates_dir: Path) -> Location:
+    """Where, in the template or a file it includes, the text at fault was written: the first file
+    holding one of `snippets` (a template's text is mostly its source's). Text that Jinja wrote
+    itself is placed at the template's first line."""
+    for file in _included(name, env):
+        try:
+            source = (templates_dir / file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        for snippet in (snippet for snippet in snippets if snippet):
+            found = source.find(snippet)
+            if found >= 0:
+                line = source.count("\n", 0, found) + 1
+                return Location(display_path(templates_dir / file, root), line, found - (source.rfind("\n", 0, found) + 1) + 1)
+    return Location(display_path(templates_dir / name, root))
+
+
+def _included(name: str, env: jinja2.Environment) -> list[str]:
+    """The template and every template it includes or extends, by name, itself first."""
+    names, pending = [], [name]
+    while pending:
+        current = pending.pop(0)
+        if current in names:
+            continue
+        names.append(current)
+        try:
+            source = env.loader.get_source(env, current)[0] if env.loader else ""
+            pending += [found for found in jinja2.meta.find_referenced_templates(env.parse(source)) if found]
+        except Exception:  # a template that cannot be read was reported when it was rendered
+            continue
+    return names
 
 
 def _refuse_fields_in_tags(text: str, name: str, root: Path, templates_dir: Path) -> None:
