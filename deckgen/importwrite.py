@@ -39,6 +39,7 @@ from deckgen.project import read_project
 from deckgen.release import appearance_fingerprint, content_fingerprint, hidden_texts
 from deckgen.render import render_deck
 from deckgen.scaffold import default_templates
+from deckgen.templatepolicy import cleaned_stylesheet, cleaned_template
 from deckgen.names import name_problem
 
 IMPORTED_VERSION = "0.0.0"  # no deckgen release yet: the first one is the educator's
@@ -58,6 +59,14 @@ class ReportEntry:
 
 
 @dataclass(frozen=True)
+class TemplateRemoval:
+    """What the template policy removed from one of the package's templates or stylesheets."""
+
+    file: str  # the template file, as shown from the project
+    removed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ImportResult:
     root: Path
     notes: int
@@ -67,6 +76,7 @@ class ImportResult:
     report: tuple[ReportEntry, ...]
     report_path: Path
     problems: tuple[Problem, ...]  # what `deckgen check` refuses in the written project
+    removed_from_templates: tuple[TemplateRemoval, ...] = ()  # what the template policy took out
 
 
 def slug(text: str, limit: int = MAX_SLUG) -> str:
@@ -183,13 +193,19 @@ def _yaml(value: object) -> bytes:
     return yaml.dump(value, Dumper=_LiteralDumper, sort_keys=False, allow_unicode=True, width=100).encode()
 
 
-def _template_files(kind: str, note_type: ImportedNoteType) -> tuple[list[dict], dict[str, str]]:
-    """The declaration's templates, and each file's Jinja text by name."""
+def _template_files(kind: str, note_type: ImportedNoteType,
+                    removals: list[TemplateRemoval]) -> tuple[list[dict], dict[str, str]]:
+    """The declaration's templates, and each file's Jinja text by name; what the template policy
+    forbids is removed (the package's templates reach every student as the deck's own), and listed."""
     entries, files, taken = [], {}, set()
     for template in note_type.templates:
         base = _unique(f"{kind}.{slug(template.name, 30) or 'card'}", taken)
         front, back = f"{base}.front.html", f"{base}.back.html"
-        files[front], files[back] = to_jinja(template.front), to_jinja(template.back)
+        for name, text in ((front, template.front), (back, template.back)):
+            cleaned, removed = cleaned_template(text)
+            files[name] = to_jinja(cleaned)
+            if removed:
+                removals.append(TemplateRemoval(f"templates/{name}", removed))
         entries.append({"name": template.name, "front": front, "back": back})
     return entries, files
 
@@ -202,13 +218,17 @@ def _first_text(note: ImportedNote) -> str:
     return html_text(sanitise(shown))
 
 
-def _deck_settings(package: ImportedPackage, layout: _Layout, optional: dict[int, set[str]]) -> tuple[dict, dict]:
+def _deck_settings(package: ImportedPackage, layout: _Layout, optional: dict[int, set[str]],
+                   removals: list[TemplateRemoval]) -> tuple[dict, dict]:
     note_types, templates = {}, {}
     for note_type in package.note_types:
         kind = layout.kinds[note_type.note_type_id]
-        entries, files = _template_files(kind, note_type)
+        entries, files = _template_files(kind, note_type, removals)
         templates.update(files)
-        templates[f"{kind}.css"] = literal(note_type.css)
+        css, removed = cleaned_stylesheet(note_type.css)
+        templates[f"{kind}.css"] = literal(css)
+        if removed:
+            removals.append(TemplateRemoval(f"templates/{kind}.css", removed))
         declaration = {"id": note_type.note_type_id, "name": note_type.name, "fields": list(note_type.fields),
                        "templates": entries, "sort_field": note_type.fields[note_type.sort_field]}
         fields_left_empty = [field for field in note_type.fields if field in optional[note_type.note_type_id]]
@@ -285,13 +305,22 @@ def _report_text(package: ImportedPackage, result: ImportResult) -> str:
                   "in `deckgen preview`.", "", "| card | field | file |", "|---|---|---|"]
         lines += [f"| `{e.card_id}` | {e.field} | `{e.file}` |" for e in differing]
         lines.append("")
+    if result.removed_from_templates:
+        lines += ["## Removed from the templates and styles", "",
+                  "The package's card templates or CSS held what no deck may give its students (script, event "
+                  "handlers, addresses that run or load from elsewhere, `</style>` in CSS). It was removed; the "
+                  "rest of each file is as the package had it. Check the cards in `deckgen preview`.", "",
+                  "| file | removed |", "|---|---|"]
+        lines += [f"| `{removal.file}` | {', '.join(removal.removed).replace('|', '&#124;')} |"
+                  for removal in result.removed_from_templates]
+        lines.append("")
     if result.problems:
         lines += ["## Problems `deckgen check` finds", "",
                   "These cards are left out of the lock until they are fixed; the first release then adds or "
                   "updates them as new.", ""]
         lines += [f"- {problem}" for problem in result.problems]
         lines.append("")
-    if not result.report and not result.problems:
+    if not result.report and not result.problems and not result.removed_from_templates:
         lines += ["Every field was converted faithfully: nothing to decide.", ""]
     return "\n".join(lines)
 
@@ -334,7 +363,8 @@ def import_package(package_path: Path, target: Path) -> ImportResult:
         raise DeckError.at(Location(str(package_path), 0, 0), "the package holds no notes: nothing to import")
     layout = _layout(package)
     cards, report, empty, notes = _card_files(package, layout, paths)
-    settings, templates = _deck_settings(package, layout, empty)
+    removals: list[TemplateRemoval] = []
+    settings, templates = _deck_settings(package, layout, empty, removals)
     files = [(paths.settings, _yaml(settings))]
     files += [(paths.card_file(key), _yaml({"subdeck": key, "cards": entries}))
               for key, entries in cards.items() if entries]
@@ -346,7 +376,7 @@ def import_package(package_path: Path, target: Path) -> ImportResult:
         write_files(files, Path.cwd())
         lock, problems = _lock(target, layout, package, notes)
         result = ImportResult(target, len(package.notes), len(package.note_types), len(layout.subdecks),
-                              len(layout.media), tuple(report), target / REPORT_FILE, problems)
+                              len(layout.media), tuple(report), target / REPORT_FILE, problems, tuple(removals))
         write_files([(paths.lock, lock_text(lock).encode("utf-8")),
                      (result.report_path, _report_text(package, result).encode("utf-8"))], Path.cwd())
     except BaseException as error:

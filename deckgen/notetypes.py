@@ -333,6 +333,9 @@ def _source_location(offset: int, snippets: tuple[str, ...], rendered: str, name
     """Where, in the template or a file it includes, the text at fault was written: the first file
     holding one of `snippets` (a template's text is mostly its source's). Text that Jinja wrote
     itself is placed at the template's first line."""
+    line_end = rendered.find("\n", offset)
+    rest = rendered[offset:line_end if line_end >= 0 else len(rendered)].rstrip()[:80]
+    snippets = (rest, *snippets)
     for file in _included(name, env):
         try:
             source = (templates_dir / file).read_text(encoding="utf-8")

@@ -67,6 +67,17 @@ FORBIDDEN_CSS_FUNCTIONS = {
 FORBIDDEN_CSS_NAMES = {"-moz-binding": "loads script in old browsers", "behavior": "loads script in old browsers"}
 
 
+SCRIPT_ALLOWED = ("allow_template_script is true: this deck's card templates may run script in every student's "
+                  "Anki, and every release note says so; set it to false unless a template truly needs <script>")
+SCRIPT_IN_RELEASE = ("**This release's card templates run script** in every student's Anki "
+                     "(`allow_template_script: true` in cards/deck.yaml).")
+
+
+def runs_script(template: str) -> bool:
+    """Whether an Anki template holds a <script> element (which only allow_template_script lets through)."""
+    return any(finding.removed.startswith("<script") for finding in template_findings(template))
+
+
 @dataclass(frozen=True, order=True)
 class Finding:
     """One thing the policy forbids: its 0-based offset in the checked text, the text at fault as
