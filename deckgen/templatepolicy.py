@@ -272,7 +272,8 @@ def stylesheet_findings(css: str) -> list[Finding]:
 
 def cleaned_stylesheet(css: str) -> tuple[str, tuple[str, ...]]:
     """The CSS without what the policy forbids, and what was removed. A `<` that could end the style
-    element becomes the escape \\3c (the same character in a string, plain text in a comment); a
+    element becomes the escape \\3c (the same character in a string, plain text in a comment), and
+    a rule whose selector holds HTML is left out (browsers drop it too); a
     forbidden address or function becomes `none`, an `@import` is left out; the rest is kept as written."""
     findings = stylesheet_findings(css)
     if not findings:
@@ -280,7 +281,10 @@ def cleaned_stylesheet(css: str) -> tuple[str, tuple[str, ...]]:
     removed = tuple(dict.fromkeys(finding.removed for finding in findings))
     rules = tinycss2.parse_stylesheet(css, skip_comments=False, skip_whitespace=False)
     kept = [rule for rule in rules if not isinstance(rule, tinycss2.ast.ParseError) and not (
-        isinstance(rule, tinycss2.ast.AtRule) and rule.lower_at_keyword in ("import", "namespace"))]
+        isinstance(rule, tinycss2.ast.AtRule) and rule.lower_at_keyword in ("import", "namespace")) and not (
+        # HTML in the CSS (`</style><script>…`) is a selector no browser takes: the rule goes whole
+        isinstance(rule, tinycss2.ast.QualifiedRule) and any(getattr(token, "value", None) == "<"
+                                                             for token in rule.prelude))]
     for rule in kept:
         for attribute in ("prelude", "content"):
             if getattr(rule, attribute, None) is not None:
