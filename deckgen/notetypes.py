@@ -224,7 +224,7 @@ def render_note_types(
             for name, text in zip((source.front, source.back), sides):
                 _refuse_maths_delimiters(text, name, project.root, templates_dir)
                 _refuse_fields_in_tags(text, name, project.root, templates_dir)
-                trees.append(_checked_template(text, name, env, project, templates_dir, problems))
+                trees.append(_checked_template(text, name, kind, env, project, templates_dir, problems))
             if None not in trees:
                 templates.append(RenderedCardTemplate(source.name, sides[0], sides[1], trees[0]))
         rendered.append(RenderedNoteType(
@@ -301,10 +301,11 @@ def _stylesheets(kinds: list[Kind], project: Project, env: jinja2.Environment, t
     return stylesheets
 
 
-def _checked_template(text: str, name: str, env: jinja2.Environment, project: Project, templates_dir: Path,
-                      problems: ProblemCollector) -> templatetree.AnkiTemplate | None:
-    """The Anki syntax of a rendered template side, its problems (sections that do not nest, and
-    what the template policy forbids) recorded at the template's source."""
+def _checked_template(text: str, name: str, kind: Kind, env: jinja2.Environment, project: Project,
+                      templates_dir: Path, problems: ProblemCollector) -> templatetree.AnkiTemplate | None:
+    """The Anki syntax of a rendered template side, its problems (sections that do not nest, Anki
+    tags written as text that name no field of the note type or use a filter cards may not, and what
+    the template policy forbids) recorded at the template's source."""
     tree = templatetree.parse(text)
     if isinstance(tree, templatetree.SyntaxProblem):
         body = tree.tag[2:-2].strip()
@@ -313,10 +314,35 @@ def _checked_template(text: str, name: str, env: jinja2.Environment, project: Pr
         problems.add(_source_location(tree.offset, (tree.tag, f"anki.{helper}({field})", f"anki.{helper}('{body[1:].strip()}')"),
                                       text, name, env, project.root, templates_dir), tree.message)
         tree = None
+    else:
+        for offset, tag, message in _tag_problems(tree.nodes, kind, text):
+            problems.add(_source_location(offset, (tag,), text, name, env, project.root, templates_dir), message)
     for finding in templatepolicy.template_findings(text, project.settings.allow_template_script):
         problems.add(_source_location(finding.offset, (finding.snippet,), text, name, env, project.root, templates_dir),
                      finding.message)
     return tree
+
+
+def _tag_problems(nodes: tuple[templatetree.Node, ...], kind: Kind, text: str) -> list[tuple[int, str, str]]:
+    """Anki tags that the `anki` helpers would have refused, written as text ({% raw %}, an import):
+    a field the note type lacks, or a filter that is not one of SAFE_FILTERS."""
+    found = []
+    for node in nodes:
+        if isinstance(node, templatetree.Text):
+            continue
+        tag = templatetree.ANKI_TAG.match(text, node.offset)
+        written = tag.group() if tag else ""
+        if node.name not in kind.fields and node.name not in ANKI_SPECIAL_FIELDS:
+            found.append((node.offset, written, f"'{written}' names '{node.name}', which is not a field of the "
+                                                f"{kind.name} note type: use one of {', '.join(kind.fields)}"))
+        if isinstance(node, templatetree.Field):
+            unsafe = [used for used in node.filters if not used.split() or used.split()[0] not in SAFE_FILTERS]
+            if unsafe:
+                found.append((node.offset, written, f"'{written}' uses Anki's filter '{unsafe[0]}', which cards may "
+                                                    f"not use: use {', '.join(sorted(SAFE_FILTERS))}"))
+        else:
+            found += _tag_problems(node.children, kind, text)
+    return found
 
 
 def check_template_html(text: str, name: str, env: jinja2.Environment, project: Project, templates_dir: Path) -> None:

@@ -198,3 +198,20 @@ def test_release_notes_say_first_that_templates_run_script(tmp_path, run_cli, pr
     assert "new look (applied automatically)" in notes.stdout
     plain = run_cli("diff", str(before), str(before), cwd=project)
     assert plain.stdout.startswith("# Release notes")
+
+
+def test_anki_tags_written_as_text_are_checked_like_the_helpers(run_cli, project):
+    replace_in_file(project / "templates" / "basic.back.html", '<hr id="answer">',
+                    '<hr id="answer">{% raw %}{{text:Answer}} {{Nope}}{% endraw %}')
+
+    result = run_cli("check", cwd=project)
+
+    assert _errors(result) == [
+        "templates/basic.back.html:2:26: '{{text:Answer}}' uses Anki's filter 'text', which cards may not use: use "
+        "cloze, furigana, hint, kana, kanji, tts, type",
+        "templates/basic.back.html:2:42: '{{Nope}}' names 'Nope', which is not a field of the basic note type: use "
+        "one of Question, Answer, Extra, Topic, Source, Reference",
+        # reverse.back.html includes basic.back.html
+        "templates/basic.back.html:2:42: '{{Nope}}' names 'Nope', which is not a field of the reverse note type: use "
+        "one of Question, Answer, Extra, Topic, Source, Reference",
+    ]
