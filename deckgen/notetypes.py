@@ -407,8 +407,9 @@ def _refuse_fields_in_tags(text: str, name: str, root: Path, templates_dir: Path
 
 def _refuse_maths_delimiters(text: str, name: str, root: Path, templates_dir: Path) -> None:
     """A template's own \\( or \\[ would let MathJax read the card text beside it as maths, past the
-    checks each field gets on its own."""
-    if maths.DELIMITER.search(text):
+    checks each field gets on its own. MathJax reads the text as the browser shows it: `&#92;(` is a
+    delimiter too."""
+    if maths.DELIMITER.search(text) or maths.DELIMITER.search(maths.visible_text(text)):
         raise DeckError.at(
             Location(display_path(templates_dir / name, root)),
             "template writes a maths delimiter (\\( \\) \\[ \\]): MathJax would read the card text beside it "

@@ -59,6 +59,10 @@ WEB_LINK = re.compile(r"https?://[^\s\x00-\x1f\"'<>\\]+\Z")
 # `</style`, however the CSS hides it: Anki puts the CSS in a <style> element, which the first `</`
 # of `</style` ends (a comment or a string does not stop it); `<!--` starts HTML's own escapes.
 END_OF_STYLE = re.compile(r"<[\s\\]*[/!]")
+# Anki's own syntax, which it acts on wherever it stands in the card's HTML: it plays [sound:…],
+# speaks [anki:tts]…[/anki:tts], compiles [latex], [$], [$$] where LaTeX is on, and with play
+# buttons hidden cuts sound and TTS out of the HTML, which can open an attribute to script.
+ANKI_BRACKETS = re.compile(r"\[\s*/?\s*(?:sound:|anki:|latex\]|\$\$?\])", re.IGNORECASE)
 FORBIDDEN_CSS_FUNCTIONS = {
     "expression": "runs script in old browsers",
     "image-set": "loads images by address: use url(file)",
@@ -192,6 +196,11 @@ def template_findings(text: str, allow_script: bool = False) -> list[Finding]:
     reader = _TemplateReader(text, allow_script)
     reader.feed(text)
     reader.close()
+    for match in ANKI_BRACKETS.finditer(text):
+        reader.findings.append(Finding(
+            match.start(), match.group(), f"Anki's own syntax '{match.group()}': Anki plays, speaks or compiles it, and "
+            "with play buttons hidden cuts it out of the card's HTML, which can open a tag to script; write '[' as "
+            "&#91; to show it", f"Anki's syntax {match.group()}"))
     if reader.cdata_elem is not None:  # an element left open that browsers read as raw text to the end
         reader.findings.append(Finding(len(text), "", f"<{reader.cdata_elem}> is never closed", "an unclosed element"))
     return sorted(reader.findings)
