@@ -284,36 +284,39 @@ def _card_files(package: ImportedPackage, layout: _Layout, paths: ProjectPaths) 
     return files, report, empty, notes
 
 
+def _table_section(title: str, intro: str, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+    """A section of the report: its title, what it means, and a table (none when it has no rows)."""
+    if not rows:
+        return []
+    lines = [f"## {title}", "", intro, "", f"| {' | '.join(header)} |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell.replace("|", "&#124;") for cell in row) + " |" for row in rows]
+    return lines + [""]
+
+
 def _report_text(package: ImportedPackage, result: ImportResult) -> str:
     lines = [f"# Import report: {package.path.name}", "",
              f"{result.notes} notes of {result.note_types} note types in {result.subdecks} subdecks, and "
              f"{result.media} media file{'' if result.media == 1 else 's'}, imported by `deckgen import`.", ""]
     removed = [entry for entry in result.report if entry.removed]
     differing = [entry for entry in result.report if not entry.removed]
-    if removed:
-        lines += ["## Fields the sanitiser would change", "",
-                  "These fields hold HTML that cards may not use. They are kept in the card files as the package "
-                  "had them; `deckgen check` warns at each, and `--strict` (CI, every release) refuses them until "
-                  "you decide: write the content with deckgen's markup, or remove it.", "",
-                  "| card | field | file | the sanitiser would remove |", "|---|---|---|---|"]
-        lines += [f"| `{e.card_id}` | {e.field} | `{e.file}` | {e.removed.replace('|', '&#124;')} |"
-                  for e in removed]
-        lines.append("")
-    if differing:
-        lines += ["## Fields to read again", "",
-                  "Converted to deckgen's markup, these fields read differently from the package's: check them "
-                  "in `deckgen preview`.", "", "| card | field | file |", "|---|---|---|"]
-        lines += [f"| `{e.card_id}` | {e.field} | `{e.file}` |" for e in differing]
-        lines.append("")
-    if result.removed_from_templates:
-        lines += ["## Removed from the templates and styles", "",
-                  "The package's card templates or CSS held what no deck may give its students (script, event "
-                  "handlers, addresses that run or load from elsewhere, `</style>` in CSS). It was removed; the "
-                  "rest of each file is as the package had it. Check the cards in `deckgen preview`.", "",
-                  "| file | removed |", "|---|---|"]
-        lines += [f"| `{removal.file}` | {', '.join(removal.removed).replace('|', '&#124;')} |"
-                  for removal in result.removed_from_templates]
-        lines.append("")
+    lines += _table_section(
+        "Fields the sanitiser would change",
+        "These fields hold HTML that cards may not use. They are kept in the card files as the package had them; "
+        "`deckgen check` warns at each, and `--strict` (CI, every release) refuses them until you decide: write the "
+        "content with deckgen's markup, or remove it.",
+        ("card", "field", "file", "the sanitiser would remove"),
+        [(f"`{e.card_id}`", e.field, f"`{e.file}`", e.removed or "") for e in removed])
+    lines += _table_section(
+        "Fields to read again",
+        "Converted to deckgen's markup, these fields read differently from the package's: check them in "
+        "`deckgen preview`.",
+        ("card", "field", "file"), [(f"`{e.card_id}`", e.field, f"`{e.file}`") for e in differing])
+    lines += _table_section(
+        "Removed from the templates and styles",
+        "The package's card templates or CSS held what no deck may give its students (script, event handlers, "
+        "addresses that run or load from elsewhere, `</style>` in CSS). It was removed; the rest of each file is as "
+        "the package had it. Check the cards in `deckgen preview`.",
+        ("file", "removed"), [(f"`{r.file}`", ", ".join(r.removed)) for r in result.removed_from_templates])
     if result.problems:
         lines += ["## Problems `deckgen check` finds", "",
                   "These cards are left out of the lock until they are fixed; the first release then adds or "

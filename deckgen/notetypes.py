@@ -7,8 +7,8 @@ runs strict, autoescaping and sandboxed; any failure is a problem at the templat
 
 from __future__ import annotations
 
+import json
 import traceback
-from json import dumps as json_string
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -308,18 +308,16 @@ def _checked_template(text: str, name: str, kind: Kind, env: jinja2.Environment,
     the template policy forbids) recorded at the template's source."""
     tree = templatetree.parse(text)
     if isinstance(tree, templatetree.SyntaxProblem):
+        # written with a helper in the source: {{#Extra}} is anki.if_field("Extra")
         body = tree.tag[2:-2].strip()
         helper = {"#": "if_field", "^": "if_empty", "/": "end_if"}.get(body[:1], "field")
-        field = json_string(body[1:].strip())
-        problems.add(_source_location(tree.offset, (tree.tag, f"anki.{helper}({field})", f"anki.{helper}('{body[1:].strip()}')"),
-                                      text, name, env, project.root, templates_dir), tree.message)
+        written = (tree.tag, f"anki.{helper}({json.dumps(body[1:].strip())})", f"anki.{helper}('{body[1:].strip()}')")
+        problems.add(_source_location(tree.offset, written, text, name, env, project.root, templates_dir), tree.message)
         tree = None
     else:
         for offset, tag, message in _tag_problems(tree.nodes, kind, text):
             problems.add(_source_location(offset, (tag,), text, name, env, project.root, templates_dir), message)
-    for finding in templatepolicy.template_findings(text, project.settings.allow_template_script):
-        problems.add(_source_location(finding.offset, (finding.snippet,), text, name, env, project.root, templates_dir),
-                     finding.message)
+    _policy_problems(text, name, env, project, templates_dir, problems)
     return tree
 
 
@@ -348,10 +346,15 @@ def _tag_problems(nodes: tuple[templatetree.Node, ...], kind: Kind, text: str) -
 def check_template_html(text: str, name: str, env: jinja2.Environment, project: Project, templates_dir: Path) -> None:
     """A template whose HTML goes into a field (retired.html, list-items.html) is held to the policy too."""
     problems = ProblemCollector()
-    for finding in templatepolicy.template_findings(text, project.settings.allow_template_script):
-        problems.add(_source_location(finding.offset, (finding.snippet,), text, name, env, project.root, templates_dir),
-                     finding.message)
+    _policy_problems(text, name, env, project, templates_dir, problems)
     problems.raise_if_any()
+
+
+def _policy_problems(text: str, name: str, env: jinja2.Environment, project: Project, templates_dir: Path,
+                     problems: ProblemCollector) -> None:
+    for finding in templatepolicy.template_findings(text, project.settings.allow_template_script):
+        where = _source_location(finding.offset, (finding.snippet,), text, name, env, project.root, templates_dir)
+        problems.add(where, finding.message)
 
 
 def _source_location(offset: int, snippets: tuple[str, ...], rendered: str, name: str, env: jinja2.Environment,
@@ -362,33 +365,30 @@ def _source_location(offset: int, snippets: tuple[str, ...], rendered: str, name
     line_end = rendered.find("\n", offset)
     rest = rendered[offset:line_end if line_end >= 0 else len(rendered)].rstrip()[:80]
     snippets = (rest, *snippets)
-    for file in _included(name, env):
-        try:
-            source = (templates_dir / file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
+    for file, source in _included(name, env):
         for snippet in (snippet for snippet in snippets if snippet):
             found = source.find(snippet)
             if found >= 0:
-                line = source.count("\n", 0, found) + 1
-                return Location(display_path(templates_dir / file, root), line, found - (source.rfind("\n", 0, found) + 1) + 1)
+                line, column = source.count("\n", 0, found) + 1, found - (source.rfind("\n", 0, found) + 1) + 1
+                return Location(display_path(templates_dir / file, root), line, column)
     return Location(display_path(templates_dir / name, root))
 
 
-def _included(name: str, env: jinja2.Environment) -> list[str]:
-    """The template and every template it includes or extends, by name, itself first."""
-    names, pending = [], [name]
+def _included(name: str, env: jinja2.Environment) -> list[tuple[str, str]]:
+    """The template and every template it includes or extends (name and source), itself first, read
+    through the loader that refuses links out of templates/."""
+    found: dict[str, str] = {}
+    pending = [name]
     while pending:
         current = pending.pop(0)
-        if current in names:
+        if current in found or env.loader is None:
             continue
-        names.append(current)
         try:
-            source = env.loader.get_source(env, current)[0] if env.loader else ""
-            pending += [found for found in jinja2.meta.find_referenced_templates(env.parse(source)) if found]
-        except Exception:  # a template that cannot be read was reported when it was rendered
-            continue
-    return names
+            found[current] = env.loader.get_source(env, current)[0]
+            pending += [used for used in jinja2.meta.find_referenced_templates(env.parse(found[current])) if used]
+        except (jinja2.TemplateError, _TemplateFieldError, OSError, UnicodeDecodeError):
+            continue  # reported when it was rendered
+    return list(found.items())
 
 
 def _refuse_fields_in_tags(text: str, name: str, root: Path, templates_dir: Path) -> None:
