@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 
-from deckgen.templatetree import ANKI_TAG as _ANKI_TAG, SyntaxProblem, makes_card, parse
+from deckgen.templatetree import ANKI_TAG as _ANKI_TAG
 
 # What Jinja would take as the start of its own syntax in literal text.
 _JINJA_START = re.compile(r"(\{[{%#])")
@@ -60,10 +60,3 @@ def to_jinja(template: str) -> str:
 def literal(text: str) -> str:
     """Jinja text that renders to `text` as it is (a stylesheet: no Anki tags to turn into helpers)."""
     return _literal(text)
-
-
-def renders_with_fields(template: str, filled: frozenset[str] | set[str]) -> bool:
-    """Whether Anki makes a card of this front template for a note whose non-empty fields are
-    `filled` (templatetree.makes_card); a template whose sections do not nest makes none."""
-    tree = parse(template)
-    return not isinstance(tree, SyntaxProblem) and makes_card(tree, filled)

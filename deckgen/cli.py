@@ -22,6 +22,7 @@ from deckgen.cliparser import parser as command_line
 from deckgen.errors import DeckError, Problem, display_path, printable
 from deckgen.guards import FLAGS, Allowances
 from deckgen.lint import ERROR
+from deckgen.model import DeckSettings
 from deckgen.output import write_files
 from deckgen.render import Progress
 from deckgen.scaffold import init_project
@@ -124,7 +125,7 @@ def _allowances(arguments: argparse.Namespace) -> Allowances:
     return Allowances(**{allowance: getattr(arguments, allowance) for allowance in FLAGS.values()})
 
 
-def _warn_template_script(settings) -> None:
+def _warn_template_script(settings: DeckSettings) -> None:
     """Every run says that the deck's templates may run script, where deck.yaml allows it."""
     if settings.allow_template_script:
         print(Problem(settings.location_of("allow_template_script"), f"warning: {SCRIPT_ALLOWED}"), file=sys.stderr)
