@@ -215,3 +215,16 @@ def test_anki_tags_written_as_text_are_checked_like_the_helpers(run_cli, project
         "templates/basic.back.html:2:42: '{{Nope}}' names 'Nope', which is not a field of the reverse note type: use "
         "one of Question, Answer, Extra, Topic, Source, Reference",
     ]
+
+
+def test_the_preview_says_the_templates_may_run_script(run_cli, project):
+    assert "allow_template_script" not in _preview(run_cli, project)
+    deck = project / "cards" / "deck.yaml"
+    deck.write_text(deck.read_text() + "allow_template_script: true\n")
+
+    assert "templates may run script (allow_template_script; not run in this preview)" in _preview(run_cli, project)
+
+
+def _preview(run_cli, project) -> str:
+    assert run_cli("preview", cwd=project).exit_code == 0
+    return (project / "build" / "preview.html").read_text()
