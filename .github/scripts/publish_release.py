@@ -18,7 +18,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from deckgen.templatepolicy import SCRIPT_IN_RELEASE
+
 DECKGEN = [sys.executable, "-m", "deckgen"]
+# deck.yaml's `allow_template_script: true`: a first release's notes say so first, as `deckgen diff` does later.
+SCRIPT_ALLOWED = re.compile(r"^allow_template_script:\s*true\s*(#.*)?$", re.MULTILINE | re.IGNORECASE)
 
 
 def _deckgen(*arguments: str) -> str:
@@ -39,7 +43,8 @@ def _changelog_section(version: str) -> str:
 
 def publish(tag: str, previous_dir: Path, out_dir: Path) -> tuple[Path, Path]:
     version = tag.removeprefix("v")
-    deck_version = re.search(r"^version:\s*(\S+)", Path("cards/deck.yaml").read_text(), re.MULTILINE)
+    settings = Path("cards/deck.yaml").read_text()
+    deck_version = re.search(r"^version:\s*(\S+)", settings, re.MULTILINE)
     if deck_version is None or deck_version.group(1) != version:
         raise SystemExit(f"tag {tag} does not match version: in cards/deck.yaml")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -48,7 +53,10 @@ def publish(tag: str, previous_dir: Path, out_dir: Path) -> tuple[Path, Path]:
     previous = sorted(previous_dir.glob("*.apkg")) if previous_dir.is_dir() else []
     if len(previous) > 1:
         raise SystemExit(f"{previous_dir} holds {len(previous)} packages: give it the previous release's only")
-    notes = _deckgen("diff", str(previous[0]), str(package)) if previous else "First release of the deck.\n"
+    if previous:
+        notes = _deckgen("diff", str(previous[0]), str(package))
+    else:
+        notes = (f"{SCRIPT_IN_RELEASE}\n\n" if SCRIPT_ALLOWED.search(settings) else "") + "First release of the deck.\n"
     section = _changelog_section(version)
     notes_path = out_dir / "RELEASE-NOTES.md"
     notes_path.write_text(notes + (f"\n{section}\n" if section else ""), encoding="utf-8")
