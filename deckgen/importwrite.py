@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import shutil
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -37,6 +37,7 @@ from deckgen.output import write_files
 from deckgen.paths import ProjectPaths
 from deckgen.project import read_project
 from deckgen.release import appearance_fingerprint, content_fingerprint, hidden_texts
+from deckgen.notetypes import RenderedNoteType
 from deckgen.render import render_deck
 from deckgen.scaffold import default_templates
 from deckgen.templatepolicy import cleaned_stylesheet, cleaned_template
@@ -64,6 +65,7 @@ class TemplateRemoval:
 
     file: str  # the template file, as shown from the project
     removed: tuple[str, ...]
+    note_type_id: int
 
 
 @dataclass(frozen=True)
@@ -205,7 +207,7 @@ def _template_files(kind: str, note_type: ImportedNoteType,
             cleaned, removed = cleaned_template(text)
             files[name] = to_jinja(cleaned)
             if removed:
-                removals.append(TemplateRemoval(f"templates/{name}", removed))
+                removals.append(TemplateRemoval(f"templates/{name}", removed, note_type.note_type_id))
         entries.append({"name": template.name, "front": front, "back": back})
     return entries, files
 
@@ -228,7 +230,7 @@ def _deck_settings(package: ImportedPackage, layout: _Layout, optional: dict[int
         css, removed = cleaned_stylesheet(note_type.css)
         templates[f"{kind}.css"] = literal(css)
         if removed:
-            removals.append(TemplateRemoval(f"templates/{kind}.css", removed))
+            removals.append(TemplateRemoval(f"templates/{kind}.css", removed, note_type.note_type_id))
         declaration = {"id": note_type.note_type_id, "name": note_type.name, "fields": list(note_type.fields),
                        "templates": entries, "sort_field": note_type.fields[note_type.sort_field]}
         fields_left_empty = [field for field in note_type.fields if field in optional[note_type.note_type_id]]
@@ -328,16 +330,21 @@ def _report_text(package: ImportedPackage, result: ImportResult) -> str:
     return "\n".join(lines)
 
 
-def _lock(root: Path, layout: _Layout, package: ImportedPackage, notes: dict[str, ImportedNote]) -> tuple[
-        Lock, tuple[Problem, ...]]:
-    """The lock of the imported project: its first render's fingerprints with the package's times."""
+def _lock(root: Path, layout: _Layout, package: ImportedPackage, notes: dict[str, ImportedNote],
+          cleaned: set[int]) -> tuple[Lock, tuple[Problem, ...]]:
+    """The lock of the imported project: its first render's fingerprints with the package's times.
+    A note type the template policy `cleaned` is recorded with the look the package gave it, so that
+    the first release is a change of look, with a newer time, and students' Anki replaces the one
+    with script that they have."""
     problems = ProblemCollector()
     project = read_project(root, problems)
     deck = render_deck(project, ProjectPaths(root).templates, problems)
     modified = {note_type.note_type_id: note_type.modified for note_type in package.note_types}
     note_types = {
         rendered.kind: NoteTypeRecord(rendered.note_type_id, rendered.fields,
-                                      tuple(t.name for t in rendered.templates), appearance_fingerprint(rendered),
+                                      tuple(t.name for t in rendered.templates),
+                                      appearance_fingerprint(_as_packaged(rendered, package)
+                                                             if rendered.note_type_id in cleaned else rendered),
                                       max(1, modified[rendered.note_type_id]))
         for rendered in deck.note_types
     }
@@ -352,6 +359,14 @@ def _lock(root: Path, layout: _Layout, package: ImportedPackage, notes: dict[str
             subdeck=rendered.subdeck, hides=hidden_texts(rendered),
         )
     return Lock(layout.deck_id, layout.deck_name, dict(layout.subdecks), note_types, cards), problems.found()
+
+
+def _as_packaged(rendered: RenderedNoteType, package: ImportedPackage) -> RenderedNoteType:
+    """The note type with the package's own CSS and template text in place of the cleaned ones."""
+    original = next(note_type for note_type in package.note_types if note_type.note_type_id == rendered.note_type_id)
+    return replace(rendered, css=original.css, templates=tuple(
+        replace(template, front=source.front, back=source.back)
+        for template, source in zip(rendered.templates, original.templates)))
 
 
 def import_package(package_path: Path, target: Path) -> ImportResult:
@@ -377,7 +392,7 @@ def import_package(package_path: Path, target: Path) -> ImportResult:
     made = [folder for folder in (target, paths.cards, paths.templates) if not folder.exists()]
     try:
         write_files(files, Path.cwd())
-        lock, problems = _lock(target, layout, package, notes)
+        lock, problems = _lock(target, layout, package, notes, {removal.note_type_id for removal in removals})
         result = ImportResult(target, len(package.notes), len(package.note_types), len(layout.subdecks),
                               len(layout.media), tuple(report), target / REPORT_FILE, problems, tuple(removals))
         write_files([(paths.lock, lock_text(lock).encode("utf-8")),

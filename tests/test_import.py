@@ -423,6 +423,7 @@ def test_a_hostile_shared_deck_is_imported_without_its_script_and_the_report_say
                                    options=ExportAnkiPackageOptions(with_scheduling=False, with_deck_configs=False,
                                                                     with_media=False, legacy=True))
     collection.close()
+    import_package(student, package)  # a student already studies the shared deck, script and all
     project = tmp_path / "project"
 
     result = run_cli("import", str(package), str(project), cwd=tmp_path)
@@ -440,8 +441,13 @@ def test_a_hostile_shared_deck_is_imported_without_its_script_and_the_report_say
     released = run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": str(int(time.time()))})
     assert released.exit_code == 0, released.stderr
 
-    import_package(student, project / "build" / "shared-1.0.0.apkg")
+    log = import_package(student, project / "build" / "shared-1.0.0.apkg")
 
+    # The note type's look changed, with a newer time: the student's Anki replaced it (no copy).
+    assert (len(log.new), len(log.conflicting)) == (0, 0)
+    student.close()
+    student.reopen()
+    assert [name for name in student.models.all_names() if name.startswith("Shared")] == ["Shared basic"]
     note_type = student.models.by_name("Shared basic")
     shipped = note_type["css"] + "".join(t["qfmt"] + t["afmt"] for t in note_type["tmpls"])
     for hostile in ("<script", "</style", "onclick", "evil.example", "@import"):
