@@ -11,7 +11,9 @@ import re
 from types import MappingProxyType
 
 from deckgen.errors import Location, ProblemCollector
-from deckgen.keys import BooleanKey, Key, ListKey, MarkupKey, PatternKey, Reader, TextKey, WholeNumberKey, did_you_mean, one_of
+from deckgen.keys import (
+    BooleanKey, Key, ListKey, MarkupKey, PatternKey, Reader, TextKey, WholeNumberKey, did_you_mean, one_of,
+)
 from deckgen.kinds import KINDS, Kind
 from deckgen.notetypedecl import read_declaration
 from deckgen.load import Mapping, Node, Scalar

@@ -201,9 +201,10 @@ def template_findings(text: str, allow_script: bool = False) -> list[Finding]:
     reader.close()
     for match in ANKI_BRACKETS.finditer(text):
         reader.findings.append(Finding(
-            match.start(), match.group(), f"Anki's own syntax '{match.group()}': Anki plays, speaks or compiles it, and "
-            "with play buttons hidden cuts it out of the card's HTML, which can open a tag to script; write '[' as "
-            "&#91; to show it", f"Anki's syntax {match.group()}"))
+            match.start(), match.group(),
+            f"Anki's own syntax '{match.group()}': Anki plays, speaks or compiles it, and with play buttons hidden "
+            "cuts it out of the card's HTML, which can open a tag to script; write '[' as &#91; to show it",
+            f"Anki's syntax {match.group()}"))
     if reader.cdata_elem is not None:  # an element left open that browsers read as raw text to the end
         reader.findings.append(Finding(len(text), "", f"<{reader.cdata_elem}> is never closed", "an unclosed element"))
     return sorted(reader.findings)
@@ -241,8 +242,8 @@ def _css_findings(css: str, declarations: bool = False) -> list[tuple[int, int, 
     for token in _tokens(values):
         line, column = token.source_line, token.source_column
         if isinstance(token, tinycss2.ast.AtKeywordToken) and token.lower_value in ("import", "namespace"):
-            found.append((line, column, "@", f"@{token.lower_value} loads another stylesheet: put its rules in this one",
-                          f"@{token.lower_value}"))
+            found.append((line, column, "@", f"@{token.lower_value} loads another stylesheet: put its rules in "
+                                             "this one", f"@{token.lower_value}"))
         elif isinstance(token, tinycss2.ast.URLToken):
             problem = _url_problem(token.value, "url()")
             if problem:
