@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 import re
 
-# Anki's tags: {{Field}}, {{#Field}}, {{^Field}}, {{/Field}}, {{filter:...:Field}}.
-_ANKI_TAG = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+from deckgen.templatetree import ANKI_TAG as _ANKI_TAG
+
 # What Jinja would take as the start of its own syntax in literal text.
 _JINJA_START = re.compile(r"(\{[{%#])")
 _HELPER = {"#": "if_field", "^": "if_empty", "/": "end_if"}
@@ -60,22 +60,3 @@ def to_jinja(template: str) -> str:
 def literal(text: str) -> str:
     """Jinja text that renders to `text` as it is (a stylesheet: no Anki tags to turn into helpers)."""
     return _literal(text)
-
-
-def renders_with_fields(template: str, filled: frozenset[str] | set[str]) -> bool:
-    """Whether Anki makes a card of this front template for a note whose non-empty fields are
-    `filled`: it does when the template shows one of them, outside a section that stays hidden
-    ({{#Empty}}…{{/Empty}}, {{^Filled}}…{{/Filled}}). Text alone makes no card. deckgen must package
-    only those cards: Anki adds any other it is given, as a blank card, even to a note it skips."""
-    hidden = []  # for each open section: whether it hides what it holds
-    for match in _ANKI_TAG.finditer(template):
-        body = match.group(1).strip()
-        if body[:1] in ("#", "^"):
-            field = body[1:].strip()
-            hidden.append((field in filled) == (body[0] == "^"))
-        elif body[:1] == "/":
-            if hidden:
-                hidden.pop()
-        elif body != "FrontSide" and not any(hidden) and body.rpartition(":")[2].strip() in filled:
-            return True
-    return False

@@ -19,15 +19,17 @@ from typing import Sequence
 from deckgen import commands
 from deckgen.build import UNRELEASED_SUFFIX, build, release, release_timestamp, review_lock, verify
 from deckgen.cliparser import parser as command_line
-from deckgen.errors import DeckError, display_path, printable
+from deckgen.errors import DeckError, Problem, display_path, printable
 from deckgen.guards import FLAGS, Allowances
 from deckgen.lint import ERROR
+from deckgen.model import DeckSettings
 from deckgen.output import write_files
 from deckgen.publish import publish
 from deckgen.render import Progress
 from deckgen.repository import Requirement, given_requirement
 from deckgen.scaffold import init_project
 from deckgen.serve import DEFAULT_PORT, HOST
+from deckgen.templatepolicy import SCRIPT_ALLOWED
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 1
@@ -125,8 +127,15 @@ def _allowances(arguments: argparse.Namespace) -> Allowances:
     return Allowances(**{allowance: getattr(arguments, allowance) for allowance in FLAGS.values()})
 
 
+def _warn_template_script(settings: DeckSettings) -> None:
+    """Every run says that the deck's templates may run script, where deck.yaml allows it."""
+    if settings.allow_template_script:
+        print(Problem(settings.location_of("allow_template_script"), f"warning: {SCRIPT_ALLOWED}"), file=sys.stderr)
+
+
 def _check(arguments: argparse.Namespace) -> int:
     result, plan = verify(arguments.project, arguments.strict, _allowances(arguments), _progress(arguments))
+    _warn_template_script(result.project.settings)
     _warn(result.deck.warnings)
     for change in plan.allowed_changes:
         _say(f"warning: the next release makes, on purpose, a change that affects students: {change}",
@@ -147,6 +156,7 @@ def _build(arguments: argparse.Namespace) -> int:
     timestamp = release_timestamp(dict(os.environ))
     built = build(arguments.project, timestamp, arguments.output, _allowances(arguments), arguments.frozen,
                   arguments.strict, _progress(arguments))
+    _warn_template_script(built.checked.project.settings)
     _warn(built.checked.deck.warnings)
     _warn_allowed(built.plan.allowed_changes)
     _say(f"wrote {built.output}: {_package_counts(built.stats)}")
@@ -161,6 +171,7 @@ def _build(arguments: argparse.Namespace) -> int:
 def _release(arguments: argparse.Namespace) -> int:
     released = release(arguments.project, arguments.version, release_timestamp(dict(os.environ)),
                        _allowances(arguments), progress=_progress(arguments))
+    _warn_template_script(released.checked.project.settings)
     _warn_allowed(released.plan.allowed_changes)
     _say(f"released {arguments.version}: wrote {released.output}: {_package_counts(released.stats)}")
     written = "cards/deck.lock, cards/deck.yaml and README.md" if released.readme_updated else \
@@ -274,6 +285,8 @@ def _import(arguments: argparse.Namespace) -> int:
         what = (f"the sanitiser would remove {entry.removed}" if entry.removed
                 else "reads differently once converted: check it")
         _say(f"{arguments.directory / entry.file}: card '{entry.card_id}', field '{entry.field}': {what}")
+    for removal in result.removed_from_templates:
+        _say(f"{arguments.directory / removal.file}: removed {', '.join(removal.removed)}")
     for problem in result.problems:
         print(problem, file=sys.stderr)
     _say(f"imported {_count(result.notes, 'note')} of {_count(result.note_types, 'note type')} into "

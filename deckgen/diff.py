@@ -16,6 +16,7 @@ from deckgen import apkg
 from deckgen.errors import shortened
 from deckgen.guards import renumbered
 from deckgen.markup import html_text
+from deckgen.templatepolicy import SCRIPT_IN_RELEASE, runs_script
 from deckgen.model import RETIRED_SUBDECK
 from deckgen.render import RETIRED_CLASS, RenderedDeck
 from deckgen.report import LINK_TEXT, without_report_link
@@ -30,6 +31,11 @@ class PackagedNoteType:
     fields: tuple[str, ...]
     templates: tuple[str, ...]
     appearance: str  # CSS and template text, to notice a change of look
+
+    @property
+    def template_texts(self) -> tuple[str, ...]:
+        """Each card template's front and back, as the package holds them."""
+        return tuple(side for pair in json.loads(self.appearance)[1] for side in pair if isinstance(side, str))
 
 
 @dataclass(frozen=True)
@@ -288,6 +294,10 @@ def release_notes(old: PackageContents, new: PackageContents) -> str:
     """Markdown release notes: students' actions first, then added, changed, retired, removed cards."""
     changes = _compare(old, new)
     lines = [f"# Release notes: {old.name} → {new.name}", "", "## What students need to do", ""]
+    used = {note.note_type_id for note in new.notes.values()}  # a .colpkg holds Anki's stock types too
+    if any(runs_script(text) for type_id, note_type in new.note_types.items() if type_id in used
+           for text in note_type.template_texts):
+        lines = [SCRIPT_IN_RELEASE, ""] + lines  # first: a reader must not miss it
     lines += [f"- {action}" for action in _actions(changes, old, new)]
     changed = sorted(changes.changed, key=lambda pair: _order(pair[1]))
     relinked = [f"- The “{LINK_TEXT}” link on {_count(len(changes.report_links), 'note')} (nothing else changed "

@@ -18,7 +18,7 @@ import re
 import shutil
 import time
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -41,10 +41,12 @@ from deckgen.package import preset_names
 from deckgen.paths import ProjectPaths
 from deckgen.project import read_project
 from deckgen.release import appearance_fingerprint, content_fingerprint, hidden_texts
+from deckgen.notetypes import RenderedNoteType
 from deckgen.render import render_deck
 from deckgen.repository import Requirement, RepositoryText, installed_requirement, repository_files
 from deckgen.stats import released_coverage_table
 from deckgen.scaffold import default_templates
+from deckgen.templatepolicy import cleaned_stylesheet, cleaned_template
 from deckgen.names import name_problem
 
 IMPORTED_VERSION = "0.0.0"  # no deckgen release yet: the first one is the educator's
@@ -64,6 +66,15 @@ class ReportEntry:
 
 
 @dataclass(frozen=True)
+class TemplateRemoval:
+    """What the template policy removed from one of the package's templates or stylesheets."""
+
+    file: str  # the template file, as shown from the project
+    removed: tuple[str, ...]
+    note_type_id: int
+
+
+@dataclass(frozen=True)
 class ImportResult:
     root: Path
     notes: int
@@ -74,6 +85,7 @@ class ImportResult:
     report_path: Path
     problems: tuple[Problem, ...]  # what `deckgen check` refuses in the written project
     out_of_range: tuple[str, ...] = ()  # cards whose package time was before 1970 or in the future
+    removed_from_templates: tuple[TemplateRemoval, ...] = ()  # what the template policy took out
 
 
 def slug(text: str, limit: int = MAX_SLUG) -> str:
@@ -190,13 +202,19 @@ def _yaml(value: object) -> bytes:
     return yaml.dump(value, Dumper=_LiteralDumper, sort_keys=False, allow_unicode=True, width=100).encode()
 
 
-def _template_files(kind: str, note_type: NoteType) -> tuple[list[dict], dict[str, str]]:
-    """The declaration's templates, and each file's Jinja text by name."""
+def _template_files(kind: str, note_type: NoteType,
+                    removals: list[TemplateRemoval]) -> tuple[list[dict], dict[str, str]]:
+    """The declaration's templates, and each file's Jinja text by name; what the template policy
+    forbids is removed (the package's templates reach every student as the deck's own), and listed."""
     entries, files, taken = [], {}, set()
     for template in note_type.templates:
         base = _unique(f"{kind}.{slug(template.name, 30) or 'card'}", taken)
         front, back = f"{base}.front.html", f"{base}.back.html"
-        files[front], files[back] = to_jinja(template.front), to_jinja(template.back)
+        for name, text in ((front, template.front), (back, template.back)):
+            cleaned, removed = cleaned_template(text)
+            files[name] = to_jinja(cleaned)
+            if removed:
+                removals.append(TemplateRemoval(f"templates/{name}", removed, note_type.note_type_id))
         entries.append({"name": template.name, "front": front, "back": back})
     return entries, files
 
@@ -209,13 +227,17 @@ def _first_text(note: Note) -> str:
     return html_text(sanitise(shown))
 
 
-def _deck_settings(package: AnkiPackage, layout: _Layout, optional: dict[int, set[str]]) -> tuple[dict, dict]:
+def _deck_settings(package: AnkiPackage, layout: _Layout, optional: dict[int, set[str]],
+                   removals: list[TemplateRemoval]) -> tuple[dict, dict]:
     note_types, templates = {}, {}
     for note_type in package.note_types:
         kind = layout.kinds[note_type.note_type_id]
-        entries, files = _template_files(kind, note_type)
+        entries, files = _template_files(kind, note_type, removals)
         templates.update(files)
-        templates[f"{kind}.css"] = literal(note_type.css)
+        css, removed = cleaned_stylesheet(note_type.css)
+        templates[f"{kind}.css"] = literal(css)
+        if removed:
+            removals.append(TemplateRemoval(f"templates/{kind}.css", removed, note_type.note_type_id))
         declaration = {"id": note_type.note_type_id, "name": note_type.name, "fields": list(note_type.fields),
                        "templates": entries, "sort_field": note_type.fields[note_type.sort_field]}
         fields_left_empty = [field for field in note_type.fields if field in optional[note_type.note_type_id]]
@@ -271,27 +293,39 @@ def _card_files(package: AnkiPackage, layout: _Layout, paths: ProjectPaths) -> t
     return files, report, empty, notes
 
 
+def _table_section(title: str, intro: str, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+    """A section of the report: its title, what it means, and a table (none when it has no rows)."""
+    if not rows:
+        return []
+    lines = [f"## {title}", "", intro, "", f"| {' | '.join(header)} |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell.replace("|", "&#124;") for cell in row) + " |" for row in rows]
+    return lines + [""]
+
+
 def _report_text(package: AnkiPackage, result: ImportResult) -> str:
     lines = [f"# Import report: {package.path.name}", "",
              f"{result.notes} notes of {result.note_types} note types in {result.subdecks} subdecks, and "
              f"{result.media} media file{'' if result.media == 1 else 's'}, imported by `deckgen import`.", ""]
     removed = [entry for entry in result.report if entry.removed]
     differing = [entry for entry in result.report if not entry.removed]
-    if removed:
-        lines += ["## Fields the sanitiser would change", "",
-                  "These fields hold HTML that cards may not use. They are kept in the card files as the package "
-                  "had them; `deckgen check` warns at each, and `--strict` (CI, every release) refuses them until "
-                  "you decide: write the content with deckgen's markup, or remove it.", "",
-                  "| card | field | file | the sanitiser would remove |", "|---|---|---|---|"]
-        lines += [f"| `{e.card_id}` | {e.field} | `{e.file}` | {e.removed.replace('|', '&#124;')} |"
-                  for e in removed]
-        lines.append("")
-    if differing:
-        lines += ["## Fields to read again", "",
-                  "Converted to deckgen's markup, these fields read differently from the package's: check them "
-                  "in `deckgen preview`.", "", "| card | field | file |", "|---|---|---|"]
-        lines += [f"| `{e.card_id}` | {e.field} | `{e.file}` |" for e in differing]
-        lines.append("")
+    lines += _table_section(
+        "Fields the sanitiser would change",
+        "These fields hold HTML that cards may not use. They are kept in the card files as the package had them; "
+        "`deckgen check` warns at each, and `--strict` (CI, every release) refuses them until you decide: write the "
+        "content with deckgen's markup, or remove it.",
+        ("card", "field", "file", "the sanitiser would remove"),
+        [(f"`{e.card_id}`", e.field, f"`{e.file}`", e.removed or "") for e in removed])
+    lines += _table_section(
+        "Fields to read again",
+        "Converted to deckgen's markup, these fields read differently from the package's: check them in "
+        "`deckgen preview`.",
+        ("card", "field", "file"), [(f"`{e.card_id}`", e.field, f"`{e.file}`") for e in differing])
+    lines += _table_section(
+        "Removed from the templates and styles",
+        "The package's card templates or CSS held what no deck may give its students (script, event handlers, "
+        "addresses that run or load from elsewhere, `</style>` in CSS). It was removed; the rest of each file is as "
+        "the package had it. Check the cards in `deckgen preview`.",
+        ("file", "removed"), [(f"`{r.file}`", ", ".join(r.removed)) for r in result.removed_from_templates])
     if result.problems:
         lines += ["## Problems `deckgen check` finds", "",
                   "These cards are left out of the lock until they are fixed; the first release then adds or "
@@ -307,7 +341,7 @@ def _report_text(package: AnkiPackage, result: ImportResult) -> str:
                   "students import the deck, or expect their first changes to wait.", ""]
         lines += [f"- `{card_id}`" for card_id in result.out_of_range]
         lines.append("")
-    if not result.report and not result.problems and not result.out_of_range:
+    if not (result.report or result.problems or result.out_of_range or result.removed_from_templates):
         lines += ["Every field was converted faithfully: nothing to decide.", ""]
     return "\n".join(lines + _presets_section(package))
 
@@ -335,10 +369,12 @@ def _recorded(seconds: int, now: int) -> int:
     return min(max(1, seconds), now)
 
 
-def _lock(root: Path, layout: _Layout, package: AnkiPackage, notes: dict[str, Note]) -> tuple[
-        Lock, tuple[Problem, ...], tuple[str, ...]]:
+def _lock(root: Path, layout: _Layout, package: AnkiPackage, notes: dict[str, Note],
+          cleaned: set[int]) -> tuple[Lock, tuple[Problem, ...], tuple[str, ...]]:
     """The lock of the imported project: its first render's fingerprints with the package's times
-    (kept between 1970 and now), and the cards whose time was outside them."""
+    (kept between 1970 and now), and the cards whose time was outside them. A note type the template
+    policy `cleaned` is recorded with the look the package gave it, so that the first release is a
+    change of look, with a newer time, and students' Anki replaces the one with script that they have."""
     now = int(time.time())
     problems = ProblemCollector()
     project = read_project(root, problems)
@@ -346,7 +382,9 @@ def _lock(root: Path, layout: _Layout, package: AnkiPackage, notes: dict[str, No
     modified = {note_type.note_type_id: note_type.modified for note_type in package.note_types}
     note_types = {
         rendered.kind: NoteTypeRecord(rendered.note_type_id, rendered.fields,
-                                      tuple(t.name for t in rendered.templates), appearance_fingerprint(rendered),
+                                      tuple(t.name for t in rendered.templates),
+                                      appearance_fingerprint(_as_packaged(rendered, package)
+                                                             if rendered.note_type_id in cleaned else rendered),
                                       _recorded(modified[rendered.note_type_id], now))
         for rendered in deck.note_types
     }
@@ -366,6 +404,14 @@ def _lock(root: Path, layout: _Layout, package: AnkiPackage, notes: dict[str, No
             tuple(out_of_range))
 
 
+def _as_packaged(rendered: RenderedNoteType, package: AnkiPackage) -> RenderedNoteType:
+    """The note type with the package's own CSS and template text in place of the cleaned ones."""
+    original = next(note_type for note_type in package.note_types if note_type.note_type_id == rendered.note_type_id)
+    return replace(rendered, css=original.css, templates=tuple(
+        replace(template, front=source.front, back=source.back)
+        for template, source in zip(rendered.templates, original.templates)))
+
+
 def import_package(package_path: Path, target: Path, requirement: Requirement | None = None) -> ImportResult:
     """Write the project of the package at `package_path` into `target` (a new or empty folder), in a
     repository whose workflows install `requirement` (by default this deckgen) and whose README's
@@ -380,7 +426,8 @@ def import_package(package_path: Path, target: Path, requirement: Requirement | 
         raise DeckError.at(Location(str(package_path), 0, 0), "the package holds no notes: nothing to import")
     layout = _layout(package)
     cards, report, empty, notes = _card_files(package, layout, paths)
-    settings, templates = _deck_settings(package, layout, empty)
+    removals: list[TemplateRemoval] = []
+    settings, templates = _deck_settings(package, layout, empty, removals)
     files = [(paths.settings, _yaml(settings))]
     files += [(paths.card_file(key), _yaml({"subdeck": key, "cards": entries}))
               for key, entries in cards.items() if entries]
@@ -390,9 +437,11 @@ def import_package(package_path: Path, target: Path, requirement: Requirement | 
     made = [folder for folder in (target, paths.cards, paths.templates, target / ".github") if not folder.exists()]
     try:
         write_files(files, Path.cwd())
-        lock, problems, out_of_range = _lock(target, layout, package, notes)
+        lock, problems, out_of_range = _lock(target, layout, package, notes,
+                                             {removal.note_type_id for removal in removals})
         result = ImportResult(target, len(package.notes), len(package.note_types), len(layout.subdecks),
-                              len(layout.media), tuple(report), target / REPORT_FILE, problems, out_of_range)
+                              len(layout.media), tuple(report), target / REPORT_FILE, problems, out_of_range,
+                              tuple(removals))
         repository = RepositoryText(layout.deck_name, layout.deck_name, requirement or installed_requirement(),
                                     released_coverage_table(lock))
         write_files([*repository_files(paths, repository), (paths.lock, lock_text(lock).encode("utf-8")),

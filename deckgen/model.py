@@ -56,6 +56,8 @@ class DeckSettings:
     location: Location
     locations: Mapping[str, Location] = field(default_factory=dict)  # of keys: "id", "subdecks.<key>"
     report_url: ReportUrl | None = None  # where students report a problem with a card
+    # `allow_template_script: true`: the deck's templates may hold <script> (said on every check and release)
+    allow_template_script: bool = False
 
     def location_of(self, key: str) -> Location:
         return self.locations.get(key, self.location)

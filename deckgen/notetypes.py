@@ -7,16 +7,18 @@ runs strict, autoescaping and sandboxed; any failure is a problem at the templat
 
 from __future__ import annotations
 
+import json
 import traceback
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import jinja2
+import jinja2.meta
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from deckgen import maths
+from deckgen import maths, templatepolicy, templatetree
 from deckgen.errors import DeckError, Location, ProblemCollector, display_path, shortened
 from deckgen.kinds import ANKI_SPECIAL_FIELDS, Kind
 from deckgen.htmlreader import HTMLReader
@@ -24,12 +26,12 @@ from deckgen.markup import MarkupUsed
 from deckgen.model import DeckSettings, Project
 
 
-
 @dataclass(frozen=True)
 class RenderedCardTemplate:
     name: str
     front: str
     back: str
+    front_syntax: templatetree.AnkiTemplate  # the front's Anki syntax, parsed once: which cards a note makes
 
 
 @dataclass(frozen=True)
@@ -205,27 +207,32 @@ def render_note_types(
     deck = deck_context(settings)
     _refuse_missing_templates(settings, templates_dir)
     kinds = [kind for name, kind in settings.kinds.items() if name in settings.note_type_ids]
-    stylesheets = _stylesheets(kinds, project, env, templates_dir, markup)
+    problems = ProblemCollector()
+    try:
+        stylesheets = _stylesheets(kinds, project, env, templates_dir, markup)
+    except DeckError as error:  # reported with the templates' problems, all at once
+        problems.extend(error)
+        stylesheets = {}
     rendered = []
     for kind in kinds:
         anki = AnkiSyntax(kind)
-        templates = tuple(
-            RenderedCardTemplate(
-                name=template.name,
-                front=render_template(env, template.front, project.root, templates_dir, anki=anki, deck=deck),
-                back=render_template(env, template.back, project.root, templates_dir, anki=anki, deck=deck),
-            )
-            for template in kind.templates
-        )
-        for source, template in zip(kind.templates, templates):
-            for name, text in ((source.front, template.front), (source.back, template.back)):
+        templates = []
+        for source in kind.templates:
+            sides = [render_template(env, name, project.root, templates_dir, anki=anki, deck=deck)
+                     for name in (source.front, source.back)]
+            trees = []
+            for name, text in zip((source.front, source.back), sides):
                 _refuse_maths_delimiters(text, name, project.root, templates_dir)
                 _refuse_fields_in_tags(text, name, project.root, templates_dir)
+                trees.append(_checked_template(text, name, kind, env, project, templates_dir, problems))
+            if None not in trees:
+                templates.append(RenderedCardTemplate(source.name, sides[0], sides[1], trees[0]))
         rendered.append(RenderedNoteType(
             declaration=kind, note_type_id=settings.note_type_ids[kind.name],
-            name=kind.note_type_name or f"{settings.name} {kind.name} (deckgen)", templates=templates,
-            css=stylesheets[kind.css],
+            name=kind.note_type_name or f"{settings.name} {kind.name} (deckgen)", templates=tuple(templates),
+            css=stylesheets.get(kind.css, ""),
         ))
+    problems.raise_if_any()
     return tuple(rendered)
 
 
@@ -283,8 +290,105 @@ def _stylesheets(kinds: list[Kind], project: Project, env: jinja2.Environment, t
                  markup: MarkupUsed) -> dict[str, str]:
     """Each stylesheet the kinds name, rendered once however many kinds share it."""
     deck = deck_context(project.settings)
-    return {css: render_template(env, css, project.root, templates_dir, deck=deck, markup=markup)
-            for css in dict.fromkeys(kind.css for kind in kinds)}
+    problems = ProblemCollector()
+    stylesheets = {}
+    for css in dict.fromkeys(kind.css for kind in kinds):
+        stylesheets[css] = render_template(env, css, project.root, templates_dir, deck=deck, markup=markup)
+        for finding in templatepolicy.stylesheet_findings(stylesheets[css]):
+            problems.add(_source_location(finding.offset, (finding.snippet,), stylesheets[css], css, env, project.root,
+                                          templates_dir), finding.message)
+    problems.raise_if_any()
+    return stylesheets
+
+
+def _checked_template(text: str, name: str, kind: Kind, env: jinja2.Environment, project: Project,
+                      templates_dir: Path, problems: ProblemCollector) -> templatetree.AnkiTemplate | None:
+    """The Anki syntax of a rendered template side, its problems (sections that do not nest, Anki
+    tags written as text that name no field of the note type or use a filter cards may not, and what
+    the template policy forbids) recorded at the template's source."""
+    tree = templatetree.parse(text)
+    if isinstance(tree, templatetree.SyntaxProblem):
+        # written with a helper in the source: {{#Extra}} is anki.if_field("Extra")
+        body = tree.tag[2:-2].strip()
+        helper = {"#": "if_field", "^": "if_empty", "/": "end_if"}.get(body[:1], "field")
+        written = (tree.tag, f"anki.{helper}({json.dumps(body[1:].strip())})", f"anki.{helper}('{body[1:].strip()}')")
+        problems.add(_source_location(tree.offset, written, text, name, env, project.root, templates_dir), tree.message)
+        tree = None
+    else:
+        for offset, tag, message in _tag_problems(tree.nodes, kind, text):
+            problems.add(_source_location(offset, (tag,), text, name, env, project.root, templates_dir), message)
+    _policy_problems(text, name, env, project, templates_dir, problems)
+    return tree
+
+
+def _tag_problems(nodes: tuple[templatetree.Node, ...], kind: Kind, text: str) -> list[tuple[int, str, str]]:
+    """Anki tags that the `anki` helpers would have refused, written as text ({% raw %}, an import):
+    a field the note type lacks, or a filter that is not one of SAFE_FILTERS."""
+    found = []
+    for node in nodes:
+        if isinstance(node, templatetree.Text):
+            continue
+        tag = templatetree.ANKI_TAG.match(text, node.offset)
+        written = tag.group() if tag else ""
+        if node.name not in kind.fields and node.name not in ANKI_SPECIAL_FIELDS:
+            found.append((node.offset, written, f"'{written}' names '{node.name}', which is not a field of the "
+                                                f"{kind.name} note type: use one of {', '.join(kind.fields)}"))
+        if isinstance(node, templatetree.Field):
+            unsafe = [used for used in node.filters if not used.split() or used.split()[0] not in SAFE_FILTERS]
+            if unsafe:
+                found.append((node.offset, written, f"'{written}' uses Anki's filter '{unsafe[0]}', which cards may "
+                                                    f"not use: use {', '.join(sorted(SAFE_FILTERS))}"))
+        else:
+            found += _tag_problems(node.children, kind, text)
+    return found
+
+
+def check_template_html(text: str, name: str, env: jinja2.Environment, project: Project, templates_dir: Path) -> None:
+    """A template whose HTML goes into a field (retired.html, list-items.html) is held to the policy too."""
+    problems = ProblemCollector()
+    _policy_problems(text, name, env, project, templates_dir, problems)
+    problems.raise_if_any()
+
+
+def _policy_problems(text: str, name: str, env: jinja2.Environment, project: Project, templates_dir: Path,
+                     problems: ProblemCollector) -> None:
+    for finding in templatepolicy.template_findings(text, project.settings.allow_template_script):
+        where = _source_location(finding.offset, (finding.snippet,), text, name, env, project.root, templates_dir)
+        problems.add(where, finding.message)
+
+
+def _source_location(offset: int, snippets: tuple[str, ...], rendered: str, name: str, env: jinja2.Environment,
+                     root: Path, templates_dir: Path) -> Location:
+    """Where, in the template or a file it includes, the text at fault was written: the first file
+    holding one of `snippets` (a template's text is mostly its source's). Text that Jinja wrote
+    itself is placed at the template's first line."""
+    line_end = rendered.find("\n", offset)
+    rest = rendered[offset:line_end if line_end >= 0 else len(rendered)].rstrip()[:80]
+    snippets = (rest, *snippets)
+    for file, source in _included(name, env):
+        for snippet in (snippet for snippet in snippets if snippet):
+            found = source.find(snippet)
+            if found >= 0:
+                line, column = source.count("\n", 0, found) + 1, found - (source.rfind("\n", 0, found) + 1) + 1
+                return Location(display_path(templates_dir / file, root), line, column)
+    return Location(display_path(templates_dir / name, root))
+
+
+def _included(name: str, env: jinja2.Environment) -> list[tuple[str, str]]:
+    """The template and every template it includes or extends (name and source), itself first, read
+    through the loader that refuses links out of templates/."""
+    found: dict[str, str] = {}
+    pending = [name]
+    while pending:
+        current = pending.pop(0)
+        if current in found or env.loader is None:
+            continue
+        try:
+            found[current] = env.loader.get_source(env, current)[0]
+            pending += [used for used in jinja2.meta.find_referenced_templates(env.parse(found[current])) if used]
+        except (jinja2.TemplateError, _TemplateFieldError, OSError, UnicodeDecodeError):
+            continue  # reported when it was rendered
+    return list(found.items())
 
 
 def _refuse_fields_in_tags(text: str, name: str, root: Path, templates_dir: Path) -> None:
@@ -303,8 +407,9 @@ def _refuse_fields_in_tags(text: str, name: str, root: Path, templates_dir: Path
 
 def _refuse_maths_delimiters(text: str, name: str, root: Path, templates_dir: Path) -> None:
     """A template's own \\( or \\[ would let MathJax read the card text beside it as maths, past the
-    checks each field gets on its own."""
-    if maths.DELIMITER.search(text):
+    checks each field gets on its own. MathJax reads the text as the browser shows it: `&#92;(` is a
+    delimiter too."""
+    if maths.DELIMITER.search(text) or maths.DELIMITER.search(maths.visible_text(text)):
         raise DeckError.at(
             Location(display_path(templates_dir / name, root)),
             "template writes a maths delimiter (\\( \\) \\[ \\]): MathJax would read the card text beside it "

@@ -142,6 +142,7 @@ class PreviewContent:
     notes: tuple[PreviewNote, ...]
     since: str | None = None  # the package changes are marked against
     problems: tuple[Problem, ...] = ()  # when any, the notes are those of the last build without problems
+    template_script: bool = False  # deck.yaml's allow_template_script: the page says so
 
     @property
     def cards(self) -> int:
@@ -167,6 +168,7 @@ def preview_content(project: Project, deck: RenderedDeck, since: diff.PackageCon
     return PreviewContent(
         title=settings.title, css=deck.note_types[0].css if deck.note_types else "",
         subdecks=tuple(settings.subdecks.items()), notes=notes, since=since.name if since is not None else None,
+        template_script=settings.allow_template_script,
     )
 
 

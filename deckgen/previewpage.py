@@ -71,6 +71,8 @@ def _summary(content: PreviewContent) -> str:
         changes = Counter(note.change for note in content.notes if note.change)
         marked = ", ".join(f"{changes[change]} {label}" for change, label in _CHANGE_LABELS.items() if changes[change])
         parts.append(f"since {content.since}: {marked or 'no change'}")
+    if content.template_script:
+        parts.append("templates may run script (allow_template_script; not run in this preview)")
     return " · ".join(_e(part) for part in parts)
 
 

@@ -21,6 +21,7 @@ from deckgen.errors import DeckError, Location, ProblemCollector, display_path
 from deckgen.output import write_files
 from deckgen.paths import ProjectPaths
 from deckgen.project import read_deck_files
+from deckgen.templatepolicy import SCRIPT_IN_RELEASE
 
 NOTES_FILE = "RELEASE-NOTES.md"
 FIRST_RELEASE = "First release of the deck.\n"
@@ -58,7 +59,10 @@ def publish(root: Path, tag: str, previous_dir: Path, out_dir: Path, release_tim
         raise DeckError.in_argument(
             "PREVIOUS_DIR", f"{previous_dir} holds {len(previous)} packages: give it the previous release's only")
     built = build(root, release_time, out_dir, frozen=True, strict=True)
-    notes = release_notes(read_package(previous[0]), read_package(built.output)) if previous else FIRST_RELEASE
+    if previous:
+        notes = release_notes(read_package(previous[0]), read_package(built.output))
+    else:  # the templates may run script: said first, as `deckgen diff` says it of a later release
+        notes = (f"{SCRIPT_IN_RELEASE}\n\n" if settings.allow_template_script else "") + FIRST_RELEASE
     section = changelog_section(root / "CHANGELOG.md", version)
     notes_path = out_dir / NOTES_FILE
     write_files([(notes_path, (notes + (f"\n{section}\n" if section else "")).encode("utf-8"))], root)

@@ -18,13 +18,14 @@ from markupsafe import Markup
 
 from deckgen import cloze, maths
 from deckgen.errors import DeckError, Location, Problem, ProblemCollector, Where, display_path, shortened
-from deckgen.ankitemplate import renders_with_fields
+from deckgen.templatetree import makes_card
 from deckgen.ids import derived_id, note_guid
 from deckgen.markup import NO_MARKUP_USED, html_text, inert, plain, to_html, without_cloze_syntax
 from deckgen.media import packaged_media_name
 from deckgen.model import Card, Project, Text
 from deckgen.notetypes import (
     RenderedNoteType,
+    check_template_html,
     deck_context,
     render_note_types,
     render_template,
@@ -93,7 +94,7 @@ class _NoteRenderer:
         self.project = project
         # The Anki front templates of declared note types that are not cloze: their notes make only
         # the cards whose front shows a filled field, as Anki makes them.
-        self.fronts = {note_type.kind: tuple(template.front for template in note_type.templates)
+        self.fronts = {note_type.kind: tuple(template.front_syntax for template in note_type.templates)
                        for note_type in note_types if note_type.declaration.declared
                        and not note_type.declaration.is_cloze}
         self.env = env
@@ -105,6 +106,7 @@ class _NoteRenderer:
         self.citations: dict[str, tuple[str, str]] = {}  # by reference key: rendered and checked once
         self.shared: dict = {}
         self.used = NO_MARKUP_USED  # the markup the deck's CSS styles only when a card uses it
+        self.checked_layouts: set[str] = set()  # list-items and retired layouts the template policy passed
 
     def html(self, key: str, text: Text, required: bool = True) -> str | None:
         """The field's sanitised HTML, or None when it is unusable. A required field left with
@@ -174,6 +176,9 @@ class _NoteRenderer:
         marks = [Markup(f"\x00{number}\x00") for number in range(1, len(items) + 1)]
         layout = render_template(self.env, LIST_ITEMS_TEMPLATE, self.project.root, self.templates_dir,
                                  items=marks, ordered=ordered)
+        if layout not in self.checked_layouts:  # one check for each layout: most list cards share one
+            check_template_html(layout, LIST_ITEMS_TEMPLATE, self.env, self.project, self.templates_dir)
+            self.checked_layouts.add(layout)
         pieces = re.split("\x00([0-9]+)\x00", layout)
         numbers = [int(number) for number in pieces[1::2]]
         if sorted(numbers) != list(range(1, len(items) + 1)):
@@ -205,10 +210,12 @@ class _NoteRenderer:
         settings = self.project.settings
         tags = card.tags
         if card.retired:
-            banner = RETIRED_WRAPPER.format(render_template(
-                self.env, RETIRED_TEMPLATE, self.project.root, self.templates_dir,
-                deck=deck_context(settings), tag=settings.retired_tag,
-            ))
+            shown = render_template(self.env, RETIRED_TEMPLATE, self.project.root, self.templates_dir,
+                                    deck=deck_context(settings), tag=settings.retired_tag)
+            if shown not in self.checked_layouts:
+                check_template_html(shown, RETIRED_TEMPLATE, self.env, self.project, self.templates_dir)
+                self.checked_layouts.add(shown)
+            banner = RETIRED_WRAPPER.format(shown)
             first = kind.content_fields[0]
             values[first] = _prefixed(banner, values[first])
             tags = tags + (settings.retired_tag,)
@@ -240,7 +247,7 @@ class _NoteRenderer:
         if fronts is None:
             return tuple(range(len(kind.templates)))
         filled = frozenset(name for name, value in zip(kind.fields, fields) if value.strip())
-        return tuple(ordinal for ordinal, front in enumerate(fronts) if renders_with_fields(front, filled))
+        return tuple(ordinal for ordinal, front in enumerate(fronts) if makes_card(front, filled))
 
     def _deck_of(self, card: Card) -> str:
         settings = self.project.settings

