@@ -19,6 +19,7 @@ from deckgen.markup import html_text
 from deckgen.model import RETIRED_SUBDECK
 from deckgen.render import RETIRED_CLASS, RenderedDeck
 from deckgen.report import LINK_TEXT, without_report_link
+from deckgen.students import import_options
 from deckgen import cloze
 
 SNIPPET_CHARS = 80
@@ -330,7 +331,12 @@ def _actions(changes: _Changes, old: PackageContents, new: PackageContents) -> l
             "Items or deletions were removed or reordered in some cards, so your reviews of them now "
             f"belong to other items. To start those cards afresh: Browse, select them, Forget: {labels}."
         )
-    return actions or ["Nothing special: import the new file with Anki's default options; your reviews are kept."]
+    return actions or ["Nothing special: import the new file with the options below; your reviews are kept."]
+
+
+def _deck_name(contents: PackageContents) -> str:
+    """The top-level deck the package's notes go to, which names its presets."""
+    return next((note.deck.split("::")[0] for note in contents.notes.values()), "the deck")
 
 
 def release_notes(old: PackageContents, new: PackageContents) -> str:
@@ -338,6 +344,7 @@ def release_notes(old: PackageContents, new: PackageContents) -> str:
     changes = _compare(old, new)
     lines = [f"# Release notes: {old.name} → {new.name}", "", "## What students need to do", ""]
     lines += [f"- {action}" for action in _actions(changes, old, new)]
+    lines += ["", "## Import options", "", import_options(_deck_name(new)).rstrip("\n")]
     changed = sorted(changes.changed, key=lambda pair: _order(pair[1]))
     relinked = [f"- The “{LINK_TEXT}” link on {_count(len(changes.report_links), 'note')} (nothing else changed "
                 "on them)"] if changes.report_links else []

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from conftest import FIXTURES, REPO, make_project
+from deckgen.students import import_options
 
 SCRIPT = REPO / ".github" / "scripts" / "publish_release.py"
 RELEASE = FIXTURES / "release"
@@ -66,8 +67,10 @@ def test_the_release_script_rebuilds_two_tagged_releases_and_writes_their_notes(
     assert sorted(path.name for path in (tmp_path / "out-1").iterdir()) == ["RELEASE-NOTES.md", "test-1.0.0.apkg"]
     assert _sha(tmp_path / "out-1" / "test-1.0.0.apkg") == released_1
     assert _sha(tmp_path / "out-2" / "test-1.1.0.apkg") == released_2
-    assert (tmp_path / "out-1" / "RELEASE-NOTES.md").read_text() == "First release of the deck.\n\n- First.\n"
+    options = f"## Import options\n\n{import_options('Test')}"  # the README's words, for this deck
+    assert (tmp_path / "out-1" / "RELEASE-NOTES.md").read_text() == f"First release of the deck.\n\n{options}\n- First.\n"
     notes = (tmp_path / "out-2" / "RELEASE-NOTES.md").read_text()
+    assert f"\n{options}" in notes
     assert notes.startswith("# Release notes: test-1.0.0.apkg → test-1.1.0.apkg\n")
     assert "- Test::First · Who founded IPT?\n  - Answer: “Klerman and Weisman” → “Klerman and Weissman”" in notes
     assert notes.endswith("\n### Fixed\n- Weissman's name.\n")

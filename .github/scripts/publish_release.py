@@ -5,7 +5,8 @@
 Run in a checkout of the tag. It checks that the tag is the deck's last release (cards/deck.yaml
 and cards/deck.lock), rebuilds it with `deckgen build --frozen --strict` (the lock's recorded
 times give the release's very bytes), writes release notes against the previous release's package
-(the .apkg in PREVIOUS_DIR, which the workflow downloads; none for a first release) followed by the
+(the .apkg in PREVIOUS_DIR, which the workflow downloads; for a first release, only the import
+options students must choose, which `deckgen diff` gives every later release) followed by the
 version's CHANGELOG section, and leaves in OUT_DIR exactly the files the workflow publishes: the
 .apkg and RELEASE-NOTES.md. Exit 0 when both are written, 1 with a message otherwise.
 """
@@ -17,6 +18,8 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+
+from deckgen.students import import_options
 
 DECKGEN = [sys.executable, "-m", "deckgen"]
 
@@ -48,7 +51,11 @@ def publish(tag: str, previous_dir: Path, out_dir: Path) -> tuple[Path, Path]:
     previous = sorted(previous_dir.glob("*.apkg")) if previous_dir.is_dir() else []
     if len(previous) > 1:
         raise SystemExit(f"{previous_dir} holds {len(previous)} packages: give it the previous release's only")
-    notes = _deckgen("diff", str(previous[0]), str(package)) if previous else "First release of the deck.\n"
+    if previous:
+        notes = _deckgen("diff", str(previous[0]), str(package))
+    else:
+        deck = re.search(r"^name:\s*(\S.*?)\s*$", Path("cards/deck.yaml").read_text(), re.MULTILINE)
+        notes = f"First release of the deck.\n\n## Import options\n\n{import_options(deck.group(1) if deck else 'the deck')}"
     section = _changelog_section(version)
     notes_path = out_dir / "RELEASE-NOTES.md"
     notes_path.write_text(notes + (f"\n{section}\n" if section else ""), encoding="utf-8")
