@@ -61,11 +61,13 @@ def make_project(destination: Path, *overlays: Path, templates: bool = True) -> 
     return destination
 
 
-def copy_of_repository_deck(destination: Path) -> Path:
-    """The IPT deck's project files, copied so that a test's build never touches the repository."""
+def copy_of_course(destination: Path) -> Path:
+    """A course of five subdecks and 90 notes (tests/fixtures/course: part of the IPT deck, frozen),
+    with our templates. Tool tests that need a deck of a real course's size use it, never the
+    shipped deck in cards/, which educators change (only test_deck.py reads that)."""
     destination.mkdir(parents=True)
-    for name in ("cards", "templates"):
-        shutil.copytree(REPO / name, destination / name)
+    shutil.copytree(FIXTURES / "course" / "cards", destination / "cards")
+    shutil.copytree(REPO / "templates", destination / "templates")
     return destination
 
 
