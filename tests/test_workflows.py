@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import REPO, make_project
+from conftest import FIXTURES, REPO, make_project
 
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
 
@@ -51,7 +51,7 @@ def test_the_quick_start_is_two_commands_and_ci_runs_both():
 
 
 def test_the_readme_says_how_to_run_deckgen_from_a_new_terminal_and_the_full_path_needs_no_source(tmp_path):
-    project = make_project(tmp_path / "project")
+    project = make_project(tmp_path / "project", FIXTURES / "golden")
     readme = (REPO / "README.md").read_text()
     quick_start = readme.split("## Quick start")[1].split("\n## ")[0]
     assert "`source .venv/bin/activate`" in quick_start
