@@ -10,11 +10,11 @@ from anki.collection import Collection
 from anki.scheduler.v3 import CardAnswer
 
 from anki_client import answer_card, import_package, scheduling_of
-from conftest import copy_of_repository_deck
+from conftest import copy_of_course
 from helpers import replace_in_file
 from deckgen.build import check
 
-# Versions 91 to 93: releases of a copy of the repository deck, later than any the repository makes.
+# Versions 91 to 93: releases of the fixture course (part of the IPT deck; tests/fixtures/course).
 RETIRED_TAG = "ipt::retired"
 CORRECTED, EDITED, RETIRED = "founders-decade", "founders-bowlby", "founders-meyer"
 
@@ -48,7 +48,7 @@ def _course_order(project) -> list[str]:
 
 @pytest.fixture
 def semester(tmp_path, run_cli):
-    project = copy_of_repository_deck(tmp_path / "ipt")
+    project = copy_of_course(tmp_path / "ipt")
     released = run_cli("release", "91.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": str(int(time.time()))})
     assert released.exit_code == 0, released.stderr
     (tmp_path / "v1.apkg").write_bytes((project / "build" / "ipt-91.0.0.apkg").read_bytes())
