@@ -15,6 +15,17 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BASE_PROJECT = FIXTURES / "base"
 
 
+# Whole modules of slow tests (the `slow` marker, pyproject.toml): a browser (Anki's reviewer, the
+# preview page) or hypothesis in every test. Single slow tests elsewhere carry @pytest.mark.slow.
+SLOW_MODULES = {"test_reviewer.py", "test_preview_browser.py", "test_properties.py"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
 @dataclass
 class CliRun:
     exit_code: int

@@ -1,5 +1,5 @@
 """`deckgen preview` renders each card as the real Anki does (held to the golden files, which are
-Anki's own rendering, and to Anki on the whole IPT deck), on a page with contents, each card's
+Anki's own rendering, and to Anki on every card of a 90-note course), on a page with contents, each card's
 anchor and place, marks of what changed since a release, and, served, the problems in place.
 The page in a browser: test_preview_browser.py."""
 

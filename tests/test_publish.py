@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import FIXTURES, REPO, make_project
 from deckgen.students import import_options
 
@@ -42,6 +44,7 @@ def _publish(repository: Path, tag: str, previous: Path, out: Path, checkout: Pa
                           capture_output=True, text=True)
 
 
+@pytest.mark.slow  # git, two releases and two rebuilds in processes: about 3 s
 def test_the_release_script_rebuilds_two_tagged_releases_and_writes_their_notes(tmp_path):
     repository = make_project(tmp_path / "deck", RELEASE / "v1")
     (repository / "CHANGELOG.md").write_text(CHANGELOG)
