@@ -82,8 +82,9 @@ def test_the_build_writes_the_package_the_quick_start_names(tmp_path, run_cli):
     result = run_cli("build", cwd=project)
 
     assert result.exit_code == 0, result.stderr
-    written = re.fullmatch(r"wrote (build/\S+\.apkg): (\d+) notes, (\d+) cards, (\d+) subdecks, (\d+) media files\n",
-                           result.stdout)
+    # (A build of cards changed since the release says so on a second line.)
+    written = re.match(r"wrote (build/\S+\.apkg): (\d+) notes, (\d+) cards, (\d+) subdecks, (\d+) media files\n",
+                       result.stdout)
     assert written, result.stdout
     assert tuple(map(int, written.groups()[1:4])) == (notes, cards, len(subdecks))
     assert int(written[5]) <= media
