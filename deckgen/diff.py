@@ -20,6 +20,7 @@ from deckgen.templatepolicy import SCRIPT_IN_RELEASE, runs_script
 from deckgen.model import RETIRED_SUBDECK
 from deckgen.render import RETIRED_CLASS, RenderedDeck
 from deckgen.report import LINK_TEXT, without_report_link
+from deckgen.students import import_options
 from deckgen import cloze
 
 SNIPPET_CHARS = 80
@@ -287,7 +288,12 @@ def _actions(changes: _Changes, old: PackageContents, new: PackageContents) -> l
             "ones come after all the cards you had (in course order among themselves). If you have not "
             "started studying the deck, delete it and import this release again to have the whole course in order."
         )
-    return actions or ["Nothing special: import the new file with Anki's default options; your reviews are kept."]
+    return actions or ["Nothing special: import the new file with the options below; your reviews are kept."]
+
+
+def _deck_name(contents: PackageContents) -> str:
+    """The top-level deck the package's notes go to, which names its presets."""
+    return next((note.deck.split("::")[0] for note in contents.notes.values()), "the deck")
 
 
 def release_notes(old: PackageContents, new: PackageContents) -> str:
@@ -299,6 +305,7 @@ def release_notes(old: PackageContents, new: PackageContents) -> str:
            for text in note_type.template_texts):
         lines = [SCRIPT_IN_RELEASE, ""] + lines  # first: a reader must not miss it
     lines += [f"- {action}" for action in _actions(changes, old, new)]
+    lines += ["", "## Import options", "", import_options(_deck_name(new)).rstrip("\n")]
     changed = sorted(changes.changed, key=lambda pair: _order(pair[1]))
     relinked = [f"- The “{LINK_TEXT}” link on {_count(len(changes.report_links), 'note')} (nothing else changed "
                 "on them)"] if changes.report_links else []

@@ -2,7 +2,8 @@
 
 In a checkout of the tag: check that the tag is the deck's release (`version:` in cards/deck.yaml),
 rebuild it with `build --frozen --strict` (the lock's recorded times give the release's very bytes),
-and write its notes against the previous release's package (none for a first release), followed by
+and write its notes against the previous release's package (for a first release, only the import
+options students must choose, which `deckgen diff` gives every later release), followed by
 the version's section of CHANGELOG.md. It lives in the package, not in a script of deckgen's
 repository, so that every deck's repository (made by `deckgen init` or `deckgen import`) runs the
 same tested steps with the deckgen its requirements.txt pins.
@@ -21,6 +22,7 @@ from deckgen.errors import DeckError, Location, ProblemCollector, display_path
 from deckgen.output import write_files
 from deckgen.paths import ProjectPaths
 from deckgen.project import read_deck_files
+from deckgen.students import import_options
 from deckgen.templatepolicy import SCRIPT_IN_RELEASE
 
 NOTES_FILE = "RELEASE-NOTES.md"
@@ -62,7 +64,9 @@ def publish(root: Path, tag: str, previous_dir: Path, out_dir: Path, release_tim
     if previous:
         notes = release_notes(read_package(previous[0]), read_package(built.output))
     else:  # the templates may run script: said first, as `deckgen diff` says it of a later release
-        notes = (f"{SCRIPT_IN_RELEASE}\n\n" if settings.allow_template_script else "") + FIRST_RELEASE
+        # and the import options students must choose, which `deckgen diff` gives every later release
+        notes = ((f"{SCRIPT_IN_RELEASE}\n\n" if settings.allow_template_script else "") + FIRST_RELEASE
+                 + f"\n## Import options\n\n{import_options(settings.name)}")
     section = changelog_section(root / "CHANGELOG.md", version)
     notes_path = out_dir / NOTES_FILE
     write_files([(notes_path, (notes + (f"\n{section}\n" if section else "")).encode("utf-8"))], root)

@@ -20,6 +20,7 @@ from deckgen import __version__
 from deckgen.errors import DeckError
 from deckgen.media import MEDIA_TYPES
 from deckgen.paths import ProjectPaths
+from deckgen.students import import_options
 
 # Where deckgen's repository is, for a deckgen not installed from it (a clone, installed editable).
 # "deckgen" on PyPI is another project: a deck's repository installs deckgen from git, at its tag.
@@ -95,6 +96,8 @@ def repository_files(paths: ProjectPaths, text: RepositoryText) -> list[tuple[Pa
         "NAME": text.name, "TITLE": text.title, "DECKGEN_VERSION": f"deckgen {__version__}",
         "DECKGEN_REQUIREMENT": text.requirement.text,
         "COVERAGE": (text.coverage or NO_RELEASE_YET).rstrip("\n"),
+        # the words of deckgen's own README (students.py), indented under the README's step 3
+        "IMPORT_OPTIONS": "\n".join(f"   {line}" if line else "" for line in import_options(text.name).splitlines()),
         "MEDIA_TYPES": ", ".join(sorted({suffix.lstrip(".") for suffix in MEDIA_TYPES})),
     }
     sources = _files()

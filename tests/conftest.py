@@ -15,6 +15,17 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BASE_PROJECT = FIXTURES / "base"
 
 
+# Whole modules of slow tests (the `slow` marker, pyproject.toml): a browser (Anki's reviewer, the
+# preview page) or hypothesis in every test. Single slow tests elsewhere carry @pytest.mark.slow.
+SLOW_MODULES = {"test_reviewer.py", "test_preview_browser.py", "test_properties.py"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
 @dataclass
 class CliRun:
     exit_code: int
@@ -61,11 +72,13 @@ def make_project(destination: Path, *overlays: Path, templates: bool = True) -> 
     return destination
 
 
-def copy_of_repository_deck(destination: Path) -> Path:
-    """The IPT deck's project files, copied so that a test's build never touches the repository."""
+def copy_of_course(destination: Path) -> Path:
+    """A course of five subdecks and 90 notes (tests/fixtures/course: part of the IPT deck, frozen),
+    with our templates. Tool tests that need a deck of a real course's size use it, never the
+    shipped deck in cards/, which educators change (only test_deck.py reads that)."""
     destination.mkdir(parents=True)
-    for name in ("cards", "templates"):
-        shutil.copytree(REPO / name, destination / name)
+    shutil.copytree(FIXTURES / "course" / "cards", destination / "cards")
+    shutil.copytree(REPO / "templates", destination / "templates")
     return destination
 
 

@@ -8,6 +8,8 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import yaml
+
 GOLDEN = Path(__file__).resolve().parent / "golden"
 DECK_ID = 1700000000001  # the base fixture's deck id
 GOLDEN_CASES = [
@@ -146,3 +148,87 @@ def drop_refused_card_files(project: Path) -> tuple[set[str], list[str]]:
         for name in names:
             (project / "cards" / f"{name}.yaml").unlink()
         refused |= names
+
+
+def expected_from_yaml(root: Path) -> tuple[int, int, set[str]]:
+    """Notes, cards and subdeck names, counted straight from the YAML: an oracle independent of deckgen.
+    A retired card's cards go to the subdeck NAME::Retired."""
+    settings = yaml.safe_load((root / "cards" / "deck.yaml").read_text())
+    notes = cards = 0
+    subdecks = set()
+    for path in (root / "cards").rglob("*.yaml"):
+        if path.name in ("deck.yaml", "references.yaml"):
+            continue
+        document = yaml.safe_load(path.read_text())
+        for card in document["cards"]:
+            notes += 1
+            cards += {
+                "basic": lambda c: 1,
+                "reverse": lambda c: 2,
+                "cloze": lambda c: len(set(re.findall(r"\{\{c(\d+)::", c["text"]))),
+                "list": lambda c: len(c["items"]),
+                "typed": lambda c: 1,
+            }[card["kind"]](card)
+            subdeck = card.get("subdeck", document.get("subdeck"))
+            name = "Retired" if card.get("retired") else settings["subdecks"][subdeck]
+            subdecks.add(f"{settings['name']}::{name}")
+    return notes, cards, subdecks
+
+
+def deck_names_with_cards(collection) -> set[str]:
+    return {collection.decks.name(collection.get_card(card_id).did) for card_id in collection.find_cards("")}
+
+
+CITATION = re.compile(
+    r'<div class="source">\s*<span class="source-label">Source:</span> ([^<]+, \d{4})\s*'
+    r'<div class="reference">([^<]+ \(\d{4}\)\. .+)</div>',
+)
+
+
+def uncited_cards(collection) -> list[int]:
+    """The cards whose back, as Anki renders it, shows no source with its reference."""
+    return [card_id for card_id in collection.find_cards("") if not CITATION.search(collection.get_card(card_id).answer())]
+
+
+def preview_mismatches(project: Path, student: Path) -> tuple[int, list[str]]:
+    """Build `project`, import it into a fresh collection in the folder `student` and compare every
+    card's preview with Anki's rendering: how many cards were compared, and the ids of those that differ."""
+    from anki.collection import Collection
+
+    from anki_client import import_package, strip_style
+    from deckgen.build import build
+    from deckgen.preview import preview_cards
+
+    built = build(project, release_time=1764166041)
+    student.mkdir()
+    collection = Collection(str(student / "collection.anki2"))
+    import_package(collection, built.output)
+    anki = {}
+    for card_id in collection.find_cards(""):
+        card = collection.get_card(card_id)
+        anki[(card.note()["Question"] if "Question" in card.note() else card.note()["Text"], card.ord)] = (
+            strip_style(card.question()), strip_style(card.answer()))
+    collection.close()
+    previews = preview_cards(built.checked.deck)
+    assert len(previews) == len(anki)
+    mismatched = []
+    for preview in previews:
+        if preview.kind == "typed":  # Anki's library leaves [[type:Answer]] where its reviewer, and the
+            continue                 # preview, show the box (test_typed.py, test_reviewer.py)
+        note = next(note for note in built.checked.deck.notes if note.card_id == preview.card_id)
+        if anki[(note.fields[0], preview.ordinal)] != (preview.front, preview.back):
+            mismatched.append(preview.card_id)
+    return len(previews), mismatched
+
+
+def missing_files_named_in_comments(project: Path) -> list[str]:
+    """The files the comments of `cards/deck.yaml` and `cards/references.yaml` point at that do not
+    exist in `project` (a settings file whose comments point at nothing counts as missing)."""
+    missing = []
+    for settings_file in ("deck.yaml", "references.yaml"):
+        text = (project / "cards" / settings_file).read_text()
+        comments = " ".join(line for line in text.splitlines() if line.startswith("#"))
+        named = re.findall(r"[\w./-]+\.(?:md|yaml|lock|html|css)\b", comments)
+        missing += [f"cards/{settings_file}: {name}" for name in named if not (project / name).is_file()]
+        missing += [] if named else [f"cards/{settings_file} points at no file"]
+    return missing

@@ -3,62 +3,32 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from pathlib import Path
 
 import yaml
-from anki.collection import Collection
+import anki.collection  # noqa: F401  (first: anki.scheduler cannot be imported before it)
 from anki.scheduler.v3 import CardAnswer
 
 from anki_client import answer_card, import_package, rendered_problems, scheduling_of
-from conftest import REPO, copy_of_repository_deck, make_project
-from helpers import PNG, add_picture_card
+from conftest import copy_of_course, make_project
+from helpers import PNG, add_picture_card, deck_names_with_cards, expected_from_yaml, uncited_cards
 
 
-def _expected_from_yaml(root: Path) -> tuple[int, int, set[str]]:
-    """Notes, cards and subdeck names, counted straight from the YAML: an oracle independent of deckgen.
-    A retired card's cards go to the subdeck NAME::Retired."""
-    settings = yaml.safe_load((root / "cards" / "deck.yaml").read_text())
-    notes = cards = 0
-    subdecks = set()
-    for path in (root / "cards").rglob("*.yaml"):
-        if path.name in ("deck.yaml", "references.yaml"):
-            continue
-        document = yaml.safe_load(path.read_text())
-        for card in document["cards"]:
-            notes += 1
-            cards += {
-                "basic": lambda c: 1,
-                "reverse": lambda c: 2,
-                "cloze": lambda c: len(set(re.findall(r"\{\{c(\d+)::", c["text"]))),
-                "list": lambda c: len(c["items"]),
-                "typed": lambda c: 1,
-            }[card["kind"]](card)
-            subdeck = card.get("subdeck", document.get("subdeck"))
-            name = "Retired" if card.get("retired") else settings["subdecks"][subdeck]
-            subdecks.add(f"{settings['name']}::{name}")
-    return notes, cards, subdecks
-
-
-def _deck_names_with_cards(col: Collection) -> set[str]:
-    return {col.decks.name(col.get_card(card_id).did) for card_id in col.find_cards("")}
-
-
-def test_repository_deck_imports_cleanly_into_real_anki(tmp_path, run_cli, student):
+def test_a_course_imports_cleanly_into_real_anki(tmp_path, run_cli, student):
     collection = student
-    project = copy_of_repository_deck(tmp_path / "ipt")
+    project = copy_of_course(tmp_path / "ipt")
     result = run_cli("build", "--output", str(tmp_path / "out"), cwd=project)
     assert result.exit_code == 0, result.stderr
-    version = yaml.safe_load((REPO / "cards" / "deck.yaml").read_text())["version"]
-    package = tmp_path / "out" / f"ipt-{version}.apkg"
-    notes, cards, subdecks = _expected_from_yaml(REPO)
+    package = tmp_path / "out" / "ipt-1.0.0.apkg"
+    notes, cards, subdecks = expected_from_yaml(project)
+    assert (notes, cards, len(subdecks)) == (90, 129, 6)  # the fixture's, by deckgen stats
 
     log = import_package(collection, package)
 
     assert (len(log.new), len(log.updated), len(log.conflicting), len(log.duplicate)) == (notes, 0, 0, 0)
     assert collection.note_count() == notes
     assert collection.card_count() == cards
-    assert _deck_names_with_cards(collection) == subdecks
+    assert deck_names_with_cards(collection) == subdecks
     assert rendered_problems(collection) == []
     assert result.stdout.strip() == (
         f"wrote {package}: {notes} notes, {cards} cards, {len(subdecks)} subdecks, 0 media files"
@@ -120,31 +90,22 @@ def test_media_reach_the_student_under_content_addressed_names(tmp_path, run_cli
     assert f'<img src="{stored[0].name}" alt="diagram">' in collection.get_note(note_id)["Question"]
 
 
-def test_every_ipt_subdeck_has_cards_and_every_card_cites_its_source(tmp_path, run_cli, student):
+def test_every_subdeck_of_a_course_has_cards_and_every_card_cites_its_source(tmp_path, run_cli, student):
     collection = student
-    project = copy_of_repository_deck(tmp_path / "ipt")
-    assert run_cli("build", cwd=project).exit_code == 0  # the cards as they are, released or not
-    settings = yaml.safe_load((REPO / "cards" / "deck.yaml").read_text())
-    import_package(collection, project / "build" / f"ipt-{settings['version']}.apkg")
+    project = copy_of_course(tmp_path / "ipt")
+    assert run_cli("build", cwd=project).exit_code == 0
+    settings = yaml.safe_load((project / "cards" / "deck.yaml").read_text())
+    import_package(collection, project / "build" / "ipt-1.0.0.apkg")
 
-    assert _deck_names_with_cards(collection) == {f"IPT::{name}" for name in settings["subdecks"].values()} | {
+    assert deck_names_with_cards(collection) == {f"IPT::{name}" for name in settings["subdecks"].values()} | {
         "IPT::Retired"}
-    citation = re.compile(
-        r'<div class="source">\s*<span class="source-label">Source:</span> ([^<]+, \d{4})\s*'
-        r'<div class="reference">([^<]+ \(\d{4}\)\. .+)</div>',
-    )
-    uncited = [
-        card_id for card_id in collection.find_cards("")
-        if not citation.search(collection.get_card(card_id).answer())
-    ]
-    assert uncited == []
+    assert uncited_cards(collection) == []
 
 
-def test_the_ipt_decks_typed_cards_show_ankis_type_in_marker(tmp_path, run_cli, student):
-    project = copy_of_repository_deck(tmp_path / "ipt")
-    assert run_cli("build", cwd=project).exit_code == 0  # the cards as they are, released or not
-    settings = yaml.safe_load((REPO / "cards" / "deck.yaml").read_text())
-    import_package(student, project / "build" / f"ipt-{settings['version']}.apkg")
+def test_a_courses_typed_cards_show_ankis_type_in_marker(tmp_path, run_cli, student):
+    project = copy_of_course(tmp_path / "ipt")
+    assert run_cli("build", cwd=project).exit_code == 0
+    import_package(student, project / "build" / "ipt-1.0.0.apkg")
 
     typed = [student.get_card(card_id) for card_id in student.find_cards('"note:IPT typed (deckgen)"')]
 

@@ -76,6 +76,7 @@ def changed_project(tmp_path):
     return project, _state(project), _state(finished)
 
 
+@pytest.mark.slow  # a release killed at each step, in its own process: about 10 s
 @pytest.mark.parametrize(("step", "at", "renamed"), [
     ("fsync", 1, 0),  # the package staged, not yet synced
     ("fsync", 3, 0),  # the lock staged, not yet synced
@@ -114,6 +115,7 @@ def test_a_release_that_cannot_write_its_package_leaves_everything_alone(changed
     assert files_below(project) == before
 
 
+@pytest.mark.slow  # processes racing: about 2.5 s
 def test_releases_of_one_project_at_once_run_one_after_another(tmp_path):
     project = _released_project(tmp_path / "project", count=1500)
     releases = [

@@ -153,6 +153,7 @@ def _as_read(card) -> dict:
     return values
 
 
+@pytest.mark.slow  # hypothesis: 400 examples, about 5 s
 @PROPERTY
 @given(card_file())
 def test_a_file_read_fast_gives_the_cards_and_places_of_the_careful_reading(context, text):

@@ -1,5 +1,5 @@
 """`deckgen preview` renders each card as the real Anki does (held to the golden files, which are
-Anki's own rendering, and to Anki on the whole IPT deck), on a page with contents, each card's
+Anki's own rendering, and to Anki on every card of a 90-note course), on a page with contents, each card's
 anchor and place, marks of what changed since a release, and, served, the problems in place.
 The page in a browser: test_preview_browser.py."""
 
@@ -14,15 +14,13 @@ import subprocess
 import sys
 
 import pytest
-from anki.collection import Collection
 
-from anki_client import import_package, strip_style
-from conftest import FIXTURES, REPO, copy_of_repository_deck, make_project
+from conftest import FIXTURES, REPO, copy_of_course, make_project
 from deckgen import commands
-from deckgen.build import build, check
+from deckgen.build import check
 from deckgen.preview import preview_cards
 from deckgen.serve import Page, PreviewServer
-from helpers import GOLDEN, GOLDEN_CASES as CASES, MP3, PNG, add_picture_card, add_sound_card, replace_in_file
+from helpers import GOLDEN, GOLDEN_CASES as CASES, MP3, PNG, add_picture_card, add_sound_card, preview_mismatches, replace_in_file
 
 
 @pytest.mark.parametrize("card_id,ordinal", CASES, ids=[f"{c}-{o + 1}" for c, o in CASES])
@@ -37,30 +35,12 @@ def test_preview_matches_what_anki_renders_for_each_kind(card_id, ordinal, tmp_p
     assert card.back + "\n" == (GOLDEN / f"{name}-{ordinal + 1}.back.html").read_text()
 
 
-def test_preview_matches_anki_on_every_card_of_the_ipt_deck(tmp_path):
-    project = copy_of_repository_deck(tmp_path / "ipt")
-    built = build(project, release_time=1764166041)
-    (tmp_path / "student").mkdir()
-    collection = Collection(str(tmp_path / "student" / "collection.anki2"))
-    import_package(collection, built.output)
-    anki = {}
-    for card_id in collection.find_cards(""):
-        card = collection.get_card(card_id)
-        anki[(card.note()["Question"] if "Question" in card.note() else card.note()["Text"], card.ord)] = (
-            strip_style(card.question()), strip_style(card.answer()))
-    collection.close()
+def test_preview_matches_anki_on_every_card_of_a_course(tmp_path):
+    project = copy_of_course(tmp_path / "ipt")
 
-    previews = preview_cards(built.checked.deck)
+    compared, mismatched = preview_mismatches(project, tmp_path / "student")
 
-    assert len(previews) == len(anki)
-    mismatched = []
-    for preview in previews:
-        if preview.kind == "typed":  # Anki's library leaves [[type:Answer]] where its reviewer, and the
-            continue                 # preview, show the box (test_typed.py, test_reviewer.py)
-        note = next(note for note in built.checked.deck.notes if note.card_id == preview.card_id)
-        if anki[(note.fields[0], preview.ordinal)] != (preview.front, preview.back):
-            mismatched.append(preview.card_id)
-    assert mismatched == []
+    assert compared == 129 and mismatched == []
 
 
 def test_preview_command_writes_one_page(tmp_path, run_cli):

@@ -1,10 +1,11 @@
 """The preview page in a real browser: Debian's headless Chromium, driven by Playwright, launched
 as every browser test launches it (reviewer.launch_options).
 
-The IPT deck, as released and then changed (one card edited, one added), is previewed with --since
-the release: every card shows, without a console error or a request; search and filters narrow the
-list; night mode changes the colours; at 375 px nothing overflows sideways. A served preview
-reloads when a card file is edited, and shows a problem in place. Screenshots go to build/.
+A course of five IPT subdecks (tests/fixtures/course), as released and then changed (one card
+edited, one added), is previewed with --since the release: every card shows, without a console
+error or a request; search and filters narrow the list; night mode changes the colours; at 375 px
+nothing overflows sideways. A served preview reloads when a card file is edited, and shows a problem
+in place. Screenshots go to DECKGEN_SCREENSHOTS, or a temporary folder (tests/browser.py).
 
 Needs Chromium (Debian's `chromium`: `apt-get install chromium`) and the `playwright` package;
 without Chromium these tests are skipped, saying so.
@@ -18,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, REPO, copy_of_repository_deck, make_project
+from browser import Watched, browser, screenshot, screenshots, watched  # noqa: F401 (fixtures)
+from conftest import FIXTURES, copy_of_course, make_project
 from deckgen import commands
 from deckgen.build import build
 from deckgen.guards import Allowances
@@ -30,7 +32,6 @@ import reviewer  # noqa: E402
 
 reviewer.require_chromium()
 
-SCREENSHOTS = REPO / "build"
 RELEASE_TIME = 1764166041
 EDITED = ("developed IPT together with\n      colleagues.", "developed IPT together with\n      their colleagues.")
 ADDED = """
@@ -40,16 +41,6 @@ ADDED = """
     answer: Gerald **Klerman**, as a posthumous co-author
     source: weissman2017
 """
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(**reviewer.launch_options())
-        yield launched
-        launched.close()
 
 
 class Deck:
@@ -63,10 +54,10 @@ class Deck:
 
 @pytest.fixture(scope="module")
 def ipt(tmp_path_factory) -> Deck:
-    """The IPT deck built as released, then one card edited and one added, previewed since the release."""
+    """The fixture course built as released, then one card edited and one added, previewed since the release."""
     folder = tmp_path_factory.mktemp("ipt")
-    project = copy_of_repository_deck(folder / "project")
-    released = shutil.move(build(project, RELEASE_TIME).output, folder / "ipt-0.2.0.apkg")
+    project = copy_of_course(folder / "project")
+    released = shutil.move(build(project, RELEASE_TIME).output, folder / "ipt-1.0.0.apkg")
     founders = project / "cards" / "founders.yaml"
     replace_in_file(founders, *EDITED)
     founders.write_text(founders.read_text() + ADDED)
@@ -77,63 +68,18 @@ def ipt(tmp_path_factory) -> Deck:
     return Deck(preview.output, cards)
 
 
-class Watched:
-    """A browser page that records console errors, uncaught exceptions and every request it makes."""
-
-    def __init__(self, browser, width: int = 1280, height: int = 900) -> None:
-        self.context = browser.new_context(viewport={"width": width, "height": height})
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.requests: list[str] = []
-        self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.on("request", lambda request: self.requests.append(request.url))
-
-    def shown_cards(self) -> int:
-        return self.page.evaluate(
-            "Array.from(document.querySelectorAll('.preview-card')).filter((card) => card.offsetParent !== null).length")
-
-    def shown_notes(self) -> list[str]:
-        return self.page.evaluate(
-            "Array.from(document.querySelectorAll('.preview-note:not([hidden])')).map((note) => note.id)")
-
-    def status(self) -> str:
-        return self.page.inner_text("#_status")
-
-    def close(self) -> None:
-        self.context.close()
-
-
-@pytest.fixture
-def watched(browser):
-    opened: list[Watched] = []
-
-    def open_(width: int = 1280, height: int = 900) -> Watched:
-        opened.append(Watched(browser, width, height))
-        return opened[-1]
-
-    yield open_
-    for page in opened:
-        page.close()
-
-
-def _screenshot(page: Watched, name: str) -> None:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.page.screenshot(path=str(SCREENSHOTS / name))
-
-
-def test_every_card_shows_without_a_console_error_or_a_request(ipt, watched):
+def test_every_card_shows_without_a_console_error_or_a_request(ipt, watched, screenshots):
     page = watched()
     page.page.goto(ipt.url)
 
-    assert page.shown_cards() == ipt.cards == 236
-    assert page.status() == "236 cards"
-    _screenshot(page, "preview-day.png")
+    assert page.shown_cards() == ipt.cards == 130
+    assert page.status() == "130 cards"
+    screenshot(page, screenshots, "preview-day.png")
     assert page.errors == []
     assert page.requests == [ipt.url]  # the page itself, and nothing else
 
 
-def test_search_and_each_filter_narrow_the_list(ipt, watched):
+def test_search_and_each_filter_narrow_the_list(ipt, watched, screenshots):
     page = watched()
     page.page.goto(ipt.url)
     every = page.shown_notes()
@@ -158,18 +104,18 @@ def test_search_and_each_filter_narrow_the_list(ipt, watched):
     page.page.select_option("#_tag", "")
     page.page.check("#_changed")
     changed = page.shown_notes()
-    _screenshot(page, "preview-changed.png")
+    screenshot(page, screenshots, "preview-changed.png")
     page.page.uncheck("#_changed")
 
     assert 0 < len(searched) < len(every)
     assert all("klerman" in text and "weissman" in text for text in texts)
     assert by_place[0] == "founders-who"  # cards/founders.yaml:4, and every card at :4x
     assert limitations and all(card_id.startswith("limitations-") for card_id in limitations)
-    assert limitations_status == "19 of 236 cards"
+    assert limitations_status == "19 of 130 cards"
     assert cloze and set(cloze) == {"cloze"}
     assert retired_cloze and len(retired_cloze) < len(cloze)
     assert changed == ["founders-who", "founders-guide-authors"]
-    assert page.shown_notes() == every and page.status() == "236 cards"
+    assert page.shown_notes() == every and page.status() == "130 cards"
     assert page.errors == []
 
 
@@ -182,14 +128,14 @@ def _colours(page: Watched) -> dict[str, str]:
     }""")
 
 
-def test_night_mode_changes_the_colours_by_the_decks_own_night_rules(ipt, watched):
+def test_night_mode_changes_the_colours_by_the_decks_own_night_rules(ipt, watched, screenshots):
     page = watched()
     page.page.goto(ipt.url)
     day = _colours(page)
 
     page.page.click("#_night")
     night = _colours(page)
-    _screenshot(page, "preview-night.png")
+    screenshot(page, screenshots, "preview-night.png")
     page.page.reload()
     remembered = _colours(page)
 
@@ -207,12 +153,12 @@ def _overflow(page: Watched) -> tuple[int, int]:
     return tuple(page.page.evaluate("[document.scrollingElement.scrollWidth, innerWidth]"))
 
 
-def test_at_phone_width_nothing_overflows_sideways(ipt, watched):
+def test_at_phone_width_nothing_overflows_sideways(ipt, watched, screenshots):
     page = watched(width=375, height=812)
     page.page.goto(ipt.url)
 
     day = _overflow(page)
-    _screenshot(page, "preview-phone.png")
+    screenshot(page, screenshots, "preview-phone.png")
     page.page.click("#_night")
     night = _overflow(page)
     page.page.click("#_night")
@@ -260,7 +206,7 @@ def served(tmp_path):
         thread.join(timeout=10)
 
 
-def test_the_served_page_reloads_when_a_card_file_is_edited_and_shows_problems_in_place(served, watched):
+def test_the_served_page_reloads_when_a_card_file_is_edited_and_shows_problems_in_place(served, watched, screenshots):
     page = watched()
     page.page.goto(served.url)
     page.page.wait_for_selector("#_live:has-text('live')")
@@ -274,7 +220,7 @@ def test_the_served_page_reloads_when_a_card_file_is_edited_and_shows_problems_i
     shown_with_problem = page.shown_cards()
     alert = page.page.inner_text(".preview-alert")
     page.page.evaluate("document.getElementById('golden-list').scrollIntoView()")
-    _screenshot(page, "preview-problem.png")
+    screenshot(page, screenshots, "preview-problem.png")
     replace_in_file(cards, "    topci: Phases", "    topic: Phases")
     page.page.wait_for_selector("#_problems", state="detached", timeout=15_000)
 

@@ -10,7 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import FIXTURES, make_project
+from deckgen.students import import_options
 
 RELEASE = FIXTURES / "release"
 CHANGELOG = "# Changelog\n\n## [1.1.0] - 2026-11-29\n\n### Fixed\n- Weissman's name.\n\n## [1.0.0]\n\n- First.\n"
@@ -40,6 +43,7 @@ def _publish(repository: Path, tag: str, previous: Path, out: Path, checkout: Pa
                           capture_output=True, text=True)
 
 
+@pytest.mark.slow  # git, two releases and two rebuilds in processes: about 3 s
 def test_publish_rebuilds_two_tagged_releases_and_writes_their_notes(tmp_path):
     repository = make_project(tmp_path / "deck", RELEASE / "v1")
     (repository / "CHANGELOG.md").write_text(CHANGELOG)
@@ -65,8 +69,10 @@ def test_publish_rebuilds_two_tagged_releases_and_writes_their_notes(tmp_path):
     assert sorted(path.name for path in (tmp_path / "out-1").iterdir()) == ["RELEASE-NOTES.md", "test-1.0.0.apkg"]
     assert _sha(tmp_path / "out-1" / "test-1.0.0.apkg") == released_1
     assert _sha(tmp_path / "out-2" / "test-1.1.0.apkg") == released_2
-    assert (tmp_path / "out-1" / "RELEASE-NOTES.md").read_text() == "First release of the deck.\n\n- First.\n"
+    options = f"## Import options\n\n{import_options('Test')}"  # the README's words, for this deck
+    assert (tmp_path / "out-1" / "RELEASE-NOTES.md").read_text() == f"First release of the deck.\n\n{options}\n- First.\n"
     notes = (tmp_path / "out-2" / "RELEASE-NOTES.md").read_text()
+    assert f"\n{options}" in notes
     assert notes.startswith("# Release notes: test-1.0.0.apkg → test-1.1.0.apkg\n")
     assert "- Test::First · Who founded IPT?\n  - Answer: “Klerman and Weisman” → “Klerman and Weissman”" in notes
     assert notes.endswith("\n### Fixed\n- Weissman's name.\n")
@@ -108,4 +114,4 @@ def test_a_first_release_whose_templates_may_run_script_says_so_first(tmp_path):
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out" / "RELEASE-NOTES.md").read_text() == (
         "**This release's card templates run script** in every student's Anki (`allow_template_script: true` in "
-        "cards/deck.yaml).\n\nFirst release of the deck.\n")
+        f"cards/deck.yaml).\n\nFirst release of the deck.\n\n## Import options\n\n{import_options('Test')}")

@@ -16,6 +16,7 @@ import yaml
 
 from conftest import REPO
 from deckgen import __version__, repository
+from deckgen.students import import_options
 from test_workflows import _actionlint
 
 # Every file the repository around a new deck's cards and templates holds.
@@ -71,6 +72,15 @@ def test_init_makes_a_repository_whose_workflows_pass_actionlint(tmp_path, run_c
     assert f"(deckgen {__version__})" in (tmp_path / "x" / "requirements.txt").read_text()
 
 
+def test_a_new_repositorys_readme_tells_students_the_import_options_in_deckgens_words(tmp_path, run_cli):
+    assert run_cli("init", "x", "--name", "Pharma", cwd=tmp_path).exit_code == 0
+
+    readme = (tmp_path / "x" / "README.md").read_text()
+    marked = readme.split("<!-- deckgen import options: start -->\n")[1].split("   <!-- deckgen import options: end -->")[0]
+    assert marked == "".join(f"   {line}\n" if line else "\n" for line in import_options("Pharma").splitlines())
+    assert "*Pharma (course order)*" in marked
+
+
 def test_the_ci_workflows_deckgen_commands_pass_when_run_by_hand_in_a_new_repository(tmp_path, run_cli):
     assert run_cli("init", "x", "--name", "Pharma", cwd=tmp_path).exit_code == 0
     root = tmp_path / "x"
@@ -109,7 +119,8 @@ def test_a_first_release_passes_ci_and_the_release_workflow_publishes_it(tmp_pat
     assert "| Pharma::Basics | 1 | 1 |" in (root / "README.md").read_text()  # the table CI holds to the release
     assert sorted(path.name for path in (root / "dist").iterdir()) == ["RELEASE-NOTES.md", "pharma-1.0.0.apkg"]
     assert (root / "dist" / "pharma-1.0.0.apkg").read_bytes() == (root / "build" / "pharma-1.0.0.apkg").read_bytes()
-    assert (root / "dist" / "RELEASE-NOTES.md").read_text() == "First release of the deck.\n"
+    assert (root / "dist" / "RELEASE-NOTES.md").read_text() == (
+        f"First release of the deck.\n\n## Import options\n\n{import_options('Pharma')}")
 
 
 def test_init_keeps_the_files_a_fresh_clone_already_has(tmp_path, run_cli):

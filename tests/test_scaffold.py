@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 
 import yaml
 
 from anki_client import import_package
 from deckgen.kinds import KINDS
-from conftest import FIXTURES, REPO, make_project
+from conftest import FIXTURES, make_project
+from helpers import missing_files_named_in_comments
 
 
 def test_init_makes_a_deck_that_builds_and_imports(tmp_path, run_cli, student):
@@ -120,19 +120,10 @@ def test_new_adds_a_card_while_another_is_still_unfilled(tmp_path, run_cli):
     assert ids[-2:] == ["first-new-1", "first-new-2"]
 
 
-def _files_named_in_comments(path) -> list[str]:
-    comments = " ".join(line for line in path.read_text().splitlines() if line.startswith("#"))
-    return re.findall(r"[\w./-]+\.(?:md|yaml|lock|html|css)\b", comments)
-
-
 def test_the_comments_of_deck_yaml_point_at_files_that_exist(tmp_path, run_cli):
     assert run_cli("init", "deck", "--name", "Pharma", cwd=tmp_path).exit_code == 0
 
-    for project in (tmp_path / "deck", REPO):
-        for settings_file in ("deck.yaml", "references.yaml"):
-            named = _files_named_in_comments(project / "cards" / settings_file)
-            assert named, f"{project.name}/cards/{settings_file} points at no file"
-            assert [name for name in named if not (project / name).is_file()] == [], settings_file
+    assert missing_files_named_in_comments(tmp_path / "deck") == []
 
 
 def test_init_keeps_a_readme_the_folder_already_has(tmp_path, run_cli):
