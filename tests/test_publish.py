@@ -69,7 +69,7 @@ def test_the_release_script_rebuilds_two_tagged_releases_and_writes_their_notes(
     assert (tmp_path / "out-1" / "RELEASE-NOTES.md").read_text() == "First release of the deck.\n\n- First.\n"
     notes = (tmp_path / "out-2" / "RELEASE-NOTES.md").read_text()
     assert notes.startswith("# Release notes: test-1.0.0.apkg → test-1.1.0.apkg\n")
-    assert "- Test::First · Who founded IPT?\n  - Answer: “Klerman and Weisman” → “Klerman and Weissman”" in notes
+    assert "- `Test::First` · `Who founded IPT?`\n  - `Answer`: `Klerman and Weisman` → `Klerman and Weissman`" in notes
     assert notes.endswith("\n### Fixed\n- Weissman's name.\n")
 
 
