@@ -130,3 +130,11 @@ def test_checking_a_field_long_code_block_takes_under_two_seconds(language, code
     assert exit_code == "1"  # the warning, as --strict makes it an error
     assert "shows it as plain code" in done.stderr
     assert float(took) < 2.0
+
+
+def test_the_readme_lists_exactly_the_languages_deckgen_highlights():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    listed = readme.split("These languages are coloured, by any of their")[1].split("; and blocks")[0]
+    listed = listed.split("…):", 1)[1]
+
+    assert [name.strip() for name in " ".join(listed.split()).split(",")] == list(ALLOWED_LANGUAGES)
