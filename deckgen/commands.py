@@ -20,6 +20,7 @@ from deckgen.importwrite import ImportResult, import_package
 from deckgen.jsonschema import SchemaContext, card_file_schema
 from deckgen.lint import Finding, lint_project
 from deckgen.model import Project
+from deckgen.output import not_a_regular_file
 from deckgen.paths import ProjectPaths
 from deckgen.preview import PreviewContent, preview_content, with_problems
 from deckgen.previewpage import page_html
@@ -73,6 +74,10 @@ class CoverageUpdate:
 
 def stats_in(root: Path, document: Path) -> CoverageUpdate:
     """`document`'s text with its coverage section replaced by the last release's table."""
+    refused = not_a_regular_file(document)
+    if refused is not None and not document.is_dir():  # a folder: reading it says so
+        # Before reading: reading a FIFO would wait for a writer for ever.
+        raise DeckError.in_argument("--update", f"cannot update {document}: {refused}")
     try:
         text = document.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:

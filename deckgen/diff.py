@@ -1,16 +1,20 @@
 """Release notes: what changed between two .apkg files, and what students must do about it.
 
 Reads the packages themselves (not the YAML), so the notes describe exactly what students receive:
-notes are matched by GUID, as Anki matches them.
+notes are matched by GUID, as Anki matches them. Every name and text taken from a package is
+quoted as a code span (notesmarkdown.py): the notes are published as Markdown, where a card's text
+must not become a link, an image, a mention or HTML.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from deckgen import apkg
 from deckgen.errors import shortened
@@ -18,8 +22,9 @@ from deckgen.guards import renumbered
 from deckgen.markup import html_text
 from deckgen.templatepolicy import SCRIPT_IN_RELEASE, runs_script
 from deckgen.model import RETIRED_SUBDECK
+from deckgen.notesmarkdown import change_window, code_span
 from deckgen.render import RETIRED_CLASS, RenderedDeck
-from deckgen.report import LINK_TEXT, without_report_link
+from deckgen.report import LINK_TEXT, report_address, without_report_link
 from deckgen.students import import_options
 from deckgen import cloze
 
@@ -211,11 +216,10 @@ def _compare(old: PackageContents, new: PackageContents) -> _Changes:
         if previous is None:
             continue
         if previous.fields != note_type.fields:
-            structure.append(f"{note_type.name}: fields {', '.join(previous.fields)} → {', '.join(note_type.fields)}")
+            structure.append(f"{code_span(note_type.name)}: fields {_names(previous.fields)} → {_names(note_type.fields)}")
         if previous.templates != note_type.templates:
-            structure.append(
-                f"{note_type.name}: card templates {', '.join(previous.templates)} → {', '.join(note_type.templates)}"
-            )
+            structure.append(f"{code_span(note_type.name)}: card templates {_names(previous.templates)} → "
+                             f"{_names(note_type.templates)}")
         if previous.appearance != note_type.appearance:
             looks.append(note_type.name)
     return _Changes(
@@ -238,16 +242,22 @@ def _deck_actions(changes: _Changes, old: PackageContents) -> list[str]:
         moving = [note for before, note in changes.moved if (before.deck, note.deck) == (old_deck, new_deck)]
         if len(moving) == cards_in_old_deck:
             actions.append(
-                f"Cards moved from **{old_deck}** to **{new_deck}**: Anki leaves your existing copies in "
-                f"{old_deck}. Move them: Browse, search `deck:\"{old_deck}\"`, select all, Change Deck."
+                f"Cards moved from {code_span(old_deck)} to {code_span(new_deck)}: Anki leaves your existing "
+                f"copies in {code_span(old_deck)}. Move them: Browse, search {code_span(_deck_search(old_deck))}, "
+                "select all, Change Deck."
             )
         else:
-            labels = "; ".join(f"“{note.label}”" for note in sorted(moving, key=_order))
             actions.append(
-                f"Some cards moved from **{old_deck}** to **{new_deck}**: Anki leaves your existing copies "
-                f"in {old_deck}. Find each in Browse and use Change Deck: {labels}."
+                f"Some cards moved from {code_span(old_deck)} to {code_span(new_deck)}: Anki leaves your existing "
+                f"copies in {code_span(old_deck)}. Find each in Browse and use Change Deck: {_labels(moving)}."
             )
     return actions
+
+
+def _deck_search(deck: str) -> str:
+    """Anki's search for the cards of `deck`, its name matched as written: a backslash, a quote and
+    Anki's wildcards `*` and `_` escaped."""
+    return 'deck:"' + re.sub(r'([\\"*_])', r"\\\1", deck) + '"'
 
 
 def _actions(changes: _Changes, old: PackageContents, new: PackageContents) -> list[str]:
@@ -257,7 +267,7 @@ def _actions(changes: _Changes, old: PackageContents, new: PackageContents) -> l
     if presets:
         actions.append(
             f"**Tick “Import deck presets”** in Anki's import dialog: this release brings "
-            f"{', '.join(f'*{name}*' for name in presets)}, which give you new cards in the course's order "
+            f"{', '.join(code_span(name) for name in presets)}, which give you new cards in the course's order "
             "and keep deleted retired cards from coming back to study."
         )
     if changes.structure:
@@ -268,7 +278,8 @@ def _actions(changes: _Changes, old: PackageContents, new: PackageContents) -> l
     actions += _deck_actions(changes, old)
     if changes.retired:
         actions.append(
-            f"Retired cards: after importing, search `tag:{_retired_tag(changes.retired)}` and delete the cards it finds."
+            f"Retired cards: after importing, search {code_span(f'tag:{_retired_tag(changes.retired)}')} and delete "
+            "the cards it finds."
         )
     if changes.removed:
         actions.append(
@@ -276,10 +287,9 @@ def _actions(changes: _Changes, old: PackageContents, new: PackageContents) -> l
         )
     renumbered_notes = changes.renumbered  # parses every changed cloze note: once
     if renumbered_notes:
-        labels = "; ".join(f"“{note.label}”" for note in sorted(renumbered_notes, key=_order))
         actions.append(
             "Items or deletions were removed or reordered in some cards, so your reviews of them now "
-            f"belong to other items. To start those cards afresh: Browse, select them, Forget: {labels}."
+            f"belong to other items. To start those cards afresh: Browse, select them, Forget: {_labels(renumbered_notes)}."
         )
     if changes.repositioned:
         actions.append(
@@ -309,17 +319,18 @@ def release_notes(old: PackageContents, new: PackageContents) -> str:
     changed = sorted(changes.changed, key=lambda pair: _order(pair[1]))
     relinked = [f"- The “{LINK_TEXT}” link on {_count(len(changes.report_links), 'note')} (nothing else changed "
                 "on them)"] if changes.report_links else []
-    lines += _section("Added", [f"- {note.deck} · {note.label}" for note in sorted(changes.added, key=_order)],
-                      changes.added)
+    relinked += _report_hosts(old, new)
+    lines += _section("Added", [_entry(note.deck, note) for note in sorted(changes.added, key=_order)], changes.added)
     lines += _section("Changed", [line for before, note in changed for line in _changed_lines(before, note)]
                       + relinked, [note for _, note in changed] + changes.report_links)
-    lines += _section("Retired", [f"- {old.notes[note.guid].deck} · {note.label}"  # where students have it
+    lines += _section("Retired", [_entry(old.notes[note.guid].deck, note)  # where students have it
                                   for note in sorted(changes.retired, key=_order)], changes.retired)
-    lines += _section("Removed", [f"- {note.deck} · {note.label}" for note in sorted(changes.removed, key=_order)],
+    lines += _section("Removed", [_entry(note.deck, note) for note in sorted(changes.removed, key=_order)],
                       changes.removed)
     lines += _section("Note types", [f"- {change}" for change in changes.structure]
-                      + [f"- {name}: new look (applied automatically)" for name in changes.looks])
-    lines += _section("Decks", [f"- {old_deck} → {new_deck}" for old_deck, new_deck in changes.renamed_decks])
+                      + [f"- {code_span(name)}: new look (applied automatically)" for name in changes.looks])
+    lines += _section("Decks", [f"- {code_span(old_deck)} → {code_span(new_deck)}"
+                                for old_deck, new_deck in changes.renamed_decks])
     return "\n".join(lines) + "\n"
 
 
@@ -355,16 +366,62 @@ def _section(title: str, entries: list[str], notes: list[PackagedNote] | None = 
 
 
 def _changed_lines(before: PackagedNote, note: PackagedNote) -> list[str]:
-    lines = [f"- {note.deck} · {note.label}"]
+    """A changed note, and for each changed field its text before and after, as much of each as shows
+    the change."""
+    lines = [_entry(note.deck, note)]
     for name, value in note.fields.items():
         old_value = before.fields.get(name)
-        if old_value is not None and old_value != value and _text(old_value) != _text(value):
-            lines.append(f"  - {name}: “{_snippet(old_value)}” → “{_snippet(value)}”")
-        elif old_value is None:
-            lines.append(f"  - {name}: new field, “{_snippet(value)}”")
+        if old_value is None:
+            lines.append(f"  - {code_span(name)}: new field, {code_span(_snippet(value))}")
+        elif without_report_link(old_value) != without_report_link(value):
+            old_text, text = _text(old_value), _text(value)
+            if old_text == text:
+                lines.append(f"  - {code_span(name)}: its formatting changed, not its text")
+            else:
+                shown_before, shown_after = change_window(old_text, text)
+                lines.append(f"  - {code_span(name)}: {code_span(shown_before)} → {code_span(shown_after)}")
     added_tags = sorted(set(note.tags) - set(before.tags))
     dropped_tags = sorted(set(before.tags) - set(note.tags))
     if added_tags or dropped_tags:
-        change = ", ".join([f"+{tag}" for tag in added_tags] + [f"-{tag}" for tag in dropped_tags])
+        change = ", ".join([code_span(f"+{tag}") for tag in added_tags] + [code_span(f"-{tag}") for tag in dropped_tags])
         lines.append(f"  - tags: {change}")
+    return lines
+
+
+def _entry(deck: str, note: PackagedNote) -> str:
+    return f"- {code_span(deck)} · {code_span(note.label)}"
+
+
+def _labels(notes: list[PackagedNote]) -> str:
+    return "; ".join(code_span(note.label) for note in sorted(notes, key=_order))
+
+
+def _names(names: tuple[str, ...]) -> str:
+    return ", ".join(code_span(name) for name in names)
+
+
+def _host(address: str | None) -> str | None:
+    return None if address is None else (urlsplit(address).hostname or address)
+
+
+def _report_hosts(old: PackageContents, new: PackageContents) -> list[str]:
+    """Where the report link leads now, for the notes on which it leads to another host: an
+    address moved to another site is what a reviewer of a release must see."""
+    moved: dict[tuple[str | None, str | None], list[str]] = {}
+    for guid, note in new.notes.items():
+        before = old.notes.get(guid)
+        if before is None:
+            continue
+        was, now = (next(filter(None, map(report_address, n.fields.values())), None) for n in (before, note))
+        if _host(was) != _host(now):
+            moved.setdefault((_host(was), _host(now)), []).append(now or "")
+    lines = []
+    for (was, now), addresses in sorted(moved.items(), key=lambda item: (str(item[0][0]), str(item[0][1]))):
+        notes = _count(len(addresses), "note")
+        if now is None:
+            lines.append(f"- The “{LINK_TEXT}” link was removed from {notes} (it led to {code_span(str(was))})")
+        else:
+            instead = f" instead of {code_span(was)}" if was is not None else ""
+            lines.append(f"- The “{LINK_TEXT}” link on {notes} now leads to {code_span(now)}{instead} (for example "
+                         f"{code_span(addresses[0])})")
     return lines

@@ -5,6 +5,13 @@ A card must hold no script and no inline style, so highlighting cannot happen in
 span whose class names the token's kind (`k` a keyword, `s2` a string, `c1` a comment); the deck's
 CSS (templates/style.css) colours those classes, in day and night mode. The sanitiser lets `class`
 through on spans only with the names in `TOKEN_CLASSES`.
+
+Highlighting is bounded work. Some of Pygments' lexers take time that grows with the square or the
+cube of the code on unusual input (2,500 characters for `systemd` took 100 s), and a build, CI and
+`check` run on contributed cards. So only the languages in `ALLOWED_LANGUAGES` are highlighted (each
+measured on hostile input by tests/test_highlight_fuzz.py), and only up to `MAX_HIGHLIGHTED_CHARS`
+characters a block; any other block is plain code, and `problem()` says why to the educator. A
+limit of size, not of time, so that a build gives the same bytes on a slow machine as on a fast one.
 """
 
 from __future__ import annotations
@@ -24,18 +31,50 @@ TOKEN_CLASSES = frozenset(name for name in STANDARD_TYPES.values() if name)
 
 _FORMATTER = HtmlFormatter(nowrap=True)  # spans and text only: no <div>, <pre>, line numbers or style
 
+# The languages highlighted, by one name each; every other name of the same lexer works too (`py`,
+# `sh`, `js`, `c++`). Each is fuzzed at MAX_HIGHLIGHTED_CHARS in tests/test_highlight_fuzz.py and
+# finishes in well under a second. Left out on purpose: lexers measured slow on hostile input
+# (systemd, make) and those that pick other lexers by a name in the code itself (markdown, rst).
+ALLOWED_LANGUAGES = (
+    "bash", "c", "console", "cpp", "csharp", "css", "diff", "docker", "go", "haskell", "html", "ini", "java",
+    "javascript", "json", "julia", "kotlin", "latex", "lua", "matlab", "mysql", "nginx", "perl", "php",
+    "postgresql", "powershell", "pycon", "python", "pytb", "r", "ruby", "rust", "scala", "sql", "sqlite3",
+    "swift", "text", "toml", "typescript", "xml", "yaml",
+)
+# Longer blocks are plain: the slowest allowed lexer's time grows with the square of the code's
+# length (C on 10,000 blank lines: seconds), and a flash card's code is a few lines.
+MAX_HIGHLIGHTED_CHARS = 2_000
+
 
 def code_html(code: str, language: str) -> str:
-    """The code as HTML: highlighted spans when Pygments knows the language, else escaped text.
+    """The code as HTML: highlighted spans when the language is one deckgen highlights and the code
+    no longer than MAX_HIGHLIGHTED_CHARS, else escaped text.
 
     An unknown or missing language is plain code, not a warning: a build warning means content was
     left out for safety (and CI's `--strict` makes it an error), while here nothing is lost but
     colour; `text`, `output` or a pseudo-code fence are meant plain, and the preview shows the rest.
     """
     lexer = _lexer(language.lower()) if language else None
-    if lexer is None or not code:
+    if lexer is None or not code or len(code) > MAX_HIGHLIGHTED_CHARS or not _allowed(lexer):
         return html.escape(code, quote=False)
     return highlight(code, lexer, _FORMATTER)
+
+
+def problem(code: str, language: str, field: str) -> str | None:
+    """Why a code block whose fence names a language Pygments knows is shown without colours, in an
+    educator's words; None when it is highlighted, or its language is unknown (meant plain)."""
+    lexer = _lexer(language.lower()) if language else None
+    if lexer is None:
+        return None
+    if not _allowed(lexer):
+        return (f"'{field}' has a code block in '{language}', a language deckgen does not highlight (its "
+                "highlighter can take minutes on some code): the build shows it as plain code; to colour it, "
+                f"name one of {', '.join(ALLOWED_LANGUAGES)}")
+    if len(code) > MAX_HIGHLIGHTED_CHARS:
+        return (f"'{field}' has a code block of {len(code):,} characters: the build shows it as plain code, since "
+                f"only blocks up to {MAX_HIGHLIGHTED_CHARS:,} characters are highlighted (more could take minutes); "
+                "shorten it, or mark it 'text'")
+    return None
 
 
 @functools.lru_cache(maxsize=64)
@@ -47,3 +86,12 @@ def _lexer(language: str) -> Lexer | None:
         return get_lexer_by_name(language, stripnl=False)
     except ClassNotFound:
         return None
+
+
+def _allowed(lexer: Lexer) -> bool:
+    """Whether the lexer is one of ALLOWED_LANGUAGES, known by its names (making the others to
+    compare with would compile every allowed lexer's expressions: seconds)."""
+    return not _ALLOWED_NAMES.isdisjoint(lexer.aliases)
+
+
+_ALLOWED_NAMES = frozenset(ALLOWED_LANGUAGES)

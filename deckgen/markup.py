@@ -22,6 +22,7 @@ from markdown_it.common.utils import unescapeAll
 
 from deckgen import maths
 from deckgen.errors import Problem, Where, shortened
+from deckgen import highlight
 from deckgen.highlight import TOKEN_CLASSES, code_html
 from deckgen.htmlreader import VOID_ELEMENTS, HTMLReader
 
@@ -56,11 +57,15 @@ def _alignment_classes(state) -> None:
                 token.attrSet("class", ALIGNMENT_CLASSES[alignment])
 
 
+def _fence_language(token) -> str:
+    """A fenced code block's language: the first word after its fence."""
+    return unescapeAll(token.info.split(maxsplit=1)[0]) if token.info.strip() else ""
+
+
 def _fence(self, tokens, index, options, env) -> str:
-    """A fenced code block, highlighted by its language (the fence's first word) when Pygments knows it."""
+    """A fenced code block, highlighted by its language when deckgen highlights it (see highlight.py)."""
     token = tokens[index]
-    language = token.info.split(maxsplit=1)[0] if token.info.strip() else ""
-    return f"<pre><code>{code_html(token.content, unescapeAll(language))}</code></pre>\n"
+    return f"<pre><code>{code_html(token.content, _fence_language(token))}</code></pre>\n"
 
 
 _markdown = (
@@ -138,7 +143,10 @@ def to_html(text: str, location: Where, field: str, media_names: Mapping[str, st
         if token.type == "link_close" and dropping_link:
             _drop(token)
             dropping_link = False
-        if token.type in ("html_inline", "html_block"):
+        if token.type == "fence":
+            plain_code = highlight.problem(token.content, _fence_language(token), field)
+            warnings += [plain_code] if plain_code else []
+        elif token.type in ("html_inline", "html_block"):
             warnings += _raw_html_warnings(token.content, field)
             token.content = _allowed_raw_html(token.content, token.type == "html_block")
         elif token.type == "link_open":

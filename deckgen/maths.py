@@ -9,6 +9,13 @@ style, load an extension or carry an attribute. Every delimiter must be closed i
 opens it, and no field may end with a backslash, so that no maths can begin in one field and end
 in another.
 
+Maths is bounded work, too: Anki's reviewer typesets it each time a card is shown, and MathJax
+with mhchem takes seconds on long chemistry (10,000 characters of `\\ce`: 11 to 40 s) and hangs
+on maths nested a hundred levels deep. So a field's maths is limited in length, in its `\\ce` and
+`\\pu` text, in TeX commands and in the depth of its braces (`MAX_*` below; measured in the
+reviewer by tests/test_maths_bounds.py). Macros cannot be defined (`\\def`, `\\newcommand` are
+not on the list), so nothing expands beyond what is written.
+
 The constants mirror the MathJax configuration of Anki's reviewer (26.9); a test reads that
 configuration from the `aqt` wheel and fails if it no longer matches. The same reading of where maths
 ends keeps a maths span whole through Markdown (`markdown_plugin`, at the end of this module).
@@ -86,6 +93,14 @@ ALLOWED_ENVIRONMENTS = frozenset(
 ALLOWED_SYMBOLS = frozenset(",:;!> {}|#$%&_'`^~\"=./-\\\n()[]")
 
 DELIMITER = re.compile(r"\\[()\[\]]")
+
+# Bounds on one field's maths, all its spans together (see the module's docstring): the largest
+# fields within them show in Anki's reviewer in one to three seconds, on a loaded machine.
+MAX_MATHS_CHARS = 600
+MAX_CHEMISTRY_CHARS = 300  # the arguments of \ce and \pu
+MAX_COMMANDS = 100
+MAX_DEPTH = 20  # of braces
+_CHEMISTRY = re.compile(r"\\(?:ce|pu)(?![A-Za-z])\s*")
 # The entities that are a backslash: &#92; &#x5C; &bsol; (with any leading zeros or case).
 _BACKSLASH_ENTITY = re.compile(r"&(?:#0*92|#x0*5c|bsol);", re.IGNORECASE)
 _CONTROL = re.compile(r"\\(?:([A-Za-z]+)|(.)|\Z)", re.DOTALL)
@@ -206,7 +221,70 @@ def problems(html: str, field: str, maths_allowed: bool) -> list[str]:
             "use: MathJax could make it a link, a style or a script. Use the TeX commands the README lists "
             "(symbols, \\frac, \\sqrt, fonts, matrices, \\ce …), or put the text in `code`"
         )
+    return found + _too_much(_maths_spans(text), field)
+
+
+def _maths_spans(text: str) -> list[str]:
+    """The maths of the text, each span without its delimiters, as MathJax finds them."""
+    spans, position = [], 0
+    while (found := DELIMITER.search(text, position)) is not None:
+        close = _CLOSING.get(found.group())
+        end = span_end(text, found.end(), close) if close else None
+        if end is None:
+            break  # an unclosed delimiter, which problems() reports: nothing after it is maths
+        spans.append(text[found.end():end - len(close)])
+        position = end
+    return spans
+
+
+def _too_much(spans: list[str], field: str) -> list[str]:
+    """Why the field's maths would keep Anki's reviewer busy for seconds each time the card shows."""
+    found = []
+    length = sum(map(len, spans))
+    if length > MAX_MATHS_CHARS:
+        found.append(f"'{field}' holds {length:,} characters of maths, and a field may hold at most "
+                     f"{MAX_MATHS_CHARS:,}: Anki typesets maths each time the card is shown, which takes seconds for "
+                     "this much; split it over several cards")
+    chemistry = sum(_argument_length(span, found.end()) for span in spans for found in _CHEMISTRY.finditer(span))
+    if chemistry > MAX_CHEMISTRY_CHARS:
+        found.append(f"'{field}' gives \\ce and \\pu more than {MAX_CHEMISTRY_CHARS:,} characters, the most a field may "
+                     "give them: mhchem takes seconds on that much chemistry each time the card is shown; split the "
+                     "equations over several cards")
+    commands = sum(1 for span in spans for control in _CONTROL.finditer(span) if control.group(1))
+    if commands > MAX_COMMANDS:
+        found.append(f"'{field}' uses {commands:,} TeX commands in its maths, and a field may use at most "
+                     f"{MAX_COMMANDS}: Anki's reviewer slows down and can hang on that many; split it over several "
+                     "cards")
+    depth = max((_depth(span) for span in spans), default=0)
+    if depth > MAX_DEPTH:
+        found.append(f"'{field}' nests braces {depth} levels deep in its maths, and maths may nest them at most "
+                     f"{MAX_DEPTH} deep: Anki's reviewer can hang on deeper maths; write it with fewer levels")
     return found
+
+
+def _argument_length(span: str, start: int) -> int:
+    """How long the argument of the command ending at `start` is: a braced group, or one character;
+    counted no further than one past the bound, so that many commands cost no more than one long one."""
+    if not span.startswith("{", start):
+        return min(1, len(span) - start)
+    depth = 0
+    for position in range(start, min(len(span), start + MAX_CHEMISTRY_CHARS + 2)):
+        depth += {"{": 1, "}": -1}.get(span[position], 0)
+        if depth == 0:
+            return position - start - 1
+    return len(span) - start - 1  # unbalanced: MathJax reads to the end
+
+
+def _depth(span: str) -> int:
+    """How deeply the span's braces nest (an escaped brace is a character, not a group)."""
+    deepest = depth = 0
+    for unit in re.finditer(r"\\.|[{}]", span, re.DOTALL):
+        if unit.group() == "{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif unit.group() == "}":
+            depth = max(depth - 1, 0)
+    return deepest
 
 
 # --- maths through Markdown ---------------------------------------------------------------------

@@ -5,12 +5,17 @@ one step, so a reader (or a build killed at any moment) sees the old file or the
 part. A build writes its package and the lock together: both are staged before either is renamed,
 so a full disk or an unwritable folder changes neither, and the lock is renamed last, so it never
 records a build whose package was not written.
+
+Only a regular file (or no file) is ever replaced: a rename would put a file where a symbolic link, a
+FIFO, a device or a folder stood (as root, `--output /dev/full` would replace the device), so
+those are refused, before anything is written.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,11 +25,37 @@ from deckgen.errors import DeckError, Location, display_path
 _SUFFIX = ".tmp"
 
 
+class NotARegularFile(OSError):
+    """A path to write that holds something other than a regular file; its strerror says what."""
+
+
+def not_a_regular_file(path: Path) -> str | None:
+    """Why `path` must not be replaced by a file (a link, FIFO, device, socket or folder stands
+    there), in an educator's words; None when it holds a regular file or nothing. The link itself
+    is looked at, not what it points to."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return None  # the write that follows reports why the path cannot be reached
+    if stat.S_ISREG(mode):
+        return None
+    what = ("a symbolic link" if stat.S_ISLNK(mode) else "a folder" if stat.S_ISDIR(mode)
+            else "a named pipe (FIFO)" if stat.S_ISFIFO(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket")
+    return (f"it is {what}, not a file: deckgen writes a new file and renames it into place, which would "
+            f"replace the {what.split(' ', 1)[1]}; give the path of a regular file, or a new one")
+
+
 def write_files(files: list[tuple[Path, bytes]], root: Path) -> None:
     """Write the files together (`write_together`); a failure is the educator's to fix, reported at
     the path that failed, as it is shown relative to `root`."""
     try:
         write_together(files)
+    except NotARegularFile as error:
+        raise DeckError.at(Location(_shown(Path(error.filename), root)),
+                           f"cannot write the file: {error.strerror}") from None
     except OSError as error:
         path = Path(error.filename) if error.filename else files[0][0]
         raise DeckError.at(
@@ -34,8 +65,20 @@ def write_files(files: list[tuple[Path, bytes]], root: Path) -> None:
         ) from None
 
 
+def _shown(path: Path, root: Path) -> str:
+    """The path as given, not where a link in its last part leads (display_path resolves it)."""
+    if not path.name:
+        return display_path(path, root)
+    folder = display_path(path.parent, root)
+    return path.name if folder == "." else f"{folder}/{path.name}"
+
+
 def write_together(files: list[tuple[Path, bytes]]) -> None:
     """Write every file to a temporary file first, then rename them into place in the given order."""
+    for path, _ in files:  # all of them before any is written
+        refused = not_a_regular_file(path)
+        if refused is not None:
+            raise NotARegularFile(0, refused, str(path))
     staged: list[tuple[str, Path]] = []
     try:
         for path, data in files:

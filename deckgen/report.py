@@ -170,6 +170,16 @@ def with_versions(notes: tuple, version_of: Callable[[str], str]) -> tuple:
 _REPORT_ELEMENT = re.compile(f'<div class="{REPORT_CLASS}">.*?</div>', re.DOTALL)
 
 
+_HREF = re.compile(r'<a href="([^"]*)"')
+
+
+def report_address(field: str) -> str | None:
+    """The address the field's report link leads to, or None when it has none (for release notes)."""
+    element = _REPORT_ELEMENT.search(field) if REPORT_CLASS in field else None
+    href = _HREF.search(element.group()) if element else None
+    return html.unescape(href.group(1)) if href else None
+
+
 def without_report_link(field: str) -> str:
     """A field as the card's content has it, without the report link (for release notes)."""
     return _REPORT_ELEMENT.sub("", field) if REPORT_CLASS in field else field

@@ -6,6 +6,10 @@ second: polling needs no dependency and works on every file system, network driv
 that save by renaming included. The open page asks for the version of the build it shows
 (previewpage.VERSION_PATH) and reloads when there is a newer one. What a page is, is the caller's:
 this module knows nothing of decks, and prints nothing.
+
+Every answer forbids framing (`frame-ancestors 'none'`, `X-Frame-Options: DENY`): another site
+open in the browser cannot show the preview in a frame of its own and trick a click on it. A
+connection that sends nothing for `idle_seconds` is closed, so idle connections cannot pile up.
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 WATCHER_JOIN_SECONDS = 60  # a build of a large deck, which the watcher may be in
 POLL_SECONDS = 0.25
+IDLE_SECONDS = 30.0  # a browser sends its request at once; a connection silent this long is closed
+# On every answer, the page's and its media's: no site may frame them.
+SECURITY_HEADERS = (("Content-Security-Policy", "frame-ancestors 'none'"), ("X-Frame-Options", "DENY"))
 
 
 @dataclass(frozen=True)
@@ -57,14 +64,15 @@ class PreviewServer:
     and the server serves on."""
 
     def __init__(self, build: Callable[[str], Page], watched: Sequence[Path], port: int = DEFAULT_PORT,
-                 on_error: Callable[[BaseException], None] = lambda error: None) -> None:
+                 on_error: Callable[[BaseException], None] = lambda error: None,
+                 idle_seconds: float = IDLE_SECONDS) -> None:
         self._build, self._watched, self._on_error = build, tuple(watched), on_error
         # A new server's versions never repeat an old one's, so a page left open across a restart reloads.
         self._token = secrets.token_hex(4)
         self._builds = 0
         self._stop = threading.Event()
         # The port first: one in use is said at once, before a build is made and reported for nothing.
-        self._http = ThreadingHTTPServer((HOST, port), _handler(self))
+        self._http = ThreadingHTTPServer((HOST, port), _handler(self, idle_seconds))
         self._http.daemon_threads = True
         self.port = self._http.server_address[1]
         self._seen = snapshot(self._watched)
@@ -130,8 +138,10 @@ class PreviewServer:
         self.close()
 
 
-def _handler(server: PreviewServer) -> type[BaseHTTPRequestHandler]:
+def _handler(server: PreviewServer, idle_seconds: float) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        timeout = idle_seconds  # socketserver sets it on the connection: a silent one is closed
+
         def do_GET(self) -> None:  # noqa: N802 (http.server's name)
             self._answer(body=True)
 
@@ -167,6 +177,8 @@ def _handler(server: PreviewServer) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(data)))
             self.send_header("Cache-Control", "no-store")
             self.send_header("X-Content-Type-Options", "nosniff")
+            for name, value in SECURITY_HEADERS:
+                self.send_header(name, value)
             self.end_headers()
             if body:
                 self.wfile.write(data)

@@ -122,8 +122,8 @@ def test_release_notes_ask_students_to_import_the_presets_a_release_brings(tmp_p
 
     notes = run_cli("diff", str(old), str(package), cwd=project).stdout
 
-    assert ("- **Tick “Import deck presets”** in Anki's import dialog: this release brings *Test (course order)*, "
-            "*Test (retired cards)*, which give you new cards in the course's order and keep deleted retired cards "
+    assert ("- **Tick “Import deck presets”** in Anki's import dialog: this release brings `Test (course order)`, "
+            "`Test (retired cards)`, which give you new cards in the course's order and keep deleted retired cards "
             "from coming back to study.") in notes
 
 
@@ -181,11 +181,11 @@ def test_release_notes_show_cloze_text_as_a_student_reads_it(tmp_path, run_cli):
 
     assert notes.split("## Added")[1] == (
         " (1 note, 1 card)\n\n"
-        "- Test::First · IPT began in the 1970s.\n\n"
+        "- `Test::First` · `IPT began in the 1970s.`\n\n"
         "## Changed (2 notes, 6 cards)\n\n"
-        "- Test::First · Klerman and Weissman founded IPT in the 1970s\n"
-        "  - Text: “Klerman and Weissman founded IPT” → “Klerman and Weissman founded IPT in the 1970s”\n"
-        "- Test::First · Which phases?\n"
-        "  - Items: “Initial Middle” → “Initial Middle End”\n"
+        "- `Test::First` · `Klerman and Weissman founded IPT in the 1970s`\n"
+        "  - `Text`: `Klerman and Weissman founded IPT` → `Klerman and Weissman founded IPT in the 1970s`\n"
+        "- `Test::First` · `Which phases?`\n"
+        "  - `Items`: `Initial Middle` → `Initial Middle End`\n"
     )
     assert "{{c" not in notes

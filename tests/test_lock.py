@@ -191,8 +191,8 @@ def test_release_notes_tell_students_about_a_disguised_reorder(released, run_cli
 
     assert "your reviews are kept" not in notes
     assert ("Items or deletions were removed or reordered in some cards, so your reviews of them now belong to "
-            "other items. To start those cards afresh: Browse, select them, Forget: “In which order do the "
-            "phases of IPT run?”.") in notes
+            "other items. To start those cards afresh: Browse, select them, Forget: `In which order do the "
+            "phases of IPT run?`.") in notes
 
 
 DAMAGE = {

@@ -74,7 +74,7 @@ def test_publish_rebuilds_two_tagged_releases_and_writes_their_notes(tmp_path):
     notes = (tmp_path / "out-2" / "RELEASE-NOTES.md").read_text()
     assert f"\n{options}" in notes
     assert notes.startswith("# Release notes: test-1.0.0.apkg → test-1.1.0.apkg\n")
-    assert "- Test::First · Who founded IPT?\n  - Answer: “Klerman and Weisman” → “Klerman and Weissman”" in notes
+    assert "- `Test::First` · `Who founded IPT?`\n  - `Answer`: `Klerman and Weisman` → `Klerman and Weissman`" in notes
     assert notes.endswith("\n### Fixed\n- Weissman's name.\n")
 
 

@@ -226,8 +226,8 @@ GUARDS = {
         "cards/deck.yaml:12:3: subdeck 'first' renamed from 'First' to 'Premier': students' existing cards "
         "would stay in the old subdeck while new cards go to the new one; to release it anyway, run with "
         "--allow-deck-change",
-        "- Cards moved from **Test::First** to **Test::Premier**: Anki leaves your existing copies in "
-        "Test::First. Move them: Browse, search `deck:\"Test::First\"`, select all, Change Deck.",
+        "- Cards moved from `Test::First` to `Test::Premier`: Anki leaves your existing copies in "
+        "`Test::First`. Move them: Browse, search `deck:\"Test::First\"`, select all, Change Deck.",
     ),
     "card removed": (
         lambda project, monkeypatch: _removed_card(project),
@@ -242,8 +242,8 @@ GUARDS = {
         "--allow-deck-change",
         "cards/course.yaml:{card_line}:9: card 'first-use' moved from subdeck 'First' to 'Second': students' "
         "copies would stay where they are; to release it anyway, run with --allow-deck-change",
-        "- Some cards moved from **Test::First** to **Test::Second**: Anki leaves your existing copies in "
-        "Test::First. Find each in Browse and use Change Deck: “What was IPT first developed to treat?”.",
+        "- Some cards moved from `Test::First` to `Test::Second`: Anki leaves your existing copies in "
+        "`Test::First`. Find each in Browse and use Change Deck: `What was IPT first developed to treat?`.",
     ),
     "list items reordered": (
         lambda project, monkeypatch: _reordered_items(project),
@@ -252,8 +252,8 @@ GUARDS = {
         "reviews belong to item positions, so they would move to other items. Only add items at the end, "
         "or edit an item in place; to release it anyway, run with --allow-renumbering",
         "- Items or deletions were removed or reordered in some cards, so your reviews of them now belong "
-        "to other items. To start those cards afresh: Browse, select them, Forget: “In which order do the "
-        "phases of IPT run?”.",
+        "to other items. To start those cards afresh: Browse, select them, Forget: `In which order do the "
+        "phases of IPT run?`.",
     ),
     "field renamed": (
         _renamed_field,
