@@ -144,7 +144,11 @@ def plan_release(
     """
     deck = source.deck
     legacy = _without_positions(previous)
-    positions, no_room = _positions(source, previous, legacy)
+    # A lock of format 2 numbered the cards without gaps: with the flag (or its acknowledgement, pending
+    # for the next release) they are spaced now, before a card inserted mid-course finds no room.
+    space_out = legacy and previous is not None and (
+        allow.repositioning or any(item.flag == guards.REPOSITIONING for item in previous.pending))
+    positions, no_room = _positions(source, previous, legacy, space_out)
     # A release records every position; a build keeps a lock of format 2 as it is.
     cards = _card_records(source, previous, time, positions if releasing or not legacy else None)
     candidate = Lock(deck.deck_id, deck.name, dict(source.subdecks), _note_type_records(deck, previous, time),
@@ -190,12 +194,14 @@ def _without_positions(lock: Lock | None) -> bool:
     return lock is not None and bool(lock.cards) and all(record.position is None for record in lock.cards.values())
 
 
-def _positions(source: ReleaseInput, previous: Lock | None,
-               legacy: bool) -> tuple[dict[str, int], guards.Change | None]:
+def _positions(source: ReleaseInput, previous: Lock | None, legacy: bool,
+               space_out: bool = False) -> tuple[dict[str, int], guards.Change | None]:
     """Every card's position: the lock's (or, from a lock of format 2, the one its releases gave),
-    else a free one between its course neighbours'; when no room is left, every card renumbered and
-    the change that says so (the guards decide on it)."""
+    else a free one between its course neighbours'; when no room is left, or when `space_out` asks it
+    of a lock of format 2, every card renumbered and the change that says so (the guards decide on it)."""
     course = [(note.card_id, note.subdeck) for note in source.deck.notes]
+    if space_out:
+        return assign(course, {}), _spaced_out()
     old = previous.cards if previous else {}
     if legacy:  # what students of those releases have
         recorded = legacy_positions([card_id for card_id, _ in course],
@@ -218,6 +224,18 @@ def _positions(source: ReleaseInput, previous: Lock | None,
     except NoRoom as full:
         raise DeckError([Problem(source.locate(Place(f"card:{full.card_id}")),
                                  f"the deck has more cards than Anki has positions ({full.before}) for new cards")]) from None
+
+
+def _spaced_out() -> guards.Change:
+    return guards.Change(
+        Place("lock:deck"),
+        "every card's position renumbered with room between them: releases before deckgen recorded positions "
+        "numbered the cards without gaps, so a card inserted mid-course could not come in its place; students who "
+        "have the deck keep the positions they have, so the cards added from this release on come after all of theirs",
+        guards.REPOSITIONING,
+        "every card's position renumbered with room between them (the releases before numbered them without gaps)",
+        guards.POSITIONS,
+    )
 
 
 def _no_room(full: NoRoom, legacy: bool) -> guards.Change:

@@ -173,12 +173,43 @@ def test_a_card_with_no_room_left_is_refused_then_renumbered_with_its_flag(relea
     done = run_cli("release", "1.1.0", "--allow-repositioning", cwd=released, env={"SOURCE_DATE_EPOCH": V2_TIME})
 
     assert done.exit_code == 0, done.stderr
-    summary = "every card's position renumbered to make room for card 'founders-sullivan'"
+    summary = "every card's position renumbered with room between them (the releases before numbered them without gaps)"
     assert f"warning: released a change that affects students: {summary}" in done.stderr
     assert _lock(released)["acknowledged"] == [
         {"version": "1.1.0", "flag": "--allow-repositioning", "subject": "positions", "change": summary}]
     order = [note.card_id for note in check(released).deck.notes]
     assert [_lock(released)["cards"][card_id]["position"] for card_id in order][:4] == [1000, 2000, 3000, 4000]
+
+
+def test_a_maintainer_spaces_a_lock_of_format_2_before_educators_insert_cards(released, run_cli, tmp_path):
+    """The IPT deck's way out of 0.2.0's gapless positions: acknowledged once, by a build with the flag;
+    from then on a card inserted mid-course passes every check, and the next release spaces the cards."""
+    _as_format_2(released)
+    base = tmp_path / "base.lock"
+    base.write_bytes((released / "cards" / "deck.lock").read_bytes())
+
+    acknowledged = run_cli("build", "--allow-repositioning", cwd=released, env={"SOURCE_DATE_EPOCH": V2_TIME})
+
+    assert acknowledged.exit_code == 0, acknowledged.stderr
+    summary = "every card's position renumbered with room between them (the releases before numbered them without gaps)"
+    assert _lock(released)["acknowledged"] == [
+        {"version": "unreleased", "flag": "--allow-repositioning", "subject": "positions", "change": summary}]
+    assert run_cli("check", "--strict", "--lock-base", str(base), cwd=released).exit_code == 0
+    _insert_in_the_first_subdeck(released)
+    checked = run_cli("check", "--strict", "--lock-base", str(base), cwd=released)
+    assert checked.exit_code == 0, checked.stderr
+
+    done = run_cli("release", "1.1.0", cwd=released, env={"SOURCE_DATE_EPOCH": V2_TIME})
+
+    assert done.exit_code == 0, done.stderr
+    order = [note.card_id for note in check(released).deck.notes]
+    assert order.index("founders-sullivan") == order.index("founders-meyer") - 1  # inserted before meyer
+    assert [_lock(released)["cards"][card_id]["position"] for card_id in order][:4] == [1000, 2000, 3000, 4000]
+    assert _lock(released)["acknowledged"][0]["version"] == "1.1.0"
+    reviewed = run_cli("check", "--lock-base", str(base), cwd=released)
+    assert reviewed.exit_code == 0, reviewed.stderr
+    assert reviewed.stderr.startswith("warning: this change releases, on purpose, a change that affects students: "
+                                      "the positions of 12 released cards changed")
 
 
 def test_a_card_before_the_first_one_of_a_lock_of_format_2_is_refused(released, run_cli):
