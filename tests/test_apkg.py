@@ -16,6 +16,7 @@ import zstandard
 from anki.collection import Collection, DeckIdLimit, ExportAnkiPackageOptions
 
 from anki_client import import_package
+from deckgen.students import import_options
 from deckgen.apkg import Media, collection, container, read_package
 from deckgen.apkg.model import Version
 from helpers import PNG
@@ -85,7 +86,8 @@ def test_diff_of_one_deck_exported_both_ways_reports_no_change(name, exports, ru
     assert result.exit_code == 0, result.stderr
     assert result.stdout == (
         f"# Release notes: legacy.apkg → {name}\n\n## What students need to do\n\n"
-        "- Nothing special: import the new file with Anki's default options; your reviews are kept.\n")
+        "- Nothing special: import the new file with the options below; your reviews are kept.\n\n"
+        f"## Import options\n\n{import_options('Psych')}")
 
 
 @pytest.mark.parametrize("name", ["current.apkg", "collection.colpkg"])

@@ -123,8 +123,8 @@ def test_a_released_card_given_a_new_guid_is_refused_and_students_are_told(relea
          "change": "GUID of card 'founders' changed"}]
     # What students see: the card arrives as new, and the old copy is theirs to delete.
     assert "Removed cards: an import never deletes cards; delete the ones listed under *Removed* yourself." in notes
-    assert "## Added (1 note, 1 card)\n\n- Test::First · Who founded IPT?" in notes
-    assert "## Removed (1 note, 1 card)\n\n- Test::First · Who founded IPT?" in notes
+    assert "## Added (1 note, 1 card)\n\n- `Test::First` · `Who founded IPT?`" in notes
+    assert "## Removed (1 note, 1 card)\n\n- `Test::First` · `Who founded IPT?`" in notes
 
 
 def test_ci_refuses_a_guid_changed_by_hand_in_the_lock(released, run_cli):
