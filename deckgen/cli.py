@@ -90,9 +90,11 @@ def _warn(warnings) -> None:
         print(warning, file=sys.stderr)
 
 
-def _warn_allowed(changes) -> None:
+def _warn_allowed(changes, released: bool) -> None:
+    # A build only acknowledges: the change reaches students with the next release.
+    said = "released" if released else "the next release makes, on purpose,"
     for change in changes:
-        _say(f"warning: released a change that affects students: {change}", file=sys.stderr)
+        _say(f"warning: {said} a change that affects students: {change}", file=sys.stderr)
 
 
 # Fewer cards than this go by too fast for a progress line to help.
@@ -158,7 +160,7 @@ def _build(arguments: argparse.Namespace) -> int:
                   arguments.strict, _progress(arguments))
     _warn_template_script(built.checked.project.settings)
     _warn(built.checked.deck.warnings)
-    _warn_allowed(built.plan.allowed_changes)
+    _warn_allowed(built.plan.allowed_changes, released=False)
     _say(f"wrote {built.output}: {_package_counts(built.stats)}")
     if built.output.stem.endswith(UNRELEASED_SUFFIX):
         _say(f"the cards differ from release {built.checked.project.settings.version}, whose package this build "
@@ -172,7 +174,7 @@ def _release(arguments: argparse.Namespace) -> int:
     released = release(arguments.project, arguments.version, release_timestamp(dict(os.environ)),
                        _allowances(arguments), progress=_progress(arguments))
     _warn_template_script(released.checked.project.settings)
-    _warn_allowed(released.plan.allowed_changes)
+    _warn_allowed(released.plan.allowed_changes, released=True)
     _say(f"released {arguments.version}: wrote {released.output}: {_package_counts(released.stats)}")
     written = "cards/deck.lock, cards/deck.yaml and README.md" if released.readme_updated else \
         "cards/deck.lock and cards/deck.yaml"
