@@ -430,9 +430,9 @@ HOSTILE_CSS = ('@import url("https://evil.example/x.css");\n.card { font-family:
                '@font-face { font-family: f; src: url("https://evil.example/f.woff"); }\n')
 
 
-def test_a_hostile_shared_deck_is_imported_without_its_script_and_the_report_says_what_was_removed(
-        tmp_path, run_cli, student):
-    folder = tmp_path / "author"
+def hostile_shared_deck(folder: Path) -> Path:
+    """A deck shared by someone else, made in Anki: script, a handler and a remote image in its front
+    template, a remote stylesheet and font and `</style><script>` in its CSS."""
     folder.mkdir()
     collection = Collection(str(folder / "collection.anki2"))
     models = collection.models
@@ -447,6 +447,12 @@ def test_a_hostile_shared_deck_is_imported_without_its_script_and_the_report_say
                                    options=ExportAnkiPackageOptions(with_scheduling=False, with_deck_configs=False,
                                                                     with_media=False, legacy=True))
     collection.close()
+    return package
+
+
+def test_a_hostile_shared_deck_is_imported_without_its_script_and_the_report_says_what_was_removed(
+        tmp_path, run_cli, student):
+    package = hostile_shared_deck(tmp_path / "author")
     import_package(student, package)  # a student already studies the shared deck, script and all
     project = tmp_path / "project"
 

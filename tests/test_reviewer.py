@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -356,3 +357,26 @@ def test_a_template_script_is_refused_and_runs_in_the_reviewer_only_where_the_de
     findings = harness.check_cards(reviewer.cards_from_collection(student), "hidden", student)
 
     assert {"dialog", "script"} <= {finding.kind for finding in findings}, [str(finding) for finding in findings]
+
+
+def test_a_hostile_shared_deck_acts_in_the_reviewer_until_deckgen_import_releases_it_clean(
+        tmp_path, run_cli, harness, student):
+    """Issue 19: `deckgen import` copied a package's templates and CSS verbatim. The shared deck's
+    script runs and loads remote files in Anki's reviewer; once imported and released by deckgen, the
+    same student's card (its note type replaced in place) runs and loads nothing."""
+    from test_import import hostile_shared_deck
+
+    package = hostile_shared_deck(tmp_path / "author")
+    import_package(student, package)
+    before = {finding.kind for finding in harness.check_cards(reviewer.cards_from_collection(student), "hidden", student)}
+    assert {"script", "remote-request"} <= before, before
+    project = tmp_path / "project"
+    assert run_cli("import", str(package), str(project), cwd=tmp_path).exit_code == 0
+    assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": str(int(time.time()))}).exit_code == 0
+    import_package(student, project / "build" / "shared-1.0.0.apkg")
+    student.close()
+    student.reopen()
+
+    for mode in MODES:
+        findings = harness.check_cards(reviewer.cards_from_collection(student), mode, student)
+        assert findings == [], [str(finding) for finding in findings]
