@@ -121,6 +121,7 @@ class _TemplateReader(HTMLReader):
         self.allow_script = allow_script
         self.line_starts = [0] + [match.end() for match in re.finditer("\n", text)]
         self.findings: list[Finding] = []
+        self.elements: list[_Element] = []  # every start tag, as this reader sees it
 
     def _offset(self) -> int:
         line, column = self.getpos()
@@ -131,6 +132,7 @@ class _TemplateReader(HTMLReader):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         raw = self.get_starttag_text() or f"<{tag}>"
+        self.elements.append(_Element(tag, tuple((name, value or "") for name, value in attrs), self._offset(), raw))
         if tag == "script" and self.allow_script:
             self._check_script_source(raw, attrs)
             return
@@ -199,15 +201,90 @@ def template_findings(text: str, allow_script: bool = False) -> list[Finding]:
     reader = _TemplateReader(text, allow_script)
     reader.feed(text)
     reader.close()
-    for match in ANKI_BRACKETS.finditer(text):
+    syntax = {match.start(): match for match in ANKI_BRACKETS.finditer(text)}
+    for match in syntax.values():
         reader.findings.append(Finding(
             match.start(), match.group(),
             f"Anki's own syntax '{match.group()}': Anki plays, speaks or compiles it, and with play buttons hidden "
             "cuts it out of the card's HTML, which can open a tag to script; write '[' as &#91; to show it",
             f"Anki's syntax {match.group()}"))
+    reader.findings += _brackets_and_backslashes(text, set(syntax))
+    differently = _read_differently(text, reader.elements)
+    if differently is not None and not any(  # a tag refused already needs no second word
+            differently.offset <= finding.offset < differently.offset + max(len(differently.snippet), 1)
+            for finding in reader.findings):
+        reader.findings.append(differently)
     if reader.cdata_elem is not None:  # an element left open that browsers read as raw text to the end
         reader.findings.append(Finding(len(text), "", f"<{reader.cdata_elem}> is never closed", "an unclosed element"))
     return sorted(reader.findings)
+
+
+@dataclass(frozen=True)
+class _Element:
+    tag: str
+    attributes: tuple[tuple[str, str], ...]
+    offset: int  # where its start tag stands in the checked text
+    raw: str  # the start tag as written
+
+
+# Elements a browser adds where the HTML leaves them out: not written, so not compared.
+IMPLIED = frozenset({"html", "head", "body", "tbody", "tr", "colgroup"})
+# A backslash however written: MathJax reads `\` before a name or a field Anki puts there (`\{{Card}}`
+# with a template named "(") as the start of maths, which the template's own text never shows.
+BACKSLASH = re.compile(r"\\|&#0*92;?|&#x0*5c;?|&bsol;", re.IGNORECASE)
+MATHS_DELIMITER = re.compile(r"\\[()\[\]]")  # refused by notetypes.py with a message of its own
+
+
+def _brackets_and_backslashes(text: str, syntax: set[int]) -> list[Finding]:
+    """Square brackets and backslashes, which a template never needs: beside a name or a field Anki
+    puts in (`[{{Card}}]`, a card whose text is "sound:x.mp3"), or across {{FrontSide}} (a front ending
+    in '[' and a back going on 'sound:'), they make Anki's sound syntax or a MathJax delimiter that no
+    part of the template shows on its own."""
+    delimiters = {match.start() + offset for match in MATHS_DELIMITER.finditer(text) for offset in (0, 1)}
+    findings = []
+    for match in re.finditer(r"[\[\]]", text):
+        if match.start() not in syntax and match.start() not in delimiters:
+            findings.append(Finding(
+                match.start(), match.group(),
+                f"a '{match.group()}' in a template: beside a field or a name Anki fills in, or across {{{{FrontSide}}}}, "
+                f"it can make Anki's sound syntax, which with play buttons hidden opens a tag to script; write it as "
+                f"{'&#91;' if match.group() == '[' else '&#93;'}", f"'{match.group()}'"))
+    for match in BACKSLASH.finditer(text):
+        if match.start() not in delimiters:
+            findings.append(Finding(
+                match.start(), match.group(),
+                f"a backslash ({match.group()}) in a template: MathJax reads it, with a name or field Anki puts "
+                "after it, as the start of maths (\\href can run script); write TeX in a card's fields, where it is "
+                "checked", "a backslash"))
+    return findings
+
+
+def _read_differently(text: str, elements: list[_Element]) -> Finding | None:
+    """Where a browser reads the template's tags otherwise than this module's reader (an HTML5
+    parser, html5lib, against Python's: `alt==" src=x onerror=…"` is one attribute to Python and
+    three to a browser): the first such tag, refused, since what was checked is not what would run."""
+    import html5lib  # only where a template is checked
+
+    browser = [
+        _Element(str(element.tag).rpartition("}")[2], tuple((str(name), str(value)) for name, value in element.attrib.items()), 0, "")
+        for element in html5lib.parse(text, namespaceHTMLElements=False).iter()
+        if isinstance(element.tag, str) and not (element.tag in IMPLIED and not element.attrib)
+    ]
+    written = [element for element in elements if not (element.tag in IMPLIED and not element.attributes)]
+    for index, element in enumerate(written):
+        seen = browser[index] if index < len(browser) else None
+        if seen is None or (seen.tag, sorted(seen.attributes)) != (element.tag, sorted(element.attributes)):
+            shown = "nothing" if seen is None else "<" + " ".join(
+                [seen.tag] + [f'{name}="{shortened(value, 20)}"' for name, value in seen.attributes]) + ">"
+            return Finding(element.offset, element.raw,
+                           f"{shortened(element.raw, 60)}: a browser reads this tag as {shortened(shown, 80)}, not as "
+                           "it is written: write each attribute as name=\"value\", separated by plain spaces",
+                           f"<{element.tag}> read otherwise by browsers")
+    if len(browser) > len(written):
+        extra = browser[len(written)]
+        return Finding(len(text), "", f"a browser reads a <{extra.tag}> element that the template does not write "
+                                      "plainly: write every tag as <name attribute=\"value\">", "a hidden element")
+    return None
 
 
 # --- CSS ----------------------------------------------------------------------------------------
@@ -342,6 +419,8 @@ def cleaned_template(text: str) -> tuple[str, tuple[str, ...]]:
     cleaned = nh3.clean(text, tags=set(ALLOWED_TAGS), attributes=attributes, url_schemes={"http", "https"},
                         link_rel=None, strip_comments=True, attribute_filter=_allowed_attribute,
                         clean_content_tags=set(RAW_TEXT - ALLOWED_TAGS))
+    # Brackets and backslashes are text to nh3: written as entities, or (a backslash) left out.
+    cleaned = BACKSLASH.sub("", cleaned.replace("[", "&#91;").replace("]", "&#93;"))
     if template_findings(cleaned):  # what nh3 wrote must pass our reader as it is
         cleaned = html.escape(re.sub(r"<[^>]*>", "", cleaned), quote=False)
     return cleaned, removed

@@ -320,9 +320,10 @@ def test_deckgen_refuses_every_payload_that_would_act_in_a_template_or_the_css(t
     assert not [payload for payload in passed_templates if LIVE_IN_A_TAG.search(payload)]
     assert not [css for css in passed_css if re.search(r"</|<!|url\(\s*['\"]?(https?:|//|javascript:|data:)", css,
                                                         re.IGNORECASE) and not css.startswith(("/*", ".p::after"))]
-    # What passes is text and markup-looking text (Markdown, Anki's syntax, entities) in a template,
-    # and in CSS whatever a comment or string holds that cannot end the style element.
-    assert len(passed_templates) >= 5 and len(passed_css) >= len(SINGLE), (len(passed_templates), len(passed_css))
+    # What passes is plain text in a template (an entity-written tag: brackets, backslashes and tags a
+    # browser reads otherwise are refused too), and in CSS whatever a comment or string holds that
+    # cannot end the style element.
+    assert len(passed_templates) >= 1 and len(passed_css) >= len(SINGLE), (len(passed_templates), len(passed_css))
 
 
 @pytest.mark.parametrize("mode", MODES)

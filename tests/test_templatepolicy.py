@@ -228,3 +228,66 @@ def test_the_preview_says_the_templates_may_run_script(run_cli, project):
 def _preview(run_cli, project) -> str:
     assert run_cli("preview", cwd=project).exit_code == 0
     return (project / "build" / "preview.html").read_text()
+
+
+# --- what a browser reads, not what Python's parser reads (adversarial review) -------------------
+
+@pytest.mark.parametrize("tag, shown", [
+    ('<img alt==" src=x onerror=alert(document.domain) y=z ">',
+     '<img alt="="" src="x" onerror="alert(document.doma…" y="z" "="">'),
+    ('<img alt=\xa0" src=x onerror=alert(1) ">', '<img alt="\xa0"" src="x" onerror="alert(1)" "="">'),
+    ('<a href="https://example.org" title==" onfocus=alert(1) ">x</a>',
+     '<a href="https://example.org" title="="" onfocus="alert(1)" "="">'),
+])
+def test_a_tag_a_browser_reads_otherwise_than_it_is_written_is_refused(tag, shown, run_cli, project):
+    replace_in_file(project / "templates" / "basic.back.html", "<hr id=\"answer\">", f"<hr id=\"answer\">{tag}")
+
+    result = run_cli("check", "--strict", cwd=project)
+
+    start = tag[:tag.index('">') + 2]  # the start tag, as written
+    assert result.exit_code == 1
+    assert _errors(result) == [
+        f"templates/basic.back.html:2:17: {start[:59] + '…' if len(start) > 60 else start}: a browser reads this tag as "
+        f"{shown}, not as it is written: write each attribute as name=\"value\", separated by plain spaces"]
+
+
+def test_anki_sound_syntax_made_across_frontside_is_refused(run_cli, project):
+    """The front ends in '[' and the back goes on 'sound:…' after {{FrontSide}}: neither side alone
+    holds Anki's syntax, the card does; cut out with play buttons hidden, it opened an attribute."""
+    front = project / "templates" / "basic.front.html"
+    front.write_text(front.read_text().rstrip("\n") + "[\n")
+    replace_in_file(project / "templates" / "basic.back.html", "<hr id=\"answer\">",
+                    'sound:x.mp3<img alt="&#93;"><hr id="answer">')
+
+    result = run_cli("check", "--strict", cwd=project)
+
+    lines = front.read_text().splitlines()
+    assert result.exit_code == 1
+    assert _errors(result) == [
+        f"templates/basic.front.html:{len(lines)}:{len(lines[-1])}: a '[' in a template: beside a field or a name Anki fills in, or across "
+        "{{FrontSide}}, it can make Anki's sound syntax, which with play buttons hidden opens a tag to script; write "
+        "it as &#91;"]
+
+
+def test_a_backslash_before_a_name_anki_fills_in_is_refused(run_cli, project):
+    """`\\{{Card}}` with a card template named "(" is a MathJax delimiter no text of the template shows."""
+    replace_in_file(project / "templates" / "basic.back.html", "<hr id=\"answer\">", '<hr id="answer">\\{{ anki.field("Card") }}')
+
+    result = run_cli("check", "--strict", cwd=project)
+
+    assert result.exit_code == 1
+    assert _errors(result) == [
+        "templates/basic.back.html:2:17: a backslash (\\) in a template: MathJax reads it, with a name or field Anki "
+        "puts after it, as the start of maths (\\href can run script); write TeX in a card's fields, where it is checked"]
+
+
+def test_import_cleans_what_browsers_read_otherwise_brackets_and_backslashes():
+    from deckgen.templatepolicy import cleaned_template, template_findings
+
+    hostile = '<img alt==" src=x onerror=alert(1) y=z ">{{Front}}[\\{{Card}}'
+    cleaned, removed = cleaned_template(hostile)
+
+    assert template_findings(cleaned) == []
+    assert "onerror" not in cleaned and "[" not in cleaned and "\\" not in cleaned
+    assert "{{Front}}" in cleaned
+    assert removed == ("<img> read otherwise by browsers", "'['", "a backslash")
