@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from deckgen.notesmarkdown import code_span
+
 README_START = "<!-- deckgen import options: start -->"
 README_END = "<!-- deckgen import options: end -->"
 README_SECTION = "For students: importing the deck"  # the README heading that holds the options
@@ -27,7 +29,8 @@ def options(deck: str) -> tuple[ImportOption, ...]:
     """The options, in the order Anki's dialog shows them; `deck` names the deck's course preset."""
     return (
         ImportOption("Import deck presets", "ticked",
-                     f"The deck brings a preset, *{deck} (course order)*, that gives you new cards in the "
+                     # a code span: release notes name the deck of any package, whose name is no Markdown of ours
+                     f"The deck brings a preset, {code_span(f'{deck} (course order)')}, that gives you new cards in the "
                      "course's order, keeps them in that order, and buries a card's siblings until the next day."),
         ImportOption("Update notes", "*If newer*"),
         ImportOption("Update note types", "*If newer*"),

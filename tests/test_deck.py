@@ -125,7 +125,10 @@ def test_the_preview_shows_every_card_in_a_browser(tmp_path, run_cli, watched, s
 def test_the_deck_passes_strict_check_and_lint(run_cli, command):
     result = run_cli(command, "--strict", cwd=REPO)
 
-    assert (result.exit_code, result.stderr) == (0, "")
+    # The lock may acknowledge a change the next release makes on purpose: said, and no problem.
+    said = [line for line in result.stderr.splitlines()
+            if not line.startswith("warning: the next release makes, on purpose, a change that affects students: ")]
+    assert (result.exit_code, said) == (0, [])
 
 
 def test_every_card_file_is_valid_against_the_schema(tmp_path, run_cli):

@@ -130,3 +130,14 @@ def test_a_report_link_moved_to_another_host_shows_the_new_host(tmp_path, run_cl
         "- The “Report a problem with this card” link on 1 note (nothing else changed on them)\n"
         "- The “Report a problem with this card” link on 1 note now leads to `evil.example` instead of "
         "`github.com` (for example `https://evil.example/owner/deck/issues/new?title=Card+card-0`)\n")
+
+
+def test_the_import_options_name_the_deck_as_code_whatever_its_name():
+    """The release notes quote the import options with the deck's name, and `deckgen diff` names the deck
+    of any package: a name holding Markdown, a mention or a link stays text (adversarial review)."""
+    from deckgen.students import import_options
+
+    options = import_options("Evil @octocat <img src=https://evil.example/p.png> [l](https://evil.example/)")
+
+    assert ("The deck brings a preset, `Evil @octocat <img src=https://evil.example/p.png> [l](https://evil.example/) "
+            "(course order)`, that gives you") in options

@@ -78,7 +78,7 @@ def test_a_new_repositorys_readme_tells_students_the_import_options_in_deckgens_
     readme = (tmp_path / "x" / "README.md").read_text()
     marked = readme.split("<!-- deckgen import options: start -->\n")[1].split("   <!-- deckgen import options: end -->")[0]
     assert marked == "".join(f"   {line}\n" if line else "\n" for line in import_options("Pharma").splitlines())
-    assert "*Pharma (course order)*" in marked
+    assert "`Pharma (course order)`" in marked
 
 
 def test_the_ci_workflows_deckgen_commands_pass_when_run_by_hand_in_a_new_repository(tmp_path, run_cli):
