@@ -146,9 +146,14 @@ def plan_release(
     legacy = _without_positions(previous)
     # A lock of format 2 numbered the cards without gaps: with the flag (or its acknowledgement, pending
     # for the next release) they are spaced now, before a card inserted mid-course finds no room.
+    # Only a release gives the new positions: a build of the released cards (`--frozen`, or `build`
+    # writing the last release's file name) keeps the ones students have, and reports the spacing as
+    # the change the next release makes, which the acknowledgement covers.
     space_out = legacy and previous is not None and (
         allow.repositioning or any(item.flag == guards.REPOSITIONING for item in previous.pending))
-    positions, no_room = _positions(source, previous, legacy, space_out)
+    positions, no_room = _positions(source, previous, legacy, space_out and releasing)
+    if space_out and not releasing:
+        no_room = _spaced_out()
     # A release records every position; a build keeps a lock of format 2 as it is.
     cards = _card_records(source, previous, time, positions if releasing or not legacy else None)
     candidate = Lock(deck.deck_id, deck.name, dict(source.subdecks), _note_type_records(deck, previous, time),

@@ -16,4 +16,4 @@ def test_the_summary_and_the_list_make_the_same_choices():
 
     assert listed == summarised and len(listed) == 5
     assert listed[0] == ("Import deck presets", "ticked")  # Anki leaves it unticked: students must tick it
-    assert "*Deck (course order)*" in import_options("Deck")  # the preset's name, as the package names it
+    assert "`Deck (course order)`" in import_options("Deck")  # the preset's name, as the package names it
