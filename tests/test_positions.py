@@ -196,6 +196,9 @@ def test_a_maintainer_spaces_a_lock_of_format_2_before_educators_insert_cards(re
     assert _lock(released)["acknowledged"] == [
         {"version": "unreleased", "flag": "--allow-repositioning", "subject": "positions", "change": summary}]
     assert run_cli("check", "--strict", "--lock-base", str(base), cwd=released).exit_code == 0
+    # Until that release, a build of the released cards keeps the positions students have.
+    notes = check(released).deck.notes
+    assert _dues(released / "build" / "ipt-1.0.0.apkg") == {note.guid: place for place, note in enumerate(notes)}
     _insert_in_the_first_subdeck(released)
     checked = run_cli("check", "--strict", "--lock-base", str(base), cwd=released)
     assert checked.exit_code == 0, checked.stderr
