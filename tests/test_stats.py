@@ -120,3 +120,28 @@ def test_stats_counts_the_valid_cards_and_reports_the_others(tmp_path, run_cli):
         "cards/some.yaml:4:5: basic card 'b' has no 'answer': add 'answer:' (the answer)",
         "2 problems found; the table leaves out the cards they are in",
     ]
+
+
+def test_the_table_a_release_writes_is_the_released_one_whatever_order_deck_yaml_names_its_note_types(
+        tmp_path, run_cli):
+    """An imported deck names Anki's note types as the package lists them ('anki-basic', then
+    'basic-and-reversed-card', then 'anki-cloze'): CI's `stats --update README.md` must find the
+    table the release wrote (newcomer review)."""
+    from conftest import FIXTURES
+
+    project = make_project(tmp_path / "project", FIXTURES / "pharmacology")
+    settings = project / "cards" / "deck.yaml"
+    # A second declared kind after 'drug' whose name sorts before it.
+    settings.write_text(settings.read_text().replace("subdecks:\n", (
+        "  antibiotic:\n    id: 1700000000301\n    name: Antibiotic\n"
+        "    fields: [Drug, Class, Mechanism, Side effects]\n    templates:\n      - name: Drug → Class\n"
+        "        front: drug.class.front.html\n        back: drug.class.back.html\n    sort_field: Drug\n"
+        "subdecks:\n"), 1))
+    (project / "README.md").write_text(f"# Deck\n{README_START}\nold\n{README_END}\n")
+    assert run_cli("release", "1.0.0", cwd=project).exit_code == 0
+    written = (project / "README.md").read_text()
+
+    updated = run_cli("stats", "--released", "--update", "README.md", cwd=project)
+
+    assert updated.exit_code == 0, updated.stderr
+    assert (project / "README.md").read_text() == written
