@@ -69,5 +69,7 @@ def publish(root: Path, tag: str, previous_dir: Path, out_dir: Path, release_tim
                  + f"\n## Import options\n\n{import_options(settings.name)}")
     section = changelog_section(root / "CHANGELOG.md", version)
     notes_path = out_dir / NOTES_FILE
-    write_files([(notes_path, (notes + (f"\n{section}\n" if section else "")).encode("utf-8"))], root)
+    # Under a heading of its own: its ### headings are the changelog's, not sections of the notes above.
+    changelog = f"\n## From the changelog\n\n{section}\n" if section else ""
+    write_files([(notes_path, (notes + changelog).encode("utf-8"))], root)
     return Published(built.output, hashlib.sha256(built.output.read_bytes()).hexdigest(), notes_path)
