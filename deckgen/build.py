@@ -10,11 +10,11 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from deckgen.errors import DeckError, Location, Problem, ProblemCollector, display_path
-from deckgen.model import Project
 from deckgen import guards
+from deckgen.errors import DeckError, Location, Problem, ProblemCollector, display_path
 from deckgen.guards import Allowances, Place
 from deckgen.lockfile import FUTURE_MARGIN, Acknowledged, Lock, LockFile, lock_text, read_lock, version_key
+from deckgen.model import Project
 from deckgen.output import one_at_a_time, write_files
 from deckgen.package import PackageStats, package_bytes
 from deckgen.paths import ProjectPaths

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from deckgen.errors import Location, ProblemCollector, Where
+from deckgen.ids import note_guid
 from deckgen.keys import (
     EXPLAIN,
     BooleanKey,
@@ -30,7 +31,6 @@ from deckgen.keys import (
     did_you_mean,
     one_of,
 )
-from deckgen.ids import note_guid
 from deckgen.kinds import KINDS, Kind
 from deckgen.load import MAX_EXPANDED_VALUES, Node, Positions, Sequence
 from deckgen.media import MEDIA_TYPES, media_problem
@@ -97,7 +97,7 @@ class TagKey(PatternKey):
         text = super().quick(value, reader, steps)
         return EXPLAIN if text is EXPLAIN or _reserved(text, reader.context) else text
 
-    def json_schema(self, context) -> dict:
+    def json_schema(self, context) -> dict[str, Any]:
         schema = super().json_schema(context)
         if context is not None:  # the retired tag and its children (lookalike letters are check's to find)
             schema["not"] = {"pattern": f"^{case_insensitive(context.settings.retired_tag)}(::|$)"}
@@ -135,7 +135,7 @@ class MediaKey(TextKey):
         media = _media_file(text, reader.context, reader.pointer(steps))
         return EXPLAIN if isinstance(media, str) else media
 
-    def json_schema(self, context) -> dict:
+    def json_schema(self, context) -> dict[str, Any]:
         suffixes = "|".join(case_insensitive(suffix.removeprefix(".")) for suffix in MEDIA_TYPES)
         plain_name = {"pattern": rf"^[^./\\][^/\\]*\.({suffixes})$"}
         return {**super().json_schema(context), "allOf": [plain_name]}
@@ -272,10 +272,10 @@ def _card(node: Node, read: Reader, defaults: _FileDefaults) -> Card | None:
     )
 
 
-def _declared_content(kind: Kind, content: dict) -> dict:
+def _declared_content(kind: Kind, content: dict[str, Any]) -> dict[str, Any]:
     """A declared kind's values as the Card holds them: by YAML key, in its fields' order."""
     values = tuple((key.name, content[key.name]) for key in kind.keys if content.get(key.name) is not None)
-    packed: dict = {"values": values}
+    packed: dict[str, Any] = {"values": values}
     if "parsed_cloze" in content:
         packed["parsed_cloze"] = content["parsed_cloze"]
     return packed

@@ -16,7 +16,6 @@ from deckgen.lint import RULES
 from deckgen.paths import BUILD_DIR, PREVIEW_FILE
 from deckgen.serve import DEFAULT_PORT
 
-
 # What each of the guards' flags (guards.FLAGS) lets a release do, in the educator's words.
 _ALLOW_HELP = {
     "--allow-note-type-change": "release a change to a note type's fields or card templates "

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from deckgen.build import CheckResult, check, read_lock_in, refuse_linked_output
 from deckgen.diff import PackageContents, read_package, release_notes
@@ -173,7 +174,7 @@ def new(root: Path, kind: str, subdeck: str) -> NewCard:
     return new_card(root, settings, kind, subdeck)
 
 
-def schema(root: Path) -> dict:
+def schema(root: Path) -> dict[str, Any]:
     """The card file format as JSON Schema, with the project's subdecks and sources when it has any.
     Only `deck.yaml` and `references.yaml` need to be valid: the schema helps most while cards are not."""
     if not ProjectPaths(root).cards.is_dir():

@@ -16,17 +16,16 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from deckgen import apkg
+from deckgen import apkg, cloze
 from deckgen.errors import shortened
 from deckgen.guards import renumbered
 from deckgen.markup import html_text
-from deckgen.templatepolicy import SCRIPT_IN_RELEASE, runs_script
 from deckgen.model import RETIRED_SUBDECK
 from deckgen.notesmarkdown import change_window, code_span
 from deckgen.render import RETIRED_CLASS, RenderedDeck
 from deckgen.report import LINK_TEXT, report_address, without_report_link
 from deckgen.students import import_options
-from deckgen import cloze
+from deckgen.templatepolicy import SCRIPT_IN_RELEASE, runs_script
 
 SNIPPET_CHARS = 80
 
@@ -123,7 +122,7 @@ def read_package(path: Path) -> PackageContents:
     notes = {
         note.guid: PackagedNote(
             guid=note.guid, note_type_id=str(note.note_type_id),
-            fields=dict(zip(note_types[str(note.note_type_id)].fields, note.fields)),
+            fields=dict(zip(note_types[str(note.note_type_id)].fields, note.fields, strict=False)),
             tags=note.tags, deck=note.deck or "?", cards=note.cards, position=note.position,
         )
         for note in package.notes
@@ -139,7 +138,7 @@ def deck_contents(deck: RenderedDeck, name: str) -> PackageContents:
     notes = {
         note.guid: PackagedNote(
             guid=note.guid, note_type_id=str(note_types[note.kind].note_type_id),
-            fields=dict(zip(note_types[note.kind].fields, note.fields)), tags=note.tags, deck=note.deck,
+            fields=dict(zip(note_types[note.kind].fields, note.fields, strict=False)), tags=note.tags, deck=note.deck,
             cards=len(note.ordinals),
         )
         for note in deck.notes

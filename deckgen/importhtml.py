@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from deckgen.errors import Location
 from deckgen.htmlreader import VOID_ELEMENTS, HTMLReader
@@ -54,28 +55,28 @@ class _TreeBuilder(HTMLReader):
         self.root = _Element("", {}, "")
         self.open = [self.root]
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         element = _Element(tag, dict(attrs), self.get_starttag_text() or f"<{tag}>")
         self.open[-1].children.append(element)
         if tag not in VOID_ELEMENTS:
             self.open.append(element)
 
-    def handle_startendtag(self, tag, attrs):
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.open[-1].children.append(_Element(tag, dict(attrs), self.get_starttag_text() or f"<{tag}>"))
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         for depth in range(len(self.open) - 1, 0, -1):
             if self.open[depth].tag == tag:
                 del self.open[depth:]
                 return
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if self.open[-1].tag in VERBATIM:
             self.open[-1].children.append(_Raw(data))
         else:
             self.open[-1].children.append(data)
 
-    def handle_comment(self, data):
+    def handle_comment(self, data: str) -> None:
         self.open[-1].children.append(_Raw(f"<!--{data}-->"))
 
 
@@ -190,7 +191,7 @@ def _escaped(text: str) -> str:
 def _joined(converted: str, inside_list: bool = False) -> str:
     """The marks of line and paragraph breaks made breaks: a run with a paragraph break in it is a
     blank line, any other a <br>; none at either end."""
-    def join(match: re.Match) -> str:
+    def join(match: re.Match[str]) -> str:
         return ("\n" if inside_list else "\n\n") if BLOCK in match.group() else "<br>"
     return _BREAKS.sub(join, converted.strip(LINE + BLOCK + " "))
 
@@ -223,7 +224,7 @@ def _words(text: str) -> str:
     return "".join(html.unescape(text).split())
 
 
-class _Everything(dict):
+class _Everything(dict[str, Any]):
     """Media names as the package gives them: each is its own name."""
 
     def __contains__(self, key) -> bool:

@@ -13,9 +13,9 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+from deckgen import cloze
 from deckgen.errors import Location, printable
 from deckgen.markup import dropped_markup, to_text
-from deckgen import cloze
 from deckgen.model import Card, Project
 
 ERROR = "error"
@@ -224,7 +224,7 @@ def _duplicate_questions(cards: tuple[Card, ...]) -> list[Finding]:
     frequency = Counter(word for question_words in words for word in question_words)
     first_with: dict[str, Card] = {}
     index: dict[str, list[int]] = defaultdict(list)
-    for position, ((card, question), question_words) in enumerate(zip(questions, words)):
+    for position, ((card, question), question_words) in enumerate(zip(questions, words, strict=True)):
         earlier = first_with.get(question)
         if earlier is None:
             rarest = sorted(question_words, key=lambda word: (frequency[word], word))[:RAREST_WORDS]

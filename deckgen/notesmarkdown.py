@@ -59,7 +59,7 @@ def _window(text: str, start: int, change_start: int, change_end: int, following
 
 def _common_prefix(first: str, second: str) -> int:
     length = 0
-    for one, other in zip(first, second):
+    for one, other in zip(first, second, strict=False):  # their common start
         if one != other:
             break
         length += 1

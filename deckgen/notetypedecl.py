@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from deckgen import cloze
 from deckgen.keys import (
@@ -205,10 +206,10 @@ def declared_kind(name: str, fields: list[str], optional: frozenset[str], templa
 
 
 def _filler(pairs: tuple[tuple[str, str], ...], cloze_key: str | None,
-            optional: frozenset[str]) -> Callable[[Card, FieldWriter], dict]:
-    def fill(card: Card, write: FieldWriter) -> dict:
+            optional: frozenset[str]) -> Callable[[Card, FieldWriter], dict[str, Any]]:
+    def fill(card: Card, write: FieldWriter) -> dict[str, Any]:
         given = dict(card.values)
-        values: dict = {}
+        values: dict[str, Any] = {}
         for field, key in pairs:
             text = given.get(key)
             if text is None:
@@ -221,8 +222,8 @@ def _filler(pairs: tuple[tuple[str, str], ...], cloze_key: str | None,
     return fill
 
 
-def _cloze_check(key: str) -> Callable[[Mapping, dict, Reader], None]:
-    def check(node: Mapping, values: dict, reader: Reader) -> None:
+def _cloze_check(key: str) -> Callable[[Mapping, dict[str, Any], Reader], None]:
+    def check(node: Mapping, values: dict[str, Any], reader: Reader) -> None:
         text = values.get(key)
         if text is not None:
             parsed, problems = cloze.checked(text.value)
@@ -232,8 +233,8 @@ def _cloze_check(key: str) -> Callable[[Mapping, dict, Reader], None]:
     return check
 
 
-def _quick_cloze_check(key: str) -> Callable[[dict], bool]:
-    def check(values: dict) -> bool:
+def _quick_cloze_check(key: str) -> Callable[[dict[str, Any]], bool]:
+    def check(values: dict[str, Any]) -> bool:
         parsed, problems = cloze.checked(values[key].value)
         values["parsed_cloze"] = parsed
         return not problems

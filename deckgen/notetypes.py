@@ -20,8 +20,8 @@ from markupsafe import Markup
 
 from deckgen import maths, templatepolicy, templatetree
 from deckgen.errors import DeckError, Location, ProblemCollector, display_path, shortened
-from deckgen.kinds import ANKI_SPECIAL_FIELDS, Kind
 from deckgen.htmlreader import HTMLReader
+from deckgen.kinds import ANKI_SPECIAL_FIELDS, Kind
 from deckgen.markup import MarkupUsed
 from deckgen.model import DeckSettings, Project
 
@@ -221,7 +221,7 @@ def render_note_types(
             sides = [render_template(env, name, project.root, templates_dir, anki=anki, deck=deck)
                      for name in (source.front, source.back)]
             trees = []
-            for name, text in zip((source.front, source.back), sides):
+            for name, text in zip((source.front, source.back), sides, strict=True):
                 _refuse_maths_delimiters(text, name, project.root, templates_dir)
                 _refuse_fields_in_tags(text, name, project.root, templates_dir)
                 trees.append(_checked_template(text, name, kind, env, project, templates_dir, problems))
@@ -245,7 +245,7 @@ class _FieldsInTags(HTMLReader):
         self.found: list[str] = []
         self.inside_code = 0
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         text = self.get_starttag_text() or ""
         if "{{" in text:
             self.found.append(f"the tag {shortened(text, 60)}: a quote in the field would end the attribute and add "
@@ -254,11 +254,11 @@ class _FieldsInTags(HTMLReader):
 
     handle_startendtag = handle_starttag
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style") and self.inside_code:
             self.inside_code -= 1
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if self.inside_code and "{{" in data:
             self.found.append(f"a script or style ({shortened(data.strip(), 40)}): a quote in the field would end "
                               "its string, and what follows would run")

@@ -17,14 +17,15 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
+from typing import Any
 
 from deckgen import guards
 from deckgen.errors import DeckError, Location, Problem
 from deckgen.guards import Allowances, Place
 from deckgen.lockfile import UNRELEASED, CardRecord, Lock, NoteTypeRecord, Release
 from deckgen.markup import html_text
-from deckgen.positions import MAX_POSITION, NoRoom, assign, legacy_positions
 from deckgen.notetypes import RenderedNoteType
+from deckgen.positions import MAX_POSITION, NoRoom, assign, legacy_positions
 from deckgen.render import RenderedDeck, RenderedNote
 
 
@@ -267,7 +268,7 @@ def _as_recorded_by(lock: Lock, older: Lock) -> Lock:
     return replace(lock, cards=cards, description=lock.description if older.description is not None else None)
 
 
-def released_state(lock: Lock) -> tuple:
+def released_state(lock: Lock) -> tuple[Any, ...]:
     """What students receive, as a lock records it: equal for two locks when nothing changed."""
     return (lock.deck_id, lock.deck_name, lock.description, dict(lock.subdecks), dict(lock.note_types),
             dict(lock.cards))
@@ -284,7 +285,7 @@ def lock_continuity(base: Lock, current: Lock, locate: Callable[[str], Location]
 
     # A changed deck or note-type id is a change the guards refuse outright; here, what only a lock
     # that was not built from the base one can show.
-    for kind, record in sorted(base.note_types.items()):
+    for kind in sorted(base.note_types):
         if kind not in current.note_types:
             problem("deck", f"note type '{kind}' is missing from the lock")
     latest = current.last_release.time if current.last_release else None
@@ -314,7 +315,7 @@ def lock_continuity(base: Lock, current: Lock, locate: Callable[[str], Location]
     if len(carried) < len(base.acknowledged) or any(
         (before.flag, before.subject, before.change) != (after.flag, after.subject, after.change)
         or before.version not in (after.version, UNRELEASED)  # a release gives a pending one its version
-        for before, after in zip(base.acknowledged, carried)
+        for before, after in zip(base.acknowledged, carried, strict=True)
     ):
         problem("acknowledged", "the lock's acknowledged changes are not those of the base branch followed by new ones")
     return problems

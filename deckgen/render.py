@@ -12,13 +12,13 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
 from deckgen import cloze, maths
 from deckgen.errors import DeckError, Location, Problem, ProblemCollector, Where, display_path, shortened
-from deckgen.templatetree import makes_card
 from deckgen.ids import derived_id, note_guid
 from deckgen.markup import NO_MARKUP_USED, html_text, inert, plain, to_html, without_cloze_syntax
 from deckgen.media import packaged_media_name
@@ -34,6 +34,7 @@ from deckgen.notetypes import (
 )
 from deckgen.references import apa_html, short_citation
 from deckgen.report import report_link
+from deckgen.templatetree import makes_card
 
 # A hint Anki shows as "[hint]": these would make it play a sound, speak, or compile LaTeX.
 _ANKI_SYNTAX_HINT = re.compile(r"\s*/?\s*(?:sound:|anki:|\$|latex\b)", re.IGNORECASE)
@@ -104,7 +105,7 @@ class _NoteRenderer:
         self.media: dict[Path, PackagedMedia] = {}
         self.media_names: dict[str, str] = {}  # of the card being rendered
         self.citations: dict[str, tuple[str, str]] = {}  # by reference key: rendered and checked once
-        self.shared: dict = {}
+        self.shared: dict[str, Any] = {}
         self.used = NO_MARKUP_USED  # the markup the deck's CSS styles only when a card uses it
         self.checked_layouts: set[str] = set()  # list-items and retired layouts the template policy passed
 
@@ -246,7 +247,7 @@ class _NoteRenderer:
         fronts = self.fronts.get(kind.name)
         if fronts is None:
             return tuple(range(len(kind.templates)))
-        filled = frozenset(name for name, value in zip(kind.fields, fields) if value.strip())
+        filled = frozenset(name for name, value in zip(kind.fields, fields, strict=False) if value.strip())
         return tuple(ordinal for ordinal, front in enumerate(fronts) if makes_card(front, filled))
 
     def _deck_of(self, card: Card) -> str:

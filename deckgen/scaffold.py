@@ -16,13 +16,13 @@ from importlib import resources
 from pathlib import Path
 
 from deckgen.errors import DeckError, Location, display_path
+from deckgen.keys import CONTROL_CHARACTER
 from deckgen.kinds import KINDS
 from deckgen.model import DeckSettings
 from deckgen.output import write_files
 from deckgen.paths import ProjectPaths
 from deckgen.project import outside_problem
-from deckgen.repository import Requirement, RepositoryText, installed_requirement, repository_files
-from deckgen.keys import CONTROL_CHARACTER
+from deckgen.repository import RepositoryText, Requirement, installed_requirement, repository_files
 from deckgen.schema import name_problem
 
 

@@ -12,13 +12,22 @@ from types import MappingProxyType
 
 from deckgen.errors import Location, ProblemCollector
 from deckgen.keys import (
-    BooleanKey, Key, ListKey, MarkupKey, PatternKey, Reader, TextKey, WholeNumberKey, did_you_mean, one_of,
+    BooleanKey,
+    Key,
+    ListKey,
+    MarkupKey,
+    PatternKey,
+    Reader,
+    TextKey,
+    WholeNumberKey,
+    did_you_mean,
+    one_of,
 )
 from deckgen.kinds import KINDS, Kind
-from deckgen.notetypedecl import read_declaration
 from deckgen.load import Mapping, Node, Scalar
 from deckgen.model import RETIRED_SUBDECK, DeckSettings, LintSettings, Reference
 from deckgen.names import name_problem
+from deckgen.notetypedecl import read_declaration
 from deckgen.report import ReportUrlKey
 
 MAX_ID = 2**63 - 1

@@ -129,6 +129,7 @@ def test_release_notes_ask_students_to_import_the_presets_a_release_brings(tmp_p
 
 def test_a_rendered_deck_compares_as_the_package_built_from_it(tmp_path):
     from conftest import FIXTURES, make_project
+
     from deckgen.build import build
 
     project = make_project(tmp_path / "project", FIXTURES / "golden")
@@ -143,8 +144,9 @@ def test_a_rendered_deck_compares_as_the_package_built_from_it(tmp_path):
 
 def test_note_changes_name_each_note_added_changed_or_retired(tmp_path):
     from conftest import FIXTURES, make_project
-    from deckgen.build import build, check
     from helpers import replace_in_file
+
+    from deckgen.build import build, check
 
     project = make_project(tmp_path / "project", FIXTURES / "golden")
     old = diff.read_package(build(project, release_time=1764166041).output)

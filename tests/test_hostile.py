@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from anki.collection import Collection
-
 from anki_client import import_package, rendered_problems
 from conftest import FIXTURES, files_below, make_project
 from helpers import CONSTRUCTS, PNG, drop_refused_card_files, inside, unsafe_parts, yaml_string

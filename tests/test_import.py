@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from anki.collection import Collection, DeckIdLimit, ExportAnkiPackageOptions
 from anki.scheduler.v3 import CardAnswer
-
 from anki_client import answer_card, import_package, scheduling_of, strip_style
+from helpers import PNG
+
 from deckgen.importhtml import convert
 from deckgen.markup import html_text
-from helpers import PNG
 
 DRUG_TEMPLATES = [
     ("Drug → Class", "Which class is {{Drug}}?", "{{FrontSide}}<hr id=answer>{{Class}}"),

@@ -15,7 +15,6 @@ import os
 import re
 
 import yaml
-
 from conftest import FIXTURES, REPO
 
 ESSAY = REPO.parent / "shared" / "essay" / "ipt-essay.txt"

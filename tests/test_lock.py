@@ -9,7 +9,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, make_project
 from helpers import replace_in_file
 

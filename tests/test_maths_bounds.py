@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import make_project
+
 from deckgen.maths import MAX_CHEMISTRY_CHARS, MAX_COMMANDS, MAX_DEPTH, MAX_MATHS_CHARS, problems
 
 

@@ -11,9 +11,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from anki_client import import_package
 from conftest import FIXTURES, make_project
+
 from deckgen.build import check
 from deckgen.positions import CARD_GAP, MAX_POSITION, SUBDECK_GAP, NoRoom, assign, legacy_positions
 

@@ -18,14 +18,14 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from browser import Watched, browser, screenshot, screenshots, watched  # noqa: F401 (fixtures)
 from conftest import FIXTURES, copy_of_course, make_project
+from helpers import add_picture_card, add_sound_card, replace_in_file
+
 from deckgen import commands
 from deckgen.build import build
 from deckgen.guards import Allowances
 from deckgen.output import write_files
-from helpers import add_picture_card, add_sound_card, replace_in_file
 
 pytest.importorskip("playwright", reason="the browser tests need the playwright package (pip install -e '.[test]')")
 import reviewer  # noqa: E402

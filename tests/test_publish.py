@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, make_project
+
 from deckgen.students import import_options
 
 RELEASE = FIXTURES / "release"

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from anki.collection import Collection
 from anki.scheduler.v3 import CardAnswer
-
 from anki_client import answer_card, import_package, scheduling_of
 from conftest import FIXTURES, make_project
 from helpers import replace_in_file
+
 from deckgen import kinds
 
 RELEASE = FIXTURES / "release"

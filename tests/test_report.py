@@ -10,7 +10,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 import yaml
-
 from anki_client import import_package, rendered_problems, strip_style
 from conftest import REPO, make_project
 from helpers import add_typed_note_type, replace_in_file, unsafe_parts

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import REPO
+from test_workflows import _actionlint
+
 from deckgen import __version__, repository
 from deckgen.students import import_options
-from test_workflows import _actionlint
 
 # Every file the repository around a new deck's cards and templates holds.
 REPOSITORY_FILES = [

@@ -18,7 +18,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from anki_client import import_package
 from conftest import FIXTURES, make_project
 from helpers import add_typed_note_type, drop_refused_card_files, inside, yaml_string

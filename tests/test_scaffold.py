@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-
 import yaml
-
 from anki_client import import_package
-from deckgen.kinds import KINDS
 from conftest import FIXTURES, make_project
 from helpers import missing_files_named_in_comments
+
+from deckgen.kinds import KINDS
 
 
 def test_init_makes_a_deck_that_builds_and_imports(tmp_path, run_cli, student):

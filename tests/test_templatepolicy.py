@@ -4,7 +4,6 @@ Anki sections that do not nest are errors, each at the template file's line and 
 from __future__ import annotations
 
 import pytest
-
 from conftest import FIXTURES, make_project
 from helpers import replace_in_file
 
