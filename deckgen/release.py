@@ -175,11 +175,11 @@ def plan_release(
         )
     else:
         recorded = replace(previous, acknowledged=acknowledged) if previous else None
-    cards = candidate.cards
-    if any(record.removed for record in cards.values()):  # else the lock's own mapping, not a copy of it
-        cards = {card_id: record for card_id, record in cards.items() if not record.removed}
+    note_times: Mapping[str, CardRecord] = candidate.cards
+    if any(record.removed for record in note_times.values()):  # else the lock's own mapping, not a copy of it
+        note_times = {card_id: record for card_id, record in note_times.items() if not record.removed}
     return ReleasePlan(
-        note_times=MappingProxyType(cards),
+        note_times=MappingProxyType(note_times),
         note_type_times=MappingProxyType({kind: record.modified for kind, record in candidate.note_types.items()}),
         lock=recorded,
         lock_changed=recorded != previous,
@@ -292,10 +292,10 @@ def lock_continuity(base: Lock, current: Lock, locate: Callable[[str], Location]
     for card_id, record in sorted(current.cards.items()):
         if latest is not None and record.modified > latest:
             problem(f"card:{card_id}", f"card '{card_id}' has a time in the lock later than the last release's")
-    for kind, record in sorted(current.note_types.items()):
+    for kind, note_type in sorted(current.note_types.items()):
         was = base.note_types.get(kind)
-        if (latest is not None and record.modified > latest) or (
-                was is not None and was.appearance == record.appearance and was.modified != record.modified):
+        if (latest is not None and note_type.modified > latest) or (
+                was is not None and was.appearance == note_type.appearance and was.modified != note_type.modified):
             problem(f"note_type:{kind}", f"note type '{kind}' has a time in the lock that no release gave it")
     for card_id, record in sorted(base.cards.items()):
         now = current.cards.get(card_id)
