@@ -232,7 +232,8 @@ def release(
         readme = paths.root / "README.md"
         document = readme.read_text(encoding="utf-8") if readme.is_file() else ""
         if README_START in document:
-            files.append((readme, replace_marked_section(document, coverage_table(released, checked.deck), "README.md").encode()))
+            table = coverage_table(released, checked.deck)
+            files.append((readme, replace_marked_section(document, table, "README.md").encode()))
         assert plan_.lock is not None  # a release always records one
         files.append((lock_path, lock_text(plan_.lock).encode("utf-8")))
         write_files(files, root)

@@ -52,7 +52,8 @@ class CardContext:
 
 
 def _unknown_subdeck(key: str, subdecks: Collection[str]) -> str:
-    hint = did_you_mean(key, subdecks) or f": use {one_of(list(subdecks))}, or add '{key}' under 'subdecks:' in cards/deck.yaml"
+    hint = did_you_mean(key, subdecks) or (
+        f": use {one_of(list(subdecks))}, or add '{key}' under 'subdecks:' in cards/deck.yaml")
     return f"unknown subdeck '{key}'{hint}"
 
 
@@ -182,7 +183,8 @@ COMMON_CARD_KEYS = (
             "a list of file names"),
     BooleanKey("retired", "true once the card is withdrawn; it stays in the deck, tagged retired."),
     PatternKey("guid", "The note's Anki GUID, for a note that came from elsewhere (deckgen import); never change it.",
-               GUID, lambda text: f"'guid' must be printable ASCII without spaces (at most 64 characters), got '{text}'",
+               GUID,
+               lambda text: f"'guid' must be printable ASCII without spaces (at most 64 characters), got '{text}'",
                expected="the note's GUID"),
 )
 # A declared note type has exactly its own fields: no topic, explanation or citation of deckgen's.
@@ -261,9 +263,7 @@ def _card(node: Node, read: Reader, defaults: _FileDefaults) -> Card | None:
         if kinds[kind].declared:
             content = _declared_content(kinds[kind], content)
         if kind not in read.context.settings.note_type_ids:
-            kind_node = card.get("kind")
-            assert kind_node is not None  # the card has a kind
-            read.add(kind_node.location,
+            read.add(card.located("kind"),
                      f"{what} is a {kind} card, but cards/deck.yaml gives no note-type id for {kind} cards: "
                      f"add '{kind}:' with a new number under 'note_types'")
     tags = defaults.tags + tuple(tag for tag in common["tags"] or () if tag not in defaults.tags)

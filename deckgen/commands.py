@@ -63,7 +63,8 @@ def stats(root: Path, released: bool = False) -> Coverage:
     paths = ProjectPaths(root)
     lock = read_lock_in(root, paths.lock)
     if lock is None:
-        raise DeckError.at(Location(display_path(paths.lock, root)), "the deck has no release yet: run 'deckgen release'")
+        raise DeckError.at(Location(display_path(paths.lock, root)),
+                           "the deck has no release yet: run 'deckgen release'")
     return Coverage(released_coverage_table(lock.lock))
 
 
@@ -82,7 +83,8 @@ def stats_in(root: Path, document: Path) -> CoverageUpdate:
     try:
         text = document.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise DeckError.in_argument("--update", f"cannot read {document}: {getattr(error, 'strerror', None) or error}") from None
+        reason = getattr(error, "strerror", None) or error
+        raise DeckError.in_argument("--update", f"cannot read {document}: {reason}") from None
     updated = replace_marked_section(text, stats(root, released=True).table, str(document))
     return CoverageUpdate(updated, updated != text)
 

@@ -215,7 +215,8 @@ def _compare(old: PackageContents, new: PackageContents) -> _Changes:
         if previous is None:
             continue
         if previous.fields != note_type.fields:
-            structure.append(f"{code_span(note_type.name)}: fields {_names(previous.fields)} → {_names(note_type.fields)}")
+            structure.append(
+                f"{code_span(note_type.name)}: fields {_names(previous.fields)} → {_names(note_type.fields)}")
         if previous.templates != note_type.templates:
             structure.append(f"{code_span(note_type.name)}: card templates {_names(previous.templates)} → "
                              f"{_names(note_type.templates)}")
@@ -288,7 +289,8 @@ def _actions(changes: _Changes, old: PackageContents, new: PackageContents) -> l
     if renumbered_notes:
         actions.append(
             "Items or deletions were removed or reordered in some cards, so your reviews of them now "
-            f"belong to other items. To start those cards afresh: Browse, select them, Forget: {_labels(renumbered_notes)}."
+            "belong to other items. To start those cards afresh: Browse, select them, Forget: "
+            f"{_labels(renumbered_notes)}."
         )
     if changes.repositioned:
         actions.append(
@@ -382,7 +384,8 @@ def _changed_lines(before: PackagedNote, note: PackagedNote) -> list[str]:
     added_tags = sorted(set(note.tags) - set(before.tags))
     dropped_tags = sorted(set(before.tags) - set(note.tags))
     if added_tags or dropped_tags:
-        change = ", ".join([code_span(f"+{tag}") for tag in added_tags] + [code_span(f"-{tag}") for tag in dropped_tags])
+        change = ", ".join([code_span(f"+{tag}") for tag in added_tags]
+                           + [code_span(f"-{tag}") for tag in dropped_tags])
         lines.append(f"  - tags: {change}")
     return lines
 

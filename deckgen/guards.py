@@ -378,7 +378,8 @@ def decide(
         if change.flag is not None and (allow.permits(change.flag) or (change.flag, change.subject) in pending):
             allowed.append(change)
         elif change.flag is not None:
-            problems.append(Problem(locate(change.place), f"{change.message}; to release it anyway, run with {change.flag}"))
+            problems.append(Problem(locate(change.place),
+                                    f"{change.message}; to release it anyway, run with {change.flag}"))
         else:
             problems.append(Problem(locate(change.place), change.message))
     return problems, allowed

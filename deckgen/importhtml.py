@@ -38,7 +38,7 @@ class _Element:
     tag: str
     attributes: dict[str, str | None]
     start_text: str  # the start tag as written
-    children: list = field(default_factory=list)  # of _Element, str (text) or _Raw
+    children: list[_Element | str | _Raw] = field(default_factory=list)  # str: text
 
     def has_only(self, *names: str) -> bool:
         return set(self.attributes) <= set(names)
@@ -96,7 +96,7 @@ class _Converter:
     def children(self, element: _Element) -> str:
         return "".join(self.node(child) for child in element.children)
 
-    def node(self, node) -> str:
+    def node(self, node: _Element | str | _Raw) -> str:
         if isinstance(node, str):
             return self.text(node)
         if isinstance(node, _Raw):
@@ -132,15 +132,17 @@ class _Converter:
             return self.children(element)
         if tag in ("ul", "ol") and element.has_only("start") and _only_items(element):
             return self.list(element)
-        if tag == "img" and element.has_only("src", "alt") and element.attributes.get("src") in self.media_names:
+        src = element.attributes.get("src") or ""
+        if tag == "img" and element.has_only("src", "alt") and src in self.media_names:
             alt = _escaped(element.attributes.get("alt") or "")
-            return f"![{alt}]({self._medium(element.attributes['src'])})"
-        if tag == "a" and element.has_only("href") and re.match(r"https?://\S+\Z", element.attributes.get("href") or ""):
-            href = element.attributes["href"].replace("(", "%28").replace(")", "%29")
+            return f"![{alt}]({self._medium(src)})"
+        href = element.attributes.get("href") or ""
+        if tag == "a" and element.has_only("href") and re.match(r"https?://\S+\Z", href):
+            href = href.replace("(", "%28").replace(")", "%29")
             return f"[{self.children(element)}]({href})"
         if tag == "code" and element.has_only() and all(isinstance(child, str) and "`" not in child
                                                          for child in element.children):
-            return f"`{''.join(element.children)}`" if element.children else ""
+            return f"`{''.join(map(str, element.children))}`" if element.children else ""  # texts only
         # Anything else stays as written: the import report lists it, and `check` warns where it is.
         if tag in VOID_ELEMENTS:
             return element.start_text
@@ -227,11 +229,11 @@ def _words(text: str) -> str:
 class _Everything(dict[str, Any]):
     """Media names as the package gives them: each is its own name."""
 
-    def __contains__(self, key) -> bool:
+    def __contains__(self, key: object) -> bool:
         return True
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: str) -> str:
         return key
 
-    def values(self):
+    def values(self) -> Any:  # none listed: every name is its own
         return ()

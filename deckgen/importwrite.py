@@ -192,7 +192,7 @@ class _LiteralDumper(yaml.SafeDumper):
     """YAML as an educator would write it: text of several lines as a block, keys in order."""
 
 
-def _text(dumper: yaml.SafeDumper, value: str):
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
 
 
@@ -207,7 +207,9 @@ def _template_files(kind: str, note_type: NoteType,
                     removals: list[TemplateRemoval]) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """The declaration's templates, and each file's Jinja text by name; what the template policy
     forbids is removed (the package's templates reach every student as the deck's own), and listed."""
-    entries, files, taken = [], {}, set()
+    entries: list[dict[str, Any]] = []
+    files: dict[str, str] = {}
+    taken: set[str] = set()
     for template in note_type.templates:
         base = _unique(f"{kind}.{slug(template.name, 30) or 'card'}", taken)
         front, back = f"{base}.front.html", f"{base}.back.html"

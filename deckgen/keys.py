@@ -328,7 +328,8 @@ class WholeNumberKey(Key):
             return None
         if len(value.text.lstrip("-")) > 19:  # no id or year is longer; Python refuses 4,301 digits
             expected = f"from {self.lowest} to {self.highest}" if self.highest is not None else "of at most 19 digits"
-            reader.add(value.location, f"'{self.name}' must be a whole number {expected}, got {shortened(value.text, 30)}")
+            reader.add(value.location,
+                       f"'{self.name}' must be a whole number {expected}, got {shortened(value.text, 30)}")
             return None
         number = int(value.text)
         if self.lowest is not None and self.highest is not None and not self.lowest <= number <= self.highest:

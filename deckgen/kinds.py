@@ -90,16 +90,24 @@ class Kind:
         return deletions if self.is_cloze else len(self.templates)
 
 
+def _given(text: Text | None) -> Text:
+    """A required key's text: validation refused every card without it."""
+    assert text is not None
+    return text
+
+
 def _question_and_answer(card: Card, write: FieldWriter) -> dict[str, str | cloze.ClozeText]:
-    return {"Question": write.markup("question", card.question), "Answer": write.markup("answer", card.answer)}
+    return {"Question": write.markup("question", _given(card.question)),
+            "Answer": write.markup("answer", _given(card.answer))}
 
 
 def _cloze(card: Card, write: FieldWriter) -> dict[str, str | cloze.ClozeText]:
-    return {"Text": write.cloze_text(card.text)}
+    return {"Text": write.cloze_text(_given(card.text))}
 
 
 def _list(card: Card, write: FieldWriter) -> dict[str, str | cloze.ClozeText]:
-    return {"Question": write.markup("question", card.question), "Items": write.list_items(card.items, card.ordered)}
+    return {"Question": write.markup("question", _given(card.question)),
+            "Items": write.list_items(card.items, card.ordered)}
 
 
 MIN_LIST_ITEMS = 2
@@ -110,7 +118,7 @@ class ClozeTextKey(MarkupKey):
     """A cloze text: markup with {{cN::...}} deletions, which `_check_cloze` parses; its JSON Schema
     asks for a deletion and refuses the numbers check would (c0, above the highest)."""
 
-    def json_schema(self, context) -> dict[str, Any]:
+    def json_schema(self, context: Any) -> dict[str, Any]:
         too_high = r"50[1-9]|5[1-9][0-9]|[6-9][0-9]{2}|[1-9][0-9]{3,}"
         return {**super().json_schema(context), "allOf": [
             {"pattern": r"\{\{c[0-9]+::"},
@@ -145,7 +153,7 @@ def _check_list(node: Mapping, values: dict[str, Any], reader: Reader) -> None:
     items = node.get("items")
     problem = _list_size_problem(len(items.items)) if isinstance(items, Sequence) else None
     if problem:
-        reader.add(items.location, problem)
+        reader.add(node.located("items"), problem)
     values["items"] = tuple(values.get("items") or ())
     values["ordered"] = bool(values.get("ordered"))
 

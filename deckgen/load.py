@@ -71,6 +71,11 @@ class Mapping:
                 return value
         return None
 
+    def located(self, key: str) -> Location:
+        """Where the value of `key` stands, for a key known to be there; else the mapping's place."""
+        value = self.get(key)
+        return self.location if value is None else value.location
+
     def keys(self) -> list[Scalar]:
         return [key for key, _ in self.entries]
 

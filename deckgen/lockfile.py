@@ -365,7 +365,8 @@ def _note_type(kind: str, entry: object) -> NoteTypeRecord:
 
 
 _FLAG = re.compile(r"--allow(-[a-z]+)+\Z")
-_SUBJECT = re.compile(r"(card:[a-z0-9][a-z0-9._-]{0,63}|note_type:[a-z0-9_-]{1,64}|subdecks\.[^\s:]{1,64}|name|id|positions)\Z")
+_SUBJECT = re.compile(r"(card:[a-z0-9][a-z0-9._-]{0,63}|note_type:[a-z0-9_-]{1,64}|subdecks\.[^\s:]{1,64}"
+                      r"|name|id|positions)\Z")
 _ACKNOWLEDGED_VERSION = re.compile(f"{UNRELEASED}\\Z|{VERSION.pattern}")
 
 

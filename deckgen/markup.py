@@ -13,7 +13,7 @@ import html
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import markdown_it_pyrs
 import nh3
@@ -71,16 +71,21 @@ def _fence(self: RendererHTML, tokens: Sequence[Token], index: int, options: Opt
     return f"<pre><code>{code_html(token.content, _fence_language(token))}</code></pre>\n"
 
 
+class _EveryLink(MarkdownIt):
+    """markdown-it would quietly print a javascript: or file: link as text; we let every link through
+    the parser so that our check can report it, and the sanitiser still removes what slips past."""
+
+    def validateLink(self, url: str) -> bool:  # noqa: N802 (markdown-it's name)
+        return True
+
+
 _markdown = (
-    MarkdownIt("commonmark", {"html": True, "breaks": True, "linkify": False})
+    _EveryLink("commonmark", {"html": True, "breaks": True, "linkify": False})
     .enable(["strikethrough", "table"])
     .use(maths.markdown_plugin)
 )
 _markdown.core.ruler.push("alignment_classes", _alignment_classes)
 _markdown.add_render_rule("fence", _fence)
-# markdown-it would quietly print a javascript: or file: link as text; we let every link through
-# the parser so that our check can report it, and the sanitiser still removes what slips past.
-_markdown.validateLink = lambda url: True
 
 
 @dataclass(frozen=True)
@@ -153,18 +158,18 @@ def to_html(text: str, location: Where, field: str, media_names: Mapping[str, st
             warnings += _raw_html_warnings(token.content, field)
             token.content = _allowed_raw_html(token.content, token.type == "html_block")
         elif token.type == "link_open":
-            href = token.attrGet("href") or ""
+            href = str(token.attrGet("href") or "")
             scheme = href.split(":", 1)[0].lower() if ":" in href else ""
             if scheme not in LINK_SCHEMES:
-                warnings.append(f"'{field}' links to '{shortened(href, 40)}': the build leaves the link out; links must "
-                                "start with https:// or http://")
+                warnings.append(f"'{field}' links to '{shortened(href, 40)}': the build leaves the link out; "
+                                "links must start with https:// or http://")
                 _drop(token)  # the link's text stays, as plain text
                 dropping_link = True
         elif token.type == "image":
-            source = token.attrGet("src") or ""
+            source = str(token.attrGet("src") or "")
             if "/" in source or ":" in source or source.startswith(".") or not source:
-                warnings.append(f"'{field}' shows image '{shortened(source, 40)}': the build leaves the image out; name a "
-                                "file in cards/media/ by its plain file name, and list it under media:")
+                warnings.append(f"'{field}' shows image '{shortened(source, 40)}': the build leaves the image out; "
+                                "name a file in cards/media/ by its plain file name, and list it under media:")
                 token.attrs.pop("src", None)
             elif source not in media_names:
                 return Problem(
@@ -215,7 +220,7 @@ def _with_sounds(
             f"'{field}' plays sound '{unlisted.name}', which the card does not list: add '{unlisted.name}' "
             "to the card's media: list",
         )
-    return MarkupResult(html="".join(pieces), warnings=warnings, used=used)
+    return MarkupResult(html="".join(cast(list[str], pieces)), warnings=warnings, used=used)  # all listed
 
 
 @dataclass(frozen=True)
@@ -257,7 +262,8 @@ def _raw_html_warnings(content: str, field: str) -> list[str]:
                 f"markup (**bold**, *italic*, lists) or one of {_ALLOWED_RAW}"
             )
         elif has_attributes:
-            warnings.append(f"'{field}' gives <{tag}> attributes: the build leaves them out; write <{tag}> without attributes")
+            warnings.append(
+                f"'{field}' gives <{tag}> attributes: the build leaves them out; write <{tag}> without attributes")
     if finder.comment:
         warnings.append(f"'{field}' contains an HTML comment: the build leaves it out")
     return warnings

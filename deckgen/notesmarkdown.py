@@ -47,7 +47,7 @@ def change_window(before: str, after: str) -> tuple[str, str]:
     shown = tuple(_window(text, start, prefix, len(text) - suffix, following) for text in (before, after))
     if shown[0] == shown[1]:
         return f"{shown[0]} ({len(before)} characters)", f"{shown[1]} ({len(after)} characters)"
-    return shown
+    return shown[0], shown[1]
 
 
 def _window(text: str, start: int, change_start: int, change_end: int, following: int) -> str:

@@ -26,7 +26,7 @@ from deckgen.keys import (
     did_you_mean,
 )
 from deckgen.kinds import ANKI_SPECIAL_FIELDS, CardTemplateSpec, FieldWriter, Kind
-from deckgen.load import Mapping, Node, Sequence
+from deckgen.load import Mapping, Scalar, Sequence
 from deckgen.model import Card
 from deckgen.names import name_problem
 
@@ -66,7 +66,7 @@ def _key(name: str) -> Key:
     return next(key for key in DECLARATION_KEYS if key.name == name)
 
 
-def read_declaration(name_node: Node, node: Mapping, read: Reader) -> tuple[int, Kind] | None:
+def read_declaration(name_node: Scalar, node: Mapping, read: Reader) -> tuple[int, Kind] | None:
     """A declared note type's id and kind, or None (its problems recorded)."""
     name = name_node.text
     what = f"note type '{name}'"
@@ -82,13 +82,13 @@ def read_declaration(name_node: Node, node: Mapping, read: Reader) -> tuple[int,
     sort = _named_fields(node, "sort_field", fields, read, what)
     title = read.read(node, _key("name"))
     css = read.read(node, _key("css"))
-    if None in (note_type_id, fields, templates, optional, sort):
+    if note_type_id is None or fields is None or templates is None or optional is None or sort is None:
         return None
     if title is not None and name_problem(title.text):
         read.add(title.location, f"{what}: 'name' {name_problem(title.text)}")
         return None
     if is_cloze and fields[0] in optional:
-        read.add(node.get("optional").location, f"{what}: the cloze field '{fields[0]}' cannot be optional")
+        read.add(node.located("optional"), f"{what}: the cloze field '{fields[0]}' cannot be optional")
         return None
     return note_type_id, declared_kind(
         name, fields, frozenset(optional), templates, is_cloze,
@@ -103,9 +103,11 @@ def _fields(node: Mapping, read: Reader, what: str) -> list[str] | None:
     if values is None:
         return None
     if not values:
-        read.add(node.get("fields").location, f"{what}: 'fields' is empty: name at least one field")
+        read.add(node.located("fields"), f"{what}: 'fields' is empty: name at least one field")
         return None
-    names, keys, ok = [], {}, True
+    names: list[str] = []
+    keys: dict[str, str] = {}
+    ok = True
     for value in values:
         field = value.text.strip()
         key = field_key(field)
@@ -158,7 +160,7 @@ def _templates(node: Mapping, read: Reader, what: str, is_cloze: bool) -> tuple[
         read.add(value.location, f"{what}: a cloze type has exactly one card template (Anki makes one card "
                                  "per deletion number from it)")
         return None
-    specs = []
+    specs: list[CardTemplateSpec] = []
     for item in value.items:
         entry = read.mapping(item, f"a card template of {what}", item.location)
         if entry is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -123,7 +124,7 @@ class _TemplatesInside(jinja2.FileSystemLoader):
     """Jinja's file loader, refusing a template that is a link out of the templates folder: its
     text would be published in every student's note type."""
 
-    def get_source(self, environment: jinja2.Environment, template: str):
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         folder = Path(self.searchpath[0])
         path = folder.joinpath(*split_template_path(template))
         if path.exists() and not path.resolve().is_relative_to(folder.resolve()):
@@ -225,8 +226,9 @@ def render_note_types(
                 _refuse_maths_delimiters(text, name, project.root, templates_dir)
                 _refuse_fields_in_tags(text, name, project.root, templates_dir)
                 trees.append(_checked_template(text, name, kind, env, project, templates_dir, problems))
-            if None not in trees:
-                templates.append(RenderedCardTemplate(source.name, sides[0], sides[1], trees[0]))
+            checked = [tree for tree in trees if tree is not None]
+            if len(checked) == len(trees):
+                templates.append(RenderedCardTemplate(source.name, sides[0], sides[1], checked[0]))
         rendered.append(RenderedNoteType(
             declaration=kind, note_type_id=settings.note_type_ids[kind.name],
             name=kind.note_type_name or f"{settings.name} {kind.name} (deckgen)", templates=tuple(templates),
@@ -313,12 +315,13 @@ def _checked_template(text: str, name: str, kind: Kind, env: jinja2.Environment,
         helper = {"#": "if_field", "^": "if_empty", "/": "end_if"}.get(body[:1], "field")
         written = (tree.tag, f"anki.{helper}({json.dumps(body[1:].strip())})", f"anki.{helper}('{body[1:].strip()}')")
         problems.add(_source_location(tree.offset, written, text, name, env, project.root, templates_dir), tree.message)
-        tree = None
+        checked = None
     else:
         for offset, tag, message in _tag_problems(tree.nodes, kind, text):
             problems.add(_source_location(offset, (tag,), text, name, env, project.root, templates_dir), message)
+        checked = tree
     _policy_problems(text, name, env, project, templates_dir, problems)
-    return tree
+    return checked
 
 
 def _tag_problems(nodes: tuple[templatetree.Node, ...], kind: Kind, text: str) -> list[tuple[int, str, str]]:

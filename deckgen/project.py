@@ -129,7 +129,12 @@ def read_project(root: Path, problems: ProblemCollector) -> Project:
     check_unique_guids(cards, settings.deck_id, problems)
     if problems.problems:  # a duplicate id's later cards are left out of what is shown
         seen: set[str] = set()
-        cards = [card for card in cards if not (card.id in seen or seen.add(card.id))]
+        unique = []
+        for card in cards:
+            if card.id not in seen:
+                seen.add(card.id)
+                unique.append(card)
+        cards = unique
     return Project(
         root=root,
         settings=settings,

@@ -223,8 +223,9 @@ def _positions(source: ReleaseInput, previous: Lock | None, legacy: bool,
     try:
         return assign(course, {}), change
     except NoRoom as full:
-        raise DeckError([Problem(source.locate(Place(f"card:{full.card_id}")),
-                                 f"the deck has more cards than Anki has positions ({full.before}) for new cards")]) from None
+        raise DeckError([Problem(
+            source.locate(Place(f"card:{full.card_id}")),
+            f"the deck has more cards than Anki has positions ({full.before}) for new cards")]) from None
 
 
 def _spaced_out() -> guards.Change:
@@ -281,7 +282,8 @@ def lock_continuity(base: Lock, current: Lock, locate: Callable[[str], Location]
     problems = []
 
     def problem(subject: str, message: str) -> None:
-        problems.append(Problem(locate(subject), f"{message}; restore cards/deck.lock from the base branch and release again"))
+        problems.append(Problem(locate(subject),
+                                f"{message}; restore cards/deck.lock from the base branch and release again"))
 
     # A changed deck or note-type id is a change the guards refuse outright; here, what only a lock
     # that was not built from the base one can show.

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import jinja2
 from markupsafe import Markup
@@ -36,10 +36,14 @@ from deckgen.references import apa_html, short_citation
 from deckgen.report import report_link
 from deckgen.templatetree import makes_card
 
+if TYPE_CHECKING:
+    from deckgen.kinds import Kind
+
 # A hint Anki shows as "[hint]": these would make it play a sound, speak, or compile LaTeX.
 _ANKI_SYNTAX_HINT = re.compile(r"\s*/?\s*(?:sound:|anki:|\$|latex\b)", re.IGNORECASE)
 LIST_ITEMS_TEMPLATE = "list-items.html"
 RETIRED_TEMPLATE = "retired.html"
+_Shared = TypeVar("_Shared")  # a value notes share (render.NoteMaker._shared)
 # A retired card's banner, wrapped in an element of deckgen's own (not the template's), so release
 # notes can leave it out however the template is restyled.
 RETIRED_CLASS = "deckgen-retired"
@@ -105,7 +109,7 @@ class _NoteRenderer:
         self.media: dict[Path, PackagedMedia] = {}
         self.media_names: dict[str, str] = {}  # of the card being rendered
         self.citations: dict[str, tuple[str, str]] = {}  # by reference key: rendered and checked once
-        self.shared: dict[str, Any] = {}
+        self.shared: dict[Any, Any] = {}
         self.used = NO_MARKUP_USED  # the markup the deck's CSS styles only when a card uses it
         self.checked_layouts: set[str] = set()  # list-items and retired layouts the template policy passed
 
@@ -241,7 +245,7 @@ class _NoteRenderer:
             cloze=structure,
         )
 
-    def _template_ordinals(self, kind, fields: tuple[str, ...]) -> tuple[int, ...]:
+    def _template_ordinals(self, kind: Kind, fields: tuple[str, ...]) -> tuple[int, ...]:
         """The card templates a note makes cards of: all of a built-in kind's; of a declared note
         type's, those whose front shows a field the note fills (Anki makes no others)."""
         fronts = self.fronts.get(kind.name)
@@ -254,9 +258,10 @@ class _NoteRenderer:
         settings = self.project.settings
         return self._shared(settings.retired_deck if card.retired else settings.subdeck_path(card.subdeck))
 
-    def _shared(self, value):
+    def _shared(self, value: _Shared) -> _Shared:
         """One copy of a value many notes hold (their deck's name, their card ordinals), not one each."""
-        return self.shared.setdefault(value, value)
+        shared: _Shared = self.shared.setdefault(value, value)
+        return shared
 
     def notes(self, cards: list[Card], progress: Progress | None) -> tuple[RenderedNote, ...]:
         return tuple(self.note(card) for card in _reporting(cards, progress))

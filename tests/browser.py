@@ -26,7 +26,8 @@ class Watched:
 
     def shown_cards(self) -> int:
         return self.page.evaluate(
-            "Array.from(document.querySelectorAll('.preview-card')).filter((card) => card.offsetParent !== null).length")
+            "Array.from(document.querySelectorAll('.preview-card'))"
+            ".filter((card) => card.offsetParent !== null).length")
 
     def shown_notes(self) -> list[str]:
         return self.page.evaluate(

@@ -187,7 +187,8 @@ CITATION = re.compile(
 
 def uncited_cards(collection) -> list[int]:
     """The cards whose back, as Anki renders it, shows no source with its reference."""
-    return [card_id for card_id in collection.find_cards("") if not CITATION.search(collection.get_card(card_id).answer())]
+    return [card_id for card_id in collection.find_cards("")
+            if not CITATION.search(collection.get_card(card_id).answer())]
 
 
 def preview_mismatches(project: Path, student: Path) -> tuple[int, list[str]]:

@@ -175,7 +175,8 @@ def test_release_notes_show_cloze_text_as_a_student_reads_it(tmp_path, run_cli):
         "  - id: phases\n    kind: list\n    question: Which phases?\n    items: [Initial, Middle]\n")
     assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": "1764000000"}).exit_code == 0
     cards.write_text(
-        cards.read_text().replace("founded IPT'", "founded IPT in the {{c3::1970s}}'").replace("Middle]", "Middle, End]")
+        cards.read_text().replace("founded IPT'", "founded IPT in the {{c3::1970s}}'")
+        .replace("Middle]", "Middle, End]")
         + "  - id: decade\n    kind: cloze\n    text: 'IPT began in the {{c1::1970s}}.'\n")
     assert run_cli("release", "1.1.0", cwd=project, env={"SOURCE_DATE_EPOCH": "1764000600"}).exit_code == 0
 

@@ -22,7 +22,8 @@ def test_the_issues_ten_thousand_character_chemistry_is_refused_at_its_field(tmp
     project = make_project(tmp_path / "project")
     answer = json.dumps(_maths("\\ce{" + ("H2O + " * 2000)[:9_980] + "}"))
     (project / "cards" / "chemistry.yaml").write_text(
-        f"subdeck: first\ncards:\n  - id: water\n    kind: basic\n    question: Which reaction?\n    answer: {answer}\n")
+        "subdeck: first\ncards:\n  - id: water\n    kind: basic\n    question: Which reaction?\n"
+        f"    answer: {answer}\n")
 
     result = run_cli("check", cwd=project)
 

@@ -95,7 +95,8 @@ def _as_format_2(project: Path) -> None:
 
 
 def _card(card_id: str) -> str:
-    return f"  - id: {card_id}\n    kind: basic\n    question: {card_id}?\n    answer: An answer\n    source: weissman2017\n"
+    return (f"  - id: {card_id}\n    kind: basic\n    question: {card_id}?\n    answer: An answer\n"
+            "    source: weissman2017\n")
 
 
 def _insert_in_the_first_subdeck(project: Path) -> Path:

@@ -176,7 +176,8 @@ def test_the_phone_width_view_shows_each_card_as_wide_as_a_phone(ipt, watched):
 
     page.page.click("#_phone")
     widths = page.page.evaluate(
-        "Array.from(document.querySelectorAll('.preview-sides > .card')).map((card) => card.getBoundingClientRect().width)")
+        "Array.from(document.querySelectorAll('.preview-sides > .card'))"
+        ".map((card) => card.getBoundingClientRect().width)")
 
     assert set(widths) == {375}  # a card is as wide as Anki's screen on a 375 px phone
     assert _overflow(page)[0] <= 1280

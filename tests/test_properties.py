@@ -70,7 +70,8 @@ CARDS = st.fixed_dictionaries(
         "subdeck": st.sampled_from(["first", "second", "third"]),
     },
 )
-CARD_FILES = st.fixed_dictionaries({"subdeck": st.sampled_from(["first", "nowhere"]), "cards": st.lists(CARDS, max_size=4)})
+CARD_FILES = st.fixed_dictionaries(
+    {"subdeck": st.sampled_from(["first", "nowhere"]), "cards": st.lists(CARDS, max_size=4)})
 
 
 def _check(workspace: Path, document) -> None:
