@@ -10,11 +10,11 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from deckgen.errors import DeckError, Location, Problem, ProblemCollector, display_path
-from deckgen.model import Project
 from deckgen import guards
+from deckgen.errors import DeckError, Location, Problem, ProblemCollector, display_path
 from deckgen.guards import Allowances, Place
 from deckgen.lockfile import FUTURE_MARGIN, Acknowledged, Lock, LockFile, lock_text, read_lock, version_key
+from deckgen.model import DeckSettings, Project
 from deckgen.output import one_at_a_time, write_files
 from deckgen.package import PackageStats, package_bytes
 from deckgen.paths import ProjectPaths
@@ -148,6 +148,7 @@ def build(
         output = paths.package(_build_stem(checked, release), output_dir)
         files = [(output, data)]
         if release.lock_changed:  # last: the lock never records a build whose package is missing
+            assert release.lock is not None  # a changed lock is one to record
             files.append((lock_path, lock_text(release.lock).encode("utf-8")))
         write_files(files, root)
     return BuildResult(checked, output, stats, release, lock_path, release.lock_changed)
@@ -231,7 +232,9 @@ def release(
         readme = paths.root / "README.md"
         document = readme.read_text(encoding="utf-8") if readme.is_file() else ""
         if README_START in document:
-            files.append((readme, replace_marked_section(document, coverage_table(released, checked.deck), "README.md").encode()))
+            table = coverage_table(released, checked.deck)
+            files.append((readme, replace_marked_section(document, table, "README.md").encode()))
+        assert plan_.lock is not None  # a release always records one
         files.append((lock_path, lock_text(plan_.lock).encode("utf-8")))
         write_files(files, root)
     return BuildResult(checked, output, stats, plan_, lock_path, True, readme_updated=README_START in document)
@@ -245,7 +248,7 @@ def refuse_linked_output(paths: ProjectPaths, output_dir: Path | None) -> None:
                            "build/ is a link to another folder: make it a real folder (or remove it)")
 
 
-def _check_release_order(previous: LockFile | None, version: str, time: int, settings) -> None:
+def _check_release_order(previous: LockFile | None, version: str, time: int, settings: DeckSettings) -> None:
     last = previous.lock.last_release if previous else None
     if last is None:
         return
@@ -262,7 +265,7 @@ def _check_release_order(previous: LockFile | None, version: str, time: int, set
         )
 
 
-def _with_version(path: Path, settings, version: str) -> bytes:
+def _with_version(path: Path, settings: DeckSettings, version: str) -> bytes:
     """cards/deck.yaml with its `version:` value replaced, every other byte as the educator wrote it."""
     lines = path.read_text(encoding="utf-8").split("\n")
     where = settings.location_of("version")

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from deckgen.errors import Location, ProblemCollector, Where
+from deckgen.ids import note_guid
 from deckgen.keys import (
     EXPLAIN,
     BooleanKey,
@@ -30,7 +31,6 @@ from deckgen.keys import (
     did_you_mean,
     one_of,
 )
-from deckgen.ids import note_guid
 from deckgen.kinds import KINDS, Kind
 from deckgen.load import MAX_EXPANDED_VALUES, Node, Positions, Sequence
 from deckgen.media import MEDIA_TYPES, media_problem
@@ -51,16 +51,17 @@ class CardContext:
     shown_media_dir: str
 
 
-def _unknown_subdeck(key: str, subdecks) -> str:
-    hint = did_you_mean(key, subdecks) or f": use {one_of(list(subdecks))}, or add '{key}' under 'subdecks:' in cards/deck.yaml"
+def _unknown_subdeck(key: str, subdecks: Collection[str]) -> str:
+    hint = did_you_mean(key, subdecks) or (
+        f": use {one_of(list(subdecks))}, or add '{key}' under 'subdecks:' in cards/deck.yaml")
     return f"unknown subdeck '{key}'{hint}"
 
 
-def _unknown_kind(kind: str, kinds) -> str:
+def _unknown_kind(kind: str, kinds: Collection[str]) -> str:
     return f"unknown kind '{kind}'{did_you_mean(kind, kinds)}: use {one_of(list(kinds))}"
 
 
-def _unknown_source(key: str, references) -> str:
+def _unknown_source(key: str, references: Collection[str]) -> str:
     return f"unknown source '{key}'{did_you_mean(key, references)}: add it to cards/references.yaml or fix the key"
 
 
@@ -85,7 +86,8 @@ class TagKey(PatternKey):
     def __init__(self) -> None:
         super().__init__("tags", "", TAG, _tag_problem, expected="a tag")
 
-    def read(self, node: Node, reader: Reader):
+    def read(self, node: Node, reader: Reader) -> Any:
+        """The tag's text, or None."""
         value = super().read(node, reader)
         if value is not None and reader.context and _reserved(value.text, reader.context):
             reader.add(value.location,
@@ -93,11 +95,11 @@ class TagKey(PatternKey):
             return None
         return value.text if value is not None else None
 
-    def quick(self, value, reader: QuickReader, steps):
+    def quick(self, value: Any, reader: QuickReader, steps: tuple[str | int, ...]) -> Any:
         text = super().quick(value, reader, steps)
         return EXPLAIN if text is EXPLAIN or _reserved(text, reader.context) else text
 
-    def json_schema(self, context) -> dict:
+    def json_schema(self, context: CardContext | None) -> dict[str, Any]:
         schema = super().json_schema(context)
         if context is not None:  # the retired tag and its children (lookalike letters are check's to find)
             schema["not"] = {"pattern": f"^{case_insensitive(context.settings.retired_tag)}(::|$)"}
@@ -118,7 +120,7 @@ class MediaKey(TextKey):
     def __init__(self) -> None:
         super().__init__("media", "", expected="a file name in cards/media/")
 
-    def read(self, node: Node, reader: Reader):
+    def read(self, node: Node, reader: Reader) -> MediaFile | None:
         value = super().read(node, reader)
         if value is None:
             return None
@@ -128,20 +130,20 @@ class MediaKey(TextKey):
             return None
         return media
 
-    def quick(self, value, reader: QuickReader, steps):
+    def quick(self, value: Any, reader: QuickReader, steps: tuple[str | int, ...]) -> Any:
         text = super().quick(value, reader, steps)
         if text is EXPLAIN:
             return EXPLAIN
         media = _media_file(text, reader.context, reader.pointer(steps))
         return EXPLAIN if isinstance(media, str) else media
 
-    def json_schema(self, context) -> dict:
+    def json_schema(self, context: CardContext | None) -> dict[str, Any]:
         suffixes = "|".join(case_insensitive(suffix.removeprefix(".")) for suffix in MEDIA_TYPES)
         plain_name = {"pattern": rf"^[^./\\][^/\\]*\.({suffixes})$"}
         return {**super().json_schema(context), "allOf": [plain_name]}
 
 
-def _kinds(context) -> list[str]:
+def _kinds(context: CardContext | None) -> list[str]:
     return list(context.settings.kinds) if context else list(KINDS)
 
 
@@ -152,11 +154,11 @@ def _media_file(text: str, context: CardContext, where: Where) -> MediaFile | st
     return problem or MediaFile(name, (context.media_dir / name).resolve(), where)
 
 
-def _subdecks(context) -> list[str]:
+def _subdecks(context: CardContext | None) -> list[str]:
     return list(context.settings.subdecks) if context else []
 
 
-def _references(context) -> list[str]:
+def _references(context: CardContext | None) -> list[str]:
     return sorted(context.references) if context else []
 
 
@@ -181,7 +183,8 @@ COMMON_CARD_KEYS = (
             "a list of file names"),
     BooleanKey("retired", "true once the card is withdrawn; it stays in the deck, tagged retired."),
     PatternKey("guid", "The note's Anki GUID, for a note that came from elsewhere (deckgen import); never change it.",
-               GUID, lambda text: f"'guid' must be printable ASCII without spaces (at most 64 characters), got '{text}'",
+               GUID,
+               lambda text: f"'guid' must be printable ASCII without spaces (at most 64 characters), got '{text}'",
                expected="the note's GUID"),
 )
 # A declared note type has exactly its own fields: no topic, explanation or citation of deckgen's.
@@ -191,7 +194,7 @@ DECLARED_COMMON_KEYS = tuple(key for key in COMMON_CARD_KEYS if key.name not in 
 
 def card_keys(kind: str | None, kinds: Mapping[str, Kind] = KINDS) -> tuple[Key, ...]:
     """The keys a card of `kind` may have; with no known kind, every kind's, for did-you-mean."""
-    if kind in kinds:
+    if kind is not None and kind in kinds:
         declared = kinds[kind]
         return (DECLARED_COMMON_KEYS if declared.declared else COMMON_CARD_KEYS) + declared.keys
     every_kind = {key.name: key for each in kinds.values() for key in each.keys}
@@ -254,12 +257,13 @@ def _card(node: Node, read: Reader, defaults: _FileDefaults) -> Card | None:
     content = {}
     if kind is not None:
         content = {key.name: read.read(card, key) for key in kinds[kind].keys}
-        if kinds[kind].check:
-            kinds[kind].check(card, content, read)
+        check = kinds[kind].check
+        if check:
+            check(card, content, read)
         if kinds[kind].declared:
             content = _declared_content(kinds[kind], content)
         if kind not in read.context.settings.note_type_ids:
-            read.add(card.get("kind").location,
+            read.add(card.located("kind"),
                      f"{what} is a {kind} card, but cards/deck.yaml gives no note-type id for {kind} cards: "
                      f"add '{kind}:' with a new number under 'note_types'")
     tags = defaults.tags + tuple(tag for tag in common["tags"] or () if tag not in defaults.tags)
@@ -272,10 +276,10 @@ def _card(node: Node, read: Reader, defaults: _FileDefaults) -> Card | None:
     )
 
 
-def _declared_content(kind: Kind, content: dict) -> dict:
+def _declared_content(kind: Kind, content: dict[str, Any]) -> dict[str, Any]:
     """A declared kind's values as the Card holds them: by YAML key, in its fields' order."""
     values = tuple((key.name, content[key.name]) for key in kind.keys if content.get(key.name) is not None)
-    packed: dict = {"values": values}
+    packed: dict[str, Any] = {"values": values}
     if "parsed_cloze" in content:
         packed["parsed_cloze"] = content["parsed_cloze"]
     return packed
@@ -294,11 +298,12 @@ def quick_card_file(document: Any, context: CardContext, positions: Positions) -
         return None
     values = 1 + 2 * len(document) + len(cards) + len(top.get("tags", ()))
     defaults = _FileDefaults(top.get("subdeck"), "subdeck" in top, tuple(top.get("tags") or ()))
-    made = []
+    made: list[Card] = []
     for index, card in enumerate(cards):
-        made.append(_quick_card(card, index, read, defaults))
-        if made[-1] is None:
+        quick = _quick_card(card, index, read, defaults)
+        if quick is None:
             return None
+        made.append(quick)
         values += 2 * len(card) + sum(len(value) for value in card.values() if type(value) is list)
     # load.py counts values to stop alias bombs; a file without aliases could still pass its limit.
     return made if values <= MAX_EXPANDED_VALUES else None
@@ -309,7 +314,8 @@ def _quick_card(card: Any, index: int, read: QuickReader, defaults: _FileDefault
     kind = read.context.settings.kinds.get(kind_name) if type(kind_name) is str else None
     if kind is None:
         return None
-    keys, required = _KEYS[kind.name] if kind is KINDS.get(kind.name) else _keys_of(kind)
+    built_in = KINDS.get(kind.name) is kind  # not a declared kind of the same name
+    keys, required = _KEYS[kind.name] if built_in else _keys_of(kind)
     if not card.keys() <= keys.keys() or not required <= card.keys():
         return None
     if kind.name not in read.context.settings.note_type_ids or (kind.check and not kind.quick_check):

@@ -12,24 +12,30 @@ import json
 import os
 import sys
 import traceback
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Any, TextIO
 
 from deckgen import commands
-from deckgen.build import UNRELEASED_SUFFIX, build, release, release_timestamp, review_lock, verify
+from deckgen.build import UNRELEASED_SUFFIX, CheckResult, build, release, release_timestamp, review_lock, verify
 from deckgen.cliparser import parser as command_line
 from deckgen.errors import DeckError, Problem, display_path, printable
 from deckgen.guards import FLAGS, Allowances
 from deckgen.lint import ERROR
 from deckgen.model import DeckSettings
 from deckgen.output import write_files
+from deckgen.package import PackageStats
+from deckgen.preview import PreviewContent
 from deckgen.publish import publish
 from deckgen.render import Progress
 from deckgen.repository import Requirement, given_requirement
 from deckgen.scaffold import init_project
 from deckgen.serve import DEFAULT_PORT, HOST
 from deckgen.templatepolicy import SCRIPT_ALLOWED
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 1
@@ -48,7 +54,7 @@ def _emit(text: str, output: Path | None) -> None:
         _say(f"wrote {output}")
 
 
-def _say(text: str, file=None) -> None:
+def _say(text: str, file: TextIO | None = None) -> None:
     """One line for the educator: names from the command line and the file system (a file named
     with a newline and "::error") are shown, never acted on by the terminal or a CI log."""
     print(printable(text), file=file or sys.stdout)
@@ -63,7 +69,7 @@ def _notes_and_cards(notes: int, cards: int) -> str:
     return f"{_count(notes, 'note')}, {_count(cards, 'card')}"
 
 
-def _package_counts(stats) -> str:
+def _package_counts(stats: PackageStats) -> str:
     return (f"{_notes_and_cards(stats.notes, stats.cards)}, {_count(stats.subdecks, 'subdeck')}, "
             f"{_count(stats.media, 'media file')}")
 
@@ -75,7 +81,7 @@ def _report(error: DeckError) -> int:
     return EXIT_BAD_INPUT
 
 
-def _report_left_out(problems, shown_in: str) -> int:
+def _report_left_out(problems: Sequence[Problem], shown_in: str) -> int:
     """The problems of the cards a command could not show; it showed the others."""
     for problem in problems:
         print(problem, file=sys.stderr)
@@ -85,12 +91,12 @@ def _report_left_out(problems, shown_in: str) -> int:
     return EXIT_BAD_INPUT
 
 
-def _warn(warnings) -> None:
+def _warn(warnings: Iterable[Problem]) -> None:
     for warning in warnings:
         print(warning, file=sys.stderr)
 
 
-def _warn_allowed(changes, released: bool) -> None:
+def _warn_allowed(changes: Iterable[str], released: bool) -> None:
     # A build only acknowledges: the change reaches students with the next release.
     said = "released" if released else "the next release makes, on purpose,"
     for change in changes:
@@ -106,7 +112,7 @@ class _ProgressLine:
     standard error is not a terminal (CI logs, pipes) or with -q."""
 
     def __init__(self) -> None:
-        self.bar = None
+        self.bar: tqdm[Any] | None = None
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if total < PROGRESS_FROM_CARDS:
@@ -234,12 +240,13 @@ def _usage_error(command: str, message: str) -> int:
 
 
 def _serve(arguments: argparse.Namespace) -> int:
-    def built(content, checked) -> None:
+    def built(content: PreviewContent, checked: CheckResult | None) -> None:
         if content.problems:
             for problem in content.problems:
                 print(problem, file=sys.stderr)
             _say(f"{_count(len(content.problems), 'problem')} found, shown on the page", file=sys.stderr)
             return
+        assert checked is not None  # a build without problems is checked
         _warn(checked.deck.warnings)
         _say(f"built the preview: {_notes_and_cards(len(content.notes), content.cards)}")
 
@@ -326,7 +333,7 @@ _COMMANDS = {
 
 
 @contextmanager
-def _cyclic_garbage_collection_paused():
+def _cyclic_garbage_collection_paused() -> Iterator[None]:
     """A command makes millions of small objects that live until it ends; Python's cycle collector
     would scan them again and again (half the time of a 20,000-card build). Reference counting
     still frees everything else. Paused here, at the edge of the process, for one command."""

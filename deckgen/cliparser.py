@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from deckgen import __version__
@@ -15,7 +16,6 @@ from deckgen.kinds import KINDS
 from deckgen.lint import RULES
 from deckgen.paths import BUILD_DIR, PREVIEW_FILE
 from deckgen.serve import DEFAULT_PORT
-
 
 # What each of the guards' flags (guards.FLAGS) lets a release do, in the educator's words.
 _ALLOW_HELP = {
@@ -48,8 +48,9 @@ re-import the deck (a note type's fields or templates, a renamed deck or subdeck
 a card moved to another subdeck, a released card removed, a reused id or GUID, a
 released card's GUID changed, list items or cloze deletions removed or renumbered)
 are refused unless the matching --allow-... flag is given; a changed deck id,
-note-type id or card kind, and two cards with one GUID, are always refused. With --frozen (the release workflow) the cards must be exactly those of
-the last release, and the package is that release's, byte for byte.
+note-type id or card kind, and two cards with one GUID, are always refused. With
+--frozen (the release workflow) the cards must be exactly those of the last
+release, and the package is that release's, byte for byte.
 
 examples:
   deckgen build
@@ -249,7 +250,11 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
     return parser, parsers
 
 
-def _pipeline_commands(command) -> None:
+# Adds a command: its name, summary and help text, and whether it works on a project (--project).
+_Command = Callable[..., argparse.ArgumentParser]
+
+
+def _pipeline_commands(command: _Command) -> None:
     build_command = command("build", "validate the cards and write the .apkg", _BUILD_HELP)
     build_command.add_argument(
         "--output", type=Path, metavar="DIR", help=f"where to write the .apkg (default: PROJECT/{BUILD_DIR})"
@@ -278,7 +283,7 @@ def _pipeline_commands(command) -> None:
     lint_command.add_argument("--strict", action="store_true", help="fail on warnings and lint warnings too")
 
 
-def _document_commands(command) -> None:
+def _document_commands(command: _Command) -> None:
     diff_command = command("diff", "release notes between two .apkg files", _DIFF_HELP)
     diff_command.add_argument("old", type=Path, metavar="OLD.apkg", help="the previous release")
     diff_command.add_argument("new", type=Path, metavar="NEW.apkg", nargs="?", help="the new release")
@@ -318,7 +323,7 @@ def _port(text: str) -> int:
     return int(text)
 
 
-def _scaffold_commands(command) -> None:
+def _scaffold_commands(command: _Command) -> None:
     init_command = command("init", "start a new deck in a folder", _INIT_HELP, project=False)
     init_command.add_argument("directory", type=Path, metavar="DIR", help="the folder of the new project")
     init_command.add_argument("--name", default="My deck", help="the Anki deck name (default: My deck)")

@@ -74,7 +74,7 @@ class ClozeProblem:
 def parse(text: str) -> ClozeText | ClozeProblem:
     """Split `text` into plain parts and deletions, or say what is wrong with its syntax."""
     parts: list[str | Deletion] = []
-    opened: list[tuple[re.Match, bool]] = []  # each open `{{`, and whether it began a deletion
+    opened: list[tuple[re.Match[str], bool]] = []  # each open `{{`, and whether it began a deletion
     position = 0  # start of the text not yet in `parts`
     deletion_start = 0  # where the body of the open deletion begins
     other_braces = False

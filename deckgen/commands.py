@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from deckgen.build import CheckResult, check, read_lock_in, refuse_linked_output
 from deckgen.diff import PackageContents, read_package, release_notes
@@ -62,7 +63,8 @@ def stats(root: Path, released: bool = False) -> Coverage:
     paths = ProjectPaths(root)
     lock = read_lock_in(root, paths.lock)
     if lock is None:
-        raise DeckError.at(Location(display_path(paths.lock, root)), "the deck has no release yet: run 'deckgen release'")
+        raise DeckError.at(Location(display_path(paths.lock, root)),
+                           "the deck has no release yet: run 'deckgen release'")
     return Coverage(released_coverage_table(lock.lock))
 
 
@@ -81,7 +83,8 @@ def stats_in(root: Path, document: Path) -> CoverageUpdate:
     try:
         text = document.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise DeckError.in_argument("--update", f"cannot read {document}: {getattr(error, 'strerror', None) or error}") from None
+        reason = getattr(error, "strerror", None) or error
+        raise DeckError.in_argument("--update", f"cannot read {document}: {reason}") from None
     updated = replace_marked_section(text, stats(root, released=True).table, str(document))
     return CoverageUpdate(updated, updated != text)
 
@@ -173,7 +176,7 @@ def new(root: Path, kind: str, subdeck: str) -> NewCard:
     return new_card(root, settings, kind, subdeck)
 
 
-def schema(root: Path) -> dict:
+def schema(root: Path) -> dict[str, Any]:
     """The card file format as JSON Schema, with the project's subdecks and sources when it has any.
     Only `deck.yaml` and `references.yaml` need to be valid: the schema helps most while cards are not."""
     if not ProjectPaths(root).cards.is_dir():

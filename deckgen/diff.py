@@ -16,17 +16,16 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from deckgen import apkg
+from deckgen import apkg, cloze
 from deckgen.errors import shortened
 from deckgen.guards import renumbered
 from deckgen.markup import html_text
-from deckgen.templatepolicy import SCRIPT_IN_RELEASE, runs_script
 from deckgen.model import RETIRED_SUBDECK
 from deckgen.notesmarkdown import change_window, code_span
 from deckgen.render import RETIRED_CLASS, RenderedDeck
 from deckgen.report import LINK_TEXT, report_address, without_report_link
 from deckgen.students import import_options
-from deckgen import cloze
+from deckgen.templatepolicy import SCRIPT_IN_RELEASE, runs_script
 
 SNIPPET_CHARS = 80
 
@@ -123,7 +122,7 @@ def read_package(path: Path) -> PackageContents:
     notes = {
         note.guid: PackagedNote(
             guid=note.guid, note_type_id=str(note.note_type_id),
-            fields=dict(zip(note_types[str(note.note_type_id)].fields, note.fields)),
+            fields=dict(zip(note_types[str(note.note_type_id)].fields, note.fields, strict=False)),
             tags=note.tags, deck=note.deck or "?", cards=note.cards, position=note.position,
         )
         for note in package.notes
@@ -139,7 +138,7 @@ def deck_contents(deck: RenderedDeck, name: str) -> PackageContents:
     notes = {
         note.guid: PackagedNote(
             guid=note.guid, note_type_id=str(note_types[note.kind].note_type_id),
-            fields=dict(zip(note_types[note.kind].fields, note.fields)), tags=note.tags, deck=note.deck,
+            fields=dict(zip(note_types[note.kind].fields, note.fields, strict=False)), tags=note.tags, deck=note.deck,
             cards=len(note.ordinals),
         )
         for note in deck.notes
@@ -216,7 +215,8 @@ def _compare(old: PackageContents, new: PackageContents) -> _Changes:
         if previous is None:
             continue
         if previous.fields != note_type.fields:
-            structure.append(f"{code_span(note_type.name)}: fields {_names(previous.fields)} → {_names(note_type.fields)}")
+            structure.append(
+                f"{code_span(note_type.name)}: fields {_names(previous.fields)} → {_names(note_type.fields)}")
         if previous.templates != note_type.templates:
             structure.append(f"{code_span(note_type.name)}: card templates {_names(previous.templates)} → "
                              f"{_names(note_type.templates)}")
@@ -289,7 +289,8 @@ def _actions(changes: _Changes, old: PackageContents, new: PackageContents) -> l
     if renumbered_notes:
         actions.append(
             "Items or deletions were removed or reordered in some cards, so your reviews of them now "
-            f"belong to other items. To start those cards afresh: Browse, select them, Forget: {_labels(renumbered_notes)}."
+            "belong to other items. To start those cards afresh: Browse, select them, Forget: "
+            f"{_labels(renumbered_notes)}."
         )
     if changes.repositioned:
         actions.append(
@@ -383,7 +384,8 @@ def _changed_lines(before: PackagedNote, note: PackagedNote) -> list[str]:
     added_tags = sorted(set(note.tags) - set(before.tags))
     dropped_tags = sorted(set(before.tags) - set(note.tags))
     if added_tags or dropped_tags:
-        change = ", ".join([code_span(f"+{tag}") for tag in added_tags] + [code_span(f"-{tag}") for tag in dropped_tags])
+        change = ", ".join([code_span(f"+{tag}") for tag in added_tags]
+                           + [code_span(f"-{tag}") for tag in dropped_tags])
         lines.append(f"  - tags: {change}")
     return lines
 

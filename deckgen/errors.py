@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple, Protocol, Union
+from typing import NamedTuple, Protocol
 
 
 class Location(NamedTuple):
@@ -35,14 +35,14 @@ class Locatable(Protocol):
     def location(self) -> Location: ...
 
 
-Where = Union[Location, Locatable]
+Where = Location | Locatable
 
 
 def located(where: Where) -> Location:
     return where if isinstance(where, Location) else where.location
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, init=False)
 class Problem:
     """One thing wrong with the input, where it is, and (in the message) how to fix it.
     Given a place still to be found (a `Locatable`), it finds it: a problem always has its line."""
@@ -50,9 +50,9 @@ class Problem:
     location: Location
     message: str
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.location, Location):
-            object.__setattr__(self, "location", located(self.location))
+    def __init__(self, location: Where, message: str) -> None:
+        object.__setattr__(self, "location", located(location))
+        object.__setattr__(self, "message", message)
 
     def __str__(self) -> str:
         return printable(f"{self.location}: {self.message}")

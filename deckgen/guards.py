@@ -325,10 +325,15 @@ def renumbered(old: Hides, new: Hides) -> bool:
     return _moved(dict(old), dict(new)) or bool(rewritten_together(old, new))
 
 
-def _changed(before: dict[int, str | None], after: dict[int, str | None]) -> list[int]:
-    """The numbers whose text changed, where both texts are known (a lock of format 1 kept none)."""
-    return [number for number, text in before.items()
-            if text is not None and after.get(number) is not None and after[number] != text]
+def _changed(before: dict[int, str | None], after: dict[int, str | None]) -> dict[int, tuple[str, str]]:
+    """The numbers whose text changed, where both texts are known (a lock of format 1 kept none),
+    with their old and new texts."""
+    changed = {}
+    for number, text in before.items():
+        now = after.get(number)
+        if text is not None and now is not None and now != text:
+            changed[number] = (text, now)
+    return changed
 
 
 def _moved(before: dict[int, str | None], after: dict[int, str | None]) -> bool:
@@ -337,16 +342,16 @@ def _moved(before: dict[int, str | None], after: dict[int, str | None]) -> bool:
     each clearly more alike the other's old text than their own (a swap)."""
     if any(number not in after for number in before):
         return True
-    changed = _changed(before, after)
-    own = {number: _alike(before[number], after[number]) for number in changed}
-    for number in changed:
-        text = before[number]
+    texts = _changed(before, after)
+    changed = list(texts)
+    own = {number: _alike(old, new) for number, (old, new) in texts.items()}
+    for number, (text, _) in texts.items():
         if any(other is not None and _alike(text, other) >= max(MOVED_SIMILARITY, own[number] + 1e-9)
                for elsewhere, other in after.items() if elsewhere != number):
             return True
     return any(
-        _alike(before[first], after[second]) >= own[first] + SWAP_MARGIN
-        and _alike(before[second], after[first]) >= own[second] + SWAP_MARGIN
+        _alike(texts[first][0], texts[second][1]) >= own[first] + SWAP_MARGIN
+        and _alike(texts[second][0], texts[first][1]) >= own[second] + SWAP_MARGIN
         for index, first in enumerate(changed) for second in changed[index + 1:]
     )
 
@@ -356,8 +361,8 @@ def rewritten_together(old: Hides, new: Hides) -> tuple[int, ...]:
     Text alone cannot tell them from numbers swapped and reworded (synonyms share no letters), so
     the honest rule is to treat them as renumbered: one rewritten number is an edit in place."""
     before, after = dict(old), dict(new)
-    rewritten = tuple(number for number in _changed(before, after)
-                      if _alike(before[number], after[number]) < REWRITTEN_SIMILARITY)
+    rewritten = tuple(number for number, (old_text, new_text) in _changed(before, after).items()
+                      if _alike(old_text, new_text) < REWRITTEN_SIMILARITY)
     return rewritten if len(rewritten) >= 2 else ()
 
 
@@ -373,7 +378,8 @@ def decide(
         if change.flag is not None and (allow.permits(change.flag) or (change.flag, change.subject) in pending):
             allowed.append(change)
         elif change.flag is not None:
-            problems.append(Problem(locate(change.place), f"{change.message}; to release it anyway, run with {change.flag}"))
+            problems.append(Problem(locate(change.place),
+                                    f"{change.message}; to release it anyway, run with {change.flag}"))
         else:
             problems.append(Problem(locate(change.place), change.message))
     return problems, allowed

@@ -16,7 +16,7 @@ class HTMLReader(HTMLParser):
     """Python's HTML parser, which stops with an AssertionError at a marked section it does not know
     (`<![x[`); cards may hold none, so such a section is read as the text it is."""
 
-    def parse_marked_section(self, i, report=1):
+    def parse_marked_section(self, i: int, report: bool = True) -> int:
         try:
             return super().parse_marked_section(i, report)
         except AssertionError:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from deckgen.errors import Location
 from deckgen.htmlreader import VOID_ELEMENTS, HTMLReader
@@ -37,7 +38,7 @@ class _Element:
     tag: str
     attributes: dict[str, str | None]
     start_text: str  # the start tag as written
-    children: list = field(default_factory=list)  # of _Element, str (text) or _Raw
+    children: list[_Element | str | _Raw] = field(default_factory=list)  # str: text
 
     def has_only(self, *names: str) -> bool:
         return set(self.attributes) <= set(names)
@@ -54,28 +55,28 @@ class _TreeBuilder(HTMLReader):
         self.root = _Element("", {}, "")
         self.open = [self.root]
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         element = _Element(tag, dict(attrs), self.get_starttag_text() or f"<{tag}>")
         self.open[-1].children.append(element)
         if tag not in VOID_ELEMENTS:
             self.open.append(element)
 
-    def handle_startendtag(self, tag, attrs):
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.open[-1].children.append(_Element(tag, dict(attrs), self.get_starttag_text() or f"<{tag}>"))
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         for depth in range(len(self.open) - 1, 0, -1):
             if self.open[depth].tag == tag:
                 del self.open[depth:]
                 return
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if self.open[-1].tag in VERBATIM:
             self.open[-1].children.append(_Raw(data))
         else:
             self.open[-1].children.append(data)
 
-    def handle_comment(self, data):
+    def handle_comment(self, data: str) -> None:
         self.open[-1].children.append(_Raw(f"<!--{data}-->"))
 
 
@@ -95,7 +96,7 @@ class _Converter:
     def children(self, element: _Element) -> str:
         return "".join(self.node(child) for child in element.children)
 
-    def node(self, node) -> str:
+    def node(self, node: _Element | str | _Raw) -> str:
         if isinstance(node, str):
             return self.text(node)
         if isinstance(node, _Raw):
@@ -131,15 +132,17 @@ class _Converter:
             return self.children(element)
         if tag in ("ul", "ol") and element.has_only("start") and _only_items(element):
             return self.list(element)
-        if tag == "img" and element.has_only("src", "alt") and element.attributes.get("src") in self.media_names:
+        src = element.attributes.get("src") or ""
+        if tag == "img" and element.has_only("src", "alt") and src in self.media_names:
             alt = _escaped(element.attributes.get("alt") or "")
-            return f"![{alt}]({self._medium(element.attributes['src'])})"
-        if tag == "a" and element.has_only("href") and re.match(r"https?://\S+\Z", element.attributes.get("href") or ""):
-            href = element.attributes["href"].replace("(", "%28").replace(")", "%29")
+            return f"![{alt}]({self._medium(src)})"
+        href = element.attributes.get("href") or ""
+        if tag == "a" and element.has_only("href") and re.match(r"https?://\S+\Z", href):
+            href = href.replace("(", "%28").replace(")", "%29")
             return f"[{self.children(element)}]({href})"
         if tag == "code" and element.has_only() and all(isinstance(child, str) and "`" not in child
                                                          for child in element.children):
-            return f"`{''.join(element.children)}`" if element.children else ""
+            return f"`{''.join(map(str, element.children))}`" if element.children else ""  # texts only
         # Anything else stays as written: the import report lists it, and `check` warns where it is.
         if tag in VOID_ELEMENTS:
             return element.start_text
@@ -190,7 +193,7 @@ def _escaped(text: str) -> str:
 def _joined(converted: str, inside_list: bool = False) -> str:
     """The marks of line and paragraph breaks made breaks: a run with a paragraph break in it is a
     blank line, any other a <br>; none at either end."""
-    def join(match: re.Match) -> str:
+    def join(match: re.Match[str]) -> str:
         return ("\n" if inside_list else "\n\n") if BLOCK in match.group() else "<br>"
     return _BREAKS.sub(join, converted.strip(LINE + BLOCK + " "))
 
@@ -223,14 +226,14 @@ def _words(text: str) -> str:
     return "".join(html.unescape(text).split())
 
 
-class _Everything(dict):
+class _Everything(dict[str, Any]):
     """Media names as the package gives them: each is its own name."""
 
-    def __contains__(self, key) -> bool:
+    def __contains__(self, key: object) -> bool:
         return True
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: str) -> str:
         return key
 
-    def values(self):
+    def values(self) -> Any:  # none listed: every name is its own
         return ()

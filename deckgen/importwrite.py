@@ -20,6 +20,7 @@ import time
 import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -33,21 +34,21 @@ from deckgen.importhtml import convert
 from deckgen.kinds import KINDS
 from deckgen.lockfile import CardRecord, Lock, NoteTypeRecord, lock_text
 from deckgen.markup import html_text, sanitise
-from deckgen.model import RETIRED_SUBDECK
 from deckgen.media import MEDIA_TYPES
+from deckgen.model import RETIRED_SUBDECK
+from deckgen.names import name_problem
 from deckgen.notetypedecl import field_key
+from deckgen.notetypes import RenderedNoteType
 from deckgen.output import write_files
 from deckgen.package import preset_names
 from deckgen.paths import ProjectPaths
 from deckgen.project import read_project
 from deckgen.release import appearance_fingerprint, content_fingerprint, hidden_texts
-from deckgen.notetypes import RenderedNoteType
 from deckgen.render import render_deck
-from deckgen.repository import Requirement, RepositoryText, installed_requirement, repository_files
-from deckgen.stats import released_coverage_table
+from deckgen.repository import RepositoryText, Requirement, installed_requirement, repository_files
 from deckgen.scaffold import default_templates
+from deckgen.stats import released_coverage_table
 from deckgen.templatepolicy import cleaned_stylesheet, cleaned_template
-from deckgen.names import name_problem
 
 IMPORTED_VERSION = "0.0.0"  # no deckgen release yet: the first one is the educator's
 REPORT_FILE = "import-report.md"
@@ -191,7 +192,7 @@ class _LiteralDumper(yaml.SafeDumper):
     """YAML as an educator would write it: text of several lines as a block, keys in order."""
 
 
-def _text(dumper: yaml.SafeDumper, value: str):
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
 
 
@@ -203,10 +204,12 @@ def _yaml(value: object) -> bytes:
 
 
 def _template_files(kind: str, note_type: NoteType,
-                    removals: list[TemplateRemoval]) -> tuple[list[dict], dict[str, str]]:
+                    removals: list[TemplateRemoval]) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """The declaration's templates, and each file's Jinja text by name; what the template policy
     forbids is removed (the package's templates reach every student as the deck's own), and listed."""
-    entries, files, taken = [], {}, set()
+    entries: list[dict[str, Any]] = []
+    files: dict[str, str] = {}
+    taken: set[str] = set()
     for template in note_type.templates:
         base = _unique(f"{kind}.{slug(template.name, 30) or 'card'}", taken)
         front, back = f"{base}.front.html", f"{base}.back.html"
@@ -228,7 +231,7 @@ def _first_text(note: Note) -> str:
 
 
 def _deck_settings(package: AnkiPackage, layout: _Layout, optional: dict[int, set[str]],
-                   removals: list[TemplateRemoval]) -> tuple[dict, dict]:
+                   removals: list[TemplateRemoval]) -> tuple[dict[str, Any], dict[str, Any]]:
     note_types, templates = {}, {}
     for note_type in package.note_types:
         kind = layout.kinds[note_type.note_type_id]
@@ -253,11 +256,11 @@ def _deck_settings(package: AnkiPackage, layout: _Layout, optional: dict[int, se
 
 
 def _card_files(package: AnkiPackage, layout: _Layout, paths: ProjectPaths) -> tuple[
-        dict[str, list[dict]], list[ReportEntry], dict[int, set[str]], dict[str, Note]]:
+        dict[str, list[dict[str, Any]]], list[ReportEntry], dict[int, set[str]], dict[str, Note]]:
     """The cards of each subdeck, what the report lists, the fields some note leaves empty (by note
     type) and each card's note."""
     note_types = {note_type.note_type_id: note_type for note_type in package.note_types}
-    files: dict[str, list[dict]] = {key: [] for key in layout.subdecks}
+    files: dict[str, list[dict[str, Any]]] = {key: [] for key in layout.subdecks}
     report: list[ReportEntry] = []
     empty: dict[int, set[str]] = {note_type_id: set() for note_type_id in note_types}
     ids: set[str] = set()
@@ -409,7 +412,7 @@ def _as_packaged(rendered: RenderedNoteType, package: AnkiPackage) -> RenderedNo
     original = next(note_type for note_type in package.note_types if note_type.note_type_id == rendered.note_type_id)
     return replace(rendered, css=original.css, templates=tuple(
         replace(template, front=source.front, back=source.back)
-        for template, source in zip(rendered.templates, original.templates)))
+        for template, source in zip(rendered.templates, original.templates, strict=False)))
 
 
 def import_package(package_path: Path, target: Path, requirement: Requirement | None = None) -> ImportResult:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from deckgen.cardfile import CARD_FILE_KEYS, COMMON_CARD_KEYS, card_keys
 from deckgen.keys import Key
@@ -27,11 +28,11 @@ class SchemaContext:
     references: Mapping[str, Reference]
 
 
-def _properties(keys: tuple[Key, ...], project: SchemaContext | None) -> dict:
+def _properties(keys: tuple[Key, ...], project: SchemaContext | None) -> dict[str, Any]:
     return {key.name: {**key.json_schema(project), "description": key.doc} for key in keys}
 
 
-def card_file_schema(project: SchemaContext | None) -> dict:
+def card_file_schema(project: SchemaContext | None) -> dict[str, Any]:
     """JSON Schema (2020-12) of a card file; `project` fills in its subdeck and reference keys."""
     kinds = project.settings.kinds if project else KINDS
     per_kind = []

@@ -70,7 +70,7 @@ class Reader:
     def check_keys(self, node: Mapping, keys: tuple[Key, ...], what: str, required: bool = True) -> None:
         """Unknown keys (with a did-you-mean) and, when `required`, missing required keys."""
         allowed = [key.name for key in keys]
-        suggested = set()
+        suggested: set[str | None] = set()
         for key in node.keys():
             if key.text not in allowed:
                 hint = did_you_mean(key.text, allowed)
@@ -79,11 +79,11 @@ class Reader:
         if not required:
             return
         present = {key.text for key in node.keys()}
-        for key in keys:
+        for declared in keys:
             # A misspelt key already has its message; "missing" would only repeat it.
-            if key.required and key.name not in present and key.name not in suggested:
-                doc = key.doc[0].lower() + key.doc[1:].rstrip(".")
-                self.add(node.location, f"{what} has no '{key.name}': add '{key.name}:' ({doc})")
+            if declared.required and declared.name not in present and declared.name not in suggested:
+                doc = declared.doc[0].lower() + declared.doc[1:].rstrip(".")
+                self.add(node.location, f"{what} has no '{declared.name}': add '{declared.name}:' ({doc})")
 
     def read(self, parent: Mapping, key: Key) -> Any:
         node = parent.get(key.name)
@@ -140,7 +140,7 @@ class QuickReader:
             }
         return self._choices[key]
 
-    def pointer(self, steps: tuple[str | int, ...]) -> Pointer:
+    def pointer(self, steps: tuple[Any, ...]) -> Pointer:
         """Where the value at `steps` stands: ("cards", card, key[, item]) or (key[, item])."""
         if steps[0] == "cards":
             if len(steps) == 3 and steps[2] == "id":
@@ -154,7 +154,7 @@ class QuickReader:
             self._card_place = Pointer(self.positions, card, "id")
         return self._card_place
 
-    def text(self, value: str, steps: tuple[str | int, ...]) -> Text:
+    def text(self, value: str, steps: tuple[Any, ...]) -> Text:
         """A text at `steps`, which knows where it stands through its card's place."""
         if steps[0] == "cards":
             return Text(value, self.card_place(steps[1]), steps[2], steps[3] if len(steps) > 3 else None)
@@ -197,7 +197,7 @@ class Key:
     def quick(self, value: Any, reader: QuickReader, steps: tuple[str | int, ...]) -> Any:
         return EXPLAIN
 
-    def json_schema(self, context: Any) -> dict:
+    def json_schema(self, context: Any) -> dict[str, Any]:
         raise NotImplementedError
 
 
@@ -209,7 +209,9 @@ class TextKey(Key):
         super().__init__(name, doc, required)
         self.expected, self.limit = expected, limit
 
-    def read(self, node: Node, reader: Reader) -> Scalar | None:
+    def read(self, node: Node, reader: Reader) -> Any:
+        """The scalar as written (a `Scalar`), or None; each kind of text key gives what it makes of it
+        (a located `Text`, a name, a URL)."""
         value = reader.scalar(node, f"'{self.name}'", self.expected)
         if value is None or not reader.acceptable_text(value, f"'{self.name}'", self.expected, self.limit):
             return None
@@ -219,7 +221,7 @@ class TextKey(Key):
         """The text itself (where `read` gives its Scalar)."""
         return value if quick_text(value, self.limit) else EXPLAIN
 
-    def json_schema(self, context: Any) -> dict:
+    def json_schema(self, context: Any) -> dict[str, Any]:
         return {"type": "string", "minLength": 1, "maxLength": self.limit, "pattern": ACCEPTABLE_TEXT_PATTERN}
 
 
@@ -255,20 +257,20 @@ class PlainTextKey(MarkupKey):
         text = super().quick(value, reader, steps)
         return text if text is EXPLAIN or len(text.value) <= self.short else EXPLAIN
 
-    def json_schema(self, context: Any) -> dict:
+    def json_schema(self, context: Any) -> dict[str, Any]:
         return {**super().json_schema(context), "maxLength": self.short}
 
 
 class PatternKey(TextKey):
     """Text that must match `pattern`; `explain` says what a good value looks like."""
 
-    def __init__(self, name: str, doc: str, pattern: re.Pattern, explain: Callable[[str], str],
+    def __init__(self, name: str, doc: str, pattern: re.Pattern[str], explain: Callable[[str], str],
                  required: bool = False, expected: str = "text") -> None:
         super().__init__(name, doc, required, expected)
         self.pattern, self.explain = pattern, explain
 
     def read(self, node: Node, reader: Reader) -> Scalar | None:
-        value = super().read(node, reader)
+        value: Scalar | None = super().read(node, reader)
         if value is not None and not self.pattern.match(value.text):
             reader.add(value.location, self.explain(value.text))
             return None
@@ -278,7 +280,7 @@ class PatternKey(TextKey):
         text = super().quick(value, reader, steps)
         return text if text is EXPLAIN or self.pattern.match(text) else EXPLAIN
 
-    def json_schema(self, context: Any) -> dict:
+    def json_schema(self, context: Any) -> dict[str, Any]:
         return {"type": "string", "pattern": "^" + self.pattern.pattern.removesuffix("\\Z") + "$"}
 
 
@@ -292,7 +294,7 @@ class ChoiceKey(TextKey):
         self.choices, self.unknown = choices, unknown
 
     def read(self, node: Node, reader: Reader) -> str | None:
-        value = super().read(node, reader)
+        value: Scalar | None = super().read(node, reader)
         if value is None:
             return None
         choices = self.choices(reader.context)
@@ -304,7 +306,7 @@ class ChoiceKey(TextKey):
     def quick(self, value: Any, reader: QuickReader, steps: tuple[str | int, ...]) -> Any:
         return reader.choices(self).get(value, EXPLAIN) if type(value) is str else EXPLAIN
 
-    def json_schema(self, context: Any) -> dict:
+    def json_schema(self, context: Any) -> dict[str, Any]:
         choices = list(self.choices(context))
         return {"enum": choices} if choices else {"type": "string", "minLength": 1}
 
@@ -326,17 +328,18 @@ class WholeNumberKey(Key):
             return None
         if len(value.text.lstrip("-")) > 19:  # no id or year is longer; Python refuses 4,301 digits
             expected = f"from {self.lowest} to {self.highest}" if self.highest is not None else "of at most 19 digits"
-            reader.add(value.location, f"'{self.name}' must be a whole number {expected}, got {shortened(value.text, 30)}")
+            reader.add(value.location,
+                       f"'{self.name}' must be a whole number {expected}, got {shortened(value.text, 30)}")
             return None
         number = int(value.text)
-        if self.highest is not None and not self.lowest <= number <= self.highest:
+        if self.lowest is not None and self.highest is not None and not self.lowest <= number <= self.highest:
             reader.add(value.location,
                        f"'{self.name}' must be a whole number from {self.lowest} to {self.highest}, got {number}")
             return None
         return number
 
-    def json_schema(self, context: Any) -> dict:
-        schema: dict = {"type": "integer"}
+    def json_schema(self, context: Any) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "integer"}
         if self.highest is not None:
             schema.update(minimum=self.lowest, maximum=self.highest)
         return schema
@@ -356,7 +359,7 @@ class BooleanKey(Key):
         """YAML 1.2's true and false (true, True, TRUE...) are all ones `read` takes."""
         return value if type(value) is bool else EXPLAIN
 
-    def json_schema(self, context: Any) -> dict:
+    def json_schema(self, context: Any) -> dict[str, Any]:
         return {"type": "boolean"}
 
 
@@ -375,7 +378,7 @@ class ListKey(Key):
         reader.add(node.location, f"'{self.name}' must be {self.expected_list}, got {node.describe()}")
         return None
 
-    def read(self, node: Node, reader: Reader) -> list | None:
+    def read(self, node: Node, reader: Reader) -> list[Any] | None:
         sequence = self.sequence(node, reader)
         if sequence is None:
             return None
@@ -398,8 +401,8 @@ class ListKey(Key):
         items = [self.item.quick(item, reader, (*steps, index)) for index, item in enumerate(value)]
         return EXPLAIN if any(item is EXPLAIN for item in items) else items
 
-    def json_schema(self, context: Any) -> dict:
-        schema = {"type": "array", "items": self.item.json_schema(context)}
+    def json_schema(self, context: Any) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "array", "items": self.item.json_schema(context)}
         if self.min_items:
             schema["minItems"] = self.min_items
         if self.max_items is not None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from deckgen import cloze
 from deckgen.errors import Location
@@ -63,8 +63,8 @@ class Kind:
     fill: Filler
     skeleton: tuple[str, ...]  # the lines `deckgen new` writes for its content
     cloze_field: str | None = None  # the field whose deletions make the cards, for cloze types
-    check: Callable[[Mapping, dict, Reader], None] | None = None  # checks beyond each key's own
-    quick_check: Callable[[dict], bool] | None = None  # the same checks on plain values: False to explain
+    check: Callable[[Mapping, dict[str, Any], Reader], None] | None = None  # checks beyond each key's own
+    quick_check: Callable[[dict[str, Any]], bool] | None = None  # the same checks on plain values: False to explain
     # A note type the project declares in deck.yaml (notetypedecl.py) has exactly the fields it
     # names, no citation fields: an imported note type must keep its fields as Anki knows them.
     trailing_fields: tuple[str, ...] = CITATION_FIELDS
@@ -74,7 +74,7 @@ class Kind:
     css: str = "style.css"  # the stylesheet template of its note type
     # Turns the values of its content keys into the Card's own attributes: a declared kind keeps
     # them by YAML key in Card.values, a built-in kind has an attribute per key.
-    pack: Callable[[dict], dict] | None = None
+    pack: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -90,16 +90,24 @@ class Kind:
         return deletions if self.is_cloze else len(self.templates)
 
 
+def _given(text: Text | None) -> Text:
+    """A required key's text: validation refused every card without it."""
+    assert text is not None
+    return text
+
+
 def _question_and_answer(card: Card, write: FieldWriter) -> dict[str, str | cloze.ClozeText]:
-    return {"Question": write.markup("question", card.question), "Answer": write.markup("answer", card.answer)}
+    return {"Question": write.markup("question", _given(card.question)),
+            "Answer": write.markup("answer", _given(card.answer))}
 
 
 def _cloze(card: Card, write: FieldWriter) -> dict[str, str | cloze.ClozeText]:
-    return {"Text": write.cloze_text(card.text)}
+    return {"Text": write.cloze_text(_given(card.text))}
 
 
 def _list(card: Card, write: FieldWriter) -> dict[str, str | cloze.ClozeText]:
-    return {"Question": write.markup("question", card.question), "Items": write.list_items(card.items, card.ordered)}
+    return {"Question": write.markup("question", _given(card.question)),
+            "Items": write.list_items(card.items, card.ordered)}
 
 
 MIN_LIST_ITEMS = 2
@@ -110,7 +118,7 @@ class ClozeTextKey(MarkupKey):
     """A cloze text: markup with {{cN::...}} deletions, which `_check_cloze` parses; its JSON Schema
     asks for a deletion and refuses the numbers check would (c0, above the highest)."""
 
-    def json_schema(self, context) -> dict:
+    def json_schema(self, context: Any) -> dict[str, Any]:
         too_high = r"50[1-9]|5[1-9][0-9]|[6-9][0-9]{2}|[1-9][0-9]{3,}"
         return {**super().json_schema(context), "allOf": [
             {"pattern": r"\{\{c[0-9]+::"},
@@ -118,7 +126,7 @@ class ClozeTextKey(MarkupKey):
         ]}
 
 
-def _check_cloze(node: Mapping, values: dict, reader: Reader) -> None:
+def _check_cloze(node: Mapping, values: dict[str, Any], reader: Reader) -> None:
     text = values.get("text")
     if text is not None:
         parsed, problems = cloze.checked(text.value)
@@ -127,7 +135,7 @@ def _check_cloze(node: Mapping, values: dict, reader: Reader) -> None:
         values["parsed_cloze"] = parsed
 
 
-def _quick_check_cloze(values: dict) -> bool:
+def _quick_check_cloze(values: dict[str, Any]) -> bool:
     parsed, problems = cloze.checked(values["text"].value)
     values["parsed_cloze"] = parsed
     return not problems
@@ -141,16 +149,16 @@ def _list_size_problem(items: int) -> str | None:
     return None
 
 
-def _check_list(node: Mapping, values: dict, reader: Reader) -> None:
+def _check_list(node: Mapping, values: dict[str, Any], reader: Reader) -> None:
     items = node.get("items")
     problem = _list_size_problem(len(items.items)) if isinstance(items, Sequence) else None
     if problem:
-        reader.add(items.location, problem)
+        reader.add(node.located("items"), problem)
     values["items"] = tuple(values.get("items") or ())
     values["ordered"] = bool(values.get("ordered"))
 
 
-def _quick_check_list(values: dict) -> bool:
+def _quick_check_list(values: dict[str, Any]) -> bool:
     values["items"] = tuple(values["items"])
     values["ordered"] = bool(values.get("ordered"))
     return _list_size_problem(len(values["items"])) is None

@@ -11,11 +11,12 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter, defaultdict
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
+from deckgen import cloze
 from deckgen.errors import Location, printable
 from deckgen.markup import dropped_markup, to_text
-from deckgen import cloze
 from deckgen.model import Card, Project
 
 ERROR = "error"
@@ -112,7 +113,7 @@ def _hidden_texts(card: Card) -> list[str]:
     return hidden + [item.value for item in card.items]
 
 
-def _topic_gives_answer(card: Card, context_words: set[str]) -> list[Finding]:
+def _topic_gives_answer(card: Card, context_words: AbstractSet[str]) -> list[Finding]:
     """The topic is printed above the question: a word it shares with the answer gives the answer away.
     Words of the deck and subdeck names are shown on every card anyway, so they do not count."""
     if card.topic is None:
@@ -129,7 +130,7 @@ def _topic_gives_answer(card: Card, context_words: set[str]) -> list[Finding]:
     )]
 
 
-def lint_card(card: Card, max_answer_words: int, context_words: set[str] = frozenset(),
+def lint_card(card: Card, max_answer_words: int, context_words: AbstractSet[str] = frozenset(),
               cites: bool = True) -> list[Finding]:
     """Every rule for one card; `cites` when its kind has a source to cite (a declared note type has none)."""
     findings = []
@@ -224,7 +225,7 @@ def _duplicate_questions(cards: tuple[Card, ...]) -> list[Finding]:
     frequency = Counter(word for question_words in words for word in question_words)
     first_with: dict[str, Card] = {}
     index: dict[str, list[int]] = defaultdict(list)
-    for position, ((card, question), question_words) in enumerate(zip(questions, words)):
+    for position, ((card, question), question_words) in enumerate(zip(questions, words, strict=True)):
         earlier = first_with.get(question)
         if earlier is None:
             rarest = sorted(question_words, key=lambda word: (frequency[word], word))[:RAREST_WORDS]
@@ -237,6 +238,7 @@ def _duplicate_questions(cards: tuple[Card, ...]) -> list[Finding]:
         else:
             same = "the same question"
         if earlier is not None:
+            assert card.question is not None and earlier.question is not None  # only cards with one are here
             findings.append(_finding(
                 card.question.location, "L003",
                 f"{same} as card '{earlier.id}' ({earlier.question.location}): "

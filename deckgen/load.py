@@ -11,7 +11,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple, Union
+from typing import Any, NamedTuple, cast
 
 import yaml
 
@@ -71,11 +71,16 @@ class Mapping:
                 return value
         return None
 
+    def located(self, key: str) -> Location:
+        """Where the value of `key` stands, for a key known to be there; else the mapping's place."""
+        value = self.get(key)
+        return self.location if value is None else value.location
+
     def keys(self) -> list[Scalar]:
         return [key for key, _ in self.entries]
 
 
-Node = Union[Scalar, Sequence, Mapping]
+Node = Scalar | Sequence | Mapping
 
 
 def read_yaml(path: Path, shown_as: str) -> Node | None:
@@ -135,8 +140,8 @@ class Positions:
         self.digest = hashlib.sha256(text.encode("utf-8")).digest()
         self._tree: Node | None = None
 
-    def of(self, steps: tuple[str | int, ...]) -> Location:
-        """The location of the value reached by `steps` (keys and list indexes) from the top."""
+    def of(self, steps: tuple[Any, ...]) -> Location:
+        """The location of the value reached by `steps` (keys and list indexes; None ends them) from the top."""
         if self._tree is None:
             try:
                 text = read_text(self.path, self.shown_as)
@@ -145,12 +150,13 @@ class Positions:
                 self._tree = compose(text, self.shown_as)
             except DeckError:  # the file is now unreadable: its own problems are reported when read
                 return Location(self.shown_as)
-        node = self._tree
+        node: Any = self._tree  # the steps lead through mappings and sequences to a value
         for step in steps:
             if step is None:
                 break
             node = node.get(step) if isinstance(node, Mapping) else node.items[step]
-        return node.location
+        location: Location = node.location
+        return location
 
 
 class Pointer(NamedTuple):
@@ -306,18 +312,19 @@ class _Converter:
             )
         if isinstance(node, yaml.SequenceNode):
             return Sequence(tuple(self.convert(item, depth + 1) for item in node.value), self.location(node))
-        return self.convert_mapping(node, depth)
+        return self.convert_mapping(cast(yaml.MappingNode, node), depth)
 
     def whole_characters(self, node: yaml.ScalarNode) -> str:
         """The scalar's text with escaped UTF-16 pairs ("\\ud83d\\ude00") joined into the character
         they stand for; half a pair is refused, since no file or Anki field can hold it."""
-        text = node.value
+        text: str = node.value
         if not _SURROGATE.search(text):
             return text
         try:
             return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
         except UnicodeDecodeError:
             half = _SURROGATE.search(text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass"))
+            assert half is not None  # the text did not decode: it holds half a pair
             self.problems.add(
                 self.location(node),
                 f"the escape \\u{ord(half.group()):04x} is half of a character (a UTF-16 surrogate) with no "

@@ -15,14 +15,16 @@ must end in a message, never in a package Anki refuses nor in markup on students
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import time
-from dataclasses import dataclass, field
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any, TypeVar
 
 from deckgen.cardfile import GUID
 from deckgen.errors import DeckError, Location, shortened
@@ -101,7 +103,7 @@ class Lock:
     note_types: Mapping[str, NoteTypeRecord]
     cards: Mapping[str, CardRecord]
     acknowledged: tuple[Acknowledged, ...] = ()
-    releases: tuple[Release, ...] | None = ()  # None: a lock from before releases were recorded
+    releases: tuple[Release, ...] = ()  # a lock from before they were recorded: see _releases_of_old_lock
     description: str | None = None  # fingerprint of the deck's description; None: not recorded (format < 3)
 
     @property
@@ -116,8 +118,6 @@ class Lock:
     def __post_init__(self) -> None:
         for name in ("subdecks", "note_types", "cards"):  # read-only, as a frozen record should be
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
-        if self.releases is None:
-            object.__setattr__(self, "releases", _releases_of_old_lock(self.cards))
 
 
 @dataclass(frozen=True)
@@ -201,17 +201,20 @@ def lock_text(lock: Lock) -> str:
 # --- reading -------------------------------------------------------------------------------------
 
 
+_T = TypeVar("_T")
+
+
 class _Damaged(ValueError):
     """A value of the lock that deckgen never writes; `subject` says where it is, or, for what the
     json reader reports without a position, `found_by` finds its line."""
 
-    def __init__(self, subject: str, message: str, found_by: re.Pattern | None = None) -> None:
+    def __init__(self, subject: str, message: str, found_by: re.Pattern[str] | None = None) -> None:
         super().__init__(message)
         self.subject = subject
         self.found_by = found_by
 
 
-def _of_type(value: object, expected: type, subject: str, what: str) -> object:
+def _of_type(value: object, expected: type[_T], subject: str, what: str) -> _T:
     if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
         raise _Damaged(subject, f"{what} should be {_TYPE_NAMES[expected]}, is {_shown(value)}")
     return value
@@ -254,7 +257,7 @@ def _name(value: object, subject: str, what: str) -> str:
     return text
 
 
-def _formatted(value: object, pattern: re.Pattern, subject: str, what: str, expected: str) -> str:
+def _formatted(value: object, pattern: re.Pattern[str], subject: str, what: str, expected: str) -> str:
     text = _of_type(value, str, subject, what)
     if not pattern.match(text):
         raise _Damaged(subject, f"{what} should be {expected}, is {_shown(text)}")
@@ -269,7 +272,7 @@ def _fingerprint(value: object, subject: str, what: str) -> str:
     return _formatted(value, FINGERPRINT, subject, what, "a fingerprint deckgen writes (sha256:…)")
 
 
-def _guid(entry: dict, subject: str) -> str | None:
+def _guid(entry: dict[str, Any], subject: str) -> str | None:
     """The card's recorded GUID: printable ASCII, as a card file's `guid:` is; None if not recorded."""
     if "guid" not in entry:
         return None
@@ -281,11 +284,11 @@ def _texts(value: object, subject: str, what: str) -> tuple[str, ...]:
     return tuple(_text(item, subject, what) for item in items)
 
 
-def _object(value: object, subject: str, what: str) -> dict:
+def _object(value: object, subject: str, what: str) -> dict[str, Any]:
     return _of_type(value, dict, subject, what)
 
 
-def _hides(entry: dict, subject: str, card_format: int) -> tuple[tuple[int, str | None], ...]:
+def _hides(entry: dict[str, Any], subject: str, card_format: int) -> tuple[tuple[int, str | None], ...]:
     if card_format == 1:  # "N:fingerprint" strings: the numbers are known, the texts are not
         numbers = []
         for item in _texts(entry.get("deletions", []), subject, "'deletions'"):
@@ -335,7 +338,7 @@ def _card_record(card_id: str, entry: object, lock_format: int) -> CardRecord:
     )
 
 
-def _position(entry: dict, subject: str) -> int | None:
+def _position(entry: dict[str, Any], subject: str) -> int | None:
     """A card's position: a whole number Anki keeps as it is (its Check Database moves a new card at
     1,000,000 or more), or None when the lock has none yet."""
     if "position" not in entry:
@@ -362,11 +365,12 @@ def _note_type(kind: str, entry: object) -> NoteTypeRecord:
 
 
 _FLAG = re.compile(r"--allow(-[a-z]+)+\Z")
-_SUBJECT = re.compile(r"(card:[a-z0-9][a-z0-9._-]{0,63}|note_type:[a-z0-9_-]{1,64}|subdecks\.[^\s:]{1,64}|name|id|positions)\Z")
+_SUBJECT = re.compile(r"(card:[a-z0-9][a-z0-9._-]{0,63}|note_type:[a-z0-9_-]{1,64}|subdecks\.[^\s:]{1,64}"
+                      r"|name|id|positions)\Z")
 _ACKNOWLEDGED_VERSION = re.compile(f"{UNRELEASED}\\Z|{VERSION.pattern}")
 
 
-def _only_keys(entry: dict, keys: tuple[str, ...], subject: str, what: str) -> None:
+def _only_keys(entry: dict[str, Any], keys: tuple[str, ...], subject: str, what: str) -> None:
     unknown = sorted(set(entry) - set(keys))
     if unknown:
         raise _Damaged(subject, f"{what} has the unknown key {_shown(unknown[0])}")
@@ -402,7 +406,7 @@ def _consistent(lock: Lock, now: float) -> None:
     writes them: releases one after the other, none ahead of the clock by more than a day, and no
     card or note type with a time later than the release that gave it."""
     latest = now + FUTURE_MARGIN
-    for before, after in zip(lock.releases, lock.releases[1:]):
+    for before, after in itertools.pairwise(lock.releases):
         if version_key(after.version) <= version_key(before.version) or after.time <= before.time:
             raise _Damaged("releases", f"release {after.version} ({after.time}) does not follow release "
                                        f"{before.version} ({before.time})")
@@ -446,19 +450,22 @@ def _lock(data: object) -> Lock:
     deck = _object(data.get("deck"), "deck", "'deck'")
     subdecks = _object(deck.get("subdecks"), "deck", "'subdecks'")
     description = deck.get("description") if lock_format >= 3 else None
+    # Read in the order of the file, so that of two damaged values the first is reported.
+    deck_id = _whole(deck.get("id"), "deck", "the deck id", MAX_ID)
+    deck_name = _name(deck.get("name"), "deck", "the deck name")
+    subdeck_names = {_text(key, "deck", "a subdeck key"): _name(name, "deck", "a subdeck name")
+                     for key, name in subdecks.items()}
+    note_types = {kind: _note_type(kind, entry)
+                  for kind, entry in _object(data.get("note_types"), "deck", "'note_types'").items()}
+    cards = {card_id: _card_record(card_id, entry, lock_format)
+             for card_id, entry in _object(data.get("cards"), "deck", "'cards'").items()}
+    acknowledged = tuple(_acknowledged(entry) for entry in
+                         _of_type(data.get("acknowledged", []), list, "acknowledged", "'acknowledged'"))
+    releases = (tuple(_release(entry) for entry in _of_type(data["releases"], list, "releases", "'releases'"))
+                if "releases" in data else _releases_of_old_lock(cards))
     return Lock(
-        deck_id=_whole(deck.get("id"), "deck", "the deck id", MAX_ID),
-        deck_name=_name(deck.get("name"), "deck", "the deck name"),
-        subdecks={_text(key, "deck", "a subdeck key"): _name(name, "deck", "a subdeck name")
-                  for key, name in subdecks.items()},
-        note_types={kind: _note_type(kind, entry)
-                    for kind, entry in _object(data.get("note_types"), "deck", "'note_types'").items()},
-        cards={card_id: _card_record(card_id, entry, lock_format)
-               for card_id, entry in _object(data.get("cards"), "deck", "'cards'").items()},
-        acknowledged=tuple(_acknowledged(entry) for entry in
-                           _of_type(data.get("acknowledged", []), list, "acknowledged", "'acknowledged'")),
-        releases=tuple(_release(entry) for entry in _of_type(data["releases"], list, "releases", "'releases'"))
-        if "releases" in data else None,
+        deck_id=deck_id, deck_name=deck_name, subdecks=subdeck_names, note_types=note_types, cards=cards,
+        acknowledged=acknowledged, releases=releases,
         description=None if description is None else _fingerprint(description, "deck", "the description"),
     )
 
@@ -491,7 +498,7 @@ def _entry_lines(text: str) -> dict[str, int]:
 _CONSTANT = re.compile(r"[:\[,]\s*(NaN|-?Infinity)\s*[,}\]]")
 
 
-def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
+def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, Any]:
     counts = Counter(key for key, _ in pairs)  # once over the keys: a lock has thousands of cards
     twice = next((key for key, count in counts.items() if count > 1), None)
     if twice is not None:

@@ -11,18 +11,21 @@ from __future__ import annotations
 import functools
 import html
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import markdown_it_pyrs
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import unescapeAll
+from markdown_it.renderer import RendererHTML
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 
-from deckgen import maths
+from deckgen import highlight, maths
 from deckgen.errors import Problem, Where, shortened
-from deckgen import highlight
 from deckgen.highlight import TOKEN_CLASSES, code_html
 from deckgen.htmlreader import VOID_ELEMENTS, HTMLReader
 
@@ -48,7 +51,7 @@ ALLOWED_CLASSES = {
 LINK_SCHEMES = {"http", "https"}
 
 
-def _alignment_classes(state) -> None:
+def _alignment_classes(state: StateCore) -> None:
     """A table column's alignment as a class of the deck's CSS instead of markdown-it's inline style."""
     for token in state.tokens:
         if token.type in ("th_open", "td_open"):
@@ -57,27 +60,32 @@ def _alignment_classes(state) -> None:
                 token.attrSet("class", ALIGNMENT_CLASSES[alignment])
 
 
-def _fence_language(token) -> str:
+def _fence_language(token: Token) -> str:
     """A fenced code block's language: the first word after its fence."""
     return unescapeAll(token.info.split(maxsplit=1)[0]) if token.info.strip() else ""
 
 
-def _fence(self, tokens, index, options, env) -> str:
+def _fence(self: RendererHTML, tokens: Sequence[Token], index: int, options: OptionsDict, env: EnvType) -> str:
     """A fenced code block, highlighted by its language when deckgen highlights it (see highlight.py)."""
     token = tokens[index]
     return f"<pre><code>{code_html(token.content, _fence_language(token))}</code></pre>\n"
 
 
+class _EveryLink(MarkdownIt):
+    """markdown-it would quietly print a javascript: or file: link as text; we let every link through
+    the parser so that our check can report it, and the sanitiser still removes what slips past."""
+
+    def validateLink(self, url: str) -> bool:  # noqa: N802 (markdown-it's name)
+        return True
+
+
 _markdown = (
-    MarkdownIt("commonmark", {"html": True, "breaks": True, "linkify": False})
+    _EveryLink("commonmark", {"html": True, "breaks": True, "linkify": False})
     .enable(["strikethrough", "table"])
     .use(maths.markdown_plugin)
 )
 _markdown.core.ruler.push("alignment_classes", _alignment_classes)
 _markdown.add_render_rule("fence", _fence)
-# markdown-it would quietly print a javascript: or file: link as text; we let every link through
-# the parser so that our check can report it, and the sanitiser still removes what slips past.
-_markdown.validateLink = lambda url: True
 
 
 @dataclass(frozen=True)
@@ -150,18 +158,18 @@ def to_html(text: str, location: Where, field: str, media_names: Mapping[str, st
             warnings += _raw_html_warnings(token.content, field)
             token.content = _allowed_raw_html(token.content, token.type == "html_block")
         elif token.type == "link_open":
-            href = token.attrGet("href") or ""
+            href = str(token.attrGet("href") or "")
             scheme = href.split(":", 1)[0].lower() if ":" in href else ""
             if scheme not in LINK_SCHEMES:
-                warnings.append(f"'{field}' links to '{shortened(href, 40)}': the build leaves the link out; links must "
-                                "start with https:// or http://")
+                warnings.append(f"'{field}' links to '{shortened(href, 40)}': the build leaves the link out; "
+                                "links must start with https:// or http://")
                 _drop(token)  # the link's text stays, as plain text
                 dropping_link = True
         elif token.type == "image":
-            source = token.attrGet("src") or ""
+            source = str(token.attrGet("src") or "")
             if "/" in source or ":" in source or source.startswith(".") or not source:
-                warnings.append(f"'{field}' shows image '{shortened(source, 40)}': the build leaves the image out; name a "
-                                "file in cards/media/ by its plain file name, and list it under media:")
+                warnings.append(f"'{field}' shows image '{shortened(source, 40)}': the build leaves the image out; "
+                                "name a file in cards/media/ by its plain file name, and list it under media:")
                 token.attrs.pop("src", None)
             elif source not in media_names:
                 return Problem(
@@ -212,7 +220,7 @@ def _with_sounds(
             f"'{field}' plays sound '{unlisted.name}', which the card does not list: add '{unlisted.name}' "
             "to the card's media: list",
         )
-    return MarkupResult(html="".join(pieces), warnings=warnings, used=used)
+    return MarkupResult(html="".join(cast(list[str], pieces)), warnings=warnings, used=used)  # all listed
 
 
 @dataclass(frozen=True)
@@ -234,7 +242,7 @@ def _inert_text(text: str, media_names: Mapping[str, str]) -> str | _UnlistedSou
     return "".join(pieces)
 
 
-def _drop(token) -> None:
+def _drop(token: Token) -> None:
     """Turn a token into nothing: the renderer prints an empty text token as no characters."""
     token.type, token.tag, token.content, token.attrs = "text", "", "", {}
 
@@ -254,7 +262,8 @@ def _raw_html_warnings(content: str, field: str) -> list[str]:
                 f"markup (**bold**, *italic*, lists) or one of {_ALLOWED_RAW}"
             )
         elif has_attributes:
-            warnings.append(f"'{field}' gives <{tag}> attributes: the build leaves them out; write <{tag}> without attributes")
+            warnings.append(
+                f"'{field}' gives <{tag}> attributes: the build leaves them out; write <{tag}> without attributes")
     if finder.comment:
         warnings.append(f"'{field}' contains an HTML comment: the build leaves it out")
     return warnings
@@ -279,7 +288,7 @@ def _allowed_raw_html(content: str, block: bool) -> str:
     return "" if name in MARKDOWN_TAGS else content
 
 
-def _walk(tokens):
+def _walk(tokens: Iterable[Token]) -> Iterator[Token]:
     for token in tokens:
         yield token
         if token.children:
@@ -292,24 +301,24 @@ class _TagFinder(HTMLReader):
         self.tags: list[tuple[str, bool]] = []
         self.comment = False
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append((tag, bool(attrs)))
 
     handle_startendtag = handle_starttag
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         self.tags.append((tag, False))
 
-    def handle_comment(self, data):
+    def handle_comment(self, data: str) -> None:
         self.comment = True
 
-    def handle_decl(self, decl):
+    def handle_decl(self, decl: str) -> None:
         self.tags.append(("!" + decl.split()[0].lower() if decl else "!", False))
 
-    def unknown_decl(self, data):
+    def unknown_decl(self, data: str) -> None:
         self.tags.append(("![" + data.split("[")[0].lower(), False))
 
-    def handle_pi(self, data):
+    def handle_pi(self, data: str) -> None:
         self.tags.append(("?", False))
 
 
@@ -393,17 +402,17 @@ class _TextCollector(HTMLReader):
         self.images = images
         self.depth = 0  # inside the element left out: how many elements deep
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self.images and tag == "img" and not self.depth:
             self.parts.append(f" [image {dict(attrs).get('src') or ''}] ")
         if self.depth or (self.leave_out and (dict(attrs).get("class") or "").split().count(self.leave_out)):
             self.depth += tag not in VOID_ELEMENTS
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if self.depth:
             self.depth -= 1
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if not self.depth:
             self.parts.append(data)
 
@@ -431,7 +440,7 @@ class _ElementCollector(HTMLReader):
         super().__init__(convert_charrefs=True)
         self.elements: list[str] = []
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.elements.append(f"<{tag}>")
         self.elements.extend(f"{name}= on <{tag}>" for name, _ in attrs)
 

@@ -78,11 +78,11 @@ _SPACING = """quad qquad enspace thinspace medspace thickspace negthinspace negm
 nobreakspace"""
 _DELIMITERS = """langle rangle lceil rceil lfloor rfloor lvert rvert lVert rVert vert Vert lbrace rbrace lbrack
 rbrack ulcorner urcorner llcorner lrcorner"""
-_CHEMISTRY = "ce pu"
+_CHEMISTRY_COMMANDS = "ce pu"
 
 ALLOWED_COMMANDS = frozenset(
     " ".join((_GREEK, _OPERATORS, _RELATIONS, _ARROWS, _SYMBOLS, _FUNCTIONS, _STRUCTURE, _FONTS, _SPACING,
-              _DELIMITERS, _CHEMISTRY)).split()
+              _DELIMITERS, _CHEMISTRY_COMMANDS)).split()
 )
 ALLOWED_ENVIRONMENTS = frozenset(
     """matrix pmatrix bmatrix Bmatrix vmatrix Vmatrix smallmatrix cases array subarray aligned alignedat
@@ -119,15 +119,15 @@ class _VisibleText(HTMLReader):
         self.parts: list[str] = []
         self.skipping = 0
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in SKIPPED_ELEMENTS:
             self.skipping += 1
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if tag in SKIPPED_ELEMENTS and self.skipping:
             self.skipping -= 1
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if not self.skipping:
             self.parts.append(data)
 
@@ -230,7 +230,7 @@ def _maths_spans(text: str) -> list[str]:
     while (found := DELIMITER.search(text, position)) is not None:
         close = _CLOSING.get(found.group())
         end = span_end(text, found.end(), close) if close else None
-        if end is None:
+        if end is None or close is None:
             break  # an unclosed delimiter, which problems() reports: nothing after it is maths
         spans.append(text[found.end():end - len(close)])
         position = end
@@ -245,11 +245,11 @@ def _too_much(spans: list[str], field: str) -> list[str]:
         found.append(f"'{field}' holds {length:,} characters of maths, and a field may hold at most "
                      f"{MAX_MATHS_CHARS:,}: Anki typesets maths each time the card is shown, which takes seconds for "
                      "this much; split it over several cards")
-    chemistry = sum(_argument_length(span, found.end()) for span in spans for found in _CHEMISTRY.finditer(span))
+    chemistry = sum(_argument_length(span, command.end()) for span in spans for command in _CHEMISTRY.finditer(span))
     if chemistry > MAX_CHEMISTRY_CHARS:
-        found.append(f"'{field}' gives \\ce and \\pu more than {MAX_CHEMISTRY_CHARS:,} characters, the most a field may "
-                     "give them: mhchem takes seconds on that much chemistry each time the card is shown; split the "
-                     "equations over several cards")
+        found.append(f"'{field}' gives \\ce and \\pu more than {MAX_CHEMISTRY_CHARS:,} characters, the most a "
+                     "field may give them: mhchem takes seconds on that much chemistry each time the card is shown; "
+                     "split the equations over several cards")
     commands = sum(1 for span in spans for control in _CONTROL.finditer(span) if control.group(1))
     if commands > MAX_COMMANDS:
         found.append(f"'{field}' uses {commands:,} TeX commands in its maths, and a field may use at most "

@@ -6,14 +6,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from deckgen import cloze
 from deckgen.errors import Location, Where, located
 
 if TYPE_CHECKING:
+    from deckgen.load import Pointer
     from deckgen.report import ReportUrl
 
 @dataclass(frozen=True, slots=True)  # one per card: no __dict__ each
@@ -30,7 +29,7 @@ class Text:
 
     @property
     def location(self) -> Location:
-        return located(self.where) if self.key is None else self.where.beside(self.key, self.item)
+        return located(self.where) if self.key is None else cast("Pointer", self.where).beside(self.key, self.item)
 
 
 RETIRED_SUBDECK = "Retired"

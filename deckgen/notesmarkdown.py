@@ -47,7 +47,7 @@ def change_window(before: str, after: str) -> tuple[str, str]:
     shown = tuple(_window(text, start, prefix, len(text) - suffix, following) for text in (before, after))
     if shown[0] == shown[1]:
         return f"{shown[0]} ({len(before)} characters)", f"{shown[1]} ({len(after)} characters)"
-    return shown
+    return shown[0], shown[1]
 
 
 def _window(text: str, start: int, change_start: int, change_end: int, following: int) -> str:
@@ -59,7 +59,7 @@ def _window(text: str, start: int, change_start: int, change_end: int, following
 
 def _common_prefix(first: str, second: str) -> int:
     length = 0
-    for one, other in zip(first, second):
+    for one, other in zip(first, second, strict=False):  # their common start
         if one != other:
             break
         length += 1

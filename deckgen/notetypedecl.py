@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from deckgen import cloze
 from deckgen.keys import (
@@ -25,7 +26,7 @@ from deckgen.keys import (
     did_you_mean,
 )
 from deckgen.kinds import ANKI_SPECIAL_FIELDS, CardTemplateSpec, FieldWriter, Kind
-from deckgen.load import Mapping, Node, Sequence
+from deckgen.load import Mapping, Scalar, Sequence
 from deckgen.model import Card
 from deckgen.names import name_problem
 
@@ -65,7 +66,7 @@ def _key(name: str) -> Key:
     return next(key for key in DECLARATION_KEYS if key.name == name)
 
 
-def read_declaration(name_node: Node, node: Mapping, read: Reader) -> tuple[int, Kind] | None:
+def read_declaration(name_node: Scalar, node: Mapping, read: Reader) -> tuple[int, Kind] | None:
     """A declared note type's id and kind, or None (its problems recorded)."""
     name = name_node.text
     what = f"note type '{name}'"
@@ -81,13 +82,13 @@ def read_declaration(name_node: Node, node: Mapping, read: Reader) -> tuple[int,
     sort = _named_fields(node, "sort_field", fields, read, what)
     title = read.read(node, _key("name"))
     css = read.read(node, _key("css"))
-    if None in (note_type_id, fields, templates, optional, sort):
+    if note_type_id is None or fields is None or templates is None or optional is None or sort is None:
         return None
     if title is not None and name_problem(title.text):
         read.add(title.location, f"{what}: 'name' {name_problem(title.text)}")
         return None
     if is_cloze and fields[0] in optional:
-        read.add(node.get("optional").location, f"{what}: the cloze field '{fields[0]}' cannot be optional")
+        read.add(node.located("optional"), f"{what}: the cloze field '{fields[0]}' cannot be optional")
         return None
     return note_type_id, declared_kind(
         name, fields, frozenset(optional), templates, is_cloze,
@@ -102,9 +103,11 @@ def _fields(node: Mapping, read: Reader, what: str) -> list[str] | None:
     if values is None:
         return None
     if not values:
-        read.add(node.get("fields").location, f"{what}: 'fields' is empty: name at least one field")
+        read.add(node.located("fields"), f"{what}: 'fields' is empty: name at least one field")
         return None
-    names, keys, ok = [], {}, True
+    names: list[str] = []
+    keys: dict[str, str] = {}
+    ok = True
     for value in values:
         field = value.text.strip()
         key = field_key(field)
@@ -157,7 +160,7 @@ def _templates(node: Mapping, read: Reader, what: str, is_cloze: bool) -> tuple[
         read.add(value.location, f"{what}: a cloze type has exactly one card template (Anki makes one card "
                                  "per deletion number from it)")
         return None
-    specs = []
+    specs: list[CardTemplateSpec] = []
     for item in value.items:
         entry = read.mapping(item, f"a card template of {what}", item.location)
         if entry is None:
@@ -205,10 +208,10 @@ def declared_kind(name: str, fields: list[str], optional: frozenset[str], templa
 
 
 def _filler(pairs: tuple[tuple[str, str], ...], cloze_key: str | None,
-            optional: frozenset[str]) -> Callable[[Card, FieldWriter], dict]:
-    def fill(card: Card, write: FieldWriter) -> dict:
+            optional: frozenset[str]) -> Callable[[Card, FieldWriter], dict[str, Any]]:
+    def fill(card: Card, write: FieldWriter) -> dict[str, Any]:
         given = dict(card.values)
-        values: dict = {}
+        values: dict[str, Any] = {}
         for field, key in pairs:
             text = given.get(key)
             if text is None:
@@ -221,8 +224,8 @@ def _filler(pairs: tuple[tuple[str, str], ...], cloze_key: str | None,
     return fill
 
 
-def _cloze_check(key: str) -> Callable[[Mapping, dict, Reader], None]:
-    def check(node: Mapping, values: dict, reader: Reader) -> None:
+def _cloze_check(key: str) -> Callable[[Mapping, dict[str, Any], Reader], None]:
+    def check(node: Mapping, values: dict[str, Any], reader: Reader) -> None:
         text = values.get(key)
         if text is not None:
             parsed, problems = cloze.checked(text.value)
@@ -232,8 +235,8 @@ def _cloze_check(key: str) -> Callable[[Mapping, dict, Reader], None]:
     return check
 
 
-def _quick_cloze_check(key: str) -> Callable[[dict], bool]:
-    def check(values: dict) -> bool:
+def _quick_cloze_check(key: str) -> Callable[[dict[str, Any]], bool]:
+    def check(values: dict[str, Any]) -> bool:
         parsed, problems = cloze.checked(values[key].value)
         values["parsed_cloze"] = parsed
         return not problems

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -20,8 +21,8 @@ from markupsafe import Markup
 
 from deckgen import maths, templatepolicy, templatetree
 from deckgen.errors import DeckError, Location, ProblemCollector, display_path, shortened
-from deckgen.kinds import ANKI_SPECIAL_FIELDS, Kind
 from deckgen.htmlreader import HTMLReader
+from deckgen.kinds import ANKI_SPECIAL_FIELDS, Kind
 from deckgen.markup import MarkupUsed
 from deckgen.model import DeckSettings, Project
 
@@ -123,7 +124,7 @@ class _TemplatesInside(jinja2.FileSystemLoader):
     """Jinja's file loader, refusing a template that is a link out of the templates folder: its
     text would be published in every student's note type."""
 
-    def get_source(self, environment: jinja2.Environment, template: str):
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         folder = Path(self.searchpath[0])
         path = folder.joinpath(*split_template_path(template))
         if path.exists() and not path.resolve().is_relative_to(folder.resolve()):
@@ -221,12 +222,13 @@ def render_note_types(
             sides = [render_template(env, name, project.root, templates_dir, anki=anki, deck=deck)
                      for name in (source.front, source.back)]
             trees = []
-            for name, text in zip((source.front, source.back), sides):
+            for name, text in zip((source.front, source.back), sides, strict=True):
                 _refuse_maths_delimiters(text, name, project.root, templates_dir)
                 _refuse_fields_in_tags(text, name, project.root, templates_dir)
                 trees.append(_checked_template(text, name, kind, env, project, templates_dir, problems))
-            if None not in trees:
-                templates.append(RenderedCardTemplate(source.name, sides[0], sides[1], trees[0]))
+            checked = [tree for tree in trees if tree is not None]
+            if len(checked) == len(trees):
+                templates.append(RenderedCardTemplate(source.name, sides[0], sides[1], checked[0]))
         rendered.append(RenderedNoteType(
             declaration=kind, note_type_id=settings.note_type_ids[kind.name],
             name=kind.note_type_name or f"{settings.name} {kind.name} (deckgen)", templates=tuple(templates),
@@ -245,7 +247,7 @@ class _FieldsInTags(HTMLReader):
         self.found: list[str] = []
         self.inside_code = 0
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         text = self.get_starttag_text() or ""
         if "{{" in text:
             self.found.append(f"the tag {shortened(text, 60)}: a quote in the field would end the attribute and add "
@@ -254,11 +256,11 @@ class _FieldsInTags(HTMLReader):
 
     handle_startendtag = handle_starttag
 
-    def handle_endtag(self, tag):
+    def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style") and self.inside_code:
             self.inside_code -= 1
 
-    def handle_data(self, data):
+    def handle_data(self, data: str) -> None:
         if self.inside_code and "{{" in data:
             self.found.append(f"a script or style ({shortened(data.strip(), 40)}): a quote in the field would end "
                               "its string, and what follows would run")
@@ -313,12 +315,13 @@ def _checked_template(text: str, name: str, kind: Kind, env: jinja2.Environment,
         helper = {"#": "if_field", "^": "if_empty", "/": "end_if"}.get(body[:1], "field")
         written = (tree.tag, f"anki.{helper}({json.dumps(body[1:].strip())})", f"anki.{helper}('{body[1:].strip()}')")
         problems.add(_source_location(tree.offset, written, text, name, env, project.root, templates_dir), tree.message)
-        tree = None
+        checked = None
     else:
         for offset, tag, message in _tag_problems(tree.nodes, kind, text):
             problems.add(_source_location(offset, (tag,), text, name, env, project.root, templates_dir), message)
+        checked = tree
     _policy_problems(text, name, env, project, templates_dir, problems)
-    return tree
+    return checked
 
 
 def _tag_problems(nodes: tuple[templatetree.Node, ...], kind: Kind, text: str) -> list[tuple[int, str, str]]:

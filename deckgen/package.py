@@ -16,16 +16,16 @@ import shutil
 import sqlite3
 import tempfile
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 import genanki
 
-from deckgen.release import ReleasePlan
 from deckgen.ids import derived_id
 from deckgen.notetypes import RenderedNoteType
+from deckgen.release import ReleasePlan
 from deckgen.render import RenderedDeck
 
 # Zip entries carry a time; a fixed one keeps the bytes the same from build to build.
@@ -131,11 +131,12 @@ def _insert_notes_and_cards(cursor: sqlite3.Cursor, deck: RenderedDeck, plan: Re
     # is the position the release plan keeps for the card (positions.py).
     added = [times[note.card_id].added for note in notes]
     # Usually already in order (a deck's cards added in the order they were written): then no list.
-    in_order = all(earlier <= later for earlier, later in zip(added, added[1:]))
+    in_order = all(earlier <= later for earlier, later in itertools.pairwise(added))
     order = range(len(notes)) if in_order else sorted(range(len(notes)), key=lambda place: (added[place], place))
 
-    def with_note_ids():  # worked out twice, for the notes and for their cards, rather than held
-        return zip(order, _increasing_ids(times[notes[place].card_id].added for place in order))
+    # Worked out twice, for the notes and for their cards, rather than held.
+    def with_note_ids() -> Iterator[tuple[int, int]]:
+        return zip(order, _increasing_ids(times[notes[place].card_id].added for place in order), strict=True)
 
     note_rows = (
         NoteRow(
@@ -154,7 +155,8 @@ def _insert_notes_and_cards(cursor: sqlite3.Cursor, deck: RenderedDeck, plan: Re
         CardRow(id=card_id, nid=note_id, did=subdeck_ids[notes[place].deck], ord=ordinal, mod=record.modified,
                 usn=-1, type=0, queue=0, due=positions[notes[place].card_id], ivl=0, factor=0, reps=0, lapses=0,
                 left=0, odue=0, odid=0, flags=0, data="")
-        for card_id, (record, note_id, place, ordinal) in zip(_increasing_ids(card[0].added for card in timed), cards)
+        for card_id, (record, note_id, place, ordinal)
+        in zip(_increasing_ids(card[0].added for card in timed), cards, strict=True)
     )
     _insert(cursor, "cards", card_rows, CardRow._fields)
     return sum(len(note.ordinals) for note in notes)

@@ -22,7 +22,7 @@ from typing import Any
 try:  # an accelerator, not a requirement: without it every file is read by load.py
     import yaml_rs
 except ImportError:  # pragma: no cover - the wheel exists for every platform we support
-    yaml_rs = None
+    yaml_rs = None  # type: ignore[assignment]  # (mypy types the name as the module)
 
 # Where a node may start (the start of a line, after "- ", ": ", "? ", or a flow "[", "{", ","), a
 # '!' (tag), '&' (anchor) or '*' (alias); a '%' directive. Text like "fact **5**" does not match;

@@ -85,6 +85,6 @@ def _place(cards: list[tuple[str, str]], after: int, after_subdeck: str | None, 
         if room <= len(cards):
             raise NoRoom(cards[0][0], after, before)
         spaced = [after + room * number // (len(cards) + 1) for number in range(1, len(cards) + 1)]
-    for (card_id, _), position in zip(cards, spaced):
+    for (card_id, _), position in zip(cards, spaced, strict=True):
         positions[card_id] = position
         bisect.insort(taken, position)

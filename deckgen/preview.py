@@ -72,7 +72,7 @@ def _type_answer(value: str, answer: bool) -> str:
 
 
 def _fill(template: str, values: dict[str, str], note: RenderedNote, ordinal: int, answer: bool) -> str:
-    def token(match: re.Match) -> str:
+    def token(match: re.Match[str]) -> str:
         if match.group(1):
             shown = bool(values.get(match.group(2).strip(), "").strip())
             return _fill(match.group(3), values, note, ordinal, answer) if shown == (match.group(1) == "#") else ""
@@ -100,7 +100,7 @@ def preview_cards(deck: RenderedDeck) -> list[PreviewCard]:
 def _preview(note: RenderedNote, note_type: RenderedNoteType, ordinal: int) -> PreviewCard:
     cloze_type = note_type.declaration.is_cloze
     template = note_type.templates[0 if cloze_type else ordinal]
-    values = dict(zip(note_type.fields, note.fields))
+    values = dict(zip(note_type.fields, note.fields, strict=False))
     values.update({
         "Deck": note.deck, "Subdeck": note.deck.split("::")[-1], "Tags": " ".join(note.tags), "Card": template.name,
     })

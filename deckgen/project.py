@@ -10,13 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 from types import MappingProxyType
 
+from deckgen.cardfile import CardContext, check_unique_guids, check_unique_ids, quick_card_file, validate_card_file
 from deckgen.errors import DeckError, Location, ProblemCollector, display_path
 from deckgen.load import Node, Positions, compose, read_text
 from deckgen.model import Card, DeckSettings, Project, Reference
-from deckgen.cardfile import CardContext, check_unique_guids, check_unique_ids, quick_card_file, validate_card_file
-from deckgen.plainload import read_plain
 from deckgen.paths import ProjectPaths
+from deckgen.plainload import read_plain
 from deckgen.schema import validate_references, validate_settings
+
 
 def outside_problem(path: Path, folder: Path, root: Path) -> str | None:
     """Why `path` may not be read as one of the project's files: a link that leads out of its folder
@@ -128,7 +129,12 @@ def read_project(root: Path, problems: ProblemCollector) -> Project:
     check_unique_guids(cards, settings.deck_id, problems)
     if problems.problems:  # a duplicate id's later cards are left out of what is shown
         seen: set[str] = set()
-        cards = [card for card in cards if not (card.id in seen or seen.add(card.id))]
+        unique = []
+        for card in cards:
+            if card.id not in seen:
+                seen.add(card.id)
+                unique.append(card)
+        cards = unique
     return Project(
         root=root,
         settings=settings,

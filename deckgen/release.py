@@ -17,14 +17,15 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
+from typing import Any
 
 from deckgen import guards
 from deckgen.errors import DeckError, Location, Problem
 from deckgen.guards import Allowances, Place
 from deckgen.lockfile import UNRELEASED, CardRecord, Lock, NoteTypeRecord, Release
 from deckgen.markup import html_text
-from deckgen.positions import MAX_POSITION, NoRoom, assign, legacy_positions
 from deckgen.notetypes import RenderedNoteType
+from deckgen.positions import MAX_POSITION, NoRoom, assign, legacy_positions
 from deckgen.render import RenderedDeck, RenderedNote
 
 
@@ -179,11 +180,11 @@ def plan_release(
         )
     else:
         recorded = replace(previous, acknowledged=acknowledged) if previous else None
-    cards = candidate.cards
-    if any(record.removed for record in cards.values()):  # else the lock's own mapping, not a copy of it
-        cards = {card_id: record for card_id, record in cards.items() if not record.removed}
+    note_times: Mapping[str, CardRecord] = candidate.cards
+    if any(record.removed for record in note_times.values()):  # else the lock's own mapping, not a copy of it
+        note_times = {card_id: record for card_id, record in note_times.items() if not record.removed}
     return ReleasePlan(
-        note_times=MappingProxyType(cards),
+        note_times=MappingProxyType(note_times),
         note_type_times=MappingProxyType({kind: record.modified for kind, record in candidate.note_types.items()}),
         lock=recorded,
         lock_changed=recorded != previous,
@@ -227,8 +228,9 @@ def _positions(source: ReleaseInput, previous: Lock | None, legacy: bool,
     try:
         return assign(course, {}), change
     except NoRoom as full:
-        raise DeckError([Problem(source.locate(Place(f"card:{full.card_id}")),
-                                 f"the deck has more cards than Anki has positions ({full.before}) for new cards")]) from None
+        raise DeckError([Problem(
+            source.locate(Place(f"card:{full.card_id}")),
+            f"the deck has more cards than Anki has positions ({full.before}) for new cards")]) from None
 
 
 def _spaced_out() -> guards.Change:
@@ -272,7 +274,7 @@ def _as_recorded_by(lock: Lock, older: Lock) -> Lock:
     return replace(lock, cards=cards, description=lock.description if older.description is not None else None)
 
 
-def released_state(lock: Lock) -> tuple:
+def released_state(lock: Lock) -> tuple[Any, ...]:
     """What students receive, as a lock records it: equal for two locks when nothing changed."""
     return (lock.deck_id, lock.deck_name, lock.description, dict(lock.subdecks), dict(lock.note_types),
             dict(lock.cards))
@@ -285,21 +287,22 @@ def lock_continuity(base: Lock, current: Lock, locate: Callable[[str], Location]
     problems = []
 
     def problem(subject: str, message: str) -> None:
-        problems.append(Problem(locate(subject), f"{message}; restore cards/deck.lock from the base branch and release again"))
+        problems.append(Problem(locate(subject),
+                                f"{message}; restore cards/deck.lock from the base branch and release again"))
 
     # A changed deck or note-type id is a change the guards refuse outright; here, what only a lock
     # that was not built from the base one can show.
-    for kind, record in sorted(base.note_types.items()):
+    for kind in sorted(base.note_types):
         if kind not in current.note_types:
             problem("deck", f"note type '{kind}' is missing from the lock")
     latest = current.last_release.time if current.last_release else None
     for card_id, record in sorted(current.cards.items()):
         if latest is not None and record.modified > latest:
             problem(f"card:{card_id}", f"card '{card_id}' has a time in the lock later than the last release's")
-    for kind, record in sorted(current.note_types.items()):
+    for kind, note_type in sorted(current.note_types.items()):
         was = base.note_types.get(kind)
-        if (latest is not None and record.modified > latest) or (
-                was is not None and was.appearance == record.appearance and was.modified != record.modified):
+        if (latest is not None and note_type.modified > latest) or (
+                was is not None and was.appearance == note_type.appearance and was.modified != note_type.modified):
             problem(f"note_type:{kind}", f"note type '{kind}' has a time in the lock that no release gave it")
     for card_id, record in sorted(base.cards.items()):
         now = current.cards.get(card_id)
@@ -319,7 +322,7 @@ def lock_continuity(base: Lock, current: Lock, locate: Callable[[str], Location]
     if len(carried) < len(base.acknowledged) or any(
         (before.flag, before.subject, before.change) != (after.flag, after.subject, after.change)
         or before.version not in (after.version, UNRELEASED)  # a release gives a pending one its version
-        for before, after in zip(base.acknowledged, carried)
+        for before, after in zip(base.acknowledged, carried, strict=True)
     ):
         problem("acknowledged", "the lock's acknowledged changes are not those of the base branch followed by new ones")
     return problems

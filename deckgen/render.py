@@ -12,13 +12,13 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import jinja2
 from markupsafe import Markup
 
 from deckgen import cloze, maths
 from deckgen.errors import DeckError, Location, Problem, ProblemCollector, Where, display_path, shortened
-from deckgen.templatetree import makes_card
 from deckgen.ids import derived_id, note_guid
 from deckgen.markup import NO_MARKUP_USED, html_text, inert, plain, to_html, without_cloze_syntax
 from deckgen.media import packaged_media_name
@@ -34,11 +34,16 @@ from deckgen.notetypes import (
 )
 from deckgen.references import apa_html, short_citation
 from deckgen.report import report_link
+from deckgen.templatetree import makes_card
+
+if TYPE_CHECKING:
+    from deckgen.kinds import Kind
 
 # A hint Anki shows as "[hint]": these would make it play a sound, speak, or compile LaTeX.
 _ANKI_SYNTAX_HINT = re.compile(r"\s*/?\s*(?:sound:|anki:|\$|latex\b)", re.IGNORECASE)
 LIST_ITEMS_TEMPLATE = "list-items.html"
 RETIRED_TEMPLATE = "retired.html"
+_Shared = TypeVar("_Shared")  # a value notes share (render.NoteMaker._shared)
 # A retired card's banner, wrapped in an element of deckgen's own (not the template's), so release
 # notes can leave it out however the template is restyled.
 RETIRED_CLASS = "deckgen-retired"
@@ -104,7 +109,7 @@ class _NoteRenderer:
         self.media: dict[Path, PackagedMedia] = {}
         self.media_names: dict[str, str] = {}  # of the card being rendered
         self.citations: dict[str, tuple[str, str]] = {}  # by reference key: rendered and checked once
-        self.shared: dict = {}
+        self.shared: dict[Any, Any] = {}
         self.used = NO_MARKUP_USED  # the markup the deck's CSS styles only when a card uses it
         self.checked_layouts: set[str] = set()  # list-items and retired layouts the template policy passed
 
@@ -240,22 +245,23 @@ class _NoteRenderer:
             cloze=structure,
         )
 
-    def _template_ordinals(self, kind, fields: tuple[str, ...]) -> tuple[int, ...]:
+    def _template_ordinals(self, kind: Kind, fields: tuple[str, ...]) -> tuple[int, ...]:
         """The card templates a note makes cards of: all of a built-in kind's; of a declared note
         type's, those whose front shows a field the note fills (Anki makes no others)."""
         fronts = self.fronts.get(kind.name)
         if fronts is None:
             return tuple(range(len(kind.templates)))
-        filled = frozenset(name for name, value in zip(kind.fields, fields) if value.strip())
+        filled = frozenset(name for name, value in zip(kind.fields, fields, strict=False) if value.strip())
         return tuple(ordinal for ordinal, front in enumerate(fronts) if makes_card(front, filled))
 
     def _deck_of(self, card: Card) -> str:
         settings = self.project.settings
         return self._shared(settings.retired_deck if card.retired else settings.subdeck_path(card.subdeck))
 
-    def _shared(self, value):
+    def _shared(self, value: _Shared) -> _Shared:
         """One copy of a value many notes hold (their deck's name, their card ordinals), not one each."""
-        return self.shared.setdefault(value, value)
+        shared: _Shared = self.shared.setdefault(value, value)
+        return shared
 
     def notes(self, cards: list[Card], progress: Progress | None) -> tuple[RenderedNote, ...]:
         return tuple(self.note(card) for card in _reporting(cards, progress))

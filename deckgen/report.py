@@ -134,7 +134,7 @@ class ReportUrlKey(TextKey):
             return None
         return parsed
 
-    def json_schema(self, context: Any) -> dict:
+    def json_schema(self, context: Any) -> dict[str, Any]:
         return {"type": "string", "pattern": "^[hH][tT][tT][pP][sS]?://", "maxLength": MAX_URL_CHARS}
 
 
@@ -149,7 +149,7 @@ def report_link(url: ReportUrl, deck: str, card_id: str) -> str:
 _LINK_START = f'<div class="{REPORT_CLASS}">'
 
 
-def with_versions(notes: tuple, version_of: Callable[[str], str]) -> tuple:
+def with_versions(notes: tuple[Any, ...], version_of: Callable[[str], str]) -> tuple[Any, ...]:
     """The notes with each report link naming its note's version (`version_of` a card id). Only the
     link changes: a card's own text may say %version% too. (The link ends the field it is in, and
     no card text can hold its <div>, which the sanitiser leaves out of every field.) The version

@@ -16,14 +16,14 @@ from importlib import resources
 from pathlib import Path
 
 from deckgen.errors import DeckError, Location, display_path
+from deckgen.keys import CONTROL_CHARACTER
 from deckgen.kinds import KINDS
 from deckgen.model import DeckSettings
+from deckgen.names import name_problem
 from deckgen.output import write_files
 from deckgen.paths import ProjectPaths
 from deckgen.project import outside_problem
-from deckgen.repository import Requirement, RepositoryText, installed_requirement, repository_files
-from deckgen.keys import CONTROL_CHARACTER
-from deckgen.schema import name_problem
+from deckgen.repository import RepositoryText, Requirement, installed_requirement, repository_files
 
 
 def _new_id() -> int:
@@ -58,7 +58,8 @@ def _starting_files(paths: ProjectPaths, name: str, title: str, ids: list[int]) 
     return {
         paths.settings: (
             "# Settings of the deck: README.md, beside cards/, says what each file holds and how to build it.\n"
-            "# Names and ids here are a public interface: students' Anki knows the deck by them; never change the ids.\n"
+            "# Names and ids here are a public interface: students' Anki knows the deck by them; "
+            "never change the ids.\n"
             f"name: {json.dumps(name)}\ntitle: {json.dumps(title)}\nversion: 0.1.0\nid: {ids[0]}\n"
             f"note_types:\n" + "".join(f"  {kind}: {ids[i + 1]}\n" for i, kind in enumerate(KINDS))
             + "subdecks:\n  basics: Basics\n"

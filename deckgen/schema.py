@@ -9,16 +9,26 @@ from __future__ import annotations
 
 import re
 from types import MappingProxyType
+from typing import cast
 
 from deckgen.errors import Location, ProblemCollector
 from deckgen.keys import (
-    BooleanKey, Key, ListKey, MarkupKey, PatternKey, Reader, TextKey, WholeNumberKey, did_you_mean, one_of,
+    BooleanKey,
+    Key,
+    ListKey,
+    MarkupKey,
+    PatternKey,
+    Reader,
+    TextKey,
+    WholeNumberKey,
+    did_you_mean,
+    one_of,
 )
 from deckgen.kinds import KINDS, Kind
-from deckgen.notetypedecl import read_declaration
 from deckgen.load import Mapping, Node, Scalar
 from deckgen.model import RETIRED_SUBDECK, DeckSettings, LintSettings, Reference
 from deckgen.names import name_problem
+from deckgen.notetypedecl import read_declaration
 from deckgen.report import ReportUrlKey
 
 MAX_ID = 2**63 - 1
@@ -89,7 +99,8 @@ def validate_settings(root: Node | None, where: Location, problems: ProblemColle
     description = read.read(node, _key(DECK_KEYS, "description"))
     report_url = read.read(node, _key(DECK_KEYS, "report_url"))
     allow_script = read.read(node, _key(DECK_KEYS, "allow_template_script"))
-    if None in (name, title, version, deck_id, note_types, subdecks) or problems.problems:
+    if (name is None or title is None or version is None or deck_id is None or note_types is None
+            or subdecks is None or problems.problems):
         return None
     locations = {key.text: key.location for key in node.keys()}
     subdecks_node = node.get("subdecks")
@@ -148,13 +159,13 @@ def _note_type_ids(node: Mapping, read: Reader) -> tuple[dict[str, int] | None, 
             continue
         if number in seen:
             read.add(
-                mapping.get(kind).location if kind in KINDS else mapping.get(kind).get("id").location,
+                mapping.located(kind) if kind in KINDS else cast(Mapping, mapping.get(kind)).located("id"),
                 f"note-type id {number} is used for both {seen[number]} and {kind}: give each kind its own id",
             )
         seen[number] = kind
     if any(value is None for value in ids.values()):
         return None, kinds
-    return ids, kinds
+    return cast(dict[str, int], ids), kinds  # every id given
 
 
 def _subdecks(node: Mapping, read: Reader) -> dict[str, str] | None:
@@ -175,7 +186,8 @@ def _subdecks(node: Mapping, read: Reader) -> dict[str, str] | None:
         if name and "::" in name.text:
             read.add(name.location, "a subdeck name must not contain '::'")
         elif name and name.text.strip().lower() == RETIRED_SUBDECK.lower():
-            read.add(name.location, f"the subdeck name '{RETIRED_SUBDECK}' is deckgen's, for retired cards: choose another")
+            read.add(name.location,
+                     f"the subdeck name '{RETIRED_SUBDECK}' is deckgen's, for retired cards: choose another")
         elif name and _check_safe_name(name, f"subdeck '{key.text}'", read):
             subdecks[key.text] = name.text.strip()
     return subdecks
@@ -200,7 +212,7 @@ def _lint_settings(node: Mapping, read: Reader) -> LintSettings:
     read.check_keys(mapping, LINT_KEYS, "'lint'")
     words = read.read(mapping, LINT_KEYS[0])
     if words is not None and words < 1:
-        read.add(mapping.get("max_answer_words").location, "'max_answer_words' must be at least 1")
+        read.add(mapping.located("max_answer_words"), "'max_answer_words' must be at least 1")
         return LintSettings()
     return LintSettings(max_answer_words=words) if words else LintSettings()
 
@@ -227,7 +239,7 @@ def validate_references(root: Node | None, where: Location, problems: ProblemCol
         values = {field.name: read.read(entry, field) for field in REFERENCE_KEYS}
         authors = [author.text.strip() for author in values["authors"] or ()]
         if entry.get("authors") is not None and values["authors"] is not None and not authors:
-            problems.add(entry.get("authors").location, "'authors' is empty: list at least one author")
+            problems.add(entry.located("authors"), "'authors' is empty: list at least one author")
         if authors and values["year"] and values["title"]:
             optional = {name: values[name].text.strip() if values[name] else None
                         for name in ("journal", "volume", "issue", "pages", "publisher", "doi")}

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 from deckgen.previewpage import VERSION_PATH
 
@@ -134,7 +135,7 @@ class PreviewServer:
     def __enter__(self) -> PreviewServer:
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
 
@@ -183,7 +184,7 @@ def _handler(server: PreviewServer, idle_seconds: float) -> type[BaseHTTPRequest
             if body:
                 self.wfile.write(data)
 
-        def log_message(self, format: str, *args) -> None:  # noqa: A002 (http.server's name)
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (http.server's name)
             """Quiet: the terminal shows builds, not requests."""
 
     return Handler

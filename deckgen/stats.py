@@ -63,7 +63,7 @@ def _table(notes: Iterable[Counted], deck: str, subdecks: Mapping[str, str], kin
         row = [len(rows), sum(count for _, _, count, _ in rows)]
         row += [sum(1 for _, kind, _, _ in rows if kind == each) for each in kinds]
         row += [sum(1 for *_, retired in rows if retired)]
-        totals = [total + value for total, value in zip(totals, row)]
+        totals = [total + value for total, value in zip(totals, row, strict=True)]
         lines.append(f"| {deck}::{name} | " + " | ".join(map(str, row)) + " |")
     lines.append("| **all** | " + " | ".join(f"**{value}**" for value in totals) + " |")
     return "\n".join(lines) + "\n"

@@ -22,6 +22,7 @@ import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import nh3
 import tinycss2
@@ -304,7 +305,7 @@ def _url_problem(address: str, function: str) -> str | None:
             "the students' Anki media (url(_font.woff2): a name starting with '_' stays in their media folder)")
 
 
-def _tokens(values: list) -> Iterator:
+def _tokens(values: list[Any]) -> Iterator[Any]:
     for value in values:
         yield value
         if isinstance(value, (tinycss2.ast.FunctionBlock, tinycss2.ast.SquareBracketsBlock,
@@ -386,7 +387,7 @@ def cleaned_stylesheet(css: str) -> tuple[str, tuple[str, ...]]:
     return cleaned, removed
 
 
-def _without_forbidden(values: list) -> list:
+def _without_forbidden(values: list[Any]) -> list[Any]:
     kept = []
     for value in values:
         if isinstance(value, tinycss2.ast.ParseError):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Union
 
 # Anki's tags: {{Field}}, {{#Field}}, {{^Field}}, {{/Field}}, {{filter:...:Field}}.
 ANKI_TAG = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
@@ -43,7 +42,7 @@ class Section:
     offset: int
 
 
-Node = Union[Text, Field, Section]
+Node = Text | Field | Section
 
 
 @dataclass(frozen=True)

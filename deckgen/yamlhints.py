@@ -69,7 +69,7 @@ def unquoted_value(lines: list[str], line: int, shown_as: str, braces_alone: boo
     )
 
 
-def _unclosed_quote(mark, text: str, shown_as: str) -> Problem:
+def _unclosed_quote(mark: yaml.Mark, text: str, shown_as: str) -> Problem:
     """A quoted value never closed: reported at its opening quote, not at the end of the file."""
     lines = text.split("\n")
     quote = lines[mark.line][mark.column] if mark.line < len(lines) and mark.column < len(lines[mark.line]) else '"'

@@ -26,7 +26,8 @@ class Watched:
 
     def shown_cards(self) -> int:
         return self.page.evaluate(
-            "Array.from(document.querySelectorAll('.preview-card')).filter((card) => card.offsetParent !== null).length")
+            "Array.from(document.querySelectorAll('.preview-card'))"
+            ".filter((card) => card.offsetParent !== null).length")
 
     def shown_notes(self) -> list[str]:
         return self.page.evaluate(
@@ -44,9 +45,8 @@ def browser():
     """Chromium as every browser test launches it (reviewer.launch_options); the test is skipped,
     saying why, without Playwright or Chromium."""
     pytest.importorskip("playwright", reason="the browser tests need the playwright package (pip install -e '.[test]')")
-    from playwright.sync_api import sync_playwright
-
     import reviewer
+    from playwright.sync_api import sync_playwright
 
     reviewer.require_chromium()
     with sync_playwright() as playwright:

@@ -187,15 +187,16 @@ CITATION = re.compile(
 
 def uncited_cards(collection) -> list[int]:
     """The cards whose back, as Anki renders it, shows no source with its reference."""
-    return [card_id for card_id in collection.find_cards("") if not CITATION.search(collection.get_card(card_id).answer())]
+    return [card_id for card_id in collection.find_cards("")
+            if not CITATION.search(collection.get_card(card_id).answer())]
 
 
 def preview_mismatches(project: Path, student: Path) -> tuple[int, list[str]]:
     """Build `project`, import it into a fresh collection in the folder `student` and compare every
     card's preview with Anki's rendering: how many cards were compared, and the ids of those that differ."""
     from anki.collection import Collection
-
     from anki_client import import_package, strip_style
+
     from deckgen.build import build
     from deckgen.preview import preview_cards
 

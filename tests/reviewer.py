@@ -60,8 +60,8 @@ clicks, so :hover styles apply and invisible overlays are hit as a user would.
 """
 
 from __future__ import annotations
-
 import __future__
+
 import ast
 import asyncio
 import builtins
@@ -85,9 +85,10 @@ import time
 import types
 import urllib.parse
 import zipfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import pytest
 
@@ -760,7 +761,7 @@ def is_loopback_url(url: str) -> bool:
 class _Worker:
     """One browser context + page showing cards, and what it has seen."""
 
-    def __init__(self, harness: "ReviewerHarness", index: int) -> None:
+    def __init__(self, harness: ReviewerHarness, index: int) -> None:
         self.h = harness
         self.index = index
         self.context: Any = None
@@ -992,7 +993,7 @@ class _Worker:
                     self.add("latent-script", f"{item['what']}: {json.dumps(item)[:300]}", **item)
                 for item in await self.eval(f"{self.g('scanRemote')}()", timeout=t) or []:
                     self.add("latent-remote", f"{item['where']} references {item['url']}", **item)
-        except (asyncio.TimeoutError, RuntimeError) as e:
+        except (TimeoutError, RuntimeError) as e:
             self.add("timeout", f"{fn}: harness call did not return ({type(e).__name__}: {str(e)[:200]})")
             self.page_ready = False
         except Exception as e:  # page closed / crashed / navigated away
@@ -1080,7 +1081,7 @@ class ReviewerHarness:
 
     # -- lifecycle --
 
-    def __enter__(self) -> "ReviewerHarness":
+    def __enter__(self) -> ReviewerHarness:
         self.start()
         return self
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import yaml
 import anki.collection  # noqa: F401  (first: anki.scheduler cannot be imported before it)
+import yaml
 from anki.scheduler.v3 import CardAnswer
-
 from anki_client import answer_card, import_package, rendered_problems, scheduling_of
 from conftest import copy_of_course, make_project
 from helpers import PNG, add_picture_card, deck_names_with_cards, expected_from_yaml, uncited_cards

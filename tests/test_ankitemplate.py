@@ -59,8 +59,9 @@ def test_anki_makes_a_card_only_of_a_front_that_shows_a_filled_field():
 def test_sections_that_do_not_nest_are_a_problem_at_their_tag():
     from deckgen.templatetree import SyntaxProblem, parse
 
-    assert parse("a {{#A}}b") == SyntaxProblem(2, "{{#A}}", "section '{{#A}}' is never closed: Anki would show "
-                                                            "\"template has a problem\" on every card; close it with {{/A}}")
+    assert parse("a {{#A}}b") == SyntaxProblem(
+        2, "{{#A}}", "section '{{#A}}' is never closed: Anki would show \"template has a problem\" on every card; "
+        "close it with {{/A}}")
     assert parse("{{#A}}{{^B}}{{/A}}{{/B}}").offset == 12
     assert parse("x {{/A}}").message == ("'{{/A}}' closes a section that was never opened: remove it, or open the "
                                          "section with {{#A}} before it")

@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 import zstandard
 from anki.collection import Collection, DeckIdLimit, ExportAnkiPackageOptions
-
 from anki_client import import_package
-from deckgen.students import import_options
+from helpers import PNG
+
 from deckgen.apkg import Media, collection, container, read_package
 from deckgen.apkg.model import Version
-from helpers import PNG
+from deckgen.students import import_options
 
 
 def _add(collection: Collection, note_type: str, deck: int, tags: list[str], **fields: str) -> None:

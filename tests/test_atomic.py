@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import files_below, make_project
 
 ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1764000000"}

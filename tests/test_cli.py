@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-
 import subprocess
 import sys
 
 import pytest
-
 from conftest import FIXTURES, files_below, make_project
 
-COMMANDS = ["build", "check", "diff", "import", "init", "lint", "new", "preview", "publish", "release", "schema", "stats"]
+COMMANDS = [
+    "build", "check", "diff", "import", "init", "lint", "new", "preview", "publish", "release", "schema", "stats",
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from anki.collection import Collection
 from anki.scheduler.v3 import CardAnswer
-
 from anki_client import answer_card, import_package
 from conftest import FIXTURES, make_project
+
 from deckgen.build import check
 
 COURSE = FIXTURES / "semester"

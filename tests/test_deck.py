@@ -22,15 +22,21 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-
 from anki_client import import_package, rendered_problems
 from browser import browser, screenshot, screenshots, watched  # noqa: F401 (fixtures)
 from conftest import REPO
+from helpers import (
+    deck_names_with_cards,
+    expected_from_yaml,
+    missing_files_named_in_comments,
+    preview_mismatches,
+    uncited_cards,
+)
+
 from deckgen.build import build
-from deckgen.stats import README_END as TABLE_END, README_START as TABLE_START
+from deckgen.stats import README_END as TABLE_END
+from deckgen.stats import README_START as TABLE_START
 from deckgen.students import README_END, README_SECTION, README_START, import_options, import_options_summary
-from helpers import (deck_names_with_cards, expected_from_yaml, missing_files_named_in_comments,
-                     preview_mismatches, uncited_cards)
 
 DECK_SETTINGS = REPO / "cards" / "deck.yaml"
 README = REPO / "README.md"

@@ -129,6 +129,7 @@ def test_release_notes_ask_students_to_import_the_presets_a_release_brings(tmp_p
 
 def test_a_rendered_deck_compares_as_the_package_built_from_it(tmp_path):
     from conftest import FIXTURES, make_project
+
     from deckgen.build import build
 
     project = make_project(tmp_path / "project", FIXTURES / "golden")
@@ -143,8 +144,9 @@ def test_a_rendered_deck_compares_as_the_package_built_from_it(tmp_path):
 
 def test_note_changes_name_each_note_added_changed_or_retired(tmp_path):
     from conftest import FIXTURES, make_project
-    from deckgen.build import build, check
     from helpers import replace_in_file
+
+    from deckgen.build import build, check
 
     project = make_project(tmp_path / "project", FIXTURES / "golden")
     old = diff.read_package(build(project, release_time=1764166041).output)
@@ -173,7 +175,8 @@ def test_release_notes_show_cloze_text_as_a_student_reads_it(tmp_path, run_cli):
         "  - id: phases\n    kind: list\n    question: Which phases?\n    items: [Initial, Middle]\n")
     assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": "1764000000"}).exit_code == 0
     cards.write_text(
-        cards.read_text().replace("founded IPT'", "founded IPT in the {{c3::1970s}}'").replace("Middle]", "Middle, End]")
+        cards.read_text().replace("founded IPT'", "founded IPT in the {{c3::1970s}}'")
+        .replace("Middle]", "Middle, End]")
         + "  - id: decade\n    kind: cloze\n    text: 'IPT began in the {{c1::1970s}}.'\n")
     assert run_cli("release", "1.1.0", cwd=project, env={"SOURCE_DATE_EPOCH": "1764000600"}).exit_code == 0
 

@@ -11,10 +11,11 @@ from html.parser import HTMLParser
 
 import pytest
 from anki.collection import Collection
-
 from anki_client import import_package, strip_style
 from conftest import FIXTURES, make_project
-from helpers import DECK_ID, GOLDEN, GOLDEN_CASES as CASES
+from helpers import DECK_ID, GOLDEN
+from helpers import GOLDEN_CASES as CASES
+
 from deckgen import markup, maths
 from deckgen.build import build
 from deckgen.highlight import TOKEN_CLASSES

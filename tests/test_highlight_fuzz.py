@@ -15,8 +15,8 @@ import sys
 import time
 
 import pytest
-
 from conftest import REPO, make_project
+
 from deckgen.errors import Location, Problem
 from deckgen.highlight import ALLOWED_LANGUAGES, MAX_HIGHLIGHTED_CHARS, code_html
 from deckgen.markup import to_html

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from anki.collection import Collection
-
 from anki_client import import_package, rendered_problems
 from conftest import FIXTURES, files_below, make_project
 from helpers import CONSTRUCTS, PNG, drop_refused_card_files, inside, unsafe_parts, yaml_string
@@ -172,14 +171,16 @@ def test_no_xss_payload_reaches_a_student_from_references_or_the_deck_descriptio
     for number, payload in enumerate(PAYLOADS):
         entries += [f"ref{number}:", f"  authors: [{yaml_string('Doe, J. ' + payload)}]", "  year: 2020",
                     f"  title: {yaml_string('Title ' + payload)}", f"  journal: {yaml_string('Journal ' + payload)}",
-                    f"  volume: {yaml_string(payload)}", f"  pages: {yaml_string(payload)}", f"  doi: {yaml_string(payload)}"]
+                    f"  volume: {yaml_string(payload)}", f"  pages: {yaml_string(payload)}",
+                    f"  doi: {yaml_string(payload)}"]
         cards += [f"  - id: cited-{number}", "    kind: basic", "    question: Who?", "    answer: Doe",
                   f"    source: ref{number}"]
     (project / "cards" / "references.yaml").write_text("\n".join(entries) + "\n")
     (project / "cards" / "cited.yaml").write_text("\n".join(cards) + "\n")
     settings = project / "cards" / "deck.yaml"
     description = yaml_string("About " + " ".join(PAYLOADS))
-    settings.write_text(settings.read_text().replace("description: A deck the tests build.", f"description: {description}"))
+    settings.write_text(
+        settings.read_text().replace("description: A deck the tests build.", f"description: {description}"))
     assert run_cli("build", cwd=project).exit_code == 0
 
     import_package(student, project / "build" / "test-1.0.0.apkg")
@@ -305,7 +306,8 @@ def test_an_unknown_marked_section_is_a_message_not_a_traceback(command, tmp_pat
         'subdeck: first\ncards:\n  - id: marked\n    kind: basic\n    question: "Who? <div><![x[ section"\n'
         "    answer: Klerman\n    source: weissman2017\n")
 
-    result = run_cli(command, "--strict", cwd=project) if command in ("check", "build") else run_cli(command, cwd=project)
+    strict = ("--strict",) if command in ("check", "build") else ()
+    result = run_cli(command, *strict, cwd=project)
 
     assert "Traceback" not in result.stderr
     assert result.exit_code == (0 if command == "preview" else 1), result.stderr  # lint: L007, dropped markup
@@ -349,7 +351,8 @@ def test_deckgen_new_into_a_card_file_that_is_a_folder_is_a_message(tmp_path, ru
 def test_a_file_name_that_is_not_utf8_is_printed_as_escapes(tmp_path):
     project = make_project(tmp_path / "project")
     (project / "cards" / os.fsdecode(b"caf\xe9.yaml")).write_text(
-        "subdeck: first\ncards:\n  - id: one\n    kind: basic\n    question: Who?\n    answer: Klerman\n    anwser: x\n")
+        "subdeck: first\ncards:\n  - id: one\n    kind: basic\n    question: Who?\n    answer: Klerman\n"
+        "    anwser: x\n")
 
     result = subprocess.run([sys.executable, "-m", "deckgen", "lint"], cwd=project, capture_output=True,
                             env={**os.environ, "PYTHONIOENCODING": "utf-8:strict"})

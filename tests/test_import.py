@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from anki.collection import Collection, DeckIdLimit, ExportAnkiPackageOptions
 from anki.scheduler.v3 import CardAnswer
-
 from anki_client import answer_card, import_package, scheduling_of, strip_style
+from helpers import PNG
+
 from deckgen.importhtml import convert
 from deckgen.markup import html_text
-from helpers import PNG
 
 DRUG_TEMPLATES = [
     ("Drug → Class", "Which class is {{Drug}}?", "{{FrontSide}}<hr id=answer>{{Class}}"),
@@ -177,7 +177,8 @@ def test_the_project_keeps_ids_guids_and_templates(studied, tmp_path, run_cli):
     assert "side_effects: |-\n    - Stomach upset\n    - Rarely **lactic acidosis**\n" in cardio
     renal = (project / "cards" / "renal.yaml").read_text()
     assert "text: Water is H<sub>2</sub>O; {{c1::furosemide}} acts on the {{c2::loop of Henle}}\n" in renal
-    assert "\nEvery field was converted faithfully: nothing to decide.\n\n## " in (project / "import-report.md").read_text()
+    report = (project / "import-report.md").read_text()
+    assert "\nEvery field was converted faithfully: nothing to decide.\n\n## " in report
 
 
 def test_a_field_the_sanitiser_would_change_is_listed_in_the_report(tmp_path, run_cli):
@@ -465,7 +466,8 @@ def test_a_hostile_shared_deck_is_imported_without_its_script_and_the_report_say
     ]
     report = (project / "import-report.md").read_text()
     assert "| `templates/shared-basic.card-1.front.html` | <script>, onclick= on <div>, src= on <img> |" in report
-    assert "| `templates/shared-basic.css` | @import, url(https://evil.example/x.css), '</', url(https://evil.example/f.woff) |" in report
+    assert ("| `templates/shared-basic.css` | @import, url(https://evil.example/x.css), '</', "
+            "url(https://evil.example/f.woff) |") in report
     assert "nothing to decide" not in report
     assert run_cli("check", "--strict", cwd=project).exit_code == 0
     released = run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": str(int(time.time()))})

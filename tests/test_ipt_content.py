@@ -15,7 +15,6 @@ import os
 import re
 
 import yaml
-
 from conftest import FIXTURES, REPO
 
 ESSAY = REPO.parent / "shared" / "essay" / "ipt-essay.txt"
@@ -45,7 +44,8 @@ def _essay_runs() -> set[str]:
         if os.environ.get("DECKGEN_UPDATE_ESSAY_RUNS") == "1":
             RUNS.write_text("\n".join(sorted(current)) + "\n")
             kept = current
-        assert kept == current, "tests/fixtures/essay-runs.txt is not the essay's: rerun with DECKGEN_UPDATE_ESSAY_RUNS=1"
+        assert kept == current, (
+            "tests/fixtures/essay-runs.txt is not the essay's: rerun with DECKGEN_UPDATE_ESSAY_RUNS=1")
     return kept
 
 

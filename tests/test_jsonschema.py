@@ -10,9 +10,9 @@ import pytest
 
 @pytest.fixture(scope="module")
 def validator(tmp_path_factory):
-    from deckgen.cli import main
-
     from conftest import make_project
+
+    from deckgen.cli import main
 
     project = make_project(tmp_path_factory.mktemp("schema") / "project")
     output = project / "cards.schema.json"

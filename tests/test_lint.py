@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import FIXTURES, make_project
-from deckgen.lint import RULES, _is_enumeration
 from helpers import add_picture_card, replace_in_file
+
+from deckgen.lint import RULES, _is_enumeration
 
 
 def test_one_violation_per_rule_gives_each_exact_finding(tmp_path, run_cli):

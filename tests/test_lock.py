@@ -9,7 +9,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, make_project
 from helpers import replace_in_file
 
@@ -43,7 +42,8 @@ def _edit_lock_line(project: Path, card_id: str, old: str, new: str) -> None:
 
 def test_a_kind_change_hidden_by_editing_the_lock_is_refused_by_ci(released, run_cli):
     project, base = released
-    replace_in_file(project / "cards" / "course.yaml", "  - id: founders\n    kind: basic", "  - id: founders\n    kind: reverse")
+    replace_in_file(project / "cards" / "course.yaml",
+                    "  - id: founders\n    kind: basic", "  - id: founders\n    kind: reverse")
     _edit_lock_line(project, "founders", '"kind": "basic"', '"kind": "reverse"')
     # What the contributor commits: a release against the edited lock passes, and records it.
     assert run_cli("release", "1.1.0", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
@@ -62,7 +62,8 @@ def test_a_kind_change_hidden_by_editing_the_lock_is_refused_by_ci(released, run
 
 def test_a_lock_edited_between_releases_is_refused_by_ci(released, run_cli):
     project, base = released
-    replace_in_file(project / "cards" / "course.yaml", "  - id: founders\n    kind: basic", "  - id: founders\n    kind: reverse")
+    replace_in_file(project / "cards" / "course.yaml",
+                    "  - id: founders\n    kind: basic", "  - id: founders\n    kind: reverse")
     _edit_lock_line(project, "founders", '"kind": "basic"', '"kind": "reverse"')
 
     result = run_cli("check", "--lock-base", str(base), cwd=project)

@@ -14,11 +14,10 @@ import threading
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from conftest import make_project
 from helpers import replace_in_file
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_lock import RELEASE, V1_TIME, V2_TIME, released  # noqa: F401  (released: the fixture)
 
 from deckgen.ids import note_guid

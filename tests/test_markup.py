@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import make_project
+
 from deckgen.errors import Location, Problem
 from deckgen.markup import MarkupResult, MarkupUsed, html_text, sanitise, to_html
 

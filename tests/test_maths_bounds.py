@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import make_project
+
 from deckgen.maths import MAX_CHEMISTRY_CHARS, MAX_COMMANDS, MAX_DEPTH, MAX_MATHS_CHARS, problems
 
 
@@ -22,7 +22,8 @@ def test_the_issues_ten_thousand_character_chemistry_is_refused_at_its_field(tmp
     project = make_project(tmp_path / "project")
     answer = json.dumps(_maths("\\ce{" + ("H2O + " * 2000)[:9_980] + "}"))
     (project / "cards" / "chemistry.yaml").write_text(
-        f"subdeck: first\ncards:\n  - id: water\n    kind: basic\n    question: Which reaction?\n    answer: {answer}\n")
+        "subdeck: first\ncards:\n  - id: water\n    kind: basic\n    question: Which reaction?\n"
+        f"    answer: {answer}\n")
 
     result = run_cli("check", cwd=project)
 

@@ -8,9 +8,9 @@ import re
 import shutil
 
 import pytest
+from conftest import make_project
 from markdown_it import MarkdownIt
 
-from conftest import make_project
 from deckgen.notesmarkdown import change_window, code_span
 
 HOSTILE = [
@@ -62,8 +62,7 @@ def _inline_tokens(markdown: str):
     for token in MarkdownIt("commonmark", {"html": True}).enable(["strikethrough", "table"]).parse(markdown):
         if token.type in ("html_block", "table_open"):
             yield token
-        for child in token.children or ():
-            yield child
+        yield from token.children or ()
 
 
 def test_card_text_in_the_release_notes_is_quoted_and_never_live(tmp_path, run_cli):

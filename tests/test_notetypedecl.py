@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from anki_client import import_package, rendered_problems, strip_style
 from conftest import FIXTURES, make_project
-from deckgen.notetypedecl import field_key
 from helpers import replace_in_file
+
+from deckgen.notetypedecl import field_key
 
 PHARMACOLOGY = FIXTURES / "pharmacology"
 DECK = "cards/deck.yaml"
@@ -76,9 +76,11 @@ def test_a_missing_field_is_located_and_named(project, run_cli):
 
 
 def test_a_declared_kind_has_no_citation_keys(project, run_cli):
-    replace_in_file(project / "cards" / "drugs.yaml", "    class: Biguanide\n", "    class: Biguanide\n    topic: Diabetes\n")
+    replace_in_file(project / "cards" / "drugs.yaml",
+                    "    class: Biguanide\n", "    class: Biguanide\n    topic: Diabetes\n")
 
-    assert _first_error(run_cli, project).startswith("cards/drugs.yaml:7:5: unknown key 'topic': drug card 'metformin' may have ")
+    assert _first_error(run_cli, project).startswith(
+        "cards/drugs.yaml:7:5: unknown key 'topic': drug card 'metformin' may have ")
 
 
 def test_the_schema_knows_the_fields_of_a_declared_note_type(project, run_cli):
@@ -184,7 +186,8 @@ def test_a_declared_cloze_type_makes_one_card_per_deletion(project, tmp_path, ru
                     "    cloze: true\n    fields: [Text, Back Extra]\n    optional: [Back Extra]\n    templates:\n"
                     "      - {name: Cloze, front: fact.front.html, back: fact.back.html}\n")
     (project / "templates" / "fact.front.html").write_text('{{ anki.cloze("Text") }}\n')
-    (project / "templates" / "fact.back.html").write_text('{{ anki.cloze("Text") }}\n<br>{{ anki.field("Back Extra") }}\n')
+    (project / "templates" / "fact.back.html").write_text(
+        '{{ anki.cloze("Text") }}\n<br>{{ anki.field("Back Extra") }}\n')
     (project / "cards" / "facts.yaml").write_text(
         "subdeck: first\ncards:\n  - id: insulin\n    kind: fact\n    text: '{{c1::Insulin}} lowers {{c2::glucose}}.'\n"
         "    guid: 'abc$%1'\n")
@@ -199,9 +202,10 @@ def test_a_declared_cloze_type_makes_one_card_per_deletion(project, tmp_path, ru
 
 
 def test_the_fast_reading_of_a_declared_kind_gives_the_careful_reading(project):
+    from test_plainload import _both_ways
+
     from deckgen.cardfile import CardContext
     from deckgen.project import load_project
-    from test_plainload import _both_ways
 
     settings = load_project(project).settings
     context = CardContext(settings, {}, project / "cards" / "media", "cards/media")

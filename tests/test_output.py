@@ -9,7 +9,6 @@ import threading
 import time
 
 import pytest
-
 from conftest import FIXTURES, make_project
 
 REFUSAL = ("cannot write the file: it is {what}, not a file: deckgen writes a new file and renames it into "

@@ -11,10 +11,10 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import make_project
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import make_project
 from deckgen.build import check
 from deckgen.cardfile import CardContext, quick_card_file, validate_card_file
 from deckgen.errors import DeckError, ProblemCollector

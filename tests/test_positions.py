@@ -11,9 +11,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from anki_client import import_package
 from conftest import FIXTURES, make_project
+
 from deckgen.build import check
 from deckgen.positions import CARD_GAP, MAX_POSITION, SUBDECK_GAP, NoRoom, assign, legacy_positions
 
@@ -95,7 +95,8 @@ def _as_format_2(project: Path) -> None:
 
 
 def _card(card_id: str) -> str:
-    return f"  - id: {card_id}\n    kind: basic\n    question: {card_id}?\n    answer: An answer\n    source: weissman2017\n"
+    return (f"  - id: {card_id}\n    kind: basic\n    question: {card_id}?\n    answer: An answer\n"
+            "    source: weissman2017\n")
 
 
 def _insert_in_the_first_subdeck(project: Path) -> Path:

@@ -18,14 +18,14 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from browser import Watched, browser, screenshot, screenshots, watched  # noqa: F401 (fixtures)
 from conftest import FIXTURES, copy_of_course, make_project
+from helpers import add_picture_card, add_sound_card, replace_in_file
+
 from deckgen import commands
 from deckgen.build import build
 from deckgen.guards import Allowances
 from deckgen.output import write_files
-from helpers import add_picture_card, add_sound_card, replace_in_file
 
 pytest.importorskip("playwright", reason="the browser tests need the playwright package (pip install -e '.[test]')")
 import reviewer  # noqa: E402
@@ -176,7 +176,8 @@ def test_the_phone_width_view_shows_each_card_as_wide_as_a_phone(ipt, watched):
 
     page.page.click("#_phone")
     widths = page.page.evaluate(
-        "Array.from(document.querySelectorAll('.preview-sides > .card')).map((card) => card.getBoundingClientRect().width)")
+        "Array.from(document.querySelectorAll('.preview-sides > .card'))"
+        ".map((card) => card.getBoundingClientRect().width)")
 
     assert set(widths) == {375}  # a card is as wide as Anki's screen on a 375 px phone
     assert _overflow(page)[0] <= 1280

@@ -13,7 +13,6 @@ import termios
 from pathlib import Path
 
 import pytest
-
 from conftest import make_project
 
 CARDS = 3_500  # above the command line's threshold of 3,000

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import make_project
+from helpers import unsafe_parts
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from conftest import make_project
-from deckgen.build import check
 from deckgen import ids
+from deckgen.build import check
 from deckgen.errors import DeckError, Location, Problem
 from deckgen.load import read_yaml
 from deckgen.markup import to_html
-from helpers import unsafe_parts
 
 PROPERTY = settings(max_examples=150, deadline=2000,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -70,7 +70,8 @@ CARDS = st.fixed_dictionaries(
         "subdeck": st.sampled_from(["first", "second", "third"]),
     },
 )
-CARD_FILES = st.fixed_dictionaries({"subdeck": st.sampled_from(["first", "nowhere"]), "cards": st.lists(CARDS, max_size=4)})
+CARD_FILES = st.fixed_dictionaries(
+    {"subdeck": st.sampled_from(["first", "nowhere"]), "cards": st.lists(CARDS, max_size=4)})
 
 
 def _check(workspace: Path, document) -> None:

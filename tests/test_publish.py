@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, make_project
+
 from deckgen.students import import_options
 
 RELEASE = FIXTURES / "release"
@@ -70,7 +70,8 @@ def test_publish_rebuilds_two_tagged_releases_and_writes_their_notes(tmp_path):
     assert _sha(tmp_path / "out-1" / "test-1.0.0.apkg") == released_1
     assert _sha(tmp_path / "out-2" / "test-1.1.0.apkg") == released_2
     options = f"## Import options\n\n{import_options('Test')}"  # the README's words, for this deck
-    assert (tmp_path / "out-1" / "RELEASE-NOTES.md").read_text() == f"First release of the deck.\n\n{options}\n## From the changelog\n\n- First.\n"
+    first = (tmp_path / "out-1" / "RELEASE-NOTES.md").read_text()
+    assert first == f"First release of the deck.\n\n{options}\n## From the changelog\n\n- First.\n"
     notes = (tmp_path / "out-2" / "RELEASE-NOTES.md").read_text()
     assert f"\n{options}" in notes
     assert notes.startswith("# Release notes: test-1.0.0.apkg → test-1.1.0.apkg\n")

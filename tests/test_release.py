@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from anki.collection import Collection
 from anki.scheduler.v3 import CardAnswer
-
 from anki_client import answer_card, import_package, scheduling_of
 from conftest import FIXTURES, make_project
 from helpers import replace_in_file
+
 from deckgen import kinds
 
 RELEASE = FIXTURES / "release"
@@ -72,7 +72,8 @@ def test_a_release_upgrade_keeps_every_review_flag_and_suspension(tmp_path, run_
     assert _note_of(student, "Who founded IPT?")["Answer"] == "Klerman and Weissman"
     retired = _note_of(student, "*How long is each IPT session?*")
     assert "test::retired" in retired.tags
-    assert retired["Question"].startswith('<div class="deckgen-retired"><div class="retired">Retired: this card is no longer')
+    assert retired["Question"].startswith(
+        '<div class="deckgen-retired"><div class="retired">Retired: this card is no longer')
     assert student.db.scalar("select count(*) - count(distinct guid) from notes") == 0
 
 
@@ -204,7 +205,8 @@ def _moved_card(project: Path) -> None:
 
 def _reordered_items(project: Path) -> None:
     cards = project / "cards" / "course.yaml"
-    cards.write_text(cards.read_text().replace("items: [Initial, Middle, Termination]", "items: [Middle, Initial, Termination]"))
+    cards.write_text(
+        cards.read_text().replace("items: [Initial, Middle, Termination]", "items: [Middle, Initial, Termination]"))
 
 
 def _renamed_field(project: Path, monkeypatch) -> None:
@@ -332,7 +334,8 @@ ALWAYS_REFUSED = {
         "new one under a new id (if the card was never released, restore cards/deck.lock from git instead)",
     ),
     "note-type id changed": (
-        lambda project: replace_in_file(project / "cards" / "deck.yaml", "basic: 1700000000101", "basic: 1700000000199"),
+        lambda project: replace_in_file(
+            project / "cards" / "deck.yaml", "basic: 1700000000101", "basic: 1700000000199"),
         "cards/deck.yaml:6:1: note type 'basic': id changed from 1700000000101 to 1700000000199; students' "
         "notes belong to the old id, so none of them would update again; restore basic: 1700000000101",
     ),
@@ -421,11 +424,13 @@ def test_harmless_changes_are_not_refused(change, tmp_path, run_cli):
 
 def test_a_list_with_a_repeated_item_rebuilds(tmp_path, run_cli):
     project = make_project(tmp_path / "project", RELEASE / "v1")
-    replace_in_file(project / "cards" / "course.yaml", "items: [Initial, Middle, Termination]", "items: [Initial, Middle, Initial]")
+    replace_in_file(project / "cards" / "course.yaml",
+                    "items: [Initial, Middle, Termination]", "items: [Initial, Middle, Initial]")
     assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": V1_TIME}).exit_code == 0
 
     assert run_cli("build", "--frozen", cwd=project).exit_code == 0
-    replace_in_file(project / "cards" / "course.yaml", "items: [Initial, Middle, Initial]", "items: [Initial, Middle, Initial, End]")
+    replace_in_file(project / "cards" / "course.yaml",
+                    "items: [Initial, Middle, Initial]", "items: [Initial, Middle, Initial, End]")
     assert run_cli("build", cwd=project, env={"SOURCE_DATE_EPOCH": V2_TIME}).exit_code == 0
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 import yaml
-
 from anki_client import import_package, rendered_problems, strip_style
 from conftest import REPO, make_project
 from helpers import add_typed_note_type, replace_in_file, unsafe_parts
@@ -150,7 +149,8 @@ def test_a_change_of_report_url_updates_every_note_and_no_note_type(tmp_path, ru
     notes = run_cli("diff", str(project / "build" / "anatomy---physiology-1.0.0.apkg"), cwd=project).stdout
     assert "Extra:" not in notes  # the link is no change of what the card says
     assert notes.split("## Changed")[1] == (
-        " (6 notes, 10 cards)\n\n- The “Report a problem with this card” link on 6 notes (nothing else changed on them)\n"
+        " (6 notes, 10 cards)\n\n"
+        "- The “Report a problem with this card” link on 6 notes (nothing else changed on them)\n"
         "- The “Report a problem with this card” link on 6 notes now leads to `github.com` (for example "
         "`https://github.com/owner/anatomy/issues/new?template=card-problem.yml&title=Card+femur+(v1.1.0)&card=femur"
         "&version=1.1.0&deck=Anatomy%20%26%20Physiology&labels[]=card`)\n")

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import REPO
+from test_workflows import _actionlint
+
 from deckgen import __version__, repository
 from deckgen.students import import_options
-from test_workflows import _actionlint
 
 # Every file the repository around a new deck's cards and templates holds.
 REPOSITORY_FILES = [
@@ -76,7 +76,8 @@ def test_a_new_repositorys_readme_tells_students_the_import_options_in_deckgens_
     assert run_cli("init", "x", "--name", "Pharma", cwd=tmp_path).exit_code == 0
 
     readme = (tmp_path / "x" / "README.md").read_text()
-    marked = readme.split("<!-- deckgen import options: start -->\n")[1].split("   <!-- deckgen import options: end -->")[0]
+    marked = readme.split("<!-- deckgen import options: start -->\n")[1]
+    marked = marked.split("   <!-- deckgen import options: end -->")[0]
     assert marked == "".join(f"   {line}\n" if line else "\n" for line in import_options("Pharma").splitlines())
     assert "`Pharma (course order)`" in marked
 

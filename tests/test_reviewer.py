@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from anki_client import import_package
 from conftest import FIXTURES, make_project
 from helpers import add_typed_note_type, drop_refused_card_files, inside, yaml_string
@@ -126,7 +125,8 @@ def _construct_cards(number: int, payload: str) -> dict[str, str]:
         f"t{number:03}": card_file(("table", "basic", {
             "question": inside("table cell", payload), "answer": "Text", "extra": inside("table cell", payload)})),
         f"k{number:03}": card_file(
-            ("code", "basic", {"question": inside("code block", payload), "answer": inside("code block of HTML", payload)}),
+            ("code", "basic",
+             {"question": inside("code block", payload), "answer": inside("code block of HTML", payload)}),
             ("cloze-code", "cloze", {"text": "{{c1::hidden}} " + inside("code block", payload)}),
         ),
         f"m{number:03}": card_file(("maths", "basic", {
@@ -232,7 +232,8 @@ def test_a_typed_cards_front_shows_ankis_type_in_box(tmp_path, run_cli, harness,
     project = make_project(tmp_path / "project")
     add_typed_note_type(project)
     (project / "cards" / "typed.yaml").write_text(
-        "subdeck: first\ncards:\n  - id: bowlby\n    kind: typed\n    question: Whose attachment theory? Type the surname.\n"
+        "subdeck: first\ncards:\n  - id: bowlby\n    kind: typed\n"
+        "    question: Whose attachment theory? Type the surname.\n"
         "    answer: Bowlby\n")
     assert run_cli("build", cwd=project).exit_code == 0
     import_package(student, project / "build" / "test-1.0.0.apkg")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-
 import yaml
-
 from anki_client import import_package
-from deckgen.kinds import KINDS
 from conftest import FIXTURES, make_project
 from helpers import missing_files_named_in_comments
+
+from deckgen.kinds import KINDS
 
 
 def test_init_makes_a_deck_that_builds_and_imports(tmp_path, run_cli, student):
@@ -27,7 +26,8 @@ def test_two_new_decks_never_share_an_id(tmp_path, run_cli):
     for name in ("one", "two"):
         assert run_cli("init", name, cwd=tmp_path).exit_code == 0
     settings = [yaml.safe_load((tmp_path / name / "cards" / "deck.yaml").read_text()) for name in ("one", "two")]
-    ids = [settings[0]["id"], *settings[0]["note_types"].values(), settings[1]["id"], *settings[1]["note_types"].values()]
+    ids = [settings[0]["id"], *settings[0]["note_types"].values(),
+           settings[1]["id"], *settings[1]["note_types"].values()]
     assert len(set(ids)) == 2 * (1 + len(KINDS))  # a deck id and one note-type id per kind, each
 
 

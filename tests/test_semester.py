@@ -9,10 +9,10 @@ import time
 import pytest
 from anki.collection import Collection
 from anki.scheduler.v3 import CardAnswer
-
 from anki_client import answer_card, import_package, scheduling_of
 from conftest import FIXTURES, make_project
 from helpers import replace_in_file
+
 from deckgen.build import check
 
 # Versions 91 to 93: releases of the fixture course.

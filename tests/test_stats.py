@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 from conftest import make_project
+
 from deckgen.stats import README_END, README_START
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import REPO, make_project
+
 from deckgen.build import check
 from deckgen.highlight import TOKEN_CLASSES
 

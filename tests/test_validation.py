@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES, files_below, make_project
 
 CASES = sorted(path for path in (FIXTURES / "invalid").iterdir() if path.is_dir())

@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from deckgen.apkg import wire
 from deckgen.apkg.model import Note, NoteType, Template
