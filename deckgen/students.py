@@ -30,8 +30,9 @@ def options(deck: str) -> tuple[ImportOption, ...]:
     return (
         ImportOption("Import deck presets", "ticked",
                      # a code span: release notes name the deck of any package, whose name is no Markdown of ours
-                     f"The deck brings a preset, {code_span(f'{deck} (course order)')}, that gives you new cards in the "
-                     "course's order, keeps them in that order, and buries a card's siblings until the next day."),
+                     f"The deck brings a preset, {code_span(f'{deck} (course order)')}, that gives you new cards "
+                     "in the course's order, keeps them in that order, and buries a card's siblings until the next "
+                     "day."),
         ImportOption("Update notes", "*If newer*"),
         ImportOption("Update note types", "*If newer*"),
         ImportOption("Merge note types", "unticked, unless a release's notes tell you to tick it",

@@ -247,8 +247,9 @@ def _brackets_and_backslashes(text: str, syntax: set[int]) -> list[Finding]:
         if match.start() not in syntax and match.start() not in delimiters:
             findings.append(Finding(
                 match.start(), match.group(),
-                f"a '{match.group()}' in a template: beside a field or a name Anki fills in, or across {{{{FrontSide}}}}, "
-                f"it can make Anki's sound syntax, which with play buttons hidden opens a tag to script; write it as "
+                f"a '{match.group()}' in a template: beside a field or a name Anki fills in, or across "
+                "{{FrontSide}}, it can make Anki's sound syntax, which with play buttons hidden opens a tag to script; "
+                "write it as "
                 f"{'&#91;' if match.group() == '[' else '&#93;'}", f"'{match.group()}'"))
     for match in BACKSLASH.finditer(text):
         if match.start() not in delimiters:
@@ -267,7 +268,8 @@ def _read_differently(text: str, elements: list[_Element]) -> Finding | None:
     import html5lib  # only where a template is checked
 
     browser = [
-        _Element(str(element.tag).rpartition("}")[2], tuple((str(name), str(value)) for name, value in element.attrib.items()), 0, "")
+        _Element(str(element.tag).rpartition("}")[2],
+                 tuple((str(name), str(value)) for name, value in element.attrib.items()), 0, "")
         for element in html5lib.parse(text, namespaceHTMLElements=False).iter()
         if isinstance(element.tag, str) and not (element.tag in IMPLIED and not element.attrib)
     ]

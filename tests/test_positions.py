@@ -193,7 +193,8 @@ def test_a_maintainer_spaces_a_lock_of_format_2_before_educators_insert_cards(re
 
     assert acknowledged.exit_code == 0, acknowledged.stderr
     summary = "every card's position renumbered with room between them (the releases before numbered them without gaps)"
-    assert acknowledged.stderr.splitlines() == [f"warning: the next release makes, on purpose, a change that affects students: {summary}"]
+    assert acknowledged.stderr.splitlines() == [
+        f"warning: the next release makes, on purpose, a change that affects students: {summary}"]
     assert _lock(released)["acknowledged"] == [
         {"version": "unreleased", "flag": "--allow-repositioning", "subject": "positions", "change": summary}]
     assert run_cli("check", "--strict", "--lock-base", str(base), cwd=released).exit_code == 0

@@ -370,7 +370,8 @@ def test_a_hostile_shared_deck_acts_in_the_reviewer_until_deckgen_import_release
 
     package = hostile_shared_deck(tmp_path / "author")
     import_package(student, package)
-    before = {finding.kind for finding in harness.check_cards(reviewer.cards_from_collection(student), "hidden", student)}
+    cards = reviewer.cards_from_collection(student)
+    before = {finding.kind for finding in harness.check_cards(cards, "hidden", student)}
     assert {"script", "remote-request"} <= before, before
     project = tmp_path / "project"
     assert run_cli("import", str(package), str(project), cwd=tmp_path).exit_code == 0

@@ -247,8 +247,8 @@ def test_a_tag_a_browser_reads_otherwise_than_it_is_written_is_refused(tag, show
     start = tag[:tag.index('">') + 2]  # the start tag, as written
     assert result.exit_code == 1
     assert _errors(result) == [
-        f"templates/basic.back.html:2:17: {start[:59] + '…' if len(start) > 60 else start}: a browser reads this tag as "
-        f"{shown}, not as it is written: write each attribute as name=\"value\", separated by plain spaces"]
+        f"templates/basic.back.html:2:17: {start[:59] + '…' if len(start) > 60 else start}: a browser reads this "
+        f"tag as {shown}, not as it is written: write each attribute as name=\"value\", separated by plain spaces"]
 
 
 def test_anki_sound_syntax_made_across_frontside_is_refused(run_cli, project):
@@ -264,21 +264,23 @@ def test_anki_sound_syntax_made_across_frontside_is_refused(run_cli, project):
     lines = front.read_text().splitlines()
     assert result.exit_code == 1
     assert _errors(result) == [
-        f"templates/basic.front.html:{len(lines)}:{len(lines[-1])}: a '[' in a template: beside a field or a name Anki fills in, or across "
-        "{{FrontSide}}, it can make Anki's sound syntax, which with play buttons hidden opens a tag to script; write "
-        "it as &#91;"]
+        f"templates/basic.front.html:{len(lines)}:{len(lines[-1])}: a '[' in a template: beside a field or a name "
+        "Anki fills in, or across {{FrontSide}}, it can make Anki's sound syntax, which with play buttons hidden "
+        "opens a tag to script; write it as &#91;"]
 
 
 def test_a_backslash_before_a_name_anki_fills_in_is_refused(run_cli, project):
     """`\\{{Card}}` with a card template named "(" is a MathJax delimiter no text of the template shows."""
-    replace_in_file(project / "templates" / "basic.back.html", "<hr id=\"answer\">", '<hr id="answer">\\{{ anki.field("Card") }}')
+    replace_in_file(project / "templates" / "basic.back.html",
+                    "<hr id=\"answer\">", '<hr id="answer">\\{{ anki.field("Card") }}')
 
     result = run_cli("check", "--strict", cwd=project)
 
     assert result.exit_code == 1
     assert _errors(result) == [
         "templates/basic.back.html:2:17: a backslash (\\) in a template: MathJax reads it, with a name or field Anki "
-        "puts after it, as the start of maths (\\href can run script); write TeX in a card's fields, where it is checked"]
+        "puts after it, as the start of maths (\\href can run script); write TeX in a card's fields, "
+        "where it is checked"]
 
 
 def test_import_cleans_what_browsers_read_otherwise_brackets_and_backslashes():
