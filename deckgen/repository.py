@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
@@ -42,7 +43,8 @@ class Requirement:
 
 def installed_requirement() -> Requirement:
     """The running deckgen, as pip can install it again: its git address and commit when it was
-    installed from git (PEP 610's direct_url.json), else its version's tag in deckgen's repository."""
+    installed from git (PEP 610's direct_url.json), its clone's commit when installed from one, else
+    its version's tag in deckgen's repository."""
     try:
         recorded = metadata.distribution("deckgen").read_text("direct_url.json")
     except metadata.PackageNotFoundError:
@@ -56,8 +58,26 @@ def installed_requirement() -> Requirement:
         url, commit = origin["url"], vcs.get("commit_id")
         if re.fullmatch(r"https://\S+", url) and isinstance(commit, str) and re.fullmatch(r"[0-9a-f]{40}", commit):
             return Requirement(f"deckgen @ git+{url}@{commit}", True)
-    return Requirement(f"deckgen @ git+{DECKGEN_REPOSITORY}@v{__version__}",
+    # Installed from a clone (`pip install -e .`): the clone's commit, the very code that made the
+    # repository. A version tag would not do: deckgen's own repository tags the IPT deck's releases.
+    url = origin.get("url") if isinstance(origin, dict) else None
+    commit = _clone_commit(url) if isinstance(url, str) else None
+    revision = commit or f"v{__version__}"
+    return Requirement(f"deckgen @ git+{DECKGEN_REPOSITORY}@{revision}",
                        UNKNOWN_REPOSITORY_MARK not in DECKGEN_REPOSITORY)
+
+
+def _clone_commit(url: str) -> str | None:
+    """The commit checked out in the git clone at a file:// address, or None (no clone, no git)."""
+    if not url.startswith("file://"):
+        return None
+    try:
+        found = subprocess.run(["git", "-C", url.removeprefix("file://"), "rev-parse", "HEAD"],
+                               capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    commit = found.stdout.strip()
+    return commit if found.returncode == 0 and re.fullmatch(r"[0-9a-f]{40}", commit) else None
 
 
 def given_requirement(text: str | None) -> Requirement:

@@ -167,6 +167,20 @@ def test_a_deckgen_installed_from_git_is_pinned_to_its_commit(monkeypatch):
         f"deckgen @ git+https://github.com/someone/deckgen@{commit}", True)
 
 
+def test_a_deckgen_installed_from_a_clone_is_pinned_to_the_clones_commit(tmp_path, monkeypatch):
+    """Not to its version's tag: deckgen's own repository tags the IPT deck's releases (newcomer review)."""
+    clone = tmp_path / "deckgen"
+    clone.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=clone, check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "--allow-empty",
+                    "-m", "x"], cwd=clone, check=True)
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=clone, capture_output=True, text=True).stdout.strip()
+    monkeypatch.setattr(repository.metadata, "distribution",
+                        lambda name: _Installed({"url": clone.as_uri(), "dir_info": {"editable": True}}))
+
+    assert repository.installed_requirement().text == f"deckgen @ git+{repository.DECKGEN_REPOSITORY}@{commit}"
+
+
 def test_a_deckgen_installed_otherwise_is_pinned_to_its_version_and_init_says_the_address_is_to_fill_in(
         tmp_path, run_cli, monkeypatch):
     monkeypatch.setattr(repository.metadata, "distribution", lambda name: _Installed({"url": "file:///src/deckgen",
