@@ -60,6 +60,9 @@ WEB_LINK = re.compile(r"https?://[^\s\x00-\x1f\"'<>\\]+\Z")
 # `</style`, however the CSS hides it: Anki puts the CSS in a <style> element, which the first `</`
 # of `</style` ends (a comment or a string does not stop it); `<!--` starts HTML's own escapes.
 END_OF_STYLE = re.compile(r"<[\s\\]*[/!]")
+# Any other '<': Anki rewrites `<img … src=…` wherever it stands in a card's HTML (its media-name
+# escaping, which eats a quote), the <style> element with the CSS included, so CSS holds no '<' at all.
+OTHER_LESS_THAN = re.compile(r"<(?![\s\\]*[/!])")
 # Anki's own syntax, which it acts on wherever it stands in the card's HTML: it plays [sound:…],
 # speaks [anki:tts]…[/anki:tts], compiles [latex], [$], [$$] where LaTeX is on, and with play
 # buttons hidden cuts sound and TTS out of the HTML, which can open an attribute to script.
@@ -134,6 +137,9 @@ class _TemplateReader(HTMLReader):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         raw = self.get_starttag_text() or f"<{tag}>"
         self.elements.append(_Element(tag, tuple((name, value or "") for name, value in attrs), self._offset(), raw))
+        rewritten = _rewritten_by_anki(raw, attrs)
+        if rewritten:
+            self._add(raw, f"{shortened(raw, 60)}: {rewritten}", f"<{tag}> Anki would rewrite")
         if tag == "script" and self.allow_script:
             self._check_script_source(raw, attrs)
             return
@@ -177,6 +183,31 @@ class _TemplateReader(HTMLReader):
                                                    "might: write it as &lt;", "a stray '<'", at)
 
 
+SRC = re.compile(r"\bsrc\s*=", re.IGNORECASE)
+
+
+def _rewritten_by_anki(raw: str, attrs: list[tuple[str, str | None]]) -> str | None:
+    """Why Anki's own rewriting of the card's HTML, after deckgen checked it, could change this start
+    tag, or None. Anki escapes media names by a search for `<img … src=` in the raw HTML (it eats a
+    quote when that `src=` stands inside another attribute's value), and a typed card's back has
+    `<hr id=answer>` cut out as text: so a tag holds no '<' but its own, and `src=` only as its own
+    attribute."""
+    if "<" in raw[1:]:
+        return "a '<' inside a tag: Anki rewrites the card's HTML as text, which can end an attribute early; write &lt;"
+    if len(SRC.findall(raw)) > sum(1 for name, _ in attrs if name == "src"):
+        return ("'src=' inside an attribute's value: Anki rewrites '<img … src=' as text, eating a quote, which "
+                "turns what follows into HTML; write src&#61;")
+    return None
+
+
+def _end_tags_with_more(text: str) -> list[Finding]:
+    """End tags with anything after their name: browsers and Anki's own rewriting read what stands
+    there (a field Anki fills in can open a quote that runs into the next tag); an end tag needs none."""
+    return [Finding(match.start(), match.group(), f"{shortened(match.group(), 60)}: an end tag holds only its name "
+                                                  f"(</{match.group(1)}>): remove the rest", "an end tag's attributes")
+            for match in re.finditer(r"</([A-Za-z][^\s/>]*)([^>]*)>", text) if match.group(2).strip()]
+
+
 def _attribute_problem(tag: str, name: str, value: str | None, allowed: frozenset[str]) -> str | None:
     """Why the attribute may not stand in a template, or None."""
     if name.startswith("on"):
@@ -209,7 +240,7 @@ def template_findings(text: str, allow_script: bool = False) -> list[Finding]:
             f"Anki's own syntax '{match.group()}': Anki plays, speaks or compiles it, and with play buttons hidden "
             "cuts it out of the card's HTML, which can open a tag to script; write '[' as &#91; to show it",
             f"Anki's syntax {match.group()}"))
-    reader.findings += _brackets_and_backslashes(text, set(syntax))
+    reader.findings += _brackets_and_backslashes(text, set(syntax)) + _end_tags_with_more(text)
     differently = _read_differently(text, reader.elements)
     if differently is not None and not any(  # a tag refused already needs no second word
             differently.offset <= finding.offset < differently.offset + max(len(differently.snippet), 1)
@@ -350,6 +381,14 @@ def _css_findings(css: str, declarations: bool = False) -> list[tuple[int, int, 
                           f"'{match.group()}' in CSS: Anki puts the CSS in a <style> element, which '</style' ends (in "
                           "a comment or a string too), and what follows would be HTML; write '<' in a string as \\3c",
                           f"'{match.group()}'"))
+        for match in OTHER_LESS_THAN.finditer(css):
+            line = css.count("\n", 0, match.start()) + 1
+            column = match.start() - (css.rfind("\n", 0, match.start()) + 1) + 1
+            found.append((line, column, "<",
+                          "'<' in CSS: Anki rewrites '<img … src=' wherever it stands in a card, the stylesheet "
+                          "too, which can turn a string into a rule that loads from elsewhere; write '<' in a string "
+                          "as \\3c",
+                          "'<'"))
     return found
 
 
@@ -384,6 +423,7 @@ def cleaned_stylesheet(css: str) -> tuple[str, tuple[str, ...]]:
                 setattr(rule, attribute, _without_forbidden(getattr(rule, attribute)))
     # The serialiser writes a string as its value reads ("<\\/style" as "</style"): escaped after it.
     cleaned = END_OF_STYLE.sub(lambda match: "\\3c " + match.group()[1:], tinycss2.serialize(kept))
+    cleaned = OTHER_LESS_THAN.sub(lambda _: "\\3c ", cleaned)
     if stylesheet_findings(cleaned):  # what the serialiser wrote must pass as it is
         cleaned = ""
     return cleaned, removed

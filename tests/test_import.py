@@ -462,11 +462,11 @@ def test_a_hostile_shared_deck_is_imported_without_its_script_and_the_report_say
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines()[:2] == [
         f"{project}/templates/shared-basic.card-1.front.html: removed <script>, onclick= on <div>, src= on <img>",
-        f"{project}/templates/shared-basic.css: removed @import, url(https://evil.example/x.css), '</', url(https://evil.example/f.woff)",
+        f"{project}/templates/shared-basic.css: removed @import, url(https://evil.example/x.css), '</', '<', url(https://evil.example/f.woff)",
     ]
     report = (project / "import-report.md").read_text()
     assert "| `templates/shared-basic.card-1.front.html` | <script>, onclick= on <div>, src= on <img> |" in report
-    assert ("| `templates/shared-basic.css` | @import, url(https://evil.example/x.css), '</', "
+    assert ("| `templates/shared-basic.css` | @import, url(https://evil.example/x.css), '</', '<', "
             "url(https://evil.example/f.woff) |") in report
     assert "nothing to decide" not in report
     assert run_cli("check", "--strict", cwd=project).exit_code == 0

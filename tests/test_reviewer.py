@@ -323,8 +323,8 @@ def test_deckgen_refuses_every_payload_that_would_act_in_a_template_or_the_css(t
                                                         re.IGNORECASE) and not css.startswith(("/*", ".p::after"))]
     # What passes is plain text in a template (an entity-written tag: brackets, backslashes and tags a
     # browser reads otherwise are refused too), and in CSS whatever a comment or string holds that
-    # cannot end the style element.
-    assert len(passed_templates) >= 1 and len(passed_css) >= len(SINGLE), (len(passed_templates), len(passed_css))
+    # cannot end the style element and holds no '<' (Anki rewrites `<img … src=` even there).
+    assert len(passed_templates) >= 1 and len(passed_css) >= len(SINGLE) // 2, (len(passed_templates), len(passed_css))
 
 
 @pytest.mark.parametrize("mode", MODES)

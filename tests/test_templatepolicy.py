@@ -73,6 +73,8 @@ def test_what_templates_may_not_hold(tag, message, run_cli, project):
 REMOTE = ("url() to a remote host (https://evil.example/x.woff): a card may load only the deck's own files; write "
           "the plain name of a file in the students' Anki media (url(_font.woff2): a name starting with '_' stays "
           "in their media folder)")
+LESS_THAN = ("'<' in CSS: Anki rewrites '<img … src=' wherever it stands in a card, the stylesheet too, which can "
+             "turn a string into a rule that loads from elsewhere; write '<' in a string as \\3c")
 END_STYLE = ("'</' in CSS: Anki puts the CSS in a <style> element, which '</style' ends (in a comment or a string "
              "too), and what follows would be HTML; write '<' in a string as \\3c")
 
@@ -81,7 +83,7 @@ END_STYLE = ("'</' in CSS: Anki puts the CSS in a <style> element, which '</styl
     ('@font-face { font-family: x; src: url("https://evil.example/x.woff"); }', [f"1:35: {REMOTE}"]),
     (".x { background: u\\72l(https://evil.example/x.woff); }", [f"1:18: {REMOTE}"]),
     ('@import "https://evil.example/x.css";', ["1:1: @import loads another stylesheet: put its rules in this one"]),
-    ("/* </style><script>alert(1)</script> */", [f"1:4: {END_STYLE}", f"1:28: {END_STYLE}"]),
+    ("/* </style><script>alert(1)</script> */", [f"1:4: {END_STYLE}", f"1:12: {LESS_THAN}", f"1:28: {END_STYLE}"]),
     (".x::after { content: '<\\/STYLE >'; }", [
         "1:23: '<\\/' in CSS: Anki puts the CSS in a <style> element, which '</style' ends (in a comment or a "
         "string too), and what follows would be HTML; write '<' in a string as \\3c"]),
@@ -101,7 +103,7 @@ def test_what_the_stylesheet_may_not_hold(css, expected, run_cli, project):
 def test_the_deck_own_files_comments_and_strings_may_stand_in_css(run_cli, project):
     stylesheet = project / "templates" / "style.css"
     stylesheet.write_text(stylesheet.read_text() + '@font-face { font-family: x; src: url("_x.woff2"); }\n'
-                          "/* url(https://evil.example/x.png) @import <script> */\n"
+                          "/* url(https://evil.example/x.png) @import script */\n"
                           '.x::after { content: "url(https://evil.example/y.png)"; }\n')
 
     assert run_cli("check", "--strict", cwd=project).exit_code == 0
@@ -233,9 +235,9 @@ def _preview(run_cli, project) -> str:
 # --- what a browser reads, not what Python's parser reads (adversarial review) -------------------
 
 @pytest.mark.parametrize("tag, shown", [
-    ('<img alt==" src=x onerror=alert(document.domain) y=z ">',
-     '<img alt="="" src="x" onerror="alert(document.doma…" y="z" "="">'),
-    ('<img alt=\xa0" src=x onerror=alert(1) ">', '<img alt="\xa0"" src="x" onerror="alert(1)" "="">'),
+    ('<img alt==" title=x onerror=alert(document.domain) y=z ">',
+     '<img alt="="" title="x" onerror="alert(document.doma…" y="z" "="">'),
+    ('<img alt=\xa0" title=x onerror=alert(1) ">', '<img alt="\xa0"" title="x" onerror="alert(1)" "="">'),
     ('<a href="https://example.org" title==" onfocus=alert(1) ">x</a>',
      '<a href="https://example.org" title="="" onfocus="alert(1)" "="">'),
 ])
@@ -292,4 +294,52 @@ def test_import_cleans_what_browsers_read_otherwise_brackets_and_backslashes():
     assert template_findings(cleaned) == []
     assert "onerror" not in cleaned and "[" not in cleaned and "\\" not in cleaned
     assert "{{Front}}" in cleaned
-    assert removed == ("<img> read otherwise by browsers", "'['", "a backslash")
+    assert removed == ("<img> Anki would rewrite", "'['", "a backslash")
+
+
+# --- what Anki rewrites after the check (second adversarial review) -------------------------------
+
+@pytest.mark.parametrize("tag, message", [
+    # What stands after an end tag's name: a field Anki fills in there opens a quote (below).
+    ('</b class=x>', "</b class=x>: an end tag holds only its name (</b>): remove the rest"),
+    # Anki's media-name escaping finds '<img … src=' as text and eats the quote that closes a value.
+    ('<img alt="x src=a" src="_logo.png">', "<img alt=\"x src=a\" src=\"_logo.png\">: 'src=' inside an attribute's "
+     "value: Anki rewrites '<img … src=' as text, eating a quote, which turns what follows into HTML; write src&#61;"),
+    ('<span title="<img src=q">t</span>', "<span title=\"<img src=q\">: a '<' inside a tag: Anki rewrites the card's "
+     "HTML as text, which can end an attribute early; write &lt;"),
+    # A typed card's back has '<hr id=answer>' cut out as text.
+    ('<span title=a<hr id=answer>t</span>', "<span title=a<hr id=answer>: a '<' inside a tag: Anki rewrites the "
+     "card's HTML as text, which can end an attribute early; write &lt;"),
+])
+def test_a_tag_that_ankis_own_rewriting_would_change_is_refused(tag, message, run_cli, project):
+    replace_in_file(project / "templates" / "basic.back.html", "<hr id=\"answer\">", f"<hr id=\"answer\">{tag}")
+
+    result = run_cli("check", "--strict", cwd=project)
+
+    assert result.exit_code == 1
+    assert _errors(result)[0] == f"templates/basic.back.html:2:17: {message}"
+
+
+def test_a_field_anki_fills_into_an_end_tag_is_refused(run_cli, project):
+    """A front beginning with a quote, filled in as {{FrontSide}} after `</b x=`, quoted everything up
+    to a quote in the next tag and made its title's text an <img onerror> (second adversarial review)."""
+    replace_in_file(project / "templates" / "basic.back.html", "<hr id=\"answer\">",
+                    '<hr id="answer"></b x={{ anki.front_side() }}> <span title="\' x">end</span>')
+
+    result = run_cli("check", "--strict", cwd=project)
+
+    assert result.exit_code == 1
+    assert "</b x={{FrontSide}}>: an end tag holds only its name (</b>): remove the rest" in result.stderr
+
+
+def test_a_less_than_sign_in_css_is_refused_since_anki_rewrites_img_src_there_too(run_cli, project):
+    css = project / "templates" / "style.css"
+    css.write_text(css.read_text() + '.x { --a: "<img src=q"; }\n')
+
+    result = run_cli("check", "--strict", cwd=project)
+
+    line = len(css.read_text().splitlines())
+    assert result.exit_code == 1
+    assert _errors(result) == [
+        f"templates/style.css:{line}:12: '<' in CSS: Anki rewrites '<img … src=' wherever it stands in a card, the "
+        "stylesheet too, which can turn a string into a rule that loads from elsewhere; write '<' in a string as \\3c"]
