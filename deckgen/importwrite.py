@@ -37,6 +37,7 @@ from deckgen.markup import html_text, sanitise
 from deckgen.media import MEDIA_TYPES
 from deckgen.model import RETIRED_SUBDECK
 from deckgen.names import name_problem
+from deckgen.notesmarkdown import code_span
 from deckgen.notetypedecl import field_key
 from deckgen.notetypes import RenderedNoteType
 from deckgen.output import write_files
@@ -297,7 +298,8 @@ def _card_files(package: AnkiPackage, layout: _Layout, paths: ProjectPaths) -> t
 
 
 def _table_section(title: str, intro: str, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
-    """A section of the report: its title, what it means, and a table (none when it has no rows)."""
+    """A section of the report: its title, what it means, and a table (none when it has no rows). What
+    the package holds is quoted as code: on GitHub `<span>` would otherwise vanish as HTML."""
     if not rows:
         return []
     lines = [f"## {title}", "", intro, "", f"| {' | '.join(header)} |", "|" + "---|" * len(header)]
@@ -317,18 +319,19 @@ def _report_text(package: AnkiPackage, result: ImportResult) -> str:
         "`deckgen check` warns at each, and `--strict` (CI, every release) refuses them until you decide: write the "
         "content with deckgen's markup, or remove it.",
         ("card", "field", "file", "the sanitiser would remove"),
-        [(f"`{e.card_id}`", e.field, f"`{e.file}`", e.removed or "") for e in removed])
+        [(f"`{e.card_id}`", code_span(e.field), f"`{e.file}`", code_span(e.removed or "")) for e in removed])
     lines += _table_section(
         "Fields to read again",
         "Converted to deckgen's markup, these fields read differently from the package's: check them in "
         "`deckgen preview`.",
-        ("card", "field", "file"), [(f"`{e.card_id}`", e.field, f"`{e.file}`") for e in differing])
+        ("card", "field", "file"), [(f"`{e.card_id}`", code_span(e.field), f"`{e.file}`") for e in differing])
     lines += _table_section(
         "Removed from the templates and styles",
         "The package's card templates or CSS held what no deck may give its students (script, event handlers, "
         "addresses that run or load from elsewhere, `</style>` in CSS). It was removed; the rest of each file is as "
         "the package had it. Check the cards in `deckgen preview`.",
-        ("file", "removed"), [(f"`{r.file}`", ", ".join(r.removed)) for r in result.removed_from_templates])
+        ("file", "removed"),
+        [(f"`{r.file}`", ", ".join(code_span(item) for item in r.removed)) for r in result.removed_from_templates])
     if result.problems:
         lines += ["## Problems `deckgen check` finds", "",
                   "These cards are left out of the lock until they are fixed; the first release then adds or "

@@ -197,8 +197,9 @@ def test_a_field_the_sanitiser_would_change_is_listed_in_the_report(tmp_path, ru
         "style= on <span>",
     ]
     report = (project / "import-report.md").read_text()
-    assert "| `danger` | Front | `cards/renal.yaml` | <script> |" in report
-    assert "| `styled` | Back | `cards/cardiovascular.yaml` | style= on <span> |" in report
+    # Quoted as code: on GitHub a bare <span> would vanish as HTML.
+    assert "| `danger` | `Front` | `cards/renal.yaml` | `<script>` |" in report
+    assert "| `styled` | `Back` | `cards/cardiovascular.yaml` | `style= on <span>` |" in report
     renal = (project / "cards" / "renal.yaml").read_text()
     assert "front: Danger<script>alert(1)</script>\n" in renal  # kept as written: the educator decides
     checked = run_cli("check", "--strict", cwd=project)
@@ -465,9 +466,10 @@ def test_a_hostile_shared_deck_is_imported_without_its_script_and_the_report_say
         f"{project}/templates/shared-basic.css: removed @import, url(https://evil.example/x.css), '</', '<', url(https://evil.example/f.woff)",
     ]
     report = (project / "import-report.md").read_text()
-    assert "| `templates/shared-basic.card-1.front.html` | <script>, onclick= on <div>, src= on <img> |" in report
-    assert ("| `templates/shared-basic.css` | @import, url(https://evil.example/x.css), '</', '<', "
-            "url(https://evil.example/f.woff) |") in report
+    assert ("| `templates/shared-basic.card-1.front.html` | `<script>`, `onclick= on <div>`, `src= on <img>` |"
+            in report)
+    assert ("| `templates/shared-basic.css` | `@import`, `url(https://evil.example/x.css)`, `'</'`, `'<'`, "
+            "`url(https://evil.example/f.woff)` |") in report
     assert "nothing to decide" not in report
     assert run_cli("check", "--strict", cwd=project).exit_code == 0
     released = run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": str(int(time.time()))})
