@@ -89,7 +89,7 @@ def _position_changes(previous: Lock, current: Lock) -> list[Change]:
     now = current.cards
     moved = [card_id for card_id, old in previous.cards.items()
              if old.position is not None and card_id in now and now[card_id].position != old.position]
-    if not moved and _recorded_no_positions(previous):
+    if not moved and previous.numbered_in_course_order:
         moved = _moved_from_places(previous, current)
     if not moved:
         return []
@@ -103,11 +103,6 @@ def _position_changes(previous: Lock, current: Lock) -> list[Change]:
         "from now on would not come in their place for them",
         REPOSITIONING, f"{what} (first: card '{card_id}')", POSITIONS,
     )]
-
-
-def _recorded_no_positions(lock: Lock) -> bool:
-    """A lock of format 2: its packages gave each card its place in the course as its position."""
-    return bool(lock.cards) and all(record.position is None for record in lock.cards.values())
 
 
 def _moved_from_places(previous: Lock, current: Lock) -> list[str]:

@@ -111,6 +111,12 @@ class Lock:
         return self.releases[-1] if self.releases else None
 
     @property
+    def numbered_in_course_order(self) -> bool:
+        """Whether no card has a recorded position: a lock of format 2, whose packages gave each card
+        its place in the course (0, 1, 2, … without gaps) as its position."""
+        return bool(self.cards) and all(record.position is None for record in self.cards.values())
+
+    @property
     def pending(self) -> tuple[Acknowledged, ...]:
         """Acknowledged changes the next release will make."""
         return tuple(item for item in self.acknowledged if item.version == UNRELEASED)

@@ -144,7 +144,7 @@ def plan_release(
     request shows it, and CI and the next release honour it).
     """
     deck = source.deck
-    legacy = _without_positions(previous)
+    legacy = previous is not None and previous.numbered_in_course_order
     # A lock of format 2 numbered the cards without gaps: with the flag (or its acknowledgement, pending
     # for the next release) they are spaced now, before a card inserted mid-course finds no room.
     # Only a release gives the new positions: a build of the released cards (`--frozen`, or `build`
@@ -193,11 +193,6 @@ def plan_release(
         unreleased=previous is None or released_state(_as_recorded_by(candidate, previous)) != released_state(previous),
         positions=MappingProxyType(positions),
     )
-
-
-def _without_positions(lock: Lock | None) -> bool:
-    """A lock of format 2, whose releases gave each card its place in the course as its position."""
-    return lock is not None and bool(lock.cards) and all(record.position is None for record in lock.cards.values())
 
 
 def _positions(source: ReleaseInput, previous: Lock | None, legacy: bool,
