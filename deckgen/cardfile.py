@@ -178,6 +178,8 @@ COMMON_CARD_KEYS = (
     PlainTextKey("topic", "Short context label shown above the question.", "a short topic label", MAX_TOPIC_CHARS),
     MarkupKey("extra", "Explanation shown on the back."),
     ChoiceKey("source", "Key into cards/references.yaml.", _references, _unknown_source, expected="a reference key"),
+    MarkupKey("corrects", "For maintainers, never shown to students: what the source material got wrong that this "
+              "card teaches correctly, and the source that says so (docs/content-review.md lists them)."),
     ListKey("tags", "Tags of this card.", TagKey(), "a tag", "a list of tags"),
     ListKey("media", "Files in cards/media/ that the card's fields show.", MediaKey(), "a file name in cards/media/",
             "a list of file names"),
@@ -271,7 +273,8 @@ def _card(node: Node, read: Reader, defaults: _FileDefaults) -> Card | None:
         return None
     return Card(
         id=card_id.text, kind=kind, subdeck=subdeck, where=card_id.location, topic=common.get("topic"),
-        extra=common.get("extra"), source=common.get("source"), tags=tags, media=tuple(common["media"] or ()),
+        extra=common.get("extra"), source=common.get("source"), corrects=common.get("corrects"), tags=tags,
+        media=tuple(common["media"] or ()),
         retired=bool(common["retired"]), guid=common["guid"].text if common["guid"] else None, **content,
     )
 

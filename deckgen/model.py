@@ -121,6 +121,7 @@ class Card:
     extra: Text | None = None
     topic: Text | None = None  # plain text, shown above the question
     source: str | None = None
+    corrects: Text | None = None  # for maintainers only: what the source material got wrong; never rendered
     tags: tuple[str, ...] = ()
     media: tuple[MediaFile, ...] = ()
     retired: bool = False

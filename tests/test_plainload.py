@@ -21,6 +21,7 @@ from deckgen.errors import DeckError, ProblemCollector
 from deckgen.load import Pointer, Positions, check_characters, compose
 from deckgen.plainload import read_plain
 from deckgen.project import load_project
+from deckgen.render import render_deck
 
 PROPERTY = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -59,8 +60,8 @@ def yaml_value(draw, text, indent: str) -> str:
     return f" {'|' if style == 'literal' else '>'}{marker}\n" + _indented(text, indent + "  ")
 
 
-KEYS = ["id", "kind", "subdeck", "question", "answer", "text", "items", "ordered", "extra", "topic", "source",
-        "tags", "media", "retired", "unknown"]
+KEYS = ["id", "kind", "subdeck", "question", "answer", "text", "items", "ordered", "extra", "topic", "corrects",
+        "source", "tags", "media", "retired", "unknown"]
 
 
 @st.composite
@@ -145,7 +146,7 @@ def _as_read(card) -> dict:
     """A card's values with every place found: what the rest of the pipeline sees."""
     values = {name: getattr(card, name) for name in card.__dataclass_fields__ if name != "where"}
     values["location"] = card.location
-    for name in ("question", "answer", "text", "extra", "topic"):
+    for name in ("question", "answer", "text", "extra", "topic", "corrects"):
         if values[name] is not None:
             values[name] = (values[name].value, values[name].location)
     values["items"] = tuple((item.value, item.location) for item in card.items)
@@ -173,6 +174,20 @@ def test_the_fast_reading_takes_the_usual_card_file(context):
     assert not problems and quick is not None and len(quick) == 3
     assert [_as_read(card) for card in quick] == [_as_read(card) for card in slow]
     assert str(quick[1].items[1].location) == "cards/x.yaml:15:9"
+
+
+def test_what_a_card_corrects_is_read_both_ways_and_never_reaches_students(context, tmp_path):
+    """`corrects:` is for maintainers: kept with its place, and in no field of the note."""
+    text = ("subdeck: first\ncards:\n  - id: a\n    kind: basic\n    question: Who founded IPT?\n"
+            "    answer: Klerman and Weissman\n    corrects: The essay names Sullivan (Weissman et al., 2017)\n")
+    slow, problems, quick = _both_ways(text, context, context.media_dir.parent)
+    assert not problems and quick is not None
+    assert [_as_read(card) for card in quick] == [_as_read(card) for card in slow]
+    assert str(quick[0].corrects.location) == "cards/x.yaml:7:15"
+    root = make_project(tmp_path / "project")
+    (root / "cards" / "first.yaml").write_text(text)
+    rendered = render_deck(load_project(root), root / "templates")
+    assert not any("Sullivan" in field for note in rendered.notes for field in note.fields)
 
 
 @pytest.mark.parametrize("text", [
