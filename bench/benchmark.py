@@ -104,7 +104,7 @@ def run_deckgen_check(root: Path, cards: int) -> None:
 def _deckgen(root: Path, command: str) -> None:
     import os
 
-    from deckgen.cli import main
+    from deckgen.cli.main import main
 
     os.environ["SOURCE_DATE_EPOCH"] = "1764000000"
     if main([command, "-q", "--project", str(root)]) != 0:
@@ -115,12 +115,12 @@ def run_stages(root: Path, cards: int) -> dict:
     """`deckgen build`'s stages, one after another as build runs them, each timed."""
     import gc
 
-    from deckgen.build import CheckResult, plan, read_lock_in
-    from deckgen.guards import Allowances
-    from deckgen.package import package_bytes
+    from deckgen.apkg.writer import package_bytes
+    from deckgen.commands.pipeline import CheckResult, plan, read_lock_in
     from deckgen.paths import ProjectPaths
-    from deckgen.project import load_project
-    from deckgen.render import render_deck
+    from deckgen.release.guards import Allowances
+    from deckgen.render.notes import render_deck
+    from deckgen.source.project import load_project
 
     gc.disable()  # as the command line does
     seconds = {}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from deckgen.cli import main
+from deckgen.cli.main import main
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -130,7 +130,7 @@ def drop_refused_card_files(project: Path) -> tuple[set[str], list[str]]:
     """Check the project and remove every card file deckgen refuses (refusal is the defence for it),
     until it refuses none: validation first, then rendering. The names of the files removed (without
     `.yaml`), and every problem reported."""
-    from deckgen.build import check
+    from deckgen.commands.pipeline import check
     from deckgen.errors import DeckError
 
     refused: set[str] = set()
@@ -197,8 +197,8 @@ def preview_mismatches(project: Path, student: Path) -> tuple[int, list[str]]:
     from anki.collection import Collection
     from anki_client import import_package, strip_style
 
-    from deckgen.build import build
-    from deckgen.preview import preview_cards
+    from deckgen.commands.pipeline import build
+    from deckgen.preview.cards import preview_cards
 
     built = build(project, release_time=1764166041)
     student.mkdir()

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from deckgen.ankitemplate import to_jinja
-from deckgen.kinds import CardTemplateSpec
-from deckgen.notetypedecl import declared_kind
-from deckgen.notetypes import AnkiSyntax, render_template, template_environment
+from deckgen.render.ankitemplate import to_jinja
+from deckgen.render.notetypes import AnkiSyntax, render_template, template_environment
+from deckgen.source.kinds import CardTemplateSpec
+from deckgen.source.notetypedecl import declared_kind
 
 # Anki's stock templates (rslib/src/notetype/stock.rs, as Anki 25 writes them) and a custom one.
 TEMPLATES = {
@@ -42,7 +42,7 @@ def test_the_jinja_file_uses_the_anki_helpers():
 
 
 def test_anki_makes_a_card_only_of_a_front_that_shows_a_filled_field():
-    from deckgen.templatetree import makes_card, parse
+    from deckgen.render.templatetree import makes_card, parse
 
     def renders_with_fields(template: str, filled: set[str]) -> bool:
         return makes_card(parse(template), filled)
@@ -57,7 +57,7 @@ def test_anki_makes_a_card_only_of_a_front_that_shows_a_filled_field():
 
 
 def test_sections_that_do_not_nest_are_a_problem_at_their_tag():
-    from deckgen.templatetree import SyntaxProblem, parse
+    from deckgen.render.templatetree import SyntaxProblem, parse
 
     assert parse("a {{#A}}b") == SyntaxProblem(
         2, "{{#A}}", "section '{{#A}}' is never closed: Anki would show \"template has a problem\" on every card; "

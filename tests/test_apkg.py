@@ -18,8 +18,8 @@ from anki_client import import_package
 from helpers import PNG
 
 from deckgen.apkg import Media, collection, container, read_package
-from deckgen.apkg.model import Version
-from deckgen.students import import_options
+from deckgen.apkg.contents import Version
+from deckgen.changes.students import import_options
 
 
 def _add(collection: Collection, note_type: str, deck: int, tags: list[str], **fields: str) -> None:

@@ -22,7 +22,7 @@ LOCK = Path("cards/deck.lock")
 # place (os.replace of each, in that order: the lock last).
 KILLED_RELEASE = """
 import os, signal, sys
-from deckgen.cli import main
+from deckgen.cli.main import main
 step, at = sys.argv[1], int(sys.argv[2])
 original, calls = getattr(os, step), []
 def killing(*args, **kwargs):

@@ -110,7 +110,7 @@ def test_stats_update_of_a_missing_file_is_an_error_not_a_traceback(tmp_path, ru
 
 def test_a_file_that_cannot_be_read_is_our_error_not_a_traceback(tmp_path):
     from deckgen.errors import DeckError
-    from deckgen.load import read_yaml
+    from deckgen.source.load import read_yaml
 
     with pytest.raises(DeckError) as raised:
         read_yaml(tmp_path, "cards/odd.yaml")

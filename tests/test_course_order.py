@@ -13,7 +13,7 @@ from anki.scheduler.v3 import CardAnswer
 from anki_client import answer_card, import_package
 from conftest import FIXTURES, make_project
 
-from deckgen.build import check
+from deckgen.commands.pipeline import check
 
 COURSE = FIXTURES / "semester"
 

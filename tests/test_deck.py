@@ -33,10 +33,10 @@ from helpers import (
     uncited_cards,
 )
 
-from deckgen.build import build
-from deckgen.stats import README_END as TABLE_END
-from deckgen.stats import README_START as TABLE_START
-from deckgen.students import README_END, README_SECTION, README_START, import_options, import_options_summary
+from deckgen.authoring.stats import README_END as TABLE_END
+from deckgen.authoring.stats import README_START as TABLE_START
+from deckgen.changes.students import README_END, README_SECTION, README_START, import_options, import_options_summary
+from deckgen.commands.pipeline import build
 
 DECK_SETTINGS = REPO / "cards" / "deck.yaml"
 README = REPO / "README.md"

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from deckgen import diff
 from deckgen.apkg import container
+from deckgen.changes import notes as diff
+from deckgen.changes.packaged import deck_contents, read_package
 
 
 def _package(path: Path, models: str = "{}", decks: str = "{}", method: int = zipfile.ZIP_DEFLATED) -> Path:
@@ -130,13 +131,13 @@ def test_release_notes_ask_students_to_import_the_presets_a_release_brings(tmp_p
 def test_a_rendered_deck_compares_as_the_package_built_from_it(tmp_path):
     from conftest import FIXTURES, make_project
 
-    from deckgen.build import build
+    from deckgen.commands.pipeline import build
 
     project = make_project(tmp_path / "project", FIXTURES / "golden")
     built = build(project, release_time=1764166041)
 
-    packaged = diff.read_package(built.output)
-    rendered = diff.deck_contents(built.checked.deck, built.output.name)
+    packaged = read_package(built.output)
+    rendered = deck_contents(built.checked.deck, built.output.name)
 
     assert (rendered.notes, rendered.note_types) == (packaged.notes, packaged.note_types)
     assert diff.note_changes(packaged, rendered) == {}
@@ -146,10 +147,10 @@ def test_note_changes_name_each_note_added_changed_or_retired(tmp_path):
     from conftest import FIXTURES, make_project
     from helpers import replace_in_file
 
-    from deckgen.build import build, check
+    from deckgen.commands.pipeline import build, check
 
     project = make_project(tmp_path / "project", FIXTURES / "golden")
-    old = diff.read_package(build(project, release_time=1764166041).output)
+    old = read_package(build(project, release_time=1764166041).output)
     cards = project / "cards" / "kinds.yaml"
     replace_in_file(cards, "Role transition", "A role transition")
     replace_in_file(cards, "  - id: golden-list\n", "  - id: golden-list\n    retired: true\n")
@@ -158,7 +159,7 @@ def test_note_changes_name_each_note_added_changed_or_retired(tmp_path):
     deck = check(project).deck
     guids = {note.guid: note.card_id for note in deck.notes}
 
-    changes = diff.note_changes(old, diff.deck_contents(deck, "now"))
+    changes = diff.note_changes(old, deck_contents(deck, "now"))
 
     assert {guids[guid]: change for guid, change in changes.items()} == {
         "golden-reverse": diff.CHANGED, "golden-list": diff.RETIRED, "golden-new": diff.ADDED}

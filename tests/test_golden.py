@@ -16,10 +16,10 @@ from conftest import FIXTURES, make_project
 from helpers import DECK_ID, GOLDEN
 from helpers import GOLDEN_CASES as CASES
 
-from deckgen import markup, maths
-from deckgen.build import build
-from deckgen.highlight import TOKEN_CLASSES
+from deckgen.commands.pipeline import build
 from deckgen.ids import note_guid
+from deckgen.text import maths, sanitise
+from deckgen.text.highlight import TOKEN_CLASSES
 
 
 @pytest.fixture(scope="module")
@@ -79,13 +79,13 @@ def _outside_the_allow_list(html: str) -> list[str]:
     """Every tag, attribute and class of a field that the sanitiser's allow-list does not name."""
     found = []
     for tag, attributes in _elements(html):
-        if tag not in markup.MARKDOWN_TAGS | markup.RAW_HTML_TAGS:
+        if tag not in sanitise.MARKDOWN_TAGS | sanitise.RAW_HTML_TAGS:
             found.append(f"<{tag}>")
         for name, value in attributes.items():
             if name == "class":
                 found += [f"class {name!r} on <{tag}>" for name in value.split()
-                          if name not in markup.ALLOWED_CLASSES.get(tag, ())]
-            elif name not in markup.ALLOWED_ATTRIBUTES.get(tag, ()) and (tag, name) != ("a", "rel"):
+                          if name not in sanitise.ALLOWED_CLASSES.get(tag, ())]
+            elif name not in sanitise.ALLOWED_ATTRIBUTES.get(tag, ()) and (tag, name) != ("a", "rel"):
                 found.append(f"{name}= on <{tag}>")
     return found
 

@@ -18,8 +18,8 @@ import pytest
 from conftest import REPO, make_project
 
 from deckgen.errors import Location, Problem
-from deckgen.highlight import ALLOWED_LANGUAGES, MAX_HIGHLIGHTED_CHARS, code_html
-from deckgen.markup import to_html
+from deckgen.text.highlight import ALLOWED_LANGUAGES, MAX_HIGHLIGHTED_CHARS, code_html
+from deckgen.text.markup import to_html
 
 FIELD_CHARS = 10_000  # the longest field a card may have
 
@@ -108,7 +108,7 @@ def test_an_allowed_or_unknown_language_gives_no_warning(language):
 
 TIMED_CHECK = """
 import sys, time
-from deckgen.cli import main
+from deckgen.cli.main import main
 started = time.process_time()  # CPU time: the machine may be shared
 code = main(["check", "--strict"])
 print(time.process_time() - started, code)

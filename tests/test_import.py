@@ -13,8 +13,8 @@ from anki.scheduler.v3 import CardAnswer
 from anki_client import answer_card, import_package, scheduling_of, strip_style
 from helpers import PNG
 
-from deckgen.importhtml import convert
-from deckgen.markup import html_text
+from deckgen.importing.fields import convert
+from deckgen.text.markup import html_text
 
 DRUG_TEMPLATES = [
     ("Drug → Class", "Which class is {{Drug}}?", "{{FrontSide}}<hr id=answer>{{Class}}"),
@@ -264,9 +264,9 @@ def test_a_package_with_a_retired_subdeck_is_refused_before_anything_is_written(
 
 
 def test_an_import_that_fails_while_writing_leaves_nothing_behind(studied, tmp_path, monkeypatch):
-    from deckgen import importwrite
-    from deckgen.commands import import_deck
+    from deckgen.commands.tools import import_deck
     from deckgen.errors import DeckError, Location
+    from deckgen.importing import writer as importwrite
 
     def refused(*arguments):
         raise DeckError.at(Location("cards/deck.yaml", 3, 1), "refused for the test")

@@ -12,7 +12,7 @@ import pytest
 def validator(tmp_path_factory):
     from conftest import make_project
 
-    from deckgen.cli import main
+    from deckgen.cli.main import main
 
     project = make_project(tmp_path_factory.mktemp("schema") / "project")
     output = project / "cards.schema.json"

@@ -8,7 +8,7 @@ import pytest
 from conftest import FIXTURES, make_project
 from helpers import add_picture_card, replace_in_file
 
-from deckgen.lint import RULES, _is_enumeration
+from deckgen.authoring.lint import RULES, _is_enumeration
 
 
 def test_one_violation_per_rule_gives_each_exact_finding(tmp_path, run_cli):

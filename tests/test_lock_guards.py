@@ -166,8 +166,9 @@ def test_a_changed_in_that_is_no_version_never_reaches_a_card(released, run_cli)
 
 
 def test_the_report_links_version_is_escaped_whatever_it_holds():
-    from deckgen.render import RenderedNote
-    from deckgen.report import parse_report_url, report_link, with_versions
+    from deckgen.render.notes import RenderedNote
+    from deckgen.render.reportlink import report_link, with_versions
+    from deckgen.source.reporturl import parse_report_url
 
     url = parse_report_url("https://example.org/report?card={card}&v={version}")
     note = RenderedNote(card_id="c", guid="g", kind="basic", subdeck="s", deck="d",
@@ -293,7 +294,7 @@ def test_one_item_rewritten_is_an_edit_in_place(tmp_path, run_cli):
 def test_a_build_racing_a_release_never_overwrites_the_releases_package(released, run_cli, monkeypatch):
     """The build reads the project; a release runs before the build writes. The build must not put
     the new cards in build/test-1.0.0.apkg, the package students have."""
-    import deckgen.build as pipeline
+    import deckgen.commands.pipeline as pipeline
 
     project, _ = released
     package = project / "build" / "test-1.0.0.apkg"
@@ -391,7 +392,7 @@ def _mutated(text: str, mutation: tuple) -> str:
 def test_a_hostile_lock_is_a_located_message_for_every_command(mutation, command, released, monkeypatch):
     """Whatever a hand edit does to the lock, each command ends in `cards/deck.lock:LINE:COL: …`
     (or succeeds, when the edit leaves a lock deckgen could have written), never in a traceback."""
-    from deckgen.cli import main
+    from deckgen.cli.main import main
 
     project, base = released
     _lock(project).write_text(_mutated(base.read_text(), mutation), encoding="utf-8")

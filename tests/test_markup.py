@@ -6,7 +6,8 @@ import pytest
 from conftest import make_project
 
 from deckgen.errors import Location, Problem
-from deckgen.markup import MarkupResult, MarkupUsed, html_text, sanitise, to_html
+from deckgen.text.markup import MarkupResult, MarkupUsed, html_text, to_html
+from deckgen.text.sanitise import sanitise
 
 WHERE = Location("cards/x.yaml", 4, 13)
 

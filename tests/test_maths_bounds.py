@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import make_project
 
-from deckgen.maths import MAX_CHEMISTRY_CHARS, MAX_COMMANDS, MAX_DEPTH, MAX_MATHS_CHARS, problems
+from deckgen.text.maths import MAX_CHEMISTRY_CHARS, MAX_COMMANDS, MAX_DEPTH, MAX_MATHS_CHARS, problems
 
 
 def _maths(body: str) -> str:

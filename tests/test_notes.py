@@ -11,7 +11,7 @@ import pytest
 from conftest import make_project
 from markdown_it import MarkdownIt
 
-from deckgen.notesmarkdown import change_window, code_span
+from deckgen.text.notesmarkdown import change_window, code_span
 
 HOSTILE = [
     "![tracker](https://evil.example/pixel.png)",
@@ -134,7 +134,7 @@ def test_a_report_link_moved_to_another_host_shows_the_new_host(tmp_path, run_cl
 def test_the_import_options_name_the_deck_as_code_whatever_its_name():
     """The release notes quote the import options with the deck's name, and `deckgen diff` names the deck
     of any package: a name holding Markdown, a mention or a link stays text (adversarial review)."""
-    from deckgen.students import import_options
+    from deckgen.changes.students import import_options
 
     options = import_options("Evil @octocat <img src=https://evil.example/p.png> [l](https://evil.example/)")
 

@@ -10,7 +10,7 @@ from anki_client import import_package, rendered_problems, strip_style
 from conftest import FIXTURES, make_project
 from helpers import replace_in_file
 
-from deckgen.notetypedecl import field_key
+from deckgen.source.notetypedecl import field_key
 
 PHARMACOLOGY = FIXTURES / "pharmacology"
 DECK = "cards/deck.yaml"
@@ -204,8 +204,8 @@ def test_a_declared_cloze_type_makes_one_card_per_deletion(project, tmp_path, ru
 def test_the_fast_reading_of_a_declared_kind_gives_the_careful_reading(project):
     from test_plainload import _both_ways
 
-    from deckgen.cardfile import CardContext
-    from deckgen.project import load_project
+    from deckgen.source.cardfile import CardContext
+    from deckgen.source.project import load_project
 
     settings = load_project(project).settings
     context = CardContext(settings, {}, project / "cards" / "media", "cards/media")

@@ -15,13 +15,13 @@ from conftest import make_project
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from deckgen.build import check
-from deckgen.cardfile import CardContext, quick_card_file, validate_card_file
+from deckgen.commands.pipeline import check
 from deckgen.errors import DeckError, ProblemCollector
-from deckgen.load import Pointer, Positions, check_characters, compose
-from deckgen.plainload import read_plain
-from deckgen.project import load_project
-from deckgen.render import render_deck
+from deckgen.render.notes import render_deck
+from deckgen.source.cardfile import CardContext, quick_card_file, validate_card_file
+from deckgen.source.load import Pointer, Positions, check_characters, compose
+from deckgen.source.plainload import read_plain
+from deckgen.source.project import load_project
 
 PROPERTY = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

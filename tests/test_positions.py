@@ -14,8 +14,8 @@ import pytest
 from anki_client import import_package
 from conftest import FIXTURES, make_project
 
-from deckgen.build import check
-from deckgen.positions import CARD_GAP, MAX_POSITION, SUBDECK_GAP, NoRoom, assign, legacy_positions
+from deckgen.commands.pipeline import check
+from deckgen.release.positions import CARD_GAP, MAX_POSITION, SUBDECK_GAP, NoRoom, assign, legacy_positions
 
 COURSE = FIXTURES / "semester"
 V1_TIME, V2_TIME = "1764000000", "1764000600"

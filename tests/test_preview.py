@@ -18,10 +18,10 @@ from conftest import FIXTURES, REPO, copy_of_course, make_project
 from helpers import GOLDEN, MP3, PNG, add_picture_card, add_sound_card, preview_mismatches, replace_in_file
 from helpers import GOLDEN_CASES as CASES
 
-from deckgen import commands
-from deckgen.build import check
-from deckgen.preview import preview_cards
-from deckgen.serve import Page, PreviewServer
+from deckgen.commands import tools as commands
+from deckgen.commands.pipeline import check
+from deckgen.preview.cards import preview_cards
+from deckgen.preview.serve import Page, PreviewServer
 
 
 @pytest.mark.parametrize("card_id,ordinal", CASES, ids=[f"{c}-{o + 1}" for c, o in CASES])

@@ -22,10 +22,10 @@ from browser import Watched, browser, screenshot, screenshots, watched  # noqa: 
 from conftest import FIXTURES, copy_of_course, make_project
 from helpers import add_picture_card, add_sound_card, replace_in_file
 
-from deckgen import commands
-from deckgen.build import build
-from deckgen.guards import Allowances
+from deckgen.commands import tools as commands
+from deckgen.commands.pipeline import build
 from deckgen.output import write_files
+from deckgen.release.guards import Allowances
 
 pytest.importorskip("playwright", reason="the browser tests need the playwright package (pip install -e '.[test]')")
 import reviewer  # noqa: E402

@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from deckgen import ids
-from deckgen.build import check
+from deckgen.commands.pipeline import check
 from deckgen.errors import DeckError, Location, Problem
-from deckgen.load import read_yaml
-from deckgen.markup import to_html
+from deckgen.source.load import read_yaml
+from deckgen.text.markup import to_html
 
 PROPERTY = settings(max_examples=150, deadline=2000,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -131,7 +131,7 @@ PLAIN_ALPHABET = st.sampled_from(list("abcXYZ 019.,;?'\"()/%+=-é—") + ["\u00a
 def test_the_plain_text_shortcut_renders_exactly_like_the_full_markdown_pipeline(text):
     import re
 
-    from deckgen import markup
+    from deckgen.text import markup
 
     where = Location("x.yaml", 1, 1)
     shortcut = to_html(text, where, "answer", media_names={})
@@ -159,7 +159,7 @@ MARKDOWN_ALPHABET = st.sampled_from(list("abc XY 09.,;?'\"()[]/%+=-*_`~#>&\\!|{}
 def test_the_fast_renderer_agrees_with_the_full_markdown_pipeline(text):
     import re
 
-    from deckgen import markup
+    from deckgen.text import markup
 
     where = Location("x.yaml", 1, 1)
     fast = to_html(text, where, "answer", media_names={})

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, make_project
 
-from deckgen.students import import_options
+from deckgen.changes.students import import_options
 
 RELEASE = FIXTURES / "release"
 CHANGELOG = "# Changelog\n\n## [1.1.0] - 2026-11-29\n\n### Fixed\n- Weissman's name.\n\n## [1.0.0]\n\n- First.\n"

@@ -19,7 +19,7 @@ from anki_client import answer_card, import_package, scheduling_of
 from conftest import FIXTURES, make_project
 from helpers import replace_in_file
 
-from deckgen import kinds
+from deckgen.source import kinds
 
 RELEASE = FIXTURES / "release"
 V1_TIME, V2_TIME = "1764000000", "1764000600"

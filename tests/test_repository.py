@@ -16,8 +16,9 @@ import yaml
 from conftest import REPO
 from test_workflows import _actionlint
 
-from deckgen import __version__, repository
-from deckgen.students import import_options
+from deckgen import __version__
+from deckgen.authoring import repository
+from deckgen.changes.students import import_options
 
 # Every file the repository around a new deck's cards and templates holds.
 REPOSITORY_FILES = [
@@ -207,8 +208,8 @@ def test_a_wheel_of_deckgen_ships_the_files_init_writes(tmp_path):
                    check=True, capture_output=True)
 
     made = subprocess.run(  # the wheel's deckgen, with this environment's dependencies
-        [sys.executable, "-c", "import sys, deckgen.cli; print(deckgen.cli.__file__, file=sys.stderr); "
-                               "sys.exit(deckgen.cli.main(['init', 'x']))"],
+        [sys.executable, "-c", "import sys; from deckgen.cli import main; print(main.__file__, file=sys.stderr); "
+                               "sys.exit(main.main(['init', 'x']))"],
         cwd=tmp_path, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(installed)})
 
     assert made.returncode == 0, made.stderr

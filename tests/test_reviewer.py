@@ -141,7 +141,7 @@ def corpus_deck(tmp_path_factory):
     rest are built and imported by a student."""
     from anki.collection import Collection
 
-    from deckgen.cli import main
+    from deckgen.cli.main import main
 
     folder = tmp_path_factory.mktemp("corpus")
     project = make_project(folder / "project")
@@ -269,7 +269,7 @@ def _in_css(payload: str) -> list[str]:
 
 
 def _passes(project: Path) -> bool:
-    from deckgen.build import check
+    from deckgen.commands.pipeline import check
     from deckgen.errors import DeckError
 
     try:
@@ -285,7 +285,7 @@ def template_corpus(tmp_path_factory):
     it passes (the template's and the CSS's), and a deck built with all of that, imported by a student."""
     from anki.collection import Collection
 
-    from deckgen.cli import main
+    from deckgen.cli.main import main
 
     folder = tmp_path_factory.mktemp("template-corpus")
     project = _template_project(folder / "project")

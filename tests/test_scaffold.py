@@ -7,7 +7,7 @@ from anki_client import import_package
 from conftest import FIXTURES, make_project
 from helpers import missing_files_named_in_comments
 
-from deckgen.kinds import KINDS
+from deckgen.source.kinds import KINDS
 
 
 def test_init_makes_a_deck_that_builds_and_imports(tmp_path, run_cli, student):

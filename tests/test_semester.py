@@ -13,7 +13,7 @@ from anki_client import answer_card, import_package, scheduling_of
 from conftest import FIXTURES, make_project
 from helpers import replace_in_file
 
-from deckgen.build import check
+from deckgen.commands.pipeline import check
 
 # Versions 91 to 93: releases of the fixture course.
 RETIRED_TAG = "ipt::retired"

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from deckgen.serve import Page, PreviewServer
+from deckgen.preview.serve import Page, PreviewServer
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

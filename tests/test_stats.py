@@ -7,7 +7,7 @@ import os
 
 from conftest import make_project
 
-from deckgen.stats import README_END, README_START
+from deckgen.authoring.stats import README_END, README_START
 
 
 def test_a_release_writes_its_table_into_the_readme(tmp_path, run_cli):

@@ -1,4 +1,4 @@
-"""What students are told about Anki's import options is said once (deckgen/students.py), as a list
+"""What students are told about Anki's import options is said once (deckgen/changes/students.py), as a list
 with reasons and as one sentence that make the same choices. (That the README, the CHANGELOG and the
 IPT deck's description agree with it: test_deck.py; the release notes: test_release.py's golden
 file and test_publish.py.)"""
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from deckgen.students import import_options, import_options_summary
+from deckgen.changes.students import import_options, import_options_summary
 
 
 def test_the_summary_and_the_list_make_the_same_choices():

@@ -8,8 +8,8 @@ import re
 import pytest
 from conftest import REPO, make_project
 
-from deckgen.build import check
-from deckgen.highlight import TOKEN_CLASSES
+from deckgen.commands.pipeline import check
+from deckgen.text.highlight import TOKEN_CLASSES
 
 CODE = "```python\n      x = 1\n      ```"
 TABLE = "| a | b |\n      |---|--:|\n      | 1 | 2 |"

@@ -286,7 +286,7 @@ def test_a_backslash_before_a_name_anki_fills_in_is_refused(run_cli, project):
 
 
 def test_import_cleans_what_browsers_read_otherwise_brackets_and_backslashes():
-    from deckgen.templatepolicy import cleaned_template, template_findings
+    from deckgen.render.templatepolicy import cleaned_template, template_findings
 
     hostile = '<img alt==" src=x onerror=alert(1) y=z ">{{Front}}[\\{{Card}}'
     cleaned, removed = cleaned_template(hostile)

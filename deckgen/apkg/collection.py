@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from deckgen.apkg import wire
-from deckgen.apkg.model import Note, NoteType, Template
+from deckgen.apkg.contents import Note, NoteType, Template
 
 TIME_BUDGET_SECONDS = 60.0  # a 100,000-card collection reads in a few seconds
 MAX_VALUE_BYTES = 100_000_000  # one text or blob: a whole deck's note types fit many times over

@@ -19,9 +19,9 @@ import zstandard
 
 from deckgen.apkg import wire
 from deckgen.apkg.collection import TooSlow, read_collection
-from deckgen.apkg.model import AnkiPackage, Media, Version
+from deckgen.apkg.contents import AnkiPackage, Media, Version
 from deckgen.errors import DeckError, Location
-from deckgen.media import MAX_MEDIA_BYTES  # a file as large as a project may hold
+from deckgen.text.media import MAX_MEDIA_BYTES
 
 # The largest collection deckgen reads: a 100,000-card deck's is about 100 MB. Reading stops there,
 # so a zip or zstd bomb costs at most this much disk (the collection is copied to a temporary file).

@@ -1,0 +1,9 @@
+"""Cards made into what Anki shows: notes and their fields, note types with their templates and CSS,
+Anki's template syntax (parsed once into a tree), the allow-list templates pass, citations and
+the report link.
+
+Owns: notes.py (the renderer), notetypes.py, templatetree.py, ankitemplate.py, templatepolicy.py, stylepolicy.py,
+citations.py, reportlink.py.
+
+May import: the shared modules (errors, paths, ids, names, output), text/, source/.
+"""

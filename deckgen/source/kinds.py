@@ -1,0 +1,229 @@
+"""The kinds of card, one declaration each: the registry every other module asks.
+
+A kind is everything deckgen knows of it in one place, the way Anki declares its stock note types:
+the YAML keys of its content, its Anki note type (fields by name, in order, and card templates),
+how its note's fields are filled from a card, how many Anki cards a note makes, and the skeleton
+`deckgen new` writes. Adding a kind is adding one declaration to `KINDS` and its templates; the
+pipeline branches on no kind's name (only lint rules meant for some kinds, and the wording of the
+renumbering guard for lists, name them).
+
+Field and template names are a public interface: Anki matches a re-imported note type by its id,
+and when its fields or templates were added, removed, renamed or reordered it refuses to update
+any note of it, silently (see ANKI-FACTS). Change none of them without a migration plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from deckgen.errors import Location
+from deckgen.source.deck import Card
+from deckgen.source.keys import BooleanKey, Key, ListKey, MarkupKey, Reader
+from deckgen.source.load import Mapping, Sequence, Text
+from deckgen.text import cloze
+
+# Fields every note type ends with, filled the same way for every kind.
+CITATION_FIELDS = ("Extra", "Topic", "Source", "Reference")
+# Fields Anki fills in itself; templates may name them too.
+ANKI_SPECIAL_FIELDS = frozenset({"FrontSide", "Deck", "Subdeck", "Tags", "Card", "CardFlag", "Type"})
+
+
+@dataclass(frozen=True)
+class CardTemplateSpec:
+    name: str  # the Anki card-template name
+    front: str  # Jinja template file for the question side
+    back: str  # Jinja template file for the answer side
+    # Where deck.yaml names the two files, for a declared note type (a missing file is said there).
+    front_where: Location | None = None
+    back_where: Location | None = None
+
+
+class FieldWriter(Protocol):
+    """What a kind fills its fields with: render/notes.py's note renderer."""
+
+    def markup(self, key: str, text: Text, required: bool = True) -> str: ...
+
+    def cloze_text(self, text: Text) -> cloze.ClozeText: ...
+
+    def list_items(self, items: tuple[Text, ...], ordered: bool) -> cloze.ClozeText: ...
+
+
+Filler = Callable[[Card, FieldWriter], dict[str, "str | cloze.ClozeText"]]
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    summary: str  # one line: what the kind is for
+    keys: tuple[Key, ...]  # the YAML keys of its content
+    content_fields: tuple[str, ...]  # its note type's own fields; CITATION_FIELDS follow
+    templates: tuple[CardTemplateSpec, ...]
+    fill: Filler
+    skeleton: tuple[str, ...]  # the lines `deckgen new` writes for its content
+    cloze_field: str | None = None  # the field whose deletions make the cards, for cloze types
+    check: Callable[[Mapping, dict[str, Any], Reader], None] | None = None  # checks beyond each key's own
+    quick_check: Callable[[dict[str, Any]], bool] | None = None  # the same checks on plain values: False to explain
+    # A note type the project declares in deck.yaml (notetypedecl.py) has exactly the fields it
+    # names, no citation fields: an imported note type must keep its fields as Anki knows them.
+    trailing_fields: tuple[str, ...] = CITATION_FIELDS
+    declared: bool = False
+    note_type_name: str | None = None  # the Anki name of a declared note type; built-in ones derive it
+    sort_field: int = 0  # the field Anki's browser sorts by, as an index into `fields`
+    css: str = "style.css"  # the stylesheet template of its note type
+    # Turns the values of its content keys into the Card's own attributes: a declared kind keeps
+    # them by YAML key in Card.values, a built-in kind has an attribute per key.
+    pack: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return self.content_fields + self.trailing_fields
+
+    @property
+    def is_cloze(self) -> bool:
+        return self.cloze_field is not None
+
+    def cards_made(self, deletions: int) -> int:
+        """How many Anki cards a note of this kind makes, given its cloze numbers (a list's items):
+        one per number for a cloze type, one per card template otherwise."""
+        return deletions if self.is_cloze else len(self.templates)
+
+
+def _given(text: Text | None) -> Text:
+    """A required key's text: validation refused every card without it."""
+    assert text is not None
+    return text
+
+
+def _question_and_answer(card: Card, write: FieldWriter) -> dict[str, str | cloze.ClozeText]:
+    return {"Question": write.markup("question", _given(card.question)),
+            "Answer": write.markup("answer", _given(card.answer))}
+
+
+def _cloze(card: Card, write: FieldWriter) -> dict[str, str | cloze.ClozeText]:
+    return {"Text": write.cloze_text(_given(card.text))}
+
+
+def _list(card: Card, write: FieldWriter) -> dict[str, str | cloze.ClozeText]:
+    return {"Question": write.markup("question", _given(card.question)),
+            "Items": write.list_items(card.items, card.ordered)}
+
+
+MIN_LIST_ITEMS = 2
+MAX_LIST_ITEMS = cloze.MAX_CLOZE_NUMBER  # each item is one cloze number
+
+
+class ClozeTextKey(MarkupKey):
+    """A cloze text: markup with {{cN::...}} deletions, which `_check_cloze` parses; its JSON Schema
+    asks for a deletion and refuses the numbers check would (c0, above the highest)."""
+
+    def json_schema(self, context: Any) -> dict[str, Any]:
+        too_high = r"50[1-9]|5[1-9][0-9]|[6-9][0-9]{2}|[1-9][0-9]{3,}"
+        return {**super().json_schema(context), "allOf": [
+            {"pattern": r"\{\{c[0-9]+::"},
+            {"not": {"pattern": rf"\{{\{{c(0+|{too_high})::"}},
+        ]}
+
+
+def _check_cloze(node: Mapping, values: dict[str, Any], reader: Reader) -> None:
+    text = values.get("text")
+    if text is not None:
+        parsed, problems = cloze.checked(text.value)
+        for message in problems:
+            reader.add(text.location, message)
+        values["parsed_cloze"] = parsed
+
+
+def _quick_check_cloze(values: dict[str, Any]) -> bool:
+    parsed, problems = cloze.checked(values["text"].value)
+    values["parsed_cloze"] = parsed
+    return not problems
+
+
+def _list_size_problem(items: int) -> str | None:
+    if items > MAX_LIST_ITEMS:
+        return f"a list card has at most {MAX_LIST_ITEMS} items (one Anki card each): split the list"
+    if 0 < items < MIN_LIST_ITEMS:
+        return f"a list card needs at least {MIN_LIST_ITEMS} items: use a basic card for a single fact"
+    return None
+
+
+def _check_list(node: Mapping, values: dict[str, Any], reader: Reader) -> None:
+    items = node.get("items")
+    problem = _list_size_problem(len(items.items)) if isinstance(items, Sequence) else None
+    if problem:
+        reader.add(node.located("items"), problem)
+    values["items"] = tuple(values.get("items") or ())
+    values["ordered"] = bool(values.get("ordered"))
+
+
+def _quick_check_list(values: dict[str, Any]) -> bool:
+    values["items"] = tuple(values["items"])
+    values["ordered"] = bool(values.get("ordered"))
+    return _list_size_problem(len(values["items"])) is None
+
+
+BASIC = Kind(
+    name="basic",
+    summary="one card: question → answer",
+    keys=(MarkupKey("question", "The question.", True), MarkupKey("answer", "The answer.", True)),
+    content_fields=("Question", "Answer"),
+    templates=(CardTemplateSpec("Question → Answer", "basic.front.html", "basic.back.html"),),
+    fill=_question_and_answer,
+    skeleton=("question:", "answer:"),
+)
+REVERSE = Kind(
+    name="reverse",
+    summary="two cards: question → answer and answer → question",
+    keys=(MarkupKey("question", "The question (or term); also asked from the answer.", True),
+          MarkupKey("answer", "The answer (or definition).", True)),
+    content_fields=("Question", "Answer"),
+    templates=(
+        CardTemplateSpec("Question → Answer", "reverse.front.html", "reverse.back.html"),
+        CardTemplateSpec("Answer → Question", "reverse.reverse-front.html", "reverse.reverse-back.html"),
+    ),
+    fill=_question_and_answer,
+    skeleton=("question:", "answer:"),
+)
+CLOZE = Kind(
+    name="cloze",
+    summary="one card per deletion number: {{c1::...}}",
+    keys=(ClozeTextKey("text", "Text with {{c1::...}} deletions.", True),),
+    content_fields=("Text",),
+    templates=(CardTemplateSpec("Cloze", "cloze.front.html", "cloze.back.html"),),
+    fill=_cloze,
+    skeleton=("text:",),
+    cloze_field="Text",
+    check=_check_cloze,
+    quick_check=_quick_check_cloze,
+)
+LIST = Kind(
+    name="list",
+    summary="one card per item, the other items shown as context",
+    keys=(
+        MarkupKey("question", "What the list is.", True),
+        ListKey("items", "The items; one card per item.", MarkupKey("items", ""), "an item", "a list of items", True,
+                MIN_LIST_ITEMS, MAX_LIST_ITEMS),
+        BooleanKey("ordered", "true when the order of the items is to be learnt."),
+    ),
+    content_fields=("Question", "Items"),
+    templates=(CardTemplateSpec("List item", "list.front.html", "list.back.html"),),
+    fill=_list,
+    skeleton=("question:", "items:", "  -", "  -"),
+    cloze_field="Items",
+    check=_check_list,
+    quick_check=_quick_check_list,
+)
+TYPED = Kind(
+    name="typed",
+    summary="one card: the student types the answer, and Anki compares",
+    keys=(MarkupKey("question", "The question.", True),
+          MarkupKey("answer", "The answer to type: a word, a name or a value.", True)),
+    content_fields=("Question", "Answer"),
+    templates=(CardTemplateSpec("Question → typed answer", "typed.front.html", "typed.back.html"),),
+    fill=_question_and_answer,
+    skeleton=("question:", "answer:"),
+)
+
+KINDS: dict[str, Kind] = {kind.name: kind for kind in (BASIC, REVERSE, CLOZE, LIST, TYPED)}
