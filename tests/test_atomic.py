@@ -99,6 +99,7 @@ def test_a_release_killed_at_any_step_never_leaves_a_lock_without_its_files(chan
     assert _temporaries(project) == []
 
 
+@pytest.mark.slow
 def test_a_release_that_cannot_write_its_package_leaves_everything_alone(changed_project):
     project, _, _ = changed_project
     for package in (project / "build").iterdir():

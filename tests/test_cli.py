@@ -65,6 +65,7 @@ def test_source_date_epoch_must_be_a_number(tmp_path, run_cli):
     assert result.exit_code == 1
 
 
+@pytest.mark.slow
 def test_python_dash_m_runs_the_same_command(tmp_path):
     completed = subprocess.run(
         [sys.executable, "-m", "deckgen", "check", "--project", str(tmp_path)],

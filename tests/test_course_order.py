@@ -63,6 +63,7 @@ def project(tmp_path):
     return make_project(tmp_path / "course", COURSE)
 
 
+@pytest.mark.slow
 def test_a_semester_of_four_releases_keeps_new_cards_in_course_order(project, tmp_path, run_cli):
     start = int(time.time()) - 10 * 3600
     cards = project / "cards"

@@ -119,6 +119,7 @@ print(time.process_time() - started, code)
     ("systemd", "x" + " \t" * 4_975),  # the case: hours, were it highlighted
     ("cpp", "x" + "\n" * 9_950),  # an allowed lexer's slowest input, too long to highlight
 ])
+@pytest.mark.slow
 def test_checking_a_field_long_code_block_takes_under_two_seconds(language, code, tmp_path):
     project = make_project(tmp_path / "project")
     answer = json.dumps(f"```{language}\n{code}\n```")  # JSON's string is a YAML double-quoted one

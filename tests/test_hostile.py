@@ -114,6 +114,7 @@ def _without_note_type_css(html: str) -> str:
     return html[html.index("</style>") + len("</style>") :]
 
 
+@pytest.mark.slow
 def test_no_xss_payload_reaches_a_student_from_any_field_of_any_card_kind(tmp_path, run_cli):
     assert len(PAYLOADS) >= 50
     project = make_project(tmp_path / "project")
@@ -141,6 +142,7 @@ def test_no_xss_payload_reaches_a_student_from_any_field_of_any_card_kind(tmp_pa
     assert files_below(project / "build")
 
 
+@pytest.mark.slow
 def test_no_xss_payload_reaches_a_student_from_a_table_cell_a_code_block_or_maths(tmp_path, run_cli, student):
     project = make_project(tmp_path / "project")
     for number, payload in enumerate(PAYLOADS):

@@ -291,6 +291,7 @@ def test_one_item_rewritten_is_an_edit_in_place(tmp_path, run_cli):
 # --- build racing release, and what a frozen build compares ---------------------------------------
 
 
+@pytest.mark.slow
 def test_a_build_racing_a_release_never_overwrites_the_releases_package(released, run_cli, monkeypatch):
     """The build reads the project; a release runs before the build writes. The build must not put
     the new cards in build/test-1.0.0.apkg, the package students have."""
@@ -387,6 +388,7 @@ def _mutated(text: str, mutation: tuple) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(mutation=_mutations(), command=st.sampled_from(COMMANDS))
 def test_a_hostile_lock_is_a_located_message_for_every_command(mutation, command, released, monkeypatch):

@@ -79,6 +79,7 @@ def test_publish_rebuilds_two_tagged_releases_and_writes_their_notes(tmp_path):
     assert notes.endswith("\n## From the changelog\n\n### Fixed\n- Weissman's name.\n")
 
 
+@pytest.mark.slow
 def test_publish_refuses_a_tag_that_is_not_the_decks_release(tmp_path):
     repository = make_project(tmp_path / "deck", RELEASE / "v1")
     _git(repository, "init", "-q")
@@ -98,6 +99,7 @@ def test_publish_refuses_a_tag_that_is_not_the_decks_release(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_a_first_release_whose_templates_may_run_script_says_so_first(tmp_path):
     repository = make_project(tmp_path / "deck", RELEASE / "v1")
     front = repository / "templates" / "basic.front.html"

@@ -101,6 +101,7 @@ def test_release_notes_between_v1_and_v2_are_exactly_the_golden_file(tmp_path, r
     assert result.stdout == (RELEASE / "notes-v1-v2.md").read_text()
 
 
+@pytest.mark.slow
 def test_two_builds_in_different_folders_with_the_clock_moved_on_are_byte_identical(tmp_path, run_cli, monkeypatch):
     """Three builds of one input in three folders: one now, one in a separate process seconds later
     (a real clock, a new process), one with Python's clock moved ten minutes on. With

@@ -83,6 +83,7 @@ def test_a_new_repositorys_readme_tells_students_the_import_options_in_deckgens_
     assert "`Pharma (course order)`" in marked
 
 
+@pytest.mark.slow
 def test_the_ci_workflows_deckgen_commands_pass_when_run_by_hand_in_a_new_repository(tmp_path, run_cli):
     assert run_cli("init", "x", "--name", "Pharma", cwd=tmp_path).exit_code == 0
     root = tmp_path / "x"
@@ -101,6 +102,7 @@ def test_the_ci_workflows_deckgen_commands_pass_when_run_by_hand_in_a_new_reposi
     assert _git(root, "status", "--porcelain") == ""  # build/ is ignored; nothing a step ran changed a file
 
 
+@pytest.mark.slow
 def test_a_first_release_passes_ci_and_the_release_workflow_publishes_it(tmp_path, run_cli):
     assert run_cli("init", "x", "--name", "Pharma", cwd=tmp_path).exit_code == 0
     root = tmp_path / "x"
@@ -198,6 +200,7 @@ def test_a_deckgen_installed_otherwise_is_pinned_to_its_version_and_init_says_th
         "again with --deckgen\n")
 
 
+@pytest.mark.slow
 def test_a_wheel_of_deckgen_ships_the_files_init_writes(tmp_path):
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", str(REPO), "--no-deps", "-q", "-w", str(tmp_path)],
                            capture_output=True, text=True)
@@ -218,6 +221,7 @@ def test_a_wheel_of_deckgen_ships_the_files_init_writes(tmp_path):
     shutil.rmtree(installed)
 
 
+@pytest.mark.slow
 def test_import_makes_the_same_repository_and_its_ci_passes_by_hand_with_the_lock_it_wrote(tmp_path, run_cli):
     from test_import import _author_deck
 
