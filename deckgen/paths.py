@@ -19,6 +19,7 @@ TEMPLATES_DIR = "templates"
 BUILD_DIR = "build"
 PREVIEW_FILE = "preview.html"
 YAML_SUFFIXES = (".yaml", ".yml")
+TABLE_SUFFIXES = (".csv", ".tsv")  # card files kept as spreadsheets (source/tablefile.py)
 
 
 @dataclass(frozen=True)
@@ -65,12 +66,13 @@ class ProjectPaths:
         return self.cards / f"{subdeck}.yaml"
 
     def card_files(self) -> list[Path]:
-        """Card files in a stable order: every YAML file under cards/ but settings, references and media."""
+        """Card files in a stable order: every YAML, CSV or TSV file under cards/ but settings, references
+        and media."""
         special = {self.settings, self.references}
         return sorted(
             path
             for path in self.cards.rglob("*")
-            if path.suffix in YAML_SUFFIXES
+            if path.suffix in YAML_SUFFIXES + TABLE_SUFFIXES
             and path not in special
             and self.media not in path.parents
             and path.is_file()

@@ -2,8 +2,8 @@
 Anki's template syntax (parsed once into a tree), the allow-list templates pass, citations and
 the report link.
 
-Owns: notes.py (the renderer), notetypes.py, templatetree.py, ankitemplate.py, templatepolicy.py, stylepolicy.py,
-citations.py, reportlink.py.
+Owns: notes.py (the renderer), notetypes.py, templatetree.py, ankitemplate.py, templatepolicy.py,
+stylepolicy.py, citations.py, reportlink.py.
 
 May import: the shared modules (errors, paths, ids, names, output), text/, source/.
 """

@@ -1,7 +1,7 @@
 """Typed keys: what a YAML mapping may hold, each key reading, checking and describing its own value.
 
-A key is declared once (deckfile.py for deck.yaml, cardfile.py for card files, kinds.py for each kind of card) and that one
-declaration serves validation, the did-you-mean hints, the "has no 'x'" messages and the JSON
+A key is declared once (deckfile.py for deck.yaml, cardfile.py for card files, kinds.py for each
+kind of card) and that one declaration serves validation, the did-you-mean hints, the "has no 'x'" messages and the JSON
 Schema of `deckgen schema`: a key's type is its class, not a word another module interprets.
 Every reading records its problems with their `file:line:col` and returns None for a value that
 is off, so validation goes on and reports every problem of every file at once.

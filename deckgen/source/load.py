@@ -88,8 +88,9 @@ def read_yaml(path: Path, shown_as: str) -> Node | None:
     return compose(read_text(path, shown_as), shown_as)
 
 
-def read_text(path: Path, shown_as: str) -> str:
-    """A YAML file's text, once it is known to be of a size, an encoding and characters we read."""
+def read_text(path: Path, shown_as: str, table: bool = False) -> str:
+    """A YAML file's text, once it is known to be of a size, an encoding and characters we read; a
+    `table` (CSV, TSV: tablefile.py) may start with the byte-order mark spreadsheets write, and hold tabs."""
     try:
         with path.open("rb") as file:
             data = file.read(MAX_FILE_BYTES + 1)
@@ -101,8 +102,8 @@ def read_text(path: Path, shown_as: str) -> str:
             Location(shown_as, 1, 1),
             f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}: split it into several card files",
         )
-    text = _decode(data, shown_as)
-    check_characters(text, shown_as)
+    text = _decode(data.removeprefix(b"\xef\xbb\xbf") if table else data, shown_as)
+    check_characters(text, shown_as, indented=not table)
     return text
 
 
@@ -216,7 +217,8 @@ _RAW_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
-def check_characters(text: str, shown_as: str) -> None:
+def check_characters(text: str, shown_as: str, indented: bool = True) -> None:
+    """Characters no card file may hold, each where it stands; with `indented` (YAML), no tab before a line's text."""
     if "\t" not in text and not _RAW_CONTROL.search(text):
         return  # the usual file: no need to look line by line
     for line_number, line in enumerate(text.split("\n"), start=1):
@@ -233,7 +235,7 @@ def check_characters(text: str, shown_as: str) -> None:
                 "and Anki uses U+001F to separate fields)",
             )
         indent = len(line) - len(line.lstrip(" \t"))
-        tab = line.find("\t", 0, indent)
+        tab = line.find("\t", 0, indent) if indented else -1
         if tab >= 0 and line.strip():
             raise DeckError.at(
                 Location(shown_as, line_number, tab + 1),

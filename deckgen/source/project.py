@@ -14,6 +14,7 @@ from deckgen.errors import DeckError, Location, ProblemCollector, display_path
 from deckgen.paths import ProjectPaths
 from deckgen.source.cardfile import (
     CardContext,
+    card_keys,
     check_unique_guids,
     check_unique_ids,
     quick_card_file,
@@ -23,6 +24,7 @@ from deckgen.source.deck import Card, DeckSettings, Project, Reference
 from deckgen.source.deckfile import validate_references, validate_settings
 from deckgen.source.load import Node, Positions, compose, read_text
 from deckgen.source.plainload import read_plain
+from deckgen.source.tablefile import TABLE_DELIMITERS, compose_table
 
 
 def outside_problem(path: Path, folder: Path, root: Path) -> str | None:
@@ -51,14 +53,15 @@ def _composed(text: str, where: Location, problems: ProblemCollector) -> tuple[b
         return False, None
 
 
-def _read_text(path: Path, paths: ProjectPaths, problems: ProblemCollector) -> tuple[str | None, Location]:
+def _read_text(path: Path, paths: ProjectPaths, problems: ProblemCollector,
+               table: bool = False) -> tuple[str | None, Location]:
     shown = display_path(path, paths.root)
     outside = outside_problem(path, paths.cards, paths.root)
     if outside:
         problems.add(Location(shown), outside)
         return None, Location(shown)
     try:
-        return read_text(path, shown), Location(shown)
+        return read_text(path, shown, table), Location(shown)
     except DeckError as error:
         problems.extend(error)
         return None, Location(shown)
@@ -66,7 +69,9 @@ def _read_text(path: Path, paths: ProjectPaths, problems: ProblemCollector) -> t
 
 def _card_file(path: Path, paths: ProjectPaths, context: CardContext, problems: ProblemCollector) -> list[Card]:
     """A card file's cards: read fast as plain values when it has nothing to report (plainload.py),
-    else read with every value's position, for messages that say where."""
+    else read with every value's position, for messages that say where; a table as its nodes."""
+    if path.suffix in TABLE_DELIMITERS:
+        return _table_file(path, paths, context, problems)
     text, where = _read_text(path, paths, problems)
     if text is None:
         return []
@@ -77,6 +82,19 @@ def _card_file(path: Path, paths: ProjectPaths, context: CardContext, problems: 
             return cards
     read, node = _composed(text, where, problems)
     return validate_card_file(node, where, context, problems) if read else []
+
+
+def _table_file(path: Path, paths: ProjectPaths, context: CardContext, problems: ProblemCollector) -> list[Card]:
+    text, where = _read_text(path, paths, problems, table=True)
+    if text is None:
+        return []
+    try:
+        subdeck = path.stem if path.stem in context.settings.subdecks else None  # the file named after its subdeck
+        node = compose_table(text, where.path, path.suffix, subdeck, card_keys(None, context.settings.kinds))
+    except DeckError as error:
+        problems.extend(error)
+        return []
+    return validate_card_file(node, where, context, problems)
 
 
 def load_project(root: Path) -> Project:
