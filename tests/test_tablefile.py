@@ -65,3 +65,66 @@ def test_a_bad_value_is_located_at_its_row_and_column(tmp_path):
         "cards/first.csv:3:1: card id 'two\\nlines' must be lower-case letters, digits, '.', '-' or '_' (at most 64, "
         "starting with a letter or digit)",
         "cards/first.csv:5:1: basic card 'third' has no 'answer': add 'answer:' (the answer)"]
+
+
+def test_the_exported_table_reads_back_as_a_card_file_and_builds_the_same_package(tmp_path, run_cli):
+    original = make_project(tmp_path / "yaml", TABLE / "yaml")
+    assert run_cli("export", "csv", "--output", str(tmp_path / "deck.csv"), cwd=original).exit_code == 0
+    again = make_project(tmp_path / "again")
+    (again / "cards" / "first.csv").write_bytes((tmp_path / "deck.csv").read_bytes())
+
+    assert _built(again) == _built(original)
+
+
+QUIZLET = "mitochondria\tthe powerhouse of the *cell*\nATP\tadenosine triphosphate\n"
+
+
+def test_a_quizlet_export_becomes_cards_that_pass_strict_check(tmp_path, run_cli):
+    root = make_project(tmp_path / "p")
+    (tmp_path / "biology set.txt").write_text(QUIZLET)
+
+    result = run_cli("import-cards", str(tmp_path / "biology set.txt"), "--subdeck", "second", cwd=root)
+
+    assert result.exit_code == 0, result.stderr
+    assert (root / "cards" / "biology-set.yaml").read_text() == (
+        "subdeck: second\ncards:\n- id: mitochondria\n  kind: basic\n  question: mitochondria\n"
+        "  answer: the powerhouse of the \\*cell\\*\n- id: atp\n  kind: basic\n  question: ATP\n"
+        "  answer: adenosine triphosphate\n")
+    assert run_cli("check", "--strict", cwd=root).exit_code == 0
+
+
+def test_an_anki_text_export_keeps_each_notes_kind_guid_and_tags(tmp_path, run_cli, student):
+    from anki.collection import DeckIdLimit
+    from anki.decks import DeckId
+
+    for type_name, fields in (("Basic", {"Front": "What is <b>IPT</b>?", "Back": "A therapy,\nshort"}),
+                              ("Cloze", {"Text": "IPT has {{c1::three}} phases", "Back Extra": "initial to end"}),
+                              ("Basic (and reversed card)", {"Front": "grief", "Back": "a problem area"})):
+        note = student.new_note(student.models.by_name(type_name))
+        for name, value in fields.items():
+            note[name] = value
+        note.tags = ["ipt::core"]
+        student.add_note(note, DeckId(1))
+    export = tmp_path / "notes.txt"
+    student.export_note_csv(out_path=str(export), limit=DeckIdLimit(DeckId(1)), with_html=True, with_tags=True,
+                            with_deck=True, with_notetype=True, with_guid=True)
+    root = make_project(tmp_path / "p")
+
+    assert run_cli("import-cards", str(export), "--subdeck", "first", cwd=root).exit_code == 0
+    cards = check(root).project.cards
+    assert [(card.kind, card.guid, card.tags) for card in cards] == [
+        (kind, student.get_note(note_id).guid, ("ipt::core",))
+        for kind, note_id in zip(("basic", "cloze", "reverse"), sorted(student.find_notes("")), strict=True)]
+    assert cards[0].question.value == "What is **IPT**?" and cards[1].extra.value == "initial to end"
+    assert run_cli("check", "--strict", cwd=root).exit_code == 0
+
+
+def test_a_note_type_deckgen_cannot_take_from_text_is_refused_at_its_line(tmp_path, run_cli):
+    root = make_project(tmp_path / "p")
+    (tmp_path / "notes.txt").write_text("#separator:tab\n#html:true\n#notetype column:1\nImage Occlusion\tx\ty\n")
+
+    result = run_cli("import-cards", str(tmp_path / "notes.txt"), "--subdeck", "first", cwd=root)
+
+    assert result.exit_code != 0
+    assert f"{tmp_path / 'notes.txt'}:4:1: note type 'Image Occlusion' is not one of Anki's stock types" in result.stderr
+    assert not (root / "cards" / "notes.yaml").exists()

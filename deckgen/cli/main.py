@@ -329,13 +329,31 @@ def _new(arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _export(arguments: argparse.Namespace) -> int:
+    from deckgen.commands.cards import export_csv  # only this command writes tables
+
+    written = export_csv(arguments.project, arguments.output)
+    _say(f"wrote {display_path(written, arguments.project)}: every card, one a row; it reads back as a card file")
+    return EXIT_OK
+
+
+def _import_cards(arguments: argparse.Namespace) -> int:
+    from deckgen.commands.cards import import_cards  # only this command reads other tools' exports
+
+    imported = import_cards(arguments.project, arguments.file, arguments.subdeck)
+    where = display_path(imported.path, arguments.project)
+    _say(f"wrote {_count(imported.cards, 'card')} to {where}: read them, then run deckgen check --strict")
+    return EXIT_OK
+
+
 def _schema(arguments: argparse.Namespace) -> int:
     _emit(json.dumps(commands.schema(arguments.project), indent=2, ensure_ascii=False) + "\n", arguments.output)
     return EXIT_OK
 
 
 _COMMANDS = {
-    "build": _build, "check": _check, "diff": _diff, "import": _import, "init": _init, "lint": _lint, "new": _new,
+    "build": _build, "check": _check, "diff": _diff, "export": _export, "import": _import,
+    "import-cards": _import_cards, "init": _init, "lint": _lint, "new": _new,
     "preview": _preview, "publish": _publish, "release": _release, "schema": _schema, "stats": _stats,
 }
 

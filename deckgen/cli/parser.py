@@ -186,6 +186,20 @@ examples:
   deckgen new list --subdeck problem-areas
 """
 
+_EXPORT_HELP = """\
+Write every card of the deck to one CSV file, to read and review in a spreadsheet: one row a card,
+in course order, a column for each key (as YAML spells it). Saved under cards/ as NAME.csv, the
+table is a card file itself and builds the same cards (README: Spreadsheets).
+"""
+
+_IMPORT_CARDS_HELP = """\
+Add the cards of another tool's text export to this project, as a new card file
+cards/FILE.yaml of the subdeck given: Anki's "Notes in Plain Text" export (its note types
+Basic, Basic (and reversed card), Basic (type in the answer) and Cloze; each note keeps its GUID,
+so students who have it keep their reviews) or Quizlet's export (term, a tab, definition).
+Read the cards, give each a source, then run deckgen check --strict.
+"""
+
 _SCHEMA_HELP = """\
 Print the card file format as JSON Schema, with the project's subdeck and
 reference keys filled in, for editors that check YAML as you type (for example
@@ -343,6 +357,15 @@ def _scaffold_commands(command: _Command) -> None:
     publish_command.add_argument("previous", type=Path, metavar="PREVIOUS_DIR",
                                  help="the folder holding the previous release's .apkg")
     publish_command.add_argument("out", type=Path, metavar="OUT_DIR", help="where to write the .apkg and its notes")
+    export_command = command("export", "write every card to a CSV file, for a spreadsheet", _EXPORT_HELP)
+    export_command.add_argument("format", choices=("csv",), help="the file format (csv)")
+    export_command.add_argument("--output", type=Path, metavar="FILE",
+                                help=f"where to write it (default: PROJECT/{BUILD_DIR}/DECK-cards.csv)")
+    import_cards_command = command("import-cards", "add cards from Anki's text export or Quizlet's",
+                                   _IMPORT_CARDS_HELP)
+    import_cards_command.add_argument("file", type=Path, metavar="FILE", help="the exported text file")
+    import_cards_command.add_argument("--subdeck", required=True, metavar="KEY",
+                                      help="a subdeck key of cards/deck.yaml")
     new_command = command("new", "add an empty card to a card file", _NEW_HELP)
     new_command.add_argument("kind", choices=KINDS, help="the kind of card")
     new_command.add_argument("--subdeck", required=True, metavar="KEY", help="a subdeck key of cards/deck.yaml")

@@ -18,12 +18,9 @@ from __future__ import annotations
 import re
 import shutil
 import time
-import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from deckgen.apkg import AnkiPackage, Note, NoteType
 from deckgen.authoring.repository import RepositoryText, Requirement, installed_requirement, repository_files
@@ -34,6 +31,7 @@ from deckgen.ids import derived_id
 from deckgen.importing.fields import convert
 from deckgen.importing.reader import read_anki_package
 from deckgen.importing.report import ImportResult, ReportEntry, TemplateRemoval, report_text
+from deckgen.importing.yamlout import slug, unique, unique_file, yaml_bytes
 from deckgen.names import name_problem
 from deckgen.output import write_files
 from deckgen.paths import ProjectPaths
@@ -57,35 +55,7 @@ IMPORTED_VERSION = "0.0.0"  # no deckgen release yet: the first one is the educa
 REPORT_FILE = "import-report.md"
 # deckgen's own templates an imported project needs: the banner of a card once it is retired.
 KEPT_TEMPLATES = ("retired.html",)
-MAX_SLUG = 48
 DEFAULT_DECK_ID = 1  # every collection's own Default deck
-
-
-def slug(text: str, limit: int = MAX_SLUG) -> str:
-    """Lower-case ASCII letters and digits joined by '-', at most `limit` characters."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    words = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    if len(words) > limit:
-        words = words[:limit].rsplit("-", 1)[0] if "-" in words[:limit] else words[:limit]
-    return words.strip("-")
-
-
-def _unique(name: str, taken: set[str]) -> str:
-    candidate, number = name, 2
-    while candidate in taken:
-        candidate, number = f"{name}-{number}", number + 1
-    taken.add(candidate)
-    return candidate
-
-
-def _unique_file(name: str, taken: set[str]) -> str:
-    """A file name no other takes, ignoring case (macOS and Windows do): 'a.png', 'a-2.png'."""
-    stem, dot, extension = name.rpartition(".")
-    candidate, number = name, 2
-    while candidate.casefold() in taken:
-        candidate, number = f"{stem}-{number}{dot}{extension}", number + 1
-    taken.add(candidate.casefold())
-    return candidate
 
 
 @dataclass(frozen=True)
@@ -125,7 +95,7 @@ def _layout(package: AnkiPackage) -> _Layout:
         elif parts[1].strip().lower() == RETIRED_SUBDECK.lower():
             problems.add(where, f"deck '{deck}' holds notes, and deckgen keeps the subdeck '{RETIRED_SUBDECK}' for the "
                                 "cards it retires: rename it in Anki (or move its notes) and export again")
-        key = _unique(slug(parts[1], 40) or "subdeck", set(subdecks))
+        key = unique(slug(parts[1], 40) or "subdeck", set(subdecks))
         subdecks[key] = parts[1]
         subdeck_of[deck] = key
     problem = name_problem(top)
@@ -142,7 +112,7 @@ def _layout(package: AnkiPackage) -> _Layout:
     kinds = {}
     for note_type in package.note_types:
         name = slug(note_type.name, 40) or "note"
-        kinds[note_type.note_type_id] = _unique(f"anki-{name}"[:40] if name in KINDS else name, taken)
+        kinds[note_type.note_type_id] = unique(f"anki-{name}"[:40] if name in KINDS else name, taken)
     media: dict[str, str] = {}
     names: set[str] = set()
     for item in package.media:
@@ -151,28 +121,13 @@ def _layout(package: AnkiPackage) -> _Layout:
             continue  # not a file cards may show: its field keeps the reference, and the report lists it
         plain = item.name if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", item.name) else \
             f"{slug(stem) or 'media'}.{extension.lower()}"
-        media[item.name] = _unique_file(plain, names)
+        media[item.name] = unique_file(plain, names)
     # Id 1 is every collection's own Default deck; Anki matches decks by name, so a deck of the
     # package's with that id (or none) takes an id derived from its name instead.
     deck_id = package.deck_ids.get(top, DEFAULT_DECK_ID)
     if deck_id == DEFAULT_DECK_ID:
         deck_id = derived_id("imported deck", top)
     return _Layout(top, deck_id, subdecks, subdeck_of, kinds, media)
-
-
-class _LiteralDumper(yaml.SafeDumper):
-    """YAML as an educator would write it: text of several lines as a block, keys in order."""
-
-
-def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
-
-
-_LiteralDumper.add_representer(str, _text)
-
-
-def _yaml(value: object) -> bytes:
-    return yaml.dump(value, Dumper=_LiteralDumper, sort_keys=False, allow_unicode=True, width=100).encode()
 
 
 def _template_files(kind: str, note_type: NoteType,
@@ -183,7 +138,7 @@ def _template_files(kind: str, note_type: NoteType,
     files: dict[str, str] = {}
     taken: set[str] = set()
     for template in note_type.templates:
-        base = _unique(f"{kind}.{slug(template.name, 30) or 'card'}", taken)
+        base = unique(f"{kind}.{slug(template.name, 30) or 'card'}", taken)
         front, back = f"{base}.front.html", f"{base}.back.html"
         for name, text in ((front, template.front), (back, template.back)):
             cleaned, removed = cleaned_template(text)
@@ -241,7 +196,7 @@ def _card_files(package: AnkiPackage, layout: _Layout, paths: ProjectPaths) -> t
         note_type = note_types[note.note_type_id]
         kind = layout.kinds[note.note_type_id]
         subdeck = layout.subdeck_of[note.deck]
-        card_id = _unique(slug(_first_text(note)) or kind, ids)
+        card_id = unique(slug(_first_text(note)) or kind, ids)
         notes[card_id] = note
         shown = display_path(paths.card_file(subdeck), paths.root)
         entry: dict[str, object] = {"id": card_id, "kind": kind, "guid": note.guid}
@@ -334,8 +289,8 @@ def import_package(package_path: Path, target: Path, requirement: Requirement | 
     cards, report, empty, notes = _card_files(package, layout, paths)
     removals: list[TemplateRemoval] = []
     settings, templates = _deck_settings(package, layout, empty, removals)
-    files = [(paths.settings, _yaml(settings))]
-    files += [(paths.card_file(key), _yaml({"subdeck": key, "cards": entries}))
+    files = [(paths.settings, yaml_bytes(settings))]
+    files += [(paths.card_file(key), yaml_bytes({"subdeck": key, "cards": entries}))
               for key, entries in cards.items() if entries]
     files += [(paths.templates / name, text.encode("utf-8")) for name, text in templates.items()]
     files += [(paths.templates / name, data) for name, data in default_templates().items() if name in KEPT_TEMPLATES]
