@@ -24,11 +24,9 @@ import json
 import os
 import re
 import runpy
-import shutil
 import subprocess
 import tarfile
 import time
-from pathlib import Path
 
 import anki.collection  # noqa: F401  (first: anki.scheduler cannot be imported before it)
 import pytest
@@ -36,6 +34,7 @@ import yaml
 from anki.scheduler.v3 import CardAnswer
 from anki_client import answer_card, import_package, scheduling_of
 from conftest import FIXTURES, REPO
+from test_deck import copy_of_shipped_deck
 
 from deckgen.build import build
 from deckgen.ids import note_guid
@@ -173,15 +172,8 @@ def _found(collection, tag: str, words: str) -> list:
     return [note for note in notes if words.lower() in _text_of(note)]
 
 
-def _copy_of_shipped_deck(destination: Path) -> Path:
-    destination.mkdir(parents=True)
-    for name in ("cards", "templates"):
-        shutil.copytree(REPO / name, destination / name)
-    return destination
-
-
 def test_every_restored_and_nursing_subject_is_an_active_cited_card_in_anki(tmp_path, student):
-    built = build(_copy_of_shipped_deck(tmp_path / "ipt"), release_time=int(time.time()))
+    built = build(copy_of_shipped_deck(tmp_path / "ipt"), release_time=int(time.time()))
     import_package(student, built.output)
 
     missing, uncited = [], []
@@ -271,7 +263,7 @@ def test_a_student_of_the_last_release_gets_new_cards_as_new_withdrawn_ones_reti
         answer_card(student, card_id, CardAnswer.GOOD)
     reviewed = _scheduling_by_card(student)
 
-    log = import_package(student, build(_copy_of_shipped_deck(tmp_path / "ipt"), release_time=int(time.time())).output)
+    log = import_package(student, build(copy_of_shipped_deck(tmp_path / "ipt"), release_time=int(time.time())).output)
 
     locked = _lock()["cards"]
     new_ids = {card["id"] for card in _cards() if card["id"] not in locked}
