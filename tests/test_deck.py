@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 import time
 from pathlib import Path
 
@@ -192,56 +191,3 @@ def test_no_other_test_reads_the_shipped_deck():
                  for number, line in enumerate(path.read_text().splitlines(), 1) if reading.search(line)]
 
     assert offenders == []
-
-
-def _last_release_project(destination: Path) -> tuple[Path, int]:
-    """The project as the lock's last release made it (its commit, found in git), and its time."""
-    from deckgen.release.lockread import read_lock
-
-    lock = read_lock(REPO / "cards" / "deck.lock", "cards/deck.lock")
-    assert lock is not None and lock.lock.last_release is not None
-    release = lock.lock.last_release
-    commits = subprocess.run(
-        ["git", "log", "--format=%H", f"-S\"version\": \"{release.version}\"", "--", "cards/deck.lock"],
-        cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
-    assert commits, f"no commit of this repository recorded release {release.version} in cards/deck.lock"
-    destination.mkdir(parents=True)
-    archive = subprocess.run(["git", "archive", commits[-1], "cards", "templates"], cwd=REPO,
-                             capture_output=True, check=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(destination)], input=archive, check=True)
-    return destination, release.time
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(not (REPO / ".git").exists(), reason="needs the repository's history (a git clone)")
-def test_a_student_of_the_last_release_gets_this_edition_with_every_review_kept(tmp_path, student):
-    """A student who imported the last release and studied it imports this edition: every review is
-    kept, the cards this edition adds arrive as new cards, and the cards it withdraws are retired."""
-    from anki.scheduler.v3 import CardAnswer
-    from anki_client import answer_card, scheduling_of
-
-    old_project, old_time = _last_release_project(tmp_path / "old")
-    old = build(old_project, release_time=old_time, output_dir=tmp_path / "old-build")
-    new = build(copy_of_shipped_deck(tmp_path / "new"), release_time=int(time.time()) + 60,
-                output_dir=tmp_path / "new-build")
-    old_notes = {note.guid: note for note in old.checked.deck.notes}
-    new_notes = {note.guid: note for note in new.checked.deck.notes}
-
-    import_package(student, old.output, presets=True)
-    for card_id in student.sched.get_queued_cards(fetch_limit=30).cards:
-        answer_card(student, card_id.card.id, CardAnswer.GOOD)
-    kept = {card_id: scheduling_of(student, card_id) for card_id in student.find_cards("")}
-    import_package(student, new.output, presets=True)
-
-    assert {card_id: scheduling_of(student, card_id) for card_id in kept} == kept
-    assert student.note_count() == len(old_notes.keys() | new_notes.keys())
-    added = new_notes.keys() - old_notes.keys()
-    for guid in added:
-        [note_id] = student.find_notes(f"guid:{guid}")
-        assert {card.type for card in student.get_note(note_id).cards()} == {0}  # new, never reviewed
-    withdrawn = [guid for guid, note in new_notes.items()
-                 if "::retired" in " ".join(note.tags) and guid in old_notes
-                 and "::retired" not in " ".join(old_notes[guid].tags)]
-    for guid in withdrawn:
-        [note_id] = student.find_notes(f"guid:{guid}")
-        assert any(tag.endswith("::retired") for tag in student.get_note(note_id).tags)

@@ -36,7 +36,7 @@ from anki_client import answer_card, import_package, scheduling_of
 from conftest import FIXTURES, REPO
 from test_deck import copy_of_shipped_deck
 
-from deckgen.build import build
+from deckgen.commands.pipeline import build
 from deckgen.ids import note_guid
 
 ESSAY = REPO.parent / "shared" / "essay" / "ipt-essay.txt"

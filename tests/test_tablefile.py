@@ -126,5 +126,6 @@ def test_a_note_type_deckgen_cannot_take_from_text_is_refused_at_its_line(tmp_pa
     result = run_cli("import-cards", str(tmp_path / "notes.txt"), "--subdeck", "first", cwd=root)
 
     assert result.exit_code != 0
-    assert f"{tmp_path / 'notes.txt'}:4:1: note type 'Image Occlusion' is not one of Anki's stock types" in result.stderr
+    where = tmp_path / "notes.txt"
+    assert f"{where}:4:1: note type 'Image Occlusion' is not one of Anki's stock types" in result.stderr
     assert not (root / "cards" / "notes.yaml").exists()
