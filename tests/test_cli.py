@@ -10,7 +10,8 @@ import pytest
 from conftest import FIXTURES, files_below, make_project
 
 COMMANDS = [
-    "build", "check", "diff", "import", "init", "lint", "new", "preview", "publish", "release", "schema", "stats",
+    "build", "check", "diff", "export", "import", "import-cards", "init", "lint", "new", "preview", "publish",
+    "release", "schema", "stats",
 ]
 
 
@@ -28,7 +29,7 @@ def test_top_level_help_lists_the_commands(tmp_path, run_cli):
     result = run_cli("--help", cwd=tmp_path)
 
     assert result.exit_code == 0
-    listed = re.findall(r"^    (\w+) +\S", result.stdout, re.MULTILINE)
+    listed = re.findall(r"^    ([\w-]+)(?: +\S|$)", result.stdout, re.MULTILINE)
     assert sorted(listed) == sorted(COMMANDS)
 
 

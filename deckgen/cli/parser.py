@@ -190,6 +190,10 @@ _EXPORT_HELP = """\
 Write every card of the deck to one CSV file, to read and review in a spreadsheet: one row a card,
 in course order, a column for each key (as YAML spells it). Saved under cards/ as NAME.csv, the
 table is a card file itself and builds the same cards (README: Spreadsheets).
+
+examples:
+  deckgen export csv
+  deckgen export csv --output review.csv
 """
 
 _IMPORT_CARDS_HELP = """\
@@ -198,6 +202,10 @@ cards/FILE.yaml of the subdeck given: Anki's "Notes in Plain Text" export (its n
 Basic, Basic (and reversed card), Basic (type in the answer) and Cloze; each note keeps its GUID,
 so students who have it keep their reviews) or Quizlet's export (term, a tab, definition).
 Read the cards, give each a source, then run deckgen check --strict.
+
+examples:
+  deckgen import-cards "Biology set.txt" --subdeck cells
+  deckgen import-cards notes.txt --subdeck founders
 """
 
 _SCHEMA_HELP = """\
