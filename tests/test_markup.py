@@ -252,3 +252,57 @@ def test_a_field_says_which_styled_markup_it_holds(text, used):
     """The deck's CSS styles code and tables only when a card has them: the parser's tokens say so
     (raw HTML of either is left out, so it does not count)."""
     assert to_html(text, WHERE, "answer", media_names={}).used == used
+
+
+# Maths between dollar signs: Anki typesets only \( \) and \[ \], so students would see the dollars.
+DOLLAR_ADVICE = ("which Anki shows as written, dollar signs and all: write {meant}; write a dollar sign that is not "
+                 "maths as \\$")
+
+
+@pytest.mark.parametrize("text, written, meant", [
+    ("The area is $\\pi r^2$.", "$\\pi r^2$", "\\(\\pi r^2\\)"),
+    ("$x$", "$x$", "\\(x\\)"),
+    ("**$n$** items", "$n$", "\\(n\\)"),
+    ("- first\n- then $a + b$", "$a + b$", "\\(a + b\\)"),
+    ("Energy: $$E = mc^2$$", "$$E = mc^2$$", "\\[E = mc^2\\]"),
+    ("it costs \\$5, and $y$ is maths", "$y$", "\\(y\\)"),
+])
+def test_maths_between_dollar_signs_is_a_warning_that_says_to_write_anki_delimiters(text, written, meant):
+    result = to_html(text, WHERE, "answer", media_names={})
+
+    assert isinstance(result, MarkupResult)
+    assert [str(warning) for warning in result.warnings] == [
+        f"cards/x.yaml:4:13: warning: 'answer' has the maths '{written}' between dollar signs, "
+        + DOLLAR_ADVICE.format(meant=meant)]
+
+
+@pytest.mark.parametrize("text", [
+    "It costs $5 and $10 a session.",  # no closing '$' after a character that is not a space
+    "Between $5-$10 a week.",  # the closing '$' is followed by a digit
+    "A fee of US$5 or US$10.",
+    "a $ sign alone, and another $ here",  # a space after the opening '$'
+    "Escaped: \\$x\\$",
+    "`$x$` is how TeX writes it",  # code is shown, not typeset
+    "```latex\n$x$\n```",
+    "\\(\\$5\\) in maths",
+    "one $a\n\nb$ two",  # not across paragraphs
+])
+def test_dollar_signs_that_are_not_maths_are_left_alone(text):
+    result = to_html(text, WHERE, "answer", media_names={})
+
+    assert isinstance(result, MarkupResult) and result.warnings == ()
+
+
+def test_dollar_maths_is_located_and_an_error_under_strict(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    (project / "cards" / "first.yaml").write_text(
+        "subdeck: first\ncards:\n  - id: area\n    kind: basic\n    question: The area of a circle?\n"
+        "    answer: $\\pi r^2$\n")
+    message = ("cards/first.yaml:6:13: warning: 'answer' has the maths '$\\pi r^2$' between dollar signs, "
+               + DOLLAR_ADVICE.format(meant="\\(\\pi r^2\\)"))
+
+    checked = run_cli("check", cwd=project)
+    strict = run_cli("check", "--strict", cwd=project)
+
+    assert checked.exit_code == 0 and message in checked.stderr.splitlines()
+    assert strict.exit_code == 1 and strict.stderr.splitlines() == [message, "1 problem found; nothing was written"]
