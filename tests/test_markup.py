@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from anki_client import import_package, strip_style
 from conftest import make_project
 
 from deckgen.errors import Location, Problem
@@ -306,3 +307,40 @@ def test_dollar_maths_is_located_and_an_error_under_strict(tmp_path, run_cli):
 
     assert checked.exit_code == 0 and message in checked.stderr.splitlines()
     assert strict.exit_code == 1 and strict.stderr.splitlines() == [message, "1 problem found; nothing was written"]
+
+
+# A cloze deletion in a code block: to Anki, <pre><code> is text like any other, so a deletion there
+# works as long as highlighting leaves `{{c1::…}}` in one piece.
+@pytest.mark.parametrize("code, deletion", [
+    ("x = {{c1::42}}", "{{c1::42}}"),
+    ("if x:\n    {{c1::return y < 2::keyword}}", "{{c1::return y &lt; 2::keyword}}"),
+    ("# a {{c1::comment}}\ns = 'a {{c2::string}}'", "{{c2::string}}"),
+])
+def test_a_cloze_deletion_in_highlighted_code_stays_whole_for_anki(code, deletion):
+    result = html(f"```python\n{code}\n```")
+
+    assert result.startswith('<pre><code><span class="') and deletion in result
+
+
+def test_a_word_like_deckgens_placeholder_in_the_code_leaves_it_plain_with_its_deletions():
+    assert html("```python\nx = {{c1::42}} + deckgenclozeplace0x\n```") == (
+        "<pre><code>x = {{c1::42}} + deckgenclozeplace0x\n</code></pre>")
+
+
+def test_a_cloze_in_a_code_block_works_in_anki(tmp_path, run_cli, student):
+    project = make_project(tmp_path / "project")
+    (project / "cards" / "first.yaml").write_text(
+        "subdeck: first\ncards:\n  - id: code\n    kind: cloze\n    text: |-\n      What does it return?\n\n"
+        "      ```python\n      def f(y):\n          {{c1::return y < 2::keyword}}\n      ```\n")
+    built = run_cli("build", "--strict", cwd=project, env={"SOURCE_DATE_EPOCH": "1760000000"})
+    assert built.exit_code == 0, built.stderr
+
+    import_package(student, project / "build" / "test-1.0.0.apkg")
+
+    [card_id] = student.find_cards("")
+    card = student.get_card(card_id)
+    front, back = strip_style(card.question()), strip_style(card.answer())
+    assert '<pre><code><span class="k">def</span>' in front
+    assert 'data-ordinal="1">[keyword]</span>' in front
+    assert "return y &lt; 2" not in front
+    assert '<span class="cloze" data-ordinal="1">return y &lt; 2</span>' in back
