@@ -208,13 +208,9 @@ def _check_safe_name(value: Scalar, what: str, read: Reader) -> bool:
 
 
 def _lint_settings(node: Mapping, read: Reader) -> LintSettings:
-    value = node.get("lint")
-    if value is None:
-        return LintSettings()
-    mapping = read.mapping(value, "'lint'", node.location)
+    mapping = read.section(node, "lint", LINT_KEYS)
     if mapping is None:
         return LintSettings()
-    read.check_keys(mapping, LINT_KEYS, "'lint'")
     words = read.read(mapping, LINT_KEYS[0])
     if words is not None and words < 1:
         read.add(mapping.located("max_answer_words"), "'max_answer_words' must be at least 1")

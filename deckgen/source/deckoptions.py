@@ -114,13 +114,9 @@ OPTION_KEYS = (
 
 def read_options(node: Mapping, read: Reader) -> DeckOptions:
     """The deck options under `options:` in `node` (deck.yaml's mapping); none set when it has none."""
-    value = node.get("options")
-    if value is None:
-        return DeckOptions()
-    mapping = read.mapping(value, "'options'", node.location)
+    mapping = read.section(node, "options", OPTION_KEYS)
     if mapping is None:
         return DeckOptions()
-    read.check_keys(mapping, OPTION_KEYS, "'options'")
     values = {key.name: read.read(mapping, key) for key in OPTION_KEYS}
     del values["fsrs"]
     return DeckOptions(**values)
