@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from anki_client import import_package, strip_style
 from conftest import make_project
 
 from deckgen.errors import Location, Problem
@@ -252,3 +253,94 @@ def test_a_field_says_which_styled_markup_it_holds(text, used):
     """The deck's CSS styles code and tables only when a card has them: the parser's tokens say so
     (raw HTML of either is left out, so it does not count)."""
     assert to_html(text, WHERE, "answer", media_names={}).used == used
+
+
+# Maths between dollar signs: Anki typesets only \( \) and \[ \], so students would see the dollars.
+DOLLAR_ADVICE = ("which Anki shows as written, dollar signs and all: write {meant}; write a dollar sign that is not "
+                 "maths as \\$")
+
+
+@pytest.mark.parametrize("text, written, meant", [
+    ("The area is $\\pi r^2$.", "$\\pi r^2$", "\\(\\pi r^2\\)"),
+    ("$x$", "$x$", "\\(x\\)"),
+    ("**$n$** items", "$n$", "\\(n\\)"),
+    ("- first\n- then $a + b$", "$a + b$", "\\(a + b\\)"),
+    ("Energy: $$E = mc^2$$", "$$E = mc^2$$", "\\[E = mc^2\\]"),
+    ("it costs \\$5, and $y$ is maths", "$y$", "\\(y\\)"),
+])
+def test_maths_between_dollar_signs_is_a_warning_that_says_to_write_anki_delimiters(text, written, meant):
+    result = to_html(text, WHERE, "answer", media_names={})
+
+    assert isinstance(result, MarkupResult)
+    assert [str(warning) for warning in result.warnings] == [
+        f"cards/x.yaml:4:13: warning: 'answer' has the maths '{written}' between dollar signs, "
+        + DOLLAR_ADVICE.format(meant=meant)]
+
+
+@pytest.mark.parametrize("text", [
+    "It costs $5 and $10 a session.",  # no closing '$' after a character that is not a space
+    "Between $5-$10 a week.",  # the closing '$' is followed by a digit
+    "A fee of US$5 or US$10.",
+    "a $ sign alone, and another $ here",  # a space after the opening '$'
+    "Escaped: \\$x\\$",
+    "`$x$` is how TeX writes it",  # code is shown, not typeset
+    "```latex\n$x$\n```",
+    "\\(\\$5\\) in maths",
+    "one $a\n\nb$ two",  # not across paragraphs
+])
+def test_dollar_signs_that_are_not_maths_are_left_alone(text):
+    result = to_html(text, WHERE, "answer", media_names={})
+
+    assert isinstance(result, MarkupResult) and result.warnings == ()
+
+
+def test_dollar_maths_is_located_and_an_error_under_strict(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    (project / "cards" / "first.yaml").write_text(
+        "subdeck: first\ncards:\n  - id: area\n    kind: basic\n    question: The area of a circle?\n"
+        "    answer: $\\pi r^2$\n")
+    message = ("cards/first.yaml:6:13: warning: 'answer' has the maths '$\\pi r^2$' between dollar signs, "
+               + DOLLAR_ADVICE.format(meant="\\(\\pi r^2\\)"))
+
+    checked = run_cli("check", cwd=project)
+    strict = run_cli("check", "--strict", cwd=project)
+
+    assert checked.exit_code == 0 and message in checked.stderr.splitlines()
+    assert strict.exit_code == 1 and strict.stderr.splitlines() == [message, "1 problem found; nothing was written"]
+
+
+# A cloze deletion in a code block: to Anki, <pre><code> is text like any other, so a deletion there
+# works as long as highlighting leaves `{{c1::…}}` in one piece.
+@pytest.mark.parametrize("code, deletion", [
+    ("x = {{c1::42}}", "{{c1::42}}"),
+    ("if x:\n    {{c1::return y < 2::keyword}}", "{{c1::return y &lt; 2::keyword}}"),
+    ("# a {{c1::comment}}\ns = 'a {{c2::string}}'", "{{c2::string}}"),
+])
+def test_a_cloze_deletion_in_highlighted_code_stays_whole_for_anki(code, deletion):
+    result = html(f"```python\n{code}\n```")
+
+    assert result.startswith('<pre><code><span class="') and deletion in result
+
+
+def test_a_word_like_deckgens_placeholder_in_the_code_leaves_it_plain_with_its_deletions():
+    assert html("```python\nx = {{c1::42}} + deckgenclozeplace0x\n```") == (
+        "<pre><code>x = {{c1::42}} + deckgenclozeplace0x\n</code></pre>")
+
+
+def test_a_cloze_in_a_code_block_works_in_anki(tmp_path, run_cli, student):
+    project = make_project(tmp_path / "project")
+    (project / "cards" / "first.yaml").write_text(
+        "subdeck: first\ncards:\n  - id: code\n    kind: cloze\n    text: |-\n      What does it return?\n\n"
+        "      ```python\n      def f(y):\n          {{c1::return y < 2::keyword}}\n      ```\n")
+    built = run_cli("build", "--strict", cwd=project, env={"SOURCE_DATE_EPOCH": "1760000000"})
+    assert built.exit_code == 0, built.stderr
+
+    import_package(student, project / "build" / "test-1.0.0.apkg")
+
+    [card_id] = student.find_cards("")
+    card = student.get_card(card_id)
+    front, back = strip_style(card.question()), strip_style(card.answer())
+    assert '<pre><code><span class="k">def</span>' in front
+    assert 'data-ordinal="1">[keyword]</span>' in front
+    assert "return y &lt; 2" not in front
+    assert '<span class="cloze" data-ordinal="1">return y &lt; 2</span>' in back

@@ -17,7 +17,7 @@ import sqlite3
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -27,6 +27,7 @@ from deckgen.ids import derived_id
 from deckgen.release.plan import ReleasePlan
 from deckgen.render.notes import RenderedDeck
 from deckgen.render.notetypes import RenderedNoteType
+from deckgen.source.deck import DeckOptions
 
 # Zip entries carry a time; a fixed one keeps the bytes the same from build to build.
 ZIP_ENTRY_TIME = (1980, 1, 1, 0, 0, 0)
@@ -190,27 +191,57 @@ def preset_names(deck_name: str) -> dict[str, str]:
     return {"course": f"{deck_name} (course order)", "retired": f"{deck_name} (retired cards)"}
 
 
-def preset_id(deck_id: int, preset: str) -> int:
-    return derived_id("preset", str(deck_id), preset)
+def preset_id(deck_id: int, preset: str, options: DeckOptions | None = None) -> int:
+    """A preset's id. Anki imports a preset only when its id is new and never updates it, so the
+    course preset's id follows the deck options deck.yaml sets (when it sets any): changed options
+    arrive as a new preset, which the deck then uses. Without options, the id deckgen always gave."""
+    if options is None or options == DeckOptions():
+        return derived_id("preset", str(deck_id), preset)
+    return derived_id("preset", str(deck_id), preset, repr(sorted(asdict(options).items())))
+
+
+def _anki_options(options: DeckOptions) -> dict[str, dict[str, object]]:
+    """The options deck.yaml sets, as Anki's preset JSON names them (top level, "new", "rev",
+    "lapse"); steps in minutes, whole ones written as whole numbers, as Anki's default preset has them."""
+    def minutes(steps: tuple[float, ...]) -> list[float | int]:
+        return [int(step) if step == int(step) else step for step in steps]
+
+    chosen: dict[str, dict[str, object | None]] = {
+        "": {"desiredRetention": options.desired_retention,
+             "buryInterdayLearning": options.bury_interday_learning_siblings},
+        "new": {"perDay": options.new_per_day, "bury": options.bury_new_siblings,
+                "delays": None if options.learning_steps is None else minutes(options.learning_steps)},
+        "rev": {"perDay": options.reviews_per_day, "bury": options.bury_review_siblings},
+        "lapse": {"delays": None if options.relearning_steps is None else minutes(options.relearning_steps)},
+    }
+    return {group: {key: value for key, value in settings.items() if value is not None}
+            for group, settings in chosen.items()}
 
 
 def _set_presets(cursor: sqlite3.Cursor, deck: RenderedDeck) -> None:
-    """Add the deck's presets (genanki's default preset, with our settings) and give every deck its own."""
+    """Add the deck's presets (genanki's default preset, with our settings, and for the course preset
+    the options deck.yaml sets) and give every deck its own."""
     presets = json.loads(cursor.execute("SELECT dconf FROM col").fetchone()[0])
     default = presets["1"]
     names = preset_names(deck.name)
+    ids = {"course": preset_id(deck.deck_id, "course", deck.options), "retired": preset_id(deck.deck_id, "retired")}
     for preset, settings in PRESETS.items():
         config = json.loads(json.dumps(default))
         config.update({key: value for key, value in settings.items() if not isinstance(value, dict)})
         for group in ("new", "rev"):
             config[group].update(settings[group])
-        config.update(id=preset_id(deck.deck_id, preset), name=names[preset])
+        if preset == "course":
+            chosen = _anki_options(deck.options)
+            config.update(chosen.pop(""))
+            for group, values in chosen.items():
+                config[group].update(values)
+        config.update(id=ids[preset], name=names[preset])
         presets[str(config["id"])] = config
     decks = json.loads(cursor.execute("SELECT decks FROM col").fetchone()[0])
     retired = {subdeck.deck_id for subdeck in deck.subdecks if subdeck.retired}
     for deck_id, entry in decks.items():
         if int(deck_id) != 1:  # Anki's own Default deck keeps its preset
-            entry["conf"] = preset_id(deck.deck_id, "retired" if int(deck_id) in retired else "course")
+            entry["conf"] = ids["retired" if int(deck_id) in retired else "course"]
     cursor.execute("UPDATE col SET dconf = ?, decks = ?", (json.dumps(presets), json.dumps(decks)))
 
 

@@ -31,7 +31,7 @@ from deckgen.render.notetypes import (
 )
 from deckgen.render.reportlink import report_link
 from deckgen.render.templatetree import makes_card
-from deckgen.source.deck import Card, Project
+from deckgen.source.deck import Card, DeckOptions, Project
 from deckgen.source.load import Text
 from deckgen.text import cloze, maths
 from deckgen.text.markup import NO_MARKUP_USED, html_text, to_html
@@ -91,6 +91,7 @@ class RenderedDeck:
     notes: tuple[RenderedNote, ...]
     media: tuple[PackagedMedia, ...]
     warnings: tuple[Problem, ...] = ()  # unsafe content found in cards and removed
+    options: DeckOptions = DeckOptions()  # the course preset's settings from deck.yaml
 
 
 class _NoteRenderer:
@@ -385,4 +386,5 @@ def render_deck(project: Project, templates_dir: Path, problems: ProblemCollecto
         notes=notes,
         media=tuple(sorted(renderer.media.values(), key=lambda media: media.name)),
         warnings=tuple(sorted(renderer.warnings)),
+        options=settings.options,
     )

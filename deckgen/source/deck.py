@@ -25,6 +25,21 @@ class LintSettings:
 
 
 @dataclass(frozen=True)
+class DeckOptions:
+    """The deck options `options:` in deck.yaml sets in the course preset; None: not set, the preset
+    keeps deckgen's default (README, "Deck options"). Steps are in minutes, as Anki keeps them."""
+
+    new_per_day: int | None = None
+    reviews_per_day: int | None = None
+    learning_steps: tuple[float, ...] | None = None
+    relearning_steps: tuple[float, ...] | None = None
+    desired_retention: float | None = None
+    bury_new_siblings: bool | None = None
+    bury_review_siblings: bool | None = None
+    bury_interday_learning_siblings: bool | None = None
+
+
+@dataclass(frozen=True)
 class DeckSettings:
     name: str
     title: str
@@ -40,6 +55,7 @@ class DeckSettings:
     report_url: ReportUrl | None = None  # where students report a problem with a card
     # `allow_template_script: true`: the deck's templates may hold <script> (said on every check and release)
     allow_template_script: bool = False
+    options: DeckOptions = DeckOptions()  # the course preset's settings, from `options:`
 
     def location_of(self, key: str) -> Location:
         return self.locations.get(key, self.location)

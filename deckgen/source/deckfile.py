@@ -14,6 +14,7 @@ from typing import cast
 from deckgen.errors import Location, ProblemCollector
 from deckgen.names import name_problem
 from deckgen.source.deck import RETIRED_SUBDECK, DeckSettings, LintSettings, Reference
+from deckgen.source.deckoptions import read_options
 from deckgen.source.keys import (
     BooleanKey,
     Key,
@@ -48,6 +49,8 @@ DECK_KEYS = (
                       "note types of its own (a mapping each: id, fields, templates).", True),
     Key("subdecks", "Subdeck key used by cards: subdeck name shown in Anki.", True),
     Key("lint", "Limits for deckgen lint."),
+    Key("options", "Deck options the course preset carries to students (deckoptions.py): daily limits, "
+                   "learning steps, desired retention, burying."),
     ReportUrlKey(),
     BooleanKey("allow_template_script", "true only when the deck's card templates need <script>: every check "
                                         "and release note then says so."),
@@ -96,6 +99,7 @@ def validate_settings(root: Node | None, where: Location, problems: ProblemColle
     note_types, kinds = _note_type_ids(node, read)
     subdecks = _subdecks(node, read)
     lint = _lint_settings(node, read)
+    options = read_options(node, read)
     description = read.read(node, _key(DECK_KEYS, "description"))
     report_url = read.read(node, _key(DECK_KEYS, "report_url"))
     allow_script = read.read(node, _key(DECK_KEYS, "allow_template_script"))
@@ -120,6 +124,7 @@ def validate_settings(root: Node | None, where: Location, problems: ProblemColle
         locations=MappingProxyType(locations),
         report_url=report_url,
         allow_template_script=bool(allow_script),
+        options=options,
     )
 
 
@@ -203,13 +208,9 @@ def _check_safe_name(value: Scalar, what: str, read: Reader) -> bool:
 
 
 def _lint_settings(node: Mapping, read: Reader) -> LintSettings:
-    value = node.get("lint")
-    if value is None:
-        return LintSettings()
-    mapping = read.mapping(value, "'lint'", node.location)
+    mapping = read.section(node, "lint", LINT_KEYS)
     if mapping is None:
         return LintSettings()
-    read.check_keys(mapping, LINT_KEYS, "'lint'")
     words = read.read(mapping, LINT_KEYS[0])
     if words is not None and words < 1:
         read.add(mapping.located("max_answer_words"), "'max_answer_words' must be at least 1")

@@ -84,6 +84,15 @@ class Reader:
                 doc = declared.doc[0].lower() + declared.doc[1:].rstrip(".")
                 self.add(node.location, f"{what} has no '{declared.name}': add '{declared.name}:' ({doc})")
 
+    def section(self, parent: Mapping, name: str, keys: tuple[Key, ...]) -> Mapping | None:
+        """The mapping under `name` in `parent` (deck.yaml's `lint`, `options`), its keys checked; None
+        when there is none, or it is not a mapping (said where)."""
+        value = parent.get(name)
+        mapping = None if value is None else self.mapping(value, f"'{name}'", parent.location)
+        if mapping is not None:
+            self.check_keys(mapping, keys, f"'{name}'")
+        return mapping
+
     def read(self, parent: Mapping, key: Key) -> Any:
         node = parent.get(key.name)
         return None if node is None else key.read(node, self)

@@ -25,6 +25,8 @@ from pygments.lexer import Lexer
 from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
 
+from deckgen.text import cloze
+
 # Every class Pygments' HTML formatter gives a token. A token of a kind some lexer made up itself
 # gets its nearest standard kind's class as well, so it is still coloured once the others are gone.
 TOKEN_CLASSES = frozenset(name for name in STANDARD_TYPES.values() if name)
@@ -44,6 +46,11 @@ ALLOWED_LANGUAGES = (
 # Longer blocks are plain: the slowest allowed lexer's time grows with the square of the code's
 # length (C on 10,000 blank lines: seconds), and a flash card's code is a few lines.
 MAX_HIGHLIGHTED_CHARS = 2_000
+# Anki finds a cloze deletion in a field's HTML only as `{{c1::…}}` written in one piece, in code too
+# (to Anki, <pre><code> is text like any other); highlighting would put its braces, number and colons
+# into spans of their own, and Anki would find none. So each deletion is highlighted as one word,
+# which every lexer keeps whole, and put back as written: its text shows uncoloured.
+_CLOZE_WORD = "deckgenclozeplace{}x"
 
 
 def code_html(code: str, language: str) -> str:
@@ -57,7 +64,27 @@ def code_html(code: str, language: str) -> str:
     lexer = _lexer(language.lower()) if language else None
     if lexer is None or not code or len(code) > MAX_HIGHLIGHTED_CHARS or not _allowed(lexer):
         return html.escape(code, quote=False)
-    return highlight(code, lexer, _FORMATTER)
+    parsed = cloze.parse(code) if "{{c" in code else None
+    if not isinstance(parsed, cloze.ClozeText) or not parsed.deletions:
+        return highlight(code, lexer, _FORMATTER)
+    return _with_deletions_whole(parsed, lexer) or html.escape(code, quote=False)
+
+
+def _with_deletions_whole(parsed: cloze.ClozeText, lexer: Lexer) -> str | None:
+    """Highlighted code whose cloze deletions Anki still finds; None if a lexer did not keep each
+    deletion's word whole (the code is then shown plain, its deletions intact)."""
+    pieces: list[str] = []
+    deletions: list[cloze.Deletion] = []
+    for part in parsed.parts:
+        pieces.append(part if isinstance(part, str) else _CLOZE_WORD.format(len(deletions)))
+        deletions += [] if isinstance(part, str) else [part]
+    highlighted = highlight("".join(pieces), lexer, _FORMATTER)
+    for number, deletion in enumerate(deletions):
+        word = _CLOZE_WORD.format(number)
+        if highlighted.count(word) != 1:
+            return None
+        highlighted = highlighted.replace(word, html.escape(cloze.ClozeText((deletion,)).syntax(), quote=False))
+    return highlighted
 
 
 def problem(code: str, language: str, field: str) -> str | None:

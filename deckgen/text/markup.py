@@ -121,12 +121,48 @@ _ALLOWED_RAW = ", ".join(f"<{name}>" for name in sorted(RAW_HTML_TAGS))
 
 
 def to_html(text: str, location: Where, field: str, media_names: Mapping[str, str]) -> MarkupResult | Problem:
-    """Render one field's markup. Unsafe content is removed and reported as a warning; a
-    mistake that leaves the card broken (an image or sound the card does not list) is an error.
+    """Render one field's markup. Unsafe content is removed and reported as a warning, and so is
+    maths between dollar signs; a mistake that leaves the card broken (an image or sound the card
+    does not list) is an error.
 
     `media_names` maps the file names the card lists under `media:` to their names in the package;
     images and sounds are rewritten to those names.
     """
+    result = _rendered(text, location, field, media_names)
+    dollars = _dollar_maths(text, field) if "$" in text and isinstance(result, MarkupResult) else None
+    if dollars is None or isinstance(result, Problem):
+        return result
+    return result._replace(warnings=(*result.warnings, Problem(location, f"warning: {dollars}")))
+
+
+# What the dollar-maths rule reads of a field: the text of its paragraphs, headings and list items,
+# through emphasis and links; code, maths, HTML and images stand between as a blank line would (no
+# maths is read across one), and `\$` is no dollar sign.
+_NOT_A_DOLLAR = "\ue000"
+_BREAKS = {"softbreak": "\n", "hardbreak": "\n"}
+
+
+def _prose(token: Token) -> str:
+    if token.type == "text":
+        return token.content
+    return _BREAKS.get(token.type, "" if token.nesting else "\n\n")
+
+
+def _dollar_maths(text: str, field: str) -> str | None:
+    """What to say of maths written between dollar signs in `text`, which Anki shows as written."""
+    parsed = _markdown.parse(text.replace("\\$", _NOT_A_DOLLAR))
+    prose = ("".join(_prose(child) for child in token.children or ()) for token in parsed if token.type == "inline")
+    found = maths.dollar_maths("\n\n".join(prose))
+    if found is None:
+        return None
+    written, meant = (part.replace(_NOT_A_DOLLAR, "\\$") for part in found)
+    return (f"'{field}' has the maths '{shortened(written, 40)}' between dollar signs, which Anki shows as "
+            f"written, dollar signs and all: write {shortened(meant, 40)}; write a dollar sign that is not "
+            "maths as \\$")
+
+
+def _rendered(text: str, location: Where, field: str, media_names: Mapping[str, str]) -> MarkupResult | Problem:
+    """The field's HTML and warnings, or the problem that leaves the card broken."""
     if _PLAIN.match(text):
         return MarkupResult(html=html.escape(text, quote=False), warnings=())
     if not _NEEDS_TOKENS.search(text):

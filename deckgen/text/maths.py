@@ -287,6 +287,29 @@ def _depth(span: str) -> int:
     return deepest
 
 
+# --- maths between dollar signs ----------------------------------------------------------------
+# TeX's and pandoc's way of writing maths, which Anki's MathJax does not read: a student sees the
+# dollar signs and the TeX. Read as pandoc's tex_math_dollars reads it, so that prices are not taken
+# for maths: an opening `$` followed by a character that is not a space, a closing `$` after one
+# that is not a space and not followed by a digit ("$5 and $10", "$5-$10" are no maths), nothing
+# across a blank line; `$$…$$` is display maths. A dollar sign written `\$` opens nothing.
+DOLLAR_MATHS = re.compile(
+    r"(?<![$\\])\$\$(?=[^\s$])(?P<display>(?:[^$\n]|\n(?!\n))+?)(?<=\S)\$\$"
+    r"|(?<![$\\])\$(?=[^\s$])(?P<inline>(?:[^$\n]|\n(?!\n))+?)(?<=[^\s\\])\$(?![\d$])"
+)
+
+
+def dollar_maths(prose: str) -> tuple[str, str] | None:
+    """The first maths written between dollar signs in `prose` (text outside code and outside
+    `\\( \\)` maths), as written and as deckgen's delimiters would write it; None when there is none."""
+    found = DOLLAR_MATHS.search(prose)
+    if found is None:
+        return None
+    if found.group("display") is not None:
+        return found.group(), f"{DISPLAY_MATH[0]}{found.group('display')}{DISPLAY_MATH[1]}"
+    return found.group(), f"{INLINE_MATH[0]}{found.group('inline')}{INLINE_MATH[1]}"
+
+
 # --- maths through Markdown ---------------------------------------------------------------------
 # Markdown would read `\(` as an escaped "(", `\\` as one backslash and `_` or `*` as emphasis, and
 # put tags inside a formula, which MathJax cannot read across. So a maths span is one opaque token,
