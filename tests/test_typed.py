@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from anki_client import import_package, strip_style
 from conftest import make_project
-from helpers import add_typed_note_type
+from helpers import add_typed_note_type, replace_in_file
 
 TYPED_CARD = (
     "subdeck: first\ncards:\n  - id: bowlby\n    kind: typed\n    topic: Roots of IPT\n"
@@ -68,3 +69,40 @@ def test_deckgen_new_writes_a_typed_skeleton(tmp_path, run_cli):
         "  - id: second-new-1  # rename it to say what the card asks, before its first release\n"
         "    kind: typed\n    question:\n    answer:\n    source:\n"
     )
+
+
+ONE_LINE = (
+    "a typed answer must be one line: Anki gives the student a one-line box and compares what they type with "
+    "the whole answer, its lines joined by spaces; put the answer on one line (move the explanation into 'extra'), "
+    "or make the card 'kind: basic'"
+)
+
+
+@pytest.mark.parametrize("answer", [
+    "|-\n      Impasse\n      (the dispute has stalled)",  # a newline: our Markdown makes it a <br>
+    "Impasse<br>stalled",
+    "\"Impasse<BR/>\"",
+])
+def test_check_refuses_a_typed_answer_of_more_than_one_line(tmp_path, run_cli, answer):
+    """Both readers: the fast one hands the card to the careful one, which says where and why."""
+    project = _typed_project(tmp_path)
+    replace_in_file(project / "cards" / "typed.yaml", "    answer: Bowlby\n", f"    answer: {answer}\n")
+
+    result = run_cli("check", cwd=project)
+
+    assert result.exit_code == 1
+    assert result.stderr == f"cards/typed.yaml:7:13: {ONE_LINE}\n1 problem found; nothing was written\n"
+
+
+@pytest.mark.parametrize("answer", [
+    ">-\n      Bowlby\n      and Ainsworth",  # folded: one line
+    "|\n      Bowlby\n",  # a literal block's closing line break is no second line
+    "Bowlby and <sub>Ainsworth</sub>",
+])
+def test_a_typed_answer_on_one_line_passes_check(tmp_path, run_cli, answer):
+    project = _typed_project(tmp_path)
+    replace_in_file(project / "cards" / "typed.yaml", "    answer: Bowlby\n", f"    answer: {answer}\n")
+
+    result = run_cli("check", "--strict", cwd=project)
+
+    assert result.exit_code == 0, result.stderr
