@@ -83,7 +83,7 @@ ONE_LINE = (
 @pytest.mark.parametrize("answer", [
     "|-\n      Impasse\n      (the dispute has stalled)",  # a newline: our Markdown makes it a <br>
     "Impasse<br>stalled",
-    "\"Impasse<BR/>\"",
+    "\"Impasse <BR/> stalled\"",
 ])
 def test_check_refuses_a_typed_answer_of_more_than_one_line(tmp_path, run_cli, answer):
     """Both readers: the fast one hands the card to the careful one, which says where and why."""
@@ -100,6 +100,7 @@ def test_check_refuses_a_typed_answer_of_more_than_one_line(tmp_path, run_cli, a
     ">-\n      Bowlby\n      and Ainsworth",  # folded: one line
     "|\n      Bowlby\n",  # a literal block's closing line break is no second line
     "Bowlby and <sub>Ainsworth</sub>",
+    "Bowlby<br>",  # Anki trims what stands around the answer
 ])
 def test_a_typed_answer_on_one_line_passes_check(tmp_path, run_cli, answer):
     project = _typed_project(tmp_path)
