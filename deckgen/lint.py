@@ -259,8 +259,9 @@ def _common_word_deletions(card: Card) -> list[Finding]:
     where = card.text.location if card.text is not None else card.location
     findings = []
     for deletion in card.parsed_cloze.deletions:
-        # One word is short: longer deletions are not read at all (a large deck has many).
-        word = common_word(to_text(deletion.hidden)) if len(deletion.hidden) <= 40 else None
+        # Markdown is parsed only for a short deletion with more than letters in it: a large deck has many.
+        hidden = deletion.hidden.strip()
+        word = common_word(hidden if hidden.isalpha() else to_text(hidden) if len(hidden) <= 40 else "")
         if word is not None:
             findings.append(_finding(
                 where, "L014",
