@@ -127,6 +127,8 @@ def test_an_extra_of_forty_words_passes_and_one_more_warns(tmp_path, run_cli):
     assert result.stdout == (
         "cards/cards.yaml:13:12: warning L012 long-extra: extra has 41 words (limit 40): keep what explains the "
         "answer, leave the rest to the source or to cards of its own\n0 errors, 1 warning\n")
+    assert result.exit_code == 1  # a warning: it fails with --strict only
+    assert run_cli("lint", cwd=project).exit_code == 0
 
 
 def test_the_extra_limit_is_a_lint_setting_of_at_least_one(tmp_path, run_cli):
