@@ -191,11 +191,13 @@ def lint_card(card: Card, limits: LintSettings, context_words: AbstractSet[str] 
             card.location, "L008",
             f"the list has {len(card.items)} items: split it into smaller lists of related items",
         ))
-    findings += _typed_answer(card)
-    findings += _long_extra(card, limits.max_extra_words)
-    findings += _citation_only_cue(card, shown_everywhere)
-    findings += _common_word_deletions(card)
-    return findings
+    return findings + _wording(card, limits, shown_everywhere)
+
+
+def _wording(card: Card, limits: LintSettings, shown_everywhere: AbstractSet[str]) -> list[Finding]:
+    """The rules for cards that test their wording rather than knowledge (wording.py has their heuristics)."""
+    return (_typed_answer(card) + _long_extra(card, limits.max_extra_words)
+            + _citation_only_cue(card, shown_everywhere) + _common_word_deletions(card))
 
 
 def _typed_answer(card: Card) -> list[Finding]:

@@ -58,7 +58,8 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 @functools.cache
 def common_words() -> frozenset[str]:
     """The 200 most frequent English words (common-words.txt says where the list comes from)."""
-    text = resources.files("deckgen").joinpath("common-words.txt").read_text(encoding="utf-8")
+    # Beside this module, in whichever package holds it.
+    text = resources.files(__name__.rpartition(".")[0]).joinpath("common-words.txt").read_text(encoding="utf-8")
     return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
