@@ -242,7 +242,8 @@ def _long_extra(card: Card, limit: int) -> list[Finding]:
 
 
 def _citation_only_cue(card: Card, shown_everywhere: AbstractSet[str]) -> list[Finding]:
-    if card.question is None or "(" not in card.question.value:  # no citation without a bracket
+    # No citation without a bracket and a year: most questions are not read any further.
+    if card.question is None or "(" not in card.question.value or not re.search(r"\d\d\d\d", card.question.value):
         return []
     cited = citation_only_cue(to_text(card.question.value), shown_everywhere)
     if cited is None:
@@ -258,15 +259,16 @@ def _citation_only_cue(card: Card, shown_everywhere: AbstractSet[str]) -> list[F
 def _common_word_deletions(card: Card) -> list[Finding]:
     if card.parsed_cloze is None:
         return []
-    where = card.text.location if card.text is not None else card.location
     findings = []
     for deletion in card.parsed_cloze.deletions:
-        # Markdown is parsed only for a short deletion with more than letters in it: a large deck has many.
+        # Markdown is parsed only for a short deletion that may be one word once read: a large deck has
+        # many, and words apart stay apart (unless a tag holds the space).
         hidden = deletion.hidden.strip()
-        word = common_word(hidden if hidden.isalpha() else to_text(hidden) if len(hidden) <= 40 else "")
+        maybe_one = len(hidden) <= 40 and ("<" in hidden or len(hidden.split()) == 1)
+        word = common_word(hidden if hidden.isalpha() else to_text(hidden) if maybe_one else "")
         if word is not None:
             findings.append(_finding(
-                where, "L014",
+                card.text.location if card.text is not None else card.location, "L014",
                 f"'{{{{c{deletion.number}::{deletion.hidden}}}}}' hides only '{word}', one of the most common "
                 "English words: a student guesses it from the sentence instead of recalling anything; hide the "
                 "term the card is about",
