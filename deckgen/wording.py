@@ -63,6 +63,11 @@ def common_words() -> frozenset[str]:
     return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
+@functools.cache
+def _guessable() -> frozenset[str]:
+    return common_words() | FUNCTION_WORDS
+
+
 def citation_only_cue(question: str, shown_everywhere: AbstractSet[str]) -> str | None:
     """The citation a question leans on, when it is its only cue: the question less its citations,
     function words, words about studies ("adapted", "trial", "manual"…) and the words every card of
@@ -70,15 +75,15 @@ def citation_only_cue(question: str, shown_everywhere: AbstractSet[str]) -> str 
     cited = CITATION.findall(question)
     if not cited:
         return None
-    left = [word for word in _WORD.findall(CITATION.sub(" ", question))
-            if _plain(word) not in FUNCTION_WORDS | STUDY_WORDS | shown_everywhere and len(word) > 1]
+    no_cue = FUNCTION_WORDS | STUDY_WORDS | shown_everywhere
+    left = [word for word in _WORD.findall(CITATION.sub(" ", question)) if _plain(word) not in no_cue and len(word) > 1]
     return None if left else " ".join(cited[0].split())
 
 
 def common_word(hidden: str) -> str | None:
     """The word a cloze deletion hides, when it hides one common word and nothing else."""
     word = hidden.strip(" \t\n.,;:!?\"'“”‘’()")
-    if _WORD.fullmatch(word) and _plain(word) in common_words() | FUNCTION_WORDS:
+    if _WORD.fullmatch(word) and _plain(word) in _guessable():
         return word
     return None
 
