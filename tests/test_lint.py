@@ -220,3 +220,17 @@ def test_what_lint_says_of_a_typed_answer_is_how_anki_marks_it(tmp_path, run_cli
     field = to_html(answer, None, "answer", {}).html  # the Answer field as the build writes it
     assert not typed_right(student, field, typed)
     assert typed_right(student, to_html(typed, None, "answer", {}).html, typed)
+
+
+@pytest.mark.parametrize("deck_name,flagged", [("IPT", True), ("Therapies", False)])
+def test_the_deck_names_every_card_shows_are_no_cue(tmp_path, run_cli, deck_name, flagged):
+    """In a deck called IPT, "IPT" tells a student nothing the deck's name has not; elsewhere it names a subject."""
+    project = make_project(tmp_path / "project")
+    replace_in_file(project / "cards" / "deck.yaml", "name: Test\n", f"name: {deck_name}\n")
+    _card_file(project, "id: q\n    kind: basic\n    question: For which population did Asrat et al. (2020) study how "
+                        "to adapt IPT?\n    answer: People living with HIV\n    source: weissman2017\n")
+
+    result = run_cli("lint", "--strict", cwd=project)
+
+    assert ("cards/cards.yaml:5:15: warning L013 citation-only-cue: the question's only cue is 'Asrat et al. (2020)'"
+            in result.stdout) is flagged, result.stdout
