@@ -60,3 +60,10 @@ def strip_style(html: str) -> str:
     if html.startswith("<style>"):
         return html[html.index("</style>") + len("</style>") :]
     return html
+
+
+def typed_right(collection: Collection, answer_field: str, typed: str) -> bool:
+    """Whether Anki's reviewer marks `typed` right against a typed card's Answer field (its own
+    comparison, as `{{type:Answer}}` runs it: case, accents and every character count)."""
+    compared = collection.compare_answer(answer_field, typed)
+    return "typeBad" not in compared and "typeMissed" not in compared

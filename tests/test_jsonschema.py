@@ -41,6 +41,8 @@ def validator(tmp_path_factory):
         ({"id": "a", "kind": "list", "question": "Q?", "items": ["one"]}, "is too short"),
         ({"id": "a", "kind": "list", "question": "Q?", "items": [f"item {n}" for n in range(501)]}, "is too long"),
         ({"id": "a", "kind": "cloze", "text": "Klerman and Weissman"}, "does not match"),
+        ({"id": "a", "kind": "typed", "question": "Q?", "answer": "Impasse\n(stalled)"}, "should not be valid"),
+        ({"id": "a", "kind": "typed", "question": "Q?", "answer": "Impasse<br/>stalled"}, "should not be valid"),
         ({"id": "a", "kind": "cloze", "text": "{{c0::Klerman}}"}, "should not be valid"),
         ({"id": "a", "kind": "cloze", "text": "{{c501::Klerman}}"}, "should not be valid"),
         ({"id": "a", "kind": "basic", "question": "Q?", "answer": "A", "media": ["../secret.png"]}, "does not match"),
@@ -59,8 +61,9 @@ def test_the_schema_accepts_what_check_accepts_at_the_limits(validator):
     card = {"id": "a", "kind": "cloze", "text": "{{c500::Klerman}} and {{c1::Weissman}}", "topic": "t" * 40,
             "media": ["Model.PNG"], "tags": ["test::retiredness"]}
     listed = {"id": "b", "kind": "list", "question": "Q?", "items": ["one", "two"]}
+    typed = {"id": "c", "kind": "typed", "question": "Q?", "answer": "Bowlby and Ainsworth\n"}
 
-    assert list(validator.iter_errors({"subdeck": "first", "cards": [card, listed]})) == []
+    assert list(validator.iter_errors({"subdeck": "first", "cards": [card, listed, typed]})) == []
 
 
 def test_schema_works_while_cards_have_errors(tmp_path, run_cli):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from anki_client import import_package, strip_style
+import pytest
+from anki_client import import_package, strip_style, typed_right
 from conftest import make_project
-from helpers import add_typed_note_type
+from helpers import add_typed_note_type, replace_in_file
+
+from deckgen.text.markup import to_html
 
 TYPED_CARD = (
     "subdeck: first\ncards:\n  - id: bowlby\n    kind: typed\n    topic: Roots of IPT\n"
@@ -68,3 +71,51 @@ def test_deckgen_new_writes_a_typed_skeleton(tmp_path, run_cli):
         "  - id: second-new-1  # rename it to say what the card asks, before its first release\n"
         "    kind: typed\n    question:\n    answer:\n    source:\n"
     )
+
+
+ONE_LINE = (
+    "a typed answer must be one line: Anki gives the student a one-line box and compares what they type with "
+    "the whole answer, its lines joined by spaces; put the answer on one line (move the explanation into 'extra'), "
+    "or make the card 'kind: basic'"
+)
+
+
+@pytest.mark.parametrize("answer", [
+    "|-\n      Impasse\n      (the dispute has stalled)",  # a newline: our Markdown makes it a <br>
+    "Impasse<br>stalled",
+    "\"Impasse <BR/> stalled\"",
+])
+def test_check_refuses_a_typed_answer_of_more_than_one_line(tmp_path, run_cli, answer):
+    """Both readers: the fast one hands the card to the careful one, which says where and why."""
+    project = _typed_project(tmp_path)
+    replace_in_file(project / "cards" / "typed.yaml", "    answer: Bowlby\n", f"    answer: {answer}\n")
+
+    result = run_cli("check", cwd=project)
+
+    assert result.exit_code == 1
+    assert result.stderr == f"cards/typed.yaml:7:13: {ONE_LINE}\n1 problem found; nothing was written\n"
+
+
+@pytest.mark.parametrize("answer", [
+    ">-\n      Bowlby\n      and Ainsworth",  # folded: one line
+    "|\n      Bowlby\n",  # a literal block's closing line break is no second line
+    "Bowlby and <sub>Ainsworth</sub>",
+    "Bowlby<br>",  # Anki trims what stands around the answer
+])
+def test_a_typed_answer_on_one_line_passes_check(tmp_path, run_cli, answer):
+    project = _typed_project(tmp_path)
+    replace_in_file(project / "cards" / "typed.yaml", "    answer: Bowlby\n", f"    answer: {answer}\n")
+
+    result = run_cli("check", "--strict", cwd=project)
+
+    assert result.exit_code == 0, result.stderr
+
+
+def test_anki_compares_a_typed_answer_of_two_lines_as_one_line_joined_by_a_space(student):
+    """Why check refuses such answers: the box takes one line, and the answer's lines, as our build
+    writes them (a <br>), are joined by a space; a student typing the first line is marked wrong."""
+    field = to_html("Impasse\n(the dispute has stalled)", None, "answer", {}).html
+    assert field == "Impasse<br>\n(the dispute has stalled)"
+
+    assert not typed_right(student, field, "Impasse")
+    assert typed_right(student, field, "Impasse (the dispute has stalled)")

@@ -14,8 +14,9 @@ from collections import Counter, defaultdict
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
+from deckgen.authoring.wording import citation_only_cue, common_word, hard_to_type
 from deckgen.errors import Location, printable
-from deckgen.source.deck import Card, Project
+from deckgen.source.deck import Card, LintSettings, Project
 from deckgen.text import cloze
 from deckgen.text.markup import dropped_markup, to_text
 
@@ -66,6 +67,12 @@ RULES = (
     Rule("L007", "dropped-markup", ERROR, "HTML or markup that the renderer would drop"),
     Rule("L008", "long-list", WARNING, f"a list card with more than {LIST_MAX_ITEMS} items"),
     Rule("L009", "topic-gives-answer", ERROR, "a topic that shares a content word with what the card hides"),
+    Rule("L010", "typed-answer-case", WARNING, "a typed answer with a capital letter: Anki compares case"),
+    Rule("L011", "typed-answer-characters", WARNING,
+         "a typed answer with a character a keyboard does not type, or a closing full stop"),
+    Rule("L012", "long-extra", WARNING, "an extra longer than lint.max_extra_words"),
+    Rule("L013", "citation-only-cue", WARNING, "a question whose only cue is an author-year citation"),
+    Rule("L014", "common-word-deletion", WARNING, "a cloze deletion that hides one common word"),
 )
 _RULES = {rule.code: rule for rule in RULES}
 
@@ -130,9 +137,11 @@ def _topic_gives_answer(card: Card, context_words: AbstractSet[str]) -> list[Fin
     )]
 
 
-def lint_card(card: Card, max_answer_words: int, context_words: AbstractSet[str] = frozenset(),
-              cites: bool = True) -> list[Finding]:
-    """Every rule for one card; `cites` when its kind has a source to cite (a declared note type has none)."""
+def lint_card(card: Card, limits: LintSettings, context_words: AbstractSet[str] = frozenset(),
+              cites: bool = True, shown_everywhere: AbstractSet[str] = frozenset()) -> list[Finding]:
+    """Every rule for one card; `cites` when its kind has a source to cite (a declared note type has
+    none); `context_words` (stems) and `shown_everywhere` (words) are of the names every card shows."""
+    max_answer_words = limits.max_answer_words
     findings = []
     if card.answer is not None:
         count = len(_prose_words(card.answer.value))
@@ -182,6 +191,88 @@ def lint_card(card: Card, max_answer_words: int, context_words: AbstractSet[str]
             card.location, "L008",
             f"the list has {len(card.items)} items: split it into smaller lists of related items",
         ))
+    return findings + _wording(card, limits, shown_everywhere)
+
+
+def _wording(card: Card, limits: LintSettings, shown_everywhere: AbstractSet[str]) -> list[Finding]:
+    """The rules for cards that test their wording rather than knowledge (wording.py has their heuristics)."""
+    return (_typed_answer(card) + _long_extra(card, limits.max_extra_words)
+            + _citation_only_cue(card, shown_everywhere) + _common_word_deletions(card))
+
+
+def _typed_answer(card: Card) -> list[Finding]:
+    """Anki compares what a student types with the answer character for character, case included
+    (its rslib typeanswer.rs; measured with anki 26.9.3): a student who knows the answer and types
+    it the way anyone would is marked wrong."""
+    if card.kind != "typed" or card.answer is None:
+        return []
+    answer = to_text(card.answer.value)
+    findings = []
+    if answer != answer.lower():
+        findings.append(_finding(
+            card.answer.location, "L010",
+            f"the typed answer '{answer}' has capitals, and Anki compares case: a student who types "
+            f"'{answer.lower()}' is marked wrong; write the answer in lower case, or make the card 'kind: basic' "
+            "when the capitals are what is learnt",
+        ))
+    found, typed = hard_to_type(answer)
+    if found:
+        listing = ", ".join(found[:-1]) + " and " + found[-1] if len(found) > 1 else found[0]
+        student = (f"a student who types '{typed}' is marked wrong" if typed != answer
+                   else "a student's keyboard may not have it")
+        findings.append(_finding(
+            card.answer.location, "L011",
+            f"the typed answer '{answer}' has {listing}, and Anki compares every character: {student}; write the "
+            "answer as a student types it",
+        ))
+    return findings
+
+
+def _long_extra(card: Card, limit: int) -> list[Finding]:
+    if card.extra is None:
+        return []
+    count = len(_prose_words(card.extra.value))
+    if count <= limit:
+        return []
+    return [_finding(
+        card.extra.location, "L012",
+        f"extra has {count} words (limit {limit}): keep what explains the answer, leave the rest to the source "
+        "or to cards of its own",
+    )]
+
+
+def _citation_only_cue(card: Card, shown_everywhere: AbstractSet[str]) -> list[Finding]:
+    # No citation without a bracket and a year: most questions are not read any further.
+    if card.question is None or "(" not in card.question.value or not re.search(r"\d\d\d\d", card.question.value):
+        return []
+    cited = citation_only_cue(to_text(card.question.value), shown_everywhere)
+    if cited is None:
+        return []
+    return [_finding(
+        card.question.location, "L013",
+        f"the question's only cue is '{cited}': besides it, it has only question words, words about studies and "
+        "the deck's own names, so a student answers by remembering who wrote what; name what the study was "
+        "about (its population, condition or treatment) in the question",
+    )]
+
+
+def _common_word_deletions(card: Card) -> list[Finding]:
+    if card.parsed_cloze is None:
+        return []
+    findings = []
+    for deletion in card.parsed_cloze.deletions:
+        # Markdown is parsed only for a short deletion that may be one word once read: a large deck has
+        # many, and words apart stay apart (unless a tag holds the space).
+        hidden = deletion.hidden.strip()
+        maybe_one = len(hidden) <= 40 and ("<" in hidden or len(hidden.split()) == 1)
+        word = common_word(hidden if hidden.isalpha() else to_text(hidden) if maybe_one else "")
+        if word is not None:
+            findings.append(_finding(
+                card.text.location if card.text is not None else card.location, "L014",
+                f"'{{{{c{deletion.number}::{deletion.hidden}}}}}' hides only '{word}', one of the most common "
+                "English words: a student guesses it from the sentence instead of recalling anything; hide the "
+                "term the card is about",
+            ))
     return findings
 
 
@@ -264,11 +355,14 @@ def lint_project(project: Project) -> list[Finding]:
     """Every finding for every card students study, in file order. A retired card is left out: it
     is withdrawn, and its text stays as students received it."""
     settings = project.settings
-    limit = settings.lint.max_answer_words
     studied = tuple(card for card in project.cards if not card.retired)
     findings = []
+    # The words of the names every card of a subdeck shows: the deck's name and title, the subdeck's name.
+    shown = {key: {word.lower() for word in _words(f"{settings.name} {settings.title} {name}")}
+             for key, name in settings.subdecks.items()}
     for card in studied:
         context = _stems(f"{settings.name} {settings.subdecks[card.subdeck]}")
-        findings += lint_card(card, limit, context, cites=settings.kinds[card.kind].trailing_fields)
+        findings += lint_card(card, settings.lint, context, cites=settings.kinds[card.kind].trailing_fields,
+                              shown_everywhere=shown[card.subdeck])
     findings += _duplicate_questions(studied)
     return sorted(findings)

@@ -22,6 +22,7 @@ CARD_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}\Z")
 @dataclass(frozen=True)
 class LintSettings:
     max_answer_words: int = 15
+    max_extra_words: int = 40
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,8 @@ DECK_KEYS = (
     BooleanKey("allow_template_script", "true only when the deck's card templates need <script>: every check "
                                         "and release note then says so."),
 )
-LINT_KEYS = (WholeNumberKey("max_answer_words", "Longest answer lint accepts, in words."),)
+LINT_KEYS = (WholeNumberKey("max_answer_words", "Longest answer lint accepts, in words."),
+             WholeNumberKey("max_extra_words", "Longest extra lint accepts, in words."))
 NOTE_TYPE_KEYS = tuple(
     WholeNumberKey(kind, f"note-type id for {kind} cards", False, 1, MAX_ID) for kind in KINDS
 )
@@ -211,11 +212,14 @@ def _lint_settings(node: Mapping, read: Reader) -> LintSettings:
     mapping = read.section(node, "lint", LINT_KEYS)
     if mapping is None:
         return LintSettings()
-    words = read.read(mapping, LINT_KEYS[0])
-    if words is not None and words < 1:
-        read.add(mapping.located("max_answer_words"), "'max_answer_words' must be at least 1")
-        return LintSettings()
-    return LintSettings(max_answer_words=words) if words else LintSettings()
+    limits = {}
+    for key in LINT_KEYS:
+        words = read.read(mapping, key)
+        if words is not None and words < 1:
+            read.add(mapping.located(key.name), f"'{key.name}' must be at least 1")
+        elif words:
+            limits[key.name] = words
+    return LintSettings(**limits)
 
 
 # --- references ----------------------------------------------------------------------------------

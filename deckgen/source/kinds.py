@@ -14,6 +14,7 @@ any note of it, silently (see ANKI-FACTS). Change none of them without a migrati
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -164,6 +165,41 @@ def _quick_check_list(values: dict[str, Any]) -> bool:
     return _list_size_problem(len(values["items"])) is None
 
 
+# A line break between two parts of a typed answer: a newline (our Markdown makes it a <br>) or a
+# <br> written as HTML. One before or after the whole answer is no second line: Anki trims those.
+# Written for Python and for JSON Schema's regular expressions alike (no flags: [bB][rR]).
+TYPED_LINE_BREAK = r"\S\s*(?:\n|<[bB][rR]\s*/?>)\s*\S"
+_LINE_BREAK = re.compile(TYPED_LINE_BREAK)
+TYPED_ONE_LINE = (
+    "a typed answer must be one line: Anki gives the student a one-line box and compares what they type "
+    "with the whole answer, its lines joined by spaces; put the answer on one line (move the explanation "
+    "into 'extra'), or make the card 'kind: basic'"
+)
+
+
+class TypedAnswerKey(MarkupKey):
+    """A typed card's answer: markup of one line, which `_check_typed` checks; its JSON Schema
+    refuses a second line as check does."""
+
+    def json_schema(self, context: Any) -> dict[str, Any]:
+        return {**super().json_schema(context), "not": {"pattern": TYPED_LINE_BREAK}}
+
+
+def _one_line(answer: str) -> bool:
+    """Whether a typed answer is one line: the only answer a student can type into Anki's box."""
+    return _LINE_BREAK.search(answer) is None
+
+
+def _check_typed(node: Mapping, values: dict[str, Any], reader: Reader) -> None:
+    answer = values.get("answer")
+    if answer is not None and not _one_line(answer.value):
+        reader.add(answer.location, TYPED_ONE_LINE)
+
+
+def _quick_check_typed(values: dict[str, Any]) -> bool:
+    return _one_line(values["answer"].value)
+
+
 BASIC = Kind(
     name="basic",
     summary="one card: question → answer",
@@ -219,11 +255,13 @@ TYPED = Kind(
     name="typed",
     summary="one card: the student types the answer, and Anki compares",
     keys=(MarkupKey("question", "The question.", True),
-          MarkupKey("answer", "The answer to type: a word, a name or a value.", True)),
+          TypedAnswerKey("answer", "The answer to type, on one line: a word, a name or a value.", True)),
     content_fields=("Question", "Answer"),
     templates=(CardTemplateSpec("Question → typed answer", "typed.front.html", "typed.back.html"),),
     fill=_question_and_answer,
     skeleton=("question:", "answer:"),
+    check=_check_typed,
+    quick_check=_quick_check_typed,
 )
 
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (BASIC, REVERSE, CLOZE, LIST, TYPED)}
