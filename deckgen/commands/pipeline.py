@@ -21,8 +21,7 @@ from deckgen.release.lock import FUTURE_MARGIN, Acknowledged, Lock, LockFile, lo
 from deckgen.release.lockread import read_lock
 from deckgen.release.plan import ReleaseInput, ReleasePlan, lock_continuity, plan_release, released_state
 from deckgen.release.subjects import ACKNOWLEDGED_ENTRY, DECK_ENTRY, CardSource, LockEntry, Place, Subject
-from deckgen.render.notes import Progress, RenderedDeck, render_deck
-from deckgen.render.reportlink import with_versions
+from deckgen.render.notes import Progress, RenderedDeck, render_deck, with_versions
 from deckgen.source.deck import DeckSettings, Project
 from deckgen.source.deckfile import VERSION
 from deckgen.source.project import load_project, read_project

@@ -102,7 +102,7 @@ def preview_cards(deck: RenderedDeck) -> list[PreviewCard]:
 def _preview(note: RenderedNote, note_type: RenderedNoteType, ordinal: int) -> PreviewCard:
     cloze_type = note_type.declaration.is_cloze
     template = note_type.templates[0 if cloze_type else ordinal]
-    values = dict(zip(note_type.fields, note.fields, strict=False))
+    values = dict(zip(note_type.fields, note.shown_fields(), strict=False))
     values.update({
         "Deck": note.deck, "Subdeck": note.deck.split("::")[-1], "Tags": " ".join(note.tags), "Card": template.name,
     })

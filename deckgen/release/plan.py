@@ -74,8 +74,9 @@ def _fingerprint(payload: object) -> str:
 
 
 def content_fingerprint(note: RenderedNote, note_type_id: int) -> str:
-    """What a student's Anki receives for this note: any change to it needs a newer time."""
-    return _fingerprint([note_type_id, note.fields, sorted(note.tags)])
+    """What a student's Anki receives for this note: any change to it needs a newer time. Its report
+    link counts with VERSION_MARK for the version, which changes with this time, not before it."""
+    return _fingerprint([note_type_id, note.shown_fields(versioned=False), sorted(note.tags)])
 
 
 def hidden_texts(note: RenderedNote) -> tuple[tuple[int, str], ...]:
