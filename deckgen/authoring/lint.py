@@ -9,6 +9,7 @@ questions, every card cited.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Set as AbstractSet
@@ -75,14 +76,21 @@ def _finding(location: Location, code: str, message: str) -> Finding:
     return Finding(location, rule.level, rule.code, rule.name, message)
 
 
+@functools.lru_cache(maxsize=16_384)
+def _text(markup: str, code_blocks: bool = True) -> str:
+    """What a student reads of a markup text (markup.to_text), converted once however many rules
+    ask: a card's answer is read for its words, its stems, its likeness to the question."""
+    return to_text(markup, code_blocks)
+
+
 def _words(text: str) -> list[str]:
-    return re.findall(r"[\w'’-]+", to_text(text))
+    return re.findall(r"[\w'’-]+", _text(text))
 
 
 def _prose_words(text: str) -> list[str]:
     """The words an answer's length is measured in: not a code block's, since code cannot be cut
     down to one fact the way a sentence can."""
-    return re.findall(r"[\w'’-]+", to_text(text, code_blocks=False))
+    return re.findall(r"[\w'’-]+", _text(text, code_blocks=False))
 
 
 def _normalised(text: str) -> str:
@@ -98,7 +106,7 @@ _STOP_WORDS = frozenset(
 
 def _stems(text: str) -> set[str]:
     """The content words of a text, cut to their first six letters: "disputes" meets "dispute"."""
-    return {word[:6] for word in re.findall(r"[a-z0-9]+", to_text(text).lower())
+    return {word[:6] for word in re.findall(r"[a-z0-9]+", _text(text).lower())
             if word not in _STOP_WORDS and len(word) > 2}
 
 
@@ -151,7 +159,7 @@ def lint_card(card: Card, max_answer_words: int, context_words: AbstractSet[str]
                 "move the explanation into 'extra'",
             ))
     if card.kind in ("basic", "reverse") and card.question and card.answer:
-        if _ENUMERATION.search(to_text(card.question.value)) or _is_enumeration(card.answer.value):
+        if _ENUMERATION.search(_text(card.question.value)) or _is_enumeration(card.answer.value):
             findings.append(_finding(
                 card.question.location, "L002",
                 "the card asks for a set of things: make it a 'list' card, one item per entry",
@@ -160,7 +168,7 @@ def lint_card(card: Card, max_answer_words: int, context_words: AbstractSet[str]
         if len(answer) >= 3 and re.search(rf"\b{re.escape(answer)}\b", _normalised(card.question.value)):
             findings.append(_finding(
                 card.question.location, "L005",
-                f"the question gives away its answer '{to_text(card.answer.value)}': reword the question",
+                f"the question gives away its answer '{_text(card.answer.value)}': reword the question",
             ))
     if cites and card.source is None:  # a declared note type has no Source field to cite in
         findings.append(_finding(
@@ -189,7 +197,7 @@ def _cloze_hides_too_much(card: Card) -> list[Finding]:
     if card.text is None:  # only a cloze card has a text
         return []
     # The share a student reads: the text as shown (markup gone), parsed as such.
-    parsed = cloze.parse(to_text(card.text.value))
+    parsed = cloze.parse(_text(card.text.value))
     parts = parsed.parts if isinstance(parsed, cloze.ClozeText) else ()
     hidden = sum(len(part.hidden) for part in parts if isinstance(part, cloze.Deletion))
     visible = sum(len(part) for part in parts if isinstance(part, str))
@@ -206,7 +214,7 @@ def _is_enumeration(answer: str) -> bool:
     """An answer that is itself a list: Markdown list lines, or three or more parts in a series."""
     if re.search(r"^\s*(?:[-*+]|\d+[.)])\s", answer, re.MULTILINE):
         return True
-    parts = [part for part in re.split(r"[,;]", to_text(answer)) if part.strip()]
+    parts = [part for part in re.split(r"[,;]", _text(answer)) if part.strip()]
     if len(parts) >= 3:  # "A, B, C" and "A, B, and C"
         return True
     # "A, B and C" is a series; "A, and B" and "A, or B" are one fact in two halves.
@@ -267,8 +275,8 @@ def lint_project(project: Project) -> list[Finding]:
     limit = settings.lint.max_answer_words
     studied = tuple(card for card in project.cards if not card.retired)
     findings = []
+    contexts = {key: _stems(f"{settings.name} {name}") for key, name in settings.subdecks.items()}
     for card in studied:
-        context = _stems(f"{settings.name} {settings.subdecks[card.subdeck]}")
-        findings += lint_card(card, limit, context, cites=settings.kinds[card.kind].trailing_fields)
+        findings += lint_card(card, limit, contexts[card.subdeck], cites=settings.kinds[card.kind].trailing_fields)
     findings += _duplicate_questions(studied)
     return sorted(findings)
