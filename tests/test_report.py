@@ -5,6 +5,7 @@ change of `report_url` updates notes, never a note type."""
 from __future__ import annotations
 
 import hashlib
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote
@@ -204,3 +205,21 @@ def test_a_card_that_says_percent_version_keeps_its_words(tmp_path, run_cli, stu
     answer = student.get_card(femur).answer()
     assert "The femur, as %version% says" in answer
     assert _report_links(answer) == [_expected_link("femur", "1.0.0")]
+
+
+def test_preview_since_a_release_marks_the_card_that_changed_not_every_link_that_did(tmp_path, run_cli):
+    """Every link names another version in the preview (deck.yaml's), and leads elsewhere: that is
+    no change of what a card says."""
+    project = _project(tmp_path)
+    assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": "1764000000"}).exit_code == 0
+    replace_in_file(project / "cards" / "deck.yaml", "version: 1.0.0", "version: 1.1.0")
+    replace_in_file(project / "cards" / "deck.yaml", "github.com/owner/", "gitlab.com/owner/")
+    replace_in_file(project / "cards" / "bones.yaml", "answer: The femur", "answer: The femur (thigh bone)")
+
+    result = run_cli("preview", "--since", str(project / "build" / "anatomy---physiology-1.0.0.apkg"), cwd=project)
+
+    page = (project / "build" / "preview.html").read_text()
+    assert result.exit_code == 0, result.stderr
+    assert dict(re.findall(r'id="([^"]+)" [^>]*data-change="([^"]*)"', page)) == {
+        "femur": "changed", "term.joint_1": "", "tibia": "", "ossicles": "", "patella": "", "old": ""}
+    assert "https://gitlab.com/owner/anatomy/issues/new?template=card-problem.yml&amp;title=Card+femur+(v1.1.0)" in page

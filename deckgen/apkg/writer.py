@@ -142,10 +142,11 @@ def _insert_notes_and_cards(cursor: sqlite3.Cursor, deck: RenderedDeck, plan: Re
     note_rows = (
         NoteRow(
             id=note_id, guid=note.guid, mid=note_types[note.kind].note_type_id, mod=times[note.card_id].modified,
-            usn=-1, tags=f" {' '.join(note.tags)} ", flds="\x1f".join(note.fields),
-            sfld=note.fields[note_types[note.kind].declaration.sort_field], csum=0, flags=0, data="",
+            usn=-1, tags=f" {' '.join(note.tags)} ", flds="\x1f".join(fields),
+            sfld=fields[note_types[note.kind].declaration.sort_field], csum=0, flags=0, data="",
         )
-        for note, note_id in ((notes[place], note_id) for place, note_id in with_note_ids())
+        for note, note_id, fields in ((notes[place], note_id, notes[place].shown_fields())
+                                      for place, note_id in with_note_ids())
     )
     _insert(cursor, "notes", note_rows, NoteRow._fields)
     # Cards come in the order of their notes, whose times never decrease: their ids follow as they go.

@@ -9,6 +9,7 @@ questions, every card cited.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Set as AbstractSet
@@ -82,14 +83,21 @@ def _finding(location: Location, code: str, message: str) -> Finding:
     return Finding(location, rule.level, rule.code, rule.name, message)
 
 
+@functools.lru_cache(maxsize=16_384)
+def _text(markup: str, code_blocks: bool = True) -> str:
+    """What a student reads of a markup text (markup.to_text), converted once however many rules
+    ask: a card's answer is read for its words, its stems, its likeness to the question."""
+    return to_text(markup, code_blocks)
+
+
 def _words(text: str) -> list[str]:
-    return re.findall(r"[\w'’-]+", to_text(text))
+    return re.findall(r"[\w'’-]+", _text(text))
 
 
 def _prose_words(text: str) -> list[str]:
     """The words an answer's length is measured in: not a code block's, since code cannot be cut
     down to one fact the way a sentence can."""
-    return re.findall(r"[\w'’-]+", to_text(text, code_blocks=False))
+    return re.findall(r"[\w'’-]+", _text(text, code_blocks=False))
 
 
 def _normalised(text: str) -> str:
@@ -105,7 +113,7 @@ _STOP_WORDS = frozenset(
 
 def _stems(text: str) -> set[str]:
     """The content words of a text, cut to their first six letters: "disputes" meets "dispute"."""
-    return {word[:6] for word in re.findall(r"[a-z0-9]+", to_text(text).lower())
+    return {word[:6] for word in re.findall(r"[a-z0-9]+", _text(text).lower())
             if word not in _STOP_WORDS and len(word) > 2}
 
 
@@ -160,7 +168,7 @@ def lint_card(card: Card, limits: LintSettings, context_words: AbstractSet[str] 
                 "move the explanation into 'extra'",
             ))
     if card.kind in ("basic", "reverse") and card.question and card.answer:
-        if _ENUMERATION.search(to_text(card.question.value)) or _is_enumeration(card.answer.value):
+        if _ENUMERATION.search(_text(card.question.value)) or _is_enumeration(card.answer.value):
             findings.append(_finding(
                 card.question.location, "L002",
                 "the card asks for a set of things: make it a 'list' card, one item per entry",
@@ -169,7 +177,7 @@ def lint_card(card: Card, limits: LintSettings, context_words: AbstractSet[str] 
         if len(answer) >= 3 and re.search(rf"\b{re.escape(answer)}\b", _normalised(card.question.value)):
             findings.append(_finding(
                 card.question.location, "L005",
-                f"the question gives away its answer '{to_text(card.answer.value)}': reword the question",
+                f"the question gives away its answer '{_text(card.answer.value)}': reword the question",
             ))
     if cites and card.source is None:  # a declared note type has no Source field to cite in
         findings.append(_finding(
@@ -206,7 +214,7 @@ def _typed_answer(card: Card) -> list[Finding]:
     it the way anyone would is marked wrong."""
     if card.kind != "typed" or card.answer is None:
         return []
-    answer = to_text(card.answer.value)
+    answer = _text(card.answer.value)
     findings = []
     if answer != answer.lower():
         findings.append(_finding(
@@ -245,7 +253,7 @@ def _citation_only_cue(card: Card, shown_everywhere: AbstractSet[str]) -> list[F
     # No citation without a bracket and a year: most questions are not read any further.
     if card.question is None or "(" not in card.question.value or not re.search(r"\d\d\d\d", card.question.value):
         return []
-    cited = citation_only_cue(to_text(card.question.value), shown_everywhere)
+    cited = citation_only_cue(_text(card.question.value), shown_everywhere)
     if cited is None:
         return []
     return [_finding(
@@ -265,7 +273,7 @@ def _common_word_deletions(card: Card) -> list[Finding]:
         # many, and words apart stay apart (unless a tag holds the space).
         hidden = deletion.hidden.strip()
         maybe_one = len(hidden) <= 40 and ("<" in hidden or len(hidden.split()) == 1)
-        word = common_word(hidden if hidden.isalpha() else to_text(hidden) if maybe_one else "")
+        word = common_word(hidden if hidden.isalpha() else _text(hidden) if maybe_one else "")
         if word is not None:
             findings.append(_finding(
                 card.text.location if card.text is not None else card.location, "L014",
@@ -280,7 +288,7 @@ def _cloze_hides_too_much(card: Card) -> list[Finding]:
     if card.text is None:  # only a cloze card has a text
         return []
     # The share a student reads: the text as shown (markup gone), parsed as such.
-    parsed = cloze.parse(to_text(card.text.value))
+    parsed = cloze.parse(_text(card.text.value))
     parts = parsed.parts if isinstance(parsed, cloze.ClozeText) else ()
     hidden = sum(len(part.hidden) for part in parts if isinstance(part, cloze.Deletion))
     visible = sum(len(part) for part in parts if isinstance(part, str))
@@ -297,7 +305,7 @@ def _is_enumeration(answer: str) -> bool:
     """An answer that is itself a list: Markdown list lines, or three or more parts in a series."""
     if re.search(r"^\s*(?:[-*+]|\d+[.)])\s", answer, re.MULTILINE):
         return True
-    parts = [part for part in re.split(r"[,;]", to_text(answer)) if part.strip()]
+    parts = [part for part in re.split(r"[,;]", _text(answer)) if part.strip()]
     if len(parts) >= 3:  # "A, B, C" and "A, B, and C"
         return True
     # "A, B and C" is a series; "A, and B" and "A, or B" are one fact in two halves.
@@ -357,12 +365,13 @@ def lint_project(project: Project) -> list[Finding]:
     settings = project.settings
     studied = tuple(card for card in project.cards if not card.retired)
     findings = []
-    # The words of the names every card of a subdeck shows: the deck's name and title, the subdeck's name.
+    # Worked out once per subdeck: the stems of the deck's and subdeck's names, and the words of the
+    # names every card of a subdeck shows (the deck's name and title, the subdeck's name).
+    contexts = {key: _stems(f"{settings.name} {name}") for key, name in settings.subdecks.items()}
     shown = {key: {word.lower() for word in _words(f"{settings.name} {settings.title} {name}")}
              for key, name in settings.subdecks.items()}
     for card in studied:
-        context = _stems(f"{settings.name} {settings.subdecks[card.subdeck]}")
-        findings += lint_card(card, settings.lint, context, cites=settings.kinds[card.kind].trailing_fields,
-                              shown_everywhere=shown[card.subdeck])
+        findings += lint_card(card, settings.lint, contexts[card.subdeck],
+                              cites=settings.kinds[card.kind].trailing_fields, shown_everywhere=shown[card.subdeck])
     findings += _duplicate_questions(studied)
     return sorted(findings)

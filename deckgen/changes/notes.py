@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from deckgen.changes.packaged import PackageContents, PackagedNote, snippet, student_text
 from deckgen.changes.students import import_options
 from deckgen.release.guards import renumbered
-from deckgen.render.reportlink import LINK_TEXT, report_address, without_report_link
+from deckgen.render.reportlink import LINK_TEXT, without_report_link
 from deckgen.render.templatepolicy import SCRIPT_IN_RELEASE, runs_script
 from deckgen.source.deck import RETIRED_SUBDECK
 from deckgen.text import cloze
@@ -75,7 +75,7 @@ def _compare(old: PackageContents, new: PackageContents) -> _Changes:
             repositioned.append(note)
         if _retired(note) and not _retired(before):
             retired.append(note)
-        elif before.tags != note.tags or _content(before) != _content(note):
+        elif before.tags != note.tags or before.content != note.content:
             changed.append((before, note))
         elif before.fields != note.fields:
             report_links.append(note)
@@ -102,11 +102,6 @@ def _compare(old: PackageContents, new: PackageContents) -> _Changes:
         retired=retired, changed=changed, report_links=report_links, moved=moved, structure=structure, looks=looks,
         repositioned=repositioned,
     )
-
-
-def _content(note: PackagedNote) -> list[str]:
-    """A note's fields without its report link, which changes with deck.yaml's report_url alone."""
-    return [without_report_link(value) for value in note.fields.values()]
 
 
 def _deck_actions(changes: _Changes, old: PackageContents) -> list[str]:
@@ -289,7 +284,7 @@ def _report_hosts(old: PackageContents, new: PackageContents) -> list[str]:
         before = old.notes.get(guid)
         if before is None:
             continue
-        was, now = (next(filter(None, map(report_address, n.fields.values())), None) for n in (before, note))
+        was, now = before.report_address, note.report_address
         if _host(was) != _host(now):
             moved.setdefault((_host(was), _host(now)), []).append(now or "")
     lines = []

@@ -15,7 +15,7 @@ from typing import Protocol
 from deckgen import apkg
 from deckgen.errors import shortened
 from deckgen.render.notes import RETIRED_CLASS, RenderedDeck
-from deckgen.render.reportlink import without_report_link
+from deckgen.render.reportlink import report_address, without_report_link
 from deckgen.text import cloze
 from deckgen.text.markup import html_text
 
@@ -36,6 +36,14 @@ class PackagedNoteType:
 
 
 @dataclass(frozen=True)
+class Carried:
+    """What a rendered note carries that a package holds only inside its fields' HTML."""
+
+    content: tuple[str, ...]  # the fields without the report link
+    report_address: str | None  # where the report link leads; None: no link
+
+
+@dataclass(frozen=True)
 class PackagedNote:
     guid: str
     note_type_id: str
@@ -46,6 +54,23 @@ class PackagedNote:
     # Its cards' place in the new-card queue (`due`); None when not known (a rendered deck's). Not
     # part of what a note holds: two notes compare equal whatever their places.
     position: int | None = field(default=None, compare=False)
+    # What the rendered deck knew of the note (deck_contents); None for a package read back, whose
+    # fields' HTML is read instead. Not part of what a note holds either.
+    carried: Carried | None = field(default=None, compare=False)
+
+    @property
+    def content(self) -> list[str]:
+        """The note's fields without its report link, which changes with deck.yaml's report_url alone."""
+        if self.carried is not None:
+            return list(self.carried.content)
+        return [without_report_link(value) for value in self.fields.values()]
+
+    @property
+    def report_address(self) -> str | None:
+        """Where the note's report link leads, or None when it has none."""
+        if self.carried is not None:
+            return self.carried.report_address
+        return next(filter(None, map(report_address, self.fields.values())), None)
 
     @property
     def label(self) -> str:
@@ -130,8 +155,9 @@ def deck_contents(deck: RenderedDeck, name: str) -> PackageContents:
     notes = {
         note.guid: PackagedNote(
             guid=note.guid, note_type_id=str(note_types[note.kind].note_type_id),
-            fields=dict(zip(note_types[note.kind].fields, note.fields, strict=False)), tags=note.tags, deck=note.deck,
-            cards=len(note.ordinals),
+            fields=dict(zip(note_types[note.kind].fields, note.shown_fields(), strict=False)), tags=note.tags,
+            deck=note.deck, cards=len(note.ordinals),
+            carried=Carried(note.fields, note.report.address if note.report is not None else None),
         )
         for note in deck.notes
     }

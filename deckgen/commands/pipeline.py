@@ -16,12 +16,12 @@ from deckgen.errors import DeckError, Location, Problem, ProblemCollector, displ
 from deckgen.output import one_at_a_time, write_files
 from deckgen.paths import ProjectPaths
 from deckgen.release import guards
-from deckgen.release.guards import Allowances, Place
+from deckgen.release.guards import Allowances
 from deckgen.release.lock import FUTURE_MARGIN, Acknowledged, Lock, LockFile, lock_text, version_key
 from deckgen.release.lockread import read_lock
 from deckgen.release.plan import ReleaseInput, ReleasePlan, lock_continuity, plan_release, released_state
-from deckgen.render.notes import Progress, RenderedDeck, render_deck
-from deckgen.render.reportlink import with_versions
+from deckgen.release.subjects import ACKNOWLEDGED_ENTRY, DECK_ENTRY, CardSource, LockEntry, Place, Subject
+from deckgen.render.notes import Progress, RenderedDeck, render_deck, with_versions
 from deckgen.source.deck import DeckSettings, Project
 from deckgen.source.deckfile import VERSION
 from deckgen.source.project import load_project, read_project
@@ -91,13 +91,12 @@ def plan(
     lock_location = Location(display_path(ProjectPaths(root).lock, root))
 
     def locate(place: Place) -> Location:
-        subject = place.subject
-        if subject.startswith("lock:"):
-            return lock_file.location(subject.removeprefix("lock:")) if lock_file else lock_location
-        if subject.startswith("card:"):
-            card = cards.get(subject.removeprefix("card:"))
+        if isinstance(place, LockEntry):
+            return lock_file.location(place) if lock_file else lock_location
+        if isinstance(place, CardSource):
+            card = cards.get(place.card_id)
             return card.location if card is not None else lock_location
-        return settings.location_of(subject)
+        return settings.location_of(place.key)
 
     source = ReleaseInput(
         deck=checked.deck,
@@ -314,7 +313,7 @@ def review_lock(checked: CheckResult, base_lock: Path) -> LockReview:
     if current.lock.releases == base.lock.releases:
         if released_state(current.lock) != released_state(base.lock):
             problems.append(Problem(
-                current.location("deck"),
+                current.location(DECK_ENTRY),
                 "cards/deck.lock changed without a release: only 'deckgen release' records cards in it (and a "
                 "build with an --allow flag its acknowledgement); restore cards/deck.lock from the base branch",
             ))
@@ -335,7 +334,7 @@ def _release_problems(checked: CheckResult, current: LockFile) -> list[Problem]:
     release_plan = plan(checked, current, LATEST_RELEASE_TIME, Allowances())
     last = current.lock.last_release
     if release_plan.unreleased or last is None or last.version != checked.project.settings.version:
-        return [Problem(current.location("deck"),
+        return [Problem(current.location(DECK_ENTRY),
                         "the lock's last release is not the cards as they are: run 'deckgen release VERSION' "
                         "and commit every file it writes")]
     return []
@@ -351,7 +350,7 @@ def _acknowledged_since(base: Lock, current: LockFile, problems: list[Problem]) 
         current, tuple(item for item in current.lock.acknowledged if item.version in new_releases),
         frozenset((change.flag, change.subject) for change in changes))
     for change in changes:
-        where = current.location(_lock_subject(change.subject))
+        where = current.location(change.subject.lock_entry)
         if change.flag is None:
             problems.append(Problem(where, f"{change.message}; restore cards/deck.lock from the base branch"))
         elif (change.flag, change.subject) not in acknowledged:
@@ -367,19 +366,15 @@ def _acknowledged_since(base: Lock, current: LockFile, problems: list[Problem]) 
 
 
 def _acknowledged_in_advance(current: LockFile, added: tuple[Acknowledged, ...],
-                             made: frozenset[tuple[str | None, str]]) -> list[Problem]:
+                             made: frozenset[tuple[str | None, Subject]]) -> list[Problem]:
     """Acknowledgements added to the lock for a change that the cards (or the release) do not make:
     written in advance, one would let a later pull request make that change with no line of the lock
     changing, so nobody reviewing it would see it."""
     return [
-        Problem(current.location("acknowledged"),
+        Problem(current.location(ACKNOWLEDGED_ENTRY),
                 f"the lock acknowledges '{item.change}' ({item.flag}), a change the cards do not make: only the "
                 "build or release that makes a change records its acknowledgement; restore cards/deck.lock from "
                 "the base branch")
         for item in added if (item.flag, item.subject) not in made
     ]
 
-
-def _lock_subject(subject: str) -> str:
-    """The lock entry a change's subject is recorded at (deck-wide changes: the deck entry)."""
-    return subject if subject.startswith(("card:", "note_type:")) else "deck"

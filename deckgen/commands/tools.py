@@ -30,8 +30,7 @@ from deckgen.paths import ProjectPaths
 from deckgen.preview.cards import PreviewContent, preview_content, with_problems
 from deckgen.preview.page import page_html
 from deckgen.preview.serve import DEFAULT_PORT, Page, PreviewServer
-from deckgen.render.notes import PackagedMedia, Progress, RenderedDeck, render_deck
-from deckgen.render.reportlink import with_versions
+from deckgen.render.notes import PackagedMedia, Progress, RenderedDeck, render_deck, with_versions
 from deckgen.source.deck import Project
 from deckgen.source.project import load_project, read_deck_files, read_project
 

@@ -10,7 +10,6 @@ page of it; serve.py serves it.
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from deckgen.changes.notes import note_changes
 from deckgen.changes.packaged import PackageContents, deck_contents
 from deckgen.errors import DeckError, Location, Problem
 from deckgen.paths import ProjectPaths
+from deckgen.render import templatetree
 from deckgen.render.notes import RenderedDeck, RenderedNote
 from deckgen.render.notetypes import RenderedNoteType
 from deckgen.source.deck import Project
@@ -25,10 +25,6 @@ from deckgen.source.load import Mapping, Scalar, Sequence, read_yaml
 from deckgen.source.project import outside_problem
 from deckgen.text import cloze
 from deckgen.text.markup import SOUND, html_text
-
-# A {{#Field}}...{{/Field}} (or {{^Field}}) section, or a {{Field}} / {{cloze:Field}}; one pass,
-# so that a field's own text is never read as template syntax.
-_TOKEN = re.compile(r"\{\{([#^])([^{}]+?)\}\}(.*?)\{\{/\2\}\}|\{\{([^{}#^/]+?)\}\}", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -73,19 +69,24 @@ def _type_answer(value: str, answer: bool) -> str:
     return '<input type="text" id="typeans" placeholder="type the answer" disabled>'
 
 
-def _fill(template: str, values: dict[str, str], note: RenderedNote, ordinal: int, answer: bool) -> str:
-    def token(match: re.Match[str]) -> str:
-        if match.group(1):
-            shown = bool(values.get(match.group(2).strip(), "").strip())
-            return _fill(match.group(3), values, note, ordinal, answer) if shown == (match.group(1) == "#") else ""
-        name = match.group(4).strip()
-        if name.startswith("cloze:"):
-            return _cloze(note.cloze, ordinal, answer)
-        if name.startswith("type:"):
-            return _type_answer(values.get(name.removeprefix("type:"), ""), answer)
-        return values.get(name, "")
-
-    return _TOKEN.sub(token, template)
+def _fill(nodes: tuple[templatetree.Node, ...], values: dict[str, str], note: RenderedNote, ordinal: int,
+          answer: bool) -> str:
+    """A template side filled from its Anki syntax tree (parsed once, when the note type was
+    rendered), so that a field's own text is never read as template syntax."""
+    parts = []
+    for node in nodes:
+        if isinstance(node, templatetree.Text):
+            parts.append(node.text)
+        elif isinstance(node, templatetree.Section):
+            if bool(values.get(node.name, "").strip()) != node.inverted:
+                parts.append(_fill(node.children, values, note, ordinal, answer))
+        elif node.filters[:1] == ("cloze",):
+            parts.append(_cloze(note.cloze, ordinal, answer))
+        elif node.filters[:1] == ("type",):  # {{type:cloze:Text}} types no field's whole answer
+            parts.append(_type_answer(values.get(node.name, "") if len(node.filters) == 1 else "", answer))
+        elif not node.filters:  # the preview applies no other filter: such a field shows nothing here
+            parts.append(values.get(node.name, ""))
+    return "".join(parts)
 
 
 def preview_cards(deck: RenderedDeck) -> list[PreviewCard]:
@@ -102,12 +103,12 @@ def preview_cards(deck: RenderedDeck) -> list[PreviewCard]:
 def _preview(note: RenderedNote, note_type: RenderedNoteType, ordinal: int) -> PreviewCard:
     cloze_type = note_type.declaration.is_cloze
     template = note_type.templates[0 if cloze_type else ordinal]
-    values = dict(zip(note_type.fields, note.fields, strict=False))
+    values = dict(zip(note_type.fields, note.shown_fields(), strict=False))
     values.update({
         "Deck": note.deck, "Subdeck": note.deck.split("::")[-1], "Tags": " ".join(note.tags), "Card": template.name,
     })
-    front = _fill(template.front, values, note, ordinal + 1, answer=False)
-    back = _fill(template.back, {**values, "FrontSide": front}, note, ordinal + 1, answer=True)
+    front = _fill(template.front_syntax.nodes, values, note, ordinal + 1, answer=False)
+    back = _fill(template.back_syntax.nodes, {**values, "FrontSide": front}, note, ordinal + 1, answer=True)
     return PreviewCard(note.card_id, note.kind, template.name, ordinal, _players(front), _players(back), cloze_type)
 
 

@@ -16,7 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from deckgen.errors import Location, Problem
+from deckgen.release import subjects
 from deckgen.release.lock import Acknowledged, CardRecord, Lock
+from deckgen.release.subjects import CardSource, DeckKey, Place, Subject, card_entry, note_type_entry
 
 # How alike (0 to 1) an item's old text and another position's new text must be for the item to
 # count as moved there, even though lightly edited ("Grief" swapped with "Role disputes." and
@@ -57,15 +59,6 @@ FLAGS = {
     "--allow-repositioning": "repositioning",
 }
 REPOSITIONING = "--allow-repositioning"
-POSITIONS = "positions"  # the subject of a renumbering: every card's position is one course order
-
-
-@dataclass(frozen=True)
-class Place:
-    """Where a change shows: a key of deck.yaml ("id", "subdecks.<key>"), a card ("card:<id>",
-    shown at the card in its YAML file) or an entry of the lock ("lock:card:<id>")."""
-
-    subject: str
 
 
 @dataclass(frozen=True)
@@ -74,7 +67,7 @@ class Change:
     message: str  # what changed, why it hurts students, what to do instead
     flag: str | None  # the flag that releases it anyway; None when nothing may
     summary: str  # one line for the lock's acknowledged changes and CI's output
-    subject: str  # what changed, as acknowledged changes name it
+    subject: Subject  # what changed, as acknowledged changes name it
 
 
 def compare(previous: Lock, current: Lock) -> list[Change]:
@@ -98,10 +91,10 @@ def _position_changes(previous: Lock, current: Lock) -> list[Change]:
     was = "its place in the course" if old is None else old
     what = f"the positions of {len(moved)} released card{'s' if len(moved) > 1 else ''} changed"
     return [Change(
-        Place(f"lock:card:{card_id}"),
+        card_entry(card_id),
         f"{what} (card '{card_id}' from {was} to {new}): students keep the positions they have, so cards added "
         "from now on would not come in their place for them",
-        REPOSITIONING, f"{what} (first: card '{card_id}')", POSITIONS,
+        REPOSITIONING, f"{what} (first: card '{card_id}')", subjects.POSITIONS,
     )]
 
 
@@ -121,17 +114,17 @@ def _deck_changes(previous: Lock, current: Lock) -> list[Change]:
     changes = []
     if previous.deck_id != current.deck_id:
         changes.append(Change(
-            Place("id"),
+            DeckKey("id"),
             f"deck id changed from {previous.deck_id} to {current.deck_id}: students' Anki knows every card "
             f"by an identity made from it, so every card would arrive twice; restore id: {previous.deck_id}",
-            None, f"deck id changed from {previous.deck_id} to {current.deck_id}", "id",
+            None, f"deck id changed from {previous.deck_id} to {current.deck_id}", subjects.DECK_ID,
         ))
     if previous.deck_name != current.deck_name:
         what = f"deck renamed from '{previous.deck_name}' to '{current.deck_name}'"
         changes.append(Change(
-            Place("name"),
+            DeckKey("name"),
             f"{what}: students' existing cards would stay in the old deck while new cards go to the new one",
-            "--allow-deck-change", what, "name",
+            "--allow-deck-change", what, subjects.DECK_NAME,
         ))
     used = {record.subdeck for record in previous.cards.values() if not record.removed}
     for key, old_name in sorted(previous.subdecks.items()):
@@ -139,9 +132,9 @@ def _deck_changes(previous: Lock, current: Lock) -> list[Change]:
         if key in used and new_name is not None and new_name != old_name:
             what = f"subdeck '{key}' renamed from '{old_name}' to '{new_name}'"
             changes.append(Change(
-                Place(f"subdecks.{key}"),
+                DeckKey(f"subdecks.{key}"),
                 f"{what}: students' existing cards would stay in the old subdeck while new cards go to the new one",
-                "--allow-deck-change", what, f"subdecks.{key}",
+                "--allow-deck-change", what, subjects.subdeck(key),
             ))
     return changes
 
@@ -154,10 +147,10 @@ def _note_type_changes(previous: Lock, current: Lock) -> list[Change]:
             continue
         if old.note_type_id != now.note_type_id:
             changes.append(Change(
-                Place("note_types"),
+                DeckKey("note_types"),
                 f"note type '{kind}': id changed from {old.note_type_id} to {now.note_type_id}; students' notes "
                 f"belong to the old id, so none of them would update again; restore {kind}: {old.note_type_id}",
-                None, f"note type '{kind}': id changed", f"note_type:{kind}",
+                None, f"note type '{kind}': id changed", subjects.note_type(kind),
             ))
         structure = []
         if old.fields != now.fields:
@@ -166,9 +159,9 @@ def _note_type_changes(previous: Lock, current: Lock) -> list[Change]:
             structure.append(f"card templates changed from {', '.join(old.templates)} to {', '.join(now.templates)}")
         for change in structure:
             changes.append(Change(
-                Place(f"lock:note_type:{kind}"),
+                note_type_entry(kind),
                 f"note type '{kind}': {change}; Anki would stop updating every student's {kind} notes without a word",
-                "--allow-note-type-change", f"note type '{kind}': {change}", f"note_type:{kind}",
+                "--allow-note-type-change", f"note type '{kind}': {change}", subjects.note_type(kind),
             ))
     return changes
 
@@ -179,11 +172,11 @@ def _card_changes(previous: Lock, current: Lock) -> list[Change]:
         now = current.cards.get(card_id)
         if not old.removed and (now is None or now.removed):
             changes.append(Change(
-                Place(f"lock:card:{card_id}"),
+                card_entry(card_id),
                 f"card '{card_id}' was released but is gone from the cards: Anki never deletes it from "
                 "students' collections, and a renamed id makes a duplicate. Keep the card and mark it "
                 "'retired: true' instead",
-                "--allow-card-removal", f"card '{card_id}' removed", f"card:{card_id}",
+                "--allow-card-removal", f"card '{card_id}' removed", subjects.card(card_id),
             ))
         if now is None or now.removed:
             continue
@@ -192,7 +185,7 @@ def _card_changes(previous: Lock, current: Lock) -> list[Change]:
 
 
 def _changes_to_card(card_id: str, old: CardRecord, now: CardRecord, previous: Lock, current: Lock) -> list[Change]:
-    place, subject = Place(f"card:{card_id}"), f"card:{card_id}"
+    place, subject = CardSource(card_id), subjects.card(card_id)
     changes = []
     if old.removed:
         changes.append(Change(
@@ -260,7 +253,7 @@ def _guid_changes(previous: Lock, current: Lock) -> list[Change]:
         old = previous.cards.get(card_id)
         if now.removed or now.guid is None:
             continue
-        place, subject = Place(f"card:{card_id}"), f"card:{card_id}"
+        place, subject = CardSource(card_id), subjects.card(card_id)
         owner = current_owner.setdefault(now.guid, card_id)
         if owner != card_id:
             changes.append(Change(

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from deckgen.errors import Location
+from deckgen.release.subjects import LockEntry, Subject
 
 LOCK_FILE = "deck.lock"
 LOCK_FORMAT = 3  # 3: GUIDs, positions and the deck description's fingerprint recorded
@@ -77,7 +78,7 @@ class Acknowledged:
 
     version: str  # the release that made it, or UNRELEASED
     flag: str
-    subject: str  # what changed: "card:<id>", "subdecks.<key>", "name", "note_type:<kind>"
+    subject: Subject  # what changed; the lock writes it as text (str(subject))
     change: str
 
 
@@ -118,10 +119,10 @@ class LockFile:
 
     lock: Lock
     shown_as: str
-    lines: dict[str, int] = field(default_factory=dict)  # "deck", "note_type:<kind>", "card:<id>"
+    lines: dict[LockEntry, int] = field(default_factory=dict)  # the deck, each note type and card, sections
 
-    def location(self, subject: str) -> Location:
-        return Location(self.shown_as, self.lines.get(subject, 1), 1)
+    def location(self, entry: LockEntry) -> Location:
+        return Location(self.shown_as, self.lines.get(entry, 1), 1)
 
 
 # --- writing -------------------------------------------------------------------------------------
@@ -169,7 +170,7 @@ def lock_text(lock: Lock) -> str:
         for kind, record in sorted(lock.note_types.items())
     }
     acknowledged = [
-        json.dumps({"version": item.version, "flag": item.flag, "subject": item.subject, "change": item.change},
+        json.dumps({"version": item.version, "flag": item.flag, "subject": str(item.subject), "change": item.change},
                    ensure_ascii=False)
         for item in lock.acknowledged
     ]

@@ -38,6 +38,16 @@ from deckgen.release.lock import (
     version_key,
 )
 from deckgen.release.positions import MAX_POSITION
+from deckgen.release.subjects import (
+    ACKNOWLEDGED_ENTRY,
+    DECK_ENTRY,
+    RELEASES_ENTRY,
+    LockEntry,
+    Subject,
+    card_entry,
+    note_type_entry,
+    read_subject,
+)
 from deckgen.source.cardfile import GUID
 from deckgen.source.deck import CARD_ID
 from deckgen.source.deckfile import VERSION
@@ -47,18 +57,18 @@ _T = TypeVar("_T")
 
 
 class _Damaged(ValueError):
-    """A value of the lock that deckgen never writes; `subject` says where it is, or, for what the
+    """A value of the lock that deckgen never writes; `at` is the entry it is in, or, for what the
     json reader reports without a position, `found_by` finds its line."""
 
-    def __init__(self, subject: str, message: str, found_by: re.Pattern[str] | None = None) -> None:
+    def __init__(self, at: LockEntry, message: str, found_by: re.Pattern[str] | None = None) -> None:
         super().__init__(message)
-        self.subject = subject
+        self.at = at
         self.found_by = found_by
 
 
-def _of_type(value: object, expected: type[_T], subject: str, what: str) -> _T:
+def _of_type(value: object, expected: type[_T], at: LockEntry, what: str) -> _T:
     if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-        raise _Damaged(subject, f"{what} should be {_TYPE_NAMES[expected]}, is {_shown(value)}")
+        raise _Damaged(at, f"{what} should be {_TYPE_NAMES[expected]}, is {_shown(value)}")
     return value
 
 
@@ -69,173 +79,179 @@ def _shown(value: object) -> str:
     return shortened(json.dumps(value, ensure_ascii=True), 40)
 
 
-def _whole(value: object, subject: str, what: str, highest: int) -> int:
-    number = _of_type(value, int, subject, what)
+def _whole(value: object, at: LockEntry, what: str, highest: int) -> int:
+    number = _of_type(value, int, at, what)
     if not 1 <= number <= highest:
-        raise _Damaged(subject, f"{what} should be from 1 to {highest}, is {number}")
+        raise _Damaged(at, f"{what} should be from 1 to {highest}, is {number}")
     return number
 
 
-def _time(value: object, subject: str, what: str) -> int:
-    return _whole(value, subject, what, LATEST_TIME)
+def _time(value: object, at: LockEntry, what: str) -> int:
+    return _whole(value, at, what, LATEST_TIME)
 
 
-def _text(value: object, subject: str, what: str) -> str:
-    text = _of_type(value, str, subject, what)
+def _text(value: object, at: LockEntry, what: str) -> str:
+    text = _of_type(value, str, at, what)
     control = CONTROL_CHARACTER.search(text)
     if control:
-        raise _Damaged(subject, f"{what} contains the control character U+{ord(control.group()):04X}")
+        raise _Damaged(at, f"{what} contains the control character U+{ord(control.group()):04X}")
     if len(text) > MAX_TEXT_CHARS:
-        raise _Damaged(subject, f"{what} is longer than the {MAX_TEXT_CHARS:,} characters deckgen writes")
+        raise _Damaged(at, f"{what} is longer than the {MAX_TEXT_CHARS:,} characters deckgen writes")
     return text
 
 
-def _name(value: object, subject: str, what: str) -> str:
+def _name(value: object, at: LockEntry, what: str) -> str:
     """A deck or subdeck name: plain text, as deck.yaml's names are (`stats --released` shows them)."""
-    text = _text(value, subject, what)
+    text = _text(value, at, what)
     problem = name_problem(text)
     if problem:
-        raise _Damaged(subject, f"{what} {problem}")
+        raise _Damaged(at, f"{what} {problem}")
     return text
 
 
-def _formatted(value: object, pattern: re.Pattern[str], subject: str, what: str, expected: str) -> str:
-    text = _of_type(value, str, subject, what)
+def _formatted(value: object, pattern: re.Pattern[str], at: LockEntry, what: str, expected: str) -> str:
+    text = _of_type(value, str, at, what)
     if not pattern.match(text):
-        raise _Damaged(subject, f"{what} should be {expected}, is {_shown(text)}")
+        raise _Damaged(at, f"{what} should be {expected}, is {_shown(text)}")
     return text
 
 
-def _version(value: object, subject: str, what: str) -> str:
-    return _formatted(value, VERSION, subject, what, "a version such as 1.2.0")
+def _version(value: object, at: LockEntry, what: str) -> str:
+    return _formatted(value, VERSION, at, what, "a version such as 1.2.0")
 
 
-def _fingerprint(value: object, subject: str, what: str) -> str:
-    return _formatted(value, FINGERPRINT, subject, what, "a fingerprint deckgen writes (sha256:…)")
+def _fingerprint(value: object, at: LockEntry, what: str) -> str:
+    return _formatted(value, FINGERPRINT, at, what, "a fingerprint deckgen writes (sha256:…)")
 
 
-def _guid(entry: dict[str, Any], subject: str) -> str | None:
+def _guid(entry: dict[str, Any], at: LockEntry) -> str | None:
     """The card's recorded GUID: printable ASCII, as a card file's `guid:` is; None if not recorded."""
     if "guid" not in entry:
         return None
-    return _formatted(entry["guid"], GUID, subject, "'guid'", "printable ASCII without spaces (at most 64 characters)")
+    return _formatted(entry["guid"], GUID, at, "'guid'", "printable ASCII without spaces (at most 64 characters)")
 
 
-def _texts(value: object, subject: str, what: str) -> tuple[str, ...]:
-    items = _of_type(value, list, subject, what)
-    return tuple(_text(item, subject, what) for item in items)
+def _texts(value: object, at: LockEntry, what: str) -> tuple[str, ...]:
+    items = _of_type(value, list, at, what)
+    return tuple(_text(item, at, what) for item in items)
 
 
-def _object(value: object, subject: str, what: str) -> dict[str, Any]:
-    return _of_type(value, dict, subject, what)
+def _object(value: object, at: LockEntry, what: str) -> dict[str, Any]:
+    return _of_type(value, dict, at, what)
 
 
-def _hides(entry: dict[str, Any], subject: str, card_format: int) -> tuple[tuple[int, str | None], ...]:
+def _hides(entry: dict[str, Any], at: LockEntry, card_format: int) -> tuple[tuple[int, str | None], ...]:
     if card_format == 1:  # "N:fingerprint" strings: the numbers are known, the texts are not
         numbers = []
-        for item in _texts(entry.get("deletions", []), subject, "'deletions'"):
+        for item in _texts(entry.get("deletions", []), at, "'deletions'"):
             number, _, _ = item.partition(":")
             if not re.fullmatch(r"[0-9]{1,3}", number):
-                raise _Damaged(subject, f"'deletions' should hold \"number:fingerprint\", holds {_shown(item)}")
-            numbers.append((_whole(int(number), subject, "a cloze number", MAX_CLOZE_NUMBER), None))
+                raise _Damaged(at, f"'deletions' should hold \"number:fingerprint\", holds {_shown(item)}")
+            numbers.append((_whole(int(number), at, "a cloze number", MAX_CLOZE_NUMBER), None))
         return tuple(numbers)
     hides = []
-    for number, text in _object(entry.get("hides", {}), subject, "'hides'").items():
+    for number, text in _object(entry.get("hides", {}), at, "'hides'").items():
         if not re.fullmatch(r"[0-9]{1,3}", number):
-            raise _Damaged(subject, f"'hides' keys should be cloze numbers, one is {_shown(number)}")
-        hides.append((_whole(int(number), subject, "a cloze number", MAX_CLOZE_NUMBER),
-                      _text(text, subject, f"what c{number} hides")))
+            raise _Damaged(at, f"'hides' keys should be cloze numbers, one is {_shown(number)}")
+        hides.append((_whole(int(number), at, "a cloze number", MAX_CLOZE_NUMBER),
+                      _text(text, at, f"what c{number} hides")))
     return tuple(sorted(hides))
 
 
 def _card_record(card_id: str, entry: object, lock_format: int) -> CardRecord:
-    subject = f"card:{card_id}"
+    at = card_entry(card_id)
     if not CARD_ID.match(card_id):
-        raise _Damaged("deck", f"{_shown(card_id)} is not a card id deckgen writes")
-    entry = _object(entry, subject, f"card '{card_id}'")
+        raise _Damaged(DECK_ENTRY, f"{_shown(card_id)} is not a card id deckgen writes")
+    entry = _object(entry, at, f"card '{card_id}'")
     known = {"added", "modified", "changed_in", "content", "kind", "subdeck", "retired", "removed",
              "deletions" if lock_format == 1 else "hides"} | ({"guid", "position"} if lock_format >= 3 else set())
     unknown = sorted(set(entry) - known)
     if unknown:
-        raise _Damaged(subject, f"card '{card_id}' has the unknown key {_shown(unknown[0])}")
+        raise _Damaged(at, f"card '{card_id}' has the unknown key {_shown(unknown[0])}")
     missing = [key for key in ("added", "modified", "changed_in", "content", "kind", "subdeck") if key not in entry]
     if missing:
-        raise _Damaged(subject, f"card '{card_id}' has no '{missing[0]}'")
-    added = _time(entry["added"], subject, "'added'")
-    modified = _time(entry["modified"], subject, "'modified'")
+        raise _Damaged(at, f"card '{card_id}' has no '{missing[0]}'")
+    added = _time(entry["added"], at, "'added'")
+    modified = _time(entry["modified"], at, "'modified'")
     if modified < added:
-        raise _Damaged(subject, f"card '{card_id}' was modified ({modified}) before it was added ({added})")
+        raise _Damaged(at, f"card '{card_id}' was modified ({modified}) before it was added ({added})")
     return CardRecord(
         added=added,
         modified=modified,
-        changed_in=_version(entry["changed_in"], subject, "'changed_in'"),
-        content=_fingerprint(entry["content"], subject, "'content'"),
-        kind=_text(entry["kind"], subject, "'kind'"),
-        subdeck=_text(entry["subdeck"], subject, "'subdeck'"),
-        hides=_hides(entry, subject, lock_format),
-        retired=_of_type(entry.get("retired", False), bool, subject, "'retired'"),
-        removed=_of_type(entry.get("removed", False), bool, subject, "'removed'"),
-        guid=_guid(entry, subject),
-        position=_position(entry, subject),
+        changed_in=_version(entry["changed_in"], at, "'changed_in'"),
+        content=_fingerprint(entry["content"], at, "'content'"),
+        kind=_text(entry["kind"], at, "'kind'"),
+        subdeck=_text(entry["subdeck"], at, "'subdeck'"),
+        hides=_hides(entry, at, lock_format),
+        retired=_of_type(entry.get("retired", False), bool, at, "'retired'"),
+        removed=_of_type(entry.get("removed", False), bool, at, "'removed'"),
+        guid=_guid(entry, at),
+        position=_position(entry, at),
     )
 
 
-def _position(entry: dict[str, Any], subject: str) -> int | None:
+def _position(entry: dict[str, Any], at: LockEntry) -> int | None:
     """A card's position: a whole number Anki keeps as it is (its Check Database moves a new card at
     1,000,000 or more), or None when the lock has none yet."""
     if "position" not in entry:
         return None
-    position = _of_type(entry["position"], int, subject, "'position'")
+    position = _of_type(entry["position"], int, at, "'position'")
     if not 0 <= position <= MAX_POSITION:
-        raise _Damaged(subject, f"'position' should be from 0 to {MAX_POSITION}, is {position}")
+        raise _Damaged(at, f"'position' should be from 0 to {MAX_POSITION}, is {position}")
     return position
 
 
 def _note_type(kind: str, entry: object) -> NoteTypeRecord:
-    subject = f"note_type:{kind}"
-    entry = _object(entry, subject, f"note type '{kind}'")
+    at = note_type_entry(kind)
+    entry = _object(entry, at, f"note type '{kind}'")
     for key in ("id", "fields", "templates", "appearance", "modified"):
         if key not in entry:
-            raise _Damaged(subject, f"note type '{kind}' has no '{key}'")
+            raise _Damaged(at, f"note type '{kind}' has no '{key}'")
     return NoteTypeRecord(
-        note_type_id=_whole(entry["id"], subject, "the note-type id", MAX_ID),
-        fields=_texts(entry["fields"], subject, "'fields'"),
-        templates=_texts(entry["templates"], subject, "'templates'"),
-        appearance=_fingerprint(entry["appearance"], subject, "'appearance'"),
-        modified=_time(entry["modified"], subject, "'modified'"),
+        note_type_id=_whole(entry["id"], at, "the note-type id", MAX_ID),
+        fields=_texts(entry["fields"], at, "'fields'"),
+        templates=_texts(entry["templates"], at, "'templates'"),
+        appearance=_fingerprint(entry["appearance"], at, "'appearance'"),
+        modified=_time(entry["modified"], at, "'modified'"),
     )
 
 
 _FLAG = re.compile(r"--allow(-[a-z]+)+\Z")
-_SUBJECT = re.compile(r"(card:[a-z0-9][a-z0-9._-]{0,63}|note_type:[a-z0-9_-]{1,64}|subdecks\.[^\s:]{1,64}"
-                      r"|name|id|positions)\Z")
 _ACKNOWLEDGED_VERSION = re.compile(f"{UNRELEASED}\\Z|{VERSION.pattern}")
 
 
-def _only_keys(entry: dict[str, Any], keys: tuple[str, ...], subject: str, what: str) -> None:
+def _only_keys(entry: dict[str, Any], keys: tuple[str, ...], at: LockEntry, what: str) -> None:
     unknown = sorted(set(entry) - set(keys))
     if unknown:
-        raise _Damaged(subject, f"{what} has the unknown key {_shown(unknown[0])}")
+        raise _Damaged(at, f"{what} has the unknown key {_shown(unknown[0])}")
 
 
 def _acknowledged(entry: object) -> Acknowledged:
-    subject = "acknowledged"
-    entry = _object(entry, subject, "an acknowledged change")
-    _only_keys(entry, ("version", "flag", "subject", "change"), subject, "an acknowledged change")
+    at = ACKNOWLEDGED_ENTRY
+    entry = _object(entry, at, "an acknowledged change")
+    _only_keys(entry, ("version", "flag", "subject", "change"), at, "an acknowledged change")
     return Acknowledged(
-        version=_formatted(entry.get("version"), _ACKNOWLEDGED_VERSION, subject, "'version'",
+        version=_formatted(entry.get("version"), _ACKNOWLEDGED_VERSION, at, "'version'",
                            f"a version such as 1.2.0 or \"{UNRELEASED}\""),
-        flag=_formatted(entry.get("flag"), _FLAG, subject, "'flag'", "an --allow-… flag"),
-        subject=_formatted(entry.get("subject"), _SUBJECT, subject, "'subject'", "what changed (card:ID, name, …)"),
-        change=_text(entry.get("change"), subject, "'change'"),
+        flag=_formatted(entry.get("flag"), _FLAG, at, "'flag'", "an --allow-… flag"),
+        subject=_subject(entry.get("subject"), at),
+        change=_text(entry.get("change"), at, "'change'"),
     )
 
 
+def _subject(value: object, at: LockEntry) -> Subject:
+    text = _of_type(value, str, at, "'subject'")
+    subject = read_subject(text)
+    if subject is None:
+        raise _Damaged(at, f"'subject' should be what changed (card:ID, name, …), is {_shown(text)}")
+    return subject
+
+
 def _release(entry: object) -> Release:
-    entry = _object(entry, "releases", "a release")
-    _only_keys(entry, ("version", "time"), "releases", "a release")
-    return Release(_version(entry.get("version"), "releases", "'version'"),
-                   _time(entry.get("time"), "releases", "'time'"))
+    entry = _object(entry, RELEASES_ENTRY, "a release")
+    _only_keys(entry, ("version", "time"), RELEASES_ENTRY, "a release")
+    return Release(_version(entry.get("version"), RELEASES_ENTRY, "'version'"),
+                   _time(entry.get("time"), RELEASES_ENTRY, "'time'"))
 
 
 def _consistent(lock: Lock, now: float) -> None:
@@ -245,28 +261,28 @@ def _consistent(lock: Lock, now: float) -> None:
     latest = now + FUTURE_MARGIN
     for before, after in itertools.pairwise(lock.releases):
         if version_key(after.version) <= version_key(before.version) or after.time <= before.time:
-            raise _Damaged("releases", f"release {after.version} ({after.time}) does not follow release "
+            raise _Damaged(RELEASES_ENTRY, f"release {after.version} ({after.time}) does not follow release "
                                        f"{before.version} ({before.time})")
     times = {release.version: release.time for release in lock.releases}
     last = lock.last_release
     if last is not None and last.time > latest:
-        raise _Damaged("releases", f"release {last.version} has the time {last.time}, more than a day ahead of "
+        raise _Damaged(RELEASES_ENTRY, f"release {last.version} has the time {last.time}, more than a day ahead of "
                                    "this computer's clock: no later release could follow it")
     for card_id, record in lock.cards.items():
         if not record.removed and record.kind not in lock.note_types:
-            raise _Damaged(f"card:{card_id}", f"card '{card_id}' is of kind {_shown(record.kind)}, for which the lock "
-                                              "records no note type")
+            raise _Damaged(card_entry(card_id), f"card '{card_id}' is of kind {_shown(record.kind)}, for which the "
+                                                "lock records no note type")
         given_by = times.get(record.changed_in, last.time if last else latest)
         if record.modified > min(given_by, latest):
-            raise _Damaged(f"card:{card_id}", f"card '{card_id}' has the time {record.modified}, later than "
+            raise _Damaged(card_entry(card_id), f"card '{card_id}' has the time {record.modified}, later than "
                                               f"release {record.changed_in} that gave it")
     for kind, note_type in lock.note_types.items():
         if note_type.modified > min(last.time if last else latest, latest):
-            raise _Damaged(f"note_type:{kind}", f"note type '{kind}' has the time {note_type.modified}, later than "
+            raise _Damaged(note_type_entry(kind), f"note type '{kind}' has the time {note_type.modified}, later than "
                                                 "the last release")
     for item in lock.acknowledged:
         if item.version != UNRELEASED and lock.releases and item.version not in times:
-            raise _Damaged("acknowledged", f"an acknowledged change names release {item.version}, which the lock "
+            raise _Damaged(ACKNOWLEDGED_ENTRY, f"an acknowledged change names release {item.version}, which the lock "
                                            "does not record")
 
 
@@ -280,39 +296,42 @@ def _releases_of_old_lock(cards: Mapping[str, CardRecord]) -> tuple[Release, ...
 
 
 def _lock(data: object) -> Lock:
-    data = _object(data, "deck", "the lock")
+    data = _object(data, DECK_ENTRY, "the lock")
     lock_format = data.get("format")
     if isinstance(lock_format, bool) or lock_format not in READABLE_FORMATS:
-        raise _Damaged("deck", f"format {_shown(lock_format)} is not one this deckgen reads ({LOCK_FORMAT})")
-    deck = _object(data.get("deck"), "deck", "'deck'")
-    subdecks = _object(deck.get("subdecks"), "deck", "'subdecks'")
+        raise _Damaged(DECK_ENTRY, f"format {_shown(lock_format)} is not one this deckgen reads ({LOCK_FORMAT})")
+    deck = _object(data.get("deck"), DECK_ENTRY, "'deck'")
+    subdecks = _object(deck.get("subdecks"), DECK_ENTRY, "'subdecks'")
     description = deck.get("description") if lock_format >= 3 else None
     # Read in the order of the file, so that of two damaged values the first is reported.
-    deck_id = _whole(deck.get("id"), "deck", "the deck id", MAX_ID)
-    deck_name = _name(deck.get("name"), "deck", "the deck name")
-    subdeck_names = {_text(key, "deck", "a subdeck key"): _name(name, "deck", "a subdeck name")
+    deck_id = _whole(deck.get("id"), DECK_ENTRY, "the deck id", MAX_ID)
+    deck_name = _name(deck.get("name"), DECK_ENTRY, "the deck name")
+    subdeck_names = {_text(key, DECK_ENTRY, "a subdeck key"): _name(name, DECK_ENTRY, "a subdeck name")
                      for key, name in subdecks.items()}
     note_types = {kind: _note_type(kind, entry)
-                  for kind, entry in _object(data.get("note_types"), "deck", "'note_types'").items()}
+                  for kind, entry in _object(data.get("note_types"), DECK_ENTRY, "'note_types'").items()}
     cards = {card_id: _card_record(card_id, entry, lock_format)
-             for card_id, entry in _object(data.get("cards"), "deck", "'cards'").items()}
+             for card_id, entry in _object(data.get("cards"), DECK_ENTRY, "'cards'").items()}
     acknowledged = tuple(_acknowledged(entry) for entry in
-                         _of_type(data.get("acknowledged", []), list, "acknowledged", "'acknowledged'"))
-    releases = (tuple(_release(entry) for entry in _of_type(data["releases"], list, "releases", "'releases'"))
+                         _of_type(data.get("acknowledged", []), list, ACKNOWLEDGED_ENTRY, "'acknowledged'"))
+    releases = (tuple(_release(entry) for entry in _of_type(data["releases"], list, RELEASES_ENTRY, "'releases'"))
                 if "releases" in data else _releases_of_old_lock(cards))
     return Lock(
         deck_id=deck_id, deck_name=deck_name, subdecks=subdeck_names, note_types=note_types, cards=cards,
         acknowledged=acknowledged, releases=releases,
-        description=None if description is None else _fingerprint(description, "deck", "the description"),
+        description=None if description is None else _fingerprint(description, DECK_ENTRY, "the description"),
     )
 
 
 _ENTRY_LINE = re.compile(r'\s*("(?:[^"\\]|\\.)*")\s*:')
 
 
-def _entry_lines(text: str) -> dict[str, int]:
+_SECTIONS = {"deck": DECK_ENTRY, "acknowledged": ACKNOWLEDGED_ENTRY, "releases": RELEASES_ENTRY}
+
+
+def _entry_lines(text: str) -> dict[LockEntry, int]:
     """The line of every deck, note-type and card entry, from the layout `lock_text` writes."""
-    lines: dict[str, int] = {}
+    lines: dict[LockEntry, int] = {}
     section = ""
     for number, line in enumerate(text.splitlines(), start=1):
         entry = _ENTRY_LINE.match(line)
@@ -325,10 +344,10 @@ def _entry_lines(text: str) -> dict[str, int]:
         indent = len(line) - len(line.lstrip())
         if indent == 2:
             section = key
-            lines.setdefault({"deck": "deck", "acknowledged": "acknowledged", "releases": "releases"}.get(
-                key, f"section:{key}"), number)
+            if key in _SECTIONS:
+                lines.setdefault(_SECTIONS[key], number)
         elif indent == 4 and section in ("note_types", "cards"):
-            lines.setdefault(f"{'note_type' if section == 'note_types' else 'card'}:{key}", number)
+            lines.setdefault(note_type_entry(key) if section == "note_types" else card_entry(key), number)
     return lines
 
 
@@ -340,13 +359,13 @@ def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, Any]:
     twice = next((key for key, count in counts.items() if count > 1), None)
     if twice is not None:
         shown = re.escape(_shown(twice))
-        raise _Damaged("duplicate", f"the key {_shown(twice)} is written twice",
+        raise _Damaged(DECK_ENTRY, f"the key {_shown(twice)} is written twice",
                        re.compile(f"{shown}\\s*:.*{shown}\\s*:"))
     return dict(pairs)
 
 
 def _no_constants(name: str) -> float:
-    raise _Damaged("constant", f"'{name}' is not a number deckgen writes", _CONSTANT)
+    raise _Damaged(DECK_ENTRY, f"'{name}' is not a number deckgen writes", _CONSTANT)
 
 
 def read_lock(path: Path, shown_as: str, now: float | None = None) -> LockFile | None:
@@ -371,11 +390,11 @@ def read_lock(path: Path, shown_as: str, now: float | None = None) -> LockFile |
             f"the lock file is not valid JSON ({error.msg}): restore it from git; never edit it by hand",
         ) from None
     except _Damaged as error:
-        if error.found_by is not None:
-            lines[error.subject] = next((number for number, line in enumerate(text.splitlines(), start=1)
-                                         if error.found_by.search(line)), 1)
+        found_by = error.found_by
+        location = where.location(error.at) if found_by is None else Location(shown_as, next(
+            (number for number, line in enumerate(text.splitlines(), start=1) if found_by.search(line)), 1), 1)
         raise DeckError.at(
-            where.location(error.subject),
+            location,
             f"the lock file is damaged: {error}; restore it from git, never edit it by hand",
         ) from None
     except RecursionError:

@@ -20,10 +20,20 @@ from types import MappingProxyType
 from typing import Any
 
 from deckgen.errors import DeckError, Location, Problem
-from deckgen.release import guards
-from deckgen.release.guards import Allowances, Place
+from deckgen.release import guards, subjects
+from deckgen.release.guards import Allowances
 from deckgen.release.lock import UNRELEASED, CardRecord, Lock, NoteTypeRecord, Release
 from deckgen.release.positions import MAX_POSITION, NoRoom, assign, legacy_positions
+from deckgen.release.subjects import (
+    ACKNOWLEDGED_ENTRY,
+    DECK_ENTRY,
+    CardSource,
+    LockEntry,
+    Place,
+    Subject,
+    card_entry,
+    note_type_entry,
+)
 from deckgen.render.notes import RenderedDeck, RenderedNote
 from deckgen.render.notetypes import RenderedNoteType
 from deckgen.text.markup import html_text
@@ -41,7 +51,7 @@ class ReleasePlan:
     unreleased: bool = False  # the cards differ from the last release's
     # Every change the guards found since the last release, as (flag, subject): what a pending
     # acknowledgement may acknowledge.
-    changes: frozenset[tuple[str | None, str]] = frozenset()
+    changes: frozenset[tuple[str | None, Subject]] = frozenset()
     positions: Mapping[str, int] = field(default_factory=dict)  # card id -> place in the new-card queue
 
 
@@ -64,8 +74,9 @@ def _fingerprint(payload: object) -> str:
 
 
 def content_fingerprint(note: RenderedNote, note_type_id: int) -> str:
-    """What a student's Anki receives for this note: any change to it needs a newer time."""
-    return _fingerprint([note_type_id, note.fields, sorted(note.tags)])
+    """What a student's Anki receives for this note: any change to it needs a newer time. Its report
+    link counts with VERSION_MARK for the version, which changes with this time, not before it."""
+    return _fingerprint([note_type_id, note.shown_fields(versioned=False), sorted(note.tags)])
 
 
 def hidden_texts(note: RenderedNote) -> tuple[tuple[int, str], ...]:
@@ -166,7 +177,7 @@ def plan_release(
     if previous is not None:
         changes = guards.compare(previous, candidate)
         if no_room is not None:  # the renumbering itself, whatever the lock shows of it
-            changes = [change for change in changes if change.subject != guards.POSITIONS] + [no_room]
+            changes = [change for change in changes if change.subject != subjects.POSITIONS] + [no_room]
         problems, allowed = guards.decide(changes, allow, previous.pending, source.locate)
         if problems:
             raise DeckError(problems)
@@ -224,19 +235,19 @@ def _positions(source: ReleaseInput, previous: Lock | None, legacy: bool,
         return assign(course, {}), change
     except NoRoom as full:
         raise DeckError([Problem(
-            source.locate(Place(f"card:{full.card_id}")),
+            source.locate(CardSource(full.card_id)),
             f"the deck has more cards than Anki has positions ({full.before}) for new cards")]) from None
 
 
 def _spaced_out() -> guards.Change:
     return guards.Change(
-        Place("lock:deck"),
+        DECK_ENTRY,
         "every card's position renumbered with room between them: releases before deckgen recorded positions "
         "numbered the cards without gaps, so a card inserted mid-course could not come in its place; students who "
         "have the deck keep the positions they have, so the cards added from this release on come after all of theirs",
         guards.REPOSITIONING,
         "every card's position renumbered with room between them (the releases before numbered them without gaps)",
-        guards.POSITIONS,
+        subjects.POSITIONS,
     )
 
 
@@ -250,13 +261,13 @@ def _no_room(full: NoRoom, legacy: bool) -> guards.Change:
     else:
         where = f"between its neighbours' ({full.after} and {full.before})"
     return guards.Change(
-        Place(f"card:{card_id}"),
+        CardSource(card_id),
         f"card '{card_id}' has no free position left in students' new-card queue {where}{why}, so it cannot "
         "come in its place for students who have the deck: "
         "add it elsewhere in the course, or renumber every card's position (students who have the deck keep "
         "the positions they have, so the cards added from this release on come after all of theirs)",
         guards.REPOSITIONING,
-        f"every card's position renumbered to make room for card '{card_id}'", guards.POSITIONS,
+        f"every card's position renumbered to make room for card '{card_id}'", subjects.POSITIONS,
     )
 
 
@@ -275,49 +286,50 @@ def released_state(lock: Lock) -> tuple[Any, ...]:
             dict(lock.cards))
 
 
-def lock_continuity(base: Lock, current: Lock, locate: Callable[[str], Location]) -> list[Problem]:
+def lock_continuity(base: Lock, current: Lock, locate: Callable[[LockEntry], Location]) -> list[Problem]:
     """Problems that show `current` does not descend from `base` by deckgen builds: the guards
     compare with the committed lock, so a lock deleted, regenerated or edited by hand in a pull
     request would switch them off. CI compares the lock of a pull request with the base branch's."""
     problems = []
 
-    def problem(subject: str, message: str) -> None:
-        problems.append(Problem(locate(subject),
+    def problem(entry: LockEntry, message: str) -> None:
+        problems.append(Problem(locate(entry),
                                 f"{message}; restore cards/deck.lock from the base branch and release again"))
 
     # A changed deck or note-type id is a change the guards refuse outright; here, what only a lock
     # that was not built from the base one can show.
     for kind in sorted(base.note_types):
         if kind not in current.note_types:
-            problem("deck", f"note type '{kind}' is missing from the lock")
+            problem(DECK_ENTRY, f"note type '{kind}' is missing from the lock")
     latest = current.last_release.time if current.last_release else None
     for card_id, record in sorted(current.cards.items()):
         if latest is not None and record.modified > latest:
-            problem(f"card:{card_id}", f"card '{card_id}' has a time in the lock later than the last release's")
+            problem(card_entry(card_id), f"card '{card_id}' has a time in the lock later than the last release's")
     for kind, note_type in sorted(current.note_types.items()):
         was = base.note_types.get(kind)
         if (latest is not None and note_type.modified > latest) or (
                 was is not None and was.appearance == note_type.appearance and was.modified != note_type.modified):
-            problem(f"note_type:{kind}", f"note type '{kind}' has a time in the lock that no release gave it")
+            problem(note_type_entry(kind), f"note type '{kind}' has a time in the lock that no release gave it")
     for card_id, record in sorted(base.cards.items()):
         now = current.cards.get(card_id)
         if now is None:
-            problem("deck", f"card '{card_id}' is missing from the lock (a removed card stays as a tombstone)")
+            problem(DECK_ENTRY, f"card '{card_id}' is missing from the lock (a removed card stays as a tombstone)")
         elif now.added != record.added:
-            problem(f"card:{card_id}", f"card '{card_id}' has another 'added' time in the lock")
+            problem(card_entry(card_id), f"card '{card_id}' has another 'added' time in the lock")
         elif record.guid is not None and now.guid is None:
-            problem(f"card:{card_id}", f"card '{card_id}' lost its GUID in the lock")
+            problem(card_entry(card_id), f"card '{card_id}' lost its GUID in the lock")
         elif now.content == record.content and now.modified != record.modified:
-            problem(f"card:{card_id}", f"card '{card_id}' did not change but its time in the lock did")
+            problem(card_entry(card_id), f"card '{card_id}' did not change but its time in the lock did")
         elif now.modified < record.modified:
-            problem(f"card:{card_id}", f"card '{card_id}' has an earlier time in the lock than on the base branch")
+            problem(card_entry(card_id), f"card '{card_id}' has an earlier time in the lock than on the base branch")
     if current.releases[: len(base.releases)] != base.releases:
-        problem("deck", "the lock's releases are not those of the base branch followed by new ones")
+        problem(DECK_ENTRY, "the lock's releases are not those of the base branch followed by new ones")
     carried = current.acknowledged[: len(base.acknowledged)]
     if len(carried) < len(base.acknowledged) or any(
         (before.flag, before.subject, before.change) != (after.flag, after.subject, after.change)
         or before.version not in (after.version, UNRELEASED)  # a release gives a pending one its version
         for before, after in zip(base.acknowledged, carried, strict=True)
     ):
-        problem("acknowledged", "the lock's acknowledged changes are not those of the base branch followed by new ones")
+        problem(ACKNOWLEDGED_ENTRY,
+                "the lock's acknowledged changes are not those of the base branch followed by new ones")
     return problems

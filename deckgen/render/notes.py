@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -29,7 +29,7 @@ from deckgen.render.notetypes import (
     restyled,
     template_environment,
 )
-from deckgen.render.reportlink import report_link
+from deckgen.render.reportlink import ReportLink, report_link
 from deckgen.render.templatetree import makes_card
 from deckgen.source.deck import Card, DeckOptions, Project
 from deckgen.source.load import Text
@@ -63,6 +63,16 @@ class RenderedNote:
     tags: tuple[str, ...]
     ordinals: tuple[int, ...]  # the Anki cards the note makes (0-based template or cloze ordinals)
     cloze: cloze.ClozeText | None = None  # the cloze field's structure, for cloze kinds
+    report: ReportLink | None = None  # the report link, which ends its field once joined (shown_fields)
+
+    def shown_fields(self, versioned: bool = True) -> tuple[str, ...]:
+        """The fields as the package holds them: the report link, if any, ends its field, naming the
+        note's version (VERSION_MARK before `with_versions` gives one, or when not `versioned`)."""
+        if self.report is None:
+            return self.fields
+        index = self.report.field
+        link = self.report.html(versioned)
+        return self.fields[:index] + (self.fields[index] + link,) + self.fields[index + 1:]
 
 
 @dataclass(frozen=True)
@@ -227,8 +237,11 @@ class _NoteRenderer:
             first = kind.content_fields[0]
             values[first] = _prefixed(banner, values[first])
             tags = tags + (settings.retired_tag,)
+        report = None
         if kind.trailing_fields:
             values.update(self._citation_fields(card))
+            if settings.report_url is not None:
+                report = report_link(settings.report_url, settings.name, card.id, kind.fields.index("Extra"))
         structure = values.get(kind.cloze_field) if kind.cloze_field else None
         fields = tuple(_syntax(values[name]) for name in kind.fields)
         ordinals = (tuple(number - 1 for number in structure.numbers) if structure is not None
@@ -246,6 +259,7 @@ class _NoteRenderer:
             tags=tags,
             ordinals=ordinals,
             cloze=structure,
+            report=report,
         )
 
     def _template_ordinals(self, kind: Kind, fields: tuple[str, ...]) -> tuple[int, ...]:
@@ -285,8 +299,6 @@ class _NoteRenderer:
     def _citation_fields(self, card: Card) -> dict[str, str]:
         """The fields every kind ends with: the explanation, the topic and the citation."""
         extra = self.markup("extra", card.extra, required=False) if card.extra else ""
-        if self.project.settings.report_url is not None:
-            extra += report_link(self.project.settings.report_url, self.project.settings.name, card.id)
         topic = plain(card.topic.value) if card.topic else ""
         if card.topic:
             self._check_maths([topic], "topic", card.topic, maths_allowed=False)
@@ -302,6 +314,12 @@ class _NoteRenderer:
                               maths_allowed=False)
             self.citations[key] = (citation, full_reference)
         return self.citations[key]
+
+
+def with_versions(notes: tuple[RenderedNote, ...], version_of: Callable[[str], str]) -> tuple[RenderedNote, ...]:
+    """The notes with each report link naming its note's version (`version_of` a card id)."""
+    return tuple(replace(note, report=replace(note.report, version=version_of(note.card_id)))
+                 if note.report is not None else note for note in notes)
 
 
 def _reporting(cards: list[Card], progress: Progress | None) -> Iterator[Card]:

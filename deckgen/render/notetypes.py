@@ -34,6 +34,7 @@ class RenderedCardTemplate:
     front: str
     back: str
     front_syntax: templatetree.AnkiTemplate  # the front's Anki syntax, parsed once: which cards a note makes
+    back_syntax: templatetree.AnkiTemplate  # the back's, which the preview fills
 
 
 @dataclass(frozen=True)
@@ -229,7 +230,7 @@ def render_note_types(
                 trees.append(_checked_template(text, name, kind, env, project, templates_dir, problems))
             checked = [tree for tree in trees if tree is not None]
             if len(checked) == len(trees):
-                templates.append(RenderedCardTemplate(source.name, sides[0], sides[1], checked[0]))
+                templates.append(RenderedCardTemplate(source.name, sides[0], sides[1], checked[0], checked[1]))
         rendered.append(RenderedNoteType(
             declaration=kind, note_type_id=settings.note_type_ids[kind.name],
             name=kind.note_type_name or f"{settings.name} {kind.name} (deckgen)", templates=tuple(templates),
@@ -318,22 +319,21 @@ def _checked_template(text: str, name: str, kind: Kind, env: jinja2.Environment,
         problems.add(_source_location(tree.offset, written, text, name, env, project.root, templates_dir), tree.message)
         checked = None
     else:
-        for offset, tag, message in _tag_problems(tree.nodes, kind, text):
+        for offset, tag, message in _tag_problems(tree.nodes, kind):
             problems.add(_source_location(offset, (tag,), text, name, env, project.root, templates_dir), message)
         checked = tree
     _policy_problems(text, name, env, project, templates_dir, problems)
     return checked
 
 
-def _tag_problems(nodes: tuple[templatetree.Node, ...], kind: Kind, text: str) -> list[tuple[int, str, str]]:
+def _tag_problems(nodes: tuple[templatetree.Node, ...], kind: Kind) -> list[tuple[int, str, str]]:
     """Anki tags that the `anki` helpers would have refused, written as text ({% raw %}, an import):
     a field the note type lacks, or a filter that is not one of SAFE_FILTERS."""
     found = []
     for node in nodes:
         if isinstance(node, templatetree.Text):
             continue
-        tag = templatetree.ANKI_TAG.match(text, node.offset)
-        written = tag.group() if tag else ""
+        written = node.tag
         if node.name not in kind.fields and node.name not in ANKI_SPECIAL_FIELDS:
             found.append((node.offset, written, f"'{written}' names '{node.name}', which is not a field of the "
                                                 f"{kind.name} note type: use one of {', '.join(kind.fields)}"))
@@ -343,7 +343,7 @@ def _tag_problems(nodes: tuple[templatetree.Node, ...], kind: Kind, text: str) -
                 found.append((node.offset, written, f"'{written}' uses Anki's filter '{unsafe[0]}', which cards may "
                                                     f"not use: use {', '.join(sorted(SAFE_FILTERS))}"))
         else:
-            found += _tag_problems(node.children, kind, text)
+            found += _tag_problems(node.children, kind)
     return found
 
 

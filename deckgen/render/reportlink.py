@@ -14,18 +14,18 @@ release updates every note once (as any change to a card does), and changes no n
 
 `{version}` is the release that last changed the card, which with the card's id names exactly the
 text the student sees; the deck's own version would change every note at every release. It is not
-known until the release is planned (the lock records when each card last changed), so the renderer
-writes `VERSION_MARK` and `with_versions` puts each note's version in before packaging; the lock's
-fingerprint of a note covers the mark, not the version, so it changes only with the card.
+known until the release is planned (the lock records when each card last changed), so a rendered note
+carries its link as a `ReportLink` beside its fields, split where the version goes, and the link
+joins its field when the package (or preview) is written: nothing reads rendered HTML back to put
+the version in. The lock's fingerprint of a note covers the link with `VERSION_MARK` where the
+version goes, so it changes only with the card.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
-from dataclasses import replace
-from typing import Any
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from deckgen.source.reporturl import ReportUrl
@@ -38,33 +38,36 @@ REPORT_CLASS = "deckgen-report"
 LINK_TEXT = "Report a problem with this card"
 
 
-def report_link(url: ReportUrl, deck: str, card_id: str) -> str:
-    """The link for one card, its values URL-encoded and `{version}` left as `VERSION_MARK`. It passes
+@dataclass(frozen=True, slots=True)  # one per card: no __dict__ each
+class ReportLink:
+    """A card's report link, carried beside the note's fields until its version is known."""
+
+    field: int  # the index of the field it ends (Extra)
+    pieces: tuple[str, ...]  # its HTML, split where the version goes
+    address_pieces: tuple[str, ...]  # the address it leads to, split where the version goes
+    version: str | None = None  # the release that last changed the card; None until the plan gives it
+
+    def html(self, versioned: bool = True) -> str:
+        """The link as the field ends with it: the version URL-encoded and escaped for the attribute
+        (it comes from the lock, after the sanitiser), or `VERSION_MARK` while it is not known (or
+        not `versioned`: as the lock's fingerprint covers it)."""
+        if self.version is None or not versioned:
+            return VERSION_MARK.join(self.pieces)
+        return html.escape(quote(self.version, safe=""), quote=True).join(self.pieces)
+
+    @property
+    def address(self) -> str:
+        """Where the link leads (for release notes and the preview)."""
+        return (VERSION_MARK if self.version is None else quote(self.version, safe="")).join(self.address_pieces)
+
+
+def report_link(url: ReportUrl, deck: str, card_id: str, field: int) -> ReportLink:
+    """The link for one card at the end of field number `field`, its values URL-encoded. It passes
     the sanitiser as every field does, and Anki's brackets and braces in it are entities."""
     address = url.fill(card=quote(card_id, safe=""), deck=quote(deck, safe=""), version=VERSION_MARK)
     link = sanitise(f'<a href="{html.escape(address)}">{LINK_TEXT}</a>')
-    return inert(f'<div class="{REPORT_CLASS}"><small>{link}</small></div>')
-
-
-_LINK_START = f'<div class="{REPORT_CLASS}">'
-
-
-def with_versions(notes: tuple[Any, ...], version_of: Callable[[str], str]) -> tuple[Any, ...]:
-    """The notes with each report link naming its note's version (`version_of` a card id). Only the
-    link changes: a card's own text may say %version% too. (The link ends the field it is in, and
-    no card text can hold its <div>, which the sanitiser leaves out of every field.) The version
-    comes from the lock, after the sanitiser: it is written URL-encoded and escaped for the attribute,
-    whatever it holds."""
-    def filled(field: str, version: str) -> str:
-        start = field.rfind(_LINK_START)
-        written = html.escape(quote(version, safe=""), quote=True)
-        return field if start < 0 else field[:start] + field[start:].replace(VERSION_MARK, written)
-
-    return tuple(
-        replace(note, fields=tuple(filled(field, version_of(note.card_id)) for field in note.fields))
-        if any(_LINK_START in field for field in note.fields) else note
-        for note in notes
-    )
+    shown = inert(f'<div class="{REPORT_CLASS}"><small>{link}</small></div>')
+    return ReportLink(field, tuple(shown.split(VERSION_MARK)), tuple(address.split(VERSION_MARK)))
 
 
 _REPORT_ELEMENT = re.compile(f'<div class="{REPORT_CLASS}">.*?</div>', re.DOTALL)
@@ -74,7 +77,8 @@ _HREF = re.compile(r'<a href="([^"]*)"')
 
 
 def report_address(field: str) -> str | None:
-    """The address the field's report link leads to, or None when it has none (for release notes)."""
+    """The address the field's report link leads to, or None when it has none (for release notes
+    of a package read back: a rendered note carries its `ReportLink`)."""
     element = _REPORT_ELEMENT.search(field) if REPORT_CLASS in field else None
     href = _HREF.search(element.group()) if element else None
     return html.unescape(href.group(1)) if href else None

@@ -30,6 +30,7 @@ class Field:
     name: str
     filters: tuple[str, ...]
     offset: int
+    tag: str  # as written, for finding it in the template's source
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Section:
     inverted: bool
     children: tuple[Node, ...]
     offset: int
+    tag: str  # the opening tag as written
 
 
 Node = Text | Field | Section
@@ -83,11 +85,11 @@ def parse(text: str) -> AnkiTemplate | SyntaxProblem:
                 return SyntaxProblem(match.start(), match.group(),
                                      f"'{match.group()}' closes '{tag}', which must be closed with "
                                      f"{{{{/{opened}}}}} first (sections nest: the last opened closes first)")
-            stack[-1][4].append(Section(opened, inverted, tuple(children), offset))
+            stack[-1][4].append(Section(opened, inverted, tuple(children), offset, tag))
         else:
             filters, _, name = body.rpartition(":")
             stack[-1][4].append(Field(name.strip(), tuple(part.strip() for part in filters.split(":")) if filters
-                                      else (), match.start()))
+                                      else (), match.start(), match.group()))
     if position < len(text):
         stack[-1][4].append(Text(text[position:], position))
     if len(stack) > 1:
