@@ -248,3 +248,43 @@ def test_the_written_page_shows_its_pictures_and_a_player_for_each_sound(tmp_pat
     assert page.page.evaluate("document.querySelectorAll('audio.preview-sound[controls]').length") == 2
     assert "[sound:" not in page.page.inner_text("body")
     assert page.errors == []
+
+
+@pytest.fixture(scope="module")
+def short(tmp_path_factory) -> Deck:
+    """tests/fixtures/preview: maths of each shape, a typed card and short cards, previewed to a file."""
+    project = make_project(tmp_path_factory.mktemp("short") / "project", FIXTURES / "preview")
+    preview = commands.preview(project)
+    assert preview.problems == ()
+    write_files(preview.files(), project)
+    return Deck(preview.output, preview.cards)
+
+
+def _maths(page: Watched, card_id: str) -> list[dict]:
+    return page.page.evaluate("""(id) => Array.from(document.getElementById(id).querySelectorAll('.card'))
+        .map((card) => ({maths: card.querySelectorAll('math').length,
+                         displays: Array.from(card.querySelectorAll('math')).map((m) => getComputedStyle(m).display),
+                         height: Math.min(...Array.from(card.querySelectorAll('math'))
+                                          .map((m) => m.getBoundingClientRect().height))}))""", card_id)
+
+
+@pytest.mark.slow
+def test_maths_is_typeset_as_mathml_with_nothing_fetched(short, watched, screenshots):
+    page = watched()
+    page.page.goto(short.url)
+
+    text = page.page.inner_text("main")
+    inline, display, cloze = (_maths(page, card_id) for card_id in ("maths-inline", "maths-display", "maths-cloze"))
+    page.page.evaluate("document.getElementById('maths-inline').scrollIntoView()")
+    screenshot(page, screenshots, "preview-maths.png")
+
+    assert "\\(" not in text and "\\)" not in text and "\\[" not in text and "\\]" not in text
+    # front: three spans; back: the question again and two in the answer
+    assert [side["maths"] for side in inline] == [3, 5]
+    assert [side["maths"] for side in display] == [0, 1] and display[1]["displays"] == ["block math"]
+    assert [side["maths"] for side in cloze] == [0, 1]  # the front hides the deletion: [...]
+    assert all(side["height"] > 5 for side in inline + display[1:] + cloze[1:])  # drawn, not empty
+    # mhchem's \ce, which latex2mathml cannot typeset, shows as its TeX, marked, and never as \( … \)
+    assert page.page.inner_text("#maths-chemistry .preview-maths-tex") == "\\ce{H2O}"
+    assert page.requests == [short.url]
+    assert page.errors == []

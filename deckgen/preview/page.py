@@ -2,8 +2,9 @@
 
 Contents by subdeck, a search box and filters, a day/night switch, a phone-width view and, when
 served, a reload on change: the page's own script (preview.js) and style (preview.css) do that
-around the cards. Each card's HTML is put in the page exactly as rendered for Anki, inside a
-`.card` element as Anki's reviewer puts it, and styled by the deck's CSS alone.
+around the cards. Each card's HTML is put in the page as rendered for Anki, its maths typeset as
+MathML (typeset.py) where the reviewer's MathJax typesets it, inside a `.card` element as Anki's
+reviewer puts it, and styled by the deck's CSS alone.
 
 The page loads nothing: a Content-Security-Policy lets only its own script and style run (by
 hash), and images and sounds come only from where the page itself is (the server's media).
@@ -19,6 +20,7 @@ from importlib.resources import files
 
 from deckgen.changes import notes as diff
 from deckgen.preview.cards import PreviewCard, PreviewContent, PreviewNote
+from deckgen.preview.typeset import typeset
 
 VERSION_PATH = "/_version"  # where a served page asks for the build it shows (serve.py)
 
@@ -169,9 +171,10 @@ def _note(note: PreviewNote) -> str:
 
 def _card(card: PreviewCard) -> str:
     label = card.template + (f" {card.ordinal + 1}" if card.numbered else "")
-    # The front and back go in as rendered: the card's HTML is exactly what Anki shows.
+    # The front and back go in as Anki renders them, with their maths typeset as the reviewer's
+    # MathJax would (typeset.py): nothing else of a card's HTML changes.
     return (
         f'<div class="preview-card"><div class="preview-card-name">{_e(label)}</div>'
-        f'<div class="preview-sides"><div class="card">{card.front}</div>'
-        f'<div class="card">{card.back}</div></div></div>\n'
+        f'<div class="preview-sides"><div class="card">{typeset(card.front)}</div>'
+        f'<div class="card">{typeset(card.back)}</div></div></div>\n'
     )
