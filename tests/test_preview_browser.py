@@ -179,7 +179,7 @@ def test_the_phone_width_view_shows_each_card_as_wide_as_a_phone(ipt, watched):
         "Array.from(document.querySelectorAll('.preview-sides > .card'))"
         ".map((card) => card.getBoundingClientRect().width)")
 
-    assert set(widths) == {375}  # a card is as wide as Anki's screen on a 375 px phone
+    assert set(widths) == {390}  # a card is as wide as Anki's screen on a 390 px phone
     assert _overflow(page)[0] <= 1280
     assert page.errors == []
 
@@ -252,8 +252,11 @@ def test_the_written_page_shows_its_pictures_and_a_player_for_each_sound(tmp_pat
 
 @pytest.fixture(scope="module")
 def short(tmp_path_factory) -> Deck:
-    """tests/fixtures/preview: maths of each shape, a typed card and short cards, previewed to a file."""
+    """tests/fixtures/preview: maths of each shape, a typed card and short cards, previewed to a file,
+    with a rule for AnkiDroid's and AnkiMobile's `mobile` class added to the deck's CSS."""
     project = make_project(tmp_path_factory.mktemp("short") / "project", FIXTURES / "preview")
+    style = project / "templates" / "style.css"
+    style.write_text(style.read_text() + MOBILE_RULE)
     preview = commands.preview(project)
     assert preview.problems == ()
     write_files(preview.files(), project)
@@ -288,3 +291,36 @@ def test_maths_is_typeset_as_mathml_with_nothing_fetched(short, watched, screens
     assert page.page.inner_text("#maths-chemistry .preview-maths-tex") == "\\ce{H2O}"
     assert page.requests == [short.url]
     assert page.errors == []
+
+
+MOBILE_RULE = "\n.mobile .question { color: rgb(1, 2, 3); }\n"
+
+
+def _phone_look(page: Watched) -> dict:
+    return page.page.evaluate("""() => {
+        const card = document.querySelector('#short-1 .card'), question = card.querySelector('.question');
+        return {font: getComputedStyle(card).fontSize, padding: getComputedStyle(card).paddingLeft,
+                question: getComputedStyle(question).color, width: card.getBoundingClientRect().width};
+    }""")
+
+
+@pytest.mark.slow
+def test_the_phone_view_applies_the_decks_own_phone_css(short, watched, screenshots):
+    phone = watched(width=390, height=844)  # a phone: the deck's @media (max-width: 480px) applies itself
+    phone.page.goto(short.url)
+    on_a_phone = phone.page.evaluate("getComputedStyle(document.querySelector('#short-1 .card')).fontSize")
+    wide = watched()
+    wide.page.goto(short.url)
+    desktop = _phone_look(wide)
+
+    wide.page.click("#_phone")
+    phone_view = _phone_look(wide)
+    screenshot(wide, screenshots, "preview-phone-view.png")
+
+    # templates/style.css: .card 20px; @media (max-width: 480px) .card 18px, padding 0.5em 0.6em
+    assert desktop["font"] == "20px" and desktop["question"] != "rgb(1, 2, 3)"
+    assert phone_view["font"] == on_a_phone == "18px"
+    assert phone_view["padding"] == "10.8px"  # 0.6em of 18px
+    assert phone_view["question"] == "rgb(1, 2, 3)"  # .mobile, as on AnkiDroid
+    assert phone_view["width"] == 390
+    assert wide.errors == [] and phone.errors == []

@@ -1,6 +1,7 @@
 """The preview: every card as students' Anki shows it, on a static page or served while editing.
 
-Owns: cards.py (what each card looks like), typeset.py (maths as MathML), page.py (the page), serve.py
+Owns: cards.py (what each card looks like), typeset.py (maths as MathML), phonecss.py (the
+deck's phone rules in the phone view), page.py (the page), serve.py
 (the local server), preview.css, preview.js.
 
 May import: the shared modules (errors, paths, ids, names, output), text/, source/, render/,

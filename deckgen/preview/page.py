@@ -1,6 +1,7 @@
 """The preview page: one self-contained HTML file of a PreviewContent (cards.py says what it shows).
 
-Contents by subdeck, a search box and filters, a day/night switch, a phone-width view and, when
+Contents by subdeck, a search box and filters, a day/night switch, a phone view (with the deck's
+phone rules: phonecss.py) and, when
 served, a reload on change: the page's own script (preview.js) and style (preview.css) do that
 around the cards. Each card's HTML is put in the page as rendered for Anki, its maths typeset as
 MathML (typeset.py) where the reviewer's MathJax typesets it, inside a `.card` element as Anki's
@@ -20,6 +21,7 @@ from importlib.resources import files
 
 from deckgen.changes import notes as diff
 from deckgen.preview.cards import PreviewCard, PreviewContent, PreviewNote
+from deckgen.preview.phonecss import with_phone_view
 from deckgen.preview.typeset import typeset
 
 VERSION_PATH = "/_version"  # where a served page asks for the build it shows (serve.py)
@@ -49,7 +51,7 @@ def _e(text: str) -> str:
 def page_html(content: PreviewContent, version: str | None = None) -> str:
     """The page; `version` names the build when served, and the page reloads when it changes."""
     script = _asset("preview.js")
-    style = (content.css + "\n" + _asset("preview.css")).replace("\r\n", "\n").replace("\r", "\n")
+    style = (with_phone_view(content.css) + "\n" + _asset("preview.css")).replace("\r\n", "\n").replace("\r", "\n")
     policy = (f"default-src 'none'; script-src {_hash(script)}; style-src {_hash(style)}; img-src 'self'; "
               "media-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'")
     live = f' data-version="{_e(version)}" data-version-url="{VERSION_PATH}"' if version is not None else ""

@@ -57,6 +57,7 @@
     body.classList.toggle("nightMode", night);  // Anki's classes: the deck's night rules apply
     body.classList.toggle("night_mode", night);
     body.classList.toggle("preview-phone", phone);
+    body.classList.toggle("mobile", phone);  // AnkiDroid's and AnkiMobile's class: the deck's .mobile rules apply
     byId("_night").setAttribute("aria-pressed", String(night));
     byId("_phone").setAttribute("aria-pressed", String(phone));
     stored("localStorage", LOOK, { night: night, phone: phone });
