@@ -324,3 +324,28 @@ def test_the_phone_view_applies_the_decks_own_phone_css(short, watched, screensh
     assert phone_view["question"] == "rgb(1, 2, 3)"  # .mobile, as on AnkiDroid
     assert phone_view["width"] == 390
     assert wide.errors == [] and phone.errors == []
+
+
+def _type_box(page: Watched) -> dict:
+    return page.page.evaluate("""() => {
+        const card = document.querySelector('#typed-founder .card'), box = card.querySelector('input#typeans');
+        const style = getComputedStyle(card);
+        return {box: box.getBoundingClientRect().width, font: getComputedStyle(box).fontSize,
+                inside: card.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)};
+    }""")
+
+
+@pytest.mark.slow
+def test_the_type_in_box_is_as_wide_as_the_card_as_in_ankis_reviewer(short, watched, screenshots):
+    page = watched()
+    page.page.goto(short.url)
+    wide = _type_box(page)
+    page.page.click("#_phone")
+    phone = _type_box(page)
+    page.page.evaluate("document.getElementById('typed-founder').scrollIntoView()")
+    screenshot(page, screenshots, "preview-typed.png")
+
+    assert wide["box"] == pytest.approx(wide["inside"], abs=1) and wide["box"] > 400  # clientWidth is whole px
+    assert phone["box"] == pytest.approx(phone["inside"], abs=1) and phone["box"] > 300
+    assert wide["font"] == phone["font"] == "20px"  # the answer field's size, as the reviewer sets it
+    assert page.errors == []
