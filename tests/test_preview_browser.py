@@ -349,3 +349,31 @@ def test_the_type_in_box_is_as_wide_as_the_card_as_in_ankis_reviewer(short, watc
     assert phone["box"] == pytest.approx(phone["inside"], abs=1) and phone["box"] > 300
     assert wide["font"] == phone["font"] == "20px"  # the answer field's size, as the reviewer sets it
     assert page.errors == []
+
+
+def _notes_on_screen(page: Watched) -> int:
+    return page.page.evaluate("""() => Array.from(document.querySelectorAll('.preview-note')).filter((note) => {
+        const box = note.getBoundingClientRect();
+        return box.top >= 0 && box.left >= 0 && box.bottom <= innerHeight && box.right <= innerWidth;
+    }).length""")
+
+
+@pytest.mark.slow
+def test_the_compact_view_shows_many_notes_a_screen(short, watched, screenshots):
+    page = watched(width=1280, height=800)
+    page.page.goto(short.url)
+    normal = _notes_on_screen(page)
+
+    page.page.click("#_compact")
+    compact = _notes_on_screen(page)
+    screenshot(page, screenshots, "preview-compact.png")
+    page.page.reload()
+    remembered = _notes_on_screen(page)
+    page.page.select_option("#_subdeck", "second")  # no notes: the filters hide the subdeck, tiles and all
+    filtered = page.page.evaluate("document.querySelector('.preview-subdeck').getBoundingClientRect().height")
+
+    assert normal < 5 <= compact
+    assert filtered == 0
+    assert remembered == compact and page.page.get_attribute("#_compact", "aria-pressed") == "true"
+    assert _overflow(page)[0] <= 1280
+    assert page.errors == []

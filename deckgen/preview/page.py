@@ -1,7 +1,7 @@
 """The preview page: one self-contained HTML file of a PreviewContent (cards.py says what it shows).
 
 Contents by subdeck, a search box and filters, a day/night switch, a phone view (with the deck's
-phone rules: phonecss.py) and, when
+phone rules: phonecss.py), a compact view of many notes a screen and, when
 served, a reload on change: the page's own script (preview.js) and style (preview.css) do that
 around the cards. Each card's HTML is put in the page as rendered for Anki, its maths typeset as
 MathML (typeset.py) where the reviewer's MathJax typesets it, inside a `.card` element as Anki's
@@ -110,7 +110,8 @@ def _sidebar(content: PreviewContent, groups: dict[str, list[PreviewNote]]) -> s
         + "</div>\n"
         '<div class="preview-switches">'
         '<button type="button" id="_night" aria-pressed="false">Night</button> '
-        '<button type="button" id="_phone" aria-pressed="false">Phone width</button></div>\n'
+        '<button type="button" id="_phone" aria-pressed="false">Phone width</button> '
+        '<button type="button" id="_compact" aria-pressed="false">Compact</button></div>\n'
         f'<p class="preview-status"><span id="_status" role="status">{_count(content.cards, "card")}</span>'
         ' <span id="_live"></span></p>\n'
         + (f'<p class="preview-alert"><a href="#_problems">{_count(len(content.problems), "problem")}</a></p>\n'
