@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+import wave
 from pathlib import Path
 
 import pytest
@@ -377,3 +378,46 @@ def test_the_compact_view_shows_many_notes_a_screen(short, watched, screenshots)
     assert remembered == compact and page.page.get_attribute("#_compact", "aria-pressed") == "true"
     assert _overflow(page)[0] <= 1280
     assert page.errors == []
+
+
+def _media_shown(page: Watched) -> dict:
+    """Each picture's drawn width, and whether each sound's player could read its sound."""
+    return page.page.evaluate("""async () => ({
+        pictures: Array.from(document.images).map((image) => image.naturalWidth),
+        sounds: await Promise.all(Array.from(document.querySelectorAll('audio.preview-sound')).map((audio) =>
+            new Promise((done) => {
+                audio.addEventListener('loadedmetadata', () => done('loaded'), {once: true});
+                audio.addEventListener('error', () => done('error ' + (audio.error && audio.error.code)), {once: true});
+                audio.load();
+                setTimeout(() => done('timeout'), 5000);
+            }))),
+    })""")
+
+
+@pytest.mark.slow
+def test_pictures_and_sounds_show_on_the_written_page_as_on_the_served_one(tmp_path, watched):
+    project = make_project(tmp_path / "project")
+    add_picture_card(project)
+    with wave.open(str(project / "cards" / "media" / "tone.wav"), "wb") as sound:  # a sound a browser can play
+        sound.setnchannels(1), sound.setsampwidth(2), sound.setframerate(8000), sound.writeframes(bytes(1600))
+    (project / "cards" / "sounds.yaml").write_text(
+        "subdeck: first\ncards:\n  - {id: sound, kind: basic, question: 'Which tone? [sound:tone.wav]', answer: A, "
+        "media: [tone.wav]}\n")
+    preview = commands.preview(project, output=tmp_path / "elsewhere" / "cards.html")
+    write_files(preview.files(), project)
+    written = watched()
+    written.page.goto(preview.output.as_uri())
+    on_the_written_page = _media_shown(written)
+
+    with commands.serve_preview(project, 0) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        served = watched()
+        served.page.goto(server.url)
+        on_the_served_page = _media_shown(served)
+        served.close()
+        server.shutdown()
+        thread.join(timeout=10)
+
+    assert on_the_written_page == on_the_served_page == {"pictures": [1, 1], "sounds": ["loaded", "loaded"]}
+    assert written.errors == []
