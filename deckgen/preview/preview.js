@@ -1,7 +1,6 @@
-// The preview page's own script (deckgen preview): search and filters, day/night, phone and compact
-// views and,
-// when the page is served, a reload when the cards change. It changes the page around the cards and
-// never a card's own HTML, which stays as Anki shows it.
+// The preview page's own script (deckgen preview): search and filters, day/night, the phone and
+// compact views and, when the page is served, a reload when the cards change. It changes the page
+// around the cards and never a card's own HTML, which stays as Anki shows it.
 "use strict";
 (function () {
   const body = document.body;
