@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+import wave
 from pathlib import Path
 
 import pytest
@@ -179,7 +180,7 @@ def test_the_phone_width_view_shows_each_card_as_wide_as_a_phone(ipt, watched):
         "Array.from(document.querySelectorAll('.preview-sides > .card'))"
         ".map((card) => card.getBoundingClientRect().width)")
 
-    assert set(widths) == {375}  # a card is as wide as Anki's screen on a 375 px phone
+    assert set(widths) == {390}  # a card is as wide as Anki's screen on a 390 px phone
     assert _overflow(page)[0] <= 1280
     assert page.errors == []
 
@@ -248,3 +249,175 @@ def test_the_written_page_shows_its_pictures_and_a_player_for_each_sound(tmp_pat
     assert page.page.evaluate("document.querySelectorAll('audio.preview-sound[controls]').length") == 2
     assert "[sound:" not in page.page.inner_text("body")
     assert page.errors == []
+
+
+@pytest.fixture(scope="module")
+def short(tmp_path_factory) -> Deck:
+    """tests/fixtures/preview: maths of each shape, a typed card and short cards, previewed to a file,
+    with a rule for AnkiDroid's and AnkiMobile's `mobile` class added to the deck's CSS."""
+    project = make_project(tmp_path_factory.mktemp("short") / "project", FIXTURES / "preview")
+    style = project / "templates" / "style.css"
+    style.write_text(style.read_text() + MOBILE_RULE)
+    preview = commands.preview(project)
+    assert preview.problems == ()
+    write_files(preview.files(), project)
+    return Deck(preview.output, preview.cards)
+
+
+def _maths(page: Watched, card_id: str) -> list[dict]:
+    return page.page.evaluate("""(id) => Array.from(document.getElementById(id).querySelectorAll('.card'))
+        .map((card) => ({maths: card.querySelectorAll('math').length,
+                         displays: Array.from(card.querySelectorAll('math')).map((m) => getComputedStyle(m).display),
+                         height: Math.min(...Array.from(card.querySelectorAll('math'))
+                                          .map((m) => m.getBoundingClientRect().height))}))""", card_id)
+
+
+@pytest.mark.slow
+def test_maths_is_typeset_as_mathml_with_nothing_fetched(short, watched, screenshots):
+    page = watched()
+    page.page.goto(short.url)
+
+    text = page.page.inner_text("main")
+    inline, display, cloze = (_maths(page, card_id) for card_id in ("maths-inline", "maths-display", "maths-cloze"))
+    page.page.evaluate("document.getElementById('maths-inline').scrollIntoView()")
+    screenshot(page, screenshots, "preview-maths.png")
+
+    assert "\\(" not in text and "\\)" not in text and "\\[" not in text and "\\]" not in text
+    # front: three spans; back: the question again and two in the answer
+    assert [side["maths"] for side in inline] == [3, 5]
+    assert [side["maths"] for side in display] == [0, 1] and display[1]["displays"] == ["block math"]
+    assert [side["maths"] for side in cloze] == [0, 1]  # the front hides the deletion: [...]
+    assert all(side["height"] > 5 for side in inline + display[1:] + cloze[1:])  # drawn, not empty
+    # mhchem's \ce, which latex2mathml cannot typeset, shows as its TeX, marked, and never as \( … \)
+    assert page.page.inner_text("#maths-chemistry .preview-maths-tex") == "\\ce{H2O}"
+    assert page.requests == [short.url]
+    assert page.errors == []
+
+
+MOBILE_RULE = "\n.mobile .question { color: rgb(1, 2, 3); }\n"
+
+
+def _phone_look(page: Watched) -> dict:
+    return page.page.evaluate("""() => {
+        const card = document.querySelector('#short-1 .card'), question = card.querySelector('.question');
+        return {font: getComputedStyle(card).fontSize, padding: getComputedStyle(card).paddingLeft,
+                question: getComputedStyle(question).color, width: card.getBoundingClientRect().width};
+    }""")
+
+
+@pytest.mark.slow
+def test_the_phone_view_applies_the_decks_own_phone_css(short, watched, screenshots):
+    phone = watched(width=390, height=844)  # a phone: the deck's @media (max-width: 480px) applies itself
+    phone.page.goto(short.url)
+    on_a_phone = phone.page.evaluate("getComputedStyle(document.querySelector('#short-1 .card')).fontSize")
+    wide = watched()
+    wide.page.goto(short.url)
+    desktop = _phone_look(wide)
+
+    wide.page.click("#_phone")
+    phone_view = _phone_look(wide)
+    screenshot(wide, screenshots, "preview-phone-view.png")
+
+    # templates/style.css: .card 20px; @media (max-width: 480px) .card 18px, padding 0.5em 0.6em
+    assert desktop["font"] == "20px" and desktop["question"] != "rgb(1, 2, 3)"
+    assert phone_view["font"] == on_a_phone == "18px"
+    assert phone_view["padding"] == "10.8px"  # 0.6em of 18px
+    assert phone_view["question"] == "rgb(1, 2, 3)"  # .mobile, as on AnkiDroid
+    assert phone_view["width"] == 390
+    assert wide.errors == [] and phone.errors == []
+
+
+def _type_box(page: Watched) -> dict:
+    return page.page.evaluate("""() => {
+        const card = document.querySelector('#typed-founder .card'), box = card.querySelector('input#typeans');
+        const style = getComputedStyle(card);
+        return {box: box.getBoundingClientRect().width, font: getComputedStyle(box).fontSize,
+                inside: card.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)};
+    }""")
+
+
+@pytest.mark.slow
+def test_the_type_in_box_is_as_wide_as_the_card_as_in_ankis_reviewer(short, watched, screenshots):
+    page = watched()
+    page.page.goto(short.url)
+    wide = _type_box(page)
+    page.page.click("#_phone")
+    phone = _type_box(page)
+    page.page.evaluate("document.getElementById('typed-founder').scrollIntoView()")
+    screenshot(page, screenshots, "preview-typed.png")
+
+    assert wide["box"] == pytest.approx(wide["inside"], abs=1) and wide["box"] > 400  # clientWidth is whole px
+    assert phone["box"] == pytest.approx(phone["inside"], abs=1) and phone["box"] > 300
+    assert wide["font"] == phone["font"] == "20px"  # the answer field's size, as the reviewer sets it
+    assert page.errors == []
+
+
+def _notes_on_screen(page: Watched) -> int:
+    return page.page.evaluate("""() => Array.from(document.querySelectorAll('.preview-note')).filter((note) => {
+        const box = note.getBoundingClientRect();
+        return box.top >= 0 && box.left >= 0 && box.bottom <= innerHeight && box.right <= innerWidth;
+    }).length""")
+
+
+@pytest.mark.slow
+def test_the_compact_view_shows_many_notes_a_screen(short, watched, screenshots):
+    page = watched(width=1280, height=800)
+    page.page.goto(short.url)
+    normal = _notes_on_screen(page)
+
+    page.page.click("#_compact")
+    compact = _notes_on_screen(page)
+    screenshot(page, screenshots, "preview-compact.png")
+    page.page.reload()
+    remembered = _notes_on_screen(page)
+    page.page.select_option("#_subdeck", "second")  # no notes: the filters hide the subdeck, tiles and all
+    filtered = page.page.evaluate("document.querySelector('.preview-subdeck').getBoundingClientRect().height")
+
+    assert normal < 5 <= compact
+    assert filtered == 0
+    assert remembered == compact and page.page.get_attribute("#_compact", "aria-pressed") == "true"
+    assert _overflow(page)[0] <= 1280
+    assert page.errors == []
+
+
+def _media_shown(page: Watched) -> dict:
+    """Each picture's drawn width, and whether each sound's player could read its sound."""
+    return page.page.evaluate("""async () => ({
+        pictures: Array.from(document.images).map((image) => image.naturalWidth),
+        sounds: await Promise.all(Array.from(document.querySelectorAll('audio.preview-sound')).map((audio) =>
+            new Promise((done) => {
+                audio.addEventListener('loadedmetadata', () => done('loaded'), {once: true});
+                audio.addEventListener('error', () => done('error ' + (audio.error && audio.error.code)), {once: true});
+                audio.load();
+                setTimeout(() => done('timeout'), 5000);
+            }))),
+    })""")
+
+
+@pytest.mark.slow
+def test_pictures_and_sounds_show_on_the_written_page_as_on_the_served_one(tmp_path, watched):
+    project = make_project(tmp_path / "project")
+    add_picture_card(project)
+    with wave.open(str(project / "cards" / "media" / "tone.wav"), "wb") as sound:  # a sound a browser can play
+        sound.setnchannels(1), sound.setsampwidth(2), sound.setframerate(8000), sound.writeframes(bytes(1600))
+    (project / "cards" / "sounds.yaml").write_text(
+        "subdeck: first\ncards:\n  - {id: sound, kind: basic, question: 'Which tone? [sound:tone.wav]', answer: A, "
+        "media: [tone.wav]}\n")
+    preview = commands.preview(project, output=tmp_path / "elsewhere" / "cards.html")
+    write_files(preview.files(), project)
+    written = watched()
+    written.page.goto(preview.output.as_uri())
+    on_the_written_page = _media_shown(written)
+
+    with commands.serve_preview(project, 0) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        served = watched()
+        served.page.goto(server.url)
+        on_the_served_page = _media_shown(served)
+        served.close()
+        server.shutdown()
+        thread.join(timeout=10)
+
+    assert on_the_written_page == on_the_served_page == {"pictures": [1, 1], "sounds": ["loaded", "loaded"]}
+    assert written.errors == []

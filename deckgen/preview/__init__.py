@@ -1,7 +1,8 @@
 """The preview: every card as students' Anki shows it, on a static page or served while editing.
 
-Owns: cards.py (what each card looks like), page.py (the page), serve.py (the local server),
-preview.css, preview.js.
+Owns: cards.py (what each card looks like), typeset.py (maths as MathML), phonecss.py (the
+deck's phone rules in the phone view), page.py (the page), serve.py
+(the local server), preview.css, preview.js.
 
 May import: the shared modules (errors, paths, ids, names, output), text/, source/, render/,
 release/, apkg/, changes/, authoring/.

@@ -1,9 +1,11 @@
 """The preview page: one self-contained HTML file of a PreviewContent (cards.py says what it shows).
 
-Contents by subdeck, a search box and filters, a day/night switch, a phone-width view and, when
+Contents by subdeck, a search box and filters, a day/night switch, a phone view (with the deck's
+phone rules: phonecss.py), a compact view of many notes a screen and, when
 served, a reload on change: the page's own script (preview.js) and style (preview.css) do that
-around the cards. Each card's HTML is put in the page exactly as rendered for Anki, inside a
-`.card` element as Anki's reviewer puts it, and styled by the deck's CSS alone.
+around the cards. Each card's HTML is put in the page as rendered for Anki, its maths typeset as
+MathML (typeset.py) where the reviewer's MathJax typesets it, inside a `.card` element as Anki's
+reviewer puts it, and styled by the deck's CSS alone.
 
 The page loads nothing: a Content-Security-Policy lets only its own script and style run (by
 hash), and images and sounds come only from where the page itself is (the server's media).
@@ -19,6 +21,8 @@ from importlib.resources import files
 
 from deckgen.changes import notes as diff
 from deckgen.preview.cards import PreviewCard, PreviewContent, PreviewNote
+from deckgen.preview.phonecss import with_phone_view
+from deckgen.preview.typeset import typeset
 
 VERSION_PATH = "/_version"  # where a served page asks for the build it shows (serve.py)
 
@@ -47,7 +51,7 @@ def _e(text: str) -> str:
 def page_html(content: PreviewContent, version: str | None = None) -> str:
     """The page; `version` names the build when served, and the page reloads when it changes."""
     script = _asset("preview.js")
-    style = (content.css + "\n" + _asset("preview.css")).replace("\r\n", "\n").replace("\r", "\n")
+    style = (with_phone_view(content.css) + "\n" + _asset("preview.css")).replace("\r\n", "\n").replace("\r", "\n")
     policy = (f"default-src 'none'; script-src {_hash(script)}; style-src {_hash(style)}; img-src 'self'; "
               "media-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'")
     live = f' data-version="{_e(version)}" data-version-url="{VERSION_PATH}"' if version is not None else ""
@@ -106,7 +110,8 @@ def _sidebar(content: PreviewContent, groups: dict[str, list[PreviewNote]]) -> s
         + "</div>\n"
         '<div class="preview-switches">'
         '<button type="button" id="_night" aria-pressed="false">Night</button> '
-        '<button type="button" id="_phone" aria-pressed="false">Phone width</button></div>\n'
+        '<button type="button" id="_phone" aria-pressed="false">Phone width</button> '
+        '<button type="button" id="_compact" aria-pressed="false">Compact</button></div>\n'
         f'<p class="preview-status"><span id="_status" role="status">{_count(content.cards, "card")}</span>'
         ' <span id="_live"></span></p>\n'
         + (f'<p class="preview-alert"><a href="#_problems">{_count(len(content.problems), "problem")}</a></p>\n'
@@ -169,9 +174,10 @@ def _note(note: PreviewNote) -> str:
 
 def _card(card: PreviewCard) -> str:
     label = card.template + (f" {card.ordinal + 1}" if card.numbered else "")
-    # The front and back go in as rendered: the card's HTML is exactly what Anki shows.
+    # The front and back go in as Anki renders them, with their maths typeset as the reviewer's
+    # MathJax would (typeset.py): nothing else of a card's HTML changes.
     return (
         f'<div class="preview-card"><div class="preview-card-name">{_e(label)}</div>'
-        f'<div class="preview-sides"><div class="card">{card.front}</div>'
-        f'<div class="card">{card.back}</div></div></div>\n'
+        f'<div class="preview-sides"><div class="card">{typeset(card.front)}</div>'
+        f'<div class="card">{typeset(card.back)}</div></div></div>\n'
     )

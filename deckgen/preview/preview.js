@@ -1,6 +1,6 @@
-// The preview page's own script (deckgen preview): search and filters, day/night, phone width and,
-// when the page is served, a reload when the cards change. It changes the page around the cards and
-// never a card's own HTML, which stays as Anki shows it.
+// The preview page's own script (deckgen preview): search and filters, day/night, the phone and
+// compact views and, when the page is served, a reload when the cards change. It changes the page
+// around the cards and never a card's own HTML, which stays as Anki shows it.
 "use strict";
 (function () {
   const body = document.body;
@@ -20,7 +20,7 @@
     } catch (error) { /* not remembered */ }
     return null;
   }
-  // Filters belong to this tab and survive the reload of a served page; day/night and phone width
+  // Filters belong to this tab and survive the reload of a served page; day/night and the views
   // are the educator's preference, kept for every preview.
   const FILTERS = "deckgen-preview-filters", LOOK = "deckgen-preview-look";
 
@@ -53,13 +53,17 @@
     stored("sessionStorage", FILTERS, state);
   }
 
-  function look(night, phone) {
-    body.classList.toggle("nightMode", night);  // Anki's classes: the deck's night rules apply
-    body.classList.toggle("night_mode", night);
-    body.classList.toggle("preview-phone", phone);
-    byId("_night").setAttribute("aria-pressed", String(night));
-    byId("_phone").setAttribute("aria-pressed", String(phone));
-    stored("localStorage", LOOK, { night: night, phone: phone });
+  // Each switch puts its classes on the body: Anki's own for night mode (the deck's night rules
+  // apply) and, for the phone view, AnkiDroid's and AnkiMobile's `mobile` (the deck's .mobile rules).
+  const SWITCHES = { night: ["nightMode", "night_mode"], phone: ["preview-phone", "mobile"],
+    compact: ["preview-compact"] };
+  const chosen = {};
+  function look() {
+    for (const [name, classes] of Object.entries(SWITCHES)) {
+      for (const name_ of classes) body.classList.toggle(name_, chosen[name]);
+      byId("_" + name).setAttribute("aria-pressed", String(chosen[name]));
+    }
+    stored("localStorage", LOOK, chosen);
   }
 
   const state = stored("sessionStorage", FILTERS) || {};
@@ -71,11 +75,14 @@
     control.addEventListener(control.type === "search" ? "input" : "change", apply);
   }
   const preference = stored("localStorage", LOOK) || {};
-  look(preference.night === true, preference.phone === true);
-  byId("_night").addEventListener("click", () => look(!body.classList.contains("nightMode"),
-    body.classList.contains("preview-phone")));
-  byId("_phone").addEventListener("click", () => look(body.classList.contains("nightMode"),
-    !body.classList.contains("preview-phone")));
+  for (const name of Object.keys(SWITCHES)) {
+    chosen[name] = preference[name] === true;
+    byId("_" + name).addEventListener("click", () => {
+      chosen[name] = !chosen[name];
+      look();
+    });
+  }
+  look();
   document.addEventListener("keydown", (event) => {
     if (event.key === "/" && document.activeElement === body) {  // as in MkDocs and GitHub
       event.preventDefault();
