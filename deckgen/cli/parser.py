@@ -344,5 +344,6 @@ def _scaffold_commands(command: _Command) -> None:
                                  help="the folder holding the previous release's .apkg")
     publish_command.add_argument("out", type=Path, metavar="OUT_DIR", help="where to write the .apkg and its notes")
     new_command = command("new", "add an empty card to a card file", _NEW_HELP)
-    new_command.add_argument("kind", choices=KINDS, help="the kind of card")
+    new_command.add_argument("kind", metavar="KIND",
+                             help=f"the kind of card: {', '.join(KINDS)}, or a note type cards/deck.yaml declares")
     new_command.add_argument("--subdeck", required=True, metavar="KEY", help="a subdeck key of cards/deck.yaml")

@@ -26,6 +26,8 @@ KIND_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}\Z")
 # Keys every card has of its own: a field whose key would be one of them gets "field_" before it.
 RESERVED_KEYS = frozenset({"id", "kind", "subdeck", "tags", "media", "retired", "guid"})
 # What Anki refuses in a field name (rslib notetype/fields.rs): it would break its {{...}} syntax.
+# How `deckgen new` marks a field a card may leave out: an empty key is an error like a missing one.
+OPTIONAL_MARK = "  # optional: delete the line to leave the field empty"
 FIELD_NAME_PROBLEM = re.compile(r'[:{}"]|^[#^/]')
 TEMPLATE_KEYS = (
     TextKey("name", "The card template's name, as Anki shows it.", True, "the card template's name"),
@@ -186,7 +188,7 @@ def declared_kind(name: str, fields: list[str], optional: frozenset[str], templa
         content_fields=tuple(fields),
         templates=templates,
         fill=_filler(pairs, cloze_key, optional),
-        skeleton=tuple(f"{key}:" for _, key in pairs),
+        skeleton=tuple(f"{key}:" + (OPTIONAL_MARK if field in optional else "") for field, key in pairs),
         cloze_field=fields[0] if is_cloze else None,
         check=_cloze_check(cloze_key) if cloze_key else None,
         quick_check=_quick_cloze_check(cloze_key) if cloze_key else None,
