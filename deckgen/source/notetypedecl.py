@@ -203,10 +203,9 @@ def declared_kind(name: str, fields: list[str], optional: frozenset[str], templa
 def _filler(pairs: tuple[tuple[str, str], ...], cloze_key: str | None,
             optional: frozenset[str]) -> Callable[[Card, FieldWriter], dict[str, Any]]:
     def fill(card: Card, write: FieldWriter) -> dict[str, Any]:
-        given = dict(card.values)
         values: dict[str, Any] = {}
         for field, key in pairs:
-            text = given.get(key)
+            text = card.text_of(key)
             if text is None:
                 values[field] = ""
             elif key == cloze_key:
