@@ -202,3 +202,12 @@ def test_an_unknown_kind_in_a_project_without_note_types_of_its_own_names_the_bu
         "deckgen new: error: argument KIND: unknown kind 'flashcard': use basic, reverse, cloze, list or typed "
         "(built in)"
     )
+
+
+def test_new_help_lists_the_built_in_kinds_with_what_each_is_for(tmp_path, run_cli):
+    result = run_cli("new", "--help", cwd=tmp_path)
+
+    assert result.exit_code == 0
+    for kind in KINDS.values():
+        assert f"\n  {kind.name:<9} {kind.summary}\n" in result.stdout
+    assert "or a note type of the project's own" in result.stdout

@@ -181,10 +181,16 @@ purpose: 'deckgen check' points at each one still to write. Only cards/deck.yaml
 must be valid: cards still being written elsewhere do not stop a new one. Rename the id to say
 what the card asks before the card is first released.
 
+KIND is one of the built-in kinds:
+{kinds}
+or a note type of the project's own: the name cards/deck.yaml declares it under in
+'note_types' (the card then has a key for each of its fields).
+
 examples:
   deckgen new basic --subdeck founders
   deckgen new list --subdeck problem-areas
-"""
+  deckgen new drug --subdeck cardiovascular
+""".format(kinds="\n".join(f"  {kind.name:<9} {kind.summary}" for kind in KINDS.values()))
 
 _SCHEMA_HELP = """\
 Print the card file format as JSON Schema, with the project's subdeck and

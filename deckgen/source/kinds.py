@@ -2,10 +2,12 @@
 
 A kind is everything deckgen knows of it in one place, the way Anki declares its stock note types:
 the YAML keys of its content, its Anki note type (fields by name, in order, and card templates),
-how its note's fields are filled from a card, how many Anki cards a note makes, and the skeleton
-`deckgen new` writes. Adding a kind is adding one declaration to `KINDS` and its templates; the
-pipeline branches on no kind's name (only lint rules meant for some kinds, and the wording of the
-renumbering guard for lists, name them).
+how its note's fields are filled from a card, how many Anki cards a note makes, the skeleton
+`deckgen new` writes and a one-line summary (`deckgen new --help`, `deckgen schema`). A note type a
+project declares (notetypedecl.py) is a Kind the same way, and a card of any kind holds its
+content alike: in `Card.values`, by YAML key. Adding a kind is adding one declaration to `KINDS`
+and its templates; the pipeline branches on no kind's name (only lint rules meant for some kinds,
+and the wording of the renumbering guard for lists, name them).
 
 Field and template names are a public interface: Anki matches a re-imported note type by its id,
 and when its fields or templates were added, removed, renamed or reordered it refuses to update
