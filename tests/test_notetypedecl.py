@@ -283,7 +283,8 @@ def test_every_kind_holds_its_content_one_way_by_yaml_key(project):
     replace_in_file(project / DECK, "  basic: 1700000000101\n", "  basic: 1700000000101\n  list: 1700000000102\n")
     (project / "cards" / "more.yaml").write_text(
         "subdeck: first\ncards:\n"
-        "  - id: ace\n    kind: basic\n    question: What does ACE stand for?\n    answer: Angiotensin-converting enzyme\n"
+        "  - id: ace\n    kind: basic\n    question: What does ACE stand for?\n"
+        "    answer: Angiotensin-converting enzyme\n"
         "  - id: beta\n    kind: list\n    question: Beta blockers\n    items: [Atenolol, Bisoprolol]\n"
         "    ordered: true\n")
 
