@@ -11,7 +11,7 @@ import pytest
 from anki.collection import Collection, DeckIdLimit, ExportAnkiPackageOptions
 from anki.scheduler.v3 import CardAnswer
 from anki_client import answer_card, import_package, scheduling_of, strip_style
-from helpers import PNG
+from helpers import PNG, fill_new_card
 
 from deckgen.importing.fields import convert
 from deckgen.text.markup import html_text
@@ -504,10 +504,8 @@ def test_new_adds_a_card_of_an_imported_note_type_in_line_with_the_imported_card
         "\n\n- id: renal-new-1  # rename it to say what the card asks, before its first release\n"
         "  kind: pharmacology-drug\n  drug:\n  class:\n  mechanism:\n"
         "  side_effects:  # optional: delete the line to leave the field empty\n")
-    cards.write_text(cards.read_text().replace("renal-new-1  # rename", "furosemide  # rename")
-                     .replace("  drug:\n", "  drug: Furosemide\n").replace("  class:\n", "  class: Loop diuretic\n")
-                     .replace("  mechanism:\n", "  mechanism: Blocks salt uptake in the loop of Henle\n")
-                     .replace("  side_effects:  # optional: delete the line to leave the field empty\n", ""))
+    fill_new_card(cards, "furosemide", drug="Furosemide", mechanism="Blocks salt uptake in the loop of Henle",
+                  side_effects=None, **{"class": "Loop diuretic"})
     checked = run_cli("check", "--strict", cwd=project)
     assert (checked.exit_code, checked.stderr) == (0, "")
     assert "ok: 7 notes" in checked.stdout

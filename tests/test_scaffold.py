@@ -5,7 +5,7 @@ from __future__ import annotations
 import yaml
 from anki_client import import_package
 from conftest import FIXTURES, make_project
-from helpers import missing_files_named_in_comments, replace_in_file
+from helpers import fill_new_card, missing_files_named_in_comments, replace_in_file
 
 from deckgen.source.kinds import KINDS
 
@@ -135,6 +135,9 @@ def test_init_keeps_a_readme_the_folder_already_has(tmp_path, run_cli):
     assert (tmp_path / "deck" / "README.md").read_text() == "# My course\n"
 
 
+RAMIPRIL = {"class": "ACE inhibitor", "mechanism": "Blocks the enzyme that makes angiotensin II."}
+
+
 def test_new_adds_a_card_of_a_declared_note_type_that_checks_once_filled(tmp_path, run_cli):
     project = make_project(tmp_path / "project", FIXTURES / "pharmacology")
 
@@ -156,10 +159,7 @@ def test_new_adds_a_card_of_a_declared_note_type_that_checks_once_filled(tmp_pat
         "cards/first.yaml:8:18: 'side_effects' is empty: write the side_effects",
         "4 problems found; nothing was written",
     ]
-    cards.write_text(cards.read_text().replace("first-new-1  # rename", "ramipril  # rename")
-                     .replace("drug:\n", "drug: Ramipril\n").replace("class:\n", "class: ACE inhibitor\n")
-                     .replace("mechanism:\n", "mechanism: Blocks the enzyme that makes angiotensin II.\n")
-                     .replace("side_effects:\n", "side_effects: A dry cough.\n"))
+    fill_new_card(cards, "ramipril", drug="Ramipril", side_effects="A dry cough.", **RAMIPRIL)
     checked = run_cli("check", "--strict", cwd=project)
     assert (checked.exit_code, checked.stderr) == (0, "")
 
@@ -172,10 +172,7 @@ def test_new_marks_the_optional_fields_of_a_declared_note_type(tmp_path, run_cli
     cards = project / "cards" / "first.yaml"
     assert cards.read_text().endswith(
         "    mechanism:\n    side_effects:  # optional: delete the line to leave the field empty\n")
-    cards.write_text(cards.read_text().replace("drug:\n", "drug: Ramipril\n")
-                     .replace("class:\n", "class: ACE inhibitor\n")
-                     .replace("mechanism:\n", "mechanism: Blocks the enzyme that makes angiotensin II.\n")
-                     .replace("    side_effects:  # optional: delete the line to leave the field empty\n", ""))
+    fill_new_card(cards, "ramipril", drug="Ramipril", side_effects=None, **RAMIPRIL)
     assert run_cli("check", cwd=project).exit_code == 0
 
 
