@@ -129,7 +129,7 @@ def new_card(root: Path, settings: DeckSettings, kind: str, subdeck: str) -> New
     """Append an empty card of `kind` (built in, or a note type deck.yaml declares) to the subdeck's
     card file (created if missing). Only the deck settings need to be valid: a card still being
     written elsewhere does not stop the next one."""
-    declared = _kind(settings, kind)
+    of_kind = _kind(settings, kind)
     if subdeck not in settings.subdecks:
         keys = ", ".join(settings.subdecks)
         raise DeckError.in_argument("--subdeck", f"unknown subdeck '{subdeck}': use one of {keys}")
@@ -152,7 +152,7 @@ def new_card(root: Path, settings: DeckSettings, kind: str, subdeck: str) -> New
     if not re.search(r"^cards:[ \t]*(#.*)?\n\Z", text, re.MULTILINE):
         text += "\n"  # a blank line between cards, as an educator writes them; none after 'cards:'
     line = text.count("\n") + 1
-    write_files([(path, (text + _skeleton(declared, card_id, _item_indent(text)) + "\n").encode("utf-8"))], root)
+    write_files([(path, (text + _skeleton(of_kind, card_id, _item_indent(text)) + "\n").encode("utf-8"))], root)
     return NewCard(card_id, path, line)
 
 

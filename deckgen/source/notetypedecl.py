@@ -25,9 +25,9 @@ MAX_ID = 2**63 - 1
 KIND_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}\Z")
 # Keys every card has of its own: a field whose key would be one of them gets "field_" before it.
 RESERVED_KEYS = frozenset({"id", "kind", "subdeck", "tags", "media", "retired", "guid"})
-# What Anki refuses in a field name (rslib notetype/fields.rs): it would break its {{...}} syntax.
 # How `deckgen new` marks a field a card may leave out: an empty key is an error like a missing one.
 OPTIONAL_MARK = "  # optional: delete the line to leave the field empty"
+# What Anki refuses in a field name (rslib notetype/fields.rs): it would break its {{...}} syntax.
 FIELD_NAME_PROBLEM = re.compile(r'[:{}"]|^[#^/]')
 TEMPLATE_KEYS = (
     TextKey("name", "The card template's name, as Anki shows it.", True, "the card template's name"),
