@@ -11,7 +11,7 @@ import pytest
 from anki.collection import Collection, DeckIdLimit, ExportAnkiPackageOptions
 from anki.scheduler.v3 import CardAnswer
 from anki_client import answer_card, import_package, scheduling_of, strip_style
-from helpers import PNG
+from helpers import PNG, fill_new_card
 
 from deckgen.importing.fields import convert
 from deckgen.text.markup import html_text
@@ -488,3 +488,24 @@ def test_a_hostile_shared_deck_is_imported_without_its_script_and_the_report_say
         assert hostile not in shipped.lower()
     card = student.get_card(student.find_cards("")[0])
     assert _as_read(card.question()).startswith("Question")  # the image lost its remote address
+
+
+def test_new_adds_a_card_of_an_imported_note_type_in_line_with_the_imported_cards(tmp_path, run_cli):
+    """`deckgen import` writes card lists at the margin; the new card lines up with them, and has the
+    keys of the imported note type's fields."""
+    project = tmp_path / "project"
+    assert run_cli("import", str(_author_deck(tmp_path / "author")), str(project), cwd=tmp_path).exit_code == 0
+    cards = project / "cards" / "renal.yaml"
+
+    result = run_cli("new", "pharmacology-drug", "--subdeck", "renal", cwd=project)
+
+    assert result.exit_code == 0, result.stderr
+    assert cards.read_text().endswith(
+        "\n\n- id: renal-new-1  # rename it to say what the card asks, before its first release\n"
+        "  kind: pharmacology-drug\n  drug:\n  class:\n  mechanism:\n"
+        "  side_effects:  # optional: delete the line to leave the field empty\n")
+    fill_new_card(cards, "furosemide", drug="Furosemide", mechanism="Blocks salt uptake in the loop of Henle",
+                  side_effects=None, **{"class": "Loop diuretic"})
+    checked = run_cli("check", "--strict", cwd=project)
+    assert (checked.exit_code, checked.stderr) == (0, "")
+    assert "ok: 7 notes" in checked.stdout

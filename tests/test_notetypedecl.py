@@ -262,3 +262,41 @@ def test_missing_template_files_are_named_where_deck_yaml_names_them_all_at_once
         "templates/drug.mechanism.back.html, or name a file that is there",
         "2 problems found; nothing was written",
     ]
+
+
+def test_the_schema_describes_every_kind_with_its_summary_built_in_and_declared_alike(project, run_cli):
+    schema = json.loads(run_cli("schema", cwd=project).stdout)
+
+    kind = schema["$defs"]["card"]["properties"]["kind"]
+    summaries = dict(zip(kind["enum"], kind["enumDescriptions"], strict=True))
+    assert summaries["drug"] == "a note type of this project: Drug, Class, Mechanism, Side effects"
+    assert summaries["cloze"] == "one card per deletion number: {{c1::...}}"
+    described = {rule["if"]["properties"]["kind"]["const"]: rule["then"]["description"]
+                 for rule in schema["$defs"]["card"]["allOf"]}
+    assert described["drug"] == "drug: a note type of this project: Drug, Class, Mechanism, Side effects"
+    assert described["basic"] == "basic: one card: question → answer"
+
+
+def test_every_kind_holds_its_content_one_way_by_yaml_key(project):
+    from deckgen.source.project import load_project
+
+    replace_in_file(project / DECK, "  basic: 1700000000101\n", "  basic: 1700000000101\n  list: 1700000000102\n")
+    (project / "cards" / "more.yaml").write_text(
+        "subdeck: first\ncards:\n"
+        "  - id: ace\n    kind: basic\n    question: What does ACE stand for?\n"
+        "    answer: Angiotensin-converting enzyme\n"
+        "  - id: beta\n    kind: list\n    question: Beta blockers\n    items: [Atenolol, Bisoprolol]\n"
+        "    ordered: true\n")
+
+    cards = {card.id: card for card in load_project(project).cards}
+
+    def content(card):
+        return [(key, value if isinstance(value, bool) else
+                 [item.value for item in value] if isinstance(value, tuple) else value.value)
+                for key, value in card.values]
+    assert content(cards["ace"]) == [("question", "What does ACE stand for?"),
+                                     ("answer", "Angiotensin-converting enzyme")]
+    assert content(cards["beta"]) == [("question", "Beta blockers"), ("items", ["Atenolol", "Bisoprolol"]),
+                                      ("ordered", True)]
+    assert content(cards["atenolol"])[:2] == [("drug", "Atenolol"), ("class", "Beta blocker")]
+    assert cards["beta"].texts_of("items")[1].location.line == 10

@@ -144,12 +144,16 @@ def _both_ways(text: str, context: CardContext, folder: Path):
 
 def _as_read(card) -> dict:
     """A card's values with every place found: what the rest of the pipeline sees."""
+    def placed(value):
+        return value if isinstance(value, bool) else tuple(map(placed, value)) if isinstance(value, tuple) else (
+            value.value, value.location)
+
     values = {name: getattr(card, name) for name in card.__dataclass_fields__ if name != "where"}
     values["location"] = card.location
-    for name in ("question", "answer", "text", "extra", "topic", "corrects"):
+    values["values"] = tuple((key, placed(value)) for key, value in card.values)  # every kind's content
+    for name in ("extra", "topic", "corrects"):
         if values[name] is not None:
             values[name] = (values[name].value, values[name].location)
-    values["items"] = tuple((item.value, item.location) for item in card.items)
     values["media"] = tuple((media.name, media.path) for media in card.media)
     return values
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import yaml
 from anki_client import import_package
 from conftest import FIXTURES, make_project
-from helpers import missing_files_named_in_comments
+from helpers import fill_new_card, missing_files_named_in_comments, replace_in_file
 
 from deckgen.source.kinds import KINDS
 
@@ -133,3 +133,78 @@ def test_init_keeps_a_readme_the_folder_already_has(tmp_path, run_cli):
     assert run_cli("init", "deck", cwd=tmp_path).exit_code == 0
 
     assert (tmp_path / "deck" / "README.md").read_text() == "# My course\n"
+
+
+RAMIPRIL = {"class": "ACE inhibitor", "mechanism": "Blocks the enzyme that makes angiotensin II."}
+
+
+def test_new_adds_a_card_of_a_declared_note_type_that_checks_once_filled(tmp_path, run_cli):
+    project = make_project(tmp_path / "project", FIXTURES / "pharmacology")
+
+    result = run_cli("new", "drug", "--subdeck", "first", cwd=project)
+
+    assert result.stdout == (
+        "added card 'first-new-1' at cards/first.yaml:3: fill in its fields, then run deckgen check\n"
+    )
+    cards = project / "cards" / "first.yaml"
+    assert cards.read_text() == (
+        "subdeck: first\ncards:\n"
+        "  - id: first-new-1  # rename it to say what the card asks, before its first release\n"
+        "    kind: drug\n    drug:\n    class:\n    mechanism:\n    side_effects:\n"
+    )  # the keys of its fields, and no 'source:': a declared note type has only the fields it names
+    assert run_cli("check", cwd=project).stderr.splitlines() == [
+        "cards/first.yaml:5:10: 'drug' is empty: write the drug",
+        "cards/first.yaml:6:11: 'class' is empty: write the class",
+        "cards/first.yaml:7:15: 'mechanism' is empty: write the mechanism",
+        "cards/first.yaml:8:18: 'side_effects' is empty: write the side_effects",
+        "4 problems found; nothing was written",
+    ]
+    fill_new_card(cards, "ramipril", drug="Ramipril", side_effects="A dry cough.", **RAMIPRIL)
+    checked = run_cli("check", "--strict", cwd=project)
+    assert (checked.exit_code, checked.stderr) == (0, "")
+
+
+def test_new_marks_the_optional_fields_of_a_declared_note_type(tmp_path, run_cli):
+    project = make_project(tmp_path / "project", FIXTURES / "pharmacology")
+    replace_in_file(project / "cards" / "deck.yaml", "    sort_field: Drug\n",
+                    "    sort_field: Drug\n    optional: [Side effects]\n")
+    assert run_cli("new", "drug", "--subdeck", "first", cwd=project).exit_code == 0
+    cards = project / "cards" / "first.yaml"
+    assert cards.read_text().endswith(
+        "    mechanism:\n    side_effects:  # optional: delete the line to leave the field empty\n")
+    fill_new_card(cards, "ramipril", drug="Ramipril", side_effects=None, **RAMIPRIL)
+    assert run_cli("check", cwd=project).exit_code == 0
+
+
+def test_an_unknown_kind_is_refused_with_every_kind_of_the_project(tmp_path, run_cli):
+    project = make_project(tmp_path / "project", FIXTURES / "pharmacology")
+
+    result = run_cli("new", "drugs", "--subdeck", "first", cwd=project)
+
+    assert result.exit_code == 2
+    assert result.stderr.startswith("usage: deckgen new ")
+    assert result.stderr.splitlines()[-1] == (
+        "deckgen new: error: argument KIND: unknown kind 'drugs' (did you mean 'drug'?): use basic, reverse, cloze, "
+        "list, typed (built in), or drug (declared in cards/deck.yaml)"
+    )
+    assert not (project / "cards" / "first.yaml").exists()
+
+
+def test_an_unknown_kind_in_a_project_without_note_types_of_its_own_names_the_built_in_ones(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+
+    result = run_cli("new", "flashcard", "--subdeck", "first", cwd=project)
+
+    assert result.stderr.splitlines()[-1] == (
+        "deckgen new: error: argument KIND: unknown kind 'flashcard': use basic, reverse, cloze, list or typed "
+        "(built in)"
+    )
+
+
+def test_new_help_lists_the_built_in_kinds_with_what_each_is_for(tmp_path, run_cli):
+    result = run_cli("new", "--help", cwd=tmp_path)
+
+    assert result.exit_code == 0
+    for kind in KINDS.values():
+        assert f"\n  {kind.name:<9} {kind.summary}\n" in result.stdout
+    assert "or a note type of the project's own" in result.stdout

@@ -40,10 +40,14 @@ def card_file_schema(project: SchemaContext | None) -> dict[str, Any]:
         per_kind.append({
             "if": {"properties": {"kind": {"const": name}}, "required": ["kind"]},
             "then": {
+                "description": f"{name}: {kind.summary}",
                 "required": [key.name for key in kind.keys if key.required],
                 "propertyNames": {"enum": sorted(key.name for key in card_keys(name, kinds))},
             },
         })
+    properties = _properties(card_keys(None, kinds), project)
+    # Editors that offer the kinds as you type (VS Code's) show each one's summary beside it.
+    properties["kind"]["enumDescriptions"] = [kinds[name].summary for name in properties["kind"].get("enum", ())]
     file_keys = tuple(key for key in CARD_FILE_KEYS if key.name != "cards")
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -62,7 +66,7 @@ def card_file_schema(project: SchemaContext | None) -> dict[str, Any]:
                 "type": "object",
                 "additionalProperties": False,
                 "required": [key.name for key in COMMON_CARD_KEYS if key.required],
-                "properties": _properties(card_keys(None, kinds), project),
+                "properties": properties,
                 "allOf": per_kind,
             }
         },

@@ -21,8 +21,8 @@ from deckgen.names import name_problem
 from deckgen.output import write_files
 from deckgen.paths import ProjectPaths
 from deckgen.source.deck import DeckSettings
-from deckgen.source.keys import CONTROL_CHARACTER
-from deckgen.source.kinds import KINDS
+from deckgen.source.keys import CONTROL_CHARACTER, did_you_mean, one_of
+from deckgen.source.kinds import KINDS, Kind
 from deckgen.source.project import outside_problem
 
 
@@ -126,8 +126,10 @@ def _ids_written(root: Path) -> set[str]:
 
 
 def new_card(root: Path, settings: DeckSettings, kind: str, subdeck: str) -> NewCard:
-    """Append an empty card of `kind` to the subdeck's card file (created if missing). Only the deck
-    settings need to be valid: a card still being written elsewhere does not stop the next one."""
+    """Append an empty card of `kind` (built in, or a note type deck.yaml declares) to the subdeck's
+    card file (created if missing). Only the deck settings need to be valid: a card still being
+    written elsewhere does not stop the next one."""
+    of_kind = _kind(settings, kind)
     if subdeck not in settings.subdecks:
         keys = ", ".join(settings.subdecks)
         raise DeckError.in_argument("--subdeck", f"unknown subdeck '{subdeck}': use one of {keys}")
@@ -150,9 +152,39 @@ def new_card(root: Path, settings: DeckSettings, kind: str, subdeck: str) -> New
     if not re.search(r"^cards:[ \t]*(#.*)?\n\Z", text, re.MULTILINE):
         text += "\n"  # a blank line between cards, as an educator writes them; none after 'cards:'
     line = text.count("\n") + 1
-    lines = [f"  - id: {card_id}  # rename it to say what the card asks, before its first release",
-             f"    kind: {kind}"]
-    lines += [f"    {entry}" for entry in KINDS[kind].skeleton]
-    lines += ["    source:"]
-    write_files([(path, (text + "\n".join(lines) + "\n").encode("utf-8"))], root)
+    write_files([(path, (text + _skeleton(of_kind, card_id, _item_indent(text)) + "\n").encode("utf-8"))], root)
     return NewCard(card_id, path, line)
+
+
+def _kind(settings: DeckSettings, name: str) -> Kind:
+    """The project's kind of that name; an unknown name is said with every kind the project has."""
+    kinds: dict[str, Kind] = dict(settings.kinds)
+    if name in kinds:
+        return kinds[name]
+    built_in = [kind for kind in kinds if kind in KINDS and not kinds[kind].declared]
+    declared = [kind for kind in kinds if kinds[kind].declared]
+    choices = f"{one_of(built_in)} (built in)"
+    if declared:
+        choices = f"{', '.join(built_in)} (built in), or {one_of(declared)} (declared in cards/deck.yaml)"
+    raise DeckError.in_argument("KIND", f"unknown kind '{name}'{did_you_mean(name, kinds)}: use {choices}")
+
+
+# Where a card file's list items start: `- id:` under `cards:`, indented or not (a file `deckgen import`
+# wrote, or one an editor reformatted, has them at the margin). A new card must line up with them.
+_FIRST_ITEM = re.compile(r"^cards:[^\n]*\n(?:[ \t]*(?:#[^\n]*)?\n)*( *)- ", re.MULTILINE)
+
+
+def _item_indent(text: str) -> str:
+    found = _FIRST_ITEM.search(text)
+    return found.group(1) if found else "  "
+
+
+def _skeleton(kind: Kind, card_id: str, indent: str) -> str:
+    """The lines of an empty card: its id, its kind, its content keys, and `source:` when its note
+    type has the citation fields (a declared note type has exactly the fields it names)."""
+    lines = [f"- id: {card_id}  # rename it to say what the card asks, before its first release",
+             f"  kind: {kind.name}"]
+    lines += [f"  {entry}" for entry in kind.skeleton]
+    if kind.trailing_fields:
+        lines.append("  source:")
+    return "\n".join(indent + entry for entry in lines)

@@ -181,10 +181,16 @@ purpose: 'deckgen check' points at each one still to write. Only cards/deck.yaml
 must be valid: cards still being written elsewhere do not stop a new one. Rename the id to say
 what the card asks before the card is first released.
 
+KIND is one of the built-in kinds:
+{kinds}
+or a note type of the project's own: the name cards/deck.yaml declares it under in
+'note_types' (the card then has a key for each of its fields).
+
 examples:
   deckgen new basic --subdeck founders
   deckgen new list --subdeck problem-areas
-"""
+  deckgen new drug --subdeck cardiovascular
+""".format(kinds="\n".join(f"  {kind.name:<9} {kind.summary}" for kind in KINDS.values()))
 
 _EXPORT_HELP = """\
 Write every card of the deck to one CSV file, to read and review in a spreadsheet: one row a card,
@@ -375,5 +381,6 @@ def _scaffold_commands(command: _Command) -> None:
     import_cards_command.add_argument("--subdeck", required=True, metavar="KEY",
                                       help="a subdeck key of cards/deck.yaml")
     new_command = command("new", "add an empty card to a card file", _NEW_HELP)
-    new_command.add_argument("kind", choices=KINDS, help="the kind of card")
+    new_command.add_argument("kind", metavar="KIND",
+                             help=f"the kind of card: {', '.join(KINDS)}, or a note type cards/deck.yaml declares")
     new_command.add_argument("--subdeck", required=True, metavar="KEY", help="a subdeck key of cards/deck.yaml")

@@ -262,8 +262,7 @@ def _card(node: Node, read: Reader, defaults: _FileDefaults) -> Card | None:
         check = kinds[kind].check
         if check:
             check(card, content, read)
-        if kinds[kind].declared:
-            content = _declared_content(kinds[kind], content)
+        content = _content(kinds[kind], content)
         if kind not in read.context.settings.note_type_ids:
             read.add(card.located("kind"),
                      f"{what} is a {kind} card, but cards/deck.yaml gives no note-type id for {kind} cards: "
@@ -279,8 +278,8 @@ def _card(node: Node, read: Reader, defaults: _FileDefaults) -> Card | None:
     )
 
 
-def _declared_content(kind: Kind, content: dict[str, Any]) -> dict[str, Any]:
-    """A declared kind's values as the Card holds them: by YAML key, in its fields' order."""
+def _content(kind: Kind, content: dict[str, Any]) -> dict[str, Any]:
+    """A kind's values as the Card holds them, for every kind alike: by YAML key, in its keys' order."""
     values = tuple((key.name, content[key.name]) for key in kind.keys if content.get(key.name) is not None)
     packed: dict[str, Any] = {"values": values}
     if "parsed_cloze" in content:
@@ -334,10 +333,9 @@ def _quick_card(card: Any, index: int, read: QuickReader, defaults: _FileDefault
     if subdeck is None or (kind.quick_check and not kind.quick_check(values)):
         return None
     tags = defaults.tags + tuple(tag for tag in values.pop("tags", ()) if tag not in defaults.tags)
-    if kind.declared:
-        fields = {key.name for key in kind.keys}
-        values = {name: value for name, value in values.items() if name not in fields and name != "parsed_cloze"} | \
-            _declared_content(kind, values)
+    content = _content(kind, values)
+    values = {name: value for name, value in values.items()
+              if name not in kind.key_names and name != "parsed_cloze"} | content
     return Card(
         id=values.pop("id"), kind=values.pop("kind"), subdeck=subdeck, where=read.pointer(("cards", index, "id")),
         tags=tags, media=tuple(values.pop("media", ())), retired=values.pop("retired", False), **values,

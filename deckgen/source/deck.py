@@ -107,17 +107,20 @@ class MediaFile:
     where: Where
 
 
+# One value of a kind's content key: a markup text, a list of them (a list card's items), or a
+# yes/no (whether a list is ordered).
+Content = Text | tuple[Text, ...] | bool
+
+
 @dataclass(frozen=True, slots=True)  # one per card: no __dict__ each
 class Card:
     id: str
     kind: str
     subdeck: str
     where: Where  # of its id; `location` finds it
-    question: Text | None = None
-    answer: Text | None = None
-    text: Text | None = None
-    items: tuple[Text, ...] = ()
-    ordered: bool = False
+    # Its kind's content, one way for every kind, built in or declared: by YAML key, in the order
+    # of the kind's keys, the keys given only. The kind (kinds.py) says what each key is.
+    values: tuple[tuple[str, Content], ...] = ()
     extra: Text | None = None
     topic: Text | None = None  # plain text, shown above the question
     source: str | None = None
@@ -126,20 +129,58 @@ class Card:
     media: tuple[MediaFile, ...] = ()
     retired: bool = False
     parsed_cloze: cloze.ClozeText | None = None  # the cloze text as validation parsed it
-    values: tuple[tuple[str, Text], ...] = ()  # a declared kind's fields, by YAML key, as given
     guid: str | None = None  # the note's GUID when it came from elsewhere (`deckgen import`)
 
     @property
     def location(self) -> Location:
         return located(self.where)
 
+    def value(self, key: str) -> Content | None:
+        """The value of a content key, None when the card does not give it."""
+        for name, value in self.values:
+            if name == key:
+                return value
+        return None
+
+    def text_of(self, key: str) -> Text | None:
+        value = self.value(key)
+        return value if isinstance(value, Text) else None
+
+    def texts_of(self, key: str) -> tuple[Text, ...]:
+        value = self.value(key)
+        return value if isinstance(value, tuple) else ()
+
+    def flag_of(self, key: str) -> bool:
+        return self.value(key) is True
+
+    # The built-in kinds' keys, read from `values`: for the lint rules written for those kinds.
+    @property
+    def question(self) -> Text | None:
+        return self.text_of("question")
+
+    @property
+    def answer(self) -> Text | None:
+        return self.text_of("answer")
+
+    @property
+    def text(self) -> Text | None:
+        return self.text_of("text")
+
+    @property
+    def items(self) -> tuple[Text, ...]:
+        return self.texts_of("items")
+
     def markup_fields(self) -> list[tuple[str, Text]]:
         """Every markup text of the card, with the YAML key it came from."""
-        named = [("question", self.question), ("answer", self.answer), ("text", self.text)]
-        named += [("items", item) for item in self.items]
-        named += list(self.values)
-        named.append(("extra", self.extra))
-        return [(key, text) for key, text in named if text is not None]
+        named: list[tuple[str, Text]] = []
+        for key, value in self.values:
+            if isinstance(value, Text):
+                named.append((key, value))
+            elif isinstance(value, tuple):
+                named += [(key, item) for item in value]
+        if self.extra is not None:
+            named.append(("extra", self.extra))
+        return named
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,12 @@
 
 A kind is everything deckgen knows of it in one place, the way Anki declares its stock note types:
 the YAML keys of its content, its Anki note type (fields by name, in order, and card templates),
-how its note's fields are filled from a card, how many Anki cards a note makes, and the skeleton
-`deckgen new` writes. Adding a kind is adding one declaration to `KINDS` and its templates; the
-pipeline branches on no kind's name (only lint rules meant for some kinds, and the wording of the
-renumbering guard for lists, name them).
+how its note's fields are filled from a card, how many Anki cards a note makes, the skeleton
+`deckgen new` writes and a one-line summary (`deckgen new --help`, `deckgen schema`). A note type a
+project declares (notetypedecl.py) is a Kind the same way, and a card of any kind holds its
+content alike: in `Card.values`, by YAML key. Adding a kind is adding one declaration to `KINDS`
+and its templates; the pipeline branches on no kind's name (only lint rules meant for some kinds,
+and the wording of the renumbering guard for lists, name them).
 
 Field and template names are a public interface: Anki matches a re-imported note type by its id,
 and when its fields or templates were added, removed, renamed or reordered it refuses to update
@@ -17,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Protocol
 
 from deckgen.errors import Location
@@ -73,9 +76,10 @@ class Kind:
     note_type_name: str | None = None  # the Anki name of a declared note type; built-in ones derive it
     sort_field: int = 0  # the field Anki's browser sorts by, as an index into `fields`
     css: str = "style.css"  # the stylesheet template of its note type
-    # Turns the values of its content keys into the Card's own attributes: a declared kind keeps
-    # them by YAML key in Card.values, a built-in kind has an attribute per key.
-    pack: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+
+    @cached_property  # asked once per card by the fast reader
+    def key_names(self) -> frozenset[str]:
+        return frozenset(key.name for key in self.keys)
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -98,17 +102,17 @@ def _given(text: Text | None) -> Text:
 
 
 def _question_and_answer(card: Card, write: FieldWriter) -> dict[str, str | cloze.ClozeText]:
-    return {"Question": write.markup("question", _given(card.question)),
-            "Answer": write.markup("answer", _given(card.answer))}
+    return {"Question": write.markup("question", _given(card.text_of("question"))),
+            "Answer": write.markup("answer", _given(card.text_of("answer")))}
 
 
 def _cloze(card: Card, write: FieldWriter) -> dict[str, str | cloze.ClozeText]:
-    return {"Text": write.cloze_text(_given(card.text))}
+    return {"Text": write.cloze_text(_given(card.text_of("text")))}
 
 
 def _list(card: Card, write: FieldWriter) -> dict[str, str | cloze.ClozeText]:
-    return {"Question": write.markup("question", _given(card.question)),
-            "Items": write.list_items(card.items, card.ordered)}
+    return {"Question": write.markup("question", _given(card.text_of("question"))),
+            "Items": write.list_items(card.texts_of("items"), card.flag_of("ordered"))}
 
 
 MIN_LIST_ITEMS = 2

@@ -25,6 +25,8 @@ MAX_ID = 2**63 - 1
 KIND_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}\Z")
 # Keys every card has of its own: a field whose key would be one of them gets "field_" before it.
 RESERVED_KEYS = frozenset({"id", "kind", "subdeck", "tags", "media", "retired", "guid"})
+# How `deckgen new` marks a field a card may leave out: an empty key is an error like a missing one.
+OPTIONAL_MARK = "  # optional: delete the line to leave the field empty"
 # What Anki refuses in a field name (rslib notetype/fields.rs): it would break its {{...}} syntax.
 FIELD_NAME_PROBLEM = re.compile(r'[:{}"]|^[#^/]')
 TEMPLATE_KEYS = (
@@ -186,7 +188,7 @@ def declared_kind(name: str, fields: list[str], optional: frozenset[str], templa
         content_fields=tuple(fields),
         templates=templates,
         fill=_filler(pairs, cloze_key, optional),
-        skeleton=tuple(f"{key}:" for _, key in pairs),
+        skeleton=tuple(f"{key}:" + (OPTIONAL_MARK if field in optional else "") for field, key in pairs),
         cloze_field=fields[0] if is_cloze else None,
         check=_cloze_check(cloze_key) if cloze_key else None,
         quick_check=_quick_cloze_check(cloze_key) if cloze_key else None,
@@ -201,10 +203,9 @@ def declared_kind(name: str, fields: list[str], optional: frozenset[str], templa
 def _filler(pairs: tuple[tuple[str, str], ...], cloze_key: str | None,
             optional: frozenset[str]) -> Callable[[Card, FieldWriter], dict[str, Any]]:
     def fill(card: Card, write: FieldWriter) -> dict[str, Any]:
-        given = dict(card.values)
         values: dict[str, Any] = {}
         for field, key in pairs:
-            text = given.get(key)
+            text = card.text_of(key)
             if text is None:
                 values[field] = ""
             elif key == cloze_key:
