@@ -1,5 +1,5 @@
 """One library function per command beyond the pipeline's own (build.py): what `lint`, `stats`,
-`diff`, `preview`, `new`, `schema` and `import` compute, callable from Python. Nothing here prints or exits;
+`diff`, `preview`, `new`, `schema`, `import` and `addon` compute, callable from Python. Nothing here prints or exits;
 the CLI parses, calls one of these, and prints what it returns.
 
 The commands an educator needs while cards are still wrong do not stop at the first bad card:
@@ -21,7 +21,7 @@ from deckgen.importwrite import ImportResult, import_package
 from deckgen.jsonschema import SchemaContext, card_file_schema
 from deckgen.lint import Finding, lint_project
 from deckgen.model import Project
-from deckgen.output import not_a_regular_file
+from deckgen.output import not_a_regular_file, write_files
 from deckgen.paths import ProjectPaths
 from deckgen.preview import PreviewContent, preview_content, with_problems
 from deckgen.previewpage import page_html
@@ -32,6 +32,7 @@ from deckgen.repository import Requirement
 from deckgen.scaffold import NewCard, new_card
 from deckgen.serve import DEFAULT_PORT, Page, PreviewServer
 from deckgen.stats import coverage_table, released_coverage_table, replace_marked_section
+from deckgen.updates.addonfile import ADDON_SUFFIX, AddonDeck, addon_bytes
 
 
 @dataclass(frozen=True)
@@ -191,3 +192,20 @@ def import_deck(package: Path, directory: Path, requirement: Requirement | None 
     """`deckgen import PACKAGE DIR`: a new project made from an Anki package, in a repository whose
     workflows install `requirement`, and its report."""
     return import_package(package, directory, requirement)
+
+
+def addon(root: Path) -> Path:
+    """`deckgen addon`: the deck's companion Anki add-on, build/<deck>-updates.ankiaddon, which follows the
+    release feed that `feed_url` in deck.yaml names. Only deck.yaml needs to be valid."""
+    settings, _ = read_deck_files(root, ProblemCollector())
+    if settings.feed_url is None:
+        raise DeckError.at(settings.location, "the add-on needs 'feed_url', the address of the release feed it "
+                                              "checks: add feed_url: https://github.com/OWNER/REPO/releases/latest/"
+                                              "download/latest.json (your deck's repository)")
+    report_url = (settings.report_url.fill(**{name: f"{{{name}}}" for _, name in settings.report_url.parts if name})
+                  if settings.report_url else None)
+    path = ProjectPaths(root).build / f"{settings.slug}{ADDON_SUFFIX}"
+    deck = AddonDeck(settings.name, settings.title, settings.deck_id, settings.slug, settings.feed_url,
+                     settings.retired_tag, report_url)
+    write_files([(path, addon_bytes(deck))], root)
+    return path

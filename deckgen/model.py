@@ -57,6 +57,7 @@ class DeckSettings:
     report_url: ReportUrl | None = None  # where students report a problem with a card
     # `allow_template_script: true`: the deck's templates may hold <script> (said on every check and release)
     allow_template_script: bool = False
+    feed_url: str | None = None  # the release feed (latest.json) the companion add-on checks
 
     def location_of(self, key: str) -> Location:
         return self.locations.get(key, self.location)
