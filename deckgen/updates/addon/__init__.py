@@ -10,6 +10,6 @@ except ImportError:  # not inside Anki: no window to attach to
     mw = None
 
 if mw is not None:
-    from . import glue
+    from .glue import setup
 
-    glue.setup(mw)
+    setup(mw)
