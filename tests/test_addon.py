@@ -1,0 +1,159 @@
+"""`deckgen addon` (the .ankiaddon students install once), `feed_url` in deck.yaml, the feed
+`deckgen publish` writes beside a release, and the add-on run inside Anki's GUI package, offscreen."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, REPO, make_project
+from test_addon_core import server  # noqa: F401 (a fixture: the loopback server)
+
+from deckgen.publish import publish
+from deckgen.updates.addon import core
+from deckgen.updates.addonfile import CODE_FILES
+
+FEED = "https://github.com/OWNER/REPO/releases/latest/download/latest.json"
+REPORT = "https://github.com/OWNER/REPO/issues/new?title=Card+{card}+(v{version})&card={card}"
+
+
+def _project(tmp_path: Path, extra: str = "") -> Path:
+    project = make_project(tmp_path / "deck", FIXTURES / "release" / "v1")
+    settings = project / "cards" / "deck.yaml"
+    settings.write_text(settings.read_text() + extra)
+    return project
+
+
+def test_addon_writes_an_ankiaddon_for_the_deck(tmp_path, run_cli):
+    project = _project(tmp_path, f"feed_url: {FEED}\nreport_url: {REPORT}\n")
+
+    result = run_cli("addon", cwd=project)
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ("wrote build/test-updates.ankiaddon: students install it once with Tools > Add-ons > "
+                             "Install from file\n")
+    with zipfile.ZipFile(project / "build" / "test-updates.ankiaddon") as archive:
+        names = archive.namelist()
+        manifest = json.loads(archive.read("manifest.json"))
+        deck = json.loads(archive.read("deck.json"))
+        code = {name: archive.read(name) for name in CODE_FILES}
+    assert names == [*CODE_FILES, "deck.json", "manifest.json"]
+    # Anki's add-on manager needs `package` (the folder, an identifier) and `name`.
+    assert manifest == {"package": "deckgen_updates_test", "name": "Test deck: updates", "human_version": "1.0.0",
+                        "min_point_version": 231200}
+    assert manifest["package"].isidentifier()
+    assert deck == {"name": "Test", "id": 1700000000001, "feed_url": FEED, "retired_tag": "test::retired",
+                    "report_url": REPORT}
+    assert json.loads(code["config.json"]) == {"check_at_startup": True, "remove_retired_cards": None}
+    for key in ("check_at_startup", "remove_retired_cards"):  # every config key is documented
+        assert f"**{key}**" in code["config.md"].decode()
+    for name in (name for name in CODE_FILES if name.endswith(".py")):  # nothing of deckgen's is imported
+        imported = {node.module or "" for node in ast.walk(ast.parse(code[name])) if isinstance(node, ast.ImportFrom)}
+        imported |= {alias.name for node in ast.walk(ast.parse(code[name])) if isinstance(node, ast.Import)
+                     for alias in node.names}
+        assert not {module for module in imported if module.startswith("deckgen")}, name
+    # The same deck.yaml gives the same bytes.
+    first = (project / "build" / "test-updates.ankiaddon").read_bytes()
+    assert run_cli("addon", cwd=project).exit_code == 0
+    assert (project / "build" / "test-updates.ankiaddon").read_bytes() == first
+
+
+def test_addon_without_a_feed_says_what_to_add(tmp_path, run_cli):
+    project = _project(tmp_path)
+
+    result = run_cli("addon", cwd=project)
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "cards/deck.yaml:1:1: the add-on needs 'feed_url', the address of the release feed it checks: add feed_url: "
+        "https://github.com/OWNER/REPO/releases/latest/download/latest.json (your deck's repository)",
+        "1 problem found; nothing was written",
+    ]
+
+
+@pytest.mark.parametrize("url", ["http://example.org/latest.json", "ftp://example.org/latest.json", "latest.json"])
+def test_a_feed_url_that_is_not_https_is_refused_where_it_is(tmp_path, run_cli, url):
+    project = _project(tmp_path, f"feed_url: {url}\n")
+
+    result = run_cli("check", cwd=project)
+
+    assert result.exit_code == 1
+    line = len((project / "cards" / "deck.yaml").read_text().splitlines())
+    assert result.stderr.splitlines()[0] == (
+        f"cards/deck.yaml:{line}:11: 'feed_url' must be an https:// address of the release feed, got '{url}': on "
+        "GitHub write https://github.com/OWNER/REPO/releases/latest/download/latest.json")
+
+
+def test_publish_writes_the_feed_beside_the_package(tmp_path):
+    project = _project(tmp_path, f"feed_url: {FEED}\n")
+    from deckgen.build import release
+
+    release(project, "1.0.0", 1764000000)
+
+    published = publish(project, "v1.0.0", tmp_path / "none", tmp_path / "dist", 1764000000)
+
+    assert published.feed == tmp_path / "dist" / "latest.json"
+    feed = json.loads(published.feed.read_text())
+    package = published.package.read_bytes()
+    notes = (tmp_path / "dist" / "RELEASE-NOTES.md").read_text()
+    assert feed == {
+        "format": 1,
+        "deck": {"name": "Test", "id": 1700000000001},
+        "version": "1.0.0",
+        "released": "2025-11-24T16:00:00Z",
+        "package": {"url": "https://github.com/OWNER/REPO/releases/latest/download/test-1.0.0.apkg",
+                    "size": len(package), "sha256": hashlib.sha256(package).hexdigest()},
+        "notes": {"markdown": notes, "text": feed["notes"]["text"]},
+        "min_addon_version": "1.0.0",
+        "merge_note_types": False,
+    }
+    assert "**Import deck presets**" in notes and "Import deck presets: ticked" in feed["notes"]["text"]
+    # The add-on reads it: the deck it names, the address it allows.
+    deck = core.DeckInfo("Test", 1700000000001, FEED, "test::retired")
+    assert core.read_feed(published.feed.read_bytes(), deck, None).sha256 == feed["package"]["sha256"]
+
+
+def test_publish_without_a_feed_url_writes_no_feed(tmp_path):
+    project = _project(tmp_path)
+    from deckgen.build import release
+
+    release(project, "1.0.0", 1764000000)
+    assert publish(project, "v1.0.0", tmp_path / "none", tmp_path / "dist", 1764000000).feed is None
+    assert not (tmp_path / "dist" / "latest.json").exists()
+
+
+@pytest.mark.slow  # a process that starts Qt and Anki's GUI package: about 3 s
+def test_the_addon_runs_inside_anki_offscreen(tmp_path, run_cli, server):  # noqa: F811
+    pytest.importorskip("aqt", reason="Anki's GUI package: .ci/run installs it (aqt and PyQt6)")
+    feed_url = f"http://127.0.0.1:{server.server_address[1]}/latest.json"
+    project = _project(tmp_path, f"feed_url: {feed_url}\nreport_url: {REPORT}\n")
+    assert run_cli("release", "1.0.0", cwd=project, env={"SOURCE_DATE_EPOCH": "1764000000"}).exit_code == 0
+    assert run_cli("addon", cwd=project).exit_code == 0
+    dist = tmp_path / "dist"
+    publish(project, "v1.0.0", tmp_path / "none", dist, 1764000000)
+    server.files = {"/latest.json": (dist / "latest.json").read_bytes(),
+                    "/test-1.0.0.apkg": (dist / "test-1.0.0.apkg").read_bytes()}
+    addons = tmp_path / "addons21"
+    with zipfile.ZipFile(project / "build" / "test-updates.ankiaddon") as archive:
+        archive.extractall(addons / "deckgen_updates_test")  # as Anki's "Install from file" does
+    (tmp_path / "student").mkdir()
+
+    ran = subprocess.run([sys.executable, str(REPO / "tests" / "addon_in_aqt.py"), str(addons), "deckgen_updates_test",
+                          str(tmp_path / "student" / "collection.anki2")], capture_output=True, text=True,
+                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, timeout=120)
+
+    assert ran.returncode == 0, ran.stderr
+    result = json.loads(ran.stdout.splitlines()[-1])
+    assert result["menu"] == "Check for Test updates"
+    assert result["background_tasks"] == 1  # the network and the import ran as a background task
+    [(status, message, quiet)] = result["shown"]
+    assert (status, quiet) == ("updated", False), message
+    assert message.startswith("Test updated to 1.0.0: ")
+    assert result["notes"] > 0 and result["resets"] == 1 and result["report_hook"]
