@@ -76,7 +76,9 @@ def main(addons: str, package: str, collection_path: str) -> None:
     updates = glue.setup(mw)
     [action] = mw.form.menuTools.actions()
     action.trigger()
+    first_card = collection.get_card(collection.find_cards("")[0])
     print(json.dumps({
+        "report_link": glue.report_link(updates.deck, first_card),
         "menu": action.text(),
         "background_tasks": mw.taskman.background_tasks,
         "shown": shown,

@@ -157,3 +157,5 @@ def test_the_addon_runs_inside_anki_offscreen(tmp_path, run_cli, server):  # noq
     assert (status, quiet) == ("updated", False), message
     assert message.startswith("Test updated to 1.0.0: ")
     assert result["notes"] > 0 and result["resets"] == 1 and result["report_hook"]
+    # The reviewer's menu opens the card's own report link, which deckgen wrote into the note.
+    assert result["report_link"].startswith("https://github.com/OWNER/REPO/issues/new?title=Card+")

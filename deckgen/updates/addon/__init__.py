@@ -4,12 +4,18 @@ Inside Anki it hands the main window to glue.py (menu, start-up check, dialogs);
 work. Imported anywhere else (deckgen's tests load core.py through this package) it does nothing.
 """
 
-try:
-    from aqt import mw
-except ImportError:  # not inside Anki: no window to attach to
-    mw = None
+from typing import Any
 
-if mw is not None:
+
+def _main_window() -> Any:
+    try:
+        import aqt
+    except ImportError:  # not inside Anki: no window to attach to
+        return None
+    return aqt.mw
+
+
+if _main_window() is not None:
     from .glue import setup
 
-    setup(mw)
+    setup(_main_window())

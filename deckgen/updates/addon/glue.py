@@ -91,8 +91,9 @@ class Updates:
     def add_report_action(self, reviewer: Any, menu: QMenu) -> None:
         link = report_link(self.deck, reviewer.card)
         if link:
-            action = menu.addAction("Report a problem with this card")
+            action = QAction("Report a problem with this card", menu)
             action.triggered.connect(lambda: openLink(link))
+            menu.addAction(action)
 
 
 def report_link(deck: core.DeckInfo, card: Any) -> str | None:
