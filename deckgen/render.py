@@ -35,6 +35,7 @@ from deckgen.notetypes import (
 from deckgen.references import apa_html, short_citation
 from deckgen.report import report_link
 from deckgen.templatetree import makes_card
+from deckgen.updates.description import release_line
 
 if TYPE_CHECKING:
     from deckgen.kinds import Kind
@@ -89,6 +90,7 @@ class RenderedDeck:
     notes: tuple[RenderedNote, ...]
     media: tuple[PackagedMedia, ...]
     warnings: tuple[Problem, ...] = ()  # unsafe content found in cards and removed
+    release_line: str = ""  # after the description in the package: the version (updates/description.py)
 
 
 class _NoteRenderer:
@@ -383,4 +385,5 @@ def render_deck(project: Project, templates_dir: Path, problems: ProblemCollecto
         notes=notes,
         media=tuple(sorted(renderer.media.values(), key=lambda media: media.name)),
         warnings=tuple(sorted(renderer.warnings)),
+        release_line=release_line(settings.version, settings.feed_url),
     )

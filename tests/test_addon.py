@@ -13,9 +13,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from anki_client import import_package
 from conftest import FIXTURES, REPO, make_project
 from test_addon_core import server  # noqa: F401 (a fixture: the loopback server)
 
+from deckgen.build import release
 from deckgen.publish import publish
 from deckgen.updates.addon import core
 from deckgen.updates.addonfile import CODE_FILES
@@ -93,8 +95,6 @@ def test_a_feed_url_that_is_not_https_is_refused_where_it_is(tmp_path, run_cli, 
 
 def test_publish_writes_the_feed_beside_the_package(tmp_path):
     project = _project(tmp_path, f"feed_url: {FEED}\n")
-    from deckgen.build import release
-
     release(project, "1.0.0", 1764000000)
 
     published = publish(project, "v1.0.0", tmp_path / "none", tmp_path / "dist", 1764000000)
@@ -122,8 +122,6 @@ def test_publish_writes_the_feed_beside_the_package(tmp_path):
 
 def test_publish_without_a_feed_url_writes_no_feed(tmp_path):
     project = _project(tmp_path)
-    from deckgen.build import release
-
     release(project, "1.0.0", 1764000000)
     assert publish(project, "v1.0.0", tmp_path / "none", tmp_path / "dist", 1764000000).feed is None
     assert not (tmp_path / "dist" / "latest.json").exists()
@@ -159,3 +157,29 @@ def test_the_addon_runs_inside_anki_offscreen(tmp_path, run_cli, server):  # noq
     assert result["notes"] > 0 and result["resets"] == 1 and result["report_hook"]
     # The reviewer's menu opens the card's own report link, which deckgen wrote into the note.
     assert result["report_link"].startswith("https://github.com/OWNER/REPO/issues/new?title=Card+")
+
+
+def test_the_deck_description_names_the_version_and_links_its_notes(tmp_path, student):
+    project = _project(tmp_path, f"feed_url: {FEED}\n")
+    import_package(student, release(project, "1.0.0", 1764000000).output, presets=True)
+    shown = student.decks.by_name("Test")["desc"]
+    assert shown.endswith('<p class="deckgen-release">Version 1.0.0 · <a href="https://github.com/OWNER/REPO/'
+                          'releases/tag/v1.0.0">what is new</a></p>')
+    # Anki replaces the description at every import: a student who imports by hand sees the new version too.
+    import_package(student, release(project, "1.1.0", 1764000600).output, presets=True)
+    assert 'Version 1.1.0 · <a href="https://github.com/OWNER/REPO/releases/tag/v1.1.0">' in \
+        student.decks.by_name("Test")["desc"]
+
+
+def test_without_a_feed_the_description_names_the_version(tmp_path, student):
+    import_package(student, release(_project(tmp_path), "1.0.0", 1764000000).output, presets=True)
+    assert student.decks.by_name("Test")["desc"].endswith('<p class="deckgen-release">Version 1.0.0</p>')
+
+
+def test_the_readme_student_section_leads_with_the_addon_then_the_manual_path():
+    section = (REPO / "README.md").read_text().split("## For students: importing the deck\n")[1].split("\n## ")[0]
+    headings = [line for line in section.splitlines() if line.startswith("### ")]
+    assert headings == ["### With the add-on: install once, nothing to set (Anki desktop)", "### By hand"]
+    with_addon = section.split("### By hand")[0]
+    for told in ("Install from", "AnkiWeb sync", "IPT (your versions)", "23.12", "Report a problem with this card"):
+        assert told in with_addon, told

@@ -279,7 +279,7 @@ def test_names_from_files_and_keys_cannot_write_to_the_terminal_or_the_ci_log(tm
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         "cards/x\\n::error file=README.md::forged.yaml:7:5: unknown key '\\x1b[31mred\\u202e': basic card 'one' "
-        "may have id, kind, subdeck, topic, extra, source, tags, media, retired, guid, question or answer",
+        "may have id, kind, subdeck, topic, extra, source, corrects, tags, media, retired, guid, question or answer",
         "1 problem found; nothing was written",
     ]
 
