@@ -68,18 +68,23 @@ def main(addons: str, package: str, collection_path: str) -> None:
     glue = __import__(f"{package}.glue", fromlist=["setup"])
     with open(os.path.join(addons, package, "config.json"), encoding="utf-8") as file:
         config = json.load(file)
-    config["remove_retired_cards"] = True  # answered already: no question box in a test
     collection = Collection(collection_path)
-    shown = []
+    shown, asked = [], []
+    glue.askUser = lambda *args, **kwargs: asked.append(args[0]) or True  # the student says yes
     glue.show_outcome = lambda mw, outcome, quiet: shown.append((outcome.status, outcome.message, quiet))
     mw = _MainWindow(collection, config)
     updates = glue.setup(mw)
     [action] = mw.form.menuTools.actions()
     action.trigger()
+    from aqt import gui_hooks
+
+    gui_hooks.profile_did_open()  # Anki's start-up hook: a quiet check, now up to date
     first_card = collection.get_card(collection.find_cards("")[0])
     print(json.dumps({
         "report_link": glue.report_link(updates.deck, first_card),
         "menu": action.text(),
+        "asked": len(asked),
+        "config_written": mw.addonManager.written,
         "background_tasks": mw.taskman.background_tasks,
         "shown": shown,
         "notes": collection.note_count(),

@@ -150,10 +150,15 @@ def test_the_addon_runs_inside_anki_offscreen(tmp_path, run_cli, server):  # noq
     assert ran.returncode == 0, ran.stderr
     result = json.loads(ran.stdout.splitlines()[-1])
     assert result["menu"] == "Check for Test updates"
-    assert result["background_tasks"] == 1  # the network and the import ran as a background task
-    [(status, message, quiet)] = result["shown"]
+    assert result["background_tasks"] == 2  # each check (menu, start-up) ran as a background task
+    [(status, message, quiet), at_start] = result["shown"]
     assert (status, quiet) == ("updated", False), message
     assert message.startswith("Test updated to 1.0.0: ")
+    assert at_start == ["current", "Test is up to date (version 1.0.0).", True]  # the start-up hook's check
+    # Whether to delete retired cards is asked once, and the answer kept in the add-on's config.
+    assert result["asked"] == 1
+    assert result["config_written"] == [["deckgen_updates_test", {"check_at_startup": True,
+                                                                  "remove_retired_cards": True}]]
     assert result["notes"] > 0 and result["resets"] == 1 and result["report_hook"]
     # The reviewer's menu opens the card's own report link, which deckgen wrote into the note.
     assert result["report_link"].startswith("https://github.com/OWNER/REPO/issues/new?title=Card+")

@@ -8,6 +8,7 @@ import hashlib
 import http.server
 import json
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,7 +24,10 @@ from deckgen.build import check, release
 from deckgen.updates.addon import core
 from deckgen.updates.feed import FeedRelease, feed_json
 
-BASE_TIME = 1_790_000_000
+# Releases as a semester has them: the first before the student's edits, the later two after them
+# (Anki then updates the edited notes, and the add-on must keep the student's fields).
+NOW = int(time.time())
+BASE_TIME = NOW - 86_400
 EDITED, CONFLICT, RETIRED, CORRECTED = "founders-bowlby", "founders-decade", "founders-meyer", "founders-who"
 
 
@@ -96,10 +100,10 @@ def course(tmp_path_factory) -> Course:
     founders.write_text(founders.read_text() + "  - id: founders-cofounder\n    kind: basic\n    question: Who "
                         "co-founded IPT with Klerman?\n    answer: Myrna Weissman\n    source: weissman2017\n")
     _edit_card(project, RETIRED, "    kind: basic\n", "    kind: basic\n    retired: true\n")
-    released("0.2.0", BASE_TIME + 86_400)
+    released("0.2.0", NOW + 3_600)
     _edit_card(project, EDITED, "answer: Bowlby", "answer: John Bowlby")
     _edit_card(project, CONFLICT, "answer: The **1970s**", "answer: The **1970s** (Klerman and Weissman)")
-    released("0.3.0", BASE_TIME + 2 * 86_400)
+    released("0.3.0", NOW + 7_200)
     return Course(project, packages, {note.card_id: note.guid for note in check(project).deck.notes}, orders)
 
 
@@ -237,6 +241,21 @@ def updated(course, server, tmp_path) -> Iterator[Collection]:
     assert core.update(student, _deck(server), remove_retired=True).status == "updated"
     yield student
     student.close()
+
+
+def test_a_release_reaches_a_card_the_student_edited_after_it_was_made(course, server, updated):
+    """Anki skips a note whose copy is newer than the package's (the student edited it after the
+    release was built): the add-on still gives it the release's change, and keeps the student's."""
+    note = _note(updated, course.guids[EDITED])
+    note["Extra"] = "my note on Bowlby"
+    updated.update_note(note)
+    updated.db.execute("update notes set mod = ? where id = ?", NOW + 10_000, note.id)  # after 0.3.0 was made
+    _publish(server, course, "0.3.0")
+
+    assert core.update(updated, _deck(server), remove_retired=True).status == "updated"
+
+    note = _note(updated, course.guids[EDITED])
+    assert "John Bowlby" in note["Answer"] and note["Extra"] == "my note on Bowlby"
 
 
 def test_a_package_with_one_byte_changed_is_refused(course, server, updated):
