@@ -19,7 +19,7 @@ from test_addon_core import server  # noqa: F401 (a fixture: the loopback server
 
 from deckgen.build import release
 from deckgen.publish import publish
-from deckgen.updates.addon import core
+from deckgen.updates.addon import checks
 from deckgen.updates.addonfile import CODE_FILES
 
 FEED = "https://github.com/OWNER/REPO/releases/latest/download/latest.json"
@@ -116,8 +116,8 @@ def test_publish_writes_the_feed_beside_the_package(tmp_path):
     }
     assert "**Import deck presets**" in notes and "Import deck presets: ticked" in feed["notes"]["text"]
     # The add-on reads it: the deck it names, the address it allows.
-    deck = core.DeckInfo("Test", 1700000000001, FEED, "test::retired")
-    assert core.read_feed(published.feed.read_bytes(), deck, None).sha256 == feed["package"]["sha256"]
+    deck = checks.DeckInfo("Test", 1700000000001, FEED, "test::retired")
+    assert checks.read_feed(published.feed.read_bytes(), deck, None).sha256 == feed["package"]["sha256"]
 
 
 def test_publish_without_a_feed_url_writes_no_feed(tmp_path):

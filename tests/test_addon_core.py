@@ -21,7 +21,7 @@ from conftest import FIXTURES, make_project
 from helpers import replace_in_file
 
 from deckgen.build import check, release
-from deckgen.updates.addon import core
+from deckgen.updates.addon import checks, core, edits
 from deckgen.updates.feed import FeedRelease, feed_json
 
 # Releases as a semester has them: the first before the student's edits, the later two after them
@@ -107,8 +107,8 @@ def course(tmp_path_factory) -> Course:
     return Course(project, packages, {note.card_id: note.guid for note in check(project).deck.notes}, orders)
 
 
-def _deck(server: _Server) -> core.DeckInfo:
-    return core.DeckInfo("IPT", 1700000100001, f"http://127.0.0.1:{server.server_address[1]}/latest.json",
+def _deck(server: _Server) -> checks.DeckInfo:
+    return checks.DeckInfo("IPT", 1700000100001, f"http://127.0.0.1:{server.server_address[1]}/latest.json",
                          "ipt::retired")
 
 
@@ -147,7 +147,7 @@ def _snapshot(collection: Collection) -> tuple:
     notes = collection.db.all("select guid, mid, mod, flds, tags from notes order by guid")
     cards = collection.db.all("select id, nid, did, ord, type, queue, due, ivl from cards order by id")
     decks = sorted((deck["name"], deck.get("conf")) for deck in collection.decks.all())
-    return notes, cards, decks, collection.get_config(core.STATE_KEY.format(deck_id=1700000100001), None)
+    return notes, cards, decks, collection.get_config(edits.STATE_KEY.format(deck_id=1700000100001), None)
 
 
 def test_a_hand_imported_collection_follows_the_feed_through_three_releases(course, server, tmp_path):
@@ -225,7 +225,7 @@ def test_retired_cards_stay_when_the_student_said_no(course, server, tmp_path):
     student.close()
 
 
-def _refusal(student: Collection, deck: core.DeckInfo) -> str:
+def _refusal(student: Collection, deck: checks.DeckInfo) -> str:
     before = _snapshot(student)
     outcome = core.update(student, deck, remove_retired=True)
     assert outcome.status == "refused", outcome.message
@@ -338,8 +338,8 @@ def test_the_same_version_is_up_to_date(course, server, updated):
 
 
 def test_allowed_addresses():
-    assert core.allowed_url("https://github.com/o/r/releases/latest/download/latest.json")
-    assert core.allowed_url("http://127.0.0.1:8000/latest.json") and core.allowed_url("http://[::1]/x")
-    assert core.allowed_url("http://localhost/latest.json")
+    assert checks.allowed_url("https://github.com/o/r/releases/latest/download/latest.json")
+    assert checks.allowed_url("http://127.0.0.1:8000/latest.json") and checks.allowed_url("http://[::1]/x")
+    assert checks.allowed_url("http://localhost/latest.json")
     for url in ("http://example.org/x", "http://10.0.0.1/x", "file:///x", "javascript:alert(1)", "https:///x"):
-        assert not core.allowed_url(url), url
+        assert not checks.allowed_url(url), url

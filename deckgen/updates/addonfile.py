@@ -18,7 +18,8 @@ from deckgen.updates.addon.version import ADDON_VERSION
 
 ADDON_SUFFIX = "-updates.ankiaddon"
 # The add-on's own files, as they are in the package (deck.json and manifest.json are written here).
-CODE_FILES = ("__init__.py", "core.py", "glue.py", "version.py", "config.json", "config.md")
+CODE_FILES = ("__init__.py", "checks.py", "core.py", "edits.py", "glue.py", "network.py", "packageread.py",
+              "version.py", "config.json", "config.md")
 MIN_POINT_VERSION = 231200  # Anki 23.12: the first whose importer takes "Import deck presets"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 

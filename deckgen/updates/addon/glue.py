@@ -18,6 +18,7 @@ from aqt.qt import QAction, QMenu
 from aqt.utils import askUser, openLink, showText, tooltip
 
 from . import core
+from .checks import DeckInfo
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DECK_FILE = "deck.json"  # written by `deckgen addon`: the one deck this add-on looks after
@@ -25,15 +26,15 @@ REMOVE_RETIRED = "remove_retired_cards"
 CHECK_AT_STARTUP = "check_at_startup"
 
 
-def deck_info() -> core.DeckInfo:
+def deck_info() -> DeckInfo:
     with open(os.path.join(HERE, DECK_FILE), encoding="utf-8") as file:
-        return core.DeckInfo.from_json(json.load(file))
+        return DeckInfo.from_json(json.load(file))
 
 
 class Updates:
     """The add-on in one main window: what `setup` attaches, and the checks it runs."""
 
-    def __init__(self, mw: Any, deck: core.DeckInfo) -> None:
+    def __init__(self, mw: Any, deck: DeckInfo) -> None:
         self.mw, self.deck, self.running = mw, deck, False
         self.config_name = __name__.split(".")[0]  # the add-on's folder, as Anki's add-on manager names it
 
@@ -96,7 +97,7 @@ class Updates:
             menu.addAction(action)
 
 
-def report_link(deck: core.DeckInfo, card: Any) -> str | None:
+def report_link(deck: DeckInfo, card: Any) -> str | None:
     """The card's own report link (deckgen writes it into the note, filled in for that card), found
     by the report address's fixed start; None for a card of another deck."""
     if card is None or not deck.report_url:
