@@ -119,18 +119,23 @@ def _install(col: Collection, deck: DeckInfo, release: Release, package: Package
     edits = protect_edits(col, deck, package, before, shipped, release.version)
     removed = _remove_retired(col, deck, package) if remove_retired else 0
     remember(col, deck, release.version, package)
-    details = [f"{len(log.new)} new notes, {len(log.updated)} updated"]
+    details = [f"{_count(len(log.new), 'new note')}, {_count(len(log.updated), 'note')} updated"]
     if removed:
-        details.append(f"{removed} retired notes removed")
+        details.append(f"{_count(removed, 'retired note')} removed")
     if edits.kept:
-        details.append(f"your edits kept on {edits.kept} fields")
+        details.append(f"your edits kept in {_count(edits.kept, 'field')}")
     if edits.saved:
-        details.append(f"{edits.saved} of your edits replaced by the release and saved in the deck "
-                       f"'{YOUR_VERSIONS.format(name=deck.name)}'")
+        details.append(f"{_count(edits.saved, 'field')} you had edited replaced by the release (your text is in the "
+                       f"deck '{YOUR_VERSIONS.format(name=deck.name)}')")
     if log.conflicting:
-        details.append(f"{len(log.conflicting)} notes not updated: their note type changed (see the release notes)")
+        details.append(f"{_count(len(log.conflicting), 'note')} not updated: their note type changed (see the "
+                       "release notes)")
     return Outcome("updated", f"{deck.name} updated to {release.version}: " + "; ".join(details) + ".",
                    release, tuple(details))
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _reason(error: BaseException) -> str:
