@@ -77,8 +77,9 @@ def publish(root: Path, tag: str, previous_dir: Path, out_dir: Path, release_tim
     changelog = f"\n## From the changelog\n\n{section}\n" if section else ""
     files = [(notes_path, (notes + changelog).encode("utf-8"))]
     package = built.output.read_bytes()
-    feed_path = out_dir / FEED_FILE if settings.feed_url else None
-    if settings.feed_url and feed_path:
+    feed_path = None
+    if settings.feed_url:  # the add-on's feed, which the release workflow uploads beside the package
+        feed_path = out_dir / FEED_FILE
         files.append((feed_path, feed_json(FeedRelease(
             settings.name, settings.deck_id, version, release_time, settings.feed_url, built.output.name, package,
             notes + changelog, merge))))

@@ -188,3 +188,22 @@ def test_the_readme_student_section_leads_with_the_addon_then_the_manual_path():
     with_addon = section.split("### By hand")[0]
     for told in ("Install from", "AnkiWeb sync", "IPT (your versions)", "23.12", "Report a problem with this card"):
         assert told in with_addon, told
+
+
+def _imports(path: Path) -> set[str]:
+    """The modules a file imports, absolute ones by name, relative ones as '.'."""
+    tree = ast.parse(path.read_text())
+    names = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    return names | {"." if node.level else node.module or "" for node in ast.walk(tree)
+                    if isinstance(node, ast.ImportFrom)}
+
+
+def test_the_updates_package_keeps_to_its_imports():
+    updates = REPO / "deckgen" / "updates"
+    allowed = {"deckgen.errors", "deckgen.paths", "deckgen.apkg"}
+    for path in updates.glob("*.py"):
+        ours = {name for name in _imports(path) if name.startswith("deckgen")}
+        assert all(name in allowed or name.startswith("deckgen.updates") for name in ours), (path.name, ours)
+    for path in (updates / "addon").glob("*.py"):  # runs in a student's Anki: the standard library, anki, aqt
+        outside = {name.split(".")[0] for name in _imports(path) if name != "."} - {"anki", "aqt"}
+        assert outside <= set(sys.stdlib_module_names), (path.name, outside)
