@@ -10,8 +10,8 @@ import pytest
 from conftest import FIXTURES, files_below, make_project
 
 COMMANDS = [
-    "build", "check", "diff", "export", "import", "import-cards", "init", "lint", "new", "preview", "publish",
-    "release", "schema", "stats",
+    "addon", "build", "check", "diff", "export", "import", "import-cards", "init", "lint", "new", "preview",
+    "publish", "release", "schema", "stats",
 ]
 
 

@@ -249,7 +249,7 @@ def _set_presets(cursor: sqlite3.Cursor, deck: RenderedDeck) -> None:
 def _write_collection(path: Path, deck: RenderedDeck, plan: ReleasePlan) -> int:
     """The collection's SQLite file at `path` (a scratch file: a large deck's collection is bigger than
     everything else a build holds, so it is written to disk, not kept in memory twice); its cards."""
-    root = genanki.Deck(deck.deck_id, deck.name, deck.description)
+    root = genanki.Deck(deck.deck_id, deck.name, deck.description + deck.release_line)
     for note_type in deck.note_types:
         root.add_model(_model(note_type))
     subdecks = [genanki.Deck(sub.deck_id, sub.name) for sub in deck.subdecks]

@@ -176,6 +176,11 @@ def _deck_name(contents: PackageContents) -> str:
     return next((note.deck.split("::")[0] for note in contents.notes.values()), "the deck")
 
 
+def needs_merge(old: PackageContents, new: PackageContents) -> bool:
+    """Whether students must tick "Merge note types" for `new`: a note type changed its fields or templates."""
+    return bool(_compare(old, new).structure)
+
+
 def release_notes(old: PackageContents, new: PackageContents) -> str:
     """Markdown release notes: students' actions first, then added, changed, retired, removed cards."""
     changes = _compare(old, new)

@@ -3,5 +3,5 @@
 Owns: parser.py (arguments and help), main.py (runs one command and prints what it returns).
 
 May import: the shared modules (errors, paths, ids, names, output), text/, source/, render/,
-release/, apkg/, changes/, authoring/, preview/, importing/, commands/.
+release/, apkg/, changes/, authoring/, preview/, importing/, updates/, commands/.
 """

@@ -319,6 +319,15 @@ def _publish(arguments: argparse.Namespace) -> int:
                         release_timestamp(dict(os.environ)))
     _say(f"{published.sha256}  {published.package}")
     _say(f"wrote {published.notes}")
+    if published.feed:
+        _say(f"wrote {published.feed}")
+    return EXIT_OK
+
+
+def _addon(arguments: argparse.Namespace) -> int:
+    path = commands.addon(arguments.project)
+    _say(f"wrote {display_path(path, arguments.project)}: students install it once with Tools > Add-ons > "
+         "Install from file")
     return EXIT_OK
 
 
@@ -352,7 +361,7 @@ def _schema(arguments: argparse.Namespace) -> int:
 
 
 _COMMANDS = {
-    "build": _build, "check": _check, "diff": _diff, "export": _export, "import": _import,
+    "addon": _addon, "build": _build, "check": _check, "diff": _diff, "export": _export, "import": _import,
     "import-cards": _import_cards, "init": _init, "lint": _lint, "new": _new,
     "preview": _preview, "publish": _publish, "release": _release, "schema": _schema, "stats": _stats,
 }

@@ -174,6 +174,17 @@ examples:
   deckgen publish v1.2.0 previous dist
 """
 
+_ADDON_HELP = """\
+Write build/<deck>-updates.ankiaddon: an Anki desktop add-on, made for this deck,
+that checks the release feed named by feed_url in cards/deck.yaml (the latest.json
+that 'deckgen publish' writes beside each release) at start-up and from the Tools
+menu, and imports each new release with the options the deck needs. Students
+install it once (Tools > Add-ons > Install from file); see the README.
+
+examples:
+  deckgen addon
+"""
+
 _NEW_HELP = """\
 Add an empty card of KIND to the end of cards/<subdeck>.yaml (the file is made if
 missing) under a new id, and say where it is. Its fields are left empty on
@@ -380,6 +391,7 @@ def _scaffold_commands(command: _Command) -> None:
     import_cards_command.add_argument("file", type=Path, metavar="FILE", help="the exported text file")
     import_cards_command.add_argument("--subdeck", required=True, metavar="KEY",
                                       help="a subdeck key of cards/deck.yaml")
+    command("addon", "write the deck's companion Anki add-on (build/<deck>-updates.ankiaddon)", _ADDON_HELP)
     new_command = command("new", "add an empty card to a card file", _NEW_HELP)
     new_command.add_argument("kind", metavar="KIND",
                              help=f"the kind of card: {', '.join(KINDS)}, or a note type cards/deck.yaml declares")

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from deckgen.changes.notes import release_notes
+from deckgen.changes.notes import needs_merge, release_notes
 from deckgen.changes.packaged import read_package
 from deckgen.changes.students import import_options
 from deckgen.commands.pipeline import build
@@ -25,6 +25,7 @@ from deckgen.output import write_files
 from deckgen.paths import ProjectPaths
 from deckgen.render.templatepolicy import SCRIPT_IN_RELEASE
 from deckgen.source.project import read_deck_files
+from deckgen.updates.feed import FEED_FILE, FeedRelease, feed_json
 
 NOTES_FILE = "RELEASE-NOTES.md"
 FIRST_RELEASE = "First release of the deck.\n"
@@ -35,6 +36,7 @@ class Published:
     package: Path
     sha256: str  # of the package: the log shows what was published
     notes: Path
+    feed: Path | None = None  # latest.json, for the add-on: when deck.yaml names a feed_url
 
 
 def changelog_section(changelog: Path, version: str) -> str:
@@ -62,8 +64,10 @@ def publish(root: Path, tag: str, previous_dir: Path, out_dir: Path, release_tim
         raise DeckError.in_argument(
             "PREVIOUS_DIR", f"{previous_dir} holds {len(previous)} packages: give it the previous release's only")
     built = build(root, release_time, out_dir, frozen=True, strict=True)
+    merge = False
     if previous:
-        notes = release_notes(read_package(previous[0]), read_package(built.output))
+        old, new = read_package(previous[0]), read_package(built.output)
+        notes, merge = release_notes(old, new), needs_merge(old, new)
     else:  # the templates may run script: said first, as `deckgen diff` says it of a later release
         # and the import options students must choose, which `deckgen diff` gives every later release
         notes = ((f"{SCRIPT_IN_RELEASE}\n\n" if settings.allow_template_script else "") + FIRST_RELEASE
@@ -72,5 +76,13 @@ def publish(root: Path, tag: str, previous_dir: Path, out_dir: Path, release_tim
     notes_path = out_dir / NOTES_FILE
     # Under a heading of its own: its ### headings are the changelog's, not sections of the notes above.
     changelog = f"\n## From the changelog\n\n{section}\n" if section else ""
-    write_files([(notes_path, (notes + changelog).encode("utf-8"))], root)
-    return Published(built.output, hashlib.sha256(built.output.read_bytes()).hexdigest(), notes_path)
+    files = [(notes_path, (notes + changelog).encode("utf-8"))]
+    package = built.output.read_bytes()
+    feed_path = None
+    if settings.feed_url:  # the add-on's feed, which the release workflow uploads beside the package
+        feed_path = out_dir / FEED_FILE
+        files.append((feed_path, feed_json(FeedRelease(
+            settings.name, settings.deck_id, version, release_time, settings.feed_url, built.output.name, package,
+            notes + changelog, merge))))
+    write_files(files, root)
+    return Published(built.output, hashlib.sha256(package).hexdigest(), notes_path, feed_path)

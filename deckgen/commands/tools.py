@@ -1,5 +1,5 @@
 """One library function per command beyond the pipeline's own (pipeline.py): what `lint`, `stats`,
-`diff`, `preview`, `new`, `schema` and `import` compute, callable from Python. Nothing here prints or exits;
+`diff`, `preview`, `new`, `schema`, `import` and `addon` compute, callable from Python. Nothing here prints or exits;
 the CLI parses, calls one of these, and prints what it returns.
 
 The commands an educator needs while cards are still wrong do not stop at the first bad card:
@@ -25,7 +25,7 @@ from deckgen.commands.pipeline import CheckResult, check, read_lock_in, refuse_l
 from deckgen.errors import DeckError, Location, Problem, ProblemCollector, display_path
 from deckgen.importing.report import ImportResult
 from deckgen.importing.writer import import_package
-from deckgen.output import not_a_regular_file
+from deckgen.output import not_a_regular_file, write_files
 from deckgen.paths import ProjectPaths
 from deckgen.preview.cards import PreviewContent, preview_content, with_problems
 from deckgen.preview.page import page_html
@@ -33,6 +33,7 @@ from deckgen.preview.serve import DEFAULT_PORT, Page, PreviewServer
 from deckgen.render.notes import PackagedMedia, Progress, RenderedDeck, render_deck, with_versions
 from deckgen.source.deck import Project
 from deckgen.source.project import load_project, read_deck_files, read_project
+from deckgen.updates.addonfile import ADDON_SUFFIX, AddonDeck, addon_bytes
 
 
 @dataclass(frozen=True)
@@ -192,3 +193,20 @@ def import_deck(package: Path, directory: Path, requirement: Requirement | None 
     """`deckgen import PACKAGE DIR`: a new project made from an Anki package, in a repository whose
     workflows install `requirement`, and its report."""
     return import_package(package, directory, requirement)
+
+
+def addon(root: Path) -> Path:
+    """`deckgen addon`: the deck's companion Anki add-on, build/<deck>-updates.ankiaddon, which follows the
+    release feed that `feed_url` in deck.yaml names. Only deck.yaml needs to be valid."""
+    settings, _ = read_deck_files(root, ProblemCollector())
+    if settings.feed_url is None:
+        raise DeckError.at(settings.location, "the add-on needs 'feed_url', the address of the release feed it "
+                                              "checks: add feed_url: https://github.com/OWNER/REPO/releases/latest/"
+                                              "download/latest.json (your deck's repository)")
+    report_url = (settings.report_url.fill(**{name: f"{{{name}}}" for _, name in settings.report_url.parts if name})
+                  if settings.report_url else None)
+    path = ProjectPaths(root).build / f"{settings.slug}{ADDON_SUFFIX}"
+    deck = AddonDeck(settings.name, settings.title, settings.deck_id, settings.slug, settings.feed_url,
+                     settings.retired_tag, report_url)
+    write_files([(path, addon_bytes(deck))], root)
+    return path

@@ -3,7 +3,8 @@ Anki's template syntax (parsed once into a tree), the allow-list templates pass,
 the report link.
 
 Owns: notes.py (the renderer), notetypes.py, templatetree.py, ankitemplate.py, templatepolicy.py,
-stylepolicy.py, citations.py, reportlink.py.
+stylepolicy.py, citations.py, reportlink.py, description.py (the version line of
+the deck description).
 
 May import: the shared modules (errors, paths, ids, names, output), text/, source/.
 """

@@ -20,6 +20,7 @@ from markupsafe import Markup
 from deckgen.errors import DeckError, Location, Problem, ProblemCollector, Where, display_path, shortened
 from deckgen.ids import derived_id, note_guid
 from deckgen.render.citations import apa_html, short_citation
+from deckgen.render.description import release_line
 from deckgen.render.notetypes import (
     RenderedNoteType,
     check_template_html,
@@ -102,6 +103,7 @@ class RenderedDeck:
     media: tuple[PackagedMedia, ...]
     warnings: tuple[Problem, ...] = ()  # unsafe content found in cards and removed
     options: DeckOptions = DeckOptions()  # the course preset's settings from deck.yaml
+    release_line: str = ""  # after the description in the package: the version (updates/description.py)
 
 
 class _NoteRenderer:
@@ -405,4 +407,5 @@ def render_deck(project: Project, templates_dir: Path, problems: ProblemCollecto
         media=tuple(sorted(renderer.media.values(), key=lambda media: media.name)),
         warnings=tuple(sorted(renderer.warnings)),
         options=settings.options,
+        release_line=release_line(settings.version, settings.feed_url),
     )

@@ -57,6 +57,7 @@ class DeckSettings:
     # `allow_template_script: true`: the deck's templates may hold <script> (said on every check and release)
     allow_template_script: bool = False
     options: DeckOptions = DeckOptions()  # the course preset's settings, from `options:`
+    feed_url: str | None = None  # the release feed (latest.json) the companion add-on checks
 
     def location_of(self, key: str) -> Location:
         return self.locations.get(key, self.location)

@@ -37,6 +37,9 @@ SUBDECK_KEY = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
 # An '&' that starts a character reference in HTML ('&amp;', '&#38;', '&copy' without its ';').
 VERSION = re.compile(r"[0-9]{1,6}\.[0-9]{1,6}\.[0-9]{1,6}\Z")
 REFERENCE_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
+# The release feed's address: https, or plain http to this computer only (a local server for a test);
+# the add-on refuses any other, so a check refuses it first.
+FEED_URL = re.compile(r"(https://[A-Za-z0-9.-]+|http://(localhost|127\.0\.0\.1|\[::1\]))(:[0-9]{1,5})?/[^\s\"<>]*\Z")
 
 DECK_KEYS = (
     TextKey("name", "Anki deck name; subdecks become NAME::subdeck. Never rename.", True, "the deck name"),
@@ -52,6 +55,10 @@ DECK_KEYS = (
     Key("options", "Deck options the course preset carries to students (deckoptions.py): daily limits, "
                    "learning steps, desired retention, burying."),
     ReportUrlKey(),
+    PatternKey("feed_url", "Address of the release feed (latest.json) the companion add-on checks.", FEED_URL,
+               lambda text: f"'feed_url' must be an https:// address of the release feed, got '{text}': on GitHub "
+                            "write https://github.com/OWNER/REPO/releases/latest/download/latest.json",
+               expected="a web address"),
     BooleanKey("allow_template_script", "true only when the deck's card templates need <script>: every check "
                                         "and release note then says so."),
 )
@@ -104,6 +111,7 @@ def validate_settings(root: Node | None, where: Location, problems: ProblemColle
     description = read.read(node, _key(DECK_KEYS, "description"))
     report_url = read.read(node, _key(DECK_KEYS, "report_url"))
     allow_script = read.read(node, _key(DECK_KEYS, "allow_template_script"))
+    feed_url = read.read(node, _key(DECK_KEYS, "feed_url"))
     if (name is None or title is None or version is None or deck_id is None or note_types is None
             or subdecks is None or problems.problems):
         return None
@@ -126,6 +134,7 @@ def validate_settings(root: Node | None, where: Location, problems: ProblemColle
         report_url=report_url,
         allow_template_script=bool(allow_script),
         options=options,
+        feed_url=feed_url.text.strip() if feed_url else None,
     )
 
 
