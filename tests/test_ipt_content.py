@@ -126,6 +126,11 @@ NURSING = {
     "the nurse in combined (medication plus IPT) care": ("ipt::nursing::combined-care", "antidepressant"),
     "assessing the four problem areas": ("ipt::nursing::assessment", "problem area"),
     "spiritual and cultural care": ("ipt::nursing::spiritual-cultural-care", "explain"),
+    # Gaps named by the round-2 blind review (issue 21).
+    "Interpersonal Counselling (IPC) in primary care": ("ipt::nursing::nurse-delivered", "(ipc)"),
+    "Peplau's nursing roles": ("ipt::nursing::peplau", "surrogate"),
+    "checking suicide risk during IPT": ("ipt::nursing::safety", "suicidal"),
+    "when medication is essential (psychotic depression)": ("ipt::nursing::combined-care", "psychotic"),
 }
 MIN_NURSING_NOTES = 8  # issue 21: at least eight cards on the nurse's part
 MAX_EXTRA_WORDS = 40
