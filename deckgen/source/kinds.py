@@ -20,8 +20,8 @@ from typing import Any, Protocol
 
 from deckgen.errors import Location
 from deckgen.source.deck import Card
-from deckgen.source.keys import BooleanKey, Key, ListKey, MarkupKey, Reader
-from deckgen.source.load import Mapping, Sequence, Text
+from deckgen.source.keys import BooleanKey, Complaint, Complaints, Key, ListKey, MarkupKey
+from deckgen.source.load import Text
 from deckgen.text import cloze
 
 # Fields every note type ends with, filled the same way for every kind.
@@ -63,8 +63,9 @@ class Kind:
     fill: Filler
     skeleton: tuple[str, ...]  # the lines `deckgen new` writes for its content
     cloze_field: str | None = None  # the field whose deletions make the cards, for cloze types
-    check: Callable[[Mapping, dict[str, Any], Reader], None] | None = None  # checks beyond each key's own
-    quick_check: Callable[[dict[str, Any]], bool] | None = None  # the same checks on plain values: False to explain
+    # Rules beyond each key's own, over the values its content keys gave (None for one that is off),
+    # for both readings: the values as the card holds them, or Complaints naming their key.
+    check: Callable[[dict[str, Any]], Any] | None = None
     # A note type the project declares in deck.yaml (notetypedecl.py) has exactly the fields it
     # names, no citation fields: an imported note type must keep its fields as Anki knows them.
     trailing_fields: tuple[str, ...] = CITATION_FIELDS
@@ -115,7 +116,7 @@ MAX_LIST_ITEMS = cloze.MAX_CLOZE_NUMBER  # each item is one cloze number
 
 
 class ClozeTextKey(MarkupKey):
-    """A cloze text: markup with {{cN::...}} deletions, which `_check_cloze` parses; its JSON Schema
+    """A cloze text: markup with {{cN::...}} deletions, which `cloze_check` parses; its JSON Schema
     asks for a deletion and refuses the numbers check would (c0, above the highest)."""
 
     def json_schema(self, context: Any) -> dict[str, Any]:
@@ -126,19 +127,17 @@ class ClozeTextKey(MarkupKey):
         ]}
 
 
-def _check_cloze(node: Mapping, values: dict[str, Any], reader: Reader) -> None:
-    text = values.get("text")
-    if text is not None:
+def cloze_check(key: str) -> Callable[[dict[str, Any]], Any]:
+    """The check of a cloze type whose deletions are in `key`: they parse, and the card keeps them."""
+    def check(values: dict[str, Any]) -> Any:
+        text = values.get(key)
+        if text is None:
+            return values
         parsed, problems = cloze.checked(text.value)
-        for message in problems:
-            reader.add(text.location, message)
-        values["parsed_cloze"] = parsed
-
-
-def _quick_check_cloze(values: dict[str, Any]) -> bool:
-    parsed, problems = cloze.checked(values["text"].value)
-    values["parsed_cloze"] = parsed
-    return not problems
+        if problems:
+            return Complaints(tuple(Complaint(message, key=key) for message in problems))
+        return {**values, "parsed_cloze": parsed}
+    return check
 
 
 def _list_size_problem(items: int) -> str | None:
@@ -149,19 +148,9 @@ def _list_size_problem(items: int) -> str | None:
     return None
 
 
-def _check_list(node: Mapping, values: dict[str, Any], reader: Reader) -> None:
-    items = node.get("items")
-    problem = _list_size_problem(len(items.items)) if isinstance(items, Sequence) else None
-    if problem:
-        reader.add(node.located("items"), problem)
-    values["items"] = tuple(values.get("items") or ())
-    values["ordered"] = bool(values.get("ordered"))
-
-
-def _quick_check_list(values: dict[str, Any]) -> bool:
-    values["items"] = tuple(values["items"])
-    values["ordered"] = bool(values.get("ordered"))
-    return _list_size_problem(len(values["items"])) is None
+def _pack_list(values: dict[str, Any]) -> dict[str, Any]:
+    """A list card's items as a tuple and its order as true or false (its size is its key's rule)."""
+    return {**values, "items": tuple(values.get("items") or ()), "ordered": bool(values.get("ordered"))}
 
 
 BASIC = Kind(
@@ -195,8 +184,7 @@ CLOZE = Kind(
     fill=_cloze,
     skeleton=("text:",),
     cloze_field="Text",
-    check=_check_cloze,
-    quick_check=_quick_check_cloze,
+    check=cloze_check("text"),
 )
 LIST = Kind(
     name="list",
@@ -204,7 +192,7 @@ LIST = Kind(
     keys=(
         MarkupKey("question", "What the list is.", True),
         ListKey("items", "The items; one card per item.", MarkupKey("items", ""), "an item", "a list of items", True,
-                MIN_LIST_ITEMS, MAX_LIST_ITEMS),
+                MIN_LIST_ITEMS, MAX_LIST_ITEMS, _list_size_problem),
         BooleanKey("ordered", "true when the order of the items is to be learnt."),
     ),
     content_fields=("Question", "Items"),
@@ -212,8 +200,7 @@ LIST = Kind(
     fill=_list,
     skeleton=("question:", "items:", "  -", "  -"),
     cloze_field="Items",
-    check=_check_list,
-    quick_check=_quick_check_list,
+    check=_pack_list,
 )
 TYPED = Kind(
     name="typed",
