@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from conftest import make_project
@@ -356,8 +357,16 @@ def _every_key_lines(draw, entries: list[tuple[str, object]], careful: bool) -> 
     return lines
 
 
+class EveryKind(NamedTuple):
+    root: Path
+    context: CardContext
+
+    def __repr__(self) -> str:  # hypothesis shows it with each failing example
+        return "every_kind"
+
+
 @pytest.fixture(scope="module")
-def every_kind(tmp_path_factory):
+def every_kind(tmp_path_factory) -> EveryKind:
     """A project with every built-in kind, two declared note types (one a cloze type) and a picture."""
     root = tmp_path_factory.mktemp("every-kind") / "project"
     make_project(root)
@@ -370,7 +379,8 @@ def every_kind(tmp_path_factory):
     (root / "cards" / "media" / "notes.txt").write_text("not a picture")
     (root / "cards" / "seed.yaml").write_text(SEED)
     project = load_project(root)
-    return root, CardContext(project.settings, dict(project.references), root / "cards" / "media", "cards/media")
+    return EveryKind(root, CardContext(project.settings, dict(project.references), root / "cards" / "media",
+                                       "cards/media"))
 
 
 def _as_loaded(text: str, root: Path, context: CardContext):
