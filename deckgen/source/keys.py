@@ -234,7 +234,15 @@ class TextKey(Key):
                 return complain(f"{self.label} is empty: write {self.expected}")
             return complain(f"{self.label} must be {self.expected}", got=True)
         problem = text_problem(value, self.label, self.expected, self.limit)
-        return complain(problem) if problem else self.rules(value, context)
+        if problem:
+            return complain(problem)
+        return self.rules(value, context) if self.has_rules else value
+
+    has_rules = False  # whether a class has rules of its own: a text of most keys (markup) needs no call
+
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+        cls.has_rules = cls.rules is not TextKey.rules
 
     def rules(self, text: str, context: Any) -> Any:
         """The key's own rules for a text that is acceptable as text: what it gives, or Complaints."""
