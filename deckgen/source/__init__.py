@@ -2,9 +2,9 @@
 they may hold, the card kinds and the note types a project declares, and the typed model of a deck.
 
 Owns: load.py (YAML with positions), tablefile.py (CSV and TSV card files), plainload.py (the fast
-reading), yamlhints.py, keys.py, kinds.py, notetypedecl.py, cardfile.py, deckfile.py (deck.yaml,
-references.yaml), deckoptions.py (deck.yaml's `options:`), reporturl.py, deck.py (the frozen
-model), project.py (a whole project read and validated).
+reading), quickread.py (its reader), yamlhints.py, keys.py, kinds.py, notetypedecl.py, cardfile.py,
+deckfile.py (deck.yaml, references.yaml), deckoptions.py (deck.yaml's `options:`), reporturl.py,
+deck.py (the frozen model), project.py (a whole project read and validated).
 
 May import: the shared modules (errors, paths, ids, names, output), text/.
 """

@@ -13,27 +13,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from deckgen.errors import Location, ProblemCollector, Where
+from deckgen.errors import Location, ProblemCollector
 from deckgen.ids import note_guid
 from deckgen.source.deck import CARD_ID, Card, DeckSettings, MediaFile, Reference
 from deckgen.source.keys import (
-    EXPLAIN,
     BooleanKey,
     ChoiceKey,
+    Complaints,
     Key,
     ListKey,
     MarkupKey,
     PatternKey,
     PlainTextKey,
-    QuickReader,
     Reader,
     TextKey,
     case_insensitive,
+    complain,
     did_you_mean,
     one_of,
 )
 from deckgen.source.kinds import KINDS, Kind
 from deckgen.source.load import MAX_EXPANDED_VALUES, Node, Positions, Sequence
+from deckgen.source.quickread import EXPLAIN, QuickReader
 from deckgen.text.media import MEDIA_TYPES, media_problem
 
 MAX_TOPIC_CHARS = 40
@@ -86,18 +87,13 @@ class TagKey(PatternKey):
     def __init__(self) -> None:
         super().__init__("tags", "", TAG, _tag_problem, expected="a tag")
 
-    def read(self, node: Node, reader: Reader) -> Any:
-        """The tag's text, or None."""
-        value = super().read(node, reader)
-        if value is not None and reader.context and _reserved(value.text, reader.context):
-            reader.add(value.location,
-                       f"tag '{value.text}' is reserved for retired cards: mark the card 'retired: true' instead")
-            return None
-        return value.text if value is not None else None
+    def rules(self, text: str, context: CardContext | None) -> Any:
+        checked = super().rules(text, context)
+        if type(checked) is str and context and _reserved(text, context):
+            return complain(f"tag '{text}' is reserved for retired cards: mark the card 'retired: true' instead")
+        return checked
 
-    def quick(self, value: Any, reader: QuickReader, steps: tuple[str | int, ...]) -> Any:
-        text = super().quick(value, reader, steps)
-        return EXPLAIN if text is EXPLAIN or _reserved(text, reader.context) else text
+    made = Key.made  # the tag's text
 
     def json_schema(self, context: CardContext | None) -> dict[str, Any]:
         schema = super().json_schema(context)
@@ -120,22 +116,14 @@ class MediaKey(TextKey):
     def __init__(self) -> None:
         super().__init__("media", "", expected="a file name in cards/media/")
 
-    def read(self, node: Node, reader: Reader) -> MediaFile | None:
-        value = super().read(node, reader)
-        if value is None:
-            return None
-        media = _media_file(value.text, reader.context, value.location)
-        if isinstance(media, str):
-            reader.add(value.location, media)
-            return None
-        return media
+    def rules(self, text: str, context: CardContext) -> Any:
+        """The file's name, or what is wrong with the file."""
+        name = text.strip()
+        problem = media_problem(name, context.media_dir, context.shown_media_dir)
+        return complain(problem) if problem else name
 
-    def quick(self, value: Any, reader: QuickReader, steps: tuple[str | int, ...]) -> Any:
-        text = super().quick(value, reader, steps)
-        if text is EXPLAIN:
-            return EXPLAIN
-        media = _media_file(text, reader.context, reader.pointer(steps))
-        return EXPLAIN if isinstance(media, str) else media
+    def made(self, value: Any, reader: Any, at: Any) -> MediaFile:
+        return MediaFile(value, (reader.context.media_dir / value).resolve(), reader.place(at))
 
     def json_schema(self, context: CardContext | None) -> dict[str, Any]:
         suffixes = "|".join(case_insensitive(suffix.removeprefix(".")) for suffix in MEDIA_TYPES)
@@ -145,13 +133,6 @@ class MediaKey(TextKey):
 
 def _kinds(context: CardContext | None) -> list[str]:
     return list(context.settings.kinds) if context else list(KINDS)
-
-
-def _media_file(text: str, context: CardContext, where: Where) -> MediaFile | str:
-    """The media file a card names, or what is wrong with it."""
-    name = text.strip()
-    problem = media_problem(name, context.media_dir, context.shown_media_dir)
-    return problem or MediaFile(name, (context.media_dir / name).resolve(), where)
 
 
 def _subdecks(context: CardContext | None) -> list[str]:
@@ -260,8 +241,11 @@ def _card(node: Node, read: Reader, defaults: _FileDefaults) -> Card | None:
     if kind is not None:
         content = {key.name: read.read(card, key) for key in kinds[kind].keys}
         check = kinds[kind].check
-        if check:
-            check(card, content, read)
+        checked = check(content) if check else content
+        if type(checked) is Complaints:
+            read.report(checked, card)
+        else:
+            content = checked
         content = _content(kinds[kind], content)
         if kind not in read.context.settings.note_type_ids:
             read.add(card.located("kind"),
@@ -320,9 +304,9 @@ def _quick_card(card: Any, index: int, read: QuickReader, defaults: _FileDefault
     keys, required = _KEYS[kind.name] if built_in else _keys_of(kind)
     if not card.keys() <= keys.keys() or not required <= card.keys():
         return None
-    if kind.name not in read.context.settings.note_type_ids or (kind.check and not kind.quick_check):
+    if kind.name not in read.context.settings.note_type_ids:
         return None
-    values = {}
+    values: Any = {}
     for name, value in card.items():
         key = keys[name]
         # The key's own name, not the file's copy of it: texts keep it, and one copy serves them all.
@@ -330,7 +314,9 @@ def _quick_card(card: Any, index: int, read: QuickReader, defaults: _FileDefault
         if values[key.name] is EXPLAIN:
             return None
     subdeck = values.pop("subdeck", defaults.subdeck)
-    if subdeck is None or (kind.quick_check and not kind.quick_check(values)):
+    if kind.check:
+        values = kind.check(values)
+    if subdeck is None or type(values) is Complaints:
         return None
     tags = defaults.tags + tuple(tag for tag in values.pop("tags", ()) if tag not in defaults.tags)
     content = _content(kind, values)

@@ -12,8 +12,9 @@ import re
 from typing import Any
 
 from deckgen.source.deck import DeckOptions
-from deckgen.source.keys import BooleanKey, Key, Reader, WholeNumberKey
-from deckgen.source.load import Mapping, Node
+from deckgen.source.keys import BooleanKey, Key, Reader, WholeNumberKey, complain
+from deckgen.source.load import Mapping, Scalar
+from deckgen.source.quickread import EXPLAIN, QuickReader
 
 # Anki's daily limits go from 0 to 9999 on its deck options screen.
 MOST_PER_DAY = 9999
@@ -40,46 +41,51 @@ class StepsKey(Key):
     """Learning or relearning steps as Anki's options screen takes them: '1m 10m 1h 1d', or a number
     of minutes; '' for none. Gives the steps in minutes."""
 
-    def read(self, node: Node, reader: Reader) -> tuple[float, ...] | None:
-        value = reader.scalar(node, f"'{self.name}'", f"steps like '1m 10m 1d' ({STEPS_HOW})")
+    def check(self, value: Any, context: Any) -> Any:
+        expected = f"steps like '1m 10m 1d' ({STEPS_HOW})"
         if value is None:
-            return None
+            return complain(f"'{self.name}' is empty: write {expected}")
+        if type(value) is not str:
+            return complain(f"'{self.name}' must be {expected}", got=True)
         steps = []
-        for step in value.text.split():
+        for step in value.split():
             match = STEP.match(step)
             if not match:
-                reader.add(value.location, f"'{self.name}' has '{step}', which is not a step: {STEPS_HOW}")
-                return None
+                return complain(f"'{self.name}' has '{step}', which is not a step: {STEPS_HOW}")
             seconds = int(match.group(1)) * SECONDS_IN[match.group(2)]
             if seconds == 0:
-                reader.add(value.location, f"'{self.name}' has the step '{step}', of no length: Anki would drop "
-                                           "it; remove it")
-                return None
+                return complain(f"'{self.name}' has the step '{step}', of no length: Anki would drop it; remove it")
             if seconds > LONGEST_STEP_SECONDS:
-                reader.add(value.location, f"'{self.name}' has the step '{step}', longer than Anki keeps a step "
-                                           f"({LONGEST_STEP_SECONDS // 86400} days): shorten it")
-                return None
+                return complain(f"'{self.name}' has the step '{step}', longer than Anki keeps a step "
+                                f"({LONGEST_STEP_SECONDS // 86400} days): shorten it")
             steps.append(seconds / 60)
         return tuple(steps)
+
+    def quick(self, value: Any, reader: QuickReader, steps: tuple[str | int, ...]) -> Any:
+        return EXPLAIN  # deck.yaml is read with its places: an option is never read plainly
 
     def json_schema(self, context: Any) -> dict[str, Any]:
         return {"type": ["string", "integer"], "pattern": STEP_PATTERN}
 
 
 class RetentionKey(Key):
-    """Desired retention: a decimal number in Anki's range for it."""
+    """Desired retention: a decimal number in Anki's range for it, written plainly."""
 
-    def read(self, node: Node, reader: Reader) -> float | None:
+    wants = float  # the node itself (keys.plain): whether it is written as a number is part of the rule
+
+    def check(self, value: Any, context: Any) -> Any:
         expected = f"a decimal number from {LOWEST_RETENTION:.2f} to {HIGHEST_RETENTION:.2f}"
-        value = reader.scalar(node, f"'{self.name}'", expected)
         if value is None:
-            return None
-        number = float(value.text) if value.plain and RETENTION.match(value.text) else None
+            return complain(f"'{self.name}' is empty: write {expected}")
+        number = float(value.text) if isinstance(value, Scalar) and value.plain and RETENTION.match(value.text) \
+            else None
         if number is None or not LOWEST_RETENTION <= number <= HIGHEST_RETENTION:
-            reader.add(value.location, f"'{self.name}' must be {expected}, the range Anki allows (0.90 is "
-                                       f"Anki's default), got {value.describe()}")
-            return None
+            return complain(f"'{self.name}' must be {expected}, the range Anki allows (0.90 is Anki's default)",
+                            got=True)
         return number
+
+    def quick(self, value: Any, reader: QuickReader, steps: tuple[str | int, ...]) -> Any:
+        return EXPLAIN  # deck.yaml is read with its places: an option is never read plainly
 
     def json_schema(self, context: Any) -> dict[str, Any]:
         return {"type": "number", "minimum": LOWEST_RETENTION, "maximum": HIGHEST_RETENTION}
@@ -91,8 +97,8 @@ class RefusedKey(Key):
     def __init__(self, name: str, reason: str) -> None:
         super().__init__(name, reason)
 
-    def read(self, node: Node, reader: Reader) -> None:
-        reader.add(node.location, self.doc)
+    def check(self, value: Any, context: Any) -> Any:
+        return complain(self.doc)
 
     def json_schema(self, context: Any) -> dict[str, Any]:
         return {"not": {}}

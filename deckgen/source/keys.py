@@ -1,10 +1,13 @@
-"""Typed keys: what a YAML mapping may hold, each key reading, checking and describing its own value.
+"""Typed keys: what a YAML mapping may hold, each key checking and describing its own value.
 
 A key is declared once (deckfile.py for deck.yaml, cardfile.py for card files, kinds.py for each
-kind of card) and that one declaration serves validation, the did-you-mean hints, the "has no 'x'" messages and the JSON
-Schema of `deckgen schema`: a key's type is its class, not a word another module interprets.
-Every reading records its problems with their `file:line:col` and returns None for a value that
-is off, so validation goes on and reports every problem of every file at once.
+kind of card) and that one declaration serves validation, the did-you-mean hints, the "has no 'x'"
+messages and the JSON Schema of `deckgen schema`: a key's type is its class, not a word another
+module interprets. Its rules are one `check` over a plain value, which both readings of a card
+file use: the careful one (`Reader`, located nodes) records each complaint with its
+`file:line:col` and gives None for a value that is off, so validation goes on and reports every
+problem of every file at once; the fast one (`QuickReader`, plain values) gives EXPLAIN, and the
+file is read carefully. A rule written once cannot be missed by one of them.
 """
 
 from __future__ import annotations
@@ -12,13 +15,15 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Collection
-from typing import Any
+from typing import Any, NamedTuple, cast
 
-from deckgen.errors import Location, ProblemCollector, shortened
-from deckgen.source.load import Mapping, Node, Pointer, Positions, Scalar, Sequence, Text
+from deckgen.errors import Location, ProblemCollector, Where, shortened
+from deckgen.source.load import Mapping, Node, Scalar, Sequence, Text
+from deckgen.source.quickread import EXPLAIN, QuickReader
 
 MAX_FIELD_CHARS = 10_000
 WHOLE_NUMBER = re.compile(r"-?[0-9]+\Z")
+MAX_DIGITS = 19
 # C1 controls (U+0080-U+009F) too: U+009B, for one, starts an escape sequence on some terminals.
 # Also the line and paragraph separators and the bidirectional overrides, which reorder what a
 # reader sees in a terminal, a CI log or a card.
@@ -47,9 +52,35 @@ def one_of(names: list[str]) -> str:
     return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
 
 
+class Complaint(NamedTuple):
+    """What is wrong with a value, in the educator's words. `got` asks the careful reading to add
+    what the value is (", got a list"), which only it can say; `key` (of a mapping: a kind's check
+    of a card) and `item` (of a list) say which value it is about."""
+
+    message: str
+    got: bool = False
+    item: int | None = None
+    key: str | None = None
+
+
+class Complaints(NamedTuple):
+    """A key's check refusing a value: its complaints, and what the careful reading still gives
+    (a list's good items), if anything."""
+
+    each: tuple[Complaint, ...]
+    keep: Any = None
+
+
+def complain(message: str, got: bool = False) -> Complaints:
+    return Complaints((Complaint(message, got),))
+
+
 class Reader:
-    """Reads mappings through their keys, recording a problem (and giving None) for a value that is off.
-    `context` is what choices are checked against (the deck's subdecks and references)."""
+    """Reads located nodes (load.py) through their keys, recording each complaint where it stands
+    (and giving None for a value that is off). `context` is what choices are checked against (the
+    deck's subdecks and references). A key's value is given to its check as a plain value, as a
+    YAML reader gives it (`plain`), and its place is the node: the methods below make what a key
+    gives from a checked value and that place, as `QuickReader`'s do from the plain reading's."""
 
     def __init__(self, problems: ProblemCollector, context: Any = None) -> None:
         self.problems = problems
@@ -97,76 +128,51 @@ class Reader:
         node = parent.get(key.name)
         return None if node is None else key.read(node, self)
 
-    def scalar(self, node: Node, label: str, expected: str) -> Scalar | None:
-        if isinstance(node, Scalar) and node.kind != "nothing":
-            return node
-        if isinstance(node, Scalar):
-            self.add(node.location, f"{label} is empty: write {expected}")
-        else:
-            self.add(node.location, f"{label} must be {expected}, got {node.describe()}")
-        return None
+    def report(self, complaints: Complaints, node: Node) -> None:
+        """Each complaint at the node it is about: `node`, its value of a key, or its list item."""
+        for complaint in complaints.each:
+            at = node if complaint.key is None else cast(Mapping, node).get(complaint.key) or node
+            at = at if complaint.item is None else cast(Sequence, at).items[complaint.item]
+            self.add(at.location, complaint.message + (f", got {at.describe()}" if complaint.got else ""))
 
-    def acceptable_text(self, value: Scalar, label: str, expected: str, limit: int = MAX_FIELD_CHARS) -> bool:
-        """Text that is not blank, holds no control character and keeps to the length limit;
-        `label` names the value as a message does ("'question'", "'items' item")."""
-        problem = text_problem(value.text, label, expected, limit)
-        if problem:
-            self.add(value.location, problem)
-            return False
-        return True
+    @staticmethod
+    def written(value: Any, at: Node) -> Any:
+        """A text as written: the scalar itself, which knows its place."""
+        return at
 
+    @staticmethod
+    def text(value: str, at: Node) -> Text:
+        return Text(value, at.location)
 
-class _Explain:
-    """What a key's quick reading gives for a value it cannot pass as it is: the value may be
-    wrong, or right in a way only the position-keeping reading can tell; that reading decides,
-    and says where."""
+    @staticmethod
+    def place(at: Node) -> Where:
+        return at.location
 
-    def __repr__(self) -> str:
-        return "EXPLAIN"
+    @staticmethod
+    def item(at: Node, index: int) -> Node:
+        return cast(Sequence, at).items[index]
 
 
-EXPLAIN: Any = _Explain()
-
-
-class QuickReader:
-    """Reads plain values (plainload.py), for a file with nothing to report: any key that finds
-    its value off gives EXPLAIN, and the file is read again by `Reader`, which says what and where.
-    Values keep their place as a `Pointer` (a text: its card's, and its key), whose line and
-    column are found only if a later stage asks."""
-
-    def __init__(self, context: Any, positions: Positions) -> None:
-        self.context, self.positions = context, positions
-        self._choices: dict[ChoiceKey, dict[str, str]] = {}
-        self._card_place: Pointer | None = None
-
-    def choices(self, key: ChoiceKey) -> dict[str, str]:
-        """The choices of `key` that `read` would take, each to itself: worked out once per file, not
-        per card, and giving every card the one copy of its kind or subdeck, not one of its own."""
-        if key not in self._choices:
-            self._choices[key] = {
-                choice: choice for choice in key.choices(self.context) if quick_text(choice, key.limit)
-            }
-        return self._choices[key]
-
-    def pointer(self, steps: tuple[Any, ...]) -> Pointer:
-        """Where the value at `steps` stands: ("cards", card, key[, item]) or (key[, item])."""
-        if steps[0] == "cards":
-            if len(steps) == 3 and steps[2] == "id":
-                return self.card_place(steps[1])
-            return Pointer(self.positions, steps[1], steps[2], steps[3] if len(steps) > 3 else None)
-        return Pointer(self.positions, None, steps[0], steps[1] if len(steps) > 1 else None)
-
-    def card_place(self, card: int) -> Pointer:
-        """Where card number `card` stands (its id), one for all of its texts."""
-        if self._card_place is None or self._card_place.card != card:
-            self._card_place = Pointer(self.positions, card, "id")
-        return self._card_place
-
-    def text(self, value: str, steps: tuple[Any, ...]) -> Text:
-        """A text at `steps`, which knows where it stands through its card's place."""
-        if steps[0] == "cards":
-            return Text(value, self.card_place(steps[1]), steps[2], steps[3] if len(steps) > 3 else None)
-        return Text(value, self.pointer(steps))
+def plain(node: Node, wants: type) -> Any:
+    """The plain value a YAML reader gives for `node`, for a key that `wants` a value of that type:
+    the text as written of any scalar for a text (YAML 1.1 and 1.2 type some differently: text keys
+    take any type), None for nothing, and the node itself for a value of another shape, which the
+    key's check refuses by its type (and the careful reading describes)."""
+    if isinstance(node, Scalar):
+        if node.kind == "nothing":
+            return None
+        if wants is str:
+            return node.text
+        if wants is bool:
+            word = node.text.lower()
+            return word == "true" if node.kind == "true or false" and word in ("true", "false") else node
+        if wants is int and node.plain and WHOLE_NUMBER.match(node.text):
+            # No id or year is longer; Python refuses 4,301 digits: the check refuses the text.
+            return int(node.text) if len(node.text.lstrip("-")) <= MAX_DIGITS else node.text
+        return node
+    if isinstance(node, Sequence) and wants is list:
+        return [plain(item, str) for item in node.items]
+    return node
 
 
 def text_problem(text: str, label: str, expected: str, limit: int) -> str | None:
@@ -183,51 +189,76 @@ def text_problem(text: str, label: str, expected: str, limit: int) -> str | None
     return None
 
 
-def quick_text(value: Any, limit: int) -> bool:
-    """The plain value is text `Reader.acceptable_text` accepts: every text a YAML 1.2 reader gives
-    is the same text in YAML 1.1 (only its type may differ, and text keys take any type)."""
-    return type(value) is str and text_problem(value, "", "", limit) is None
-
-
 class Key:
     """One key a mapping may hold: its name, whether it is required, and its meaning (one line).
 
-    `read` reads a located node, reporting every problem where it stands; `quick` reads the same
-    value as a plain one (plainload.py) and gives exactly what `read` would, or EXPLAIN when
-    `read` would report something (or might): the rules live in the one class, side by side."""
+    Its rules are one function, `check`, over the plain value a YAML reader gives (`wants` says of
+    what type): the value as the key gives it, or `Complaints`. Both readings are this class's
+    adapters over it: `read` reports each complaint at its node's file:line:col, `quick` (the plain
+    reading, plainload.py) gives EXPLAIN, so that `read` runs and reports. `made` turns a checked
+    value into what the key gives, at a place each reader makes (a located node or a pointer)."""
+
+    wants: type = str
 
     def __init__(self, name: str, doc: str, required: bool = False) -> None:
         self.name, self.doc, self.required = name, doc, required
 
-    def read(self, node: Node, reader: Reader) -> Any:
+    def check(self, value: Any, context: Any) -> Any:
+        """The value as the key gives it (before it is placed), or Complaints."""
         raise NotImplementedError
 
+    def made(self, value: Any, reader: Any, at: Any) -> Any:
+        return value
+
+    def read(self, node: Node, reader: Reader) -> Any:
+        """The checked value, placed at `node`; None, its complaints recorded, when it is off."""
+        checked = self.check(plain(node, self.wants), reader.context)
+        if type(checked) is not Complaints:
+            return self.made(checked, reader, node)
+        reader.report(checked, node)
+        return None if checked.keep is None else self.made(checked.keep, reader, node)
+
     def quick(self, value: Any, reader: QuickReader, steps: tuple[str | int, ...]) -> Any:
-        return EXPLAIN
+        """The value exactly as `read` gives it, or EXPLAIN when the check refuses it."""
+        checked = self.check(value, reader.context)
+        return EXPLAIN if type(checked) is Complaints else self.made(checked, reader, steps)
 
     def json_schema(self, context: Any) -> dict[str, Any]:
         raise NotImplementedError
 
 
 class TextKey(Key):
-    """Text of at most `limit` characters: the scalar, as written, or None."""
+    """Text of at most `limit` characters: the scalar as written (the text itself, read plainly);
+    each kind of text key adds its own `rules` and gives what it makes of it (a located `Text`, a
+    name, a URL)."""
 
     def __init__(self, name: str, doc: str, required: bool = False, expected: str = "text",
                  limit: int = MAX_FIELD_CHARS) -> None:
         super().__init__(name, doc, required)
-        self.expected, self.limit = expected, limit
+        self.expected, self.limit, self.label = expected, limit, f"'{name}'"
 
-    def read(self, node: Node, reader: Reader) -> Any:
-        """The scalar as written (a `Scalar`), or None; each kind of text key gives what it makes of it
-        (a located `Text`, a name, a URL)."""
-        value = reader.scalar(node, f"'{self.name}'", self.expected)
-        if value is None or not reader.acceptable_text(value, f"'{self.name}'", self.expected, self.limit):
-            return None
-        return value
+    def check(self, value: Any, context: Any) -> Any:
+        if type(value) is not str:
+            if value is None:
+                return complain(f"{self.label} is empty: write {self.expected}")
+            return complain(f"{self.label} must be {self.expected}", got=True)
+        problem = text_problem(value, self.label, self.expected, self.limit)
+        if problem:
+            return complain(problem)
+        return self.rules(value, context) if self.has_rules else value
 
-    def quick(self, value: Any, reader: QuickReader, steps: tuple[str | int, ...]) -> Any:
-        """The text itself (where `read` gives its Scalar)."""
-        return value if quick_text(value, self.limit) else EXPLAIN
+    has_rules = False  # whether a class has rules of its own: a text of most keys (markup) needs no call
+
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+        cls.has_rules = cls.rules is not TextKey.rules
+
+    def rules(self, text: str, context: Any) -> Any:
+        """The key's own rules for a text that is acceptable as text: what it gives, or Complaints."""
+        return text
+
+    def made(self, value: Any, reader: Any, at: Any) -> Any:
+        return reader.written(value, at)
 
     def json_schema(self, context: Any) -> dict[str, Any]:
         return {"type": "string", "minLength": 1, "maxLength": self.limit, "pattern": ACCEPTABLE_TEXT_PATTERN}
@@ -239,12 +270,8 @@ class MarkupKey(TextKey):
     def __init__(self, name: str, doc: str, required: bool = False) -> None:
         super().__init__(name, doc, required, expected=f"the {name}")
 
-    def read(self, node: Node, reader: Reader) -> Text | None:
-        value = super().read(node, reader)
-        return Text(value.text.strip(), value.location) if value else None
-
-    def quick(self, value: Any, reader: QuickReader, steps: tuple[str | int, ...]) -> Any:
-        return reader.text(value.strip(), steps) if quick_text(value, self.limit) else EXPLAIN
+    def made(self, value: Any, reader: Any, at: Any) -> Any:
+        return reader.text(value.strip(), at)
 
 
 class PlainTextKey(MarkupKey):
@@ -254,16 +281,10 @@ class PlainTextKey(MarkupKey):
         super().__init__(name, doc)
         self.expected, self.short = expected, limit
 
-    def read(self, node: Node, reader: Reader) -> Text | None:
-        value = super().read(node, reader)
-        if value is not None and len(value.value) > self.short:
-            reader.add(value.location, f"'{self.name}' has {len(value.value)} characters; keep it to {self.short}")
-            return None
-        return value
-
-    def quick(self, value: Any, reader: QuickReader, steps: tuple[str | int, ...]) -> Any:
-        text = super().quick(value, reader, steps)
-        return text if text is EXPLAIN or len(text.value) <= self.short else EXPLAIN
+    def rules(self, text: str, context: Any) -> Any:
+        length = len(text.strip())
+        return complain(f"{self.label} has {length} characters; keep it to {self.short}") if length > self.short \
+            else text
 
     def json_schema(self, context: Any) -> dict[str, Any]:
         return {**super().json_schema(context), "maxLength": self.short}
@@ -277,16 +298,8 @@ class PatternKey(TextKey):
         super().__init__(name, doc, required, expected)
         self.pattern, self.explain = pattern, explain
 
-    def read(self, node: Node, reader: Reader) -> Scalar | None:
-        value: Scalar | None = super().read(node, reader)
-        if value is not None and not self.pattern.match(value.text):
-            reader.add(value.location, self.explain(value.text))
-            return None
-        return value
-
-    def quick(self, value: Any, reader: QuickReader, steps: tuple[str | int, ...]) -> Any:
-        text = super().quick(value, reader, steps)
-        return text if text is EXPLAIN or self.pattern.match(text) else EXPLAIN
+    def rules(self, text: str, context: Any) -> Any:
+        return text if self.pattern.match(text) else complain(self.explain(text))
 
     def json_schema(self, context: Any) -> dict[str, Any]:
         return {"type": "string", "pattern": "^" + self.pattern.pattern.removesuffix("\\Z") + "$"}
@@ -301,18 +314,21 @@ class ChoiceKey(TextKey):
         super().__init__(name, doc, required, expected)
         self.choices, self.unknown = choices, unknown
 
-    def read(self, node: Node, reader: Reader) -> str | None:
-        value: Scalar | None = super().read(node, reader)
-        if value is None:
-            return None
-        choices = self.choices(reader.context)
-        if value.text not in choices:
-            reader.add(value.location, self.unknown(value.text, choices))
-            return None
-        return value.text
+    def rules(self, text: str, context: Any) -> Any:
+        choices = self.choices(context)
+        return text if text in choices else complain(self.unknown(text, choices))
+
+    made = Key.made  # the name itself
 
     def quick(self, value: Any, reader: QuickReader, steps: tuple[str | int, ...]) -> Any:
-        return reader.choices(self).get(value, EXPLAIN) if type(value) is str else EXPLAIN
+        """The check depends on the text alone, and texts repeat (every card names its kind): each
+        is checked once per file, and every card gets the one copy of its kind or subdeck."""
+        if type(value) is not str:
+            return super().quick(value, reader, steps)
+        known = reader.remembered.get((self, value))
+        if known is None:
+            known = reader.remembered[self, value] = super().quick(value, reader, steps)
+        return known
 
     def json_schema(self, context: Any) -> dict[str, Any]:
         choices = list(self.choices(context))
@@ -322,29 +338,29 @@ class ChoiceKey(TextKey):
 class WholeNumberKey(Key):
     """A whole number written plainly, from `lowest` to `highest` when they are given."""
 
+    wants = int
+
     def __init__(self, name: str, doc: str, required: bool = False, lowest: int | None = None,
                  highest: int | None = None) -> None:
         super().__init__(name, doc, required)
         self.lowest, self.highest = lowest, highest
 
-    def read(self, node: Node, reader: Reader) -> int | None:
-        value = reader.scalar(node, f"'{self.name}'", "a whole number")
+    def check(self, value: Any, context: Any) -> Any:
         if value is None:
-            return None
-        if not value.plain or not WHOLE_NUMBER.match(value.text):
-            reader.add(value.location, f"'{self.name}' must be a whole number, got {value.describe()}")
-            return None
-        if len(value.text.lstrip("-")) > 19:  # no id or year is longer; Python refuses 4,301 digits
+            return complain(f"'{self.name}' is empty: write a whole number")
+        if type(value) is str:  # a whole number of more digits than any id or year (see `plain`)
             expected = f"from {self.lowest} to {self.highest}" if self.highest is not None else "of at most 19 digits"
-            reader.add(value.location,
-                       f"'{self.name}' must be a whole number {expected}, got {shortened(value.text, 30)}")
-            return None
-        number = int(value.text)
-        if self.lowest is not None and self.highest is not None and not self.lowest <= number <= self.highest:
-            reader.add(value.location,
-                       f"'{self.name}' must be a whole number from {self.lowest} to {self.highest}, got {number}")
-            return None
-        return number
+            return complain(f"'{self.name}' must be a whole number {expected}, got {shortened(value, 30)}")
+        if type(value) is not int:
+            return complain(f"'{self.name}' must be a whole number", got=True)
+        if self.lowest is not None and self.highest is not None and not self.lowest <= value <= self.highest:
+            return complain(f"'{self.name}' must be a whole number from {self.lowest} to {self.highest}, got {value}")
+        return value
+
+    def quick(self, value: Any, reader: QuickReader, steps: tuple[str | int, ...]) -> Any:
+        """YAML 1.2 reads 0x1F and 0o17 as numbers, which the careful reading refuses: a number is
+        never read plainly."""
+        return EXPLAIN
 
     def json_schema(self, context: Any) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": "integer"}
@@ -354,60 +370,60 @@ class WholeNumberKey(Key):
 
 
 class BooleanKey(Key):
-    def read(self, node: Node, reader: Reader) -> bool | None:
-        value = reader.scalar(node, f"'{self.name}'", "true or false")
-        if value is None:
-            return None
-        if value.kind != "true or false" or value.text.lower() not in ("true", "false"):
-            reader.add(value.location, f"'{self.name}' must be true or false, got {value.describe()}")
-            return None
-        return value.text.lower() == "true"
+    """true or false; YAML 1.2's (true, True, TRUE...) are exactly those the careful reading takes."""
 
-    def quick(self, value: Any, reader: QuickReader, steps: tuple[str | int, ...]) -> Any:
-        """YAML 1.2's true and false (true, True, TRUE...) are all ones `read` takes."""
-        return value if type(value) is bool else EXPLAIN
+    wants = bool
+
+    def check(self, value: Any, context: Any) -> Any:
+        if type(value) is bool:
+            return value
+        if value is None:
+            return complain(f"'{self.name}' is empty: write true or false")
+        return complain(f"'{self.name}' must be true or false", got=True)
 
     def json_schema(self, context: Any) -> dict[str, Any]:
         return {"type": "boolean"}
 
 
 class ListKey(Key):
-    """A list of text items, each read by `item` (a key whose name is this key's)."""
+    """A list of text items, each checked as text and then by `item`'s rules (a key whose name is
+    this key's); `size` says what is wrong with a list of that many items, if anything."""
+
+    wants = list
 
     def __init__(self, name: str, doc: str, item: TextKey, expected_item: str, expected_list: str,
-                 required: bool = False, min_items: int = 0, max_items: int | None = None) -> None:
+                 required: bool = False, min_items: int = 0, max_items: int | None = None,
+                 size: Callable[[int], str | None] | None = None) -> None:
         super().__init__(name, doc, required)
         self.item, self.expected_item, self.expected_list = item, expected_item, expected_list
-        self.min_items, self.max_items = min_items, max_items  # checked by the kind that declares them
+        self.min_items, self.max_items, self.size = min_items, max_items, size
+        self.item_label = f"'{name}' item"
 
-    def sequence(self, node: Node, reader: Reader) -> Sequence | None:
-        if isinstance(node, Sequence):
-            return node
-        reader.add(node.location, f"'{self.name}' must be {self.expected_list}, got {node.describe()}")
-        return None
-
-    def read(self, node: Node, reader: Reader) -> list[Any] | None:
-        sequence = self.sequence(node, reader)
-        if sequence is None:
-            return None
-        items = []
-        label = f"'{self.name}' item"
-        for item in sequence.items:
-            if isinstance(item, Scalar) and item.kind == "nothing":
-                reader.add(item.location, f"{label} is empty: write {self.expected_item}")
-                continue
-            value = reader.scalar(item, f"'{self.name} item'", self.expected_item)
-            if value is not None and reader.acceptable_text(value, label, self.expected_item, self.item.limit):
-                checked = self.item.read(value, _Quiet(reader))
-                if checked is not None:
-                    items.append(checked)
-        return items
-
-    def quick(self, value: Any, reader: QuickReader, steps: tuple[str | int, ...]) -> Any:
+    def check(self, value: Any, context: Any) -> Any:
         if type(value) is not list:
-            return EXPLAIN
-        items = [self.item.quick(item, reader, (*steps, index)) for index, item in enumerate(value)]
-        return EXPLAIN if any(item is EXPLAIN for item in items) else items
+            return complain(f"'{self.name}' must be {self.expected_list}", got=True)
+        size = self.size(len(value)) if self.size else None
+        complaints = [Complaint(size)] if size else []
+        items = [self._item(item, index, complaints, context) for index, item in enumerate(value)]
+        # The careful reading still gives the good items, as values of their own checks go on.
+        return Complaints(tuple(complaints), [item for item in items if item is not None]) if complaints else items
+
+    def _item(self, value: Any, index: int, complaints: list[Complaint], context: Any) -> Any:
+        if type(value) is not str:
+            if value is None:
+                complaints.append(Complaint(f"{self.item_label} is empty: write {self.expected_item}", item=index))
+            else:
+                complaints.append(Complaint(f"'{self.name} item' must be {self.expected_item}", True, index))
+            return None
+        problem = text_problem(value, self.item_label, self.expected_item, self.item.limit)
+        checked = complain(problem) if problem else self.item.rules(value, context)
+        if type(checked) is Complaints:
+            complaints += [complaint._replace(item=index) for complaint in checked.each]
+            return None
+        return _Item(index, checked)
+
+    def made(self, value: Any, reader: Any, at: Any) -> Any:
+        return [self.item.made(item.value, reader, reader.item(at, item.position)) for item in value]
 
     def json_schema(self, context: Any) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": "array", "items": self.item.json_schema(context)}
@@ -418,12 +434,8 @@ class ListKey(Key):
         return schema
 
 
-class _Quiet(Reader):
-    """Reads a list item through its item key after the list has checked it as text: the item key's
-    own checks (a pattern, a choice) speak, its text checks are not repeated."""
+class _Item(NamedTuple):
+    """A list item that passed its checks, and where it stands in the list."""
 
-    def __init__(self, reader: Reader) -> None:
-        super().__init__(reader.problems, reader.context)
-
-    def acceptable_text(self, value: Scalar, label: str, expected: str, limit: int = MAX_FIELD_CHARS) -> bool:
-        return True
+    position: int
+    value: Any

@@ -24,8 +24,8 @@ from typing import Any, Protocol
 
 from deckgen.errors import Location
 from deckgen.source.deck import Card
-from deckgen.source.keys import BooleanKey, Key, ListKey, MarkupKey, Reader
-from deckgen.source.load import Mapping, Sequence, Text
+from deckgen.source.keys import BooleanKey, Complaint, Complaints, Key, ListKey, MarkupKey, complain
+from deckgen.source.load import Text
 from deckgen.text import cloze
 
 # Fields every note type ends with, filled the same way for every kind.
@@ -67,8 +67,9 @@ class Kind:
     fill: Filler
     skeleton: tuple[str, ...]  # the lines `deckgen new` writes for its content
     cloze_field: str | None = None  # the field whose deletions make the cards, for cloze types
-    check: Callable[[Mapping, dict[str, Any], Reader], None] | None = None  # checks beyond each key's own
-    quick_check: Callable[[dict[str, Any]], bool] | None = None  # the same checks on plain values: False to explain
+    # Rules beyond each key's own, over the values its content keys gave (None for one that is off),
+    # for both readings: the values as the card holds them, or Complaints naming their key.
+    check: Callable[[dict[str, Any]], Any] | None = None
     # A note type the project declares in deck.yaml (notetypedecl.py) has exactly the fields it
     # names, no citation fields: an imported note type must keep its fields as Anki knows them.
     trailing_fields: tuple[str, ...] = CITATION_FIELDS
@@ -120,7 +121,7 @@ MAX_LIST_ITEMS = cloze.MAX_CLOZE_NUMBER  # each item is one cloze number
 
 
 class ClozeTextKey(MarkupKey):
-    """A cloze text: markup with {{cN::...}} deletions, which `_check_cloze` parses; its JSON Schema
+    """A cloze text: markup with {{cN::...}} deletions, which `cloze_check` parses; its JSON Schema
     asks for a deletion and refuses the numbers check would (c0, above the highest)."""
 
     def json_schema(self, context: Any) -> dict[str, Any]:
@@ -131,19 +132,17 @@ class ClozeTextKey(MarkupKey):
         ]}
 
 
-def _check_cloze(node: Mapping, values: dict[str, Any], reader: Reader) -> None:
-    text = values.get("text")
-    if text is not None:
+def cloze_check(key: str) -> Callable[[dict[str, Any]], Any]:
+    """The check of a cloze type whose deletions are in `key`: they parse, and the card keeps them."""
+    def check(values: dict[str, Any]) -> Any:
+        text = values.get(key)
+        if text is None:
+            return values
         parsed, problems = cloze.checked(text.value)
-        for message in problems:
-            reader.add(text.location, message)
-        values["parsed_cloze"] = parsed
-
-
-def _quick_check_cloze(values: dict[str, Any]) -> bool:
-    parsed, problems = cloze.checked(values["text"].value)
-    values["parsed_cloze"] = parsed
-    return not problems
+        if problems:
+            return Complaints(tuple(Complaint(message, key=key) for message in problems))
+        return {**values, "parsed_cloze": parsed}
+    return check
 
 
 def _list_size_problem(items: int) -> str | None:
@@ -154,19 +153,9 @@ def _list_size_problem(items: int) -> str | None:
     return None
 
 
-def _check_list(node: Mapping, values: dict[str, Any], reader: Reader) -> None:
-    items = node.get("items")
-    problem = _list_size_problem(len(items.items)) if isinstance(items, Sequence) else None
-    if problem:
-        reader.add(node.located("items"), problem)
-    values["items"] = tuple(values.get("items") or ())
-    values["ordered"] = bool(values.get("ordered"))
-
-
-def _quick_check_list(values: dict[str, Any]) -> bool:
-    values["items"] = tuple(values["items"])
-    values["ordered"] = bool(values.get("ordered"))
-    return _list_size_problem(len(values["items"])) is None
+def _pack_list(values: dict[str, Any]) -> dict[str, Any]:
+    """A list card's items as a tuple and its order as true or false (its size is its key's rule)."""
+    return {**values, "items": tuple(values.get("items") or ()), "ordered": bool(values.get("ordered"))}
 
 
 # A line break between two parts of a typed answer: a newline (our Markdown makes it a <br>) or a
@@ -182,8 +171,11 @@ TYPED_ONE_LINE = (
 
 
 class TypedAnswerKey(MarkupKey):
-    """A typed card's answer: markup of one line, which `_check_typed` checks; its JSON Schema
-    refuses a second line as check does."""
+    """A typed card's answer: markup of one line (its rule, which both readings of a card file run);
+    its JSON Schema refuses a second line as the rule does."""
+
+    def rules(self, text: str, context: Any) -> Any:
+        return text if _one_line(text) else complain(TYPED_ONE_LINE)
 
     def json_schema(self, context: Any) -> dict[str, Any]:
         return {**super().json_schema(context), "not": {"pattern": TYPED_LINE_BREAK}}
@@ -192,16 +184,6 @@ class TypedAnswerKey(MarkupKey):
 def _one_line(answer: str) -> bool:
     """Whether a typed answer is one line: the only answer a student can type into Anki's box."""
     return _LINE_BREAK.search(answer) is None
-
-
-def _check_typed(node: Mapping, values: dict[str, Any], reader: Reader) -> None:
-    answer = values.get("answer")
-    if answer is not None and not _one_line(answer.value):
-        reader.add(answer.location, TYPED_ONE_LINE)
-
-
-def _quick_check_typed(values: dict[str, Any]) -> bool:
-    return _one_line(values["answer"].value)
 
 
 BASIC = Kind(
@@ -235,8 +217,7 @@ CLOZE = Kind(
     fill=_cloze,
     skeleton=("text:",),
     cloze_field="Text",
-    check=_check_cloze,
-    quick_check=_quick_check_cloze,
+    check=cloze_check("text"),
 )
 LIST = Kind(
     name="list",
@@ -244,7 +225,7 @@ LIST = Kind(
     keys=(
         MarkupKey("question", "What the list is.", True),
         ListKey("items", "The items; one card per item.", MarkupKey("items", ""), "an item", "a list of items", True,
-                MIN_LIST_ITEMS, MAX_LIST_ITEMS),
+                MIN_LIST_ITEMS, MAX_LIST_ITEMS, _list_size_problem),
         BooleanKey("ordered", "true when the order of the items is to be learnt."),
     ),
     content_fields=("Question", "Items"),
@@ -252,8 +233,7 @@ LIST = Kind(
     fill=_list,
     skeleton=("question:", "items:", "  -", "  -"),
     cloze_field="Items",
-    check=_check_list,
-    quick_check=_quick_check_list,
+    check=_pack_list,
 )
 TYPED = Kind(
     name="typed",
@@ -264,8 +244,6 @@ TYPED = Kind(
     templates=(CardTemplateSpec("Question → typed answer", "typed.front.html", "typed.back.html"),),
     fill=_question_and_answer,
     skeleton=("question:", "answer:"),
-    check=_check_typed,
-    quick_check=_quick_check_typed,
 )
 
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (BASIC, REVERSE, CLOZE, LIST, TYPED)}

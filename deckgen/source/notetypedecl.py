@@ -17,9 +17,8 @@ from typing import Any
 from deckgen.names import name_problem
 from deckgen.source.deck import Card
 from deckgen.source.keys import BooleanKey, Key, ListKey, MarkupKey, Reader, TextKey, WholeNumberKey, did_you_mean
-from deckgen.source.kinds import ANKI_SPECIAL_FIELDS, CardTemplateSpec, FieldWriter, Kind
+from deckgen.source.kinds import ANKI_SPECIAL_FIELDS, CardTemplateSpec, FieldWriter, Kind, cloze_check
 from deckgen.source.load import Mapping, Scalar, Sequence
-from deckgen.text import cloze
 
 MAX_ID = 2**63 - 1
 KIND_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}\Z")
@@ -190,8 +189,7 @@ def declared_kind(name: str, fields: list[str], optional: frozenset[str], templa
         fill=_filler(pairs, cloze_key, optional),
         skeleton=tuple(f"{key}:" + (OPTIONAL_MARK if field in optional else "") for field, key in pairs),
         cloze_field=fields[0] if is_cloze else None,
-        check=_cloze_check(cloze_key) if cloze_key else None,
-        quick_check=_quick_cloze_check(cloze_key) if cloze_key else None,
+        check=cloze_check(cloze_key) if cloze_key else None,
         trailing_fields=(),
         declared=True,
         note_type_name=note_type_name,
@@ -214,22 +212,3 @@ def _filler(pairs: tuple[tuple[str, str], ...], cloze_key: str | None,
                 values[field] = write.markup(key, text, field not in optional)
         return values
     return fill
-
-
-def _cloze_check(key: str) -> Callable[[Mapping, dict[str, Any], Reader], None]:
-    def check(node: Mapping, values: dict[str, Any], reader: Reader) -> None:
-        text = values.get(key)
-        if text is not None:
-            parsed, problems = cloze.checked(text.value)
-            for message in problems:
-                reader.add(text.location, message)
-            values["parsed_cloze"] = parsed
-    return check
-
-
-def _quick_cloze_check(key: str) -> Callable[[dict[str, Any]], bool]:
-    def check(values: dict[str, Any]) -> bool:
-        parsed, problems = cloze.checked(values[key].value)
-        values["parsed_cloze"] = parsed
-        return not problems
-    return check

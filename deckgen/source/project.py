@@ -67,7 +67,7 @@ def _read_text(path: Path, paths: ProjectPaths, problems: ProblemCollector,
         return None, Location(shown)
 
 
-def _card_file(path: Path, paths: ProjectPaths, context: CardContext, problems: ProblemCollector) -> list[Card]:
+def read_card_file(path: Path, paths: ProjectPaths, context: CardContext, problems: ProblemCollector) -> list[Card]:
     """A card file's cards: read fast as plain values when it has nothing to report (plainload.py),
     else read with every value's position, for messages that say where; a table as its nodes."""
     if path.suffix in TABLE_DELIMITERS:
@@ -148,7 +148,7 @@ def read_project(root: Path, problems: ProblemCollector) -> Project:
         )
     cards: list[Card] = []
     for path in files:
-        cards.extend(_card_file(path, paths, context, problems))
+        cards.extend(read_card_file(path, paths, context, problems))
     check_unique_ids(cards, problems)
     check_unique_guids(cards, settings.deck_id, problems)
     if problems.problems:  # a duplicate id's later cards are left out of what is shown

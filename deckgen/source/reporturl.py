@@ -15,8 +15,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from deckgen.errors import shortened
-from deckgen.source.keys import Reader, TextKey, closest
-from deckgen.source.load import Node
+from deckgen.source.keys import Key, TextKey, closest, complain
 
 PLACEHOLDERS = ("card", "version", "deck")
 MAX_URL_CHARS = 2_000
@@ -104,15 +103,11 @@ class ReportUrlKey(TextKey):
         super().__init__("report_url", "Address of the page where students report a problem with a card, with "
                          "{card}, {version} and {deck} filled in.", expected="a web address", limit=MAX_URL_CHARS)
 
-    def read(self, node: Node, reader: Reader) -> ReportUrl | None:
-        value = super().read(node, reader)
-        if value is None:
-            return None
-        parsed = parse_report_url(value.text.strip())
-        if isinstance(parsed, str):
-            reader.add(value.location, parsed)
-            return None
-        return parsed
+    def rules(self, text: str, context: Any) -> Any:
+        parsed = parse_report_url(text.strip())
+        return complain(parsed) if isinstance(parsed, str) else parsed
+
+    made = Key.made  # the checked ReportUrl
 
     def json_schema(self, context: Any) -> dict[str, Any]:
         return {"type": "string", "pattern": "^[hH][tT][tT][pP][sS]?://", "maxLength": MAX_URL_CHARS}
