@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import argparse
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator
+from functools import cached_property
 from pathlib import Path
 
 from deckgen import __version__
-from deckgen.authoring.lint import RULES
-from deckgen.paths import BUILD_DIR, PREVIEW_FILE
-from deckgen.preview.serve import DEFAULT_PORT
+from deckgen.paths import BUILD_DIR, PREVIEW_FILE, PREVIEW_PORT
 from deckgen.release.guards import FLAGS
-from deckgen.source.kinds import KINDS
 
 # What each of the guards' flags (guards.FLAGS) lets a release do, in the educator's words.
 _ALLOW_HELP = {
@@ -216,6 +214,52 @@ examples:
 """
 
 
+class _CommandParser(argparse.ArgumentParser):
+    """A command's parser, whose help text may be written only when it is shown: `deckgen lint --help`
+    lists the lint rules, and no other command needs to import them (nor the markup they read)."""
+
+    help_text: Callable[[], str] | None = None
+
+    def format_help(self) -> str:
+        if self.help_text is not None:
+            self.description, self.help_text = self.help_text(), None
+        return super().format_help()
+
+
+class _Choices(Collection[str]):
+    """An argument's choices, asked of the module that declares them only when the argument is given
+    or its help shown: every other command line is parsed without importing that module."""
+
+    def __init__(self, declared: Callable[[], Collection[str]]) -> None:
+        self._declared = declared
+
+    @cached_property
+    def _names(self) -> tuple[str, ...]:
+        return tuple(self._declared())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+def _lint_help() -> str:
+    from deckgen.authoring.lint import RULES
+
+    rules = "\n".join(f"  {rule.code} {rule.name} ({rule.level}): {rule.summary}" for rule in RULES)
+    return _LINT_HELP.format(rules=rules)
+
+
+def _kinds() -> Collection[str]:
+    from deckgen.source.kinds import KINDS
+
+    return KINDS
+
+
 def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     """The command line, and each command's own parser (for its usage in a command-line error)."""
     parser = argparse.ArgumentParser(
@@ -225,14 +269,18 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"deckgen {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_CommandParser)
     parsers: dict[str, argparse.ArgumentParser] = {}
 
-    def command(name: str, summary: str, text: str, project: bool = True) -> argparse.ArgumentParser:
-        """A command; with `project`, one that works on an existing project (--project)."""
+    def command(name: str, summary: str, text: str | Callable[[], str], project: bool = True) -> _CommandParser:
+        """A command; with `project`, one that works on an existing project (--project). Its help text
+        is a function where writing it needs a module that the command line should not import."""
         sub = parsers[name] = commands.add_parser(
-            name, help=summary, description=text, formatter_class=argparse.RawDescriptionHelpFormatter
+            name, help=summary, description=text if isinstance(text, str) else None,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
         )
+        assert isinstance(sub, _CommandParser)
+        sub.help_text = None if isinstance(text, str) else text
         if project:
             sub.add_argument(
                 "--project", type=Path, default=Path("."), metavar="DIR",
@@ -278,8 +326,7 @@ def _pipeline_commands(command: _Command) -> None:
             "--strict", action="store_true",
             help="treat warnings (unsafe content removed from a card) as errors",
         )
-    rules = "\n".join(f"  {rule.code} {rule.name} ({rule.level}): {rule.summary}" for rule in RULES)
-    lint_command = command("lint", "report card-quality problems", _LINT_HELP.format(rules=rules))
+    lint_command = command("lint", "report card-quality problems", _lint_help)
     lint_command.add_argument("--strict", action="store_true", help="fail on warnings and lint warnings too")
 
 
@@ -300,7 +347,7 @@ def _document_commands(command: _Command) -> None:
     )
     preview_command.add_argument(
         "--port", type=_port, metavar="N",
-        help=f"the port --serve listens on (default: {DEFAULT_PORT}; 0: any free port)",
+        help=f"the port --serve listens on (default: {PREVIEW_PORT}; 0: any free port)",
     )
     preview_command.add_argument(
         "--since", type=Path, metavar="OLD.apkg", help="mark the cards added, changed or retired since this release",
@@ -344,5 +391,6 @@ def _scaffold_commands(command: _Command) -> None:
                                  help="the folder holding the previous release's .apkg")
     publish_command.add_argument("out", type=Path, metavar="OUT_DIR", help="where to write the .apkg and its notes")
     new_command = command("new", "add an empty card to a card file", _NEW_HELP)
-    new_command.add_argument("kind", choices=KINDS, help="the kind of card")
+    # KIND names the argument: argparse would otherwise list the kinds in it, on every command line.
+    new_command.add_argument("kind", choices=_Choices(_kinds), metavar="KIND", help="the kind of card: %(choices)s")
     new_command.add_argument("--subdeck", required=True, metavar="KEY", help="a subdeck key of cards/deck.yaml")
