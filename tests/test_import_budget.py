@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import copy_of_course
 
 # Never for these four commands: the packager (genanki and ours), the .apkg reader, the preview
