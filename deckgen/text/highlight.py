@@ -18,18 +18,19 @@ from __future__ import annotations
 
 import functools
 import html
+from typing import TYPE_CHECKING
 
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexer import Lexer
 from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
+
+if TYPE_CHECKING:
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexer import Lexer
 
 # Every class Pygments' HTML formatter gives a token. A token of a kind some lexer made up itself
 # gets its nearest standard kind's class as well, so it is still coloured once the others are gone.
 TOKEN_CLASSES = frozenset(name for name in STANDARD_TYPES.values() if name)
 
-_FORMATTER = HtmlFormatter(nowrap=True)  # spans and text only: no <div>, <pre>, line numbers or style
 
 # The languages highlighted, by one name each; every other name of the same lexer works too (`py`,
 # `sh`, `js`, `c++`). Each is fuzzed at MAX_HIGHLIGHTED_CHARS in tests/test_highlight_fuzz.py and
@@ -57,7 +58,16 @@ def code_html(code: str, language: str) -> str:
     lexer = _lexer(language.lower()) if language else None
     if lexer is None or not code or len(code) > MAX_HIGHLIGHTED_CHARS or not _allowed(lexer):
         return html.escape(code, quote=False)
-    return highlight(code, lexer, _FORMATTER)
+    from pygments import highlight  # on first use, as the lexers: most decks have no code
+
+    return highlight(code, lexer, _formatter())
+
+
+@functools.cache
+def _formatter() -> HtmlFormatter[str]:
+    from pygments.formatters import HtmlFormatter
+
+    return HtmlFormatter(nowrap=True)  # spans and text only: no <div>, <pre>, line numbers or style
 
 
 def problem(code: str, language: str, field: str) -> str | None:
