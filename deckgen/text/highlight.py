@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 # gets its nearest standard kind's class as well, so it is still coloured once the others are gone.
 TOKEN_CLASSES = frozenset(name for name in STANDARD_TYPES.values() if name)
 
-
 # The languages highlighted, by one name each; every other name of the same lexer works too (`py`,
 # `sh`, `js`, `c++`). Each is fuzzed at MAX_HIGHLIGHTED_CHARS in tests/test_highlight_fuzz.py and
 # finishes in well under a second. Left out on purpose: lexers measured slow on hostile input
