@@ -5,6 +5,7 @@ modules, so an import that creeps back in costs every run of every educator.
 
 Each command runs as its own process (`python -X importtime`), as an educator runs it, on a fixture
 course; the test names the modules that must not load, never a time, so it holds on a busy machine.
+The help that the parser writes only when it is shown (the lint rules, the kinds) is still whole.
 """
 
 from __future__ import annotations
@@ -60,3 +61,28 @@ def test_check_loads_what_it_renders_with(tmp_path):
     """The budget above counts: `check` renders every card (Jinja, the markup) and plans the release."""
     imported = imported_by(("check",), copy_of_course(tmp_path / "course"))
     assert {"jinja2", "markdown_it", "deckgen.render.notes", "deckgen.release.plan"} <= imported
+
+
+def test_lint_help_still_lists_every_rule(tmp_path, run_cli):
+    """The lint rules are read for lint's help only (cli/parser.py), and are all there."""
+    from deckgen.authoring.lint import RULES
+
+    result = run_cli("lint", "--help", cwd=tmp_path)
+
+    assert result.exit_code == 0
+    for rule in RULES:
+        assert f"  {rule.code} {rule.name} ({rule.level}): {rule.summary}\n" in result.stdout
+
+
+def test_new_still_names_the_kinds(tmp_path, run_cli):
+    """The kinds are read when `new` is given one or shows its help (cli/parser.py)."""
+    from deckgen.source.kinds import KINDS
+
+    listed = ", ".join(KINDS)
+    assert f"KIND           the kind of card: {listed}\n" in run_cli("new", "--help", cwd=tmp_path).stdout
+
+    result = run_cli("new", "basik", "--subdeck", "first", cwd=tmp_path)
+
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        f"deckgen new: error: argument KIND: invalid choice: 'basik' (choose from {', '.join(map(repr, KINDS))})\n")
