@@ -18,6 +18,9 @@ MEDIA_DIR = "media"
 TEMPLATES_DIR = "templates"
 BUILD_DIR = "build"
 PREVIEW_FILE = "preview.html"
+# Where `deckgen preview --serve` listens: this machine only (a preview is for its author).
+PREVIEW_HOST = "127.0.0.1"
+PREVIEW_PORT = 8000
 YAML_SUFFIXES = (".yaml", ".yml")
 TABLE_SUFFIXES = (".csv", ".tsv")  # card files kept as spreadsheets (source/tablefile.py)
 

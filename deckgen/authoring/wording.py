@@ -12,7 +12,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Set as AbstractSet
-from importlib import resources
+from pathlib import Path
 
 # Words that carry grammar, not content: articles, pronouns, prepositions, conjunctions,
 # auxiliaries and question words (our own list; it overlaps the common words below).
@@ -59,7 +59,8 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 def common_words() -> frozenset[str]:
     """The 200 most frequent English words (common-words.txt says where the list comes from)."""
     # Beside this module, in whichever package holds it.
-    text = resources.files(__name__.rpartition(".")[0]).joinpath("common-words.txt").read_text(encoding="utf-8")
+    # Beside this module, installed or not (importlib.resources would cost `lint` the zip machinery).
+    text = Path(__file__).with_name("common-words.txt").read_text(encoding="utf-8")
     return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 

@@ -17,33 +17,24 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from deckgen.apkg.writer import PackageStats
-from deckgen.authoring.lint import ERROR
-from deckgen.authoring.repository import Requirement, given_requirement
-from deckgen.authoring.scaffold import init_project
 from deckgen.cli.parser import parser as command_line
-from deckgen.commands import tools as commands
-from deckgen.commands.pipeline import (
-    UNRELEASED_SUFFIX,
-    CheckResult,
-    build,
-    release,
-    release_timestamp,
-    review_lock,
-    verify,
-)
-from deckgen.commands.publish import publish
 from deckgen.errors import DeckError, Problem, display_path, printable
 from deckgen.output import write_files
-from deckgen.preview.cards import PreviewContent
-from deckgen.preview.serve import DEFAULT_PORT, HOST
-from deckgen.release.guards import FLAGS, Allowances
-from deckgen.render.notes import Progress
-from deckgen.render.templatepolicy import SCRIPT_ALLOWED
-from deckgen.source.deck import DeckSettings
+from deckgen.paths import PREVIEW_HOST, PREVIEW_PORT
 
+# Each command imports what it runs inside its own function below: `deckgen --help`, `check`,
+# `lint` and `schema` never load the packager (genanki), the release planner they do not use, the
+# preview's server or the importer (tests/test_import_budget.py holds that).
 if TYPE_CHECKING:
     from tqdm import tqdm
+
+    from deckgen.apkg.writer import PackageStats
+    from deckgen.authoring.repository import Requirement
+    from deckgen.commands.pipeline import CheckResult
+    from deckgen.preview.cards import PreviewContent
+    from deckgen.release.guards import Allowances
+    from deckgen.render.notes import Progress
+    from deckgen.source.deck import DeckSettings
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 1
@@ -140,16 +131,22 @@ def _progress(arguments: argparse.Namespace) -> Progress | None:
 
 
 def _allowances(arguments: argparse.Namespace) -> Allowances:
+    from deckgen.release.guards import FLAGS, Allowances
+
     return Allowances(**{allowance: getattr(arguments, allowance) for allowance in FLAGS.values()})
 
 
 def _warn_template_script(settings: DeckSettings) -> None:
     """Every run says that the deck's templates may run script, where deck.yaml allows it."""
+    from deckgen.render.templatepolicy import SCRIPT_ALLOWED
+
     if settings.allow_template_script:
         print(Problem(settings.location_of("allow_template_script"), f"warning: {SCRIPT_ALLOWED}"), file=sys.stderr)
 
 
 def _check(arguments: argparse.Namespace) -> int:
+    from deckgen.commands.pipeline import review_lock, verify
+
     result, plan = verify(arguments.project, arguments.strict, _allowances(arguments), _progress(arguments))
     _warn_template_script(result.project.settings)
     _warn(result.deck.warnings)
@@ -169,6 +166,8 @@ def _check(arguments: argparse.Namespace) -> int:
 
 
 def _build(arguments: argparse.Namespace) -> int:
+    from deckgen.commands.pipeline import UNRELEASED_SUFFIX, build, release_timestamp
+
     timestamp = release_timestamp(dict(os.environ))
     built = build(arguments.project, timestamp, arguments.output, _allowances(arguments), arguments.frozen,
                   arguments.strict, _progress(arguments))
@@ -185,6 +184,8 @@ def _build(arguments: argparse.Namespace) -> int:
 
 
 def _release(arguments: argparse.Namespace) -> int:
+    from deckgen.commands.pipeline import release, release_timestamp
+
     released = release(arguments.project, arguments.version, release_timestamp(dict(os.environ)),
                        _allowances(arguments), progress=_progress(arguments))
     _warn_template_script(released.checked.project.settings)
@@ -197,7 +198,10 @@ def _release(arguments: argparse.Namespace) -> int:
 
 
 def _lint(arguments: argparse.Namespace) -> int:
-    result = commands.lint(arguments.project, arguments.strict)
+    from deckgen.authoring.lint import ERROR
+    from deckgen.commands.tools import lint
+
+    result = lint(arguments.project, arguments.strict)
     _warn(result.checked.deck.warnings)
     for finding in result.findings:
         print(finding)
@@ -209,11 +213,13 @@ def _lint(arguments: argparse.Namespace) -> int:
 
 
 def _stats(arguments: argparse.Namespace) -> int:
+    from deckgen.commands import tools
+
     if arguments.update is None:
-        coverage = commands.stats(arguments.project, arguments.released)
+        coverage = tools.stats(arguments.project, arguments.released)
         print(coverage.table, end="")
         return _report_left_out(coverage.problems, "the table")
-    update = commands.stats_in(arguments.project, arguments.update)
+    update = tools.stats_in(arguments.project, arguments.update)
     if not update.changed:  # left as it is: its time and any link to it stay too
         _say(f"the coverage table in {arguments.update} is already the last release's: nothing to update")
         return EXIT_OK
@@ -223,7 +229,9 @@ def _stats(arguments: argparse.Namespace) -> int:
 
 
 def _diff(arguments: argparse.Namespace) -> int:
-    _emit(commands.diff(arguments.project, arguments.old, arguments.new), arguments.output)
+    from deckgen.commands.tools import diff
+
+    _emit(diff(arguments.project, arguments.old, arguments.new), arguments.output)
     return EXIT_OK
 
 
@@ -232,7 +240,9 @@ def _preview(arguments: argparse.Namespace) -> int:
         return _serve(arguments)
     if arguments.port is not None:
         return _usage_error("preview", "--port needs --serve")
-    preview = commands.preview(arguments.project, arguments.output, arguments.since, _progress(arguments))
+    from deckgen.commands import tools
+
+    preview = tools.preview(arguments.project, arguments.output, arguments.since, _progress(arguments))
     _warn(preview.checked.deck.warnings)
     write_files(preview.files(), Path.cwd())
     shown = _notes_and_cards(len(preview.checked.deck.notes), preview.cards)
@@ -248,6 +258,8 @@ def _usage_error(command: str, message: str) -> int:
 
 
 def _serve(arguments: argparse.Namespace) -> int:
+    from deckgen.commands.tools import serve_preview
+
     def built(content: PreviewContent, checked: CheckResult | None) -> None:
         if content.problems:
             for problem in content.problems:
@@ -264,11 +276,11 @@ def _serve(arguments: argparse.Namespace) -> int:
     # A server lives on, building again and again: it collects its garbage as usual (main() pauses
     # the collector for commands that end).
     gc.enable()
-    port = DEFAULT_PORT if arguments.port is None else arguments.port
+    port = PREVIEW_PORT if arguments.port is None else arguments.port
     try:
-        server = commands.serve_preview(arguments.project, port, arguments.since, built, failed)
+        server = serve_preview(arguments.project, port, arguments.since, built, failed)
     except OSError as error:
-        return _usage_error("preview", f"cannot serve on {HOST}:{port} ({error.strerror}): give another --port")
+        return _usage_error("preview", f"cannot serve on {PREVIEW_HOST}:{port} ({error.strerror}): give another --port")
     with server:
         _say(f"serving the preview at {server.url} (Ctrl-C stops it)")
         sys.stdout.flush()
@@ -280,6 +292,9 @@ def _serve(arguments: argparse.Namespace) -> int:
 
 
 def _init(arguments: argparse.Namespace) -> int:
+    from deckgen.authoring.repository import given_requirement
+    from deckgen.authoring.scaffold import init_project
+
     requirement = given_requirement(arguments.deckgen)
     written = init_project(arguments.directory, arguments.name, arguments.title or arguments.name, requirement)
     _say(f"created a deck in {arguments.directory} ({_count(len(written), 'file')})")
@@ -296,8 +311,11 @@ def _unknown_requirement(requirement: Requirement, directory: Path) -> None:
 
 
 def _import(arguments: argparse.Namespace) -> int:
+    from deckgen.authoring.repository import given_requirement
+    from deckgen.commands.tools import import_deck
+
     requirement = given_requirement(arguments.deckgen)
-    result = commands.import_deck(arguments.package, arguments.directory, requirement)
+    result = import_deck(arguments.package, arguments.directory, requirement)
     for entry in result.report:
         what = (f"the sanitiser would remove {entry.removed}" if entry.removed
                 else "reads differently once converted: check it")
@@ -315,6 +333,9 @@ def _import(arguments: argparse.Namespace) -> int:
 
 
 def _publish(arguments: argparse.Namespace) -> int:
+    from deckgen.commands.pipeline import release_timestamp
+    from deckgen.commands.publish import publish
+
     published = publish(arguments.project, arguments.tag, arguments.previous, arguments.out,
                         release_timestamp(dict(os.environ)))
     _say(f"{published.sha256}  {published.package}")
@@ -325,14 +346,18 @@ def _publish(arguments: argparse.Namespace) -> int:
 
 
 def _addon(arguments: argparse.Namespace) -> int:
-    path = commands.addon(arguments.project)
+    from deckgen.commands.tools import addon
+
+    path = addon(arguments.project)
     _say(f"wrote {display_path(path, arguments.project)}: students install it once with Tools > Add-ons > "
          "Install from file")
     return EXIT_OK
 
 
 def _new(arguments: argparse.Namespace) -> int:
-    added = commands.new(arguments.project, arguments.kind, arguments.subdeck)
+    from deckgen.commands.tools import new
+
+    added = new(arguments.project, arguments.kind, arguments.subdeck)
     where = display_path(added.path, arguments.project)
     _say(f"added card '{added.card_id}' at {where}:{added.line}: fill in its fields, then run deckgen check")
     return EXIT_OK
@@ -356,7 +381,9 @@ def _import_cards(arguments: argparse.Namespace) -> int:
 
 
 def _schema(arguments: argparse.Namespace) -> int:
-    _emit(json.dumps(commands.schema(arguments.project), indent=2, ensure_ascii=False) + "\n", arguments.output)
+    from deckgen.commands.tools import schema
+
+    _emit(json.dumps(schema(arguments.project), indent=2, ensure_ascii=False) + "\n", arguments.output)
     return EXIT_OK
 
 

@@ -11,11 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from deckgen import __version__
-from deckgen.authoring.lint import RULES
-from deckgen.paths import BUILD_DIR, PREVIEW_FILE
-from deckgen.preview.serve import DEFAULT_PORT
+from deckgen.paths import BUILD_DIR, PREVIEW_FILE, PREVIEW_PORT
 from deckgen.release.guards import FLAGS
-from deckgen.source.kinds import KINDS
 
 # What each of the guards' flags (guards.FLAGS) lets a release do, in the educator's words.
 _ALLOW_HELP = {
@@ -201,7 +198,7 @@ examples:
   deckgen new basic --subdeck founders
   deckgen new list --subdeck problem-areas
   deckgen new drug --subdeck cardiovascular
-""".format(kinds="\n".join(f"  {kind.name:<9} {kind.summary}" for kind in KINDS.values()))
+"""
 
 _EXPORT_HELP = """\
 Write every card of the deck to one CSV file, to read and review in a spreadsheet: one row a card,
@@ -255,6 +252,31 @@ examples:
 """
 
 
+class _CommandParser(argparse.ArgumentParser):
+    """A command's parser, whose help text may be written only when it is shown: `deckgen lint --help`
+    lists the lint rules, and no other command needs to import them (nor the markup they read)."""
+
+    help_text: Callable[[], str] | None = None
+
+    def format_help(self) -> str:
+        if self.help_text is not None:
+            self.description, self.help_text = self.help_text(), None
+        return super().format_help()
+
+
+def _lint_help() -> str:
+    from deckgen.authoring.lint import RULES
+
+    rules = "\n".join(f"  {rule.code} {rule.name} ({rule.level}): {rule.summary}" for rule in RULES)
+    return _LINT_HELP.format(rules=rules)
+
+
+def _new_help() -> str:
+    from deckgen.source.kinds import KINDS
+
+    return _NEW_HELP.format(kinds="\n".join(f"  {kind.name:<9} {kind.summary}" for kind in KINDS.values()))
+
+
 def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     """The command line, and each command's own parser (for its usage in a command-line error)."""
     parser = argparse.ArgumentParser(
@@ -264,14 +286,18 @@ def parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"deckgen {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_CommandParser)
     parsers: dict[str, argparse.ArgumentParser] = {}
 
-    def command(name: str, summary: str, text: str, project: bool = True) -> argparse.ArgumentParser:
-        """A command; with `project`, one that works on an existing project (--project)."""
+    def command(name: str, summary: str, text: str | Callable[[], str], project: bool = True) -> _CommandParser:
+        """A command; with `project`, one that works on an existing project (--project). Its help text
+        is a function where writing it needs a module that the command line should not import."""
         sub = parsers[name] = commands.add_parser(
-            name, help=summary, description=text, formatter_class=argparse.RawDescriptionHelpFormatter
+            name, help=summary, description=text if isinstance(text, str) else None,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
         )
+        assert isinstance(sub, _CommandParser)
+        sub.help_text = None if isinstance(text, str) else text
         if project:
             sub.add_argument(
                 "--project", type=Path, default=Path("."), metavar="DIR",
@@ -317,8 +343,7 @@ def _pipeline_commands(command: _Command) -> None:
             "--strict", action="store_true",
             help="treat warnings (unsafe content removed from a card) as errors",
         )
-    rules = "\n".join(f"  {rule.code} {rule.name} ({rule.level}): {rule.summary}" for rule in RULES)
-    lint_command = command("lint", "report card-quality problems", _LINT_HELP.format(rules=rules))
+    lint_command = command("lint", "report card-quality problems", _lint_help)
     lint_command.add_argument("--strict", action="store_true", help="fail on warnings and lint warnings too")
 
 
@@ -339,7 +364,7 @@ def _document_commands(command: _Command) -> None:
     )
     preview_command.add_argument(
         "--port", type=_port, metavar="N",
-        help=f"the port --serve listens on (default: {DEFAULT_PORT}; 0: any free port)",
+        help=f"the port --serve listens on (default: {PREVIEW_PORT}; 0: any free port)",
     )
     preview_command.add_argument(
         "--since", type=Path, metavar="OLD.apkg", help="mark the cards added, changed or retired since this release",
@@ -392,7 +417,9 @@ def _scaffold_commands(command: _Command) -> None:
     import_cards_command.add_argument("--subdeck", required=True, metavar="KEY",
                                       help="a subdeck key of cards/deck.yaml")
     command("addon", "write the deck's companion Anki add-on (build/<deck>-updates.ankiaddon)", _ADDON_HELP)
-    new_command = command("new", "add an empty card to a card file", _NEW_HELP)
+    new_command = command("new", "add an empty card to a card file", _new_help)
+    # No choices: a project's own note types are kinds too, known once its deck.yaml is read (and
+    # --help reads no kinds at all).
     new_command.add_argument("kind", metavar="KIND",
-                             help=f"the kind of card: {', '.join(KINDS)}, or a note type cards/deck.yaml declares")
+                             help="the kind of card: a built-in kind (above) or a note type cards/deck.yaml declares")
     new_command.add_argument("--subdeck", required=True, metavar="KEY", help="a subdeck key of cards/deck.yaml")

@@ -9,9 +9,8 @@ import re
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from deckgen.apkg.writer import PackageStats, package_bytes
-from deckgen.authoring.stats import README_START, coverage_table, replace_marked_section
 from deckgen.errors import DeckError, Location, Problem, ProblemCollector, display_path
 from deckgen.output import one_at_a_time, write_files
 from deckgen.paths import ProjectPaths
@@ -19,12 +18,17 @@ from deckgen.release import guards
 from deckgen.release.guards import Allowances
 from deckgen.release.lock import FUTURE_MARGIN, Acknowledged, Lock, LockFile, lock_text, version_key
 from deckgen.release.lockread import read_lock
-from deckgen.release.plan import ReleaseInput, ReleasePlan, lock_continuity, plan_release, released_state
 from deckgen.release.subjects import ACKNOWLEDGED_ENTRY, DECK_ENTRY, CardSource, LockEntry, Place, Subject
 from deckgen.render.notes import Progress, RenderedDeck, render_deck, with_versions
 from deckgen.source.deck import DeckSettings, Project
 from deckgen.source.deckfile import VERSION
 from deckgen.source.project import load_project, read_project
+
+# The packager (genanki) and the release planner are imported where they are used: `lint`, which
+# runs `check` alone, loads neither, and `deckgen check` no packager (tests/test_import_budget.py).
+if TYPE_CHECKING:
+    from deckgen.apkg.writer import PackageStats
+    from deckgen.release.plan import ReleasePlan
 
 LATEST_RELEASE_TIME = 253_402_300_799
 
@@ -85,6 +89,8 @@ def plan(
     checked: CheckResult, lock_file: LockFile | None, release_time: int, allow: Allowances, releasing: bool = False
 ) -> ReleasePlan:
     """The plan against the committed lock file (the last release): times, guards applied."""
+    from deckgen.release.plan import ReleaseInput, plan_release
+
     root = checked.project.root
     settings = checked.project.settings
     cards = {card.id: card for card in checked.project.cards}
@@ -136,6 +142,8 @@ def build(
     release holds it): a release running meanwhile changes the version and the lock, and a build
     that read the version before it would write new cards under the old release's file name.
     """
+    from deckgen.apkg.writer import package_bytes
+
     paths = ProjectPaths(root)
     refuse_linked_output(paths, output_dir)
     with one_at_a_time(paths.cards):
@@ -205,6 +213,9 @@ def release(
     (when it has one) shows the release, and build/<deck>-<VERSION>.apkg is written. Checks are
     strict: a release carries no content a card may not use. The project is read with it held, as
     a build reads it (see `build`)."""
+    from deckgen.apkg.writer import package_bytes
+    from deckgen.authoring.stats import README_START, coverage_table, replace_marked_section
+
     paths = ProjectPaths(root)
     if not VERSION.match(version):
         raise DeckError.in_argument("VERSION", f"a release version looks like 1.2.3, got '{version}'")
@@ -297,6 +308,8 @@ def review_lock(checked: CheckResult, base_lock: Path) -> LockReview:
     match its cards exactly, and acknowledge every change the guards know: so a flag given on an
     educator's machine is visible in the pull request's diff and in CI's output.
     """
+    from deckgen.release.plan import lock_continuity, released_state
+
     root = checked.project.root
     lock_path = ProjectPaths(root).lock
     base = read_lock_in(root, base_lock)

@@ -12,28 +12,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from deckgen.authoring.jsonschema import SchemaContext, card_file_schema
-from deckgen.authoring.lint import Finding, lint_project
-from deckgen.authoring.repository import Requirement
-from deckgen.authoring.scaffold import NewCard, new_card
-from deckgen.authoring.stats import coverage_table, released_coverage_table, replace_marked_section
-from deckgen.changes.notes import release_notes
-from deckgen.changes.packaged import PackageContents, read_package
-from deckgen.commands.pipeline import CheckResult, check, read_lock_in, refuse_linked_output
 from deckgen.errors import DeckError, Location, Problem, ProblemCollector, display_path
-from deckgen.importing.report import ImportResult
-from deckgen.importing.writer import import_package
-from deckgen.output import not_a_regular_file, write_files
-from deckgen.paths import ProjectPaths
-from deckgen.preview.cards import PreviewContent, preview_content, with_problems
-from deckgen.preview.page import page_html
-from deckgen.preview.serve import DEFAULT_PORT, Page, PreviewServer
-from deckgen.render.notes import PackagedMedia, Progress, RenderedDeck, render_deck, with_versions
-from deckgen.source.deck import Project
+from deckgen.output import not_a_regular_file
+from deckgen.paths import PREVIEW_PORT, ProjectPaths
 from deckgen.source.project import load_project, read_deck_files, read_project
-from deckgen.updates.addonfile import ADDON_SUFFIX, AddonDeck, addon_bytes
+
+# Each function imports the stages it runs: `schema` and `new` need only the deck files read, `lint`
+# no release planner, and none of them the packager, the preview or the importer
+# (tests/test_import_budget.py).
+if TYPE_CHECKING:
+    from deckgen.authoring.lint import Finding
+    from deckgen.authoring.repository import Requirement
+    from deckgen.authoring.scaffold import NewCard
+    from deckgen.changes.packaged import PackageContents
+    from deckgen.commands.pipeline import CheckResult
+    from deckgen.importing.report import ImportResult
+    from deckgen.preview.cards import PreviewContent
+    from deckgen.preview.serve import PreviewServer
+    from deckgen.render.notes import PackagedMedia, Progress, RenderedDeck
+    from deckgen.source.deck import Project
 
 
 @dataclass(frozen=True)
@@ -44,6 +43,9 @@ class LintResult:
 
 def lint(root: Path, strict: bool = False) -> LintResult:
     """Check the cards as `check` does, then every card-quality rule."""
+    from deckgen.authoring.lint import lint_project
+    from deckgen.commands.pipeline import check
+
     checked = check(root, strict)
     return LintResult(checked, tuple(lint_project(checked.project)))
 
@@ -57,6 +59,10 @@ class Coverage:
 def stats(root: Path, released: bool = False) -> Coverage:
     """The coverage table, as Markdown: notes and cards per subdeck and kind, of the cards as they
     are (the valid ones, with the others' problems) or (`released`) of the last release."""
+    from deckgen.authoring.stats import coverage_table, released_coverage_table
+    from deckgen.commands.pipeline import read_lock_in
+    from deckgen.render.notes import render_deck
+
     if not released:
         problems = ProblemCollector()
         project = read_project(root, problems)
@@ -78,6 +84,8 @@ class CoverageUpdate:
 
 def stats_in(root: Path, document: Path) -> CoverageUpdate:
     """`document`'s text with its coverage section replaced by the last release's table."""
+    from deckgen.authoring.stats import replace_marked_section
+
     refused = not_a_regular_file(document)
     if refused is not None and not document.is_dir():  # a folder: reading it says so
         # Before reading: reading a FIFO would wait for a writer for ever.
@@ -93,6 +101,9 @@ def stats_in(root: Path, document: Path) -> CoverageUpdate:
 
 def diff(root: Path, old: Path, new: Path | None = None) -> str:
     """Release notes from `old` to `new` (by default the project's current build)."""
+    from deckgen.changes.notes import release_notes
+    from deckgen.changes.packaged import read_package
+
     if new is None:
         new = ProjectPaths(root).package(load_project(root).settings.file_stem)
     return release_notes(read_package(old), read_package(new))
@@ -114,11 +125,15 @@ class Preview:
 
 
 def _since(package: Path | None) -> PackageContents | None:
+    from deckgen.changes.packaged import read_package
+
     return read_package(package) if package is not None else None
 
 
 def _as_previewed(project: Project, deck: RenderedDeck) -> RenderedDeck:
     """The deck with each report link naming the version deck.yaml gives (before any release)."""
+    from deckgen.render.notes import with_versions
+
     if project.settings.report_url is None:
         return deck
     return replace(deck, notes=with_versions(deck.notes, lambda card_id: project.settings.version))
@@ -130,6 +145,11 @@ def preview(root: Path, output: Path | None = None, since: Path | None = None,
     on their cards; where the page goes (build/preview.html unless `output` is given). With `since`
     (a released .apkg), the cards added, changed or retired after it are marked. Problems of
     deck.yaml or of a template, without which no card can be shown, are raised."""
+    from deckgen.commands.pipeline import CheckResult, refuse_linked_output
+    from deckgen.preview.cards import preview_content, with_problems
+    from deckgen.preview.page import page_html
+    from deckgen.render.notes import render_deck
+
     paths = ProjectPaths(root)
     refuse_linked_output(paths, output)
     old = _since(since)
@@ -144,13 +164,18 @@ def preview(root: Path, output: Path | None = None, since: Path | None = None,
                    deck.media)
 
 
-def serve_preview(root: Path, port: int = DEFAULT_PORT, since: Path | None = None,
+def serve_preview(root: Path, port: int = PREVIEW_PORT, since: Path | None = None,
                   on_build: Callable[[PreviewContent, CheckResult | None], None] = lambda content, checked: None,
                   on_error: Callable[[BaseException], None] = lambda error: None) -> PreviewServer:
     """The preview served on 127.0.0.1:`port` (0: any free port) and built again when a card file, a
     template or the CSS changes. Cards with problems keep the last cards without problems on the
     page, with the problems listed and shown on their cards. `on_build` hears of each build (with
     the check, None when it found problems); the caller serves the server and closes it."""
+    from deckgen.commands.pipeline import check
+    from deckgen.preview.cards import preview_content, with_problems
+    from deckgen.preview.page import page_html
+    from deckgen.preview.serve import Page, PreviewServer
+
     old = _since(since)  # read once: a bad package is the command's error, not the page's
     paths = ProjectPaths(root)
     shown: PreviewContent | None = None  # the last build without problems
@@ -174,6 +199,8 @@ def serve_preview(root: Path, port: int = DEFAULT_PORT, since: Path | None = Non
 
 def new(root: Path, kind: str, subdeck: str) -> NewCard:
     """Append an empty card of `kind` to the subdeck's card file, whatever state the other cards are in."""
+    from deckgen.authoring.scaffold import new_card
+
     settings, _ = read_deck_files(root, ProblemCollector())
     return new_card(root, settings, kind, subdeck)
 
@@ -181,6 +208,8 @@ def new(root: Path, kind: str, subdeck: str) -> NewCard:
 def schema(root: Path) -> dict[str, Any]:
     """The card file format as JSON Schema, with the project's subdecks and sources when it has any.
     Only `deck.yaml` and `references.yaml` need to be valid: the schema helps most while cards are not."""
+    from deckgen.authoring.jsonschema import SchemaContext, card_file_schema
+
     if not ProjectPaths(root).cards.is_dir():
         return card_file_schema(None)
     problems = ProblemCollector()
@@ -192,12 +221,17 @@ def schema(root: Path) -> dict[str, Any]:
 def import_deck(package: Path, directory: Path, requirement: Requirement | None = None) -> ImportResult:
     """`deckgen import PACKAGE DIR`: a new project made from an Anki package, in a repository whose
     workflows install `requirement`, and its report."""
+    from deckgen.importing.writer import import_package
+
     return import_package(package, directory, requirement)
 
 
 def addon(root: Path) -> Path:
     """`deckgen addon`: the deck's companion Anki add-on, build/<deck>-updates.ankiaddon, which follows the
     release feed that `feed_url` in deck.yaml names. Only deck.yaml needs to be valid."""
+    from deckgen.output import write_files
+    from deckgen.updates.addonfile import ADDON_SUFFIX, AddonDeck, addon_bytes
+
     settings, _ = read_deck_files(root, ProblemCollector())
     if settings.feed_url is None:
         raise DeckError.at(settings.location, "the add-on needs 'feed_url', the address of the release feed it "

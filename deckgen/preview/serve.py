@@ -25,10 +25,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from deckgen.paths import PREVIEW_HOST, PREVIEW_PORT
 from deckgen.preview.page import VERSION_PATH
 
-HOST = "127.0.0.1"
-DEFAULT_PORT = 8000
 WATCHER_JOIN_SECONDS = 60  # a build of a large deck, which the watcher may be in
 POLL_SECONDS = 0.25
 IDLE_SECONDS = 30.0  # a browser sends its request at once; a connection silent this long is closed
@@ -64,7 +63,7 @@ class PreviewServer:
     changes. `on_error` hears of an exception a build raised (a bug): the page stays as it was,
     and the server serves on."""
 
-    def __init__(self, build: Callable[[str], Page], watched: Sequence[Path], port: int = DEFAULT_PORT,
+    def __init__(self, build: Callable[[str], Page], watched: Sequence[Path], port: int = PREVIEW_PORT,
                  on_error: Callable[[BaseException], None] = lambda error: None,
                  idle_seconds: float = IDLE_SECONDS) -> None:
         self._build, self._watched, self._on_error = build, tuple(watched), on_error
@@ -73,7 +72,7 @@ class PreviewServer:
         self._builds = 0
         self._stop = threading.Event()
         # The port first: one in use is said at once, before a build is made and reported for nothing.
-        self._http = ThreadingHTTPServer((HOST, port), _handler(self, idle_seconds))
+        self._http = ThreadingHTTPServer((PREVIEW_HOST, port), _handler(self, idle_seconds))
         self._http.daemon_threads = True
         self.port = self._http.server_address[1]
         self._seen = snapshot(self._watched)
@@ -86,7 +85,7 @@ class PreviewServer:
 
     @property
     def url(self) -> str:
-        return f"http://{HOST}:{self.port}/"
+        return f"http://{PREVIEW_HOST}:{self.port}/"
 
     def _next(self) -> tuple[str, Page]:
         self._builds += 1
@@ -152,7 +151,7 @@ def _handler(server: PreviewServer, idle_seconds: float) -> type[BaseHTTPRequest
         def _answer(self, body: bool) -> None:
             # Only a page opened as this server's own address may read it: a web page the browser also
             # has open cannot point a name of its own at 127.0.0.1 and read the cards (DNS rebinding).
-            if self.headers.get("Host") not in (f"{HOST}:{server.port}", f"localhost:{server.port}"):
+            if self.headers.get("Host") not in (f"{PREVIEW_HOST}:{server.port}", f"localhost:{server.port}"):
                 return self._send(HTTPStatus.FORBIDDEN, b"", "text/plain", body)
             path = urllib.parse.urlsplit(self.path).path
             page = server.page

@@ -18,20 +18,20 @@ from __future__ import annotations
 
 import functools
 import html
+from typing import TYPE_CHECKING
 
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexer import Lexer
 from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
 
 from deckgen.text import cloze
 
+if TYPE_CHECKING:
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexer import Lexer
+
 # Every class Pygments' HTML formatter gives a token. A token of a kind some lexer made up itself
 # gets its nearest standard kind's class as well, so it is still coloured once the others are gone.
 TOKEN_CLASSES = frozenset(name for name in STANDARD_TYPES.values() if name)
-
-_FORMATTER = HtmlFormatter(nowrap=True)  # spans and text only: no <div>, <pre>, line numbers or style
 
 # The languages highlighted, by one name each; every other name of the same lexer works too (`py`,
 # `sh`, `js`, `c++`). Each is fuzzed at MAX_HIGHLIGHTED_CHARS in tests/test_highlight_fuzz.py and
@@ -64,27 +64,38 @@ def code_html(code: str, language: str) -> str:
     lexer = _lexer(language.lower()) if language else None
     if lexer is None or not code or len(code) > MAX_HIGHLIGHTED_CHARS or not _allowed(lexer):
         return html.escape(code, quote=False)
+    from pygments import highlight  # on first use, as the lexers: most decks have no code
+
     parsed = cloze.parse(code) if "{{c" in code else None
     if not isinstance(parsed, cloze.ClozeText) or not parsed.deletions:
-        return highlight(code, lexer, _FORMATTER)
+        return highlight(code, lexer, _formatter())
     return _with_deletions_whole(parsed, lexer) or html.escape(code, quote=False)
 
 
 def _with_deletions_whole(parsed: cloze.ClozeText, lexer: Lexer) -> str | None:
     """Highlighted code whose cloze deletions Anki still finds; None if a lexer did not keep each
     deletion's word whole (the code is then shown plain, its deletions intact)."""
+    from pygments import highlight
+
     pieces: list[str] = []
     deletions: list[cloze.Deletion] = []
     for part in parsed.parts:
         pieces.append(part if isinstance(part, str) else _CLOZE_WORD.format(len(deletions)))
         deletions += [] if isinstance(part, str) else [part]
-    highlighted = highlight("".join(pieces), lexer, _FORMATTER)
+    highlighted = highlight("".join(pieces), lexer, _formatter())
     for number, deletion in enumerate(deletions):
         word = _CLOZE_WORD.format(number)
         if highlighted.count(word) != 1:
             return None
         highlighted = highlighted.replace(word, html.escape(cloze.ClozeText((deletion,)).syntax(), quote=False))
     return highlighted
+
+
+@functools.cache
+def _formatter() -> HtmlFormatter[str]:
+    from pygments.formatters import HtmlFormatter
+
+    return HtmlFormatter(nowrap=True)  # spans and text only: no <div>, <pre>, line numbers or style
 
 
 def problem(code: str, language: str, field: str) -> str | None:
