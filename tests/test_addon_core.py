@@ -346,3 +346,26 @@ def test_allowed_addresses():
     assert checks.allowed_url("http://localhost/latest.json")
     for url in ("http://example.org/x", "http://10.0.0.1/x", "file:///x", "javascript:alert(1)", "https:///x"):
         assert not checks.allowed_url(url), url
+
+
+def test_a_feed_nested_too_deep_is_refused_with_a_message(course, server, updated):
+    server.files["/latest.json"] = b"[" * 200_000
+    assert _refusal(updated, _deck(server)) == ("The IPT update was refused: the feed is not a deck release feed "
+                                                "(its JSON lacks a key or has a wrong value).")
+
+
+def test_a_retired_note_of_the_package_never_deletes_a_note_of_another_deck(course, server, tmp_path):
+    """A package's GUID may match a note the student keeps in another deck (a hostile or careless
+    package): the add-on removes only notes whose cards are all in its own deck."""
+    student = _student(tmp_path)
+    other = student.decks.id("My own notes")
+    note = student.new_note(student.models.by_name("Basic"))
+    note["Front"], note["Back"] = "mine", "mine"
+    student.add_note(note, other)
+    student.db.execute("update notes set guid = ? where id = ?", course.guids[RETIRED], note.id)
+    _publish(server, course, "0.2.0")
+
+    assert core.update(student, _deck(server), remove_retired=True).status == "updated"
+
+    assert student.db.list("select id from notes where id = ?", note.id) == [note.id]
+    student.close()

@@ -89,7 +89,7 @@ def read_feed(body: bytes, deck: DeckInfo, installed: str | None) -> Release | N
         minimum = str(feed.get("min_addon_version", "0.0.0"))
     except Refused:
         raise
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):  # RecursionError: JSON nested deep
         raise Refused("the feed is not a deck release feed (its JSON lacks a key or has a wrong value)") from None
     if feed_deck != (deck.name, deck.deck_id):
         raise Refused(f"the feed is for the deck {feed_deck[0]!r} (id {feed_deck[1]}), not {deck.name!r} "

@@ -18,6 +18,7 @@ from typing import Any
 
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 from anki.import_export_pb2 import ImportAnkiPackageUpdateCondition
+from anki.notes import NoteId
 
 from .checks import DeckInfo, Refused, Release, read_feed, verify
 from .edits import YOUR_VERSIONS, notes_by_guid, protect_edits, remember, state_of
@@ -57,14 +58,28 @@ def _import(col: Collection, path: str, release: Release) -> Any:
 
 
 def _remove_retired(col: Collection, deck: DeckInfo, package: Package) -> int:
-    """Delete the notes the package marks retired: only the deck's own (found by the package's GUIDs)."""
+    """Delete the notes the package marks retired: only the deck's own, found by the package's GUIDs
+    and kept only when every card of the note is in the deck or its subdecks (a package's GUID that
+    matches a note of another deck must never delete it)."""
     tag = deck.retired_tag.lower()
     retired = [guid for guid, note in package.notes.items()
                if any(t.lower() == tag or t.lower().startswith(tag + "::") for t in note.tags)]
-    ids = list(notes_by_guid(col, retired).values())
+    ids = _in_deck(col, deck, list(notes_by_guid(col, retired).values()))
     if ids:
         col.remove_notes(ids)
     return len(ids)
+
+
+def _in_deck(col: Collection, deck: DeckInfo, note_ids: list[NoteId]) -> list[NoteId]:
+    """The notes whose every card is in the deck the add-on looks after, or in one of its subdecks."""
+    deck_id = col.decks.id_for_name(deck.name)
+    if deck_id is None or not note_ids:
+        return []
+    tree = set(col.decks.deck_and_child_ids(deck_id))
+    assert col.db is not None  # an open collection
+    elsewhere = {nid for nid, did in col.db.all(
+        f"SELECT nid, did FROM cards WHERE nid IN ({','.join('?' * len(note_ids))})", *note_ids) if did not in tree}
+    return [note_id for note_id in note_ids if note_id not in elsewhere]
 
 
 @contextmanager

@@ -7,6 +7,7 @@ main thread; only the question (asked once) and the message about the result are
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -117,7 +118,7 @@ def show_outcome(mw: Any, outcome: core.Outcome, quiet: bool) -> None:
         showText(f"{outcome.message}\n\nWhat is new in {outcome.release.version}:\n\n{notes}", parent=mw,
                  title="Deck updated")
     elif quiet and outcome.status == "offline":
-        tooltip(outcome.message, parent=mw)
+        tooltip(html.escape(outcome.message), parent=mw)  # a tooltip shows HTML; the message may quote a server
     elif not (quiet and outcome.status == "current"):  # at start-up, "up to date" is not worth a window
         showText(outcome.message, parent=mw, title="Deck updates")
 
