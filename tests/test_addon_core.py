@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import http.server
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -207,9 +208,11 @@ def test_a_hand_imported_collection_follows_the_feed_through_three_releases(cour
     assert saved["Field"] == "Answer (replaced by release 0.3.0)"
     assert all(card.queue == -1 for card in saved.cards())  # kept, never studied
     # (The retired card Anki brought back as new is removed again.)
-    assert third.message == ("IPT updated to 0.3.0: 1 new note, 2 notes updated; 1 retired note removed; your edits "
-                             "kept in 1 field; 1 field you had edited replaced by the release (your text is in the "
-                             "deck 'IPT (your versions)').")
+    # How many notes Anki's import log calls updated differs between Anki versions (23.12 counts one
+    # more than 26.9 here); the rest of the message is the add-on's own.
+    assert re.fullmatch(r"IPT updated to 0\.3\.0: 1 new note, [23] notes updated; 1 retired note removed; your "
+                        r"edits kept in 1 field; 1 field you had edited replaced by the release \(your text is in "
+                        r"the deck 'IPT \(your versions\)'\)\.", third.message), third.message
     assert {card_id: scheduling_of(student, card_id) for card_id in studied} == schedule
     # Course order still: the new card comes in its place among the new cards, before later subdecks'.
     served = _served_guids(student, 60)

@@ -129,3 +129,16 @@ def test_a_note_type_deckgen_cannot_take_from_text_is_refused_at_its_line(tmp_pa
     where = tmp_path / "notes.txt"
     assert f"{where}:4:1: note type 'Image Occlusion' is not one of Anki's stock types" in result.stderr
     assert not (root / "cards" / "notes.yaml").exists()
+
+
+def test_a_csv_separated_by_semicolons_reads_as_one_separated_by_commas(tmp_path):
+    """Spreadsheets set to a language with decimal commas save "CSV" with semicolons."""
+    from_yaml = make_project(tmp_path / "yaml", TABLE / "yaml")
+    from_semicolons = make_project(tmp_path / "semicolons", TABLE / "csv")
+    table = from_semicolons / "cards" / "first.csv"
+    with table.open(newline="") as source:
+        rows = list(csv.reader(source))
+    with table.open("w", newline="") as target:
+        csv.writer(target, delimiter=";").writerows(rows)
+
+    assert _built(from_semicolons) == _built(from_yaml)

@@ -5,7 +5,8 @@ The first row names the keys, as a YAML card file spells them (`id`, `kind`, `qu
 position-keeping nodes a YAML file composes to (load.py), so one validation (cardfile.py) reads
 both and says every problem at `file:row:column`, the row as the spreadsheet numbers it (the
 header is row 1) and the column counted from 1 (A = 1). A list key's cell holds one item per line;
-`tags` may also be separated by spaces. An empty cell is a key left out. A file named after a
+`tags` may also be separated by spaces. A .csv file may be separated by semicolons, as
+spreadsheets set to languages with decimal commas save it. An empty cell is a key left out. A file named after a
 subdeck (`first.csv` for the subdeck `first`) puts its cards there unless a `subdeck` cell says
 otherwise, as `subdeck:` heads a YAML file.
 """
@@ -27,7 +28,7 @@ _TRUE, _FALSE = ("true", "yes", "on"), ("false", "no", "off")
 def compose_table(text: str, shown_as: str, suffix: str, subdeck: str | None, keys: Collection[Key]) -> Node | None:
     """The table as a card file's nodes (`subdeck:` when given, and `cards:`); None for an empty file. A header
     cell that names no key is a problem at its place, raised with the others of the header."""
-    rows = list(_rows(text, shown_as, TABLE_DELIMITERS[suffix]))
+    rows = list(_rows(text, shown_as, _delimiter(text, suffix)))
     if not rows:
         return None
     (_, header), body = rows[0], rows[1:]
@@ -40,6 +41,15 @@ def compose_table(text: str, shown_as: str, suffix: str, subdeck: str | None, ke
         entries.append((_text("subdeck", start), _text(subdeck, start)))
     entries.append((_text("cards", start), Sequence(cards, Location(shown_as, 2, 1))))
     return Mapping(tuple(entries), start)
+
+
+def _delimiter(text: str, suffix: str) -> str:
+    """The table's separator: a tab for .tsv; for .csv a comma, or the semicolon a spreadsheet set to
+    a language that writes decimal commas saves "CSV" with (its header then holds no comma)."""
+    header = text.removeprefix("\ufeff").split("\n", 1)[0]
+    if suffix == ".csv" and "," not in header and ";" in header:
+        return ";"
+    return TABLE_DELIMITERS[suffix]
 
 
 def _rows(text: str, shown_as: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
