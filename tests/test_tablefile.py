@@ -27,14 +27,19 @@ def test_a_csv_card_file_builds_the_package_its_yaml_twin_builds(tmp_path):
     assert _built(from_csv) == _built(from_yaml)
 
 
+def _rewrite_table(table, target, delimiter: str, encoding: str = "utf-8") -> None:
+    """The fixture's CSV written again as a spreadsheet would save it, with another separator."""
+    with table.open(newline="") as source:
+        rows = list(csv.reader(source))
+    with target.open("w", newline="", encoding=encoding) as out:
+        csv.writer(out, delimiter=delimiter).writerows(rows)
+
+
 def test_a_tsv_file_with_a_spreadsheets_byte_order_mark_reads_as_the_csv(tmp_path):
     from_yaml = make_project(tmp_path / "yaml", TABLE / "yaml")
     from_tsv = make_project(tmp_path / "tsv", TABLE / "csv")
     table = from_tsv / "cards" / "first.csv"
-    with table.open(newline="") as source:
-        rows = list(csv.reader(source))
-    with (from_tsv / "cards" / "first.tsv").open("w", newline="", encoding="utf-8-sig") as target:
-        csv.writer(target, delimiter="\t").writerows(rows)
+    _rewrite_table(table, from_tsv / "cards" / "first.tsv", "\t", encoding="utf-8-sig")
     table.unlink()
 
     assert _built(from_tsv) == _built(from_yaml)
@@ -136,9 +141,6 @@ def test_a_csv_separated_by_semicolons_reads_as_one_separated_by_commas(tmp_path
     from_yaml = make_project(tmp_path / "yaml", TABLE / "yaml")
     from_semicolons = make_project(tmp_path / "semicolons", TABLE / "csv")
     table = from_semicolons / "cards" / "first.csv"
-    with table.open(newline="") as source:
-        rows = list(csv.reader(source))
-    with table.open("w", newline="") as target:
-        csv.writer(target, delimiter=";").writerows(rows)
+    _rewrite_table(table, table, ";")
 
     assert _built(from_semicolons) == _built(from_yaml)
