@@ -125,6 +125,19 @@ def test_a_label_of_html_and_script_shows_as_text_and_runs_nothing(editor, watch
     assert page.errors == []
 
 
+def test_the_copy_button_copies_the_printed_block(editor, watched):
+    page = watched()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=editor.rsplit("/masks/", 1)[0])
+    page.page.goto(editor)
+    printed = _printed(page)
+
+    page.page.click("#_copy")
+    page.page.wait_for_selector("#_copied:has-text('Copied')")
+
+    assert page.page.evaluate("navigator.clipboard.readText()") == printed
+    assert page.errors == []
+
+
 def test_masks_are_renamed_resized_drawn_as_polygons_and_deleted(editor, watched):
     page = watched()
     box = _at_half_size(page, editor)
