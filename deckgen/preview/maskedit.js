@@ -96,7 +96,12 @@
         const label = document.createElement("label");
         const input = Object.assign(document.createElement("input"), { type: "text", value: value });
         input.dataset.field = name;
-        input.addEventListener("focus", () => { if (chosen !== m) { chosen = m; render(); } });
+        input.addEventListener("focus", () => {
+          if (chosen === m) return;
+          chosen = m;
+          render();
+          for (const [n, other] of Array.from(list.children).entries()) other.classList.toggle("mask-chosen", n === m);
+        });
         input.addEventListener("input", () => { masks[m][name] = input.value; render(); changed(); });
         label.append(name + " ", input);
         return label;
@@ -277,8 +282,11 @@
     choose("move");
     done();
   }
-  picture.addEventListener("error", () => { byId("_size").textContent = "the picture could not be read"; });
-  if (picture.complete && picture.naturalWidth > 0) start();
-  else picture.addEventListener("load", start);
+  const unreadable = () => { byId("_size").textContent = "the picture could not be read"; };
+  if (picture.complete) (picture.naturalWidth > 0 ? start : unreadable)();  // before this script ran
+  else {
+    picture.addEventListener("load", start);
+    picture.addEventListener("error", unreadable);
+  }
   window.addEventListener("resize", render);  // the labels and handles keep their size on screen
 })();
