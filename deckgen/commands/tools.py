@@ -173,6 +173,14 @@ def serve_preview(root: Path, port: int = PREVIEW_PORT, since: Path | None = Non
     the check, None when it found problems); the caller serves the server and closes it."""
     from deckgen.commands.pipeline import check
     from deckgen.preview.cards import preview_content, with_problems
+    from deckgen.preview.maskpage import (
+        YAML_ACTION,
+        EditorPages,
+        editor_pages,
+        mask_editors,
+        with_editor_links,
+        yaml_answer,
+    )
     from deckgen.preview.page import page_html
     from deckgen.preview.serve import Page, PreviewServer
 
@@ -180,19 +188,24 @@ def serve_preview(root: Path, port: int = PREVIEW_PORT, since: Path | None = Non
     paths = ProjectPaths(root)
     shown: PreviewContent | None = None  # the last build without problems
     media: dict[str, Path] = {}  # and the images and sounds its cards show
+    editors = EditorPages({}, {})  # and its occlusion cards' mask editors
+    actions = {YAML_ACTION: yaml_answer}
 
     def build(version: str) -> Page:
-        nonlocal shown, media
+        nonlocal shown, media, editors
         try:
             checked = check(root)
         except DeckError as error:
             content = with_problems(shown, error, root)
             on_build(content, None)
-            return Page(page_html(content, version), media)
-        shown = preview_content(checked.project, _as_previewed(checked.project, checked.deck), old)
-        media = {packaged.name: packaged.path for packaged in checked.deck.media}
+            return Page(page_html(content, version), media, editors.documents, actions)
+        occlusions = mask_editors(checked.project.cards, paths.media)
+        shown = with_editor_links(
+            preview_content(checked.project, _as_previewed(checked.project, checked.deck), old), occlusions)
+        editors = editor_pages(occlusions)
+        media = {packaged.name: packaged.path for packaged in checked.deck.media} | editors.media
         on_build(shown, checked)
-        return Page(page_html(shown, version), media)
+        return Page(page_html(shown, version), media, editors.documents, actions)
 
     return PreviewServer(build, (paths.cards, paths.templates), port, on_error)
 

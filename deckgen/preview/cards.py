@@ -133,6 +133,7 @@ class PreviewNote:
     cards: tuple[PreviewCard, ...]
     change: str | None = None  # since the package given with --since: changes/notes.py ADDED, CHANGED or RETIRED
     problems: tuple[Problem, ...] = ()  # problems written in this card since the cards shown were built
+    editor: str | None = None  # served: where this card's mask editor is (maskpage.py), for an occlusion card
 
 
 @dataclass(frozen=True)

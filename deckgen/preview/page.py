@@ -31,12 +31,14 @@ VERSION_PATH = "/_version"  # where a served page asks for the build it shows (s
 _CHANGE_LABELS = {diff.ADDED: "new", diff.CHANGED: "changed", diff.RETIRED: "retired"}
 
 
-def _asset(name: str) -> str:
+def asset(name: str) -> str:
+    """One of this room's own files (a page's script or style), as the browser reads its text."""
     # The HTML parser reads CR LF as LF: the hash must be of the text as the browser reads it.
     return files("deckgen.preview").joinpath(name).read_text(encoding="utf-8").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _hash(text: str) -> str:
+def csp_hash(text: str) -> str:
+    """The Content-Security-Policy source that lets exactly `text` run (as a script) or apply (as a style)."""
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
@@ -50,9 +52,9 @@ def _e(text: str) -> str:
 
 def page_html(content: PreviewContent, version: str | None = None) -> str:
     """The page; `version` names the build when served, and the page reloads when it changes."""
-    script = _asset("preview.js")
-    style = (with_phone_view(content.css) + "\n" + _asset("preview.css")).replace("\r\n", "\n").replace("\r", "\n")
-    policy = (f"default-src 'none'; script-src {_hash(script)}; style-src {_hash(style)}; img-src 'self'; "
+    script = asset("preview.js")
+    style = (with_phone_view(content.css) + "\n" + asset("preview.css")).replace("\r\n", "\n").replace("\r", "\n")
+    policy = (f"default-src 'none'; script-src {csp_hash(script)}; style-src {csp_hash(style)}; img-src 'self'; "
               "media-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'")
     live = f' data-version="{_e(version)}" data-version-url="{VERSION_PATH}"' if version is not None else ""
     groups = {key: [note for note in content.notes if note.subdeck == key] for key, _ in content.subdecks}
@@ -165,6 +167,7 @@ def _note(note: PreviewNote) -> str:
         f' <span class="preview-kind">{_e(note.kind)}{" · retired" if note.retired else ""}</span>'
         f' <code class="preview-location">{_e(location)}</code>{change}'
         + (f' <span class="preview-tags">{_e(" ".join(note.tags))}</span>' if note.tags else "")
+        + (f' <a class="preview-edit-masks" href="{_e(note.editor)}">edit masks</a>' if note.editor else "")
         + "</header>\n"
         + (f'<ul class="preview-card-problems">{problems}</ul>\n' if problems else "")
         + "".join(_card(card) for card in note.cards)

@@ -10,10 +10,16 @@ this module knows nothing of decks, and prints nothing.
 Every answer forbids framing (`frame-ancestors 'none'`, `X-Frame-Options: DENY`): another site
 open in the browser cannot show the preview in a frame of its own and trick a click on it. A
 connection that sends nothing for `idle_seconds` is closed, so idle connections cannot pile up.
+
+A page may also have other pages (`documents`) and actions it asks of the server by POST with JSON
+(`actions`: an occlusion card's mask editor asks for the YAML of its masks). An action is run only
+for a request this server's own pages sent: its own Host and Origin, and JSON, which another site
+cannot send without asking first (a CORS preflight, which this server never grants).
 """
 
 from __future__ import annotations
 
+import json
 import mimetypes
 import secrets
 import threading
@@ -30,6 +36,7 @@ from deckgen.preview.page import VERSION_PATH
 
 WATCHER_JOIN_SECONDS = 60  # a build of a large deck, which the watcher may be in
 POLL_SECONDS = 0.25
+MAX_ACTION_BYTES = 5_000_000  # what a page may send an action: a picture's masks are far less
 IDLE_SECONDS = 30.0  # a browser sends its request at once; a connection silent this long is closed
 # On every answer, the page's and its media's: no site may frame them.
 SECURITY_HEADERS = (("Content-Security-Policy", "frame-ancestors 'none'"), ("X-Frame-Options", "DENY"))
@@ -39,6 +46,10 @@ SECURITY_HEADERS = (("Content-Security-Policy", "frame-ancestors 'none'"), ("X-F
 class Page:
     html: str
     media: Mapping[str, Path] = field(default_factory=dict)  # a card's image or sound: its name → its file
+    documents: Mapping[str, str] = field(default_factory=dict)  # other pages: their path (no leading /) → HTML
+    # What its pages may ask by POST: a path → a function of the JSON sent, answering text. A ValueError
+    # is the sender's mistake, answered 400 with its message.
+    actions: Mapping[str, Callable[[Any], str]] = field(default_factory=dict)
 
 
 Snapshot = dict[Path, tuple[int, int]]
@@ -138,6 +149,32 @@ class PreviewServer:
         self.close()
 
 
+def _own_host(server: PreviewServer, request: BaseHTTPRequestHandler) -> bool:
+    # Only a page opened as this server's own address may read it: a web page the browser also
+    # has open cannot point a name of its own at 127.0.0.1 and read the cards (DNS rebinding).
+    return request.headers.get("Host") in (f"{PREVIEW_HOST}:{server.port}", f"localhost:{server.port}")
+
+
+def _posted(server: PreviewServer, request: BaseHTTPRequestHandler) -> tuple[HTTPStatus, bytes]:
+    """What a POST to one of the page's actions answers (its status and text)."""
+    own = (f"http://{PREVIEW_HOST}:{server.port}", f"http://localhost:{server.port}")
+    if not _own_host(server, request) or request.headers.get("Origin") not in own:
+        return HTTPStatus.FORBIDDEN, b""
+    action = server.page.actions.get(urllib.parse.unquote(urllib.parse.urlsplit(request.path).path[1:]))
+    if action is None:
+        return HTTPStatus.NOT_FOUND, b""
+    if request.headers.get_content_type() != "application/json":
+        return HTTPStatus.UNSUPPORTED_MEDIA_TYPE, b""
+    try:
+        length = int(request.headers.get("Content-Length", ""))
+        if not 0 <= length <= MAX_ACTION_BYTES:
+            return HTTPStatus.REQUEST_ENTITY_TOO_LARGE, b""
+        answer = action(json.loads(request.rfile.read(length).decode("utf-8")))
+    except ValueError as error:  # a bad length, not JSON, or not what the action takes
+        return HTTPStatus.BAD_REQUEST, str(error).encode("utf-8")
+    return HTTPStatus.OK, answer.encode("utf-8")
+
+
 def _handler(server: PreviewServer, idle_seconds: float) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         timeout = idle_seconds  # socketserver sets it on the connection: a silent one is closed
@@ -148,15 +185,20 @@ def _handler(server: PreviewServer, idle_seconds: float) -> type[BaseHTTPRequest
         def do_HEAD(self) -> None:  # noqa: N802
             self._answer(body=False)
 
+        def do_POST(self) -> None:  # noqa: N802
+            status, answer = _posted(server, self)
+            self._send(status, answer, "text/plain; charset=utf-8", True)
+
         def _answer(self, body: bool) -> None:
-            # Only a page opened as this server's own address may read it: a web page the browser also
-            # has open cannot point a name of its own at 127.0.0.1 and read the cards (DNS rebinding).
-            if self.headers.get("Host") not in (f"{PREVIEW_HOST}:{server.port}", f"localhost:{server.port}"):
+            if not _own_host(server, self):
                 return self._send(HTTPStatus.FORBIDDEN, b"", "text/plain", body)
             path = urllib.parse.urlsplit(self.path).path
             page = server.page
             if path in ("/", "/index.html"):
                 return self._send(HTTPStatus.OK, page.html.encode("utf-8"), "text/html; charset=utf-8", body)
+            document = page.documents.get(urllib.parse.unquote(path.removeprefix("/")))
+            if document is not None:
+                return self._send(HTTPStatus.OK, document.encode("utf-8"), "text/html; charset=utf-8", body)
             if path == VERSION_PATH:
                 return self._send(HTTPStatus.OK, server.version.encode("ascii"), "text/plain", body)
             media = page.media.get(urllib.parse.unquote(path.removeprefix("/")))
