@@ -250,3 +250,9 @@ def test_the_commonest_slips_in_a_table_each_have_a_located_message_with_a_fix(t
 def test_the_semicolons_table_locates_an_empty_cell_at_its_column(tmp_path):
     assert _table_problems(tmp_path, "id;kind;question;answer\nb;basic;;A\n", "first.csv") == [
         "cards/first.csv:2:3: basic card 'b' has no 'question': fill in its 'question' cell (the question)"]
+
+
+def test_an_image_the_row_does_not_list_asks_for_its_media_cell_not_a_yaml_list(tmp_path):
+    assert _table_problems(tmp_path, "id,kind,question,answer\na,basic,![phases](phases.png),A\n", "first.csv") == [
+        "cards/first.csv:2:3: 'question' shows image 'phases.png', which the card does not list: add 'phases.png' to "
+        "the card's 'media'"]
