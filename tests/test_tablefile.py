@@ -256,3 +256,43 @@ def test_an_image_the_row_does_not_list_asks_for_its_media_cell_not_a_yaml_list(
     assert _table_problems(tmp_path, "id,kind,question,answer\na,basic,![phases](phases.png),A\n", "first.csv") == [
         "cards/first.csv:2:3: 'question' shows image 'phases.png', which the card does not list: add 'phases.png' to "
         "the card's 'media'"]
+
+
+def _imported_ids(root) -> list[str]:
+    return [card.id for card in check(root).project.cards]
+
+
+def test_ids_of_an_anki_text_export_come_from_what_a_student_reads(tmp_path, run_cli, student):
+    """Not from a cloze's syntax (c1-…) or a line break's tag (br): readable, unique and the same
+    on every import of the same notes."""
+    from anki.collection import DeckIdLimit
+    from anki.decks import DeckId
+
+    for type_name, fields in (("Cloze", {"Text": "IPT has {{c1::three}} phases,<br>{{c2::12::weeks}} weeks"}),
+                              ("Basic", {"Front": "What is <b>IPT</b><br>in one line", "Back": "A therapy"}),
+                              ("Basic", {"Front": "What is <i>IPT</i><div>in one line</div>", "Back": "Still one"})):
+        note = student.new_note(student.models.by_name(type_name))
+        for name, value in fields.items():
+            note[name] = value
+        student.add_note(note, DeckId(1))
+    export = tmp_path / "notes.txt"
+    student.export_note_csv(out_path=str(export), limit=DeckIdLimit(DeckId(1)), with_html=True, with_tags=True,
+                            with_deck=True, with_notetype=True, with_guid=True)
+    ids = []
+    for again in ("first", "again"):
+        root = make_project(tmp_path / again)
+        assert run_cli("import-cards", str(export), "--subdeck", "first", cwd=root).exit_code == 0
+        ids.append(_imported_ids(root))
+
+    assert ids[0] == ["ipt-has-three-phases-12-weeks", "what-is-ipt-in-one-line", "what-is-ipt-in-one-line-2"]
+    assert ids[1] == ids[0]
+
+
+def test_ids_of_a_quizlet_export_come_from_the_term_as_written(tmp_path, run_cli):
+    root = make_project(tmp_path / "p")
+    (tmp_path / "set.txt").write_text("the *cell*'s powerhouse\tmitochondria\nR&D\tresearch\nR&D\tdevelopment\n"
+                                      "H<sub>2</sub>O\twater, as typed\n")
+
+    assert run_cli("import-cards", str(tmp_path / "set.txt"), "--subdeck", "first", cwd=root).exit_code == 0
+    # Quizlet's text is plain: what a student reads is the term as typed, '<sub>' included.
+    assert _imported_ids(root) == ["the-cell-s-powerhouse", "r-d", "r-d-2", "h-sub-2-sub-o"]
