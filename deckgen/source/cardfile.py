@@ -246,8 +246,9 @@ def _card(node: Node, read: CardFileReader, defaults: _FileDefaults) -> Card | N
     card_id = common["id"]
     what = f"card '{card_id.text}'" if card_id else "a card"
     # With no known kind the required keys are unknown; only misspellings can be reported.
-    read.check_keys(card, card_keys(kind, kinds), (f"{kind} {what}" if card_id else f"a {kind} card") if kind else what,
-                    required=kind is not None)
+    article = "an" if kind and kind[0] in "aeiou" else "a"
+    kind_what = (f"{kind} {what}" if card_id else f"{article} {kind} card") if kind else what
+    read.check_keys(card, card_keys(kind, kinds), kind_what, required=kind is not None)
     if card.get("kind") is None:  # else its value was refused, and said so
         read.missing_key(card, _KIND, what)
     subdeck = common["subdeck"] if card.get("subdeck") else defaults.subdeck
