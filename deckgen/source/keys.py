@@ -206,11 +206,7 @@ class Key:
 
     def __init__(self, name: str, doc: str, required: bool = False) -> None:
         self.name, self.doc, self.required = name, doc, required
-
-    @property
-    def meaning(self) -> str:
-        """The doc as a message's aside: "(the answer)"."""
-        return self.doc[0].lower() + self.doc[1:].rstrip(".")
+        self.meaning = doc[:1].lower() + doc[1:].rstrip(".")  # the doc as a message's aside: "(the answer)"
 
     def check(self, value: Any, context: Any) -> Any:
         """The value as the key gives it (before it is placed), or Complaints."""
