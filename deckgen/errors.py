@@ -60,11 +60,15 @@ class Problem:
 
 class DeckError(Exception):
     """Bad input: carries every problem found, each with its location. `argument` names the
-    command-line argument whose value is wrong (`--subdeck`, `VERSION`), when that is the problem."""
+    command-line argument whose value is wrong (`--subdeck`, `VERSION`), when that is the problem.
+    `warnings` are those of the cards that were valid, found in the same run: an educator sees them
+    with the errors instead of only once every error is fixed."""
 
-    def __init__(self, problems: list[Problem] | tuple[Problem, ...], argument: str | None = None) -> None:
+    def __init__(self, problems: list[Problem] | tuple[Problem, ...], argument: str | None = None,
+                 warnings: tuple[Problem, ...] = ()) -> None:
         self.problems: tuple[Problem, ...] = tuple(sorted(set(problems)))
         self.argument = argument
+        self.warnings = tuple(sorted(set(warnings) - set(self.problems)))
         super().__init__("\n".join(str(p) for p in self.problems))
 
     @classmethod

@@ -202,3 +202,35 @@ def test_a_version_the_lock_refuses_is_a_refusal_named_without_a_position(tmp_pa
         "VERSION: release 0.9.0 is not later than the last release, 1.0.0: give a higher version",
         "1 problem found; nothing was written",
     ]
+
+
+UNSAFE_AND_INCOMPLETE = (
+    "subdeck: first\ncards:\n  - id: unsafe\n    kind: basic\n    question: Q <script>x</script>\n    answer: A\n"
+    "  - id: incomplete\n    kind: basic\n    question: Q\n")
+SCRIPT_WARNING = (
+    "cards/a.yaml:5:15: warning: 'question' contains <script>, which cards may not use: the build leaves it out; "
+    "use the Markdown markup (**bold**, *italic*, lists) or one of <br>, <kbd>, <mark>, <small>, <sub>, <sup>, <u>")
+
+
+@pytest.mark.parametrize("strict", [(), ("--strict",)])
+def test_check_shows_the_valid_cards_warnings_after_the_errors_in_one_run(strict, tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    (project / "cards" / "a.yaml").write_text(UNSAFE_AND_INCOMPLETE)
+
+    result = run_cli("check", *strict, cwd=project)
+
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "cards/a.yaml:7:5: basic card 'incomplete' has no 'answer': add 'answer:' (the answer)\n"
+        f"{SCRIPT_WARNING}\n1 problem and 1 warning found; nothing was written\n")
+
+
+def test_lints_summary_counts_the_check_warnings_it_printed(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    (project / "cards" / "a.yaml").write_text(UNSAFE_AND_INCOMPLETE.split("  - id: incomplete")[0].replace(
+        "    answer: A\n", "    answer: A\n    source: weissman2017\n"))
+
+    result = run_cli("lint", cwd=project)
+
+    assert result.stderr == f"{SCRIPT_WARNING}\n"
+    assert result.stdout.endswith("0 lint warnings, 1 check warning\n")

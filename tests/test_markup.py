@@ -61,7 +61,7 @@ def test_images_are_rewritten_to_their_packaged_names():
          "or http://"),
         ("![x](data:image/svg+xml;base64,PHN2Zz4=)", '<img alt="x">',
          "'answer' shows image 'data:image/svg+xml;base64,PHN2Zz4=': the build leaves the image out; name a file "
-         "in cards/media/ by its plain file name, and list it under media:"),
+         "in cards/media/ by its plain file name, and list it in the card's 'media'"),
         ("seen<!-- hidden -->", "seen", "'answer' contains an HTML comment: the build leaves it out"),
         # Tags our own Markdown makes pass the sanitiser: raw, they are left out as the warning says.
         ('see <a href="https://example.org">the guide</a>', "see the guide",
@@ -86,10 +86,10 @@ def test_unsafe_content_is_removed_with_a_warning(text, html_left, warning):
     [
         ("![phases](phases.png)",
          "'answer' shows image 'phases.png', which the card does not list: add 'phases.png' to the "
-         "card's media: list"),
+         "card's 'media'"),
         ("Listen: [sound:name.mp3]",
          "'answer' plays sound 'name.mp3', which the card does not list: add 'name.mp3' to the card's "
-         "media: list"),
+         "'media'"),
     ],
 )
 def test_a_broken_reference_is_an_error_with_a_fix(text, message):

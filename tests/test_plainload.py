@@ -220,7 +220,7 @@ def test_a_problem_in_a_file_read_fast_is_found_at_its_place(tmp_path):
         check(root)
     assert [str(problem) for problem in raised.value.problems] == [
         "cards/first.yaml:6:13: 'answer' shows image 'chart.png', which the card does not list: "
-        "add 'chart.png' to the card's media: list"]
+        "add 'chart.png' to the card's 'media'"]
 
 
 def test_a_file_changed_since_it_was_read_fast_is_named_at_its_start(tmp_path):

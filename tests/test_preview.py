@@ -346,7 +346,7 @@ def test_preview_shows_the_cards_it_can_and_reports_the_others(tmp_path, run_cli
     assert result.stderr.splitlines() == [
         "cards/unfinished.yaml:3:5: basic card 'unfilled' has no 'answer': add 'answer:' (the answer)",
         "cards/unfinished.yaml:4:49: 'question' shows image 'x.png', which the card does not list: add 'x.png' to "
-        "the card's media: list",
+        "the card's 'media'",
         "2 problems found; the preview leaves out the cards they are in",
     ]
 

@@ -4,6 +4,7 @@ same package, and every mistake is located at its row and column."""
 from __future__ import annotations
 
 import csv
+import re
 
 import pytest
 from conftest import FIXTURES, make_project
@@ -69,7 +70,7 @@ def test_a_bad_value_is_located_at_its_row_and_column(tmp_path):
     assert _problems(root) == [
         "cards/first.csv:3:1: card id 'two\\nlines' must be lower-case letters, digits, '.', '-' or '_' (at most 64, "
         "starting with a letter or digit)",
-        "cards/first.csv:5:1: basic card 'third' has no 'answer': add 'answer:' (the answer)"]
+        "cards/first.csv:5:4: basic card 'third' has no 'answer': fill in its 'answer' cell (the answer)"]
 
 
 def test_the_exported_table_reads_back_as_a_card_file_and_builds_the_same_package(tmp_path, run_cli):
@@ -144,3 +145,154 @@ def test_a_csv_separated_by_semicolons_reads_as_one_separated_by_commas(tmp_path
     _rewrite_table(table, table, ";")
 
     assert _built(from_semicolons) == _built(from_yaml)
+
+
+def _table_problems(tmp_path, table: str, name: str = "cards.csv") -> list[str]:
+    root = make_project(tmp_path / "p")
+    (root / "cards" / name).write_text(table)
+    return _problems(root)
+
+
+def test_an_empty_required_cell_is_located_at_the_cell_and_named_by_its_header(tmp_path):
+    assert _table_problems(tmp_path, "id,kind,subdeck,question,answer\nfine,basic,first,,A\n") == [
+        "cards/cards.csv:2:4: basic card 'fine' has no 'question': fill in its 'question' cell (the question)"]
+
+
+def test_a_misspelt_header_cell_and_the_rows_own_problems_are_reported_in_one_run(tmp_path):
+    assert _table_problems(tmp_path, "id,kind,qestion,answer\na,basic,Q,A\nb,basic,,A\nB!,basic,Q,A\n",
+                           "first.csv") == [
+        "cards/first.csv:1:3: the header cell 'qestion' is not a card key (did you mean 'question'?): name a key in "
+        "each column of the first row (id, kind, subdeck, topic, extra, source, corrects, tags, media, retired, "
+        "guid, question, answer, text, items, ordered)",
+        "cards/first.csv:3:3: basic card 'b' has no 'question': fill in its 'question' cell (the question)",
+        "cards/first.csv:4:1: card id 'B!' must be lower-case letters, digits, '.', '-' or '_' (at most 64, "
+        "starting with a letter or digit)"]
+
+
+def test_what_a_tables_card_lacks_is_said_of_its_cells_and_columns_never_of_yaml_keys(tmp_path):
+    """The messages a card file's structure gives, which YAML says as keys to add: a table says them
+    as a cell to fill in or empty, or a column to add."""
+    problems = _table_problems(tmp_path, (
+        "id,kind,question,answer,subdeck,tags\n"
+        "no-subdeck,basic,Q,A,,\n"
+        ",basic,Q,A,first,\n"
+        "no-kind,,Q,A,first,\n"
+        "cloze-with-a-question,cloze,Q,A,first,\n"
+        "no-items,list,Q,A,first,\n"
+        "two-lines,typed,Q,\"A\nB\",first,\n"
+        "reserved,basic,Q,A,first,test::retired\n"))
+    assert problems == [
+        "cards/cards.csv:2:5: card 'no-subdeck' has no subdeck: fill in its 'subdeck' cell (first or second), or "
+        "name the file after a subdeck (first.csv puts its cards in 'first')",
+        "cards/cards.csv:3:1: a basic card has no 'id': fill in its 'id' cell (stable, unique id; Anki recognises "
+        "the student's copy by it)",
+        "cards/cards.csv:4:2: card 'no-kind' has no 'kind': fill in its 'kind' cell (basic, reverse, cloze, list, "
+        "typed, or a note type deck.yaml declares)",
+        "cards/cards.csv:5:1: cloze card 'cloze-with-a-question' has no 'text': add a 'text' column to the first row "
+        "and fill in this row's cell (text with {{c1::...}} deletions)",
+        "cards/cards.csv:5:3: cloze card 'cloze-with-a-question' takes no 'question': empty this cell, or change "
+        "the card's 'kind' (it may have id, kind, subdeck, topic, extra, source, corrects, tags, media, retired, "
+        "guid or text)",
+        "cards/cards.csv:5:4: cloze card 'cloze-with-a-question' takes no 'answer': empty this cell, or change the "
+        "card's 'kind' (it may have id, kind, subdeck, topic, extra, source, corrects, tags, media, retired, guid "
+        "or text)",
+        "cards/cards.csv:6:1: list card 'no-items' has no 'items': add an 'items' column to the first row and fill "
+        "in this row's cell (the items; one card per item)",
+        "cards/cards.csv:6:4: list card 'no-items' takes no 'answer': empty this cell, or change the card's 'kind' "
+        "(it may have id, kind, subdeck, topic, extra, source, corrects, tags, media, retired, guid, question, items "
+        "or ordered)",
+        "cards/cards.csv:7:2: card 'two-lines' is a typed card, but cards/deck.yaml gives no note-type id for typed "
+        "cards: add 'typed:' with a new number under 'note_types'",
+        "cards/cards.csv:7:4: a typed answer must be one line: Anki gives the student a one-line box and compares "
+        "what they type with the whole answer, its lines joined by spaces; put the answer on one line (move the "
+        "explanation into 'extra'), or make it a basic card",
+        "cards/cards.csv:9:6: tag 'test::retired' is reserved for retired cards: set the card's 'retired' to true "
+        "instead"]
+    assert not any(re.search(r"add '\w+:' \(|top of the file", problem) for problem in problems)
+
+
+def test_a_table_with_no_subdeck_column_asks_for_one(tmp_path):
+    assert _table_problems(tmp_path, "id,kind,question,answer\na,basic,Q,A\n") == [
+        "cards/cards.csv:2:1: card 'a' has no subdeck: add a 'subdeck' column to the first row and fill in this "
+        "row's cell (first or second), or name the file after a subdeck (first.csv puts its cards in 'first')"]
+
+
+@pytest.mark.parametrize(("table", "expected"), [
+    ('id,kind,question,answer\na,basic,"Q,A\nb,basic,Q,A\n',
+     "cards/first.csv:2:3: the quote (\") that opens this cell is never closed, so the rest of the file would be "
+     "this one cell: end the cell with a quote"),
+    ('id,kind,question,answer\na,basic,"Q ""x"" y",A\nb,basic,"Q "x" y",A\n',
+     "cards/first.csv:3:3: cannot read this cell (',' expected after '\"'): a cell that holds a quote must be "
+     "quoted as a whole, with each quote inside it doubled (\"\")"),
+    ("id,kind,question,answer\na,basic,Q,A, and more\n",
+     "cards/first.csv:2:5: this row has a cell beyond the header's last column (4): a cell that holds a comma "
+     "must be quoted as a whole (\"…, …\"), or the column needs a key in the first row"),
+    ("id;kind;question;answer\na;basic;Q;A;B\nb;basic;;A\n",
+     "cards/first.csv:2:5: this row has a cell beyond the header's last column (4): a cell that holds a semicolon "
+     "must be quoted as a whole (\"…; …\"), or the column needs a key in the first row"),
+    ("id\tkind\tquestion\tanswer\na\tbasic\tQ\tA\n",
+     "cards/first.csv:1:1: the first row is separated by tabs: save the file as .tsv (tab-separated), or separated "
+     "by commas"),
+    ("id,kind,,answer\na,basic,Q,A\n",
+     "cards/first.csv:1:3: the header cell of column 3 is empty, but rows below fill the column: name its key in "
+     "the first row (id, kind, subdeck, topic, extra, source, corrects, tags, media, retired, guid, question, "
+     "answer, text, items, ordered), or delete the column"),
+    ("\n", "cards/first.csv:1:1: the table is empty: name the keys in its first row (id, kind, question, answer …) "
+     "and write one card in each row below it, or delete the file"),
+    ("id,kind,question,answer\n",
+     "cards/first.csv:2:1: the table has no cards: write one card in each row below the header, or delete the file"),
+], ids=["open-quote", "undoubled-quote", "too-many-cells", "too-many-cells-semicolons", "tabs-in-a-csv",
+        "empty-header-cell", "empty-file", "header-only"])
+def test_the_commonest_slips_in_a_table_each_have_a_located_message_with_a_fix(table, expected, tmp_path):
+    assert _table_problems(tmp_path, table, "first.csv")[0] == expected
+
+
+def test_the_semicolons_table_locates_an_empty_cell_at_its_column(tmp_path):
+    assert _table_problems(tmp_path, "id;kind;question;answer\nb;basic;;A\n", "first.csv") == [
+        "cards/first.csv:2:3: basic card 'b' has no 'question': fill in its 'question' cell (the question)"]
+
+
+def test_an_image_the_row_does_not_list_asks_for_its_media_cell_not_a_yaml_list(tmp_path):
+    assert _table_problems(tmp_path, "id,kind,question,answer\na,basic,![phases](phases.png),A\n", "first.csv") == [
+        "cards/first.csv:2:3: 'question' shows image 'phases.png', which the card does not list: add 'phases.png' to "
+        "the card's 'media'"]
+
+
+def _imported_ids(root) -> list[str]:
+    return [card.id for card in check(root).project.cards]
+
+
+def test_ids_of_an_anki_text_export_come_from_what_a_student_reads(tmp_path, run_cli, student):
+    """Not from a cloze's syntax (c1-…) or a line break's tag (br): readable, unique and the same
+    on every import of the same notes."""
+    from anki.collection import DeckIdLimit
+    from anki.decks import DeckId
+
+    for type_name, fields in (("Cloze", {"Text": "IPT has {{c1::three}} phases,<br>{{c2::12::weeks}} weeks"}),
+                              ("Basic", {"Front": "What is <b>IPT</b><br>in one line", "Back": "A therapy"}),
+                              ("Basic", {"Front": "What is <i>IPT</i><div>in one line</div>", "Back": "Still one"})):
+        note = student.new_note(student.models.by_name(type_name))
+        for name, value in fields.items():
+            note[name] = value
+        student.add_note(note, DeckId(1))
+    export = tmp_path / "notes.txt"
+    student.export_note_csv(out_path=str(export), limit=DeckIdLimit(DeckId(1)), with_html=True, with_tags=True,
+                            with_deck=True, with_notetype=True, with_guid=True)
+    ids = []
+    for again in ("first", "again"):
+        root = make_project(tmp_path / again)
+        assert run_cli("import-cards", str(export), "--subdeck", "first", cwd=root).exit_code == 0
+        ids.append(_imported_ids(root))
+
+    assert ids[0] == ["ipt-has-three-phases-12-weeks", "what-is-ipt-in-one-line", "what-is-ipt-in-one-line-2"]
+    assert ids[1] == ids[0]
+
+
+def test_ids_of_a_quizlet_export_come_from_the_term_as_written(tmp_path, run_cli):
+    root = make_project(tmp_path / "p")
+    (tmp_path / "set.txt").write_text("the *cell*'s powerhouse\tmitochondria\nR&D\tresearch\nR&D\tdevelopment\n"
+                                      "H<sub>2</sub>O\twater, as typed\n")
+
+    assert run_cli("import-cards", str(tmp_path / "set.txt"), "--subdeck", "first", cwd=root).exit_code == 0
+    # Quizlet's text is plain: what a student reads is the term as typed, '<sub>' included.
+    assert _imported_ids(root) == ["the-cell-s-powerhouse", "r-d", "r-d-2", "h-sub-2-sub-o"]

@@ -76,7 +76,7 @@ def test_deckgen_new_writes_a_typed_skeleton(tmp_path, run_cli):
 ONE_LINE = (
     "a typed answer must be one line: Anki gives the student a one-line box and compares what they type with "
     "the whole answer, its lines joined by spaces; put the answer on one line (move the explanation into 'extra'), "
-    "or make the card 'kind: basic'"
+    "or make it a basic card"
 )
 
 

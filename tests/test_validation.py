@@ -96,6 +96,6 @@ def test_a_rendering_problem_is_reported_with_the_validation_problems(tmp_path, 
     assert result.stderr.splitlines() == [
         "cards/mixed.yaml:6:12: a list card needs at least 2 items: use a basic card for a single fact",
         "cards/mixed.yaml:9:15: 'question' shows image 'x.png', which the card does not list: add 'x.png' to the "
-        "card's media: list",
+        "card's 'media'",
         "2 problems found; nothing was written",
     ]

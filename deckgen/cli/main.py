@@ -76,7 +76,9 @@ def _package_counts(stats: PackageStats) -> str:
 def _report(error: DeckError) -> int:
     for problem in error.problems:
         print(problem, file=sys.stderr)
-    _say(f"{_count(len(error.problems), 'problem')} found; nothing was written", file=sys.stderr)
+    _warn(error.warnings)  # after the errors, as check prints them once the errors are fixed
+    warnings = f" and {_count(len(error.warnings), 'warning')}" if error.warnings else ""
+    _say(f"{_count(len(error.problems), 'problem')}{warnings} found; nothing was written", file=sys.stderr)
     return EXIT_BAD_INPUT
 
 
@@ -207,7 +209,11 @@ def _lint(arguments: argparse.Namespace) -> int:
         print(finding)
     errors = sum(1 for finding in result.findings if finding.level == ERROR)
     warnings = len(result.findings) - errors
-    _say(f"{_count(errors, 'error')}, {_count(warnings, 'warning')}")
+    # The summary counts every line above it: check's warnings (unsafe content) are printed too.
+    checked = len(result.checked.deck.warnings)
+    said = f"{_count(warnings, 'lint warning')}, {_count(checked, 'check warning')}" if checked else \
+        _count(warnings, "warning")
+    _say(f"{_count(errors, 'error')}, {said}")
     failed = errors > 0 or (arguments.strict and warnings > 0)
     return EXIT_BAD_INPUT if failed else EXIT_OK
 

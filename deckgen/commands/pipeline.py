@@ -74,7 +74,8 @@ def check(root: Path, strict: bool = False, progress: Progress | None = None) ->
     # The cards that are valid are rendered even when others are not, so that every problem of
     # every card is reported at once: a rendering problem does not wait for the others' fixes.
     deck = render_deck(project, ProjectPaths(root).templates, problems if problems.problems else None, progress)
-    problems.raise_if_any()
+    if problems.problems:  # the valid cards' warnings too, so that one run shows everything to fix
+        raise DeckError(problems.problems, warnings=deck.warnings)
     if strict and deck.warnings:
         raise DeckError(deck.warnings)
     return CheckResult(project, deck)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from deckgen.errors import Location
+from deckgen.text import cloze
 from deckgen.text.htmlreader import VOID_ELEMENTS, HTMLReader
 from deckgen.text.markup import SOUND, dropped_markup, html_text, to_html
 from deckgen.text.sanitise import RAW_HTML_TAGS, sanitise
@@ -211,6 +212,18 @@ def convert(field_html: str, media_names: dict[str, str]) -> ConvertedField:
         return ConvertedField(field_html, (), dropped_markup(field_html) or "elements nested too deep", True)
     removed = dropped_markup(markup, converter.media) if "<" in markup else None
     return ConvertedField(markup, tuple(converter.media), removed, _reads_differently(field_html, markup))
+
+
+def shown_text(field_html: str) -> str:
+    """A field as a student reads it: cloze deletions revealed, no markup, a script's code left out;
+    what an imported card's id is made from."""
+    parsed = cloze.parse(field_html)
+    shown = parsed.replace(lambda deletion: deletion.hidden) if isinstance(parsed, cloze.ClozeText) else field_html
+    # A line break or a block's edge separates words, as the student sees them.
+    return html_text(sanitise(_LINE_EDGES.sub(" ", shown)))
+
+
+_LINE_EDGES = re.compile(r"<(?:br|/?(?:div|p|li|ul|ol|h[1-6]|tr|td|th))\b[^>]*>", re.IGNORECASE)
 
 
 def _reads_differently(original: str, markup: str) -> bool:

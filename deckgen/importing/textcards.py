@@ -18,7 +18,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 from deckgen.errors import DeckError, Location
-from deckgen.importing.fields import convert
+from deckgen.importing.fields import convert, shown_text
 from deckgen.importing.yamlout import slug, unique
 
 SEPARATORS = {"tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|", "space": " ", "colon": ":"}
@@ -100,10 +100,12 @@ def _card(cells: list[str], layout: _Layout, where: Location, taken: set[str]) -
         raise DeckError.at(where, f"note type '{notetype}' is not one of Anki's stock types ({stock}): "
                            "import the deck as a package instead (deckgen import DECK.apkg DIR), which keeps its "
                            "note types")
-    values = {key: _markup(field, layout.html) for key, field in zip(keys, fields, strict=False) if field.strip()}
-    if keys[0] not in values:
+    sources = {key: _html(field, layout.html) for key, field in zip(keys, fields, strict=False) if field.strip()}
+    if keys[0] not in sources:
         return None  # an empty note: nothing to ask
-    card: dict[str, object] = {"id": unique(slug(_plain(values[keys[0]])) or "card", taken), "kind": kind}
+    # The id from the words a student reads (a cloze's answers, no markup), never from its syntax.
+    card: dict[str, object] = {"id": unique(slug(shown_text(sources[keys[0]])) or "card", taken), "kind": kind}
+    values = {key: convert(source, {}).markup.strip() for key, source in sources.items()}
     card.update(values)
     guid = _cell(cells, layout.columns.get("guid"))
     if guid:
@@ -118,10 +120,6 @@ def _cell(cells: list[str], index: int | None) -> str | None:
     return cells[index].strip() if index is not None and index < len(cells) and cells[index].strip() else None
 
 
-def _markup(field: str, is_html: bool) -> str:
-    source = field if is_html else html.escape(field).replace("\n", "<br>")
-    return convert(source, {}).markup.strip()
-
-
-def _plain(markup: str) -> str:
-    return markup.replace("*", "").replace("\\", "")
+def _html(field: str, is_html: bool) -> str:
+    """A field as HTML: plain text (a Quizlet export, `#html:false`) escaped, its lines kept."""
+    return field if is_html else html.escape(field).replace("\n", "<br>")

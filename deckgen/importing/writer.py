@@ -28,7 +28,7 @@ from deckgen.authoring.scaffold import default_templates
 from deckgen.authoring.stats import released_coverage_table
 from deckgen.errors import DeckError, Location, Problem, ProblemCollector, display_path
 from deckgen.ids import derived_id
-from deckgen.importing.fields import convert
+from deckgen.importing.fields import convert, shown_text
 from deckgen.importing.reader import read_anki_package
 from deckgen.importing.report import ImportResult, ReportEntry, TemplateRemoval, report_text
 from deckgen.importing.yamlout import slug, unique, unique_file, yaml_bytes
@@ -46,10 +46,7 @@ from deckgen.source.deck import RETIRED_SUBDECK
 from deckgen.source.kinds import KINDS
 from deckgen.source.notetypedecl import field_key
 from deckgen.source.project import read_project
-from deckgen.text import cloze
-from deckgen.text.markup import html_text
 from deckgen.text.media import MEDIA_TYPES
-from deckgen.text.sanitise import sanitise
 
 IMPORTED_VERSION = "0.0.0"  # no deckgen release yet: the first one is the educator's
 REPORT_FILE = "import-report.md"
@@ -151,10 +148,7 @@ def _template_files(kind: str, note_type: NoteType,
 
 def _first_text(note: Note) -> str:
     """The first field as a student reads it: cloze deletions revealed, a script's code left out."""
-    first = note.fields[0] if note.fields else ""
-    parsed = cloze.parse(first)
-    shown = parsed.replace(lambda deletion: deletion.hidden) if isinstance(parsed, cloze.ClozeText) else first
-    return html_text(sanitise(shown))
+    return shown_text(note.fields[0] if note.fields else "")
 
 
 def _deck_settings(package: AnkiPackage, layout: _Layout, optional: dict[int, set[str]],

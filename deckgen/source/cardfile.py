@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
+from collections.abc import Mapping as Lookup
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from deckgen.source.keys import (
     one_of,
 )
 from deckgen.source.kinds import KINDS, Kind
-from deckgen.source.load import MAX_EXPANDED_VALUES, Node, Positions, Sequence
+from deckgen.source.load import MAX_EXPANDED_VALUES, Mapping, Node, Positions, Sequence
 from deckgen.source.quickread import EXPLAIN, QuickReader
 from deckgen.text.media import MEDIA_TYPES, media_problem
 
@@ -90,7 +91,7 @@ class TagKey(PatternKey):
     def rules(self, text: str, context: CardContext | None) -> Any:
         checked = super().rules(text, context)
         if type(checked) is str and context and _reserved(text, context):
-            return complain(f"tag '{text}' is reserved for retired cards: mark the card 'retired: true' instead")
+            return complain(f"tag '{text}' is reserved for retired cards: set the card's 'retired' to true instead")
         return checked
 
     made = Key.made  # the tag's text
@@ -175,7 +176,7 @@ _CITATION_KEYS = frozenset({"topic", "extra", "source"})
 DECLARED_COMMON_KEYS = tuple(key for key in COMMON_CARD_KEYS if key.name not in _CITATION_KEYS)
 
 
-def card_keys(kind: str | None, kinds: Mapping[str, Kind] = KINDS) -> tuple[Key, ...]:
+def card_keys(kind: str | None, kinds: Lookup[str, Kind] = KINDS) -> tuple[Key, ...]:
     """The keys a card of `kind` may have; with no known kind, every kind's, for did-you-mean."""
     if kind is not None and kind in kinds:
         declared = kinds[kind]
@@ -184,10 +185,22 @@ def card_keys(kind: str | None, kinds: Mapping[str, Kind] = KINDS) -> tuple[Key,
     return COMMON_CARD_KEYS + tuple(key for name, key in every_kind.items() if name not in _COMMON_NAMES)
 
 
+class CardFileReader(Reader):
+    """A card file's reader, which says what a card file lacks in a YAML file's words (a key to
+    add); a table's (tablefile.py) says it of its rows, columns and cells."""
+
+    def no_subdeck(self, card: Mapping, what: str) -> None:
+        self.add(card.location, f"{what} has no subdeck: add 'subdeck:' to the card or to the top of the file")
+
+    def no_cards(self, cards: Sequence) -> None:
+        self.add(cards.location, "'cards' is empty: add a card or delete the file")
+
+
 def validate_card_file(
-    root: Node | None, where: Location, context: CardContext, problems: ProblemCollector
+    root: Node | None, where: Location, context: CardContext, problems: ProblemCollector,
+    read: CardFileReader | None = None,
 ) -> list[Card]:
-    read = Reader(problems, context)
+    read = read or CardFileReader(problems, context)
     if isinstance(root, Sequence):
         problems.add(
             root.location,
@@ -207,7 +220,7 @@ def validate_card_file(
     if not isinstance(cards_node, Sequence):
         return []
     if not cards_node.items:
-        problems.add(cards_node.location, "'cards' is empty: add a card or delete the file")
+        read.no_cards(cards_node)
     defaults = _FileDefaults(default_subdeck, node.get("subdeck") is not None, file_tags)
     cards = [_card(card_node, read, defaults) for card_node in cards_node.items]
     return [card for card in cards if card is not None]
@@ -220,7 +233,7 @@ class _FileDefaults:
     tags: tuple[str, ...]
 
 
-def _card(node: Node, read: Reader, defaults: _FileDefaults) -> Card | None:
+def _card(node: Node, read: CardFileReader, defaults: _FileDefaults) -> Card | None:
     card = read.mapping(node, "a card", node.location)
     if card is None:
         return None
@@ -233,10 +246,14 @@ def _card(node: Node, read: Reader, defaults: _FileDefaults) -> Card | None:
     card_id = common["id"]
     what = f"card '{card_id.text}'" if card_id else "a card"
     # With no known kind the required keys are unknown; only misspellings can be reported.
-    read.check_keys(card, card_keys(kind, kinds), f"{kind} {what}" if kind else what, required=kind is not None)
+    article = "an" if kind and kind[0] in "aeiou" else "a"
+    kind_what = (f"{kind} {what}" if card_id else f"{article} {kind} card") if kind else what
+    read.check_keys(card, card_keys(kind, kinds), kind_what, required=kind is not None)
+    if card.get("kind") is None:  # else its value was refused, and said so
+        read.missing_key(card, _KIND, what)
     subdeck = common["subdeck"] if card.get("subdeck") else defaults.subdeck
     if subdeck is None and card.get("subdeck") is None and not defaults.subdeck_given:
-        read.add(card.location, f"{what} has no subdeck: add 'subdeck:' to the card or to the top of the file")
+        read.no_subdeck(card, what)
     content = {}
     if kind is not None:
         content = {key.name: read.read(card, key) for key in kinds[kind].keys}

@@ -100,20 +100,24 @@ class Reader:
     def check_keys(self, node: Mapping, keys: tuple[Key, ...], what: str, required: bool = True) -> None:
         """Unknown keys (with a did-you-mean) and, when `required`, missing required keys."""
         allowed = [key.name for key in keys]
-        suggested: set[str | None] = set()
-        for key in node.keys():
-            if key.text not in allowed:
-                hint = did_you_mean(key.text, allowed)
-                suggested.add(closest(key.text, allowed))
-                self.add(key.location, f"unknown key '{key.text}'{hint or f': {what} may have {one_of(allowed)}'}")
+        suggested = {self.unknown_key(key, what, allowed) for key in node.keys() if key.text not in allowed}
         if not required:
             return
         present = {key.text for key in node.keys()}
         for declared in keys:
             # A misspelt key already has its message; "missing" would only repeat it.
             if declared.required and declared.name not in present and declared.name not in suggested:
-                doc = declared.doc[0].lower() + declared.doc[1:].rstrip(".")
-                self.add(node.location, f"{what} has no '{declared.name}': add '{declared.name}:' ({doc})")
+                self.missing_key(node, declared, what)
+
+    def unknown_key(self, key: Scalar, what: str, allowed: list[str]) -> str | None:
+        """Says that `key` is none of `what`'s; gives the key it most likely means, if any. (A
+        table's reader, tablefile.py, says it of a cell: its overrides speak of cells and columns.)"""
+        hint = did_you_mean(key.text, allowed)
+        self.add(key.location, f"unknown key '{key.text}'{hint or f': {what} may have {one_of(allowed)}'}")
+        return closest(key.text, allowed)
+
+    def missing_key(self, node: Mapping, key: Key, what: str) -> None:
+        self.add(node.location, f"{what} has no '{key.name}': add '{key.name}:' ({key.meaning})")
 
     def section(self, parent: Mapping, name: str, keys: tuple[Key, ...]) -> Mapping | None:
         """The mapping under `name` in `parent` (deck.yaml's `lint`, `options`), its keys checked; None
@@ -202,6 +206,7 @@ class Key:
 
     def __init__(self, name: str, doc: str, required: bool = False) -> None:
         self.name, self.doc, self.required = name, doc, required
+        self.meaning = doc[:1].lower() + doc[1:].rstrip(".")  # the doc as a message's aside: "(the answer)"
 
     def check(self, value: Any, context: Any) -> Any:
         """The value as the key gives it (before it is placed), or Complaints."""

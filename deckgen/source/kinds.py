@@ -166,7 +166,7 @@ _LINE_BREAK = re.compile(TYPED_LINE_BREAK)
 TYPED_ONE_LINE = (
     "a typed answer must be one line: Anki gives the student a one-line box and compares what they type "
     "with the whole answer, its lines joined by spaces; put the answer on one line (move the explanation "
-    "into 'extra'), or make the card 'kind: basic'"
+    "into 'extra'), or make it a basic card"
 )
 
 

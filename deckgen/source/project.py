@@ -24,7 +24,7 @@ from deckgen.source.deck import Card, DeckSettings, Project, Reference
 from deckgen.source.deckfile import validate_references, validate_settings
 from deckgen.source.load import Node, Positions, compose, read_text
 from deckgen.source.plainload import read_plain
-from deckgen.source.tablefile import TABLE_DELIMITERS, compose_table
+from deckgen.source.tablefile import TABLE_DELIMITERS, TableReader, compose_table
 
 
 def outside_problem(path: Path, folder: Path, root: Path) -> str | None:
@@ -90,11 +90,13 @@ def _table_file(path: Path, paths: ProjectPaths, context: CardContext, problems:
         return []
     try:
         subdeck = path.stem if path.stem in context.settings.subdecks else None  # the file named after its subdeck
-        node = compose_table(text, where.path, path.suffix, subdeck, card_keys(None, context.settings.kinds))
+        table = compose_table(text, where.path, path.suffix, subdeck, card_keys(None, context.settings.kinds), problems)
     except DeckError as error:
         problems.extend(error)
         return []
-    return validate_card_file(node, where, context, problems)
+    if table is None:
+        return []
+    return validate_card_file(table.node, where, context, problems, TableReader(problems, context, table.columns))
 
 
 def load_project(root: Path) -> Project:

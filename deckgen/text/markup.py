@@ -193,13 +193,13 @@ def _rendered(text: str, location: Where, field: str, media_names: Mapping[str, 
             source = str(token.attrGet("src") or "")
             if "/" in source or ":" in source or source.startswith(".") or not source:
                 warnings.append(f"'{field}' shows image '{shortened(source, 40)}': the build leaves the image out; "
-                                "name a file in cards/media/ by its plain file name, and list it under media:")
+                                "name a file in cards/media/ by its plain file name, and list it in the card's 'media'")
                 token.attrs.pop("src", None)
             elif source not in media_names:
                 return Problem(
                     location,
                     f"'{field}' shows image '{source}', which the card does not list: "
-                    f"add '{source}' to the card's media: list",
+                    f"add '{source}' to the card's 'media'",
                 )
             else:
                 token.attrSet("src", media_names[source])
@@ -242,7 +242,7 @@ def _with_sounds(
         return Problem(
             location,
             f"'{field}' plays sound '{unlisted.name}', which the card does not list: add '{unlisted.name}' "
-            "to the card's media: list",
+            "to the card's 'media'",
         )
     return MarkupResult(html="".join(cast(list[str], pieces)), warnings=warnings, used=used)  # all listed
 
