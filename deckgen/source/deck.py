@@ -108,9 +108,10 @@ class MediaFile:
     where: Where
 
 
-# One value of a kind's content key: a markup text, a list of them (a list card's items), or a
-# yes/no (whether a list is ordered).
-Content = Text | tuple[Text, ...] | bool
+# One value of a kind's content key: a markup text, a list of them (a list card's items), a
+# yes/no (whether a list is ordered), a name (an occlusion card's mode), or an occlusion card's
+# picture and masks (masks.Picture, a tuple of masks.Mask).
+Content = Text | tuple[Text, ...] | bool | str | Any
 
 
 @dataclass(frozen=True, slots=True)  # one per card: no __dict__ each
@@ -178,7 +179,7 @@ class Card:
             if isinstance(value, Text):
                 named.append((key, value))
             elif isinstance(value, tuple):
-                named += [(key, item) for item in value]
+                named += [(key, item) for item in value if isinstance(item, Text)]
         if self.extra is not None:
             named.append(("extra", self.extra))
         return named

@@ -1,0 +1,137 @@
+"""Occlusion cards: masks over a picture, written as Anki's own Image Occlusion note type."""
+
+from __future__ import annotations
+
+import anki.collection  # noqa: F401  (first: anki.scheduler cannot be imported before it)
+import pytest
+from anki_client import import_package, rendered_problems
+from conftest import make_project
+from occlusion_fixture import THREE_MASKS, add_occlusion_card
+
+# What Anki's mask editor writes for THREE_MASKS over a 400 x 300 picture (ts/routes/image-occlusion/
+# shapes/to-cloze.ts): fractions of the width (x) and height (y); an ellipse by its bounding box's
+# corner and radii; a group as several shapes under one number; "hide all, guess one" as oi=1.
+ANKI_EDITOR_OCCLUSIONS = (
+    "{{c1::image-occlusion:rect:left=.1:top=.2:width=.2:height=.2:oi=1}}<br>"
+    "{{c2::image-occlusion:ellipse:left=.65:top=.2:rx=.1:ry=.1:oi=1}}<br>"
+    "{{c3::image-occlusion:rect:left=.25:top=.6667:width=.125:height=.1667:oi=1}}<br>"
+    "{{c3::image-occlusion:polygon:left=.5:top=.6667:points=.5,.6667 .7,.7 .6,.9333:oi=1}}<br>"
+)
+
+
+def _shapes(collection, note_id) -> list:
+    """The masks as Anki's own parser reads them back: (ordinal, shape, properties as numbers)."""
+    parsed = collection.get_image_occlusion_note(note_id).note
+    found = []
+    for occlusion in parsed.occlusions:
+        for shape in occlusion.shapes:
+            properties = {p.name: [[round(float(n), 4) for n in point.split(",")] for point in p.value.split()]
+                          for p in shape.properties}
+            found.append((occlusion.ordinal, shape.shape, properties))
+    return sorted(found, key=repr), parsed.occlude_inactive
+
+
+def test_an_occlusion_card_imports_as_ankis_image_occlusion_note_type(tmp_path, run_cli, student):
+    project = make_project(tmp_path / "project")
+    add_occlusion_card(project)
+    result = run_cli("build", "--output", str(tmp_path / "out"), cwd=project)
+    assert result.exit_code == 0, result.stderr
+
+    log = import_package(student, tmp_path / "out" / "test-1.0.0.apkg")
+
+    assert (len(log.new), len(log.conflicting)) == (1, 0)
+    [note_id] = student.find_notes("")
+    note = student.get_note(note_id)
+    note_type = note.note_type()
+    assert note_type["originalStockKind"] == 6 and note_type["type"] == 1
+    assert [field["name"] for field in note_type["flds"]] == ["Occlusion", "Image", "Header", "Back Extra", "Comments"]
+    assert len(note.card_ids()) == 3
+    assert note["Occlusion"] == ANKI_EDITOR_OCCLUSIONS
+    assert note["Image"].startswith('<img src="heart-') and note["Header"] == "Name the chamber"
+    # What Anki itself makes of the same masks, added through its own image-occlusion call.
+    picture = next((student.media.dir() + "/" + name) for name in [note["Image"].split('"')[1]])
+    anki_note_type = student.models.by_name("Image Occlusion")
+    student.add_image_occlusion_note(notetype_id=anki_note_type["id"], image_path=picture,
+                                     occlusions=ANKI_EDITOR_OCCLUSIONS, header="", back_extra="", tags=[])
+    [anki_note_id] = [nid for nid in student.find_notes("") if nid != note_id]
+    assert _shapes(student, note_id) == _shapes(student, anki_note_id)
+    assert rendered_problems(student) == []
+
+
+def test_hide_one_guess_one_leaves_the_other_masks_shown(tmp_path, run_cli, student):
+    project = make_project(tmp_path / "project")
+    add_occlusion_card(project, THREE_MASKS.replace("    masks:", "    mode: hide-one-guess-one\n    masks:"))
+    assert run_cli("build", "--output", str(tmp_path / "out"), cwd=project).exit_code == 0
+
+    import_package(student, tmp_path / "out" / "test-1.0.0.apkg")
+
+    [note_id] = student.find_notes("")
+    assert student.get_note(note_id)["Occlusion"] == ANKI_EDITOR_OCCLUSIONS.replace(":oi=1", "")
+    assert _shapes(student, note_id)[1] is False
+
+
+@pytest.mark.parametrize(("masks", "message"), [
+    ("      - {id: a, label: A, circle: [1, 2, 3]}\n",
+     "occlusion.yaml:9:27: unknown key 'circle' in mask 'a': a mask has id, label and one shape: rect, ellipse or "
+     "polygon (or several under 'shapes')"),
+    ("      - {id: a, label: A, rect: [1, 2, 3]}\n",
+     "occlusion.yaml:9:33: 'rect' must be [x, y, width, height] in the picture's pixels: 4 numbers, got 3"),
+    ("      - {id: a, label: A, rect: [1, 2, wide, 4]}\n",
+     "occlusion.yaml:9:40: 'rect' must be [x, y, width, height] in the picture's pixels: numbers, got text 'wide'"),
+    ("      - {id: a, label: A, ellipse: [1, 2, 0, 4]}\n",
+     "occlusion.yaml:9:36: 'ellipse' has a radius x of 0: a mask's radius x and radius y must be more than 0"),
+    ("      - {id: a, label: A, rect: [1, 2, 3, -4]}\n",
+     "occlusion.yaml:9:33: 'rect' has a height of -4: a mask's width and height must be more than 0"),
+    ("      - {id: a, label: A, polygon: [[1, 2], [3, 4]]}\n",
+     "occlusion.yaml:9:36: 'polygon' must be [[x, y], [x, y], [x, y], ...] in the picture's pixels: at least 3 "
+     "points, got 2 points"),
+    ("      - {label: A, rect: [1, 2, 3, 4]}\n",
+     "occlusion.yaml:9:9: a mask has no 'id': add 'id:' (a stable name; the mask's reviews belong to it)"),
+    ("      - {id: a, label: A, rect: [1, 2, 3, 4]}\n      - {id: a, label: B, rect: [5, 6, 7, 8]}\n",
+     "occlusion.yaml:10:14: duplicate mask id 'a' (first used at cards/occlusion.yaml:9:14): give each mask its own "
+     "id"),
+    ("      - {id: a, rect: [1, 2, 3, 4]}\n",
+     "occlusion.yaml:9:9: mask 'a' has no 'label': add 'label:' (what the mask hides, in the student's words)"),
+    ("      - {id: a, label: A, rect: [1, 2, 3, 4], ellipse: [1, 2, 3, 4]}\n",
+     "occlusion.yaml:9:56: mask 'a' has both 'rect' and 'ellipse': give one shape, or list several under 'shapes:'"),
+    ("      - {id: a, label: A, shapes: [{circle: [1, 2, 3]}]}\n",
+     "occlusion.yaml:9:37: unknown shape 'circle': use rect, ellipse or polygon"),
+])
+def test_each_mistake_in_a_mask_is_said_where_it_stands(tmp_path, run_cli, masks, message):
+    project = make_project(tmp_path / "project")
+    header = THREE_MASKS[:THREE_MASKS.index("    masks:")]
+    add_occlusion_card(project, header + "    masks:\n" + masks)
+
+    result = run_cli("check", cwd=project)
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == f"cards/{message}", result.stderr
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (("image: heart.png", "image: lungs.png"),
+     "occlusion.yaml:5:12: media file 'lungs.png' not found in cards/media/: add the file or fix the name"),
+    (("image: heart.png", "image: heart.mp3"),
+     "occlusion.yaml:5:12: 'image' must be a picture (.png, .jpg, .jpeg, .gif, .webp), got 'heart.mp3'"),
+    (("    masks:", "    mode: hide-all\n    masks:"),
+     "occlusion.yaml:8:11: unknown mode 'hide-all' (did you mean 'hide-all-guess-one'?): use hide-all-guess-one or "
+     "hide-one-guess-one"),
+])
+def test_a_missing_picture_and_an_unknown_mode_are_said_where_they_stand(tmp_path, run_cli, change, message):
+    project = make_project(tmp_path / "project")
+    add_occlusion_card(project, THREE_MASKS.replace(*change))
+
+    result = run_cli("check", cwd=project)
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == f"cards/{message}", result.stderr
+
+
+def test_a_file_named_as_a_picture_that_is_none_is_refused(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    add_occlusion_card(project, picture=b"<script>alert(1)</script>")
+
+    result = run_cli("check", cwd=project)
+
+    assert result.stderr.splitlines()[0] == ("cards/occlusion.yaml:5:12: media file 'heart.png' is not a PNG image, "
+                                             "whatever its name says: save it again in that format")
