@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import anki.collection  # noqa: F401  (first: anki.scheduler cannot be imported before it)
 import pytest
-from anki_client import import_package, rendered_problems
+from anki.scheduler.v3 import CardAnswer
+from anki_client import answer_card, import_package, rendered_problems, scheduling_of
 from conftest import make_project
 from occlusion_fixture import THREE_MASKS, add_occlusion_card
 
@@ -135,3 +138,89 @@ def test_a_file_named_as_a_picture_that_is_none_is_refused(tmp_path, run_cli):
 
     assert result.stderr.splitlines()[0] == ("cards/occlusion.yaml:5:12: media file 'heart.png' is not a PNG image, "
                                              "whatever its name says: save it again in that format")
+
+
+def _asked(collection, card_id) -> str:
+    """The mask a card asks, as Anki renders it: the element of class "cloze" (the others are inactive)."""
+    question = collection.get_card(card_id).question()
+    return re.search(r'<div class="cloze" [^>]*>', question).group()
+
+
+def _released(run_cli, project, version: str, epoch: int):
+    return run_cli("release", version, cwd=project, env={"SOURCE_DATE_EPOCH": str(epoch)})
+
+
+def test_moving_one_mask_changes_its_card_alone_and_keeps_every_review(tmp_path, run_cli, student):
+    project = make_project(tmp_path / "project")
+    card_file = add_occlusion_card(project)
+    assert _released(run_cli, project, "1.0.0", 1764000000).exit_code == 0
+    import_package(student, project / "build" / "test-1.0.0.apkg")
+    [note_id] = student.find_notes("")
+    card_ids = sorted(student.get_note(note_id).card_ids(), key=lambda card_id: student.get_card(card_id).ord)
+    for card_id in card_ids:
+        answer_card(student, card_id, CardAnswer.GOOD)
+    reviews = [scheduling_of(student, card_id) for card_id in card_ids]
+    asked = [_asked(student, card_id) for card_id in card_ids]
+
+    card_file.write_text(THREE_MASKS.replace("rect: [40, 60, 80, 60]", "rect: [48, 60, 80, 60]"))
+    assert _released(run_cli, project, "1.0.1", 1764000600).exit_code == 0
+    log = import_package(student, project / "build" / "test-1.0.1.apkg")
+
+    assert (len(log.new), len(log.updated), len(log.conflicting)) == (0, 1, 0)
+    assert [scheduling_of(student, card_id) for card_id in card_ids] == reviews
+    now = [_asked(student, card_id) for card_id in card_ids]
+    assert now[1:] == asked[1:] and now[0] != asked[0]
+    assert 'data-left=".12"' in now[0]
+
+
+def test_reordered_masks_are_refused_naming_the_masks(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    card_file = add_occlusion_card(project)
+    assert _released(run_cli, project, "1.0.0", 1764000000).exit_code == 0
+    lines = THREE_MASKS.splitlines(keepends=True)
+    first = lines.index(next(line for line in lines if "left-atrium" in line))
+    second = first + 1
+    lines[first], lines[second] = lines[second], lines[first]
+    card_file.write_text("".join(lines))
+
+    result = _released(run_cli, project, "1.0.1", 1764000600)
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "cards/occlusion.yaml:3:9: occlusion card 'heart-chambers' had masks removed or reordered (c1 was "
+        "'left-atrium', now 'aorta'; c2 was 'aorta', now 'left-atrium'): students' reviews belong to a mask's "
+        "place in the list, so they would move to other masks. Only add masks at the end, or edit a mask in place "
+        "(its shape, label or id); to release it anyway, run with --allow-renumbering")
+
+
+def test_a_mask_added_at_the_end_is_a_new_card(tmp_path, run_cli, student):
+    project = make_project(tmp_path / "project")
+    card_file = add_occlusion_card(project)
+    assert _released(run_cli, project, "1.0.0", 1764000000).exit_code == 0
+    import_package(student, project / "build" / "test-1.0.0.apkg")
+    [note_id] = student.find_notes("")
+    before = set(student.get_note(note_id).card_ids())
+
+    card_file.write_text(THREE_MASKS + "      - {id: valve, label: Mitral valve, ellipse: [200, 100, 20, 10]}\n")
+    assert _released(run_cli, project, "1.1.0", 1764000600).exit_code == 0
+    import_package(student, project / "build" / "test-1.1.0.apkg")
+
+    after = set(student.get_note(note_id).card_ids())
+    assert before < after and len(after) == 4
+    [new] = after - before
+    assert student.get_card(new).ord == 3
+
+
+def test_the_template_policy_lets_through_the_image_occlusion_setup_and_nothing_else():
+    from deckgen.render.occlusion import BACK, FRONT
+    from deckgen.render.templatepolicy import IMAGE_OCCLUSION_SETUP, runs_script, template_findings
+
+    assert template_findings(FRONT) == [] and template_findings(BACK) == []
+    assert not runs_script(BACK)
+    for changed in (IMAGE_OCCLUSION_SETUP.replace("setup()", "setup(); fetch('https://example.org')"),
+                    IMAGE_OCCLUSION_SETUP + " ", ""):
+        findings = template_findings(BACK.replace(IMAGE_OCCLUSION_SETUP, changed))
+        assert [finding.message for finding in findings] == [
+            "<script>: a script runs in every student's Anki; remove it"]
+    assert [finding.message for finding in template_findings('<canvas id="other">')] == [
+        '<canvas id="other">: <canvas> is not an element card templates may use; remove it']
