@@ -224,3 +224,40 @@ def test_the_template_policy_lets_through_the_image_occlusion_setup_and_nothing_
             "<script>: a script runs in every student's Anki; remove it"]
     assert [finding.message for finding in template_findings('<canvas id="other">')] == [
         '<canvas id="other">: <canvas> is not an element card templates may use; remove it']
+
+
+def test_a_picture_over_the_media_size_limit_is_refused_by_check_and_lint(tmp_path, run_cli):
+    from deckgen.text.media import MAX_MEDIA_BYTES
+
+    project = make_project(tmp_path / "project")
+    add_occlusion_card(project)
+    with (project / "cards" / "media" / "heart.png").open("r+b") as picture:
+        picture.truncate(MAX_MEDIA_BYTES + 1)  # sparse: no 20 MB written
+
+    for command in ("check", "lint"):
+        result = run_cli(command, cwd=project)
+        assert result.exit_code == 1
+        assert result.stderr.splitlines()[0] == (
+            "cards/occlusion.yaml:5:12: media file 'heart.png' has 20,000,001 bytes; the limit is 20,000,000: "
+            "make it smaller")
+
+
+def test_lint_finds_masks_outside_the_picture_and_labels_used_twice(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    add_occlusion_card(project, THREE_MASKS.replace("label: Aorta, ellipse: [300, 90, 40, 30]",
+                                                    "label: left atrium, ellipse: [370, -5, 40, 30]")
+                       .replace("[240, 280]", "[240, 301]") + "    source: weissman2017\n")
+
+    result = run_cli("lint", cwd=project)
+
+    assert result.stdout.splitlines()[:-1] == [
+        "cards/occlusion.yaml:10:14: error L016 duplicate-mask-label: masks 'left-atrium' and 'aorta' have the same "
+        "label 'left atrium': a student cannot tell which one a card asks; give each its own label, or make them "
+        "one mask with 'shapes:'",
+        "cards/occlusion.yaml:10:50: error L015 mask-outside-picture: mask 'aorta' reaches outside the picture "
+        "(400 x 300 pixels; its ellipse spans x 330 to 410, y -35 to 25): Anki does not draw it there; move it "
+        "inside the picture",
+        "cards/occlusion.yaml:13:56: error L015 mask-outside-picture: mask 'ventricles' reaches outside the picture "
+        "(400 x 300 pixels; its polygon spans x 200 to 280, y 200 to 301): Anki does not draw it there; move it "
+        "inside the picture",
+    ]
