@@ -261,3 +261,53 @@ def test_lint_finds_masks_outside_the_picture_and_labels_used_twice(tmp_path, ru
         "(400 x 300 pixels; its polygon spans x 200 to 280, y 200 to 301): Anki does not draw it there; move it "
         "inside the picture",
     ]
+
+
+# Where to look on the canvas, as fractions of the picture: inside the first mask (left atrium), inside
+# the second (aorta), and a corner no mask covers.
+FIRST_MASK, SECOND_MASK, NO_MASK = (0.2, 0.3), (0.75, 0.3), (0.02, 0.02)
+ACTIVE, INACTIVE = (255, 142, 142), (255, 235, 162)  # the note type's --active/--inactive-shape-color
+# Waits for Anki's image-occlusion code to size the canvas to the picture and draw, then reads the
+# colour at each point (the canvas may be scaled to the screen: points are fractions of its size).
+CANVAS_PROBE = """(async () => {
+  const points = %s;
+  for (let waited = 0; waited < 4000; waited += 50) {
+    const canvas = document.getElementById("image-occlusion-canvas");
+    if (canvas && canvas.width > 0 && canvas.height > 0) {
+      await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+      const context = canvas.getContext("2d");
+      return points.map(([x, y]) => Array.from(
+        context.getImageData(Math.floor(x * canvas.width), Math.floor(y * canvas.height), 1, 1).data));
+    }
+    await new Promise((done) => setTimeout(done, 50));
+  }
+  return document.getElementById("err") ? document.getElementById("err").textContent || "no canvas" : "no canvas";
+})()""" % [list(FIRST_MASK), list(SECOND_MASK), list(NO_MASK)]
+
+
+@pytest.mark.slow
+def test_ankis_reviewer_draws_the_masks_and_reveals_the_one_asked(tmp_path, run_cli, student):
+    pytest.importorskip("playwright", reason="the browser tests need the playwright package")
+    import reviewer
+    from test_reviewer import CACHE
+
+    reviewer.require_chromium()
+    project = make_project(tmp_path / "project")
+    add_occlusion_card(project)
+    assert run_cli("build", "--output", str(tmp_path / "out"), cwd=project).exit_code == 0
+    import_package(student, tmp_path / "out" / "test-1.0.0.apkg")
+    cards = reviewer.cards_from_collection(student)
+
+    with reviewer.ReviewerHarness(reviewer.fetch_reviewer_files(CACHE), media_dir=student.media.dir(),
+                                  probe=CANVAS_PROBE, card_timeout=8) as harness:
+        findings = harness.check_cards(cards, "hidden", student)
+
+    asked_first = next(index for index, card in enumerate(cards) if card.ord == 0)
+    front, back = (harness.probed[(asked_first, side, "hidden")] for side in ("question", "answer"))
+    assert [tuple(pixel[:3]) for pixel in front[:2]] == [ACTIVE, INACTIVE] and front[2][3] == 0, front
+    assert front[0][3] == front[1][3] == 255
+    assert back[0][3] == 0 and tuple(back[1][:3]) == INACTIVE, back  # the asked mask revealed, the others hidden
+    # The one script that ran is the note type's call into Anki's own image-occlusion code.
+    scripts = [finding for finding in findings if finding.kind == "script"]
+    assert scripts and all("anki.imageOcclusion.setup()" in finding.data["source"] for finding in scripts)
+    assert [str(finding) for finding in reviewer.serious(findings) if finding.kind != "script"] == []
