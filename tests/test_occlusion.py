@@ -311,3 +311,31 @@ def test_ankis_reviewer_draws_the_masks_and_reveals_the_one_asked(tmp_path, run_
     scripts = [finding for finding in findings if finding.kind == "script"]
     assert scripts and all("anki.imageOcclusion.setup()" in finding.data["source"] for finding in scripts)
     assert [str(finding) for finding in reviewer.serious(findings) if finding.kind != "script"] == []
+
+
+def test_an_exported_spreadsheet_reads_back_as_the_same_occlusion_card(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    card_file = add_occlusion_card(project)
+    epoch = {"SOURCE_DATE_EPOCH": "1764000000"}
+    assert run_cli("build", "--output", str(tmp_path / "yaml"), cwd=project, env=epoch).exit_code == 0
+    assert run_cli("export", "csv", "--output", str(project / "cards" / "occlusion.csv"), cwd=project).exit_code == 0
+    card_file.unlink()
+
+    assert run_cli("build", "--output", str(tmp_path / "csv"), cwd=project, env=epoch).exit_code == 0
+
+    table = (project / "cards" / "occlusion.csv").read_text()
+    assert '{id: ventricles, label: ""Ventricles"", shapes: [{rect: [100, 200, 50, 50]}, {polygon: [[200, 200], ' \
+           '[280, 210], [240, 280]]}]}' in table
+    assert (tmp_path / "yaml" / "test-1.0.0.apkg").read_bytes() == (tmp_path / "csv" / "test-1.0.0.apkg").read_bytes()
+
+
+def test_a_mistake_in_a_spreadsheets_masks_is_said_at_its_cell(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    add_occlusion_card(project).unlink()
+    (project / "cards" / "occlusion.csv").write_text(
+        'id,kind,subdeck,image,masks\nheart,occlusion,first,heart.png,"{id: a, label: A, rect: [1, 2, 3]}"\n')
+
+    result = run_cli("check", cwd=project)
+
+    assert result.stderr.splitlines()[0] == (
+        "cards/occlusion.csv:2:5: 'rect' must be [x, y, width, height] in the picture's pixels: 4 numbers, got 3")

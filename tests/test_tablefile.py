@@ -58,7 +58,7 @@ def test_a_header_cell_that_names_no_key_is_located_with_a_suggestion(tmp_path):
     assert _problems(root) == [
         "cards/first.csv:1:4: the header cell 'anwser' is not a card key (did you mean 'answer'?): name a key in "
         "each column of the first row (id, kind, subdeck, topic, extra, source, corrects, tags, media, retired, "
-        "guid, question, answer, text, items, ordered)"]
+        "guid, question, answer, text, items, ordered, image, header, back_extra, mode, masks)"]
 
 
 def test_a_bad_value_is_located_at_its_row_and_column(tmp_path):
