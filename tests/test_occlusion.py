@@ -339,3 +339,18 @@ def test_a_mistake_in_a_spreadsheets_masks_is_said_at_its_cell(tmp_path, run_cli
 
     assert result.stderr.splitlines()[0] == (
         "cards/occlusion.csv:2:5: 'rect' must be [x, y, width, height] in the picture's pixels: 4 numbers, got 3")
+
+
+def test_a_retired_occlusion_card_says_so_above_its_picture(tmp_path, run_cli, student):
+    project = make_project(tmp_path / "project")
+    add_occlusion_card(project, THREE_MASKS.replace("    masks:", "    retired: true\n    masks:"))
+    assert run_cli("build", "--output", str(tmp_path / "out"), cwd=project).exit_code == 0
+
+    import_package(student, tmp_path / "out" / "test-1.0.0.apkg")
+
+    [note_id] = student.find_notes("")
+    note = student.get_note(note_id)
+    assert note["Header"].startswith('<div class="deckgen-retired">') and note["Header"].endswith("Name the chamber")
+    assert note["Occlusion"] == ANKI_EDITOR_OCCLUSIONS
+    question = student.get_card(note.card_ids()[0]).question()
+    assert question.index("deckgen-retired") < question.index('<div style="display: none">')

@@ -249,7 +249,7 @@ class _NoteRenderer:
                 check_template_html(shown, RETIRED_TEMPLATE, self.env, self.project, self.templates_dir)
                 self.checked_layouts.add(shown)
             banner = RETIRED_WRAPPER.format(shown)
-            first = kind.content_fields[0]
+            first = kind.content_fields[kind.first_shown]
             values[first] = _prefixed(banner, values[first])
             tags = tags + (settings.retired_tag,)
         report = None

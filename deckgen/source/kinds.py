@@ -93,6 +93,9 @@ class Kind:
     # Which of deckgen's citation keys (topic, extra, source) its cards may have; None: all three,
     # or none for a declared note type, which has exactly the fields it names.
     own_citation_keys: frozenset[str] | None = None
+    # The field a student sees first, as an index into `content_fields`: a retired card's banner
+    # goes before it (an occlusion card's first field is hidden: Anki's code reads the masks there).
+    first_shown: int = 0
 
     @cached_property  # asked once per card by the fast reader
     def key_names(self) -> frozenset[str]:
@@ -306,6 +309,7 @@ OCCLUSION = Kind(
     trailing_fields=(),
     stock_kind=IMAGE_OCCLUSION_STOCK_KIND,
     own_citation_keys=frozenset({"source"}),
+    first_shown=2,  # Header
 )
 
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (BASIC, REVERSE, CLOZE, LIST, TYPED, OCCLUSION)}
