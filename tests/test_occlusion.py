@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import anki.collection  # noqa: F401  (first: anki.scheduler cannot be imported before it)
@@ -354,3 +355,27 @@ def test_a_retired_occlusion_card_says_so_above_its_picture(tmp_path, run_cli, s
     assert note["Occlusion"] == ANKI_EDITOR_OCCLUSIONS
     question = student.get_card(note.card_ids()[0]).question()
     assert question.index("deckgen-retired") < question.index('<div style="display: none">')
+
+
+@pytest.mark.parametrize("masks", [
+    [{"id": "a", "label": "A", "circle": [1, 2, 3]}],
+    [{"id": "a", "label": "A", "rect": [1, 2, 3]}],
+    [{"id": "a", "label": "A", "rect": [1, 2, 3, 4], "ellipse": [1, 2, 3, 4]}],
+    [{"label": "A", "rect": [1, 2, 3, 4]}],
+    [{"id": "a", "label": "A", "polygon": [[1, 2], [3, 4]]}],
+    [{"id": "a", "label": "A", "shapes": [{"circle": [1, 2, 3]}]}],
+    [],
+])
+def test_the_schema_refuses_masks_check_refuses_and_takes_the_example(tmp_path, run_cli, masks):
+    import jsonschema
+    import yaml
+
+    project = make_project(tmp_path / "project")
+    add_occlusion_card(project)
+    result = run_cli("schema", cwd=project)
+    validator = jsonschema.Draft202012Validator(json.loads(result.stdout))
+    card_file = yaml.safe_load(THREE_MASKS)
+    assert list(validator.iter_errors(card_file)) == []
+
+    card_file["cards"][0]["masks"] = masks
+    assert list(validator.iter_errors(card_file)) != []
