@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import anki.collection  # noqa: F401  (first: anki.scheduler cannot be imported before it)
 import pytest
@@ -35,17 +36,22 @@ def _shapes(collection, note_id) -> list:
     return sorted(found, key=repr), parsed.occlude_inactive
 
 
-def test_an_occlusion_card_imports_as_ankis_image_occlusion_note_type(tmp_path, run_cli, student):
+def _imported(tmp_path, run_cli, student, card_file: str = THREE_MASKS):
+    """The one note a fixture project with `card_file` gives a student, once built and imported."""
     project = make_project(tmp_path / "project")
-    add_occlusion_card(project)
+    add_occlusion_card(project, card_file)
     result = run_cli("build", "--output", str(tmp_path / "out"), cwd=project)
     assert result.exit_code == 0, result.stderr
-
     log = import_package(student, tmp_path / "out" / "test-1.0.0.apkg")
-
     assert (len(log.new), len(log.conflicting)) == (1, 0)
     [note_id] = student.find_notes("")
-    note = student.get_note(note_id)
+    return student.get_note(note_id)
+
+
+def test_an_occlusion_card_imports_as_ankis_image_occlusion_note_type(tmp_path, run_cli, student):
+    note = _imported(tmp_path, run_cli, student)
+
+    note_id = note.id
     note_type = note.note_type()
     assert note_type["originalStockKind"] == 6 and note_type["type"] == 1
     assert [field["name"] for field in note_type["flds"]] == ["Occlusion", "Image", "Header", "Back Extra", "Comments"]
@@ -53,7 +59,7 @@ def test_an_occlusion_card_imports_as_ankis_image_occlusion_note_type(tmp_path, 
     assert note["Occlusion"] == ANKI_EDITOR_OCCLUSIONS
     assert note["Image"].startswith('<img src="heart-') and note["Header"] == "Name the chamber"
     # What Anki itself makes of the same masks, added through its own image-occlusion call.
-    picture = next((student.media.dir() + "/" + name) for name in [note["Image"].split('"')[1]])
+    picture = str(Path(student.media.dir()) / note["Image"].split('"')[1])
     anki_note_type = student.models.by_name("Image Occlusion")
     student.add_image_occlusion_note(notetype_id=anki_note_type["id"], image_path=picture,
                                      occlusions=ANKI_EDITOR_OCCLUSIONS, header="", back_extra="", tags=[])
@@ -63,15 +69,11 @@ def test_an_occlusion_card_imports_as_ankis_image_occlusion_note_type(tmp_path, 
 
 
 def test_hide_one_guess_one_leaves_the_other_masks_shown(tmp_path, run_cli, student):
-    project = make_project(tmp_path / "project")
-    add_occlusion_card(project, THREE_MASKS.replace("    masks:", "    mode: hide-one-guess-one\n    masks:"))
-    assert run_cli("build", "--output", str(tmp_path / "out"), cwd=project).exit_code == 0
+    note = _imported(tmp_path, run_cli, student,
+                     THREE_MASKS.replace("    masks:", "    mode: hide-one-guess-one\n    masks:"))
 
-    import_package(student, tmp_path / "out" / "test-1.0.0.apkg")
-
-    [note_id] = student.find_notes("")
-    assert student.get_note(note_id)["Occlusion"] == ANKI_EDITOR_OCCLUSIONS.replace(":oi=1", "")
-    assert _shapes(student, note_id)[1] is False
+    assert note["Occlusion"] == ANKI_EDITOR_OCCLUSIONS.replace(":oi=1", "")
+    assert _shapes(student, note.id)[1] is False
 
 
 @pytest.mark.parametrize(("masks", "message"), [
@@ -151,12 +153,21 @@ def _released(run_cli, project, version: str, epoch: int):
     return run_cli("release", version, cwd=project, env={"SOURCE_DATE_EPOCH": str(epoch)})
 
 
-def test_moving_one_mask_changes_its_card_alone_and_keeps_every_review(tmp_path, run_cli, student):
+def _first_release(tmp_path, run_cli, student=None):
+    """A fixture project with the three-mask card released as 1.0.0 (and imported, given a student);
+    its card file, and the note's id in the student's collection."""
     project = make_project(tmp_path / "project")
     card_file = add_occlusion_card(project)
     assert _released(run_cli, project, "1.0.0", 1764000000).exit_code == 0
+    if student is None:
+        return project, card_file, None
     import_package(student, project / "build" / "test-1.0.0.apkg")
     [note_id] = student.find_notes("")
+    return project, card_file, note_id
+
+
+def test_moving_one_mask_changes_its_card_alone_and_keeps_every_review(tmp_path, run_cli, student):
+    project, card_file, note_id = _first_release(tmp_path, run_cli, student)
     card_ids = sorted(student.get_note(note_id).card_ids(), key=lambda card_id: student.get_card(card_id).ord)
     for card_id in card_ids:
         answer_card(student, card_id, CardAnswer.GOOD)
@@ -175,9 +186,7 @@ def test_moving_one_mask_changes_its_card_alone_and_keeps_every_review(tmp_path,
 
 
 def test_reordered_masks_are_refused_naming_the_masks(tmp_path, run_cli):
-    project = make_project(tmp_path / "project")
-    card_file = add_occlusion_card(project)
-    assert _released(run_cli, project, "1.0.0", 1764000000).exit_code == 0
+    project, card_file, _ = _first_release(tmp_path, run_cli)
     lines = THREE_MASKS.splitlines(keepends=True)
     first = lines.index(next(line for line in lines if "left-atrium" in line))
     second = first + 1
@@ -195,11 +204,7 @@ def test_reordered_masks_are_refused_naming_the_masks(tmp_path, run_cli):
 
 
 def test_a_mask_added_at_the_end_is_a_new_card(tmp_path, run_cli, student):
-    project = make_project(tmp_path / "project")
-    card_file = add_occlusion_card(project)
-    assert _released(run_cli, project, "1.0.0", 1764000000).exit_code == 0
-    import_package(student, project / "build" / "test-1.0.0.apkg")
-    [note_id] = student.find_notes("")
+    project, card_file, note_id = _first_release(tmp_path, run_cli, student)
     before = set(student.get_note(note_id).card_ids())
 
     card_file.write_text(THREE_MASKS + "      - {id: valve, label: Mitral valve, ellipse: [200, 100, 20, 10]}\n")
@@ -343,14 +348,8 @@ def test_a_mistake_in_a_spreadsheets_masks_is_said_at_its_cell(tmp_path, run_cli
 
 
 def test_a_retired_occlusion_card_says_so_above_its_picture(tmp_path, run_cli, student):
-    project = make_project(tmp_path / "project")
-    add_occlusion_card(project, THREE_MASKS.replace("    masks:", "    retired: true\n    masks:"))
-    assert run_cli("build", "--output", str(tmp_path / "out"), cwd=project).exit_code == 0
+    note = _imported(tmp_path, run_cli, student, THREE_MASKS.replace("    masks:", "    retired: true\n    masks:"))
 
-    import_package(student, tmp_path / "out" / "test-1.0.0.apkg")
-
-    [note_id] = student.find_notes("")
-    note = student.get_note(note_id)
     assert note["Header"].startswith('<div class="deckgen-retired">') and note["Header"].endswith("Name the chamber")
     assert note["Occlusion"] == ANKI_EDITOR_OCCLUSIONS
     question = student.get_card(note.card_ids()[0]).question()
