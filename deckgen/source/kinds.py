@@ -272,7 +272,6 @@ TYPED = Kind(
 )
 
 
-
 def _occlusion(card: Card, write: FieldWriter) -> dict[str, str | cloze.ClozeText]:
     """Anki's Image Occlusion fields: the masks as clozes over the picture, the header, the back
     extra (and the source's citation under it) and Comments, which Anki keeps for the educator."""
