@@ -100,6 +100,8 @@ def test_hide_one_guess_one_leaves_the_other_masks_shown(tmp_path, run_cli, stud
      "occlusion.yaml:9:9: mask 'a' has no 'label': add 'label:' (what the mask hides, in the student's words)"),
     ("      - {id: a, label: A, rect: [1, 2, 3, 4], ellipse: [1, 2, 3, 4]}\n",
      "occlusion.yaml:9:56: mask 'a' has both 'rect' and 'ellipse': give one shape, or list several under 'shapes:'"),
+    ("      - {id: a, label: , rect: [1, 2, 3, 4]}\n",
+     "occlusion.yaml:9:24: the mask's 'label' is empty: write it"),
     ("      - {id: a, label: A, shapes: [{circle: [1, 2, 3]}]}\n",
      "occlusion.yaml:9:37: unknown shape 'circle': use rect, ellipse or polygon"),
 ])

@@ -234,8 +234,11 @@ def _text(node: Mapping, key: str, reader: Reader) -> str | None:
     value = node.get(key)
     if value is None:
         return None
-    if not isinstance(value, Scalar) or value.kind == "nothing" or not value.text.strip():
-        reader.add(value.location, f"'{key}' must be text, got {value.describe()}")
+    if isinstance(value, Scalar) and (value.kind == "nothing" or not value.text.strip()):
+        reader.add(value.location, f"the mask's '{key}' is empty: write it")
+        return None
+    if not isinstance(value, Scalar):
+        reader.add(value.location, f"the mask's '{key}' must be text, got {value.describe()}")
         return None
     return value.text.strip()
 
