@@ -172,7 +172,7 @@ TABLE_FILES = (".csv", ".tsv")
 def mask_yaml(mask: Mask) -> str:
     """A mask as one line of YAML, as a spreadsheet cell holds it: {id: a, label: "A", rect: [1, 2, 3, 4]}."""
     def numbers(shape: Shape) -> str:
-        values = [f"{value:g}" for value in shape.coordinates]
+        values = [str(int(value)) if value == int(value) else repr(value) for value in shape.coordinates]
         if shape.kind == "polygon":
             return "[" + ", ".join(f"[{x}, {y}]" for x, y in zip(values[0::2], values[1::2], strict=True)) + "]"
         return "[" + ", ".join(values) + "]"
