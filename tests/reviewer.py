@@ -984,6 +984,8 @@ class _Worker:
                 self.add("timeout", f"{fn} did not finish: {status}")
                 self.page_ready = False
             else:
+                if self.h.probe is not None:
+                    self.h.probed[(self.card_index, self.side, self.mode)] = await self.eval(self.h.probe, timeout=t)
                 points = await self.eval(
                     f"{self.g('poke')}({self.h.max_elements}, {self.h.trusted_points})", timeout=t + 5
                 )
@@ -1050,6 +1052,7 @@ class ReviewerHarness:
         night_mode: bool = False,
         capture_html: bool = False,
         fresh_page_per_card: bool = False,
+        probe: str | None = None,
     ) -> None:
         self.code = AnkiDesktopCode(reviewer_files)
         self.media_dir = Path(media_dir) if media_dir else None
@@ -1068,6 +1071,11 @@ class ReviewerHarness:
         self.fresh_page_per_card = fresh_page_per_card
         # (card_index, side, mode) -> #qa innerHTML after the side was shown
         self.rendered: dict[tuple[int | None, str, str], str] = {}
+        # A JavaScript expression (a promise is awaited) evaluated once each side is shown, before
+        # anything is hovered or clicked; its value by (card_index, side, mode). For what a card's
+        # own code draws (Image Occlusion's canvas), which the rendered HTML does not show.
+        self.probe = probe
+        self.probed: dict[tuple[int | None, str, str], Any] = {}
         token = secrets.token_hex(8)
         self.global_name = f"__reviewer_harness_{token}"
         self.source_url = f"reviewer-harness-{token}.js"

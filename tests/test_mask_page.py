@@ -13,6 +13,7 @@ import pytest
 import yaml
 from conftest import FIXTURES, make_project
 from helpers import PNG
+from occlusion_fixture import THREE_MASKS, add_occlusion_card
 
 from deckgen.commands import tools as commands
 from deckgen.errors import Location
@@ -27,6 +28,7 @@ from deckgen.preview.maskpage import (
     with_editor_links,
     yaml_answer,
 )
+from deckgen.preview.maskyaml import masks_yaml
 from deckgen.preview.page import page_html
 from deckgen.preview.serve import Page, PreviewServer
 from deckgen.source.project import load_project
@@ -122,3 +124,19 @@ def test_a_deck_without_occlusion_cards_has_no_editors_and_its_served_preview_an
     assert page.documents == {} and "edit masks" not in page.html
     assert yaml.safe_load(page.actions[YAML_ACTION](SENT)) == {
         "masks": [{"id": "aorta", "label": "Aorta", "ellipse": [300, 90, 40, 25]}]}
+
+
+def test_an_occlusion_cards_editor_prints_the_masks_its_card_file_holds(tmp_path):
+    """The editor wired to a real `kind: occlusion` card: served at the card's path, linked from its
+    preview, and its printed block reads back as the masks the card file holds."""
+    project = make_project(tmp_path / "project")
+    add_occlusion_card(project)
+    with commands.serve_preview(project, 0) as served:
+        page = served.page
+
+    (editor,) = mask_editors(load_project(project).cards, ProjectPaths(project).media)
+    assert editor.card_id == "heart-chambers" and editor.image.name == "heart.png"
+    assert set(page.documents) == {"masks/heart-chambers"} and 'href="/masks/heart-chambers"' in page.html
+    printed = masks_yaml(editor.masks, editor.indent)
+    assert yaml.safe_load(printed)["masks"] == yaml.safe_load(THREE_MASKS)["cards"][0]["masks"]
+    assert printed.startswith("    masks:")

@@ -121,7 +121,7 @@ class Card:
 def test_an_occlusion_cards_masks_become_the_editors(tmp_path):
     masks = (Mask("aorta", "Aorta", (Shape("ellipse", (300, 90, 40, 25)),)),
              Mask("valve", "Mitral valve", (Shape("polygon", (10, 10, 60, 20, 30, 70)),)))
-    card = Card("heart", {"image": "heart.png", "masks": masks}, Location("cards/heart.yaml", 12, 5))
+    card = Card("heart", {"image": "heart.png", "masks": masks}, Location("cards/heart.yaml", 12, 9))  # its id's value
 
     editor = editable_occlusion(card, tmp_path / "media")
 
@@ -133,7 +133,7 @@ def test_an_occlusion_cards_masks_become_the_editors(tmp_path):
 
 
 def test_the_cards_listed_picture_is_the_one_edited_and_a_card_without_masks_has_no_editor(tmp_path):
-    listed = Card("heart", {"image": "heart.png", "masks": ()}, Location("cards/a.yaml", 3, 7),
+    listed = Card("heart", {"image": "heart.png", "masks": ()}, Location("cards/a.yaml", 3, 11),
                   (Media("heart.png", tmp_path / "elsewhere.png"),))
     basic = Card("plain", {"question": "Q?"}, Location("cards/a.yaml", 9, 5))
 

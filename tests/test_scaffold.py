@@ -185,7 +185,7 @@ def test_an_unknown_kind_is_refused_with_every_kind_of_the_project(tmp_path, run
     assert result.stderr.startswith("usage: deckgen new ")
     assert result.stderr.splitlines()[-1] == (
         "deckgen new: error: argument KIND: unknown kind 'drugs' (did you mean 'drug'?): use basic, reverse, cloze, "
-        "list, typed (built in), or drug (declared in cards/deck.yaml)"
+        "list, typed, occlusion (built in), or drug (declared in cards/deck.yaml)"
     )
     assert not (project / "cards" / "first.yaml").exists()
 
@@ -196,8 +196,8 @@ def test_an_unknown_kind_in_a_project_without_note_types_of_its_own_names_the_bu
     result = run_cli("new", "flashcard", "--subdeck", "first", cwd=project)
 
     assert result.stderr.splitlines()[-1] == (
-        "deckgen new: error: argument KIND: unknown kind 'flashcard': use basic, reverse, cloze, list or typed "
-        "(built in)"
+        "deckgen new: error: argument KIND: unknown kind 'flashcard': use basic, reverse, cloze, list, typed or "
+        "occlusion (built in)"
     )
 
 

@@ -59,7 +59,7 @@ def test_a_header_cell_that_names_no_key_is_located_with_a_suggestion(tmp_path):
     assert _problems(root) == [
         "cards/first.csv:1:4: the header cell 'anwser' is not a card key (did you mean 'answer'?): name a key in "
         "each column of the first row (id, kind, subdeck, topic, extra, source, corrects, tags, media, retired, "
-        "guid, question, answer, text, items, ordered)"]
+        "guid, question, answer, text, items, ordered, image, header, back_extra, mode, masks)"]
 
 
 def test_a_bad_value_is_located_at_its_row_and_column(tmp_path):
@@ -163,7 +163,7 @@ def test_a_misspelt_header_cell_and_the_rows_own_problems_are_reported_in_one_ru
                            "first.csv") == [
         "cards/first.csv:1:3: the header cell 'qestion' is not a card key (did you mean 'question'?): name a key in "
         "each column of the first row (id, kind, subdeck, topic, extra, source, corrects, tags, media, retired, "
-        "guid, question, answer, text, items, ordered)",
+        "guid, question, answer, text, items, ordered, image, header, back_extra, mode, masks)",
         "cards/first.csv:3:3: basic card 'b' has no 'question': fill in its 'question' cell (the question)",
         "cards/first.csv:4:1: card id 'B!' must be lower-case letters, digits, '.', '-' or '_' (at most 64, "
         "starting with a letter or digit)"]
@@ -187,7 +187,7 @@ def test_what_a_tables_card_lacks_is_said_of_its_cells_and_columns_never_of_yaml
         "cards/cards.csv:3:1: a basic card has no 'id': fill in its 'id' cell (stable, unique id; Anki recognises "
         "the student's copy by it)",
         "cards/cards.csv:4:2: card 'no-kind' has no 'kind': fill in its 'kind' cell (basic, reverse, cloze, list, "
-        "typed, or a note type deck.yaml declares)",
+        "typed, occlusion, or a note type deck.yaml declares)",
         "cards/cards.csv:5:1: cloze card 'cloze-with-a-question' has no 'text': add a 'text' column to the first row "
         "and fill in this row's cell (text with {{c1::...}} deletions)",
         "cards/cards.csv:5:3: cloze card 'cloze-with-a-question' takes no 'question': empty this cell, or change "
@@ -236,7 +236,7 @@ def test_a_table_with_no_subdeck_column_asks_for_one(tmp_path):
     ("id,kind,,answer\na,basic,Q,A\n",
      "cards/first.csv:1:3: the header cell of column 3 is empty, but rows below fill the column: name its key in "
      "the first row (id, kind, subdeck, topic, extra, source, corrects, tags, media, retired, guid, question, "
-     "answer, text, items, ordered), or delete the column"),
+     "answer, text, items, ordered, image, header, back_extra, mode, masks), or delete the column"),
     ("\n", "cards/first.csv:1:1: the table is empty: name the keys in its first row (id, kind, question, answer …) "
      "and write one card in each row below it, or delete the file"),
     ("id,kind,question,answer\n",

@@ -165,10 +165,18 @@ def _insert_notes_and_cards(cursor: sqlite3.Cursor, deck: RenderedDeck, plan: Re
 
 
 def _set_note_type_times(cursor: sqlite3.Cursor, deck: RenderedDeck, plan: ReleasePlan) -> None:
-    kinds = {str(note_type.note_type_id): note_type.kind for note_type in deck.note_types}
+    """Each note type's time from the release plan; one that is Anki's own kind (Image Occlusion)
+    says so as Anki's does: its `originalStockKind`, and each field's `tag`, its place, by which
+    Anki's image-occlusion code finds the fields (genanki writes neither)."""
+    note_types = {str(note_type.note_type_id): note_type for note_type in deck.note_types}
     models = json.loads(cursor.execute("SELECT models FROM col").fetchone()[0])
     for model_id, model in models.items():
-        model["mod"] = plan.note_type_times[kinds[model_id]]
+        note_type = note_types[model_id]
+        model["mod"] = plan.note_type_times[note_type.kind]
+        if note_type.declaration.stock_kind is not None:
+            model["originalStockKind"] = note_type.declaration.stock_kind
+            for place, field in enumerate(model["flds"]):
+                field["tag"] = place
     cursor.execute("UPDATE col SET models = ?", (json.dumps(models),))
 
 

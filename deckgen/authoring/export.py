@@ -13,6 +13,7 @@ from typing import Any
 
 from deckgen.source.deck import Card, Project
 from deckgen.source.load import Text
+from deckgen.source.masks import Mask, Picture, mask_yaml
 
 # Card attributes that are the reading's own, not keys an educator writes.
 _NOT_KEYS = frozenset({"where", "parsed_cloze", "values"})
@@ -39,6 +40,10 @@ def _row(card: Card) -> dict[str, str]:
 def _cell(name: str, value: Any) -> str:
     if isinstance(value, Text):
         return value.value
+    if isinstance(value, Picture):
+        return value.name
+    if isinstance(value, Mask):
+        return mask_yaml(value)
     if isinstance(value, bool):
         return "true" if value else ""
     if isinstance(value, tuple):

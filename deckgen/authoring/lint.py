@@ -14,10 +14,12 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from typing import cast
 
 from deckgen.authoring.wording import citation_only_cue, common_word, hard_to_type
 from deckgen.errors import Location, printable
 from deckgen.source.deck import Card, LintSettings, Project
+from deckgen.source.masks import Mask, Picture
 from deckgen.text import cloze
 from deckgen.text.markup import dropped_markup, to_text
 
@@ -74,6 +76,8 @@ RULES = (
     Rule("L012", "long-extra", WARNING, "an extra longer than lint.max_extra_words"),
     Rule("L013", "citation-only-cue", WARNING, "a question whose only cue is an author-year citation"),
     Rule("L014", "common-word-deletion", WARNING, "a cloze deletion that hides one common word"),
+    Rule("L015", "mask-outside-picture", ERROR, "an occlusion mask that reaches outside its picture"),
+    Rule("L016", "duplicate-mask-label", ERROR, "two masks of one occlusion card with the same label"),
 )
 _RULES = {rule.code: rule for rule in RULES}
 
@@ -205,7 +209,37 @@ def lint_card(card: Card, limits: LintSettings, context_words: AbstractSet[str] 
 def _wording(card: Card, limits: LintSettings, shown_everywhere: AbstractSet[str]) -> list[Finding]:
     """The rules for cards that test their wording rather than knowledge (wording.py has their heuristics)."""
     return (_typed_answer(card) + _long_extra(card, limits.max_extra_words)
-            + _citation_only_cue(card, shown_everywhere) + _common_word_deletions(card))
+            + _citation_only_cue(card, shown_everywhere) + _common_word_deletions(card) + _masks(card))
+
+
+def _masks(card: Card) -> list[Finding]:
+    """An occlusion card's masks: each inside its picture (Anki draws none of it outside, and the card
+    would ask for nothing the student sees), each with a label of its own (a student asked for one of
+    two "Aorta" masks cannot tell which)."""
+    picture = card.value("image")
+    if not isinstance(picture, Picture):
+        return []
+    masks = cast(tuple[Mask, ...], card.value("masks"))
+    findings = []
+    labels: dict[str, Mask] = {}
+    for mask in masks:
+        for shape in mask.shapes:
+            left, top, right, bottom = shape.bounds()
+            if left < 0 or top < 0 or right > picture.width or bottom > picture.height:
+                findings.append(_finding(
+                    shape.where or card.location, "L015",
+                    f"mask '{mask.id}' reaches outside the picture ({picture.width} x {picture.height} pixels; its "
+                    f"{shape.kind} spans x {left:g} to {right:g}, y {top:g} to {bottom:g}): Anki does not draw it "
+                    "there; move it inside the picture",
+                ))
+        first = labels.setdefault(mask.label.casefold(), mask)
+        if first is not mask:
+            findings.append(_finding(
+                mask.where or card.location, "L016",
+                f"masks '{first.id}' and '{mask.id}' have the same label '{mask.label}': a student cannot tell "
+                "which one a card asks; give each its own label, or make them one mask with 'shapes:'",
+            ))
+    return findings
 
 
 def _typed_answer(card: Card) -> list[Finding]:
@@ -372,6 +406,7 @@ def lint_project(project: Project) -> list[Finding]:
              for key, name in settings.subdecks.items()}
     for card in studied:
         findings += lint_card(card, settings.lint, contexts[card.subdeck],
-                              cites=settings.kinds[card.kind].trailing_fields, shown_everywhere=shown[card.subdeck])
+                              cites="source" in settings.kinds[card.kind].citation_keys,
+                              shown_everywhere=shown[card.subdeck])
     findings += _duplicate_questions(studied)
     return sorted(findings)

@@ -185,6 +185,6 @@ def _skeleton(kind: Kind, card_id: str, indent: str) -> str:
     lines = [f"- id: {card_id}  # rename it to say what the card asks, before its first release",
              f"  kind: {kind.name}"]
     lines += [f"  {entry}" for entry in kind.skeleton]
-    if kind.trailing_fields:
+    if "source" in kind.citation_keys:
         lines.append("  source:")
     return "\n".join(indent + entry for entry in lines)

@@ -85,7 +85,8 @@ def editable_occlusion(card: Any, media_folder: Path) -> MaskEditor | None:
                 for shape in mask.shapes))
             for mask in masks
         ),
-        indent=max(0, location.col - 1) if location is not None else 4,
+        # A card's location is its id's value; its keys start where `id: ` does, written as usual.
+        indent=max(0, location.col - 1 - len("id: ")) if location is not None else 4,
         location=f"{location.path}:{location.line}" if location is not None else "",
     )
 

@@ -218,7 +218,12 @@ def _changes_to_card(card_id: str, old: CardRecord, now: CardRecord, previous: L
         ))
     if old.kind == now.kind and not old.removed and renumbered(old.hides, now.hides):
         rewritten = () if _moved(dict(old.hides), dict(now.hides)) else rewritten_together(old.hides, now.hides)
-        if rewritten:
+        if now.kind == "occlusion":
+            moved = _masks_moved(old.hides, now.hides)
+            message = (f"occlusion card '{card_id}' had masks removed or reordered ({moved}): students' reviews "
+                       "belong to a mask's place in the list, so they would move to other masks. "
+                       "Only add masks at the end, or edit a mask in place (its shape, label or id)")
+        elif rewritten:
             listed = now.kind == "list"
             what, numbers = ("items", map(str, rewritten)) if listed else ("deletions", (f"c{n}" for n in rewritten))
             message = (f"{'list' if listed else 'cloze'} card '{card_id}' had {what} {', '.join(numbers)} all "
@@ -237,6 +242,13 @@ def _changes_to_card(card_id: str, old: CardRecord, now: CardRecord, previous: L
             place, message, "--allow-renumbering", f"deletions of card '{card_id}' removed or renumbered", subject,
         ))
     return changes
+
+
+def _masks_moved(old: Hides, new: Hides) -> str:
+    """Which mask (by id, as the lock records what each number hides) each changed number held, and holds."""
+    after = dict(new)
+    return "; ".join(f"c{number} was '{mask}', now '{after[number]}'" if number in after
+                     else f"c{number} '{mask}' is gone" for number, mask in old if after.get(number, "") != mask)
 
 
 def _guid_changes(previous: Lock, current: Lock) -> list[Change]:

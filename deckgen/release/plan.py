@@ -84,7 +84,8 @@ def hidden_texts(note: RenderedNote) -> tuple[tuple[int, str], ...]:
     if note.cloze is None:
         return ()
     hidden = note.cloze.hidden_by_number()
-    return tuple((number, " / ".join(html_text(body, images=True) for body in bodies))
+    named = {deletion.number: deletion.name for deletion in note.cloze.deletions if deletion.name is not None}
+    return tuple((number, named.get(number) or " / ".join(html_text(body, images=True) for body in bodies))
                  for number, bodies in hidden.items())
 
 

@@ -30,10 +30,12 @@ from deckgen.render.notetypes import (
     restyled,
     template_environment,
 )
+from deckgen.render.occlusion import occlusion_field
 from deckgen.render.reportlink import ReportLink, report_link
 from deckgen.render.templatetree import makes_card
 from deckgen.source.deck import Card, DeckOptions, Project
 from deckgen.source.load import Text
+from deckgen.source.masks import Mask, Picture
 from deckgen.text import cloze, maths
 from deckgen.text.markup import NO_MARKUP_USED, html_text, to_html
 from deckgen.text.media import packaged_media_name
@@ -214,6 +216,17 @@ class _NoteRenderer:
                 parts.append(piece)
         return cloze.ClozeText(tuple(parts))
 
+    def occlusion(self, masks: tuple[Mask, ...], picture: Picture, hide_all: bool) -> cloze.ClozeText:
+        return occlusion_field(masks, picture, hide_all)
+
+    def picture(self, picture: Picture) -> str:
+        """The picture packaged as any card's media is, shown as Anki's Image field holds it."""
+        packaged = self.media.setdefault(picture.path, PackagedMedia(packaged_media_name(picture.path), picture.path))
+        return f'<img src="{packaged.name}">'  # a flat name of letters, digits, '-' and '_'
+
+    def short_citation(self, source: str) -> str:
+        return self._citation(source)[0]
+
     def _check_maths(self, sides: list[str], key: str, location: Where, maths_allowed: bool = True) -> None:
         if not any("\\" in side or "&" in side for side in sides):
             return  # no backslash, however written: nothing MathJax would read (most fields)
@@ -236,7 +249,7 @@ class _NoteRenderer:
                 check_template_html(shown, RETIRED_TEMPLATE, self.env, self.project, self.templates_dir)
                 self.checked_layouts.add(shown)
             banner = RETIRED_WRAPPER.format(shown)
-            first = kind.content_fields[0]
+            first = kind.content_fields[kind.first_shown]
             values[first] = _prefixed(banner, values[first])
             tags = tags + (settings.retired_tag,)
         report = None

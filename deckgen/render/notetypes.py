@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from deckgen.errors import DeckError, Location, ProblemCollector, display_path, shortened
 from deckgen.render import stylepolicy, templatepolicy, templatetree
+from deckgen.render.occlusion import STOCK_NOTE_TYPES
 from deckgen.source.deck import DeckSettings, Project
 from deckgen.source.kinds import ANKI_SPECIAL_FIELDS, Kind
 from deckgen.text import maths
@@ -212,12 +213,16 @@ def render_note_types(
     kinds = [kind for name, kind in settings.kinds.items() if name in settings.note_type_ids]
     problems = ProblemCollector()
     try:
-        stylesheets = _stylesheets(kinds, project, env, templates_dir, markup)
+        stylesheets = _stylesheets([kind for kind in kinds if kind.stock_kind is None], project, env, templates_dir,
+                                   markup)
     except DeckError as error:  # reported with the templates' problems, all at once
         problems.extend(error)
         stylesheets = {}
     rendered = []
     for kind in kinds:
+        if kind.stock_kind is not None:
+            rendered.append(_stock_note_type(kind, settings))
+            continue
         anki = AnkiSyntax(kind)
         templates = []
         for source in kind.templates:
@@ -238,6 +243,17 @@ def render_note_types(
         ))
     problems.raise_if_any()
     return tuple(rendered)
+
+
+def _stock_note_type(kind: Kind, settings: DeckSettings) -> RenderedNoteType:
+    """A kind that is one of Anki's own note types: its templates and CSS as deckgen writes them, not
+    the project's (render/occlusion.py)."""
+    (front, back), css = STOCK_NOTE_TYPES[kind.stock_kind or 0]
+    trees = templatetree.parse(front), templatetree.parse(back)
+    assert isinstance(trees[0], templatetree.AnkiTemplate) and isinstance(trees[1], templatetree.AnkiTemplate)
+    template = RenderedCardTemplate(kind.templates[0].name, front, back, trees[0], trees[1])
+    return RenderedNoteType(declaration=kind, note_type_id=settings.note_type_ids[kind.name],
+                            name=f"{settings.name} {kind.name} (deckgen)", templates=(template,), css=css)
 
 
 class _FieldsInTags(HTMLReader):
@@ -285,9 +301,10 @@ def restyled(note_types: tuple[RenderedNoteType, ...], project: Project, env: ji
              templates_dir: Path, markup: MarkupUsed) -> tuple[RenderedNoteType, ...]:
     """The note types with their CSS told which markup the cards use: only the stylesheets are
     rendered again, the card templates stay as they were."""
-    stylesheets = _stylesheets([note_type.declaration for note_type in note_types], project, env, templates_dir,
-                               markup)
-    return tuple(replace(note_type, css=stylesheets[note_type.declaration.css]) for note_type in note_types)
+    stylesheets = _stylesheets([note_type.declaration for note_type in note_types
+                                if note_type.declaration.stock_kind is None], project, env, templates_dir, markup)
+    return tuple(replace(note_type, css=stylesheets[note_type.declaration.css])
+                 if note_type.declaration.stock_kind is None else note_type for note_type in note_types)
 
 
 def _stylesheets(kinds: list[Kind], project: Project, env: jinja2.Environment, templates_dir: Path,

@@ -55,6 +55,19 @@ WEB_LINK = re.compile(r"https?://[^\s\x00-\x1f\"'<>\\]+\Z")
 # speaks [anki:tts]…[/anki:tts], compiles [latex], [$], [$$] where LaTeX is on, and with play
 # buttons hidden cuts sound and TTS out of the HTML, which can open an attribute to script.
 ANKI_BRACKETS = re.compile(r"\[\s*/?\s*(?:sound:|anki:|latex\]|\$\$?\])", re.IGNORECASE)
+# The one script a template may hold without allow_template_script: the call that hands an Image
+# Occlusion card to Anki's own code (render/occlusion.py writes it), which reads the card's masks
+# and draws them. It takes no input and runs nothing of the deck's; any other text is refused.
+IMAGE_OCCLUSION_SETUP = """
+try {
+    anki.imageOcclusion.setup();
+} catch (error) {
+    document.getElementById("err").textContent = "This card needs Anki 23.10 or AnkiDroid 2.17: " + error;
+}
+"""
+# Elements of Anki's Image Occlusion note type, allowed with exactly these attributes: the canvas
+# Anki draws the masks on and the button its code wires to show and hide them (inert without it).
+IMAGE_OCCLUSION_TAGS = frozenset({'<canvas id="image-occlusion-canvas">', '<button id="toggle">'})
 SCRIPT_ALLOWED = ("allow_template_script is true: this deck's card templates may run script in every student's "
                   "Anki, and every release note says so; set it to false unless a template truly needs <script>")
 SCRIPT_IN_RELEASE = ("**This release's card templates run script** in every student's Anki "
@@ -92,6 +105,8 @@ class _TemplateReader(HTMLReader):
         self.line_starts = [0] + [match.end() for match in re.finditer("\n", text)]
         self.findings: list[Finding] = []
         self.elements: list[_Element] = []  # every start tag, as this reader sees it
+        self.script: tuple[str, int] | None = None  # a plain <script> start tag and its place, until its text is read
+        self.script_text = ""
 
     def _offset(self) -> int:
         line, column = self.getpos()
@@ -108,6 +123,11 @@ class _TemplateReader(HTMLReader):
             self._add(raw, f"{shortened(raw, 60)}: {rewritten}", f"<{tag}> Anki would rewrite")
         if tag == "script" and self.allow_script:
             self._check_script_source(raw, attrs)
+            return
+        if raw in IMAGE_OCCLUSION_TAGS:
+            return
+        if raw == "<script>":  # allowed if its text is the image-occlusion setup (handle_endtag)
+            self.script, self.script_text = (raw, self._offset()), ""
             return
         if tag not in ALLOWED_TAGS:
             self._add(raw, f"{shortened(raw, 60)}: {_what(tag)}; remove it", f"<{tag}>")
@@ -127,6 +147,13 @@ class _TemplateReader(HTMLReader):
                 self._add(raw, f"{shortened(raw, 60)}: a script may come only from the deck's own files "
                                "(allow_template_script allows scripts written in the template)", "<script src>")
 
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script" and self.script is not None:
+            raw, offset = self.script
+            if self.script_text != IMAGE_OCCLUSION_SETUP:
+                self._add(raw, f"{shortened(raw, 60)}: {_what('script')}; remove it", "<script>", offset)
+            self.script = None
+
     def handle_comment(self, data: str) -> None:
         self._add(f"<!--{data[:20]}", "an HTML comment: browsers and parsers disagree on where some end; write "
                                       "a Jinja comment {# … #} instead", "an HTML comment")
@@ -143,6 +170,9 @@ class _TemplateReader(HTMLReader):
                   "a processing instruction")
 
     def handle_data(self, data: str) -> None:
+        if self.script is not None:
+            self.script_text += data
+            return
         if "<" in data and self.cdata_elem is None:
             at = self._offset() + data.index("<")
             self._add(data[data.index("<"):][:20], "a '<' that starts no tag this reader knows, which a browser "
@@ -199,6 +229,8 @@ def template_findings(text: str, allow_script: bool = False) -> list[Finding]:
     reader = _TemplateReader(text, allow_script)
     reader.feed(text)
     reader.close()
+    if reader.script is not None:  # a script never closed: its text runs to the end
+        reader.handle_endtag("script")
     syntax = {match.start(): match for match in ANKI_BRACKETS.finditer(text)}
     for match in syntax.values():
         reader.findings.append(Finding(

@@ -4,7 +4,8 @@ they may hold, the card kinds and the note types a project declares, and the typ
 Owns: load.py (YAML with positions), tablefile.py (CSV and TSV card files), plainload.py (the fast
 reading), quickread.py (its reader), yamlhints.py, keys.py, kinds.py, notetypedecl.py, cardfile.py,
 deckfile.py (deck.yaml, references.yaml), deckoptions.py (deck.yaml's `options:`), reporturl.py,
-deck.py (the frozen model), project.py (a whole project read and validated).
+deck.py (the frozen model), project.py (a whole project read and validated), masks.py (an occlusion
+card's picture and masks).
 
 May import: the shared modules (errors, paths, ids, names, output), text/.
 """

@@ -33,7 +33,7 @@ from deckgen.source.keys import (
     did_you_mean,
     one_of,
 )
-from deckgen.source.kinds import KINDS, Kind
+from deckgen.source.kinds import CITATION_KEYS, KINDS, Kind
 from deckgen.source.load import MAX_EXPANDED_VALUES, Mapping, Node, Positions, Sequence
 from deckgen.source.quickread import EXPLAIN, QuickReader
 from deckgen.text.media import MEDIA_TYPES, media_problem
@@ -172,15 +172,21 @@ COMMON_CARD_KEYS = (
                expected="the note's GUID"),
 )
 # A declared note type has exactly its own fields: no topic, explanation or citation of deckgen's.
-_CITATION_KEYS = frozenset({"topic", "extra", "source"})
-DECLARED_COMMON_KEYS = tuple(key for key in COMMON_CARD_KEYS if key.name not in _CITATION_KEYS)
+DECLARED_COMMON_KEYS = tuple(key for key in COMMON_CARD_KEYS if key.name not in CITATION_KEYS)
+
+
+def common_keys(kind: Kind) -> tuple[Key, ...]:
+    """The keys every card of `kind` may have: the common ones, of the citation keys those it cites with."""
+    if kind.citation_keys == CITATION_KEYS:
+        return COMMON_CARD_KEYS
+    return tuple(key for key in COMMON_CARD_KEYS if key.name not in CITATION_KEYS or key.name in kind.citation_keys)
 
 
 def card_keys(kind: str | None, kinds: Lookup[str, Kind] = KINDS) -> tuple[Key, ...]:
     """The keys a card of `kind` may have; with no known kind, every kind's, for did-you-mean."""
     if kind is not None and kind in kinds:
         declared = kinds[kind]
-        return (DECLARED_COMMON_KEYS if declared.declared else COMMON_CARD_KEYS) + declared.keys
+        return common_keys(declared) + declared.keys
     every_kind = {key.name: key for each in kinds.values() for key in each.keys}
     return COMMON_CARD_KEYS + tuple(key for name, key in every_kind.items() if name not in _COMMON_NAMES)
 
@@ -240,8 +246,8 @@ def _card(node: Node, read: CardFileReader, defaults: _FileDefaults) -> Card | N
     problems_before = len(read.problems.problems)
     kinds = read.context.settings.kinds if read.context else KINDS
     kind = read.read(card, _KIND)
-    common_keys = DECLARED_COMMON_KEYS if kind is not None and kinds[kind].declared else COMMON_CARD_KEYS
-    common = {key.name: read.read(card, key) for key in common_keys if key is not _KIND}
+    keys = common_keys(kinds[kind]) if kind is not None else COMMON_CARD_KEYS
+    common = {key.name: read.read(card, key) for key in keys if key is not _KIND}
     common["kind"] = kind
     card_id = common["id"]
     what = f"card '{card_id.text}'" if card_id else "a card"

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 from deckgen.errors import Location, Where, located
 from deckgen.source.load import Text
@@ -108,9 +108,11 @@ class MediaFile:
     where: Where
 
 
-# One value of a kind's content key: a markup text, a list of them (a list card's items), or a
-# yes/no (whether a list is ordered).
-Content = Text | tuple[Text, ...] | bool
+# One value of a kind's content key: a markup text, a list of them (a list card's items), a
+# yes/no (whether a list is ordered), a name (an occlusion card's mode), or an occlusion card's
+# picture (masks.Picture) and masks (a tuple of masks.Mask), which only masks.py and the modules
+# that ask for them by type know (masks.py builds on this module: it cannot be named here).
+Content: TypeAlias = Text | tuple[Text, ...] | bool | str | object
 
 
 @dataclass(frozen=True, slots=True)  # one per card: no __dict__ each
@@ -148,8 +150,9 @@ class Card:
         return value if isinstance(value, Text) else None
 
     def texts_of(self, key: str) -> tuple[Text, ...]:
+        """A list of texts (a list card's items); only `masks` holds a tuple of anything else."""
         value = self.value(key)
-        return value if isinstance(value, tuple) else ()
+        return cast("tuple[Text, ...]", value) if isinstance(value, tuple) else ()
 
     def flag_of(self, key: str) -> bool:
         return self.value(key) is True
@@ -178,7 +181,7 @@ class Card:
             if isinstance(value, Text):
                 named.append((key, value))
             elif isinstance(value, tuple):
-                named += [(key, item) for item in value]
+                named += [(key, item) for item in value if isinstance(item, Text)]
         if self.extra is not None:
             named.append(("extra", self.extra))
         return named

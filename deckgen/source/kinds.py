@@ -20,16 +20,19 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from deckgen.errors import Location
 from deckgen.source.deck import Card
 from deckgen.source.keys import BooleanKey, Complaint, Complaints, Key, ListKey, MarkupKey, complain
 from deckgen.source.load import Text
+from deckgen.source.masks import HIDE_ALL, HIDE_ONE, MODE, Mask, MasksKey, Picture, PictureKey
 from deckgen.text import cloze
 
 # Fields every note type ends with, filled the same way for every kind.
 CITATION_FIELDS = ("Extra", "Topic", "Source", "Reference")
+# The card keys that fill them.
+CITATION_KEYS = frozenset({"topic", "extra", "source"})
 # Fields Anki fills in itself; templates may name them too.
 ANKI_SPECIAL_FIELDS = frozenset({"FrontSide", "Deck", "Subdeck", "Tags", "Card", "CardFlag", "Type"})
 
@@ -52,6 +55,12 @@ class FieldWriter(Protocol):
     def cloze_text(self, text: Text) -> cloze.ClozeText: ...
 
     def list_items(self, items: tuple[Text, ...], ordered: bool) -> cloze.ClozeText: ...
+
+    def occlusion(self, masks: tuple[Mask, ...], picture: Picture, hide_all: bool) -> cloze.ClozeText: ...
+
+    def picture(self, picture: Picture) -> str: ...
+
+    def short_citation(self, source: str) -> str: ...
 
 
 Filler = Callable[[Card, FieldWriter], dict[str, "str | cloze.ClozeText"]]
@@ -77,6 +86,16 @@ class Kind:
     note_type_name: str | None = None  # the Anki name of a declared note type; built-in ones derive it
     sort_field: int = 0  # the field Anki's browser sorts by, as an index into `fields`
     css: str = "style.css"  # the stylesheet template of its note type
+    # Anki's own note type this kind is (its `originalStockKind`: 6, Image Occlusion): its templates
+    # and CSS are fixed in code (render/occlusion.py), not the project's, so that Anki and AnkiDroid
+    # treat its notes as their own.
+    stock_kind: int | None = None
+    # Which of deckgen's citation keys (topic, extra, source) its cards may have; None: all three,
+    # or none for a declared note type, which has exactly the fields it names.
+    own_citation_keys: frozenset[str] | None = None
+    # The field a student sees first, as an index into `content_fields`: a retired card's banner
+    # goes before it (an occlusion card's first field is hidden: Anki's code reads the masks there).
+    first_shown: int = 0
 
     @cached_property  # asked once per card by the fast reader
     def key_names(self) -> frozenset[str]:
@@ -85,6 +104,12 @@ class Kind:
     @property
     def fields(self) -> tuple[str, ...]:
         return self.content_fields + self.trailing_fields
+
+    @property
+    def citation_keys(self) -> frozenset[str]:
+        if self.own_citation_keys is not None:
+            return self.own_citation_keys
+        return frozenset() if self.declared else CITATION_KEYS
 
     @property
     def is_cloze(self) -> bool:
@@ -246,4 +271,44 @@ TYPED = Kind(
     skeleton=("question:", "answer:"),
 )
 
-KINDS: dict[str, Kind] = {kind.name: kind for kind in (BASIC, REVERSE, CLOZE, LIST, TYPED)}
+
+def _occlusion(card: Card, write: FieldWriter) -> dict[str, str | cloze.ClozeText]:
+    """Anki's Image Occlusion fields: the masks as clozes over the picture, the header, the back
+    extra (and the source's citation under it) and Comments, which Anki keeps for the educator."""
+    picture, masks = card.value("image"), cast(tuple[Mask, ...], card.value("masks"))
+    assert isinstance(picture, Picture)  # validation refused any card without
+    header, extra = card.text_of("header"), card.text_of("back_extra")
+    back_extra = write.markup("back_extra", extra, required=False) if extra else ""
+    if card.source:
+        back_extra += f'<div class="source">{write.short_citation(card.source)}</div>'
+    return {"Occlusion": write.occlusion(masks, picture, card.value("mode") != HIDE_ONE),
+            "Image": write.picture(picture),
+            "Header": write.markup("header", header, required=False) if header else "",
+            "Back Extra": back_extra, "Comments": ""}
+
+
+def _pack_occlusion(values: dict[str, Any]) -> dict[str, Any]:
+    """An occlusion card's mode, "hide all, guess one" unless it says otherwise."""
+    return {**values, "mode": values.get("mode") or HIDE_ALL}
+
+
+IMAGE_OCCLUSION_STOCK_KIND = 6  # Anki's originalStockKind of its Image Occlusion note type
+OCCLUSION = Kind(
+    name="occlusion",
+    summary="one card per mask over a picture: Anki's own Image Occlusion",
+    keys=(PictureKey(), MarkupKey("header", "Shown above the picture on both sides (optional)."),
+          MarkupKey("back_extra", "Shown under the picture on the back (optional)."), MODE, MasksKey()),
+    # Anki's names and order: its image-occlusion code finds the fields by their place.
+    content_fields=("Occlusion", "Image", "Header", "Back Extra", "Comments"),
+    templates=(CardTemplateSpec("Image Occlusion", "", ""),),
+    fill=_occlusion,
+    skeleton=("image:", "header:", "masks:", "  - {id: , label: , rect: [0, 0, 10, 10]}"),
+    cloze_field="Occlusion",
+    check=_pack_occlusion,
+    trailing_fields=(),
+    stock_kind=IMAGE_OCCLUSION_STOCK_KIND,
+    own_citation_keys=frozenset({"source"}),
+    first_shown=2,  # Header
+)
+
+KINDS: dict[str, Kind] = {kind.name: kind for kind in (BASIC, REVERSE, CLOZE, LIST, TYPED, OCCLUSION)}

@@ -22,6 +22,9 @@ class Deletion:
     number: int
     hidden: str  # the text the deletion hides, as written (HTML once rendered), without its hint
     hint: str | None  # None when there is no "::"
+    # What the deletion is known by when its text is no name (an occlusion mask's id, not its
+    # coordinates): what the release lock records it hides.
+    name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
