@@ -64,16 +64,23 @@ def release_timestamp(environment: dict[str, str]) -> int:
     return int(value)
 
 
-def check(root: Path, strict: bool = False, progress: Progress | None = None) -> CheckResult:
+def check(root: Path, strict: bool = False, progress: Progress | None = None, cache: bool = True) -> CheckResult:
     """Everything a build does except writing: load, validate and render every card.
 
     Unsafe content in a card is removed and reported as a warning; with `strict` it is an error.
+    With `cache`, each card file unchanged since the last build is taken from build/.cache/
+    (cache/incremental.py) instead of being read and rendered again.
     """
     problems = ProblemCollector()
-    project = read_project(root, problems)
-    # The cards that are valid are rendered even when others are not, so that every problem of
-    # every card is reported at once: a rendering problem does not wait for the others' fixes.
-    deck = render_deck(project, ProjectPaths(root).templates, problems if problems.problems else None, progress)
+    if cache:
+        from deckgen.cache.incremental import read_and_render
+
+        project, deck = read_and_render(root, problems, progress)
+    else:
+        project = read_project(root, problems)
+        # The cards that are valid are rendered even when others are not, so that every problem of
+        # every card is reported at once: a rendering problem does not wait for the others' fixes.
+        deck = render_deck(project, ProjectPaths(root).templates, problems if problems.problems else None, progress)
     problems.raise_if_any()
     if strict and deck.warnings:
         raise DeckError(deck.warnings)
@@ -115,10 +122,11 @@ def plan(
 
 
 def verify(
-    root: Path, strict: bool = False, allow: Allowances = Allowances(), progress: Progress | None = None
+    root: Path, strict: bool = False, allow: Allowances = Allowances(), progress: Progress | None = None,
+    cache: bool = True,
 ) -> tuple[CheckResult, ReleasePlan]:
     """`deckgen check`: everything a release does but write, every guard included."""
-    checked = check(root, strict, progress)
+    checked = check(root, strict, progress, cache)
     release = plan(checked, read_lock_in(root, ProjectPaths(root).lock), LATEST_RELEASE_TIME, allow)
     return checked, release
 
@@ -131,6 +139,7 @@ def build(
     frozen: bool = False,
     strict: bool = False,
     progress: Progress | None = None,
+    cache: bool = True,
 ) -> BuildResult:
     """A development build: check the project, apply the guards against the last release, and write
     build/<deck>-<version>.apkg. It makes no card "released": cards changed since the last release
@@ -147,7 +156,7 @@ def build(
     paths = ProjectPaths(root)
     refuse_linked_output(paths, output_dir)
     with one_at_a_time(paths.cards):
-        checked = check(root, strict, progress)
+        checked = check(root, strict, progress, cache)
         lock_path = paths.lock
         release = plan(checked, read_lock_in(root, lock_path), release_time, allow)
         if frozen:

@@ -35,7 +35,7 @@ from deckgen.render.templatetree import makes_card
 from deckgen.source.deck import Card, DeckOptions, Project
 from deckgen.source.load import Text
 from deckgen.text import cloze, maths
-from deckgen.text.markup import NO_MARKUP_USED, html_text, to_html
+from deckgen.text.markup import NO_MARKUP_USED, MarkupUsed, html_text, to_html
 from deckgen.text.media import packaged_media_name
 from deckgen.text.sanitise import inert, plain, without_cloze_syntax
 
@@ -104,6 +104,22 @@ class RenderedDeck:
     warnings: tuple[Problem, ...] = ()  # unsafe content found in cards and removed
     options: DeckOptions = DeckOptions()  # the course preset's settings from deck.yaml
     release_line: str = ""  # after the description in the package: the version (updates/description.py)
+
+
+@dataclass(frozen=True)
+class RenderedFile:
+    """Some cards (one card file's) rendered, as the deck takes them in: what the cache keeps."""
+
+    notes: tuple[RenderedNote, ...]  # of the cards that render without a problem, in their order
+    problems: tuple[Problem, ...]
+    warnings: tuple[Problem, ...]
+    used: MarkupUsed
+    media: tuple[PackagedMedia, ...]  # of every card, as a clean build's deck holds them
+
+
+# Renders a project's cards file by file: given a function rendering some cards, it returns the
+# notes of all (in the order they are given) and the rest, rendered or kept (cache/incremental.py).
+FileRenderer = Callable[[Callable[[list[Card]], RenderedFile]], RenderedFile]
 
 
 class _NoteRenderer:
@@ -298,6 +314,21 @@ class _NoteRenderer:
         self.problems.problems = found
         return tuple(notes)
 
+    def rendered(self, cards: list[Card]) -> RenderedFile:
+        notes = self.notes_that_render(cards, None)
+        return RenderedFile(notes, tuple(self.problems.take()), tuple(self.warnings), self.used,
+                            tuple(self.media.values()))
+
+    def take_in(self, rendered: RenderedFile) -> tuple[RenderedNote, ...]:
+        """The notes of cards rendered elsewhere (`FileRenderer`), their problems, warnings, media and
+        markup added to this renderer's."""
+        self.problems.problems.extend(rendered.problems)
+        self.warnings.extend(rendered.warnings)
+        self.used = self.used.joined(rendered.used)
+        for media in rendered.media:
+            self.media.setdefault(media.path, media)
+        return rendered.notes
+
     def _citation_fields(self, card: Card) -> dict[str, str]:
         """The fields every kind ends with: the explanation, the topic and the citation."""
         extra = self.markup("extra", card.extra, required=False) if card.extra else ""
@@ -358,10 +389,11 @@ PROGRESS_EVERY = 1_000  # cards between two reports
 
 
 def render_deck(project: Project, templates_dir: Path, problems: ProblemCollector | None = None,
-                progress: Progress | None = None) -> RenderedDeck:
+                progress: Progress | None = None, by_file: FileRenderer | None = None) -> RenderedDeck:
     """Render the note types and every card; all problems of all cards are reported together. Given
     `problems`, a card's problems are recorded there instead, and the deck leaves that card out
-    (preview and stats show what they can); a template's problems are raised all the same."""
+    (preview and stats show what they can); a template's problems are raised all the same. Given
+    `by_file`, the cards are rendered (or their rendering kept) file by file through it."""
     if not templates_dir.is_dir():
         raise DeckError.at(
             Location(display_path(templates_dir, project.root)),
@@ -380,7 +412,11 @@ def render_deck(project: Project, templates_dir: Path, problems: ProblemCollecto
     # Course order: subdecks as deck.yaml lists them, then the cards as the files hold them.
     course_order = {key: position for position, key in enumerate(project.settings.subdecks)}
     cards = sorted(project.cards, key=lambda card: course_order[card.subdeck])
-    notes = renderer.notes(cards, progress) if problems is None else renderer.notes_that_render(cards, progress)
+    if by_file is not None:
+        notes = renderer.take_in(by_file(lambda some: _NoteRenderer(project, env, templates_dir, note_types)
+                                         .rendered(some)))
+    else:
+        notes = renderer.notes(cards, progress) if problems is None else renderer.notes_that_render(cards, progress)
     settings = project.settings
     description = renderer.markup("description", settings.description, required=False) if settings.description else ""
     # After the notes: the CSS styles what their fields use (only the CSS changes).
