@@ -20,6 +20,7 @@ from pathlib import Path
 import deckgen
 from deckgen.cache.store import CacheStore, digest
 from deckgen.errors import Problem, ProblemCollector
+from deckgen.ids import note_guid
 from deckgen.paths import ProjectPaths
 from deckgen.render.notes import PackagedMedia, Progress, RenderedDeck, RenderedFile, RenderedNote, render_deck
 from deckgen.source.cardfile import CardContext
@@ -40,6 +41,7 @@ class _Entry:
     cards: list[Card]
     problems: tuple[Problem, ...]
     media: tuple[tuple[str, str], ...]  # (path, digest) of every media file its cards show
+    guids: dict[str, str]  # by card id, the GUIDs derived from the ids (the deck id is in the key)
     rendered: RenderedFile | None = None
     fresh: bool = True  # read or rendered by this build: to be written
     storable: bool = True
@@ -78,6 +80,7 @@ class IncrementalProject:
     project_key: str
     media: _MediaDigests
     entries: list[_Entry] = field(default_factory=list)
+    guids: dict[str, str] = field(default_factory=dict)
     media_listing: str | None = None
 
     def read(self, path: Path, paths: ProjectPaths, context: CardContext, problems: ProblemCollector) -> list[Card]:
@@ -97,10 +100,17 @@ class IncrementalProject:
                 key = digest(key, self._media_listing(paths))
             shown_media = tuple((item, self.media.of(item) or "") for item in media)
             # Changed while it was read: what was read has no key, and is not kept.
-            entry = _Entry(key, cards, tuple(found.problems), shown_media, storable=_unchanged(path, data))
+            guids = {card.id: note_guid(context.settings.deck_id, card.id) for card in cards if card.guid is None}
+            entry = _Entry(key, cards, tuple(found.problems), shown_media, guids, storable=_unchanged(path, data))
         self.entries.append(entry)
+        self.guids.update(entry.guids)
         problems.problems.extend(entry.problems)
         return entry.cards
+
+    def guid(self, deck_id: int, card_id: str) -> str:
+        """A card's GUID as derived from its id, remembered by the cache (read_project's `derive_guid`):
+        the same for one id in every file, since the deck id is in every key."""
+        return self.guids.get(card_id) or note_guid(deck_id, card_id)
 
     def _kept(self, key: str) -> _Entry | None:
         value = self.store.get(key)
@@ -202,7 +212,7 @@ def read_and_render(root: Path, problems: ProblemCollector,
     """What `check` reads and renders (read_project, then render_deck), through the cache: the
     problems of cards, cached or not, are recorded in `problems`; a template's are raised."""
     incremental = open_project(root)
-    project = read_project(root, problems, incremental.read)
+    project = read_project(root, problems, incremental.read, incremental.guid)
     # Cards' rendering problems are recorded, never raised, so that what was read is kept even then;
     # the caller raises them all, as it raises those of reading.
     deck = render_deck(project, ProjectPaths(root).templates, problems, progress,

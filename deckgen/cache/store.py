@@ -7,13 +7,16 @@ Nothing here raises: a cache that cannot be read or written is a cache that miss
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import io
 import os
 import pickle
 import tempfile
 import time
 import zlib
 from pathlib import Path
+from typing import Any, ClassVar
 
 # An entry's first bytes: a file that does not start with them (another program's, another format
 # of deckgen's) is not an entry. The checksum after them finds a truncated or damaged one.
@@ -21,6 +24,40 @@ MAGIC = b"deckgen-cache 1\n"
 _CHECKSUM_BYTES = 4
 _TEMPORARY = ".tmp-"
 _STALE_TEMPORARY_SECONDS = 3600  # a build that died mid-write left it: no build writes this long
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles a frozen dataclass with slots (a card, a text, a note: hundreds of thousands in a large
+    deck) as its class called with its fields. Left to itself, pickle restores one through the
+    setstate that dataclasses writes in Python, field by field: four times slower to read back."""
+
+    _fields: ClassVar[dict[type, tuple[str, ...] | None]] = {}
+
+    def reducer_override(self, obj: Any) -> Any:
+        kind = type(obj)
+        names = self._fields.get(kind, ())
+        if names == ():
+            names = self._fields[kind] = _constructor_fields(kind)
+        if names is None:
+            return NotImplemented
+        return kind, tuple(getattr(obj, name) for name in names)
+
+
+def _constructor_fields(kind: type) -> tuple[str, ...] | None:
+    """A slotted dataclass's fields, when calling it with them makes an equal one (no field left out
+    of __init__, nothing done after it); None for any other class."""
+    if not dataclasses.is_dataclass(kind) or "__slots__" not in vars(kind) or hasattr(kind, "__post_init__"):
+        return None
+    fields = dataclasses.fields(kind)
+    if not all(field.init for field in fields):
+        return None
+    return tuple(field.name for field in fields)
+
+
+def _dumps(value: object) -> bytes:
+    buffer = io.BytesIO()
+    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    return buffer.getvalue()
 
 
 def digest(*parts: bytes | str) -> str:
@@ -61,7 +98,7 @@ class CacheStore:
     def put(self, key: str, value: object) -> None:
         """Store `value` under `key`, replacing any entry atomically; a failure leaves no entry."""
         self.used.add(key)
-        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        payload = _dumps(value)
         data = MAGIC + zlib.crc32(payload).to_bytes(4, "little") + payload
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
