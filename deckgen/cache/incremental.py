@@ -53,8 +53,10 @@ class _MediaDigests:
 
     known: dict[str, tuple[int, int, str]]
     changed: bool = False
+    asked: set[str] = field(default_factory=set)  # this build's: the others are forgotten
 
     def of(self, path: str) -> str | None:
+        self.asked.add(path)
         try:
             stat = os.stat(path)
         except OSError:
@@ -165,8 +167,9 @@ class IncrementalProject:
         for entry in self.entries:
             if entry.fresh and entry.storable and entry.rendered is not None:
                 self.store.put(entry.key, entry)
-        if self.media.changed:
-            self.store.put(_MEDIA_MEMO, self.media.known)
+        if self.media.changed or self.media.asked != self.media.known.keys():
+            self.store.put(_MEDIA_MEMO, {path: self.media.known[path] for path in self.media.asked
+                                         if path in self.media.known})
         self.store.used.add(_MEDIA_MEMO)
         self.store.prune()
 
