@@ -101,8 +101,8 @@ class IncrementalProject:
             if found.problems:
                 key = digest(key, self._media_listing(paths))
             shown_media = tuple((item, self.media.of(item) or "") for item in media)
-            # Changed while it was read: what was read has no key, and is not kept.
             guids = {card.id: note_guid(context.settings.deck_id, card.id) for card in cards if card.guid is None}
+            # A file changed while it was read: what was read has no key, and is not kept.
             entry = _Entry(key, cards, tuple(found.problems), shown_media, guids, storable=_unchanged(path, data))
         self.entries.append(entry)
         self.guids.update(entry.guids)

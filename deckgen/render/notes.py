@@ -117,8 +117,8 @@ class RenderedFile:
     media: tuple[PackagedMedia, ...]  # of every card, as a clean build's deck holds them
 
 
-# Renders a project's cards file by file: given a function rendering some cards, it returns the
-# notes of all (in the order they are given) and the rest, rendered or kept (cache/incremental.py).
+# Renders a project's cards file by file: given a function rendering some cards, it returns what
+# rendering all of them gives, each file's rendered or kept, notes in course order (cache/incremental.py).
 FileRenderer = Callable[[Callable[[list[Card]], RenderedFile]], RenderedFile]
 
 
@@ -315,13 +315,13 @@ class _NoteRenderer:
         return tuple(notes)
 
     def rendered(self, cards: list[Card]) -> RenderedFile:
+        """What rendering `cards` alone gives, with a renderer of their own (`FileRenderer`)."""
         notes = self.notes_that_render(cards, None)
         return RenderedFile(notes, tuple(self.problems.take()), tuple(self.warnings), self.used,
                             tuple(self.media.values()))
 
     def take_in(self, rendered: RenderedFile) -> tuple[RenderedNote, ...]:
-        """The notes of cards rendered elsewhere (`FileRenderer`), their problems, warnings, media and
-        markup added to this renderer's."""
+        """The notes of cards rendered elsewhere (`FileRenderer`); the rest is added to this renderer's."""
         self.problems.problems.extend(rendered.problems)
         self.warnings.extend(rendered.warnings)
         self.used = self.used.joined(rendered.used)
@@ -409,13 +409,12 @@ def render_deck(project: Project, templates_dir: Path, problems: ProblemCollecto
     # which cards its notes make.
     note_types = render_note_types(project, env, templates_dir, NO_MARKUP_USED)
     renderer = _NoteRenderer(project, env, templates_dir, note_types)
-    # Course order: subdecks as deck.yaml lists them, then the cards as the files hold them.
-    course_order = {key: position for position, key in enumerate(project.settings.subdecks)}
-    cards = sorted(project.cards, key=lambda card: course_order[card.subdeck])
     if by_file is not None:
         notes = renderer.take_in(by_file(lambda some: _NoteRenderer(project, env, templates_dir, note_types)
                                          .rendered(some)))
-    else:
+    else:  # course order: subdecks as deck.yaml lists them, then the cards as the files hold them
+        course_order = {key: position for position, key in enumerate(project.settings.subdecks)}
+        cards = sorted(project.cards, key=lambda card: course_order[card.subdeck])
         notes = renderer.notes(cards, progress) if problems is None else renderer.notes_that_render(cards, progress)
     settings = project.settings
     description = renderer.markup("description", settings.description, required=False) if settings.description else ""
