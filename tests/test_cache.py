@@ -29,11 +29,15 @@ def _card(card_id: str, question: str, extra: str = "") -> str:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """Three card files of two subdecks, with a list card (which the list-items template lays out)."""
+    """Three card files of two subdecks, with a list card (which the list-items template lays out),
+    a cloze card and a retired one."""
     root = make_project(tmp_path / "project")
     cards = root / "cards"
-    (cards / "a.yaml").write_text("subdeck: first\ncards:\n" + _card("a1", "First?") + _card("a2", "Second?"))
-    (cards / "b.yaml").write_text("subdeck: second\ncards:\n" + _card("b1", "Third?"))
+    (cards / "a.yaml").write_text("subdeck: first\ncards:\n" + _card("a1", "First?")
+                                  + _card("a2", "Second?", "    retired: true\n"))
+    (cards / "b.yaml").write_text(
+        "subdeck: second\ncards:\n" + _card("b1", "Third?")
+        + "  - id: b2\n    kind: cloze\n    text: 'IPT began in the {{c1::1970s}}.'\n")
     (cards / "c.yaml").write_text(
         "subdeck: first\ncards:\n" + _card("c1", "Fourth?")
         + "  - id: c2\n    kind: list\n    question: The phases?\n    items: [Initial, Middle, Final]\n")
