@@ -232,3 +232,15 @@ def test_the_served_preview_reads_again_only_the_file_saved(project, reads):
 
         assert reads == ["b.yaml"]
         assert "Third, edited?" in server.page.html
+
+
+def test_lint_finds_the_same_in_cached_cards(project, reads):
+    replace_in_file(project / "cards" / "b.yaml", "    source: weissman2017\n", "", count=1)  # L004 missing-source
+    fresh = [str(finding) for finding in tools.lint(project, cache=False).findings]
+    tools.lint(project)
+    reads.clear()
+
+    cached = [str(finding) for finding in tools.lint(project).findings]
+
+    assert reads == []
+    assert cached == fresh and any("L004" in finding for finding in cached)

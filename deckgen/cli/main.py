@@ -207,7 +207,7 @@ def _lint(arguments: argparse.Namespace) -> int:
     from deckgen.authoring.lint import ERROR
     from deckgen.commands.tools import lint
 
-    result = lint(arguments.project, arguments.strict)
+    result = lint(arguments.project, arguments.strict, _cache(arguments))
     _warn(result.checked.deck.warnings)
     for finding in result.findings:
         print(finding)

@@ -343,13 +343,14 @@ def _pipeline_commands(command: _Command) -> None:
             "--strict", action="store_true",
             help="treat warnings (unsafe content removed from a card) as errors",
         )
-        strict_command.add_argument(
+    lint_command = command("lint", "report card-quality problems", _lint_help)
+    lint_command.add_argument("--strict", action="store_true", help="fail on warnings and lint warnings too")
+    for cached_command in (build_command, check_command, lint_command):
+        cached_command.add_argument(
             "--no-cache", dest="cache", action="store_false",
             help=f"read and render every card file again, not taking unchanged ones from {BUILD_DIR}/.cache/ "
                  "(also: DECKGEN_NO_CACHE=1)",
         )
-    lint_command = command("lint", "report card-quality problems", _lint_help)
-    lint_command.add_argument("--strict", action="store_true", help="fail on warnings and lint warnings too")
 
 
 def _document_commands(command: _Command) -> None:

@@ -41,12 +41,12 @@ class LintResult:
     findings: tuple[Finding, ...]
 
 
-def lint(root: Path, strict: bool = False) -> LintResult:
-    """Check the cards as `check` does, then every card-quality rule."""
+def lint(root: Path, strict: bool = False, cache: bool = True) -> LintResult:
+    """Check the cards as `check` does (through the cache unless not `cache`), then every card-quality rule."""
     from deckgen.authoring.lint import lint_project
     from deckgen.commands.pipeline import check
 
-    checked = check(root, strict)
+    checked = check(root, strict, cache=cache)
     return LintResult(checked, tuple(lint_project(checked.project)))
 
 
