@@ -244,3 +244,26 @@ def test_lint_finds_the_same_in_cached_cards(project, reads):
 
     assert reads == []
     assert cached == fresh and any("L004" in finding for finding in cached)
+
+
+def test_a_build_folder_that_is_a_link_gets_no_cache(project, tmp_path, reads):
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / incremental.CACHE_DIR).mkdir(parents=True)
+    (elsewhere / incremental.CACHE_DIR / ("0" * 64)).write_text("someone's file")
+    (project / "build").symlink_to(elsewhere)
+
+    check(project)
+    check(project)
+
+    assert sorted(reads) == ["a.yaml", "a.yaml", "b.yaml", "b.yaml", "c.yaml", "c.yaml"]  # nothing kept
+    assert [path.name for path in (elsewhere / incremental.CACHE_DIR).iterdir()] == ["0" * 64]
+
+
+def test_pruning_removes_only_the_stores_entries(project):
+    cache = project / "build" / incremental.CACHE_DIR
+    cache.mkdir(parents=True)
+    (cache / "notes.txt").write_text("mine")
+
+    check(project)
+
+    assert (cache / "notes.txt").read_text() == "mine"

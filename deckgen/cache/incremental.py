@@ -204,7 +204,11 @@ def _code_stamp() -> str:
 
 
 def open_project(root: Path) -> IncrementalProject:
-    store = CacheStore(ProjectPaths(root).build / CACHE_DIR)
+    """The project's card files through its store, build/.cache/; none when build/ or build/.cache/
+    is a link, which a repository could commit to have deckgen write, and prune, elsewhere."""
+    paths = ProjectPaths(root)
+    folder = paths.build / CACHE_DIR
+    store = CacheStore(None if paths.build.is_symlink() or folder.is_symlink() else folder)
     memo = store.get(_MEDIA_MEMO)
     known = memo if isinstance(memo, dict) else {}
     return IncrementalProject(root, store, project_key(root), _MediaDigests(known))

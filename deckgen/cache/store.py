@@ -12,6 +12,7 @@ import hashlib
 import io
 import os
 import pickle
+import re
 import tempfile
 import time
 import zlib
@@ -24,6 +25,7 @@ MAGIC = b"deckgen-cache 1\n"
 _CHECKSUM_BYTES = 4
 _TEMPORARY = ".tmp-"
 _STALE_TEMPORARY_SECONDS = 3600  # a build that died mid-write left it: no build writes this long
+_ENTRY_NAME = re.compile(r"[0-9a-f]{64}|[a-z-]+")
 
 
 class _Pickler(pickle.Pickler):
@@ -70,16 +72,24 @@ def digest(*parts: bytes | str) -> str:
     return hashed.hexdigest()
 
 
-class CacheStore:
-    """The entries in `folder`, and which of them this build used (the others are pruned)."""
+def is_entry_name(name: str) -> bool:
+    """A name the store gives its entries (a key: hexadecimal digits, or a word of deckgen's own)."""
+    return _ENTRY_NAME.fullmatch(name) is not None
 
-    def __init__(self, folder: Path) -> None:
+
+class CacheStore:
+    """The entries in `folder`, and which of them this build used (the others are pruned). With
+    `folder` None (it would be a link, which could lead anywhere) the store keeps nothing."""
+
+    def __init__(self, folder: Path | None) -> None:
         self.folder = folder
         self.used: set[str] = set()
 
     def get(self, key: str) -> object | None:
         """The value stored under `key`, or None when there is none that is intact."""
         self.used.add(key)  # kept even on a miss: this build writes it
+        if self.folder is None:
+            return None
         try:
             data = (self.folder / key).read_bytes()
         except OSError:
@@ -98,6 +108,8 @@ class CacheStore:
     def put(self, key: str, value: object) -> None:
         """Store `value` under `key`, replacing any entry atomically; a failure leaves no entry."""
         self.used.add(key)
+        if self.folder is None:
+            return
         payload = _dumps(value)
         data = MAGIC + zlib.crc32(payload).to_bytes(4, "little") + payload
         try:
@@ -113,7 +125,10 @@ class CacheStore:
             pass  # a read-only or full disk: the build goes on without its cache
 
     def prune(self) -> None:
-        """Remove the entries this build did not use, so the cache holds one build's worth."""
+        """Remove the entries this build did not use, so the cache holds one build's worth. Only
+        files named as entries are: whatever else is there is not the store's to remove."""
+        if self.folder is None:
+            return
         try:
             names = os.listdir(self.folder)
         except OSError:
@@ -125,7 +140,7 @@ class CacheStore:
                 if name.startswith(_TEMPORARY):  # another build's, being written: only when long dead
                     if now - path.stat().st_mtime > _STALE_TEMPORARY_SECONDS:
                         path.unlink()
-                elif name not in self.used:
+                elif name not in self.used and is_entry_name(name) and path.is_file():
                     path.unlink()
             except OSError:
                 pass
