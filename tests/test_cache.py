@@ -267,3 +267,13 @@ def test_pruning_removes_only_the_stores_entries(project):
     check(project)
 
     assert (cache / "notes.txt").read_text() == "mine"
+
+
+def test_a_cached_file_with_a_warning_keeps_no_copy_of_its_yaml_tree(project):
+    replace_in_file(project / "cards" / "b.yaml", "Third?", "'Third <script>alert(1)</script>?'")
+    check(project)  # the warning's line is found by reading the file again, with positions
+
+    cached = [card for card in check(project).project.cards if card.id == "b1"]
+
+    assert cached[0].where.positions._tree is None
+    assert str(check(project).deck.warnings[0]).startswith("cards/b.yaml:5:15: warning: 'question' contains <script>")
