@@ -83,6 +83,8 @@ def copy_of_course(destination: Path) -> Path:
 
 
 def files_below(folder: Path) -> dict[str, bytes]:
+    """The files below `folder` but deckgen's cache (build/.cache/), which is no output of a command."""
     if not folder.exists():
         return {}
-    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in folder.rglob("*")
+            if path.is_file() and ".cache" not in path.relative_to(folder).parts}

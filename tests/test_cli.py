@@ -51,6 +51,16 @@ def test_check_reports_the_valid_cards(tmp_path, run_cli):
     result = run_cli("check", cwd=project)
 
     assert (result.exit_code, result.stdout, result.stderr) == (0, "ok: 2 notes, 3 cards in 1 file, no problems\n", "")
+    assert [path.name for path in (project / "build").iterdir()] == [".cache"]  # its cache only, no package
+
+
+def test_check_without_its_cache_writes_nothing(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    (project / "cards" / "one.yaml").write_text(
+        "subdeck: first\ncards:\n  - id: a\n    kind: basic\n    question: Q?\n    answer: A\n")
+
+    assert run_cli("check", "--no-cache", cwd=project).exit_code == 0
+    assert run_cli("check", cwd=project, env={"DECKGEN_NO_CACHE": "1"}).exit_code == 0
     assert not (project / "build").exists()
 
 

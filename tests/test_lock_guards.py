@@ -166,7 +166,7 @@ def test_a_changed_in_that_is_no_version_never_reaches_a_card(released, run_cli)
 
 
 def test_the_report_links_version_is_escaped_whatever_it_holds():
-    from deckgen.render.notes import RenderedNote, with_versions
+    from deckgen.render.rendered import RenderedNote, with_versions
     from deckgen.render.reportlink import report_link
     from deckgen.source.reporturl import parse_report_url
 

@@ -25,8 +25,8 @@ import genanki
 
 from deckgen.ids import derived_id
 from deckgen.release.plan import ReleasePlan
-from deckgen.render.notes import RenderedDeck
 from deckgen.render.notetypes import RenderedNoteType
+from deckgen.render.rendered import RenderedDeck
 from deckgen.source.deck import DeckOptions
 
 # Zip entries carry a time; a fixed one keeps the bytes the same from build to build.

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 
 from deckgen.errors import DeckError, Location
 from deckgen.release.lock import Lock
-from deckgen.render.notes import RenderedDeck
+from deckgen.render.rendered import RenderedDeck
 from deckgen.source.deck import Project
 from deckgen.source.kinds import KINDS
 

@@ -14,7 +14,8 @@ from typing import Protocol
 
 from deckgen import apkg
 from deckgen.errors import shortened
-from deckgen.render.notes import RETIRED_CLASS, RenderedDeck
+from deckgen.render.notes import RETIRED_CLASS
+from deckgen.render.rendered import RenderedDeck
 from deckgen.render.reportlink import report_address, without_report_link
 from deckgen.text import cloze
 from deckgen.text.markup import html_text

@@ -149,7 +149,8 @@ def _warn_template_script(settings: DeckSettings) -> None:
 def _check(arguments: argparse.Namespace) -> int:
     from deckgen.commands.pipeline import review_lock, verify
 
-    result, plan = verify(arguments.project, arguments.strict, _allowances(arguments), _progress(arguments))
+    result, plan = verify(arguments.project, arguments.strict, _allowances(arguments), _progress(arguments),
+                          _cache(arguments))
     _warn_template_script(result.project.settings)
     _warn(result.deck.warnings)
     for change in plan.allowed_changes:
@@ -167,12 +168,17 @@ def _check(arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cache(arguments: argparse.Namespace) -> bool:
+    """Whether build/.cache/ serves unchanged card files: unless --no-cache or DECKGEN_NO_CACHE is given."""
+    return bool(arguments.cache) and os.environ.get("DECKGEN_NO_CACHE", "") in ("", "0")
+
+
 def _build(arguments: argparse.Namespace) -> int:
     from deckgen.commands.pipeline import UNRELEASED_SUFFIX, build, release_timestamp
 
     timestamp = release_timestamp(dict(os.environ))
     built = build(arguments.project, timestamp, arguments.output, _allowances(arguments), arguments.frozen,
-                  arguments.strict, _progress(arguments))
+                  arguments.strict, _progress(arguments), _cache(arguments))
     _warn_template_script(built.checked.project.settings)
     _warn(built.checked.deck.warnings)
     _warn_allowed(built.plan.allowed_changes, released=False)
@@ -203,7 +209,7 @@ def _lint(arguments: argparse.Namespace) -> int:
     from deckgen.authoring.lint import ERROR
     from deckgen.commands.tools import lint
 
-    result = lint(arguments.project, arguments.strict)
+    result = lint(arguments.project, arguments.strict, _cache(arguments))
     _warn(result.checked.deck.warnings)
     for finding in result.findings:
         print(finding)

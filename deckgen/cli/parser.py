@@ -330,7 +330,7 @@ def _pipeline_commands(command: _Command) -> None:
     )
     release_command = command("release", "release the deck: record the release and write its .apkg", _RELEASE_HELP)
     release_command.add_argument("version", metavar="VERSION", help="the new version, like 1.2.0")
-    check_command = command("check", "validate the cards without writing anything", _CHECK_HELP)
+    check_command = command("check", "validate the cards, writing nothing but the cache", _CHECK_HELP)
     for guarded in (build_command, release_command, check_command):
         for flag, allowance in FLAGS.items():
             guarded.add_argument(flag, dest=allowance, action="store_true", help=_ALLOW_HELP[flag])
@@ -345,6 +345,12 @@ def _pipeline_commands(command: _Command) -> None:
         )
     lint_command = command("lint", "report card-quality problems", _lint_help)
     lint_command.add_argument("--strict", action="store_true", help="fail on warnings and lint warnings too")
+    for cached_command in (build_command, check_command, lint_command):
+        cached_command.add_argument(
+            "--no-cache", dest="cache", action="store_false",
+            help=f"read and render every card file again, not taking unchanged ones from {BUILD_DIR}/.cache/ "
+                 "(also: DECKGEN_NO_CACHE=1)",
+        )
 
 
 def _document_commands(command: _Command) -> None:

@@ -19,7 +19,8 @@ from deckgen.release.guards import Allowances
 from deckgen.release.lock import FUTURE_MARGIN, Acknowledged, Lock, LockFile, lock_text, version_key
 from deckgen.release.lockread import read_lock
 from deckgen.release.subjects import ACKNOWLEDGED_ENTRY, DECK_ENTRY, CardSource, LockEntry, Place, Subject
-from deckgen.render.notes import Progress, RenderedDeck, render_deck, with_versions
+from deckgen.render.notes import Progress, render_deck
+from deckgen.render.rendered import RenderedDeck, with_versions
 from deckgen.source.deck import DeckSettings, Project
 from deckgen.source.deckfile import VERSION
 from deckgen.source.project import load_project, read_project
@@ -64,17 +65,24 @@ def release_timestamp(environment: dict[str, str]) -> int:
     return int(value)
 
 
-def check(root: Path, strict: bool = False, progress: Progress | None = None) -> CheckResult:
+def check(root: Path, strict: bool = False, progress: Progress | None = None, cache: bool = True) -> CheckResult:
     """Everything a build does except writing: load, validate and render every card.
 
     Unsafe content in a card is removed and reported as a warning; with `strict` it is an error.
+    With `cache`, each card file unchanged since the last build is taken from build/.cache/
+    (cache/incremental.py) instead of being read and rendered again.
     """
     problems = ProblemCollector()
-    project = read_project(root, problems)
-    # The cards that are valid are rendered even when others are not, so that every problem of
-    # every card is reported at once: a rendering problem does not wait for the others' fixes.
-    deck = render_deck(project, ProjectPaths(root).templates, problems if problems.problems else None, progress)
-    if problems.problems:  # the valid cards' warnings too, so that one run shows everything to fix
+    if cache:
+        from deckgen.cache.incremental import read_and_render
+
+        project, deck = read_and_render(root, problems, progress)
+    else:
+        project = read_project(root, problems)
+        # Every card is rendered even when some are not valid, so that every problem of every card
+        # is reported at once, as the cache's reading does: a problem does not wait for another's fix.
+        deck = render_deck(project, ProjectPaths(root).templates, problems, progress)
+    if problems.problems:  # the warnings too, so that one run shows everything to fix
         raise DeckError(problems.problems, warnings=deck.warnings)
     if strict and deck.warnings:
         raise DeckError(deck.warnings)
@@ -116,10 +124,11 @@ def plan(
 
 
 def verify(
-    root: Path, strict: bool = False, allow: Allowances = Allowances(), progress: Progress | None = None
+    root: Path, strict: bool = False, allow: Allowances = Allowances(), progress: Progress | None = None,
+    cache: bool = True,
 ) -> tuple[CheckResult, ReleasePlan]:
     """`deckgen check`: everything a release does but write, every guard included."""
-    checked = check(root, strict, progress)
+    checked = check(root, strict, progress, cache)
     release = plan(checked, read_lock_in(root, ProjectPaths(root).lock), LATEST_RELEASE_TIME, allow)
     return checked, release
 
@@ -132,6 +141,7 @@ def build(
     frozen: bool = False,
     strict: bool = False,
     progress: Progress | None = None,
+    cache: bool = True,
 ) -> BuildResult:
     """A development build: check the project, apply the guards against the last release, and write
     build/<deck>-<version>.apkg. It makes no card "released": cards changed since the last release
@@ -148,7 +158,7 @@ def build(
     paths = ProjectPaths(root)
     refuse_linked_output(paths, output_dir)
     with one_at_a_time(paths.cards):
-        checked = check(root, strict, progress)
+        checked = check(root, strict, progress, cache)
         lock_path = paths.lock
         release = plan(checked, read_lock_in(root, lock_path), release_time, allow)
         if frozen:

@@ -63,7 +63,7 @@ def publish(root: Path, tag: str, previous_dir: Path, out_dir: Path, release_tim
     if len(previous) > 1:
         raise DeckError.in_argument(
             "PREVIOUS_DIR", f"{previous_dir} holds {len(previous)} packages: give it the previous release's only")
-    built = build(root, release_time, out_dir, frozen=True, strict=True)
+    built = build(root, release_time, out_dir, frozen=True, strict=True, cache=False)  # a release's bytes, from scratch
     merge = False
     if previous:
         old, new = read_package(previous[0]), read_package(built.output)

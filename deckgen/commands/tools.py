@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from deckgen.importing.report import ImportResult
     from deckgen.preview.cards import PreviewContent
     from deckgen.preview.serve import PreviewServer
-    from deckgen.render.notes import PackagedMedia, Progress, RenderedDeck
+    from deckgen.render.notes import Progress
+    from deckgen.render.rendered import PackagedMedia, RenderedDeck
     from deckgen.source.deck import Project
 
 
@@ -41,12 +42,12 @@ class LintResult:
     findings: tuple[Finding, ...]
 
 
-def lint(root: Path, strict: bool = False) -> LintResult:
-    """Check the cards as `check` does, then every card-quality rule."""
+def lint(root: Path, strict: bool = False, cache: bool = True) -> LintResult:
+    """Check the cards as `check` does (through the cache unless not `cache`), then every card-quality rule."""
     from deckgen.authoring.lint import lint_project
     from deckgen.commands.pipeline import check
 
-    checked = check(root, strict)
+    checked = check(root, strict, cache=cache)
     return LintResult(checked, tuple(lint_project(checked.project)))
 
 
@@ -132,7 +133,7 @@ def _since(package: Path | None) -> PackageContents | None:
 
 def _as_previewed(project: Project, deck: RenderedDeck) -> RenderedDeck:
     """The deck with each report link naming the version deck.yaml gives (before any release)."""
-    from deckgen.render.notes import with_versions
+    from deckgen.render.rendered import with_versions
 
     if project.settings.report_url is None:
         return deck

@@ -18,8 +18,8 @@ from deckgen.changes.packaged import PackageContents, deck_contents
 from deckgen.errors import DeckError, Location, Problem
 from deckgen.paths import ProjectPaths
 from deckgen.render import templatetree
-from deckgen.render.notes import RenderedDeck, RenderedNote
 from deckgen.render.notetypes import RenderedNoteType
+from deckgen.render.rendered import RenderedDeck, RenderedNote
 from deckgen.source.deck import Project
 from deckgen.source.load import Mapping, Scalar, Sequence, read_yaml
 from deckgen.source.project import outside_problem

@@ -34,8 +34,8 @@ from deckgen.release.subjects import (
     card_entry,
     note_type_entry,
 )
-from deckgen.render.notes import RenderedDeck, RenderedNote
 from deckgen.render.notetypes import RenderedNoteType
+from deckgen.render.rendered import RenderedDeck, RenderedNote
 from deckgen.text.markup import html_text
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -31,9 +30,16 @@ from deckgen.render.notetypes import (
     template_environment,
 )
 from deckgen.render.occlusion import occlusion_field
-from deckgen.render.reportlink import ReportLink, report_link
+from deckgen.render.rendered import (
+    PackagedMedia,
+    RenderedDeck,
+    RenderedFile,
+    RenderedNote,
+    RenderedSubdeck,
+)
+from deckgen.render.reportlink import report_link
 from deckgen.render.templatetree import makes_card
-from deckgen.source.deck import Card, DeckOptions, Project
+from deckgen.source.deck import Card, Project
 from deckgen.source.load import Text
 from deckgen.source.masks import Mask, Picture
 from deckgen.text import cloze, maths
@@ -55,57 +61,9 @@ RETIRED_CLASS = "deckgen-retired"
 RETIRED_WRAPPER = f'<div class="{RETIRED_CLASS}">{{}}</div>'
 
 
-@dataclass(frozen=True, slots=True)  # one per card: no __dict__ each
-class RenderedNote:
-    card_id: str
-    guid: str
-    kind: str
-    subdeck: str  # the key in deck.yaml
-    deck: str  # the full Anki deck name
-    fields: tuple[str, ...]  # in the note type's order
-    tags: tuple[str, ...]
-    ordinals: tuple[int, ...]  # the Anki cards the note makes (0-based template or cloze ordinals)
-    cloze: cloze.ClozeText | None = None  # the cloze field's structure, for cloze kinds
-    report: ReportLink | None = None  # the report link, which ends its field once joined (shown_fields)
-
-    def shown_fields(self, versioned: bool = True) -> tuple[str, ...]:
-        """The fields as the package holds them: the report link, if any, ends its field, naming the
-        note's version (VERSION_MARK before `with_versions` gives one, or when not `versioned`)."""
-        if self.report is None:
-            return self.fields
-        index = self.report.field
-        link = self.report.html(versioned)
-        return self.fields[:index] + (self.fields[index] + link,) + self.fields[index + 1:]
-
-
-@dataclass(frozen=True)
-class PackagedMedia:
-    name: str  # flat, content-addressed name inside the package
-    path: Path
-
-
-@dataclass(frozen=True)
-class RenderedSubdeck:
-    name: str
-    deck_id: int
-    retired: bool = False  # the subdeck of retired cards, whose preset shows none
-
-
-@dataclass(frozen=True)
-class RenderedDeck:
-    """Everything the package stage needs, and nothing it has to work out itself."""
-
-    name: str
-    deck_id: int
-    description: str
-    file_stem: str
-    subdecks: tuple[RenderedSubdeck, ...]
-    note_types: tuple[RenderedNoteType, ...]
-    notes: tuple[RenderedNote, ...]
-    media: tuple[PackagedMedia, ...]
-    warnings: tuple[Problem, ...] = ()  # unsafe content found in cards and removed
-    options: DeckOptions = DeckOptions()  # the course preset's settings from deck.yaml
-    release_line: str = ""  # after the description in the package: the version (updates/description.py)
+# Renders a project's cards file by file: given a function rendering some cards, it returns what
+# rendering all of them gives, each file's rendered or kept, notes in course order (cache/incremental.py).
+FileRenderer = Callable[[Callable[[list[Card]], RenderedFile]], RenderedFile]
 
 
 class _NoteRenderer:
@@ -311,6 +269,21 @@ class _NoteRenderer:
         self.problems.problems = found
         return tuple(notes)
 
+    def rendered(self, cards: list[Card]) -> RenderedFile:
+        """What rendering `cards` alone gives, with a renderer of their own (`FileRenderer`)."""
+        notes = self.notes_that_render(cards, None)
+        return RenderedFile(notes, tuple(self.problems.take()), tuple(self.warnings), self.used,
+                            tuple(self.media.values()))
+
+    def take_in(self, rendered: RenderedFile) -> tuple[RenderedNote, ...]:
+        """The notes of cards rendered elsewhere (`FileRenderer`); the rest is added to this renderer's."""
+        self.problems.problems.extend(rendered.problems)
+        self.warnings.extend(rendered.warnings)
+        self.used = self.used.joined(rendered.used)
+        for media in rendered.media:
+            self.media.setdefault(media.path, media)
+        return rendered.notes
+
     def _citation_fields(self, card: Card) -> dict[str, str]:
         """The fields every kind ends with: the explanation, the topic and the citation."""
         extra = self.markup("extra", card.extra, required=False) if card.extra else ""
@@ -329,12 +302,6 @@ class _NoteRenderer:
                               maths_allowed=False)
             self.citations[key] = (citation, full_reference)
         return self.citations[key]
-
-
-def with_versions(notes: tuple[RenderedNote, ...], version_of: Callable[[str], str]) -> tuple[RenderedNote, ...]:
-    """The notes with each report link naming its note's version (`version_of` a card id)."""
-    return tuple(replace(note, report=replace(note.report, version=version_of(note.card_id)))
-                 if note.report is not None else note for note in notes)
 
 
 def _reporting(cards: list[Card], progress: Progress | None) -> Iterator[Card]:
@@ -371,10 +338,11 @@ PROGRESS_EVERY = 1_000  # cards between two reports
 
 
 def render_deck(project: Project, templates_dir: Path, problems: ProblemCollector | None = None,
-                progress: Progress | None = None) -> RenderedDeck:
+                progress: Progress | None = None, by_file: FileRenderer | None = None) -> RenderedDeck:
     """Render the note types and every card; all problems of all cards are reported together. Given
     `problems`, a card's problems are recorded there instead, and the deck leaves that card out
-    (preview and stats show what they can); a template's problems are raised all the same."""
+    (preview and stats show what they can); a template's problems are raised all the same. Given
+    `by_file`, the cards are rendered (or their rendering kept) file by file through it."""
     if not templates_dir.is_dir():
         raise DeckError.at(
             Location(display_path(templates_dir, project.root)),
@@ -390,10 +358,13 @@ def render_deck(project: Project, templates_dir: Path, problems: ProblemCollecto
     # which cards its notes make.
     note_types = render_note_types(project, env, templates_dir, NO_MARKUP_USED)
     renderer = _NoteRenderer(project, env, templates_dir, note_types)
-    # Course order: subdecks as deck.yaml lists them, then the cards as the files hold them.
-    course_order = {key: position for position, key in enumerate(project.settings.subdecks)}
-    cards = sorted(project.cards, key=lambda card: course_order[card.subdeck])
-    notes = renderer.notes(cards, progress) if problems is None else renderer.notes_that_render(cards, progress)
+    if by_file is not None:
+        notes = renderer.take_in(by_file(lambda some: _NoteRenderer(project, env, templates_dir, note_types)
+                                         .rendered(some)))
+    else:  # course order: subdecks as deck.yaml lists them, then the cards as the files hold them
+        course_order = {key: position for position, key in enumerate(project.settings.subdecks)}
+        cards = sorted(project.cards, key=lambda card: course_order[card.subdeck])
+        notes = renderer.notes(cards, progress) if problems is None else renderer.notes_that_render(cards, progress)
     settings = project.settings
     description = renderer.markup("description", settings.description, required=False) if settings.description else ""
     # After the notes: the CSS styles what their fields use (only the CSS changes).

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from collections.abc import Mapping as Lookup
 from dataclasses import dataclass
 from pathlib import Path
@@ -378,12 +378,14 @@ def check_unique_ids(cards: list[Card], problems: ProblemCollector) -> None:
             first[card.id] = card
 
 
-def check_unique_guids(cards: list[Card], deck_id: int, problems: ProblemCollector) -> None:
+def check_unique_guids(cards: list[Card], deck_id: int, problems: ProblemCollector,
+                       derive: Callable[[int, str], str] = note_guid) -> None:
     """Two cards of one build with one GUID (written as `guid:` or derived from the id) would both
-    be imported by students' Anki, and later updates would reach only one of them."""
+    be imported by students' Anki, and later updates would reach only one of them. `derive` gives
+    a card's GUID from the deck id and card id (note_guid, or one remembered)."""
     first: dict[str, Card] = {}
     for card in cards:
-        guid = card.guid or note_guid(deck_id, card.id)
+        guid = card.guid or derive(deck_id, card.id)
         other = first.setdefault(guid, card)
         if other.id != card.id:  # the same id twice is check_unique_ids' message
             problems.add(

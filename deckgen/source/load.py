@@ -141,6 +141,10 @@ class Positions:
         self.digest = hashlib.sha256(text.encode("utf-8")).digest()
         self._tree: Node | None = None
 
+    def __getstate__(self) -> dict[str, Any]:
+        """A copy (the cache keeps one with its cards) without the file's tree, found again when asked."""
+        return {**self.__dict__, "_tree": None}
+
     def of(self, steps: tuple[Any, ...]) -> Location:
         """The location of the value reached by `steps` (keys and list indexes; None ends them) from the top."""
         if self._tree is None:

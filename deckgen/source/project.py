@@ -7,10 +7,12 @@ without problems; `read_project` gives what can be shown of one that has some (i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from types import MappingProxyType
 
 from deckgen.errors import DeckError, Location, ProblemCollector, display_path
+from deckgen.ids import note_guid
 from deckgen.paths import ProjectPaths
 from deckgen.source.cardfile import (
     CardContext,
@@ -99,6 +101,10 @@ def _table_file(path: Path, paths: ProjectPaths, context: CardContext, problems:
     return validate_card_file(table.node, where, context, problems, TableReader(problems, context, table.columns))
 
 
+# Reads one card file's cards, recording its problems: `read_card_file`, or the cache in front of it.
+CardFileReader = Callable[[Path, ProjectPaths, CardContext, ProblemCollector], list[Card]]
+
+
 def load_project(root: Path) -> Project:
     """The project, every file read and checked; all problems of all files are raised together."""
     problems = ProblemCollector()
@@ -135,10 +141,12 @@ def read_deck_files(root: Path, problems: ProblemCollector) -> tuple[DeckSetting
     return settings, references
 
 
-def read_project(root: Path, problems: ProblemCollector) -> Project:
+def read_project(root: Path, problems: ProblemCollector, read_file: CardFileReader = read_card_file,
+                 derive_guid: Callable[[int, str], str] = note_guid) -> Project:
     """What of the project can be read: the settings (their problems are raised), the references and
     the cards that are valid, with every problem of the others recorded in `problems`. `preview`
-    and `stats` show this much while cards still have errors; `load_project` refuses it."""
+    and `stats` show this much while cards still have errors; `load_project` refuses it. The cache
+    reads card files through `read_file`, and gives the GUIDs it remembers through `derive_guid`."""
     paths = ProjectPaths(root)
     settings, references = read_deck_files(root, problems)
     context = CardContext(settings, references, paths.media, display_path(paths.media, root))
@@ -150,9 +158,9 @@ def read_project(root: Path, problems: ProblemCollector) -> Project:
         )
     cards: list[Card] = []
     for path in files:
-        cards.extend(read_card_file(path, paths, context, problems))
+        cards.extend(read_file(path, paths, context, problems))
     check_unique_ids(cards, problems)
-    check_unique_guids(cards, settings.deck_id, problems)
+    check_unique_guids(cards, settings.deck_id, problems, derive_guid)
     if problems.problems:  # a duplicate id's later cards are left out of what is shown
         seen: set[str] = set()
         unique = []

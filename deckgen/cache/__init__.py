@@ -1,0 +1,9 @@
+"""Incremental rebuilds: a content-addressed cache of each card file's validated cards and rendered
+notes under build/.cache/, so that a build after editing one card file reads and renders that file
+only. Deleting it is always safe; a damaged entry is read as a missing one.
+
+Owns: store.py (the entries on disk: written atomically, read back only when intact, pruned),
+incremental.py (the keys, and a project read and rendered through the store).
+
+May import: the shared modules (errors, paths, ids, names, output), text/, source/, render/.
+"""
