@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from deckgen import ids
 from deckgen.errors import DeckError
 from deckgen.release import lockcards, lockread
 
@@ -122,3 +123,23 @@ def test_a_damaged_card_entry_is_located_at_its_line(tmp_path):
     assert str(raised.value) == ("cards/deck.lock:9:1: the lock file is damaged: 'kind' should be text, is 5; restore "
                                  "it from git, never edit it by hand")
 
+
+
+def _base91_digit_by_digit(number: int) -> str:
+    digits = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&()*+,-./:;<=>?@[]^_`{|}~"
+    written = ""
+    while True:
+        number, digit = divmod(number, 91)
+        written = digits[digit] + written
+        if not number:
+            return written
+
+
+@given(st.one_of(st.integers(0, 2**64 - 1), st.sampled_from(
+    [0, 1, 90, 91, 92, 8280, 8281, 8282, 2**64 - 1, 2**63] + [91**power + delta for power in range(2, 10)
+                                                              for delta in (-1, 0, 1)])))
+@PROPERTY
+def test_a_guid_is_its_number_in_base_91_without_leading_zero_digits(number):
+    """GUIDs written five digit pairs at a time are the number written digit by digit: students'
+    notes keep the GUIDs earlier releases gave them."""
+    assert ids.base91(number) == _base91_digit_by_digit(number)

@@ -150,7 +150,7 @@ def read_project(root: Path, problems: ProblemCollector) -> Project:
     for path in files:
         cards.extend(read_card_file(path, paths, context, problems))
     check_unique_ids(cards, problems)
-    check_unique_guids(cards, settings.deck_id, problems)
+    guids = check_unique_guids(cards, settings.deck_id, problems)
     if problems.problems:  # a duplicate id's later cards are left out of what is shown
         seen: set[str] = set()
         unique = []
@@ -165,4 +165,5 @@ def read_project(root: Path, problems: ProblemCollector) -> Project:
         references=MappingProxyType(references),
         cards=tuple(cards),
         card_files=tuple(display_path(path, root) for path in files),
+        guids=MappingProxyType(guids),
     )
