@@ -111,7 +111,9 @@ class Lock:
 
     def __post_init__(self) -> None:
         for name in ("subdecks", "note_types", "cards"):  # read-only, as a frozen record should be
-            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+            value = getattr(self, name)
+            if type(value) is not MappingProxyType:  # one already is (another lock's, `replace`d): shared, not copied
+                object.__setattr__(self, name, MappingProxyType(dict(value)))
 
 
 @dataclass(frozen=True)
