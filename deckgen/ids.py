@@ -19,23 +19,26 @@ def _digest(*parts: str) -> int:
     return int.from_bytes(hashlib.sha256(joined).digest()[:8], "big")
 
 
-# Two base-91 digits at a time: half the divisions for a 64-bit number, in every build's every note.
+# Two base-91 digits at a time: a 64-bit number is five pairs (91**10 > 2**64), worked out without a
+# loop, in every build's every note.
 _PAIRS = [high + low for high in _BASE91 for low in _BASE91]
+_PAIR = len(_PAIRS)
 
 
 def note_guid(deck_id: int, card_id: str) -> str:
     """The GUID of a card's note: derived from the deck id and the card id only, written in base 91
     with its most significant digit first and no leading zero digit ("a")."""
-    number = _digest("note", str(deck_id), card_id)
-    chunks = []
-    while number >= len(_PAIRS):
-        number, pair = divmod(number, len(_PAIRS))
-        chunks.append(_PAIRS[pair])
-    if number >= len(_BASE91):
-        chunks.append(_PAIRS[number])
-    elif number or not chunks:
-        chunks.append(_BASE91[number])
-    return "".join(reversed(chunks))
+    return base91(_digest("note", str(deck_id), card_id))
+
+
+def base91(number: int) -> str:
+    """A number below 2**64 in base 91, most significant digit first, without leading zero digits."""
+    rest, fifth = divmod(number, _PAIR)
+    rest, fourth = divmod(rest, _PAIR)
+    rest, third = divmod(rest, _PAIR)
+    first, second = divmod(rest, _PAIR)
+    pairs = _PAIRS[first] + _PAIRS[second] + _PAIRS[third] + _PAIRS[fourth] + _PAIRS[fifth]
+    return pairs.lstrip(_BASE91[0]) or _BASE91[0]
 
 
 def derived_id(*parts: str) -> int:

@@ -21,7 +21,7 @@ from deckgen.release.lockread import read_lock
 from deckgen.release.subjects import ACKNOWLEDGED_ENTRY, DECK_ENTRY, CardSource, LockEntry, Place, Subject
 from deckgen.render.notes import Progress, render_deck
 from deckgen.render.rendered import RenderedDeck, with_versions
-from deckgen.source.deck import DeckSettings, Project
+from deckgen.source.deck import Card, DeckSettings, Project
 from deckgen.source.deckfile import VERSION
 from deckgen.source.project import load_project, read_project
 
@@ -102,13 +102,15 @@ def plan(
 
     root = checked.project.root
     settings = checked.project.settings
-    cards = {card.id: card for card in checked.project.cards}
     lock_location = Location(display_path(ProjectPaths(root).lock, root))
+    cards: dict[str, Card] = {}  # by id, made when a message first asks (a build with none never does)
 
     def locate(place: Place) -> Location:
         if isinstance(place, LockEntry):
             return lock_file.location(place) if lock_file else lock_location
         if isinstance(place, CardSource):
+            if not cards:
+                cards.update((card.id, card) for card in checked.project.cards)
             card = cards.get(place.card_id)
             return card.location if card is not None else lock_location
         return settings.location_of(place.key)

@@ -178,7 +178,7 @@ def _card_changes(previous: Lock, current: Lock) -> list[Change]:
                 "'retired: true' instead",
                 "--allow-card-removal", f"card '{card_id}' removed", subjects.card(card_id),
             ))
-        if now is None or now.removed:
+        if now is None or now.removed or now is old:  # the very record: nothing changed (plan.py)
             continue
         changes += _changes_to_card(card_id, old, now, previous, current)
     return changes

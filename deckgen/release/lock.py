@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 
 from deckgen.errors import Location
@@ -110,7 +111,9 @@ class Lock:
 
     def __post_init__(self) -> None:
         for name in ("subdecks", "note_types", "cards"):  # read-only, as a frozen record should be
-            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+            value = getattr(self, name)
+            if type(value) is not MappingProxyType:  # one already is (another lock's, `replace`d): shared, not copied
+                object.__setattr__(self, name, MappingProxyType(dict(value)))
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,13 @@ class LockFile:
 
     lock: Lock
     shown_as: str
-    lines: dict[LockEntry, int] = field(default_factory=dict)  # the deck, each note type and card, sections
+    # Finds the line of each entry (the deck, each note type and card, sections) when a message first
+    # needs one: a build with nothing to say about the lock never reads its lines.
+    find_lines: Callable[[], Mapping[LockEntry, int]] = field(default=dict, compare=False)
+
+    @cached_property
+    def lines(self) -> Mapping[LockEntry, int]:
+        return self.find_lines()
 
     def location(self, entry: LockEntry) -> Location:
         return Location(self.shown_as, self.lines.get(entry, 1), 1)

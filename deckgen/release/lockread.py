@@ -37,6 +37,7 @@ from deckgen.release.lock import (
     Release,
     version_key,
 )
+from deckgen.release.lockcards import CARD_KEYS, REQUIRED_CARD_KEYS, card_records
 from deckgen.release.positions import MAX_POSITION
 from deckgen.release.subjects import (
     ACKNOWLEDGED_ENTRY,
@@ -163,12 +164,10 @@ def _card_record(card_id: str, entry: object, lock_format: int) -> CardRecord:
     if not CARD_ID.match(card_id):
         raise _Damaged(DECK_ENTRY, f"{_shown(card_id)} is not a card id deckgen writes")
     entry = _object(entry, at, f"card '{card_id}'")
-    known = {"added", "modified", "changed_in", "content", "kind", "subdeck", "retired", "removed",
-             "deletions" if lock_format == 1 else "hides"} | ({"guid", "position"} if lock_format >= 3 else set())
-    unknown = sorted(set(entry) - known)
+    unknown = sorted(set(entry) - CARD_KEYS[lock_format])
     if unknown:
         raise _Damaged(at, f"card '{card_id}' has the unknown key {_shown(unknown[0])}")
-    missing = [key for key in ("added", "modified", "changed_in", "content", "kind", "subdeck") if key not in entry]
+    missing = [key for key in REQUIRED_CARD_KEYS if key not in entry]
     if missing:
         raise _Damaged(at, f"card '{card_id}' has no '{missing[0]}'")
     added = _time(entry["added"], at, "'added'")
@@ -310,8 +309,7 @@ def _lock(data: object) -> Lock:
                      for key, name in subdecks.items()}
     note_types = {kind: _note_type(kind, entry)
                   for kind, entry in _object(data.get("note_types"), DECK_ENTRY, "'note_types'").items()}
-    cards = {card_id: _card_record(card_id, entry, lock_format)
-             for card_id, entry in _object(data.get("cards"), DECK_ENTRY, "'cards'").items()}
+    cards = card_records(_object(data.get("cards"), DECK_ENTRY, "'cards'"), lock_format, _card_record, _hides)
     acknowledged = tuple(_acknowledged(entry) for entry in
                          _of_type(data.get("acknowledged", []), list, ACKNOWLEDGED_ENTRY, "'acknowledged'"))
     releases = (tuple(_release(entry) for entry in _of_type(data["releases"], list, RELEASES_ENTRY, "'releases'"))
@@ -337,8 +335,9 @@ def _entry_lines(text: str) -> dict[LockEntry, int]:
         entry = _ENTRY_LINE.match(line)
         if entry is None:
             continue
-        try:
-            key = json.loads(entry.group(1))
+        quoted = entry.group(1)
+        try:  # a key without escapes is its text between the quotes (card ids are)
+            key = json.loads(quoted) if "\\" in quoted else quoted[1:-1]
         except ValueError:
             continue
         indent = len(line) - len(line.lstrip())
@@ -355,6 +354,9 @@ _CONSTANT = re.compile(r"[:\[,]\s*(NaN|-?Infinity)\s*[,}\]]")
 
 
 def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, Any]:
+    read = dict(pairs)
+    if len(read) == len(pairs):  # no key twice: the common case, without counting
+        return read
     counts = Counter(key for key, _ in pairs)  # once over the keys: a lock has thousands of cards
     twice = next((key for key, count in counts.items() if count > 1), None)
     if twice is not None:
@@ -379,8 +381,7 @@ def read_lock(path: Path, shown_as: str, now: float | None = None) -> LockFile |
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise DeckError.at(Location(shown_as), f"cannot read the lock file ({error}): restore it from git") from None
-    lines = _entry_lines(text)
-    where = LockFile(Lock(0, "", {}, {}, {}), shown_as, lines)
+    where = LockFile(Lock(0, "", {}, {}, {}), shown_as, lambda: _entry_lines(text))
     try:
         lock = _lock(json.loads(text, parse_constant=_no_constants, object_pairs_hook=_no_duplicates))
         _consistent(lock, time.time() if now is None else now)
@@ -405,4 +406,13 @@ def read_lock(path: Path, shown_as: str, now: float | None = None) -> LockFile |
         raise DeckError.at(
             Location(shown_as), f"the lock file is damaged ({error}): restore it from git, never edit it by hand"
         ) from None
-    return LockFile(lock, shown_as, lines)
+    # The lines are found again from the file when a message needs them, rather than for every
+    # entry of every build; the file does not change meanwhile (a build and a release hold the project).
+    return LockFile(lock, shown_as, lambda: _lines_in(path))
+
+
+def _lines_in(path: Path) -> dict[LockEntry, int]:
+    try:
+        return _entry_lines(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):  # gone since: the messages name the file, at its first line
+        return {}

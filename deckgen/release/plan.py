@@ -108,19 +108,22 @@ def _card_records(source: ReleaseInput, previous: Lock | None, release_time: int
     old_cards = previous.cards if previous else {}
     cards: dict[str, CardRecord] = {}
     for note in deck.notes:
-        note_type = note_types[note.kind]
-        new = CardRecord(
-            added=release_time, modified=release_time, changed_in=source.version,
-            content=content_fingerprint(note, note_type.note_type_id), kind=note.kind, subdeck=note.subdeck,
-            hides=hidden_texts(note), retired=note.card_id in source.retired, guid=note.guid,
-            position=positions[note.card_id] if positions is not None else None,
-        )
+        content = content_fingerprint(note, note_types[note.kind].note_type_id)
+        hides, retired = hidden_texts(note), note.card_id in source.retired
+        position = positions[note.card_id] if positions is not None else None
         old = old_cards.get(note.card_id)
-        if old is not None and old.content == new.content and not old.removed:
-            new = replace(new, added=old.added, modified=old.modified, changed_in=old.changed_in)
-        elif old is not None:
-            new = replace(new, added=old.added, modified=_later(old.modified, release_time))
-        cards[note.card_id] = new
+        if old is None:
+            added, modified, changed_in = release_time, release_time, source.version
+        elif old.content == content and not old.removed:
+            if (old.kind, old.subdeck, old.hides, old.retired, old.guid, old.position) == (
+                    note.kind, note.subdeck, hides, retired, note.guid, position):
+                cards[note.card_id] = old  # unchanged: the lock's own record, not a copy of it
+                continue
+            added, modified, changed_in = old.added, old.modified, old.changed_in
+        else:
+            added, modified, changed_in = old.added, _later(old.modified, release_time), source.version
+        cards[note.card_id] = CardRecord(added, modified, changed_in, content, note.kind, note.subdeck, hides,
+                                         retired, False, note.guid, position)
     for card_id, old in old_cards.items():
         if card_id not in cards:  # removed now (if allowed) or earlier: keep the tombstone
             cards[card_id] = replace(old, removed=True)

@@ -224,7 +224,7 @@ class _NoteRenderer:
                                           "card templates shows only fields the card leaves empty; fill one of them")
         return RenderedNote(
             card_id=card.id,
-            guid=card.guid or note_guid(settings.deck_id, card.id),
+            guid=self.project.guids.get(card.id) or card.guid or note_guid(settings.deck_id, card.id),
             kind=card.kind,
             subdeck=card.subdeck,
             deck=self._deck_of(card),

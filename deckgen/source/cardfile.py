@@ -379,13 +379,16 @@ def check_unique_ids(cards: list[Card], problems: ProblemCollector) -> None:
 
 
 def check_unique_guids(cards: list[Card], deck_id: int, problems: ProblemCollector,
-                       derive: Callable[[int, str], str] = note_guid) -> None:
+                       derive: Callable[[int, str], str] = note_guid) -> dict[str, str]:
     """Two cards of one build with one GUID (written as `guid:` or derived from the id) would both
     be imported by students' Anki, and later updates would reach only one of them. `derive` gives
-    a card's GUID from the deck id and card id (note_guid, or one remembered)."""
+    a card's GUID from the deck id and card id (note_guid, or one remembered). Returns each card's
+    GUID by its id (the first card's, of an id used twice), which rendering uses again."""
     first: dict[str, Card] = {}
+    guids: dict[str, str] = {}
     for card in cards:
         guid = card.guid or derive(deck_id, card.id)
+        guids.setdefault(card.id, guid)
         other = first.setdefault(guid, card)
         if other.id != card.id:  # the same id twice is check_unique_ids' message
             problems.add(
@@ -394,3 +397,4 @@ def check_unique_guids(cards: list[Card], deck_id: int, problems: ProblemCollect
                 "Anki would import both and update only one of them afterwards; remove the 'guid:' that is not "
                 "the card's own (a card without one gets a GUID of its own from its id)",
             )
+    return guids

@@ -196,3 +196,6 @@ class Project:
     references: Mapping[str, Reference]
     cards: tuple[Card, ...]
     card_files: tuple[str, ...] = field(default=())
+    # Each card's note GUID by card id, as validation worked it out (rendering takes it from here);
+    # empty for a project made otherwise, whose GUIDs rendering works out itself.
+    guids: Mapping[str, str] = field(default_factory=dict)

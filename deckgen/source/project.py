@@ -160,7 +160,7 @@ def read_project(root: Path, problems: ProblemCollector, read_file: CardFileRead
     for path in files:
         cards.extend(read_file(path, paths, context, problems))
     check_unique_ids(cards, problems)
-    check_unique_guids(cards, settings.deck_id, problems, derive_guid)
+    guids = check_unique_guids(cards, settings.deck_id, problems, derive_guid)
     if problems.problems:  # a duplicate id's later cards are left out of what is shown
         seen: set[str] = set()
         unique = []
@@ -175,4 +175,5 @@ def read_project(root: Path, problems: ProblemCollector, read_file: CardFileRead
         references=MappingProxyType(references),
         cards=tuple(cards),
         card_files=tuple(display_path(path, root) for path in files),
+        guids=MappingProxyType(guids),
     )
