@@ -223,15 +223,32 @@ def test_the_template_policy_lets_through_the_image_occlusion_setup_and_nothing_
     from deckgen.render.occlusion import BACK, FRONT
     from deckgen.render.templatepolicy import IMAGE_OCCLUSION_SETUP, runs_script, template_findings
 
-    assert template_findings(FRONT) == [] and template_findings(BACK) == []
+    assert template_findings(FRONT, image_occlusion=True) == [] and template_findings(BACK, image_occlusion=True) == []
     assert not runs_script(BACK)
     for changed in (IMAGE_OCCLUSION_SETUP.replace("setup()", "setup(); fetch('https://example.org')"),
                     IMAGE_OCCLUSION_SETUP + " ", ""):
-        findings = template_findings(BACK.replace(IMAGE_OCCLUSION_SETUP, changed))
+        findings = template_findings(BACK.replace(IMAGE_OCCLUSION_SETUP, changed), image_occlusion=True)
         assert [finding.message for finding in findings] == [
             "<script>: a script runs in every student's Anki; remove it"]
-    assert [finding.message for finding in template_findings('<canvas id="other">')] == [
+    assert [finding.message for finding in template_findings('<canvas id="other">', image_occlusion=True)] == [
         '<canvas id="other">: <canvas> is not an element card templates may use; remove it']
+
+
+def test_a_projects_own_template_may_not_hold_the_image_occlusion_setup(tmp_path, run_cli):
+    """The setup call, its canvas and its button belong to Anki's Image Occlusion note type alone:
+    in a cloze template they would run Anki's code on masks a card's text writes."""
+    from deckgen.render.templatepolicy import IMAGE_OCCLUSION_SETUP
+
+    project = make_project(tmp_path / "project")
+    front = project / "templates" / "cloze.front.html"
+    front.write_text(front.read_text() + '<canvas id="image-occlusion-canvas"></canvas><script>'
+                     + IMAGE_OCCLUSION_SETUP + "</script>\n")
+
+    result = run_cli("check", cwd=project)
+
+    assert result.exit_code == 1
+    assert "<canvas> is not an element card templates may use" in result.stderr
+    assert "<script>: a script runs in every student's Anki; remove it" in result.stderr
 
 
 def test_a_picture_over_the_media_size_limit_is_refused_by_check_and_lint(tmp_path, run_cli):
@@ -380,3 +397,21 @@ def test_the_schema_refuses_masks_check_refuses_and_takes_the_example(tmp_path, 
 
     card_file["cards"][0]["masks"] = masks
     assert list(validator.iter_errors(card_file)) != []
+
+
+def test_a_picture_linked_to_a_file_of_a_hostile_name_reaches_anki_as_a_plain_name(tmp_path, run_cli, student):
+    """A link's target has a name no check reads (git keeps links, so a pull request can hold one):
+    the packaged name keeps only letters and digits of its suffix, and the field escapes it."""
+    project = make_project(tmp_path / "project")
+    add_occlusion_card(project)
+    media = project / "cards" / "media"
+    (media / 'pic.x" onerror="alert(1)').write_bytes((media / "heart.png").read_bytes())
+    (media / "heart.png").unlink()
+    (media / "heart.png").symlink_to('pic.x" onerror="alert(1)')
+
+    assert run_cli("build", "--output", str(tmp_path / "out"), cwd=project).exit_code == 0
+    import_package(student, tmp_path / "out" / "test-1.0.0.apkg")
+    [note_id] = student.find_notes("")
+    image = student.get_note(note_id)["Image"]
+
+    assert re.fullmatch(r'<img src="pic-[0-9a-f]{16}\.xonerroral">', image), image

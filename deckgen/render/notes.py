@@ -8,6 +8,7 @@ of the Anki cards it makes.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -180,7 +181,7 @@ class _NoteRenderer:
     def picture(self, picture: Picture) -> str:
         """The picture packaged as any card's media is, shown as Anki's Image field holds it."""
         packaged = self.media.setdefault(picture.path, PackagedMedia(packaged_media_name(picture.path), picture.path))
-        return f'<img src="{packaged.name}">'  # a flat name of letters, digits, '-' and '_'
+        return f'<img src="{html.escape(packaged.name)}">'  # a flat name, escaped all the same
 
     def short_citation(self, source: str) -> str:
         return self._citation(source)[0]

@@ -75,8 +75,9 @@ SCRIPT_IN_RELEASE = ("**This release's card templates run script** in every stud
 
 
 def runs_script(template: str) -> bool:
-    """Whether an Anki template holds a <script> element (which only allow_template_script lets through)."""
-    return any(finding.removed.startswith("<script") for finding in template_findings(template))
+    """Whether an Anki template holds a <script> element (which only allow_template_script lets
+    through) other than Anki's own Image Occlusion setup call."""
+    return any(finding.removed.startswith("<script") for finding in template_findings(template, image_occlusion=True))
 
 
 def _what(tag: str) -> str:
@@ -98,10 +99,11 @@ def _what(tag: str) -> str:
 class _TemplateReader(HTMLReader):
     """Every element, attribute, comment and stray '<' of a template, against the allow-list."""
 
-    def __init__(self, text: str, allow_script: bool) -> None:
+    def __init__(self, text: str, allow_script: bool, image_occlusion: bool = False) -> None:
         super().__init__(convert_charrefs=False)
         self.text = text
         self.allow_script = allow_script
+        self.image_occlusion = image_occlusion  # a template of Anki's Image Occlusion note type
         self.line_starts = [0] + [match.end() for match in re.finditer("\n", text)]
         self.findings: list[Finding] = []
         self.elements: list[_Element] = []  # every start tag, as this reader sees it
@@ -124,9 +126,9 @@ class _TemplateReader(HTMLReader):
         if tag == "script" and self.allow_script:
             self._check_script_source(raw, attrs)
             return
-        if raw in IMAGE_OCCLUSION_TAGS:
+        if self.image_occlusion and raw in IMAGE_OCCLUSION_TAGS:
             return
-        if raw == "<script>":  # allowed if its text is the image-occlusion setup (handle_endtag)
+        if self.image_occlusion and raw == "<script>":  # allowed if its text is the setup (handle_endtag)
             self.script, self.script_text = (raw, self._offset()), ""
             return
         if tag not in ALLOWED_TAGS:
@@ -224,9 +226,11 @@ def _attribute_problem(tag: str, name: str, value: str | None, allowed: frozense
     return None
 
 
-def template_findings(text: str, allow_script: bool = False) -> list[Finding]:
-    """What the policy forbids in an Anki card template's text, in the order it stands."""
-    reader = _TemplateReader(text, allow_script)
+def template_findings(text: str, allow_script: bool = False, image_occlusion: bool = False) -> list[Finding]:
+    """What the policy forbids in an Anki card template's text, in the order it stands. Only a
+    template of Anki's Image Occlusion note type (`image_occlusion`) may hold its setup call, its
+    canvas and its button: a project's own templates never (a cloze card would run Anki's code)."""
+    reader = _TemplateReader(text, allow_script, image_occlusion)
     reader.feed(text)
     reader.close()
     if reader.script is not None:  # a script never closed: its text runs to the end
@@ -332,7 +336,7 @@ def cleaned_template(text: str) -> tuple[str, tuple[str, ...]]:
     forbidden is kept byte for byte. What is removed is removed by nh3 (the html5ever parser, which
     reads HTML as browsers do), keeping only the allowed elements and attributes; Anki's {{…}} tags
     are text to it and stay."""
-    findings = template_findings(text)
+    findings = template_findings(text, image_occlusion=True)  # Anki's own setup call is kept
     if not findings:
         return text, ()
     removed = tuple(dict.fromkeys(finding.removed for finding in findings))
@@ -342,6 +346,6 @@ def cleaned_template(text: str) -> tuple[str, tuple[str, ...]]:
                         clean_content_tags=set(RAW_TEXT - ALLOWED_TAGS))
     # Brackets and backslashes are text to nh3: written as entities, or (a backslash) left out.
     cleaned = BACKSLASH.sub("", cleaned.replace("[", "&#91;").replace("]", "&#93;"))
-    if template_findings(cleaned):  # what nh3 wrote must pass our reader as it is
+    if template_findings(cleaned, image_occlusion=True):  # what nh3 wrote must pass our reader as it is
         cleaned = html.escape(re.sub(r"<[^>]*>", "", cleaned), quote=False)
     return cleaned, removed

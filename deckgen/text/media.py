@@ -103,4 +103,7 @@ def packaged_media_name(path: Path) -> str:
     """Flat and content-addressed: two files never collide, and a changed file gets a new name."""
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
     stem = re.sub(r"[^A-Za-z0-9_-]+", "-", path.stem).strip("-")[:40] or "media"
-    return f"{stem}-{digest}{path.suffix.lower()}"
+    # The suffix too is cleaned: `path` may be a link's target, whose name no check has read
+    # (a name like 'x" onerror="…' would otherwise reach a field's HTML).
+    suffix = re.sub(r"[^a-z0-9]+", "", path.suffix.lower())[:10]
+    return f"{stem}-{digest}.{suffix}" if suffix else f"{stem}-{digest}"
