@@ -95,6 +95,14 @@ def test_the_yaml_action_answers_this_servers_own_pages_only(server):
     assert wrong == (400, "text/plain; charset=utf-8", b"a mask has no shapes")
 
 
+def test_json_nested_deeper_than_python_reads_is_answered_not_dropped(server):
+    own = {"Origin": f"http://127.0.0.1:{server.port}", "Content-Type": "application/json"}
+    deep = b'{"masks": ' + b"[" * 200_000 + b"]" * 200_000 + b"}"
+
+    assert _ask(server.port, "POST", "/_masks.yaml", deep, **own) == (
+        400, "text/plain; charset=utf-8", b"the request is nested too deeply")
+
+
 def test_the_editor_page_runs_only_its_own_script_and_keeps_labels_as_text(tmp_path):
     page = editor_html(_editor(tmp_path))
 

@@ -64,7 +64,8 @@ LABELS = ["Left: atrium", "yes", "No", "on", "y", "null", "~", "true", "1990", "
           '"double"', "%directive", "@at", "`tick`", "|", ">", "? key", "- item", "tab\there", "new\nline",
           "back\\slash", "émigré's ventricle", "日本語", "line\u2028separator", "nel\x85", "\ufeffbom",
           "<script>x</script>",
-          "O'Brien (left)", "2024-01-01", "0x1F", "a: b: c", "key:value", "ends with:"]
+          "O'Brien (left)", "2024-01-01", "0x1F", "a: b: c", "key:value", "ends with:",
+          "Ao\x7frta", "c1\x9fcontrol", "not\ufffea character", "bell\x07"]  # escaped: YAML refuses them raw
 
 
 @pytest.mark.parametrize("label", LABELS)

@@ -27,7 +27,19 @@ def yaml_text(text: str) -> str:
             and not re.match(r"[\d.+-]", text):
         return text
     quoted = json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
-    return "".join(_ESCAPED.get(character, character) for character in quoted)
+    return "".join(_ESCAPED.get(character) or _escaped(character) for character in quoted)
+
+
+# What a YAML reader accepts written as itself (YAML 1.1's printable set, as PyYAML reads it).
+_PRINTABLE = re.compile("[\x09\x0a\x0d\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _escaped(character: str) -> str:
+    """A character as itself if YAML reads it so, else its escape (DEL, C1 controls, U+FFFE …)."""
+    if _PRINTABLE.fullmatch(character):
+        return character
+    code = ord(character)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def _numbers(numbers: Sequence[float]) -> str:

@@ -172,6 +172,8 @@ def _posted(server: PreviewServer, request: BaseHTTPRequestHandler) -> tuple[HTT
         answer = action(json.loads(request.rfile.read(length).decode("utf-8")))
     except ValueError as error:  # a bad length, not JSON, or not what the action takes
         return HTTPStatus.BAD_REQUEST, str(error).encode("utf-8")
+    except RecursionError:  # JSON nested deeper than Python reads
+        return HTTPStatus.BAD_REQUEST, b"the request is nested too deeply"
     return HTTPStatus.OK, answer.encode("utf-8")
 
 
