@@ -178,18 +178,18 @@ def test_a_moved_mask_is_drawn_where_it_now_is_on_the_served_page(tmp_path):
 
 
 @pytest.mark.slow
-def test_in_a_browser_the_asked_masks_colour_is_at_its_centre_on_the_front_and_the_picture_on_the_back(
+def test_in_a_browser_the_asked_masks_colour_is_at_its_centre_on_the_front_and_the_picture_on_the_back_in_each_view(
         tmp_path, watched, screenshots):
     project = make_project(tmp_path / "project")
     add_occlusion_card(project)
     preview = commands.preview(project)
     write_files(preview.files(), project)
     picture = (0x20, 0x60, 0xC0)  # occlusion_fixture.png's colour
-    for width in (1280, 390):  # the desktop page and a phone's
+    for view, width in (("page", 1280), ("_phone", 390), ("_compact", 1280)):
         page = watched(width, 900)
         page.page.goto(preview.output.as_uri())
-        if width == 390:
-            page.page.click("#_phone")
+        if view != "page":
+            page.page.click(f"#{view}")
         sides = page.page.locator("#heart-chambers .preview-card").first.locator(".card .preview-occlusion")
         colours = []
         for side in range(2):
@@ -198,8 +198,8 @@ def test_in_a_browser_the_asked_masks_colour_is_at_its_centre_on_the_front_and_t
             # The left atrium, rect [40, 60, 80, 60] of 400 x 300: its centre at (80, 90).
             x, y = box["x"] + box["width"] * 80 / WIDTH, box["y"] + box["height"] * 90 / HEIGHT
             colours.append(_pixel(page.page, x, y))
-        screenshot(page, screenshots, f"preview-occlusion-{width}.png")
-        assert colours == [_rgb(ASKED), picture], width
+        screenshot(page, screenshots, f"preview-occlusion{view}.png")
+        assert colours == [_rgb(ASKED), picture], view
         assert page.errors == []
 
 
