@@ -199,6 +199,7 @@ def preview_mismatches(project: Path, student: Path) -> tuple[int, list[str]]:
 
     from deckgen.commands.pipeline import build
     from deckgen.preview.cards import preview_cards
+    from deckgen.preview.occlusion import occlusions
 
     built = build(project, release_time=1764166041)
     student.mkdir()
@@ -210,7 +211,7 @@ def preview_mismatches(project: Path, student: Path) -> tuple[int, list[str]]:
         anki[(card.note()["Question"] if "Question" in card.note() else card.note()["Text"], card.ord)] = (
             strip_style(card.question()), strip_style(card.answer()))
     collection.close()
-    previews = preview_cards(built.checked.deck)
+    previews = preview_cards(built.checked.deck, occlusions(built.checked.project.cards))
     assert len(previews) == len(anki)
     mismatched = []
     for preview in previews:

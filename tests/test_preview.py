@@ -21,13 +21,16 @@ from helpers import GOLDEN_CASES as CASES
 from deckgen.commands import tools as commands
 from deckgen.commands.pipeline import check
 from deckgen.preview.cards import preview_cards
+from deckgen.preview.occlusion import occlusions
 from deckgen.preview.serve import Page, PreviewServer
 
 
 @pytest.mark.parametrize("card_id,ordinal", CASES, ids=[f"{c}-{o + 1}" for c, o in CASES])
 def test_preview_matches_what_anki_renders_for_each_kind(card_id, ordinal, tmp_path):
     project = make_project(tmp_path / "project", FIXTURES / "golden")
-    cards = {(card.card_id, card.ordinal): card for card in preview_cards(check(project).deck)}
+    checked = check(project)
+    previews = preview_cards(checked.deck, occlusions(checked.project.cards))
+    cards = {(card.card_id, card.ordinal): card for card in previews}
 
     card = cards[(card_id, ordinal)]
 

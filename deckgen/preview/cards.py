@@ -17,10 +17,12 @@ from deckgen.changes.notes import note_changes
 from deckgen.changes.packaged import PackageContents, deck_contents
 from deckgen.errors import DeckError, Location, Problem
 from deckgen.paths import ProjectPaths
+from deckgen.preview.occlusion import Occlusion, occlusion_sides, occlusions
 from deckgen.render import templatetree
 from deckgen.render.notetypes import RenderedNoteType
 from deckgen.render.rendered import RenderedDeck, RenderedNote
 from deckgen.source.deck import Project
+from deckgen.source.kinds import IMAGE_OCCLUSION_STOCK_KIND
 from deckgen.source.load import Mapping, Scalar, Sequence, read_yaml
 from deckgen.source.project import outside_problem
 from deckgen.text import cloze
@@ -89,21 +91,27 @@ def _fill(nodes: tuple[templatetree.Node, ...], values: dict[str, str], note: Re
     return "".join(parts)
 
 
-def preview_cards(deck: RenderedDeck) -> list[PreviewCard]:
-    """Every card of every note, front and back, in course order."""
+def preview_cards(deck: RenderedDeck, drawn: dict[str, Occlusion]) -> list[PreviewCard]:
+    """Every card of every note, front and back, in course order; each occlusion card's picture
+    drawn with its masks from `drawn` (occlusion.occlusions of the deck's cards)."""
     note_types = {note_type.kind: note_type for note_type in deck.note_types}
     cards = []
     for note in deck.notes:
         note_type = note_types[note.kind]
+        occlusion = drawn[note.card_id] if note_type.declaration.stock_kind == IMAGE_OCCLUSION_STOCK_KIND else None
         for ordinal in note.ordinals:
-            cards.append(_preview(note, note_type, ordinal))
+            cards.append(_preview(note, note_type, ordinal, occlusion))
     return cards
 
 
-def _preview(note: RenderedNote, note_type: RenderedNoteType, ordinal: int) -> PreviewCard:
+def _preview(note: RenderedNote, note_type: RenderedNoteType, ordinal: int,
+             occlusion: Occlusion | None) -> PreviewCard:
     cloze_type = note_type.declaration.is_cloze
     template = note_type.templates[0 if cloze_type else ordinal]
     values = dict(zip(note_type.fields, note.shown_fields(), strict=False))
+    if occlusion is not None:  # drawn as Anki's script draws it, which the preview does not run
+        front, back = occlusion_sides(occlusion, values, ordinal)
+        return PreviewCard(note.card_id, note.kind, template.name, ordinal, _players(front), _players(back), True)
     values.update({
         "Deck": note.deck, "Subdeck": note.deck.split("::")[-1], "Tags": " ".join(note.tags), "Card": template.name,
     })
@@ -156,7 +164,7 @@ class PreviewContent:
 def preview_content(project: Project, deck: RenderedDeck, since: PackageContents | None = None) -> PreviewContent:
     """The preview of a checked deck; with `since`, each note added, changed or retired after it marked."""
     cards: dict[str, list[PreviewCard]] = {}
-    for card in preview_cards(deck):
+    for card in preview_cards(deck, occlusions(project.cards)):
         cards.setdefault(card.card_id, []).append(card)
     changes = note_changes(since, deck_contents(deck, "")) if since is not None else {}
     written = {card.id: card for card in project.cards}
