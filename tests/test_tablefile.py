@@ -334,3 +334,47 @@ def test_a_cells_message_names_its_column_letter_and_header_beyond_z(tmp_path):
         "question)",
         "cards/cards.csv:2:28: in column AB ('tags'), tag 'x::y::' is not valid: use letters, digits, '-', '_' and "
         "'::' for hierarchy, with no spaces (e.g. ipt::limitations)"]
+
+
+def _masks_problems(tmp_path, masks: str) -> list[str]:
+    from occlusion_fixture import add_occlusion_card
+
+    root = make_project(tmp_path / "p")
+    add_occlusion_card(root).unlink()
+    (root / "cards" / "occlusion.csv").write_text(
+        f'id,kind,subdeck,image,masks\nheart,occlusion,first,heart.png,"{masks}"\n')
+    return _problems(root)
+
+
+AFTER = ": write each mask on a line of its own as {id: ..., label: ..., rect: [x, y, width, height]}"
+
+
+@pytest.mark.parametrize(("masks", "expected"), [
+    ("{id: a, label: A, rect: [1, 2, 3, 4]}\n{id: b, label: B, rect: [5, 6, 7, 8]",
+     "the mask on line 2 of this cell is missing its closing '}'"),
+    ("{id: a, label: A, rect: [1, 2, 3, 4}", "the mask in this cell is missing a closing ']' before its '}'"),
+    ("{id: a, label: A, rect: [1, 2, 3, 4]}}", "the mask in this cell has a '}' that closes nothing"),
+    ("{id: a, label: A, rect: [1, 2, 3, 4]}\n\nid: b, label: B, rect: [5, 6, 7, 8]",
+     "the mask on line 3 of this cell is not in braces"),
+    ('{id: a, label: ""Left, upper, rect: [1, 2, 3, 4]}',
+     "the mask in this cell has a quote (\") that is never closed"),
+    ("{id: a, label: Left: upper, rect: [1, 2, 3, 4]}",
+     "the mask in this cell cannot be read: put a label that holds ',', ':', '#' or a quote in double quotes "
+     "(label: \"…\")"),
+], ids=["unclosed-brace", "unclosed-bracket", "stray-brace", "no-braces", "open-quote", "colon-in-label"])
+def test_a_yaml_slip_in_a_masks_cell_is_said_at_the_cell_by_its_line_and_nothing_else(tmp_path, masks, expected):
+    assert _masks_problems(tmp_path, masks) == [f"cards/occlusion.csv:2:5: in column E ('masks'), {expected}{AFTER}"]
+
+
+def test_a_masks_cell_holding_one_mask_a_line_reads_as_the_yaml_list(tmp_path):
+    from occlusion_fixture import add_occlusion_card
+
+    root = make_project(tmp_path / "p")
+    add_occlusion_card(root).unlink()
+    (root / "cards" / "occlusion.csv").write_text(
+        'id,kind,subdeck,image,masks\nheart,occlusion,first,heart.png,"{id: a, label: \'A, left\', rect: [1, 2, 3, 4]}'
+        '\n\n {id: b, label: ""B: right"", ellipse: [50, 60, 7, 8]} "\n')
+
+    masks = dict(check(root).project.cards[0].values)["masks"]
+    assert [(mask.id, mask.label, [shape.kind for shape in mask.shapes]) for mask in masks] == [
+        ("a", "A, left", ["rect"]), ("b", "B: right", ["ellipse"])]
