@@ -8,7 +8,7 @@ header is row 1) and the column counted from 1 (A = 1), which editors jump to; t
 names the column as the spreadsheet shows it: its letter and its header cell ("column D ('question')").
 A header cell names its key whatever its case and surrounding spaces (`Question`, ` Answer `). A
 list key's cell holds one item per line; `tags` may also be separated by spaces; `masks` holds one
-mask a line, each written as YAML (masks.py reads it). A .csv file may be separated by semicolons,
+mask a line, each written as YAML (maskcell.py reads it). A .csv file may be separated by semicolons,
 as spreadsheets set to languages with decimal commas save it. An empty cell is a key left out. A
 file named after a subdeck (`first.csv` for the subdeck `first`) puts its cards there unless a `subdeck` cell says
 otherwise, as `subdeck:` heads a YAML file.
