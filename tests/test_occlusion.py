@@ -363,7 +363,8 @@ def test_a_mistake_in_a_spreadsheets_masks_is_said_at_its_cell(tmp_path, run_cli
     result = run_cli("check", cwd=project)
 
     assert result.stderr.splitlines()[0] == (
-        "cards/occlusion.csv:2:5: 'rect' must be [x, y, width, height] in the picture's pixels: 4 numbers, got 3")
+        "cards/occlusion.csv:2:5: in column E ('masks'), 'rect' must be [x, y, width, height] in the picture's "
+        "pixels: 4 numbers, got 3")
 
 
 def test_a_retired_occlusion_card_says_so_above_its_picture(tmp_path, run_cli, student):

@@ -208,3 +208,13 @@ def test_new_help_lists_the_built_in_kinds_with_what_each_is_for(tmp_path, run_c
     for kind in KINDS.values():
         assert f"\n  {kind.name:<9} {kind.summary}\n" in result.stdout
     assert "or a note type of the project's own" in result.stdout
+
+
+def test_the_readme_of_a_new_deck_names_spreadsheets_occlusion_cards_and_the_build_cache(tmp_path, run_cli):
+    assert run_cli("init", "deck", "--name", "Pharma", cwd=tmp_path).exit_code == 0
+
+    readme = (tmp_path / "deck" / "README.md").read_text()
+    for named in ("`cards/*.csv`", "`cards/*.tsv`", "`kind: occlusion`", "`deckgen new occlusion --subdeck KEY`",
+                  "\"Occlusion cards\"", "\"Spreadsheets\"", "`build/.cache/`", "always safe to delete",
+                  "`--no-cache`"):
+        assert named in readme, named

@@ -5,7 +5,7 @@ Owns: load.py (YAML with positions), tablefile.py (CSV and TSV card files), plai
 reading), quickread.py (its reader), yamlhints.py, keys.py, kinds.py, notetypedecl.py, cardfile.py,
 deckfile.py (deck.yaml, references.yaml), deckoptions.py (deck.yaml's `options:`), reporturl.py,
 deck.py (the frozen model), project.py (a whole project read and validated), masks.py (an occlusion
-card's picture and masks).
+card's picture and masks), maskcell.py (the masks a spreadsheet cell holds).
 
 May import: the shared modules (errors, paths, ids, names, output), text/.
 """

@@ -11,14 +11,15 @@ stays inside the picture is lint's to say (a warning), since a mask slightly off
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from deckgen.errors import DeckError, Location, Where
+from deckgen.errors import Location, Where
 from deckgen.source.deck import CARD_ID
 from deckgen.source.keys import ChoiceKey, Key, Reader, TextKey, complain, did_you_mean, one_of
-from deckgen.source.load import Mapping, Node, Scalar, Sequence, compose
+from deckgen.source.load import Mapping, Node, Scalar, Sequence
+from deckgen.source.maskcell import cell_masks
 from deckgen.source.quickread import EXPLAIN, QuickReader
 from deckgen.text.cloze import MAX_CLOZE_NUMBER
 from deckgen.text.media import media_problem
@@ -123,7 +124,10 @@ class MasksKey(Key):
     def read(self, node: Node, reader: Reader) -> tuple[Mask, ...] | None:
         problems = len(reader.problems.problems)
         if isinstance(node, Scalar) and node.location.path.endswith(TABLE_FILES):
-            node = _cell_masks(node, reader)
+            cell = cell_masks(node, reader.add)
+            if cell is None:  # a line of it that cannot be read is said; "empty" would be wrong
+                return None
+            node = cell
         if not isinstance(node, Sequence):
             reader.add(node.location, f"'masks' must be a list of masks, got {node.describe()}")
             return None
@@ -165,7 +169,7 @@ class MasksKey(Key):
 
 
 # A spreadsheet card file (tablefile.py) holds the masks in one cell, a mask a line, each written as
-# YAML (`mask_yaml`, what `deckgen export csv` writes): read as YAML, each value placed at the cell.
+# YAML (`mask_yaml`, what `deckgen export csv` writes): read by maskcell.py, each value placed at the cell.
 TABLE_FILES = (".csv", ".tsv")
 
 
@@ -180,26 +184,6 @@ def mask_yaml(mask: Mask) -> str:
     shapes = [f"{shape.kind}: {numbers(shape)}" for shape in mask.shapes]
     shape = shapes[0] if len(shapes) == 1 else "shapes: [" + ", ".join("{" + each + "}" for each in shapes) + "]"
     return f"{{id: {mask.id}, label: {json.dumps(mask.label)}, {shape}}}"
-
-
-def _cell_masks(cell: Scalar, reader: Reader) -> Node:
-    lines = [line for line in cell.text.splitlines() if line.strip()]
-    try:
-        read = compose("".join(f"- {line.strip()}\n" for line in lines), cell.location.path)
-    except DeckError as error:
-        reader.add(cell.location, f"'masks' holds one mask a line, each as {{id: ..., label: ..., rect: [x, y, width, "
-                                  f"height]}}: {error.problems[0].message}")
-        return Sequence((), cell.location)
-    return cell if read is None else _placed(read, cell.location)
-
-
-def _placed(node: Node, where: Location) -> Node:
-    """`node` with every value placed at `where` (a cell has one place)."""
-    if isinstance(node, Scalar):
-        return replace(node, location=where)
-    if isinstance(node, Sequence):
-        return Sequence(tuple(_placed(item, where) for item in node.items), where)
-    return Mapping(tuple((replace(key, location=where), _placed(value, where)) for key, value in node.entries), where)
 
 
 def _mask(node: Node, reader: Reader) -> Mask | None:

@@ -98,7 +98,8 @@ def _table_file(path: Path, paths: ProjectPaths, context: CardContext, problems:
         return []
     if table is None:
         return []
-    return validate_card_file(table.node, where, context, problems, TableReader(problems, context, table.columns))
+    read = TableReader(problems, context, table.columns, table.header)
+    return validate_card_file(table.node, where, context, problems, read)
 
 
 # Reads one card file's cards, recording its problems: `read_card_file`, or the cache in front of it.

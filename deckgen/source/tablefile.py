@@ -4,10 +4,13 @@ The first row names the keys, as a YAML card file spells them (`id`, `kind`, `qu
 `extra`, `source`, `tags` …); every other row is one card. The table becomes the same
 position-keeping nodes a YAML file composes to (load.py), so one validation (cardfile.py) reads
 both and says every problem at `file:row:column`, the row as the spreadsheet numbers it (the
-header is row 1) and the column counted from 1 (A = 1). A list key's cell holds one item per line;
-`tags` may also be separated by spaces. A .csv file may be separated by semicolons, as
-spreadsheets set to languages with decimal commas save it. An empty cell is a key left out. A file named after a
-subdeck (`first.csv` for the subdeck `first`) puts its cards there unless a `subdeck` cell says
+header is row 1) and the column counted from 1 (A = 1), which editors jump to; the message itself
+names the column as the spreadsheet shows it: its letter and its header cell ("column D ('question')").
+A header cell names its key whatever its case and surrounding spaces (`Question`, ` Answer `). A
+list key's cell holds one item per line; `tags` may also be separated by spaces; `masks` holds one
+mask a line, each written as YAML (maskcell.py reads it). A .csv file may be separated by semicolons,
+as spreadsheets set to languages with decimal commas save it. An empty cell is a key left out. A
+file named after a subdeck (`first.csv` for the subdeck `first`) puts its cards there unless a `subdeck` cell says
 otherwise, as `subdeck:` heads a YAML file.
 
 What a table lacks is said in its own words (`TableReader`): a cell to fill in, at the cell, or a
@@ -36,10 +39,27 @@ _SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
 @dataclass(frozen=True)
 class Table:
     """A table as a card file's nodes (`subdeck:` when the file is named after one, and `cards:`),
-    and the column (from 1) of each key its header names."""
+    the column (from 1) of each key its header names, and the header's cells as written."""
 
     node: Node
     columns: dict[str, int]
+    header: tuple[str, ...]
+
+
+class RowPlace(Location):
+    """A row's place (its first cell's): told apart from the place of the cell in column A, so that a
+    message about a whole row does not name a column."""
+
+    __slots__ = ()
+
+
+def column_letter(column: int) -> str:
+    """A column (from 1) as a spreadsheet names it: A … Z, AA, AB …"""
+    letters = ""
+    while column > 0:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def compose_table(text: str, shown_as: str, suffix: str, subdeck: str | None, keys: Collection[Key],
@@ -64,8 +84,9 @@ def compose_table(text: str, shown_as: str, suffix: str, subdeck: str | None, ke
     entries: list[tuple[Scalar, Node]] = []
     if subdeck is not None:
         entries.append((_text("subdeck", start), _text(subdeck, start)))
-    entries.append((_text("cards", start), Sequence(cards, Location(shown_as, 2, 1))))
-    return Table(Mapping(tuple(entries), start), {key.name: index + 1 for index, key in columns.items()})
+    entries.append((_text("cards", start), Sequence(cards, RowPlace(shown_as, 2, 1))))
+    return Table(Mapping(tuple(entries), start), {key.name: index + 1 for index, key in columns.items()},
+                 tuple(cell.strip() for cell in header))
 
 
 def _delimiter(text: str, suffix: str) -> str:
@@ -88,11 +109,12 @@ def _rows(text: str, shown_as: str, delimiter: str) -> Iterator[tuple[int, list[
             line = reader.line_num + 1
     except csv.Error as error:
         where = Location(shown_as, *_quoted_cell(text, line, delimiter))
+        column = column_letter(where.col)
         if "end of data" in str(error):
-            raise DeckError.at(where, "the quote (\") that opens this cell is never closed, so the rest of the file "
-                               "would be this one cell: end the cell with a quote") from None
-        raise DeckError.at(where, f"cannot read this cell ({error}): a cell that holds a quote must be quoted as a "
-                           "whole, with each quote inside it doubled (\"\")") from None
+            raise DeckError.at(where, f"the quote (\") that opens the cell in column {column} is never closed, so the "
+                               "rest of the file would be this one cell: end the cell with a quote") from None
+        raise DeckError.at(where, f"cannot read the cell in column {column} ({error}): a cell that holds a quote "
+                           "must be quoted as a whole, with each quote inside it doubled (\"\")") from None
 
 
 def _quoted_cell(text: str, line: int, delimiter: str) -> tuple[int, int]:
@@ -119,30 +141,42 @@ def _quoted_cell(text: str, line: int, delimiter: str) -> tuple[int, int]:
 
 def _columns(header: list[str], keys: dict[str, Key], filled: set[int], shown_as: str,
              problems: ProblemCollector) -> dict[int, Key]:
-    """The header's keys by column. A name that is no key, or a key named twice, is a problem; a
-    misspelt key's column is read as the key it most likely names (when no other cell names it)."""
+    """The header's keys by column, each cell read whatever its case and surrounding spaces (`Question`).
+    A name that is no key, or a key named twice, is a problem; a misspelt key's column is read as the
+    key it most likely names (when no other cell names it)."""
     columns: dict[int, Key] = {}
     names = [cell.strip() for cell in header]
+    spelt = {name.lower(): key for name, key in keys.items()}
+    first: dict[str, int] = {}  # the column that names each key first
     for index, name in enumerate(names):
-        where = Location(shown_as, 1, index + 1)
-        if name in keys and any(key.name == name for key in columns.values()):
-            problems.add(where, f"the header names '{name}' twice: keep one column of it")
-        elif name in keys:
-            columns[index] = keys[name]
+        where, key = Location(shown_as, 1, index + 1), spelt.get(name.lower())
+        if key is not None and key.name in first:
+            problems.add(where, f"columns {_named(first[key.name], names)} and {_named(index, names)} both name the "
+                         f"key '{key.name}': keep one of them")
+        elif key is not None:
+            columns[index], first[key.name] = key, index
         elif not name:
             if index in filled:
-                problems.add(where, f"the header cell of column {index + 1} is empty, but rows below fill the column: "
-                             f"name its key in the first row ({', '.join(keys)}), or delete the column")
+                problems.add(where, f"the header cell of column {column_letter(index + 1)} is empty, but rows "
+                             f"below fill the column: name its key in the first row ({', '.join(keys)}), or delete "
+                             "the column")
         elif "\t" in name:
             problems.add(where, "the first row is separated by tabs: save the file as .tsv (tab-separated), or "
                          "separated by commas")
         else:
-            problems.add(where, f"the header cell '{name}' is not a card key{did_you_mean(name, keys)}: name a key "
-                         f"in each column of the first row ({', '.join(keys)})")
-            meant = closest(name, keys)
-            if meant is not None and meant not in names:
+            problems.add(where, f"the header cell '{name}' in column {column_letter(index + 1)} is not a card key"
+                         f"{did_you_mean(name.lower(), keys)}: name a key in each column of the first row "
+                         f"({', '.join(keys)})")
+            meant = closest(name.lower(), keys)
+            if meant is not None and meant not in {each.lower() for each in names}:
                 columns[index] = keys[meant]
     return columns
+
+
+def _named(index: int, names: list[str] | tuple[str, ...]) -> str:
+    """A column as a message names it: its letter and, when it has one, its header cell."""
+    letter = column_letter(index + 1)
+    return f"{letter} ('{names[index]}')" if index < len(names) and names[index] else letter
 
 
 def _card(cells: list[str], line: int, columns: dict[int, Key], width: int, delimiter: str, shown_as: str,
@@ -158,9 +192,10 @@ def _card(cells: list[str], line: int, columns: dict[int, Key], width: int, deli
     if beyond:
         separator = _SEPARATORS[delimiter]
         problems.add(Location(shown_as, line, beyond[0] + 1),
-                     f"this row has a cell beyond the header's last column ({width}): a cell that holds a {separator} "
-                     f"must be quoted as a whole (\"…{delimiter} …\"), or the column needs a key in the first row")
-    return Mapping(tuple(entries), Location(shown_as, line, 1))
+                     f"this row has a cell in column {column_letter(beyond[0] + 1)}, beyond the header's last column "
+                     f"({column_letter(width)}): a cell that holds a {separator} must be quoted as a whole "
+                     f"(\"…{delimiter} …\"), or the column needs a key in the first row")
+    return Mapping(tuple(entries), RowPlace(shown_as, line, 1))
 
 
 def _value(key: Key, cell: str, where: Location) -> Node:
@@ -182,25 +217,39 @@ def _text(value: str, where: Location) -> Scalar:
 
 class TableReader(CardFileReader):
     """Says what a table's card lacks as a cell to fill in (at the cell) or a column to add (at the
-    row), and a cell its kind does not take as a cell to empty."""
+    row), and a cell its kind does not take as a cell to empty. Every message about a cell names its
+    column as the spreadsheet shows it: its letter and its header cell."""
 
-    def __init__(self, problems: ProblemCollector, context: CardContext, columns: dict[str, int]) -> None:
+    def __init__(self, problems: ProblemCollector, context: CardContext, columns: dict[str, int],
+                 header: tuple[str, ...]) -> None:
         super().__init__(problems, context)
         self.columns = columns
+        self.header = header
+
+    def add(self, location: Location, message: str) -> None:
+        """`message` at `location`, led by the cell's column when the place is a cell of a card's row."""
+        if type(location) is Location and location.line > 1:
+            message = f"in column {_named(location.col - 1, self.header)}, {message}"
+        super().add(location, message)
+
+    def _say(self, location: Location, message: str) -> None:
+        """`message` as it is: it names its cell's column itself."""
+        super().add(location, message)
 
     def _cell(self, row: Mapping, name: str) -> Location | None:
         column = self.columns.get(name)
-        return None if column is None else row.location._replace(col=column)
+        return None if column is None else Location(row.location.path, row.location.line, column)
 
     def unknown_key(self, key: Scalar, what: str, allowed: list[str]) -> str | None:
-        self.add(key.location, f"{what} takes no '{key.text}': empty this cell, or change the card's 'kind' "
-                 f"(it may have {one_of(allowed)})")
+        self._say(key.location, f"{what} takes no '{key.text}': empty its cell in column "
+                  f"{column_letter(key.location.col)}, or change the card's 'kind' (it may have {one_of(allowed)})")
         return None
 
     def missing_key(self, node: Mapping, key: Key, what: str) -> None:
         cell = self._cell(node, key.name)
         if cell is not None:
-            self.add(cell, f"{what} has no '{key.name}': fill in its '{key.name}' cell ({key.meaning})")
+            self._say(cell, f"{what} has no '{key.name}': fill in its '{key.name}' cell in column "
+                      f"{column_letter(cell.col)} ({key.meaning})")
         else:
             self.add(node.location, f"{what} has no '{key.name}': add {_a(key.name)} '{key.name}' column to the first "
                      f"row and fill in this row's cell ({key.meaning})")
@@ -211,7 +260,8 @@ class TableReader(CardFileReader):
         named = f"or name the file after a subdeck ({subdecks[0]}{path.suffix} puts its cards in '{subdecks[0]}')"
         cell = self._cell(card, "subdeck")
         if cell is not None:
-            self.add(cell, f"{what} has no subdeck: fill in its 'subdeck' cell ({one_of(subdecks)}), {named}")
+            self._say(cell, f"{what} has no subdeck: fill in its 'subdeck' cell in column {column_letter(cell.col)} "
+                      f"({one_of(subdecks)}), {named}")
         else:
             self.add(card.location, f"{what} has no subdeck: add a 'subdeck' column to the first row and fill in "
                      f"this row's cell ({one_of(subdecks)}), {named}")
