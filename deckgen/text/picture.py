@@ -6,8 +6,9 @@ bytes that say it rather than depend on an imaging library every other command w
 
 The size is the one a browser shows: a JPEG whose EXIF Orientation turns it a quarter turn (5 to 8,
 as phones save photos held upright) is drawn by Chromium (Anki's reviewer, AnkiDroid's WebView, the
-mask editor) with its width and height swapped, and its masks are drawn over that picture. WebP and
-PNG keep their stored size: Chromium (measured, tests/test_picture.py) ignores their EXIF orientation.
+mask editor) with its width and height swapped, and its masks are drawn over that picture. So is a
+PNG with such an eXIf chunk (Chromium 123 on); a WebP keeps its stored size whatever its EXIF says.
+Each of these is measured against Chromium by tests/test_picture.py.
 Every read is bounded by the header's bytes: a hostile file gives None or a size, never an exception.
 """
 
