@@ -16,6 +16,7 @@ import zlib
 import pytest
 from browser import browser  # noqa: F401 (a fixture)
 from conftest import FIXTURES
+from occlusion_fixture import png as one_colour_png
 
 from deckgen.text.picture import picture_size
 
@@ -37,9 +38,10 @@ def chunk(kind: bytes, data: bytes) -> bytes:
 
 
 def png(width: int, height: int, before_data: bytes = b"", after_data: bytes = b"") -> bytes:
-    rows = b"".join(b"\x00" + b"\x80\x40\x20" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + before_data + chunk(b"IDAT", zlib.compress(rows)) + after_data + chunk(b"IEND", b""))
+    """A PNG with chunks added before its image data (after IHDR) and after it (before IEND)."""
+    plain = one_colour_png(width, height)
+    header_end, end = 8 + 25, len(plain) - 12
+    return plain[:header_end] + before_data + plain[header_end:end] + after_data + plain[end:]
 
 
 def jpeg_turned(orientation: int) -> bytes:
