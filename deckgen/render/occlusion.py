@@ -16,6 +16,8 @@ corner, as review.ts draws it; `oi=1`: other masks hidden too).
 
 from __future__ import annotations
 
+import math
+
 from deckgen.render.templatepolicy import IMAGE_OCCLUSION_SETUP
 from deckgen.source.kinds import IMAGE_OCCLUSION_STOCK_KIND
 from deckgen.source.masks import Mask, Picture, Shape
@@ -102,6 +104,8 @@ def _properties(shape: Shape, picture: Picture) -> list[tuple[str, str]]:
 
 def fraction(value: float) -> str:
     """A number as Anki's editor writes it: four decimals at most, no trailing zeros, no leading 0 (.25)."""
+    # masks.py bounds every coordinate and every picture's size: a number not finite here is a bug.
+    assert math.isfinite(value), f"a mask's fraction is {value}"
     text = f"{round(value, DECIMALS):.{DECIMALS}f}".rstrip("0").rstrip(".")
     if text in ("", "-0", "0"):
         return "0"

@@ -31,6 +31,13 @@ _COORDINATES = {"rect": "[x, y, width, height]", "ellipse": "[centre x, centre y
                 "polygon": "[[x, y], [x, y], [x, y], ...]"}
 _SIZES = {"rect": ("width", "height"), "ellipse": ("radius x", "radius y")}
 MIN_POLYGON_POINTS = 3
+# Chromium draws no canvas over 32,767 pixels a side, and a picture that says more (a PNG may say
+# 2^32 - 1) is a decompression bomb rather than a diagram.
+MAX_PICTURE_SIDE = 32_767
+# A mask's numbers are known before its picture's size (the card's keys are read apart): a fixed bound,
+# three of the largest pictures' sides, refuses the absurd (1e+300, whose sums overflow to inf) and
+# leaves every mask near a picture to lint's warning (L015).
+MAX_COORDINATE = 100_000
 PICTURE_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 HIDE_ALL = "hide-all-guess-one"
 HIDE_ONE = "hide-one-guess-one"
@@ -94,6 +101,9 @@ class PictureKey(TextKey):
         size = picture_size(path)
         if size is None:
             return complain(f"picture '{name}' does not say its width and height: save it again as a PNG or JPEG")
+        if max(size) > MAX_PICTURE_SIDE:
+            return complain(f"picture '{name}' is {size[0]} x {size[1]} pixels, more than browsers draw "
+                            f"({MAX_PICTURE_SIDE} a side): save it smaller")
         return name, path, size
 
     def made(self, value: Any, reader: Any, at: Any) -> Picture:
@@ -153,7 +163,7 @@ class MasksKey(Key):
         return EXPLAIN
 
     def json_schema(self, context: Any) -> dict[str, Any]:
-        number = {"type": "number"}
+        number = {"type": "number", "minimum": -MAX_COORDINATE, "maximum": MAX_COORDINATE}
         four = {"type": "array", "items": number, "minItems": 4, "maxItems": 4}
         polygon = {"type": "array", "minItems": MIN_POLYGON_POINTS,
                    "items": {"type": "array", "items": number, "minItems": 2, "maxItems": 2}}
@@ -291,6 +301,8 @@ def _shape(kind: str, node: Node | None, reader: Reader) -> Shape | None:
         if number is None:
             reader.add(item.location, f"{expected}: numbers, got {item.describe()}")
             return None
+    if _far(node, numbers, expected, reader):
+        return None
     for size, name in zip(numbers[2:], _SIZES[kind], strict=True):
         if size is not None and size <= 0:
             reader.add(node.location, f"'{kind}' has a {name} of {size:g}: a mask's {' and '.join(_SIZES[kind])} "
@@ -311,8 +323,21 @@ def _polygon(node: Node, expected: str, reader: Reader) -> Shape | None:
             reader.add(point.location, f"a polygon point must be two numbers [x, y], got "
                                        f"{point.describe() if not isinstance(point, Sequence) else point_text(point)}")
             return None
+        if _far(point, numbers, expected, reader):
+            return None
         flat += [n for n in numbers if n is not None]
     return Shape("polygon", tuple(flat), node.location)
+
+
+def _far(numbered: Node, numbers: list[float | None], expected: str, reader: Reader) -> bool:
+    """Whether a number of the list `numbered` is beyond MAX_COORDINATE, said at the first such."""
+    items = numbered.items if isinstance(numbered, Sequence) else ()
+    for item, number in zip(items, numbers, strict=True):
+        if number is not None and abs(number) > MAX_COORDINATE:
+            reader.add(item.location, f"{expected}: {number:g} is more than {MAX_COORDINATE} pixels from the "
+                                      f"picture's corner (a picture is at most {MAX_PICTURE_SIDE} a side)")
+            return True
+    return False
 
 
 def point_text(point: Sequence) -> str:
