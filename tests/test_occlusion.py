@@ -145,6 +145,17 @@ def test_a_file_named_as_a_picture_that_is_none_is_refused(tmp_path, run_cli):
                                              "whatever its name says: save it again in that format")
 
 
+def test_a_picture_saved_under_another_pictures_name_is_told_its_right_name(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    jpeg = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffc0000b08012c019001011100ffd9")
+    add_occlusion_card(project, picture=jpeg)
+
+    result = run_cli("check", cwd=project)
+
+    assert result.stderr.splitlines()[0] == ("cards/occlusion.yaml:5:12: media file 'heart.png' is not a PNG image, "
+                                             "whatever its name says: it is a JPEG image: rename it to heart.jpg, "
+                                             "and the card's image: with it")
+
 def _asked(collection, card_id) -> str:
     """The mask a card asks, as Anki renders it: the element of class "cloze" (the others are inactive)."""
     question = collection.get_card(card_id).question()

@@ -86,7 +86,7 @@ class PictureKey(TextKey):
         name = text.strip()
         if not name.lower().endswith(PICTURE_TYPES):
             return complain(f"'image' must be a picture ({', '.join(PICTURE_TYPES)}), got '{name}'")
-        problem = media_problem(name, context.media_dir, context.shown_media_dir)
+        problem = media_problem(name, context.media_dir, context.shown_media_dir, "the card's image:")
         if problem:
             return complain(problem)
         path = (context.media_dir / name).resolve()
