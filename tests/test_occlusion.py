@@ -282,6 +282,41 @@ def test_lint_finds_masks_outside_the_picture_and_labels_used_twice(tmp_path, ru
     ]
 
 
+def test_a_mask_wholly_outside_the_picture_is_a_check_error_at_the_mask(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    add_occlusion_card(project, THREE_MASKS.replace("ellipse: [300, 90, 40, 30]", "ellipse: [460, 90, 40, 30]")
+                       .replace("[{rect: [100, 200, 50, 50]}, {polygon: [[200, 200], [280, 210], [240, 280]]}]",
+                                "[{rect: [100, 300, 50, 50]}, {polygon: [[200, 320], [280, 330], [240, 380]]}]"))
+
+    result = run_cli("check", "--strict", cwd=project)
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[:2] == [
+        "cards/occlusion.yaml:10:9: mask 'aorta' lies wholly outside the picture (400 x 300 pixels; the mask spans "
+        "x 420 to 500, y 60 to 120): its card would hide nothing; give it coordinates inside the picture, x 0 to 400 "
+        "and y 0 to 300, in the picture's own pixels",
+        "cards/occlusion.yaml:11:9: mask 'ventricles' lies wholly outside the picture (400 x 300 pixels; the mask "
+        "spans x 100 to 280, y 300 to 380): its card would hide nothing; give it coordinates inside the picture, x 0 "
+        "to 400 and y 0 to 300, in the picture's own pixels",
+    ]
+
+
+def test_a_mask_wholly_outside_is_said_at_its_spreadsheet_cell(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    add_occlusion_card(project).unlink()
+    (project / "cards" / "occlusion.csv").write_text(
+        'id,kind,subdeck,image,masks\nheart,occlusion,first,heart.png,"{id: a, label: A, rect: [1, 2, 3, 4]}\n'
+        '{id: b, label: B, rect: [1, 400, 3, 4]}"\n')
+
+    result = run_cli("check", cwd=project)
+
+    assert result.stderr.splitlines()[:-1] == [
+        "cards/occlusion.csv:2:5: mask 'b' lies wholly outside the picture (400 x 300 pixels; the mask spans x 1 to "
+        "4, y 400 to 404): its card would hide nothing; give it coordinates inside the picture, x 0 to 400 and y 0 "
+        "to 300, in the picture's own pixels",
+    ]
+
+
 # Where to look on the canvas, as fractions of the picture: inside the first mask (left atrium), inside
 # the second (aorta), and a corner no mask covers.
 FIRST_MASK, SECOND_MASK, NO_MASK = (0.2, 0.3), (0.75, 0.3), (0.02, 0.02)

@@ -136,7 +136,8 @@ class Reader:
         """Each complaint at the node it is about: `node`, its value of a key, or its list item."""
         for complaint in complaints.each:
             at = node if complaint.key is None else cast(Mapping, node).get(complaint.key) or node
-            at = at if complaint.item is None else cast(Sequence, at).items[complaint.item]
+            # A spreadsheet's list stands in one cell: its items are all said there.
+            at = at.items[complaint.item] if complaint.item is not None and isinstance(at, Sequence) else at
             self.add(at.location, complaint.message + (f", got {at.describe()}" if complaint.got else ""))
 
     @staticmethod

@@ -26,7 +26,7 @@ from deckgen.errors import Location
 from deckgen.source.deck import Card
 from deckgen.source.keys import BooleanKey, Complaint, Complaints, Key, ListKey, MarkupKey, complain
 from deckgen.source.load import Text
-from deckgen.source.masks import HIDE_ALL, HIDE_ONE, MODE, Mask, MasksKey, Picture, PictureKey
+from deckgen.source.masks import HIDE_ALL, HIDE_ONE, MODE, Mask, MasksKey, Picture, PictureKey, masks_outside
 from deckgen.text import cloze
 
 # Fields every note type ends with, filled the same way for every kind.
@@ -287,9 +287,12 @@ def _occlusion(card: Card, write: FieldWriter) -> dict[str, str | cloze.ClozeTex
             "Back Extra": back_extra, "Comments": ""}
 
 
-def _pack_occlusion(values: dict[str, Any]) -> dict[str, Any]:
-    """An occlusion card's mode, "hide all, guess one" unless it says otherwise."""
-    return {**values, "mode": values.get("mode") or HIDE_ALL}
+def _pack_occlusion(values: dict[str, Any]) -> dict[str, Any] | Complaints:
+    """An occlusion card's mode, "hide all, guess one" unless it says otherwise; refused when a mask
+    lies wholly outside the picture."""
+    picture, masks = values.get("image"), values.get("masks")
+    outside = masks_outside(masks, picture) if isinstance(picture, Picture) and masks else None
+    return outside or {**values, "mode": values.get("mode") or HIDE_ALL}
 
 
 IMAGE_OCCLUSION_STOCK_KIND = 6  # Anki's originalStockKind of its Image Occlusion note type
