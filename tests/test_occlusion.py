@@ -9,7 +9,7 @@ from pathlib import Path
 import anki.collection  # noqa: F401  (first: anki.scheduler cannot be imported before it)
 import pytest
 from anki.scheduler.v3 import CardAnswer
-from anki_client import answer_card, import_package, rendered_problems, scheduling_of
+from anki_client import answer_card, import_package, rendered_problems, scheduling_of, strip_style
 from conftest import make_project
 from occlusion_fixture import THREE_MASKS, add_occlusion_card
 
@@ -65,6 +65,23 @@ def test_an_occlusion_card_imports_as_ankis_image_occlusion_note_type(tmp_path, 
                                      occlusions=ANKI_EDITOR_OCCLUSIONS, header="", back_extra="", tags=[])
     [anki_note_id] = [nid for nid in student.find_notes("") if nid != note_id]
     assert _shapes(student, note_id) == _shapes(student, anki_note_id)
+    assert rendered_problems(student) == []
+
+
+def test_the_back_of_each_card_names_the_mask_it_asks_and_the_front_none(tmp_path, run_cli, student):
+    note = _imported(tmp_path, run_cli, student, THREE_MASKS.replace("label: Aorta", 'label: "Aorta {{c1::x}} <b>"'))
+
+    sides = {}
+    for card_id in note.card_ids():
+        card = student.get_card(card_id)
+        sides[card.ord] = [re.findall(r'<div class="occlusion-label">(.*?)</div>', strip_style(side))
+                           for side in (card.question(), card.answer())]
+
+    assert sides == {0: [[], ["Left atrium"]], 1: [[], ["Aorta &#123;&#123;c1&#58;&#58;x&#125;&#125; &lt;b&gt;"]],
+                     2: [[], ["Ventricles"]]}
+    # Anki's own image-occlusion code still reads the note, its masks under the same numbers.
+    parsed = student.get_image_occlusion_note(note.id).note
+    assert sorted({occlusion.ordinal for occlusion in parsed.occlusions}) == [1, 2, 3]
     assert rendered_problems(student) == []
 
 
@@ -330,8 +347,11 @@ CANVAS_PROBE = """(async () => {
     if (canvas && canvas.width > 0 && canvas.height > 0) {
       await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
       const context = canvas.getContext("2d");
-      return points.map(([x, y]) => Array.from(
-        context.getImageData(Math.floor(x * canvas.width), Math.floor(y * canvas.height), 1, 1).data));
+      // Each point's colour, then the label the student reads (innerText: only what is shown).
+      const label = document.querySelector(".occlusion-label");
+      return [...points.map(([x, y]) => Array.from(
+        context.getImageData(Math.floor(x * canvas.width), Math.floor(y * canvas.height), 1, 1).data)),
+        label ? label.innerText : null];
     }
     await new Promise((done) => setTimeout(done, 50));
   }
@@ -361,6 +381,7 @@ def test_ankis_reviewer_draws_the_masks_and_reveals_the_one_asked(tmp_path, run_
     assert [tuple(pixel[:3]) for pixel in front[:2]] == [ACTIVE, INACTIVE] and front[2][3] == 0, front
     assert front[0][3] == front[1][3] == 255
     assert back[0][3] == 0 and tuple(back[1][:3]) == INACTIVE, back  # the asked mask revealed, the others hidden
+    assert (front[3], back[3]) == (None, "Left atrium")  # the asked mask's label, on the back only
     # The one script that ran is the note type's call into Anki's own image-occlusion code.
     scripts = [finding for finding in findings if finding.kind == "script"]
     assert scripts and all("anki.imageOcclusion.setup()" in finding.data["source"] for finding in scripts)

@@ -58,6 +58,8 @@ class FieldWriter(Protocol):
 
     def occlusion(self, masks: tuple[Mask, ...], picture: Picture, hide_all: bool) -> cloze.ClozeText: ...
 
+    def mask_labels(self, masks: tuple[Mask, ...]) -> cloze.ClozeText: ...
+
     def picture(self, picture: Picture) -> str: ...
 
     def short_citation(self, source: str) -> str: ...
@@ -274,7 +276,7 @@ TYPED = Kind(
 
 def _occlusion(card: Card, write: FieldWriter) -> dict[str, str | cloze.ClozeText]:
     """Anki's Image Occlusion fields: the masks as clozes over the picture, the header, the back
-    extra (and the source's citation under it) and Comments, which Anki keeps for the educator."""
+    extra (and the source's citation under it) and Comments: the masks' labels, the back shows the asked one's."""
     picture, masks = card.value("image"), cast(tuple[Mask, ...], card.value("masks"))
     assert isinstance(picture, Picture)  # validation refused any card without
     header, extra = card.text_of("header"), card.text_of("back_extra")
@@ -284,7 +286,7 @@ def _occlusion(card: Card, write: FieldWriter) -> dict[str, str | cloze.ClozeTex
     return {"Occlusion": write.occlusion(masks, picture, card.value("mode") != HIDE_ONE),
             "Image": write.picture(picture),
             "Header": write.markup("header", header, required=False) if header else "",
-            "Back Extra": back_extra, "Comments": ""}
+            "Back Extra": back_extra, "Comments": write.mask_labels(masks)}
 
 
 def _pack_occlusion(values: dict[str, Any]) -> dict[str, Any] | Complaints:
