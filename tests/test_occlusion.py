@@ -109,7 +109,8 @@ def test_hide_one_guess_one_leaves_the_other_masks_shown(tmp_path, run_cli, stud
      "occlusion.yaml:9:36: 'polygon' must be [[x, y], [x, y], [x, y], ...] in the picture's pixels: at least 3 "
      "points, got 2 points"),
     ("      - {label: A, rect: [1, 2, 3, 4]}\n",
-     "occlusion.yaml:9:9: a mask has no 'id': add 'id:' (a stable name; the mask's reviews belong to it)"),
+     "occlusion.yaml:9:9: a mask has no 'id': add 'id:' (a stable name, which lets deckgen tell a moved mask from a "
+     "reordered one)"),
     ("      - {id: a, label: A, rect: [1, 2, 3, 4]}\n      - {id: a, label: B, rect: [5, 6, 7, 8]}\n",
      "occlusion.yaml:10:14: duplicate mask id 'a' (first used at cards/occlusion.yaml:9:14): give each mask its own "
      "id"),
@@ -227,10 +228,26 @@ def test_reordered_masks_are_refused_naming_the_masks(tmp_path, run_cli):
 
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        "cards/occlusion.yaml:3:9: occlusion card 'heart-chambers' had masks removed or reordered (c1 was "
-        "'left-atrium', now 'aorta'; c2 was 'aorta', now 'left-atrium'): students' reviews belong to a mask's "
-        "place in the list, so they would move to other masks. Only add masks at the end, or edit a mask in place "
-        "(its shape, label or id); to release it anyway, run with --allow-renumbering")
+        "cards/occlusion.yaml:9:14: occlusion card 'heart-chambers' had masks removed or reordered (mask 1 was "
+        "'left-atrium', now 'aorta'; mask 2 was 'aorta', now 'left-atrium'): students' reviews belong to a mask's "
+        "number, its place in the list, so they would move to other masks. Only add masks at the end, or edit a "
+        "mask in place (its shape, label or id); to withdraw a released mask, mark the card 'retired: true' and "
+        "make a new card, with a new id, of the masks to keep; to release it anyway, run with --allow-renumbering")
+
+
+def test_a_mask_taken_off_the_end_is_refused_at_the_last_mask_left(tmp_path, run_cli):
+    project, card_file, _ = _first_release(tmp_path, run_cli)
+    card_file.write_text(THREE_MASKS[:THREE_MASKS.index("      - id: ventricles")])
+
+    result = _released(run_cli, project, "1.0.1", 1764000600)
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "cards/occlusion.yaml:10:14: occlusion card 'heart-chambers' had masks removed or reordered (mask 3 "
+        "'ventricles' is gone): students' reviews belong to a mask's number, its place in the list, so they would "
+        "move to other masks. Only add masks at the end, or edit a mask in place (its shape, label or id); to "
+        "withdraw a released mask, mark the card 'retired: true' and make a new card, with a new id, of the masks "
+        "to keep; to release it anyway, run with --allow-renumbering")
 
 
 def test_a_mask_added_at_the_end_is_a_new_card(tmp_path, run_cli, student):

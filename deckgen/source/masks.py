@@ -1,6 +1,7 @@
 """An occlusion card's picture and its masks: the YAML an educator writes, read with every value's place.
 
-A mask is one Anki card: an id (the name its reviews belong to, as a card's id is), a label (what
+A mask is one Anki card, asked by its number (its place in the list): an id (which lets a release
+tell a moved mask, an edit, from a reordered one), a label (what
 it hides, in the student's words) and one shape or several (`shapes:`, a group hidden and asked
 together). Shapes are written in the picture's own pixels: a rectangle [x, y, width, height] from
 its top left corner, an ellipse [centre x, centre y, radius x, radius y], a polygon [[x, y], ...].
@@ -247,7 +248,8 @@ def _mask(node: Node, reader: Reader) -> Mask | None:
         reader.add(key.location, f"unknown key '{key.text}' in {what}{hint}: a mask has id, label and one "
                                  "shape: rect, ellipse or polygon (or several under 'shapes')")
     if node.get("id") is None:
-        reader.add(node.location, "a mask has no 'id': add 'id:' (a stable name; the mask's reviews belong to it)")
+        reader.add(node.location, "a mask has no 'id': add 'id:' (a stable name, which lets deckgen tell a moved "
+                                  "mask from a reordered one)")
     elif mask_id is not None and not CARD_ID.match(mask_id):
         reader.add(node.located("id"), f"mask id '{mask_id}' must be lower-case letters, digits, '.', '-' or '_' "
                                        "(at most 64, starting with a letter or digit)")
