@@ -135,6 +135,8 @@ def test_each_mistake_in_a_mask_is_said_where_it_stands(tmp_path, run_cli, masks
 
 
 @pytest.mark.parametrize(("change", "message"), [
+    (("header: Name the chamber", "header:"),
+     "occlusion.yaml:6:12: 'header' is empty: write the header, or remove the line"),
     (("image: heart.png", "image: lungs.png"),
      "occlusion.yaml:5:12: media file 'lungs.png' not found in cards/media/: add the file or fix the name"),
     (("image: heart.png", "image: heart.mp3"),

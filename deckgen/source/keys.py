@@ -213,6 +213,11 @@ class Key:
         """The value as the key gives it (before it is placed), or Complaints."""
         raise NotImplementedError
 
+    def empty(self, expected: str) -> Complaints:
+        """The key written with no value: what to write, and, when the key is optional, that the line
+        can go (a key left out is the same as no value, and a scaffold may have left it there)."""
+        return complain(f"'{self.name}' is empty: write {expected}" + ("" if self.required else ", or remove the line"))
+
     def made(self, value: Any, reader: Any, at: Any) -> Any:
         return value
 
@@ -246,8 +251,10 @@ class TextKey(Key):
     def check(self, value: Any, context: Any) -> Any:
         if type(value) is not str:
             if value is None:
-                return complain(f"{self.label} is empty: write {self.expected}")
+                return self.empty(self.expected)
             return complain(f"{self.label} must be {self.expected}", got=True)
+        if not value.strip():
+            return self.empty(self.expected)
         problem = text_problem(value, self.label, self.expected, self.limit)
         if problem:
             return complain(problem)
@@ -353,7 +360,7 @@ class WholeNumberKey(Key):
 
     def check(self, value: Any, context: Any) -> Any:
         if value is None:
-            return complain(f"'{self.name}' is empty: write a whole number")
+            return self.empty("a whole number")
         if type(value) is str:  # a whole number of more digits than any id or year (see `plain`)
             expected = f"from {self.lowest} to {self.highest}" if self.highest is not None else "of at most 19 digits"
             return complain(f"'{self.name}' must be a whole number {expected}, got {shortened(value, 30)}")
@@ -384,7 +391,7 @@ class BooleanKey(Key):
         if type(value) is bool:
             return value
         if value is None:
-            return complain(f"'{self.name}' is empty: write true or false")
+            return self.empty("true or false")
         return complain(f"'{self.name}' must be true or false", got=True)
 
     def json_schema(self, context: Any) -> dict[str, Any]:

@@ -297,6 +297,12 @@ def _pack_occlusion(values: dict[str, Any]) -> dict[str, Any] | Complaints:
     return outside or {**values, "mode": values.get("mode") or HIDE_ALL}
 
 
+def optional_line(key: str) -> str:
+    """How `deckgen new` writes an optional key: commented out, never empty (check refuses an empty
+    value), so that the educator sees it and may uncomment it."""
+    return f"# {key}:  # optional: remove the first '# ' to write it"
+
+
 IMAGE_OCCLUSION_STOCK_KIND = 6  # Anki's originalStockKind of its Image Occlusion note type
 OCCLUSION = Kind(
     name="occlusion",
@@ -307,7 +313,8 @@ OCCLUSION = Kind(
     content_fields=("Occlusion", "Image", "Header", "Back Extra", "Comments"),
     templates=(CardTemplateSpec("Image Occlusion", "", ""),),
     fill=_occlusion,
-    skeleton=("image:", "header:", "masks:", "  - {id: , label: , rect: [0, 0, 10, 10]}"),
+    skeleton=("image:", optional_line("header"), optional_line("back_extra"), "masks:",
+              "  - {id: , label: , rect: [0, 0, 10, 10]}"),
     cloze_field="Occlusion",
     check=_pack_occlusion,
     trailing_fields=(),
