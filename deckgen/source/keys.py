@@ -133,10 +133,9 @@ class Reader:
         return None if node is None else key.read(node, self)
 
     def report(self, complaints: Complaints, node: Node) -> None:
-        """Each complaint at the node it is about: `node`, its value of a key, or its list item."""
+        """Each complaint where it stands: `node`, its value of a key, or its list item (a spreadsheet's: its cell)."""
         for complaint in complaints.each:
             at = node if complaint.key is None else cast(Mapping, node).get(complaint.key) or node
-            # A spreadsheet's list stands in one cell: its items are all said there.
             at = at.items[complaint.item] if complaint.item is not None and isinstance(at, Sequence) else at
             self.add(at.location, complaint.message + (f", got {at.describe()}" if complaint.got else ""))
 
@@ -214,8 +213,7 @@ class Key:
         raise NotImplementedError
 
     def empty(self, expected: str) -> Complaints:
-        """The key written with no value: what to write, and, when the key is optional, that the line
-        can go (a key left out is the same as no value, and a scaffold may have left it there)."""
+        """The key written with no value: what to write, or, an optional key, that its line can go."""
         return complain(f"'{self.name}' is empty: write {expected}" + ("" if self.required else ", or remove the line"))
 
     def made(self, value: Any, reader: Any, at: Any) -> Any:
@@ -249,12 +247,10 @@ class TextKey(Key):
         self.expected, self.limit, self.label = expected, limit, f"'{name}'"
 
     def check(self, value: Any, context: Any) -> Any:
-        if type(value) is not str:
-            if value is None:
-                return self.empty(self.expected)
-            return complain(f"{self.label} must be {self.expected}", got=True)
-        if not value.strip():
+        if value is None or (type(value) is str and not value.strip()):
             return self.empty(self.expected)
+        if type(value) is not str:
+            return complain(f"{self.label} must be {self.expected}", got=True)
         problem = text_problem(value, self.label, self.expected, self.limit)
         if problem:
             return complain(problem)
