@@ -218,6 +218,40 @@ def test_moving_one_mask_changes_its_card_alone_and_keeps_every_review(tmp_path,
     assert 'data-left=".12"' in now[0]
 
 
+def test_students_of_a_release_without_labels_get_them_in_place_reviews_kept(tmp_path, run_cli, student,
+                                                                           monkeypatch):
+    """A release before labels were shown: the back without its label, Comments empty. The next
+    release changes the note type's back template, not its fields or templates: no guard refuses it,
+    and students' Anki updates the note type in place (no "+" copy) and every note, reviews kept."""
+    from deckgen.render import notes, occlusion
+    from deckgen.text import cloze
+
+    with monkeypatch.context() as before_labels:
+        label_free = occlusion.BACK.replace('<div class="occlusion-label">{{cloze-only:Comments}}</div>\n', "")
+        before_labels.setitem(occlusion.STOCK_NOTE_TYPES, 6, ((occlusion.FRONT, label_free), occlusion.CSS))
+        before_labels.setattr(notes, "mask_labels", lambda masks: cloze.ClozeText(()))
+        project, _, note_id = _first_release(tmp_path, run_cli, student)
+    assert student.get_note(note_id)["Comments"] == ""
+    card_ids = sorted(student.get_note(note_id).card_ids())
+    for card_id in card_ids:
+        answer_card(student, card_id, CardAnswer.GOOD)
+    reviews = [scheduling_of(student, card_id) for card_id in card_ids]
+    note_type_id = student.get_note(note_id).note_type()["id"]
+
+    assert _released(run_cli, project, "1.0.1", 1764000600).exit_code == 0
+    log = import_package(student, project / "build" / "test-1.0.1.apkg")
+    student.close()
+    student.reopen()  # the library caches note types
+
+    assert (len(log.new), len(log.updated), len(log.conflicting)) == (0, 1, 0)
+    note = student.get_note(note_id)
+    assert note.note_type()["id"] == note_type_id and "cloze-only:Comments" in note.note_type()["tmpls"][0]["afmt"]
+    assert [m["name"] for m in student.models.all() if "occlusion" in m["name"]] == ["Test occlusion (deckgen)"]
+    assert [scheduling_of(student, card_id) for card_id in card_ids] == reviews
+    assert [re.findall(r'<div class="occlusion-label">(.*?)</div>', student.get_card(card_id).answer())
+            for card_id in card_ids] == [["Left atrium"], ["Aorta"], ["Ventricles"]]
+
+
 def test_reordered_masks_are_refused_naming_the_masks(tmp_path, run_cli):
     project, card_file, _ = _first_release(tmp_path, run_cli)
     lines = THREE_MASKS.splitlines(keepends=True)
