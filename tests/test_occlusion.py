@@ -252,38 +252,31 @@ def test_students_of_a_release_without_labels_get_them_in_place_reviews_kept(tmp
             for card_id in card_ids] == [["Left atrium"], ["Aorta"], ["Ventricles"]]
 
 
-def test_reordered_masks_are_refused_naming_the_masks(tmp_path, run_cli):
-    project, card_file, _ = _first_release(tmp_path, run_cli)
-    lines = THREE_MASKS.splitlines(keepends=True)
+def _swapped_first_two(card_file: str) -> str:
+    lines = card_file.splitlines(keepends=True)
     first = lines.index(next(line for line in lines if "left-atrium" in line))
-    second = first + 1
-    lines[first], lines[second] = lines[second], lines[first]
-    card_file.write_text("".join(lines))
-
-    result = _released(run_cli, project, "1.0.1", 1764000600)
-
-    assert result.exit_code == 1
-    assert result.stderr.splitlines()[0] == (
-        "cards/occlusion.yaml:9:14: occlusion card 'heart-chambers' had masks removed or reordered (mask 1 was "
-        "'left-atrium', now 'aorta'; mask 2 was 'aorta', now 'left-atrium'): students' reviews belong to a mask's "
-        "number, its place in the list, so they would move to other masks. Only add masks at the end, or edit a "
-        "mask in place (its shape, label or id); to withdraw a released mask, mark the card 'retired: true' and "
-        "make a new card, with a new id, of the masks to keep; to release it anyway, run with --allow-renumbering")
+    lines[first], lines[first + 1] = lines[first + 1], lines[first]
+    return "".join(lines)
 
 
-def test_a_mask_taken_off_the_end_is_refused_at_the_last_mask_left(tmp_path, run_cli):
+@pytest.mark.parametrize(("edit", "where", "moved"), [
+    (_swapped_first_two, "9:14", "mask 1 was 'left-atrium', now 'aorta'; mask 2 was 'aorta', now 'left-atrium'"),
+    (lambda card_file: card_file[:card_file.index("      - id: ventricles")], "10:14", "mask 3 'ventricles' is gone"),
+])
+def test_reordered_or_removed_masks_are_refused_at_the_mask_naming_the_masks(tmp_path, run_cli, edit, where, moved):
+    """Said at the mask now at the first number that changed (or the last one left), in masks, not c1."""
     project, card_file, _ = _first_release(tmp_path, run_cli)
-    card_file.write_text(THREE_MASKS[:THREE_MASKS.index("      - id: ventricles")])
+    card_file.write_text(edit(THREE_MASKS))
 
     result = _released(run_cli, project, "1.0.1", 1764000600)
 
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        "cards/occlusion.yaml:10:14: occlusion card 'heart-chambers' had masks removed or reordered (mask 3 "
-        "'ventricles' is gone): students' reviews belong to a mask's number, its place in the list, so they would "
-        "move to other masks. Only add masks at the end, or edit a mask in place (its shape, label or id); to "
-        "withdraw a released mask, mark the card 'retired: true' and make a new card, with a new id, of the masks "
-        "to keep; to release it anyway, run with --allow-renumbering")
+        f"cards/occlusion.yaml:{where}: occlusion card 'heart-chambers' had masks removed or reordered ({moved}): "
+        "students' reviews belong to a mask's number, its place in the list, so they would move to other masks. "
+        "Only add masks at the end, or edit a mask in place (its shape, label or id); to withdraw a released mask, "
+        "mark the card 'retired: true' and make a new card, with a new id, of the masks to keep; to release it "
+        "anyway, run with --allow-renumbering")
 
 
 def test_a_mask_added_at_the_end_is_a_new_card(tmp_path, run_cli, student):
