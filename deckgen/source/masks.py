@@ -1,8 +1,8 @@
 """An occlusion card's picture and its masks: the YAML an educator writes, read with every value's place.
 
-A mask is one Anki card, asked by its number (its place in the list): an id (which lets a release
-tell a moved mask, an edit, from a reordered one), a label (what
-it hides, in the student's words) and one shape or several (`shapes:`, a group hidden and asked
+A mask is one Anki card, whose reviews belong to its number (its place in the list): an id (which
+lets a release tell a moved mask, an edit, from a reordered one), a label (what it hides, in the
+student's words, shown on the back) and one shape or several (`shapes:`, a group hidden and asked
 together). Shapes are written in the picture's own pixels: a rectangle [x, y, width, height] from
 its top left corner, an ellipse [centre x, centre y, radius x, radius y], a polygon [[x, y], ...].
 Rendering turns them into Anki's fractions of the picture (render/occlusion.py). A mask wholly
