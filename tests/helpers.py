@@ -238,12 +238,12 @@ def missing_files_named_in_comments(project: Path) -> list[str]:
 
 def fill_new_card(path: Path, card_id: str, **values: str | None) -> None:
     """Fill in the card `deckgen new` appended last, as an educator would: its id, and each empty
-    key given (a key given None is deleted, as its 'optional' comment says)."""
+    key given, uncommented if `deckgen new` commented it out as optional (a key given None is deleted)."""
     text = path.read_text()
     head, new = text.rsplit("- id: ", 1)
     new = re.sub(r"\A\S+", card_id, new)
     for key, value in values.items():
-        empty = re.compile(rf"^( *){key}:( *#.*)?\n", re.MULTILINE)
+        empty = re.compile(rf"^( *)(?:# )?{key}:( *#.*)?\n", re.MULTILINE)
         assert empty.search(new), key
         new = empty.sub("" if value is None else rf"\g<1>{key}: {value}\n", new)
     path.write_text(head + "- id: " + new)

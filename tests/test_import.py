@@ -503,7 +503,7 @@ def test_new_adds_a_card_of_an_imported_note_type_in_line_with_the_imported_card
     assert cards.read_text().endswith(
         "\n\n- id: renal-new-1  # rename it to say what the card asks, before its first release\n"
         "  kind: pharmacology-drug\n  drug:\n  class:\n  mechanism:\n"
-        "  side_effects:  # optional: delete the line to leave the field empty\n")
+        "  # side_effects:  # optional: remove the first '# ' to write it\n")
     fill_new_card(cards, "furosemide", drug="Furosemide", mechanism="Blocks salt uptake in the loop of Henle",
                   side_effects=None, **{"class": "Loop diuretic"})
     checked = run_cli("check", "--strict", cwd=project)

@@ -9,7 +9,7 @@ from pathlib import Path
 import anki.collection  # noqa: F401  (first: anki.scheduler cannot be imported before it)
 import pytest
 from anki.scheduler.v3 import CardAnswer
-from anki_client import answer_card, import_package, rendered_problems, scheduling_of
+from anki_client import answer_card, import_package, rendered_problems, scheduling_of, strip_style
 from conftest import make_project
 from occlusion_fixture import THREE_MASKS, add_occlusion_card
 
@@ -68,6 +68,23 @@ def test_an_occlusion_card_imports_as_ankis_image_occlusion_note_type(tmp_path, 
     assert rendered_problems(student) == []
 
 
+def test_the_back_of_each_card_names_the_mask_it_asks_and_the_front_none(tmp_path, run_cli, student):
+    note = _imported(tmp_path, run_cli, student, THREE_MASKS.replace("label: Aorta", 'label: "Aorta {{c1::x}} <b>"'))
+
+    sides = {}
+    for card_id in note.card_ids():
+        card = student.get_card(card_id)
+        sides[card.ord] = [re.findall(r'<div class="occlusion-label">(.*?)</div>', strip_style(side))
+                           for side in (card.question(), card.answer())]
+
+    assert sides == {0: [[], ["Left atrium"]], 1: [[], ["Aorta &#123;&#123;c1&#58;&#58;x&#125;&#125; &lt;b&gt;"]],
+                     2: [[], ["Ventricles"]]}
+    # Anki's own image-occlusion code still reads the note, its masks under the same numbers.
+    parsed = student.get_image_occlusion_note(note.id).note
+    assert sorted({occlusion.ordinal for occlusion in parsed.occlusions}) == [1, 2, 3]
+    assert rendered_problems(student) == []
+
+
 def test_hide_one_guess_one_leaves_the_other_masks_shown(tmp_path, run_cli, student):
     note = _imported(tmp_path, run_cli, student,
                      THREE_MASKS.replace("    masks:", "    mode: hide-one-guess-one\n    masks:"))
@@ -92,7 +109,8 @@ def test_hide_one_guess_one_leaves_the_other_masks_shown(tmp_path, run_cli, stud
      "occlusion.yaml:9:36: 'polygon' must be [[x, y], [x, y], [x, y], ...] in the picture's pixels: at least 3 "
      "points, got 2 points"),
     ("      - {label: A, rect: [1, 2, 3, 4]}\n",
-     "occlusion.yaml:9:9: a mask has no 'id': add 'id:' (a stable name; the mask's reviews belong to it)"),
+     "occlusion.yaml:9:9: a mask has no 'id': add 'id:' (a stable name, which lets deckgen tell a moved mask from a "
+     "reordered one)"),
     ("      - {id: a, label: A, rect: [1, 2, 3, 4]}\n      - {id: a, label: B, rect: [5, 6, 7, 8]}\n",
      "occlusion.yaml:10:14: duplicate mask id 'a' (first used at cards/occlusion.yaml:9:14): give each mask its own "
      "id"),
@@ -117,6 +135,8 @@ def test_each_mistake_in_a_mask_is_said_where_it_stands(tmp_path, run_cli, masks
 
 
 @pytest.mark.parametrize(("change", "message"), [
+    (("header: Name the chamber", "header:"),
+     "occlusion.yaml:6:12: 'header' is empty: write the header, or remove the line"),
     (("image: heart.png", "image: lungs.png"),
      "occlusion.yaml:5:12: media file 'lungs.png' not found in cards/media/: add the file or fix the name"),
     (("image: heart.png", "image: heart.mp3"),
@@ -144,6 +164,17 @@ def test_a_file_named_as_a_picture_that_is_none_is_refused(tmp_path, run_cli):
     assert result.stderr.splitlines()[0] == ("cards/occlusion.yaml:5:12: media file 'heart.png' is not a PNG image, "
                                              "whatever its name says: save it again in that format")
 
+
+def test_a_picture_saved_under_another_pictures_name_is_told_its_right_name(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    jpeg = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffc0000b08012c019001011100ffd9")
+    add_occlusion_card(project, picture=jpeg)
+
+    result = run_cli("check", cwd=project)
+
+    assert result.stderr.splitlines()[0] == ("cards/occlusion.yaml:5:12: media file 'heart.png' is not a PNG image, "
+                                             "whatever its name says: it is a JPEG image: rename it to heart.jpg, "
+                                             "and the card's image: with it")
 
 def _asked(collection, card_id) -> str:
     """The mask a card asks, as Anki renders it: the element of class "cloze" (the others are inactive)."""
@@ -187,22 +218,65 @@ def test_moving_one_mask_changes_its_card_alone_and_keeps_every_review(tmp_path,
     assert 'data-left=".12"' in now[0]
 
 
-def test_reordered_masks_are_refused_naming_the_masks(tmp_path, run_cli):
-    project, card_file, _ = _first_release(tmp_path, run_cli)
-    lines = THREE_MASKS.splitlines(keepends=True)
+def test_students_of_a_release_without_labels_get_them_in_place_reviews_kept(tmp_path, run_cli, student,
+                                                                           monkeypatch):
+    """A release before labels were shown: the back without its label, Comments empty. The next
+    release changes the note type's back template, not its fields or templates: no guard refuses it,
+    and students' Anki updates the note type in place (no "+" copy) and every note, reviews kept."""
+    from deckgen.render import notes, occlusion
+    from deckgen.text import cloze
+
+    with monkeypatch.context() as before_labels:
+        label_free = occlusion.BACK.replace('<div class="occlusion-label">{{cloze-only:Comments}}</div>\n', "")
+        before_labels.setitem(occlusion.STOCK_NOTE_TYPES, 6, ((occlusion.FRONT, label_free), occlusion.CSS))
+        before_labels.setattr(notes, "mask_labels", lambda masks: cloze.ClozeText(()))
+        project, _, note_id = _first_release(tmp_path, run_cli, student)
+    assert student.get_note(note_id)["Comments"] == ""
+    card_ids = sorted(student.get_note(note_id).card_ids())
+    for card_id in card_ids:
+        answer_card(student, card_id, CardAnswer.GOOD)
+    reviews = [scheduling_of(student, card_id) for card_id in card_ids]
+    note_type_id = student.get_note(note_id).note_type()["id"]
+
+    assert _released(run_cli, project, "1.0.1", 1764000600).exit_code == 0
+    log = import_package(student, project / "build" / "test-1.0.1.apkg")
+    student.close()
+    student.reopen()  # the library caches note types
+
+    assert (len(log.new), len(log.updated), len(log.conflicting)) == (0, 1, 0)
+    note = student.get_note(note_id)
+    assert note.note_type()["id"] == note_type_id and "cloze-only:Comments" in note.note_type()["tmpls"][0]["afmt"]
+    assert [m["name"] for m in student.models.all() if "occlusion" in m["name"]] == ["Test occlusion (deckgen)"]
+    assert [scheduling_of(student, card_id) for card_id in card_ids] == reviews
+    assert [re.findall(r'<div class="occlusion-label">(.*?)</div>', student.get_card(card_id).answer())
+            for card_id in card_ids] == [["Left atrium"], ["Aorta"], ["Ventricles"]]
+
+
+def _swapped_first_two(card_file: str) -> str:
+    lines = card_file.splitlines(keepends=True)
     first = lines.index(next(line for line in lines if "left-atrium" in line))
-    second = first + 1
-    lines[first], lines[second] = lines[second], lines[first]
-    card_file.write_text("".join(lines))
+    lines[first], lines[first + 1] = lines[first + 1], lines[first]
+    return "".join(lines)
+
+
+@pytest.mark.parametrize(("edit", "where", "moved"), [
+    (_swapped_first_two, "9:14", "mask 1 was 'left-atrium', now 'aorta'; mask 2 was 'aorta', now 'left-atrium'"),
+    (lambda card_file: card_file[:card_file.index("      - id: ventricles")], "10:14", "mask 3 'ventricles' is gone"),
+])
+def test_reordered_or_removed_masks_are_refused_at_the_mask_naming_the_masks(tmp_path, run_cli, edit, where, moved):
+    """Said at the mask now at the first number that changed (or the last one left), in masks, not c1."""
+    project, card_file, _ = _first_release(tmp_path, run_cli)
+    card_file.write_text(edit(THREE_MASKS))
 
     result = _released(run_cli, project, "1.0.1", 1764000600)
 
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        "cards/occlusion.yaml:3:9: occlusion card 'heart-chambers' had masks removed or reordered (c1 was "
-        "'left-atrium', now 'aorta'; c2 was 'aorta', now 'left-atrium'): students' reviews belong to a mask's "
-        "place in the list, so they would move to other masks. Only add masks at the end, or edit a mask in place "
-        "(its shape, label or id); to release it anyway, run with --allow-renumbering")
+        f"cards/occlusion.yaml:{where}: occlusion card 'heart-chambers' had masks removed or reordered ({moved}): "
+        "students' reviews belong to a mask's number, its place in the list, so they would move to other masks. "
+        "Only add masks at the end, or edit a mask in place (its shape, label or id); to withdraw a released mask, "
+        "mark the card 'retired: true' and make a new card, with a new id, of the masks to keep; to release it "
+        "anyway, run with --allow-renumbering")
 
 
 def test_a_mask_added_at_the_end_is_a_new_card(tmp_path, run_cli, student):
@@ -288,6 +362,41 @@ def test_lint_finds_masks_outside_the_picture_and_labels_used_twice(tmp_path, ru
     ]
 
 
+def test_a_mask_wholly_outside_the_picture_is_a_check_error_at_the_mask(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    add_occlusion_card(project, THREE_MASKS.replace("ellipse: [300, 90, 40, 30]", "ellipse: [460, 90, 40, 30]")
+                       .replace("[{rect: [100, 200, 50, 50]}, {polygon: [[200, 200], [280, 210], [240, 280]]}]",
+                                "[{rect: [100, 300, 50, 50]}, {polygon: [[200, 320], [280, 330], [240, 380]]}]"))
+
+    result = run_cli("check", "--strict", cwd=project)
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[:2] == [
+        "cards/occlusion.yaml:10:9: mask 'aorta' lies wholly outside the picture (400 x 300 pixels; the mask spans "
+        "x 420 to 500, y 60 to 120): its card would hide nothing; give it coordinates inside the picture, x 0 to 400 "
+        "and y 0 to 300, in the picture's own pixels",
+        "cards/occlusion.yaml:11:9: mask 'ventricles' lies wholly outside the picture (400 x 300 pixels; the mask "
+        "spans x 100 to 280, y 300 to 380): its card would hide nothing; give it coordinates inside the picture, x 0 "
+        "to 400 and y 0 to 300, in the picture's own pixels",
+    ]
+
+
+def test_a_mask_wholly_outside_is_said_at_its_spreadsheet_cell(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    add_occlusion_card(project).unlink()
+    (project / "cards" / "occlusion.csv").write_text(
+        'id,kind,subdeck,image,masks\nheart,occlusion,first,heart.png,"{id: a, label: A, rect: [1, 2, 3, 4]}\n'
+        '{id: b, label: B, rect: [1, 400, 3, 4]}"\n')
+
+    result = run_cli("check", cwd=project)
+
+    assert result.stderr.splitlines()[:-1] == [
+        "cards/occlusion.csv:2:5: in column E ('masks'), mask 'b' lies wholly outside the picture (400 x 300 pixels; the mask spans x 1 to "
+        "4, y 400 to 404): its card would hide nothing; give it coordinates inside the picture, x 0 to 400 and y 0 "
+        "to 300, in the picture's own pixels",
+    ]
+
+
 # Where to look on the canvas, as fractions of the picture: inside the first mask (left atrium), inside
 # the second (aorta), and a corner no mask covers.
 FIRST_MASK, SECOND_MASK, NO_MASK = (0.2, 0.3), (0.75, 0.3), (0.02, 0.02)
@@ -301,8 +410,11 @@ CANVAS_PROBE = """(async () => {
     if (canvas && canvas.width > 0 && canvas.height > 0) {
       await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
       const context = canvas.getContext("2d");
-      return points.map(([x, y]) => Array.from(
-        context.getImageData(Math.floor(x * canvas.width), Math.floor(y * canvas.height), 1, 1).data));
+      // Each point's colour, then the label the student reads (innerText: only what is shown).
+      const label = document.querySelector(".occlusion-label");
+      return [...points.map(([x, y]) => Array.from(
+        context.getImageData(Math.floor(x * canvas.width), Math.floor(y * canvas.height), 1, 1).data)),
+        label ? label.innerText : null];
     }
     await new Promise((done) => setTimeout(done, 50));
   }
@@ -332,6 +444,7 @@ def test_ankis_reviewer_draws_the_masks_and_reveals_the_one_asked(tmp_path, run_
     assert [tuple(pixel[:3]) for pixel in front[:2]] == [ACTIVE, INACTIVE] and front[2][3] == 0, front
     assert front[0][3] == front[1][3] == 255
     assert back[0][3] == 0 and tuple(back[1][:3]) == INACTIVE, back  # the asked mask revealed, the others hidden
+    assert (front[3], back[3]) == (None, "Left atrium")  # the asked mask's label, on the back only
     # The one script that ran is the note type's call into Anki's own image-occlusion code.
     scripts = [finding for finding in findings if finding.kind == "script"]
     assert scripts and all("anki.imageOcclusion.setup()" in finding.data["source"] for finding in scripts)

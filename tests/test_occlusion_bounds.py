@@ -61,10 +61,11 @@ def test_a_picture_over_32767_pixels_a_side_is_refused_at_its_name(tmp_path, run
 
 
 def test_masks_at_the_bounds_are_written_as_short_finite_fractions(tmp_path, run_cli):
-    """The reviewer's reproduction at the largest values taken: every number Anki reads is finite."""
+    """The reviewer's reproduction at the largest values taken (each mask reaching into the picture, as
+    check asks): every number Anki reads is finite."""
     project = make_project(tmp_path / "project")
-    add_occlusion_card(project, HEADER + "      - {id: a, label: A, ellipse: [-100000, 10, 100000, 5]}\n"
-                                         "      - {id: b, label: B, rect: [100000, -100000, 100000, 100000]}\n"
+    add_occlusion_card(project, HEADER + "      - {id: a, label: A, ellipse: [-99990, 10, 100000, 5]}\n"
+                                         "      - {id: b, label: B, rect: [-99990, -99990, 100000, 100000]}\n"
                                          "      - {id: c, label: C, polygon: [[-100000, 100000], [0, 0], [1, 1]]}\n")
     result = run_cli("build", "--output", str(tmp_path / "out"), cwd=project)
     assert result.exit_code == 0, result.stderr

@@ -122,6 +122,7 @@ def test_the_header_is_above_the_picture_and_the_back_extra_and_citation_below_i
     picture = r'<div class="preview-occlusion"><img src="heart-[0-9a-f]+\.png"><svg .*?</svg></div>'
     assert re.fullmatch(r'<div class="occlusion-header">Name the chamber</div>\n' + picture, front, re.S)
     assert re.fullmatch(r'<div class="occlusion-header">Name the chamber</div>\n' + picture
+                        + r'\n<div class="occlusion-label">Left atrium</div>'
                         + r'\n<div class="occlusion-back-extra">The <strong>left</strong> side pumps to the body\.'
                         r'<div class="source">[^<]*Weissman[^<]*2017[^<]*</div></div>', back, re.S)
     assert "<script" not in front + back and "canvas" not in front + back

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 from anki_client import import_package
 from conftest import FIXTURES, make_project
 from helpers import fill_new_card, missing_files_named_in_comments, replace_in_file
+from occlusion_fixture import add_occlusion_card
 
 from deckgen.source.kinds import KINDS
+
+OPTIONAL = "  # optional: remove the first '# ' to write it"  # after an optional key `deckgen new` comments out
 
 
 def test_init_makes_a_deck_that_builds_and_imports(tmp_path, run_cli, student):
@@ -58,8 +62,7 @@ def test_new_adds_an_empty_card_that_check_points_at(tmp_path, run_cli):
         "cards/first.yaml:5:14: 'question' is empty: write the question",
         "cards/first.yaml:7:8: 'items' item is empty: write an item",
         "cards/first.yaml:8:8: 'items' item is empty: write an item",
-        "cards/first.yaml:9:12: 'source' is empty: write a reference key",
-        "4 problems found; nothing was written",
+        "3 problems found; nothing was written",
     ]
 
 
@@ -68,15 +71,15 @@ def test_new_appends_to_an_existing_card_file_under_a_free_id(tmp_path, run_cli)
     assert run_cli("new", "basic", "--subdeck", "first", cwd=project).exit_code == 0
     cards = project / "cards" / "first.yaml"
     cards.write_text(cards.read_text().replace("question:", "question: Q?").replace("answer:", "answer: A")
-                     .replace("source:", "source: weissman2017"))
+                     .replace("# source:" + OPTIONAL, "source: weissman2017"))
 
     result = run_cli("new", "cloze", "--subdeck", "first", cwd=project)
 
     assert result.stdout.startswith("added card 'first-new-2' at cards/first.yaml:9: ")
     assert "    source: weissman2017\n\n  - id: first-new-2  # rename it" in cards.read_text()  # a blank line between
     assert yaml.safe_load(cards.read_text())["cards"][1] == {
-        "id": "first-new-2", "kind": "cloze", "text": None, "source": None,
-    }
+        "id": "first-new-2", "kind": "cloze", "text": None,
+    }  # its optional 'source' commented out
 
 
 def test_new_names_the_subdecks_it_knows(tmp_path, run_cli):
@@ -171,7 +174,7 @@ def test_new_marks_the_optional_fields_of_a_declared_note_type(tmp_path, run_cli
     assert run_cli("new", "drug", "--subdeck", "first", cwd=project).exit_code == 0
     cards = project / "cards" / "first.yaml"
     assert cards.read_text().endswith(
-        "    mechanism:\n    side_effects:  # optional: delete the line to leave the field empty\n")
+        "    mechanism:\n    # side_effects:" + OPTIONAL + "\n")
     fill_new_card(cards, "ramipril", drug="Ramipril", side_effects=None, **RAMIPRIL)
     assert run_cli("check", cwd=project).exit_code == 0
 
@@ -218,3 +221,33 @@ def test_the_readme_of_a_new_deck_names_spreadsheets_occlusion_cards_and_the_bui
                   "\"Occlusion cards\"", "\"Spreadsheets\"", "`build/.cache/`", "always safe to delete",
                   "`--no-cache`"):
         assert named in readme, named
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_new_writes_no_optional_key_empty(tmp_path, run_cli, kind):
+    """check refuses a key written empty, optional or not: `new` comments the optional ones out."""
+    project = make_project(tmp_path / "project")
+    add_occlusion_card(project)  # the note-type id occlusion cards need
+
+    assert run_cli("new", kind, "--subdeck", "first", cwd=project).exit_code == 0
+
+    written = yaml.safe_load((project / "cards" / "first.yaml").read_text())["cards"][-1]
+    required = {key.name for key in KINDS[kind].keys if key.required}
+    assert {key for key, value in written.items() if value is None} <= required
+
+
+def test_a_new_occlusion_card_asks_only_for_what_it_needs(tmp_path, run_cli):
+    project = make_project(tmp_path / "project")
+    add_occlusion_card(project)
+
+    assert run_cli("new", "occlusion", "--subdeck", "first", cwd=project).exit_code == 0
+
+    assert (project / "cards" / "first.yaml").read_text().endswith(
+        "    kind: occlusion\n    image:\n    # header:" + OPTIONAL + "\n    # back_extra:" + OPTIONAL + "\n"
+        "    masks:\n      - {id: , label: , rect: [0, 0, 10, 10]}\n    # source:" + OPTIONAL + "\n")
+    assert run_cli("check", cwd=project).stderr.splitlines() == [
+        "cards/first.yaml:5:11: 'image' is empty: write a picture's file name in cards/media/",
+        "cards/first.yaml:9:14: the mask's 'id' is empty: write it",
+        "cards/first.yaml:9:23: the mask's 'label' is empty: write it",
+        "3 problems found; nothing was written",
+    ]

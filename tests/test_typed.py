@@ -69,7 +69,7 @@ def test_deckgen_new_writes_a_typed_skeleton(tmp_path, run_cli):
     assert (project / "cards" / "second.yaml").read_text() == (
         "subdeck: second\ncards:\n"
         "  - id: second-new-1  # rename it to say what the card asks, before its first release\n"
-        "    kind: typed\n    question:\n    answer:\n    source:\n"
+        "    kind: typed\n    question:\n    answer:\n    # source:  # optional: remove the first '# ' to write it\n"
     )
 
 

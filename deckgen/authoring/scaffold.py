@@ -22,7 +22,7 @@ from deckgen.output import write_files
 from deckgen.paths import ProjectPaths
 from deckgen.source.deck import DeckSettings
 from deckgen.source.keys import CONTROL_CHARACTER, did_you_mean, one_of
-from deckgen.source.kinds import KINDS, Kind
+from deckgen.source.kinds import KINDS, Kind, optional_line
 from deckgen.source.project import outside_problem
 
 
@@ -186,5 +186,5 @@ def _skeleton(kind: Kind, card_id: str, indent: str) -> str:
              f"  kind: {kind.name}"]
     lines += [f"  {entry}" for entry in kind.skeleton]
     if "source" in kind.citation_keys:
-        lines.append("  source:")
+        lines.append(f"  {optional_line('source')}")
     return "\n".join(indent + entry for entry in lines)

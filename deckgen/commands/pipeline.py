@@ -9,9 +9,9 @@ import re
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from deckgen.errors import DeckError, Location, Problem, ProblemCollector, display_path
+from deckgen.errors import DeckError, Location, Problem, ProblemCollector, display_path, located
 from deckgen.output import one_at_a_time, write_files
 from deckgen.paths import ProjectPaths
 from deckgen.release import guards
@@ -30,6 +30,7 @@ from deckgen.source.project import load_project, read_project
 if TYPE_CHECKING:
     from deckgen.apkg.writer import PackageStats
     from deckgen.release.plan import ReleasePlan
+    from deckgen.source.masks import Mask
 
 LATEST_RELEASE_TIME = 253_402_300_799
 
@@ -112,7 +113,11 @@ def plan(
             if not cards:
                 cards.update((card.id, card) for card in checked.project.cards)
             card = cards.get(place.card_id)
-            return card.location if card is not None else lock_location
+            if card is None:
+                return lock_location
+            masks = cast("tuple[Mask, ...]", card.value("masks") or ()) if place.mask else ()
+            where = next((mask.where for mask in masks if mask.id == place.mask and mask.where), None)
+            return located(where) if where is not None else card.location
         return settings.location_of(place.key)
 
     source = ReleaseInput(

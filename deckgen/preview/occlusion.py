@@ -60,8 +60,11 @@ def occlusion_sides(occlusion: Occlusion, fields: dict[str, str], ordinal: int) 
     extra = fields.get("Back Extra", "")
     below = f'\n<div class="occlusion-back-extra">{extra}</div>' if extra.strip() else ""
     image = fields.get("Image", "")
+    # The back names the mask asked under the picture, as the note type's back template does.
+    label = html.escape(occlusion.masks[ordinal].label) if ordinal < len(occlusion.masks) else ""
+    named = f'\n<div class="occlusion-label">{label}</div>' if label else ""
     front = f"{above}\n{_picture(occlusion, image, ordinal, answer=False)}"
-    back = f"{above}\n{_picture(occlusion, image, ordinal, answer=True)}{below}"
+    back = f"{above}\n{_picture(occlusion, image, ordinal, answer=True)}{named}{below}"
     return front, back
 
 

@@ -219,10 +219,12 @@ def _changes_to_card(card_id: str, old: CardRecord, now: CardRecord, previous: L
     if old.kind == now.kind and not old.removed and renumbered(old.hides, now.hides):
         rewritten = () if _moved(dict(old.hides), dict(now.hides)) else rewritten_together(old.hides, now.hides)
         if now.kind == "occlusion":
-            moved = _masks_moved(old.hides, now.hides)
+            moved, place = _masks_moved(old.hides, now.hides), CardSource(card_id, _first_moved(old.hides, now.hides))
             message = (f"occlusion card '{card_id}' had masks removed or reordered ({moved}): students' reviews "
-                       "belong to a mask's place in the list, so they would move to other masks. "
-                       "Only add masks at the end, or edit a mask in place (its shape, label or id)")
+                       "belong to a mask's number, its place in the list, so they would move to other masks. "
+                       "Only add masks at the end, or edit a mask in place (its shape, label or id); to withdraw a "
+                       "released mask, mark the card 'retired: true' and make a new card, with a new id, of the "
+                       "masks to keep")
         elif rewritten:
             listed = now.kind == "list"
             what, numbers = ("items", map(str, rewritten)) if listed else ("deletions", (f"c{n}" for n in rewritten))
@@ -245,10 +247,21 @@ def _changes_to_card(card_id: str, old: CardRecord, now: CardRecord, previous: L
 
 
 def _masks_moved(old: Hides, new: Hides) -> str:
-    """Which mask (by id, as the lock records what each number hides) each changed number held, and holds."""
+    """Which mask (by id, as the lock records what each number hides) each changed number held, and
+    holds: "mask 1", as the educator counts them, not Anki's c1."""
     after = dict(new)
-    return "; ".join(f"c{number} was '{mask}', now '{after[number]}'" if number in after
-                     else f"c{number} '{mask}' is gone" for number, mask in old if after.get(number, "") != mask)
+    return "; ".join(f"mask {number} was '{mask}', now '{after[number]}'" if number in after
+                     else f"mask {number} '{mask}' is gone" for number, mask in old if after.get(number, "") != mask)
+
+
+def _first_moved(old: Hides, new: Hides) -> str | None:
+    """The mask to show the change at: the one now at the first changed number, or, when masks were
+    taken off the end, the last one left."""
+    after = dict(new)
+    for number, mask in old:
+        if after.get(number, "") != mask:
+            return after.get(number) or (new[-1][1] if new else None)
+    return None
 
 
 def _guid_changes(previous: Lock, current: Lock) -> list[Change]:

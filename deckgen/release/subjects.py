@@ -62,9 +62,11 @@ class DeckKey:
 
 @dataclass(frozen=True)
 class CardSource:
-    """A card where the educator wrote it: its entry in its YAML file."""
+    """A card where the educator wrote it: its entry in its YAML file, or one of its masks (by id),
+    when a change is about that mask of an occlusion card."""
 
     card_id: str
+    mask: str | None = None
 
 
 Place = DeckKey | CardSource | LockEntry

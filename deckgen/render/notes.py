@@ -30,7 +30,7 @@ from deckgen.render.notetypes import (
     restyled,
     template_environment,
 )
-from deckgen.render.occlusion import occlusion_field
+from deckgen.render.occlusion import mask_labels, occlusion_field
 from deckgen.render.rendered import (
     PackagedMedia,
     RenderedDeck,
@@ -177,6 +177,9 @@ class _NoteRenderer:
 
     def occlusion(self, masks: tuple[Mask, ...], picture: Picture, hide_all: bool) -> cloze.ClozeText:
         return occlusion_field(masks, picture, hide_all)
+
+    def mask_labels(self, masks: tuple[Mask, ...]) -> cloze.ClozeText:
+        return mask_labels(masks)
 
     def picture(self, picture: Picture) -> str:
         """The picture packaged as any card's media is, shown as Anki's Image field holds it."""

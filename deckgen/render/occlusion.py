@@ -7,6 +7,10 @@ element, and a container holding the picture and a canvas with Anki's ids. The t
 deckgen's own text with those elements (Anki's are AGPL); their one script is the setup call, the
 one the template policy lets through (templatepolicy.IMAGE_OCCLUSION_SETUP).
 
+Each mask's label is a cloze of its number in the Comments field, which the back shows with
+Anki's `cloze-only` filter: the student sees the asked mask's name once it is revealed. Cards are
+made from the Occlusion field's numbers; the labels have the same numbers, so they make no other.
+
 The masks are clozes in the Occlusion field, one number per mask in the order the card lists them,
 each shape as `{{cN::image-occlusion:rect:left=…:top=…:width=…:height=…:oi=1}}` with coordinates
 as fractions of the picture's width and height, as Anki's mask editor writes them (ankitects/anki
@@ -16,6 +20,7 @@ corner, as review.ts draws it; `oi=1`: other masks hidden too).
 
 from __future__ import annotations
 
+import html
 import math
 
 from deckgen.render.templatepolicy import IMAGE_OCCLUSION_SETUP
@@ -32,7 +37,10 @@ _PICTURE = """{{#Header}}<div class="occlusion-header">{{Header}}</div>{{/Header
 </div>
 <script>""" + IMAGE_OCCLUSION_SETUP + "</script>"
 FRONT = _PICTURE
+# The back names the mask asked: `cloze-only` gives only the active number's text of the Comments
+# field, which holds each mask's label under its mask's number (`mask_labels`).
 BACK = _PICTURE + """
+<div class="occlusion-label">{{cloze-only:Comments}}</div>
 <div><button id="toggle">Toggle masks</button></div>
 {{#Back Extra}}<div class="occlusion-back-extra">{{Back Extra}}</div>{{/Back Extra}}"""
 # Anki's reviewer reads the masks' colours from the canvas's custom properties.
@@ -58,6 +66,12 @@ CSS = """#image-occlusion-canvas {
     background-color: #2f2f31;
 }
 
+.occlusion-label {
+    font-weight: bold;
+    font-size: 1.2em;
+    margin: 0.5em 0;
+}
+
 .source {
     font-size: 0.8em;
     opacity: 0.8;
@@ -80,6 +94,17 @@ def occlusion_field(masks: tuple[Mask, ...], picture: Picture, hide_all: bool) -
             written = "".join(f":{key}={value}" for key, value in properties)
             parts += [cloze.Deletion(number, f"image-occlusion:{shape.kind}{written}", None, mask.id), "<br>"]
     return cloze.ClozeText(tuple(parts))
+
+
+def mask_labels(masks: tuple[Mask, ...]) -> cloze.ClozeText:
+    """The Comments field: each mask's label as a cloze of its mask's number, for the back to show
+    the asked one's. Labels are plain text: escaped, and their braces and colons kept from Anki's cloze syntax."""
+    return cloze.ClozeText(tuple(cloze.Deletion(number, _plain(mask.label), None, mask.id)
+                                 for number, mask in enumerate(masks, start=1)))
+
+
+def _plain(label: str) -> str:
+    return html.escape(label, quote=False).replace("{", "&#123;").replace("}", "&#125;").replace(":", "&#58;")
 
 
 def _properties(shape: Shape, picture: Picture) -> list[tuple[str, str]]:

@@ -133,10 +133,10 @@ class Reader:
         return None if node is None else key.read(node, self)
 
     def report(self, complaints: Complaints, node: Node) -> None:
-        """Each complaint at the node it is about: `node`, its value of a key, or its list item."""
+        """Each complaint where it stands: `node`, its value of a key, or its list item (a spreadsheet's: its cell)."""
         for complaint in complaints.each:
             at = node if complaint.key is None else cast(Mapping, node).get(complaint.key) or node
-            at = at if complaint.item is None else cast(Sequence, at).items[complaint.item]
+            at = at.items[complaint.item] if complaint.item is not None and isinstance(at, Sequence) else at
             self.add(at.location, complaint.message + (f", got {at.describe()}" if complaint.got else ""))
 
     @staticmethod
@@ -212,6 +212,10 @@ class Key:
         """The value as the key gives it (before it is placed), or Complaints."""
         raise NotImplementedError
 
+    def empty(self, expected: str) -> Complaints:
+        """The key written with no value: what to write, or, an optional key, that its line can go."""
+        return complain(f"'{self.name}' is empty: write {expected}" + ("" if self.required else ", or remove the line"))
+
     def made(self, value: Any, reader: Any, at: Any) -> Any:
         return value
 
@@ -243,9 +247,9 @@ class TextKey(Key):
         self.expected, self.limit, self.label = expected, limit, f"'{name}'"
 
     def check(self, value: Any, context: Any) -> Any:
+        if value is None or (type(value) is str and not value.strip()):
+            return self.empty(self.expected)
         if type(value) is not str:
-            if value is None:
-                return complain(f"{self.label} is empty: write {self.expected}")
             return complain(f"{self.label} must be {self.expected}", got=True)
         problem = text_problem(value, self.label, self.expected, self.limit)
         if problem:
@@ -352,7 +356,7 @@ class WholeNumberKey(Key):
 
     def check(self, value: Any, context: Any) -> Any:
         if value is None:
-            return complain(f"'{self.name}' is empty: write a whole number")
+            return self.empty("a whole number")
         if type(value) is str:  # a whole number of more digits than any id or year (see `plain`)
             expected = f"from {self.lowest} to {self.highest}" if self.highest is not None else "of at most 19 digits"
             return complain(f"'{self.name}' must be a whole number {expected}, got {shortened(value, 30)}")
@@ -383,7 +387,7 @@ class BooleanKey(Key):
         if type(value) is bool:
             return value
         if value is None:
-            return complain(f"'{self.name}' is empty: write true or false")
+            return self.empty("true or false")
         return complain(f"'{self.name}' must be true or false", got=True)
 
     def json_schema(self, context: Any) -> dict[str, Any]:

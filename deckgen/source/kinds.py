@@ -26,7 +26,7 @@ from deckgen.errors import Location
 from deckgen.source.deck import Card
 from deckgen.source.keys import BooleanKey, Complaint, Complaints, Key, ListKey, MarkupKey, complain
 from deckgen.source.load import Text
-from deckgen.source.masks import HIDE_ALL, HIDE_ONE, MODE, Mask, MasksKey, Picture, PictureKey
+from deckgen.source.masks import HIDE_ALL, HIDE_ONE, MODE, Mask, MasksKey, Picture, PictureKey, masks_outside
 from deckgen.text import cloze
 
 # Fields every note type ends with, filled the same way for every kind.
@@ -57,6 +57,8 @@ class FieldWriter(Protocol):
     def list_items(self, items: tuple[Text, ...], ordered: bool) -> cloze.ClozeText: ...
 
     def occlusion(self, masks: tuple[Mask, ...], picture: Picture, hide_all: bool) -> cloze.ClozeText: ...
+
+    def mask_labels(self, masks: tuple[Mask, ...]) -> cloze.ClozeText: ...
 
     def picture(self, picture: Picture) -> str: ...
 
@@ -274,7 +276,7 @@ TYPED = Kind(
 
 def _occlusion(card: Card, write: FieldWriter) -> dict[str, str | cloze.ClozeText]:
     """Anki's Image Occlusion fields: the masks as clozes over the picture, the header, the back
-    extra (and the source's citation under it) and Comments, which Anki keeps for the educator."""
+    extra (and the source's citation under it) and Comments: the masks' labels, the back shows the asked one's."""
     picture, masks = card.value("image"), cast(tuple[Mask, ...], card.value("masks"))
     assert isinstance(picture, Picture)  # validation refused any card without
     header, extra = card.text_of("header"), card.text_of("back_extra")
@@ -284,12 +286,21 @@ def _occlusion(card: Card, write: FieldWriter) -> dict[str, str | cloze.ClozeTex
     return {"Occlusion": write.occlusion(masks, picture, card.value("mode") != HIDE_ONE),
             "Image": write.picture(picture),
             "Header": write.markup("header", header, required=False) if header else "",
-            "Back Extra": back_extra, "Comments": ""}
+            "Back Extra": back_extra, "Comments": write.mask_labels(masks)}
 
 
-def _pack_occlusion(values: dict[str, Any]) -> dict[str, Any]:
-    """An occlusion card's mode, "hide all, guess one" unless it says otherwise."""
-    return {**values, "mode": values.get("mode") or HIDE_ALL}
+def _pack_occlusion(values: dict[str, Any]) -> dict[str, Any] | Complaints:
+    """An occlusion card's mode, "hide all, guess one" unless it says otherwise; refused when a mask
+    lies wholly outside the picture."""
+    picture, masks = values.get("image"), values.get("masks")
+    outside = masks_outside(masks, picture) if isinstance(picture, Picture) and masks else None
+    return outside or {**values, "mode": values.get("mode") or HIDE_ALL}
+
+
+def optional_line(key: str) -> str:
+    """How `deckgen new` writes an optional key: commented out, never empty (check refuses an empty
+    value), so that the educator sees it and may uncomment it."""
+    return f"# {key}:  # optional: remove the first '# ' to write it"
 
 
 IMAGE_OCCLUSION_STOCK_KIND = 6  # Anki's originalStockKind of its Image Occlusion note type
@@ -302,7 +313,8 @@ OCCLUSION = Kind(
     content_fields=("Occlusion", "Image", "Header", "Back Extra", "Comments"),
     templates=(CardTemplateSpec("Image Occlusion", "", ""),),
     fill=_occlusion,
-    skeleton=("image:", "header:", "masks:", "  - {id: , label: , rect: [0, 0, 10, 10]}"),
+    skeleton=("image:", optional_line("header"), optional_line("back_extra"), "masks:",
+              "  - {id: , label: , rect: [0, 0, 10, 10]}"),
     cloze_field="Occlusion",
     check=_pack_occlusion,
     trailing_fields=(),

@@ -1,11 +1,13 @@
 """An occlusion card's picture and its masks: the YAML an educator writes, read with every value's place.
 
-A mask is one Anki card: an id (the name its reviews belong to, as a card's id is), a label (what
-it hides, in the student's words) and one shape or several (`shapes:`, a group hidden and asked
+A mask is one Anki card, whose reviews belong to its number (its place in the list): an id (which
+lets a release tell a moved mask, an edit, from a reordered one), a label (what it hides, in the
+student's words, shown on the back) and one shape or several (`shapes:`, a group hidden and asked
 together). Shapes are written in the picture's own pixels: a rectangle [x, y, width, height] from
 its top left corner, an ellipse [centre x, centre y, radius x, radius y], a polygon [[x, y], ...].
-Rendering turns them into Anki's fractions of the picture (render/occlusion.py); whether a shape
-stays inside the picture is lint's to say (a warning), since a mask slightly off the edge still works.
+Rendering turns them into Anki's fractions of the picture (render/occlusion.py). A mask wholly
+outside its picture is an error (its card would hide nothing); one partly outside is lint's to say
+(L015), since a mask slightly off the edge still works.
 """
 
 from __future__ import annotations
@@ -17,7 +19,17 @@ from typing import Any
 
 from deckgen.errors import Location, Where
 from deckgen.source.deck import CARD_ID
-from deckgen.source.keys import ChoiceKey, Key, Reader, TextKey, complain, did_you_mean, one_of
+from deckgen.source.keys import (
+    ChoiceKey,
+    Complaint,
+    Complaints,
+    Key,
+    Reader,
+    TextKey,
+    complain,
+    did_you_mean,
+    one_of,
+)
 from deckgen.source.load import Mapping, Node, Scalar, Sequence
 from deckgen.source.maskcell import cell_masks
 from deckgen.source.quickread import EXPLAIN, QuickReader
@@ -94,7 +106,7 @@ class PictureKey(TextKey):
         name = text.strip()
         if not name.lower().endswith(PICTURE_TYPES):
             return complain(f"'image' must be a picture ({', '.join(PICTURE_TYPES)}), got '{name}'")
-        problem = media_problem(name, context.media_dir, context.shown_media_dir)
+        problem = media_problem(name, context.media_dir, context.shown_media_dir, "the card's image:")
         if problem:
             return complain(problem)
         path = (context.media_dir / name).resolve()
@@ -113,6 +125,27 @@ class PictureKey(TextKey):
     def json_schema(self, context: Any) -> dict[str, Any]:
         return {**super().json_schema(context), "pattern": r"^[^./\\][^/\\]*\.([pP][nN][gG]|[jJ][pP][eE]?[gG]|"
                                                           r"[gG][iI][fF]|[wW][eE][bB][pP])$"}
+
+
+def masks_outside(masks: tuple[Mask, ...], picture: Picture) -> Complaints | None:
+    """A complaint at each mask that lies wholly outside its picture: Anki draws nothing of it, so
+    its card would ask the student for nothing they can see."""
+    complaints = []
+    for index, mask in enumerate(masks):
+        if all(_outside(shape, picture) for shape in mask.shapes):
+            lefts, tops, rights, bottoms = zip(*(shape.bounds() for shape in mask.shapes), strict=True)
+            left, top, right, bottom = min(lefts), min(tops), max(rights), max(bottoms)
+            complaints.append(Complaint(
+                f"mask '{mask.id}' lies wholly outside the picture ({picture.width} x {picture.height} pixels; the "
+                f"mask spans x {left:g} to {right:g}, y {top:g} to {bottom:g}): its card would hide nothing; "
+                f"give it coordinates inside the picture, x 0 to {picture.width} and y 0 to {picture.height}, in "
+                "the picture's own pixels", key="masks", item=index))
+    return Complaints(tuple(complaints)) if complaints else None
+
+
+def _outside(shape: Shape, picture: Picture) -> bool:
+    left, top, right, bottom = shape.bounds()
+    return right <= 0 or bottom <= 0 or left >= picture.width or top >= picture.height
 
 
 def _unknown_mode(mode: str, modes: Any) -> str:
@@ -209,7 +242,8 @@ def _mask(node: Node, reader: Reader) -> Mask | None:
         reader.add(key.location, f"unknown key '{key.text}' in {what}{hint}: a mask has id, label and one "
                                  "shape: rect, ellipse or polygon (or several under 'shapes')")
     if node.get("id") is None:
-        reader.add(node.location, "a mask has no 'id': add 'id:' (a stable name; the mask's reviews belong to it)")
+        reader.add(node.location, "a mask has no 'id': add 'id:' (a stable name, which lets deckgen tell a moved "
+                                  "mask from a reordered one)")
     elif mask_id is not None and not CARD_ID.match(mask_id):
         reader.add(node.located("id"), f"mask id '{mask_id}' must be lower-case letters, digits, '.', '-' or '_' "
                                        "(at most 64, starting with a letter or digit)")

@@ -17,15 +17,13 @@ from typing import Any
 from deckgen.names import name_problem
 from deckgen.source.deck import Card
 from deckgen.source.keys import BooleanKey, Key, ListKey, MarkupKey, Reader, TextKey, WholeNumberKey, did_you_mean
-from deckgen.source.kinds import ANKI_SPECIAL_FIELDS, CardTemplateSpec, FieldWriter, Kind, cloze_check
+from deckgen.source.kinds import ANKI_SPECIAL_FIELDS, CardTemplateSpec, FieldWriter, Kind, cloze_check, optional_line
 from deckgen.source.load import Mapping, Scalar, Sequence
 
 MAX_ID = 2**63 - 1
 KIND_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}\Z")
 # Keys every card has of its own: a field whose key would be one of them gets "field_" before it.
 RESERVED_KEYS = frozenset({"id", "kind", "subdeck", "tags", "media", "retired", "guid"})
-# How `deckgen new` marks a field a card may leave out: an empty key is an error like a missing one.
-OPTIONAL_MARK = "  # optional: delete the line to leave the field empty"
 # What Anki refuses in a field name (rslib notetype/fields.rs): it would break its {{...}} syntax.
 FIELD_NAME_PROBLEM = re.compile(r'[:{}"]|^[#^/]')
 TEMPLATE_KEYS = (
@@ -187,7 +185,7 @@ def declared_kind(name: str, fields: list[str], optional: frozenset[str], templa
         content_fields=tuple(fields),
         templates=templates,
         fill=_filler(pairs, cloze_key, optional),
-        skeleton=tuple(f"{key}:" + (OPTIONAL_MARK if field in optional else "") for field, key in pairs),
+        skeleton=tuple(optional_line(key) if field in optional else f"{key}:" for field, key in pairs),
         cloze_field=fields[0] if is_cloze else None,
         check=cloze_check(cloze_key) if cloze_key else None,
         trailing_fields=(),

@@ -61,8 +61,16 @@ MEDIA_TYPES = {
 }
 
 
-def media_problem(name: str, media_dir: Path, shown_media_dir: str) -> str | None:
-    """Why `name` cannot be used as a media file of a card, or None when it can."""
+# The pictures a file's bytes can be told to be, whatever its name: a picture saved under another
+# picture's extension (a .jpg named .png) is worth naming, with the name it should have.
+PICTURES = (("a PNG image", ".png", _png), ("a JPEG image", ".jpg", _jpeg), ("a GIF image", ".gif", _gif),
+            ("a WebP image", ".webp", _webp))
+
+
+def media_problem(name: str, media_dir: Path, shown_media_dir: str,
+                  named_in: str = "every mention in the card") -> str | None:
+    """Why `name` cannot be used as a media file of a card, or None when it can; `named_in` says
+    where the card names the file, for a file to rename."""
     if not name or "/" in name or "\\" in name or name in (".", "..") or name.startswith("."):
         return (
             f"media name '{name}' must be a plain file name inside {shown_media_dir}/ "
@@ -95,6 +103,10 @@ def media_problem(name: str, media_dir: Path, shown_media_dir: str) -> str | Non
     with resolved.open("rb") as file:
         head = file.read(16)
     if not looks_right(head):
+        for picture, extension, is_picture in PICTURES:
+            if is_picture(head):
+                return (f"media file '{name}' is not {what}, whatever its name says: it is {picture}: rename it "
+                        f"to {Path(name).stem}{extension}, and {named_in} with it")
         return f"media file '{name}' is not {what}, whatever its name says: save it again in that format"
     return None
 
