@@ -391,9 +391,9 @@ def test_a_mask_wholly_outside_is_said_at_its_spreadsheet_cell(tmp_path, run_cli
     result = run_cli("check", cwd=project)
 
     assert result.stderr.splitlines()[:-1] == [
-        "cards/occlusion.csv:2:5: in column E ('masks'), mask 'b' lies wholly outside the picture (400 x 300 pixels; the mask spans x 1 to "
-        "4, y 400 to 404): its card would hide nothing; give it coordinates inside the picture, x 0 to 400 and y 0 "
-        "to 300, in the picture's own pixels",
+        "cards/occlusion.csv:2:5: in column E ('masks'), mask 'b' lies wholly outside the picture (400 x 300 "
+        "pixels; the mask spans x 1 to 4, y 400 to 404): its card would hide nothing; give it coordinates inside "
+        "the picture, x 0 to 400 and y 0 to 300, in the picture's own pixels",
     ]
 
 
