@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection
 from typing import Any, NamedTuple, cast
 
 from deckgen.errors import Location, ProblemCollector, Where, shortened
-from deckgen.source.load import Mapping, Node, Scalar, Sequence, Text
+from deckgen.source.load import Mapping, Node, Scalar, Sequence, Text, ValueBudget
 from deckgen.source.quickread import EXPLAIN, QuickReader
 
 MAX_FIELD_CHARS = 10_000
@@ -85,6 +85,7 @@ class Reader:
     def __init__(self, problems: ProblemCollector, context: Any = None) -> None:
         self.problems = problems
         self.context = context
+        self.budget = ValueBudget()  # for YAML within the file's values (a spreadsheet's masks cells): one per file
 
     def add(self, location: Location, message: str) -> None:
         self.problems.add(location, message)

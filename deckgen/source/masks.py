@@ -18,7 +18,7 @@ from typing import Any
 from deckgen.errors import DeckError, Location, Where
 from deckgen.source.deck import CARD_ID
 from deckgen.source.keys import ChoiceKey, Key, Reader, TextKey, complain, did_you_mean, one_of
-from deckgen.source.load import Mapping, Node, Scalar, Sequence, compose
+from deckgen.source.load import MAX_EXPANDED_VALUES, Mapping, Node, Scalar, Sequence, compose
 from deckgen.source.quickread import EXPLAIN, QuickReader
 from deckgen.text.cloze import MAX_CLOZE_NUMBER
 from deckgen.text.media import media_problem
@@ -183,10 +183,16 @@ def mask_yaml(mask: Mask) -> str:
 
 
 def _cell_masks(cell: Scalar, reader: Reader) -> Node:
+    """The cell's masks. The cells of a file share its one budget of values (aliases expanded), as a
+    YAML file's values do: the cell that spends it stops the file, as an alias bomb stops a YAML file."""
     lines = [line for line in cell.text.splitlines() if line.strip()]
     try:
-        read = compose("".join(f"- {line.strip()}\n" for line in lines), cell.location.path)
+        read = compose("".join(f"- {line.strip()}\n" for line in lines), cell.location.path, reader.budget)
     except DeckError as error:
+        if reader.budget.spent:
+            raise DeckError.at(cell.location, f"the 'masks' cells' aliases expand this file to more than "
+                                              f"{MAX_EXPANDED_VALUES:,} values: remove the '*' aliases that repeat "
+                                              "large parts of them") from None
         reader.add(cell.location, f"'masks' holds one mask a line, each as {{id: ..., label: ..., rect: [x, y, width, "
                                   f"height]}}: {error.problems[0].message}")
         return Sequence((), cell.location)
