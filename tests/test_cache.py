@@ -398,14 +398,15 @@ def test_without_a_key_the_build_goes_on_without_its_cache(problem, project, rea
 def test_an_entry_that_is_not_a_regular_file_of_a_bounded_size_is_not_read(project, reads, tmp_path, monkeypatch):
     clean = _package(project)
     cache = project / "build" / incremental.CACHE_DIR
-    entries = sorted(path for path in cache.iterdir() if path.name != "media-digests")
+    entries = sorted((path for path in cache.iterdir() if path.name != "media-digests"),
+                     key=lambda path: path.stat().st_size)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     shutil.move(entries[0], elsewhere / "kept")
     entries[0].symlink_to(elsewhere / "kept")  # an entry this user signed, but reached through a link
     entries[1].unlink()
     os.mkfifo(entries[1])  # opening a named pipe to read it waits for a writer
-    monkeypatch.setattr(store, "MAX_ENTRY_BYTES", entries[2].stat().st_size - 1)
+    monkeypatch.setattr(store, "MAX_ENTRY_BYTES", entries[2].stat().st_size - 1)  # the largest: the others fit
     reads.clear()
 
     assert _package(project) == clean
