@@ -371,6 +371,22 @@ def test_the_key_is_made_once_outside_the_project_readable_by_its_user_alone(pro
     assert not list(project.rglob("cache-key"))
 
 
+def test_on_a_disk_without_links_the_key_is_made_in_place(project, reads, cache_key_home, monkeypatch):
+    def no_links(source, target):
+        raise PermissionError("this file system has no hard links")
+
+    monkeypatch.setattr(os, "link", no_links)
+    check(project)
+    reads.clear()
+
+    check(project)
+
+    assert reads == []
+    key = cache_key_home / "deckgen" / "cache-key"
+    assert key.stat().st_mode & 0o777 == 0o600 and len(key.read_bytes()) == secret.KEY_BYTES
+    assert [path.name for path in key.parent.iterdir()] == ["cache-key"]  # no temporary file left
+
+
 @pytest.mark.parametrize("problem", ["the cache folder is a file", "the key is a folder", "the key is short",
                                      "no home"])
 def test_without_a_key_the_build_goes_on_without_its_cache(problem, project, reads, tmp_path, cache_key_home,

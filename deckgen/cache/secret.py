@@ -60,13 +60,25 @@ def _read(path: Path) -> bytes | None:
 
 def _create(path: Path) -> None:
     """Write a new key beside `path` and link it there: no process ever reads half a key, and of two
-    builds making one at once, one key wins and both use it."""
+    builds making one at once, one key wins and both use it. Where the disk has no links, the key is
+    created in place, exclusively (a build reading it half written runs once without the cache)."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    key = secrets.token_bytes(KEY_BYTES)
     handle, temporary = tempfile.mkstemp(prefix=".cache-key-", dir=path.parent)  # mode 0600
     try:
         with os.fdopen(handle, "wb") as file:
-            file.write(secrets.token_bytes(KEY_BYTES))
-        with contextlib.suppress(FileExistsError):  # another build made it first: its key is the one
-            os.link(temporary, path)
+            file.write(key)
+        os.link(temporary, path)
+    except FileExistsError:
+        return  # another build made it first: its key is the one
+    except OSError:
+        _create_in_place(path, key)
     finally:
         Path(temporary).unlink(missing_ok=True)
+
+
+def _create_in_place(path: Path, key: bytes) -> None:
+    with contextlib.suppress(FileExistsError):
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NO_FOLLOW, 0o600)
+        with os.fdopen(handle, "wb") as file:
+            file.write(key)
