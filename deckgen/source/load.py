@@ -281,7 +281,7 @@ _SYNTAX_HINTS = {
 @dataclass
 class ValueBudget:
     """How many more values one file may compose to, aliases expanded: one document's, or shared by
-    the many a file holds (a spreadsheet's cells, tablefile.py), so that N cells cost one budget."""
+    the many a file holds (a spreadsheet's masks cells, masks.py), so that N cells cost one budget."""
 
     left: int = MAX_EXPANDED_VALUES
 
