@@ -5,7 +5,15 @@ never trusted; `preview --serve` uses it too."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
+import pickle
 import shutil
+import subprocess
+import sys
+import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -15,7 +23,7 @@ from occlusion_fixture import add_occlusion_card
 from occlusion_fixture import png as occlusion_png
 
 import deckgen
-from deckgen.cache import incremental
+from deckgen.cache import incremental, secret, store
 from deckgen.commands import tools
 from deckgen.commands.pipeline import build, check
 from deckgen.errors import DeckError
@@ -27,6 +35,14 @@ TIME = 1_764_000_000
 def _card(card_id: str, question: str, extra: str = "") -> str:
     lines = f"  - id: {card_id}\n    kind: basic\n    question: {question}\n    answer: An answer\n"
     return lines + f"    source: weissman2017\n{extra}"
+
+
+@pytest.fixture(autouse=True)
+def cache_key_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The user's cache folder, where the key that signs the entries is kept: this test's own."""
+    home = tmp_path / "user-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    return home
 
 
 @pytest.fixture
@@ -292,3 +308,158 @@ def test_an_occlusion_picture_of_another_size_reads_its_card_file_again(project,
     assert reads == ["occlusion.yaml"]
     assert after != before
     assert after == _clean_package(project, tmp_path)
+
+
+class _RunsCode:
+    """What a forged entry holds: an object whose unpickling runs a shell command (creating `marker`)."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f"touch {self.marker}",)
+
+
+def _forged(kind: str, name: str, marker: Path, key_home: Path) -> bytes:
+    payload = pickle.dumps(_RunsCode(marker))
+    if kind == "checksum":  # the format before entries were signed: magic bytes and a CRC32
+        return b"deckgen-cache 1\n" + zlib.crc32(payload).to_bytes(4, "little") + payload
+    if kind == "wrong signature":
+        return store.MAGIC + hashlib.sha256(payload).digest() + payload
+    # Signed with the user's own key (as if it had leaked): the unpickler still refuses the function.
+    key = (key_home / "deckgen" / "cache-key").read_bytes()
+    signature = hmac.new(key, store.MAGIC + name.encode() + b"\0" + payload, hashlib.sha256).digest()
+    return store.MAGIC + signature + payload
+
+
+@pytest.mark.parametrize("kind", ["checksum", "wrong signature", "signed"])
+def test_a_forged_entry_runs_nothing_and_the_package_is_a_clean_builds(kind, project, tmp_path, cache_key_home,
+                                                                       run_cli):
+    clean = _clean_package(project, tmp_path)
+    _package(project)
+    marker = tmp_path / "ran"
+    cache = project / "build" / incremental.CACHE_DIR
+    names = {path.name for path in cache.iterdir()} | {"media-digests"}  # the fixed name is read first of all
+    for name in names:
+        (cache / name).write_bytes(_forged(kind, name, marker, cache_key_home))
+
+    assert run_cli("check", cwd=project).exit_code == 0
+    assert _package(project) == clean
+    assert not marker.exists()
+
+
+def test_entries_signed_with_another_users_key_are_read_again(project, reads, cache_key_home, monkeypatch):
+    check(project)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache_key_home.parent / "another-user"))
+    reads.clear()
+
+    check(project)
+    check(project)
+
+    assert sorted(reads) == ["a.yaml", "b.yaml", "c.yaml"]  # once: then signed with this user's key
+
+
+def test_the_key_is_made_once_outside_the_project_readable_by_its_user_alone(project, cache_key_home):
+    check(project)
+    key = cache_key_home / "deckgen" / "cache-key"
+    made = key.read_bytes()
+
+    check(project)
+
+    assert len(made) == secret.KEY_BYTES and key.read_bytes() == made
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert not list(project.rglob("cache-key"))
+
+
+def test_on_a_disk_without_links_the_key_is_made_in_place(project, reads, cache_key_home, monkeypatch):
+    def no_links(source, target):
+        raise PermissionError("this file system has no hard links")
+
+    monkeypatch.setattr(os, "link", no_links)
+    check(project)
+    reads.clear()
+
+    check(project)
+
+    assert reads == []
+    key = cache_key_home / "deckgen" / "cache-key"
+    assert key.stat().st_mode & 0o777 == 0o600 and len(key.read_bytes()) == secret.KEY_BYTES
+    assert [path.name for path in key.parent.iterdir()] == ["cache-key"]  # no temporary file left
+
+
+@pytest.mark.parametrize("problem", ["the cache folder is a file", "the key is a folder", "the key is short",
+                                     "no home"])
+def test_without_a_key_the_build_goes_on_without_its_cache(problem, project, reads, tmp_path, cache_key_home,
+                                                           monkeypatch):
+    if problem == "the cache folder is a file":
+        cache_key_home.write_text("not a folder")
+    elif problem == "the key is a folder":
+        (cache_key_home / "deckgen" / "cache-key").mkdir(parents=True)
+    elif problem == "the key is short":
+        (cache_key_home / "deckgen").mkdir(parents=True)
+        (cache_key_home / "deckgen" / "cache-key").write_bytes(b"short")
+    else:
+        monkeypatch.delenv("XDG_CACHE_HOME")
+        monkeypatch.setenv("HOME", "")
+        monkeypatch.setattr(Path, "home", lambda: (_ for _ in ()).throw(RuntimeError("no home")))
+    clean = _clean_package(project, tmp_path)
+    reads.clear()
+
+    assert _package(project) == clean
+    assert _package(project) == clean
+    assert sorted(reads) == ["a.yaml", "a.yaml", "b.yaml", "b.yaml", "c.yaml", "c.yaml"]  # nothing kept
+    assert not (project / "build" / incremental.CACHE_DIR).exists()
+
+
+def test_an_entry_that_is_not_a_regular_file_of_a_bounded_size_is_not_read(project, reads, tmp_path, monkeypatch):
+    clean = _package(project)
+    cache = project / "build" / incremental.CACHE_DIR
+    entries = sorted((path for path in cache.iterdir() if path.name != "media-digests"),
+                     key=lambda path: path.stat().st_size)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.move(entries[0], elsewhere / "kept")
+    entries[0].symlink_to(elsewhere / "kept")  # an entry this user signed, but reached through a link
+    entries[1].unlink()
+    os.mkfifo(entries[1])  # opening a named pipe to read it waits for a writer
+    monkeypatch.setattr(store, "MAX_ENTRY_BYTES", entries[2].stat().st_size - 1)  # the largest: the others fit
+    reads.clear()
+
+    assert _package(project) == clean
+    assert len(reads) == 3
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="an address-space limit (RLIMIT_AS) is Linux's")
+def test_an_entry_linked_to_an_endless_device_is_not_read(project, cache_key_home):
+    """An entry committed as a link to /dev/zero: read whole, it would take all the memory there is.
+    In a process of its own, whose memory is bounded: a MemoryError there is this bug."""
+    cache = project / "build" / incremental.CACHE_DIR
+    cache.mkdir(parents=True)
+    (cache / "media-digests").symlink_to("/dev/zero")
+    (cache / ("0" * 64)).symlink_to("/dev/zero")
+
+    def bounded() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, "-m", "deckgen", "check"], cwd=project, capture_output=True, text=True,
+                            timeout=300, preexec_fn=bounded, env={**os.environ, "XDG_CACHE_HOME": str(cache_key_home)})
+
+    assert result.returncode == 0, result.stderr[-500:]
+    assert time.monotonic() - started < 60
+
+
+def test_every_kind_of_card_is_kept_by_the_cache(project, reads):
+    """Each class a card or its rendering holds must be one the store may unpickle: one it may not
+    would make every entry holding it a miss, and this test red."""
+    add_picture_card(project)
+    add_occlusion_card(project)
+    (project / "cards" / "table.csv").write_text("id,kind,subdeck,question,answer,source\n"
+                                                 "t1,basic,first,A table's question?,Its answer,weissman2017\n")
+    check(project)
+    reads.clear()
+
+    assert len(check(project).project.cards) == 9
+    assert reads == []

@@ -15,20 +15,23 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PosixPath, WindowsPath
 
 import deckgen
+from deckgen.cache.secret import cache_key
 from deckgen.cache.store import CacheStore, digest
-from deckgen.errors import Problem, ProblemCollector
+from deckgen.errors import Location, Problem, ProblemCollector
 from deckgen.ids import note_guid
 from deckgen.paths import ProjectPaths
 from deckgen.render.notes import Progress, render_deck
 from deckgen.render.rendered import PackagedMedia, RenderedDeck, RenderedFile, RenderedNote
 from deckgen.source.cardfile import CardContext
-from deckgen.source.deck import Card, Project
-from deckgen.source.masks import Picture
+from deckgen.source.deck import Card, MediaFile, Project
+from deckgen.source.load import Pointer, Positions, Text
+from deckgen.source.masks import Mask, Picture, Shape
 from deckgen.source.project import outside_problem, read_card_file, read_project
-from deckgen.text.markup import NO_MARKUP_USED
+from deckgen.text.cloze import ClozeText, Deletion
+from deckgen.text.markup import NO_MARKUP_USED, MarkupUsed
 
 CACHE_DIR = ".cache"  # under build/
 _MEDIA_MEMO = "media-digests"  # the store's entry of media digests, by path, size and time
@@ -72,6 +75,14 @@ class _MediaDigests:
             return None
         self.known[path], self.changed = (stat.st_size, stat.st_mtime_ns, value), True
         return value
+
+
+# Every class an entry holds (a file's _Entry, the values of its cards, their rendering): the only
+# ones the store unpickles. A class missing here makes every entry holding it a miss, never wrong:
+# tests/test_cache.py builds every kind of card twice and finds the second build read nothing.
+_STORED = frozenset((kind.__module__, kind.__qualname__) for kind in (
+    _Entry, Card, MediaFile, Text, Pointer, Positions, Location, Problem, RenderedFile, RenderedNote, PackagedMedia,
+    Picture, Mask, Shape, ClozeText, Deletion, MarkupUsed, PosixPath, WindowsPath))
 
 
 @dataclass
@@ -210,7 +221,8 @@ def open_project(root: Path) -> IncrementalProject:
     is a link, which a repository could commit to have deckgen write, and prune, elsewhere."""
     paths = ProjectPaths(root)
     folder = paths.build / CACHE_DIR
-    store = CacheStore(None if paths.build.is_symlink() or folder.is_symlink() else folder)
+    key = cache_key()
+    store = CacheStore(None if paths.build.is_symlink() or folder.is_symlink() else folder, key or b"", _STORED)
     memo = store.get(_MEDIA_MEMO)
     known = memo if isinstance(memo, dict) else {}
     return IncrementalProject(root, store, project_key(root), _MediaDigests(known))

@@ -18,15 +18,14 @@ from collections.abc import Callable, Collection
 from typing import Any, NamedTuple, cast
 
 from deckgen.errors import Location, ProblemCollector, Where, shortened
-from deckgen.source.load import Mapping, Node, Scalar, Sequence, Text
+from deckgen.source.load import Mapping, Node, Scalar, Sequence, Text, ValueBudget
 from deckgen.source.quickread import EXPLAIN, QuickReader
 
 MAX_FIELD_CHARS = 10_000
 WHOLE_NUMBER = re.compile(r"-?[0-9]+\Z")
 MAX_DIGITS = 19
-# C1 controls (U+0080-U+009F) too: U+009B, for one, starts an escape sequence on some terminals.
-# Also the line and paragraph separators and the bidirectional overrides, which reorder what a
-# reader sees in a terminal, a CI log or a card.
+# C1 controls too (U+009B starts an escape sequence on some terminals), the line and paragraph
+# separators and the bidirectional overrides, which reorder what a reader sees in a terminal or card.
 CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 # The same rules for `deckgen schema`: some character that is not white space, and no control character.
 ACCEPTABLE_TEXT_PATTERN = r"^(?=[\s\S]*\S)[^" + CONTROL_CHARACTER.pattern[1:-1] + "]*$"
@@ -85,6 +84,7 @@ class Reader:
     def __init__(self, problems: ProblemCollector, context: Any = None) -> None:
         self.problems = problems
         self.context = context
+        self.budget = ValueBudget()  # for YAML within the file's values (a spreadsheet's masks cells): one per file
 
     def add(self, location: Location, message: str) -> None:
         self.problems.add(location, message)

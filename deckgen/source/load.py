@@ -107,8 +107,9 @@ def read_text(path: Path, shown_as: str, table: bool = False) -> str:
     return text
 
 
-def compose(text: str, shown_as: str) -> Node | None:
-    """The text's document as position-keeping nodes; None when it is empty."""
+def compose(text: str, shown_as: str, budget: ValueBudget | None = None) -> Node | None:
+    """The text's document as position-keeping nodes; None when it is empty. Its values count
+    against `budget`, when it shares one with other documents of its file."""
     try:
         root = _compose(text)
     except yaml.MarkedYAMLError as error:
@@ -124,7 +125,7 @@ def compose(text: str, shown_as: str) -> Node | None:
         ) from None
     if root is None:
         return None
-    converter = _Converter(shown_as, text)
+    converter = _Converter(shown_as, text, budget)
     tree = converter.convert(root)
     converter.problems.raise_if_any()
     return tree
@@ -277,13 +278,25 @@ _SYNTAX_HINTS = {
 }
 
 
+@dataclass
+class ValueBudget:
+    """How many more values one file may compose to, aliases expanded: one document's, or shared by
+    the many a file holds (a spreadsheet's masks cells, masks.py), so that N cells cost one budget."""
+
+    left: int = MAX_EXPANDED_VALUES
+
+    @property
+    def spent(self) -> bool:
+        return self.left < 0
+
+
 class _Converter:
     """Turns composed PyYAML nodes into our position-keeping nodes."""
 
-    def __init__(self, shown_as: str, text: str = "") -> None:
+    def __init__(self, shown_as: str, text: str = "", budget: ValueBudget | None = None) -> None:
         self.shown_as = shown_as
         self.text = text  # for explaining a value YAML read as a mapping
-        self.values_seen = 0
+        self.budget = ValueBudget() if budget is None else budget
         self.problems = ProblemCollector()
 
     def location(self, node: yaml.Node) -> Location:
@@ -296,8 +309,8 @@ class _Converter:
                 f"YAML is nested more than {MAX_DEPTH} levels deep (or an alias refers to itself): "
                 "cards need only a few levels",
             )
-        self.values_seen += 1
-        if self.values_seen > MAX_EXPANDED_VALUES:
+        self.budget.left -= 1
+        if self.budget.spent:
             raise DeckError.at(
                 self.location(node),
                 f"aliases expand this file to more than {MAX_EXPANDED_VALUES:,} values: "

@@ -12,13 +12,13 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from deckgen.errors import DeckError, Location
-from deckgen.source.load import Mapping, Node, Scalar, Sequence, compose
+from deckgen.source.load import MAX_EXPANDED_VALUES, Mapping, Node, Scalar, Sequence, ValueBudget, compose
 
 EXAMPLE = "{id: ..., label: ..., rect: [x, y, width, height]}"
 _CLOSERS = {"{": "}", "[": "]"}
 
 
-def cell_masks(cell: Scalar, add: Callable[[Location, str], None]) -> Sequence | None:
+def cell_masks(cell: Scalar, add: Callable[[Location, str], None], budget: ValueBudget) -> Sequence | None:
     """The masks the cell holds, each value placed at the cell; None when a line cannot be read (each
     such line said at the cell, by its line within it)."""
     lines = cell.text.splitlines()
@@ -28,7 +28,11 @@ def cell_masks(cell: Scalar, add: Callable[[Location, str], None]) -> Sequence |
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
-        read, problem = _line(line.strip(), cell.location.path)
+        read, problem = _line(line.strip(), cell.location.path, budget)
+        if budget.spent:  # the file's cells share its one budget of values, as a YAML file's do
+            raise DeckError.at(cell.location, f"the 'masks' cells' aliases expand this file to more than "
+                                              f"{MAX_EXPANDED_VALUES:,} values: remove the '*' aliases that repeat "
+                                              "large parts of them")
         if problem is not None:
             where = f"the mask on line {number} of this cell" if several else "the mask in this cell"
             add(cell.location, f"{where} {problem}: write each mask on a line of its own as {EXAMPLE}")
@@ -38,7 +42,7 @@ def cell_masks(cell: Scalar, add: Callable[[Location, str], None]) -> Sequence |
     return Sequence(tuple(items), cell.location) if readable else None
 
 
-def _line(line: str, path: str) -> tuple[Sequence | None, str | None]:
+def _line(line: str, path: str, budget: ValueBudget) -> tuple[Sequence | None, str | None]:
     """One line read as a mask, or what keeps it from being read."""
     if not line.startswith("{"):
         return None, "is not in braces"
@@ -46,7 +50,7 @@ def _line(line: str, path: str) -> tuple[Sequence | None, str | None]:
     if problem is not None:
         return None, problem
     try:
-        read = compose(f"- {line}\n", path)
+        read = compose(f"- {line}\n", path, budget)
     except DeckError:
         return None, "cannot be read: put a label that holds ',', ':', '#' or a quote in double quotes (label: \"…\")"
     return (read, None) if isinstance(read, Sequence) else (None, "is not a mask")

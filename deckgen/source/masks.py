@@ -167,7 +167,7 @@ class MasksKey(Key):
     def read(self, node: Node, reader: Reader) -> tuple[Mask, ...] | None:
         problems = len(reader.problems.problems)
         if isinstance(node, Scalar) and node.location.path.endswith(TABLE_FILES):
-            cell = cell_masks(node, reader.add)
+            cell = cell_masks(node, reader.add, reader.budget)
             if cell is None:  # a line of it that cannot be read is said; "empty" would be wrong
                 return None
             node = cell

@@ -93,13 +93,14 @@ def _table_file(path: Path, paths: ProjectPaths, context: CardContext, problems:
     try:
         subdeck = path.stem if path.stem in context.settings.subdecks else None  # the file named after its subdeck
         table = compose_table(text, where.path, path.suffix, subdeck, card_keys(None, context.settings.kinds), problems)
+        if table is None:
+            return []
+        # A cell's YAML that spends the file's budget of values stops the file (maskcell.py).
+        read = TableReader(problems, context, table.columns, table.header)
+        return validate_card_file(table.node, where, context, problems, read)
     except DeckError as error:
         problems.extend(error)
         return []
-    if table is None:
-        return []
-    read = TableReader(problems, context, table.columns, table.header)
-    return validate_card_file(table.node, where, context, problems, read)
 
 
 # Reads one card file's cards, recording its problems: `read_card_file`, or the cache in front of it.
