@@ -85,6 +85,20 @@ def test_the_back_of_each_card_names_the_mask_it_asks_and_the_front_none(tmp_pat
     assert rendered_problems(student) == []
 
 
+def test_a_label_in_anki_syntax_plays_and_compiles_nothing(tmp_path, run_cli, student):
+    """A label is text: Anki's [sound:…] and [latex] in it are shown, never played or compiled."""
+    label = "[sound:heart.mp3] [latex]x[/latex]"
+    note = _imported(tmp_path, run_cli, student, THREE_MASKS.replace("label: Aorta", f'label: "{label}"'))
+    card = next(student.get_card(card_id) for card_id in note.card_ids() if student.get_card(card_id).ord == 1)
+
+    answer = card.answer()
+
+    assert "[sound:" not in note["Comments"] and "[latex]" not in note["Comments"]
+    assert card.answer_av_tags() == []
+    assert re.findall(r'<div class="occlusion-label">(.*?)</div>', strip_style(answer)) == [
+        "&#91;sound&#58;heart.mp3&#93; &#91;latex&#93;x&#91;/latex&#93;"]
+
+
 def test_hide_one_guess_one_leaves_the_other_masks_shown(tmp_path, run_cli, student):
     note = _imported(tmp_path, run_cli, student,
                      THREE_MASKS.replace("    masks:", "    mode: hide-one-guess-one\n    masks:"))

@@ -27,6 +27,7 @@ from deckgen.render.templatepolicy import IMAGE_OCCLUSION_SETUP
 from deckgen.source.kinds import IMAGE_OCCLUSION_STOCK_KIND
 from deckgen.source.masks import Mask, Picture, Shape
 from deckgen.text import cloze
+from deckgen.text.sanitise import inert
 
 _PICTURE = """{{#Header}}<div class="occlusion-header">{{Header}}</div>{{/Header}}
 <div style="display: none">{{cloze:Occlusion}}</div>
@@ -104,7 +105,9 @@ def mask_labels(masks: tuple[Mask, ...]) -> cloze.ClozeText:
 
 
 def _plain(label: str) -> str:
-    return html.escape(label, quote=False).replace("{", "&#123;").replace("}", "&#125;").replace(":", "&#58;")
+    # Braces and colons kept from the cloze syntax, square brackets from Anki's own ([sound:…],
+    # [latex], [$]): a label is text, played, spoken or compiled by nothing.
+    return inert(html.escape(label, quote=False)).replace(":", "&#58;")
 
 
 def _properties(shape: Shape, picture: Picture) -> list[tuple[str, str]]:
