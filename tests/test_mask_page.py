@@ -17,7 +17,6 @@ from occlusion_fixture import THREE_MASKS, add_occlusion_card
 
 from deckgen.commands import tools as commands
 from deckgen.errors import Location
-from deckgen.paths import ProjectPaths
 from deckgen.preview.cards import PreviewContent, PreviewNote
 from deckgen.preview.maskedit import EditorMask, EditorShape, MaskEditor
 from deckgen.preview.maskpage import (
@@ -128,7 +127,7 @@ def test_a_deck_without_occlusion_cards_has_no_editors_and_its_served_preview_an
     with commands.serve_preview(project, 0) as served:
         page = served.page
 
-    assert mask_editors(load_project(project).cards, ProjectPaths(project).media) == ()
+    assert mask_editors(load_project(project).cards) == ()
     assert page.documents == {} and "edit masks" not in page.html
     assert yaml.safe_load(page.actions[YAML_ACTION](SENT)) == {
         "masks": [{"id": "aorta", "label": "Aorta", "ellipse": [300, 90, 40, 25]}]}
@@ -142,7 +141,7 @@ def test_an_occlusion_cards_editor_prints_the_masks_its_card_file_holds(tmp_path
     with commands.serve_preview(project, 0) as served:
         page = served.page
 
-    (editor,) = mask_editors(load_project(project).cards, ProjectPaths(project).media)
+    (editor,) = mask_editors(load_project(project).cards)
     assert editor.card_id == "heart-chambers" and editor.image.name == "heart.png"
     assert set(page.documents) == {"masks/heart-chambers"} and 'href="/masks/heart-chambers"' in page.html
     printed = masks_yaml(editor.masks, editor.indent)

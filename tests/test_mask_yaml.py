@@ -4,16 +4,15 @@ the masks drawn; a card's masks become the editor's, whatever objects hold them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
 import pytest
 import yaml
 
 from deckgen.errors import Location
 from deckgen.preview.maskedit import EditorMask, EditorShape, editable_occlusion, masks_from_json
 from deckgen.preview.maskyaml import masks_yaml, yaml_text
+from deckgen.source.deck import Card
 from deckgen.source.load import Mapping, Scalar, Sequence, read_yaml
+from deckgen.source.masks import Mask, Picture, Shape
 
 HEART = (
     EditorMask("left-atrium", "Left atrium", (EditorShape("rect", (120, 40, 80, 60)),)),
@@ -92,39 +91,17 @@ def test_no_masks_is_an_empty_list():
     assert yaml.safe_load(masks_yaml([])) == {"masks": []}
 
 
-@dataclass(frozen=True)
-class Shape:  # the occlusion kind's source/masks.py, as its developer describes it
-    kind: str
-    coordinates: tuple[float, ...]
-
-
-@dataclass(frozen=True)
-class Mask:
-    id: str
-    label: str
-    shapes: tuple[Shape, ...]
-
-
-@dataclass(frozen=True)
-class Media:
-    name: str
-    path: Path
-
-
-@dataclass(frozen=True)
-class Card:
-    id: str
-    values: dict
-    location: Location
-    media: tuple[Media, ...] = ()
+def _card(card_id: str, values: tuple, location: Location) -> Card:
+    return Card(card_id, "occlusion", "first", location, values=values)
 
 
 def test_an_occlusion_cards_masks_become_the_editors(tmp_path):
     masks = (Mask("aorta", "Aorta", (Shape("ellipse", (300, 90, 40, 25)),)),
              Mask("valve", "Mitral valve", (Shape("polygon", (10, 10, 60, 20, 30, 70)),)))
-    card = Card("heart", {"image": "heart.png", "masks": masks}, Location("cards/heart.yaml", 12, 9))  # its id's value
+    picture = Picture("heart.png", tmp_path / "media" / "heart.png", 400, 300, Location("cards/heart.yaml", 13, 12))
+    card = _card("heart", (("image", picture), ("masks", masks)), Location("cards/heart.yaml", 12, 9))  # its id's value
 
-    editor = editable_occlusion(card, tmp_path / "media")
+    editor = editable_occlusion(card)
 
     assert editor is not None
     assert editor.card_id == "heart" and editor.image == tmp_path / "media" / "heart.png"
@@ -133,14 +110,14 @@ def test_an_occlusion_cards_masks_become_the_editors(tmp_path):
     assert editor.indent == 4 and editor.location == "cards/heart.yaml:12"
 
 
-def test_the_cards_listed_picture_is_the_one_edited_and_a_card_without_masks_has_no_editor(tmp_path):
-    listed = Card("heart", {"image": "heart.png", "masks": ()}, Location("cards/a.yaml", 3, 11),
-                  (Media("heart.png", tmp_path / "elsewhere.png"),))
-    basic = Card("plain", {"question": "Q?"}, Location("cards/a.yaml", 9, 5))
+def test_the_cards_own_picture_is_the_one_edited_and_a_card_without_masks_has_no_editor(tmp_path):
+    picture = Picture("heart.png", tmp_path / "elsewhere.png", 400, 300, Location("cards/a.yaml", 4, 12))
+    listed = _card("heart", (("image", picture), ("masks", ())), Location("cards/a.yaml", 3, 11))
+    basic = Card("plain", "basic", "first", Location("cards/a.yaml", 9, 5))
 
-    assert editable_occlusion(listed, tmp_path).image == tmp_path / "elsewhere.png"
-    assert editable_occlusion(listed, tmp_path).indent == 6
-    assert editable_occlusion(basic, tmp_path) is None
+    assert editable_occlusion(listed).image == tmp_path / "elsewhere.png"
+    assert editable_occlusion(listed).indent == 6
+    assert editable_occlusion(basic) is None
 
 
 def test_the_pages_masks_are_read_back_and_anything_else_refused():

@@ -200,7 +200,7 @@ def serve_preview(root: Path, port: int = PREVIEW_PORT, since: Path | None = Non
             content = with_problems(shown, error, root)
             on_build(content, None)
             return Page(page_html(content, version), media, editors.documents, actions)
-        occlusions = mask_editors(checked.project.cards, paths.media)
+        occlusions = mask_editors(checked.project.cards)
         shown = with_editor_links(
             preview_content(checked.project, _as_previewed(checked.project, checked.deck), old), occlusions)
         editors = editor_pages(occlusions)

@@ -1,19 +1,20 @@
 """What the mask editor edits: an occlusion card's picture and masks, as plain frozen data.
 
-The editor is built against these small classes, not the occlusion kind's own (source/masks.py):
-`editable_occlusion` is the one place that reads a card, duck-typed, so the editor does not depend
-on how the kind stores its content beyond `values["masks"]` (masks with `id`, `label` and `shapes`,
-each shape a `kind` and flat `coordinates`) and `values["image"]`. `masks_from_json` reads what the
-editor page sends back (maskpage.py), refusing anything not of that shape.
+`editable_occlusion` reads an occlusion card's masks (source/masks.py) into the editor's own small
+classes, which are also what the editor page sends back: `masks_from_json` reads that (maskpage.py),
+refusing anything not of that shape.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from deckgen.source.deck import Card
+from deckgen.source.masks import Mask, Picture
 
 # How many numbers each shape has: a rectangle x, y, width, height; an ellipse centre x, centre y,
 # radius x, radius y; a polygon its points' x and y in turn, at least three points.
@@ -52,42 +53,22 @@ def whole(number: float) -> int:
     return int(math.copysign(math.floor(abs(number) + 0.5), number))
 
 
-def _value(card: Any, key: str) -> Any:
-    # deckgen's Card keeps its content as (key, value) pairs read by `value(key)`; a mapping works too.
-    if hasattr(card, "value"):
-        return card.value(key)
-    values = card.values
-    return values.get(key) if isinstance(values, Mapping) else dict(values).get(key)
-
-
-def _image_name(image: Any) -> str:
-    for attribute in ("text", "name"):  # a Text, a MediaFile or a Path
-        if isinstance(getattr(image, attribute, None), str):
-            return str(getattr(image, attribute))
-    return str(image)
-
-
-def editable_occlusion(card: Any, media_folder: Path) -> MaskEditor | None:
-    """The editor of an occlusion card (None for a card without masks): its picture is the card's
-    listed media file of that name, else the file of that name in `media_folder` (cards/media/)."""
-    masks, image = _value(card, "masks"), _value(card, "image")
-    if masks is None or image is None:
+def editable_occlusion(card: Card) -> MaskEditor | None:
+    """The editor of an occlusion card, its picture and masks as the card holds them (None for a
+    card of another kind), read as the preview's drawing reads them (preview/occlusion.py)."""
+    picture, masks = card.value("image"), card.value("masks")
+    if not isinstance(picture, Picture) or not isinstance(masks, tuple):
         return None
-    name = _image_name(image)
-    listed = {media.name: media.path for media in getattr(card, "media", ())}
-    location = getattr(card, "location", None)
+    location = card.location
     return MaskEditor(
         card_id=card.id,
-        image=listed.get(name, media_folder / name),
-        masks=tuple(
-            EditorMask(str(mask.id), str(mask.label), tuple(
-                EditorShape(str(shape.kind), tuple(float(number) for number in shape.coordinates))
-                for shape in mask.shapes))
-            for mask in masks
-        ),
+        image=picture.path,
+        masks=tuple(EditorMask(mask.id, mask.label, tuple(EditorShape(shape.kind, shape.coordinates)
+                                                          for shape in mask.shapes))
+                    for mask in masks if isinstance(mask, Mask)),
         # A card's location is its id's value; its keys start where `id: ` does, written as usual.
-        indent=max(0, location.col - 1 - len("id: ")) if location is not None else 4,
-        location=f"{location.path}:{location.line}" if location is not None else "",
+        indent=max(0, location.col - 1 - len("id: ")),
+        location=f"{location.path}:{location.line}",
     )
 
 

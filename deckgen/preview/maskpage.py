@@ -25,6 +25,7 @@ from deckgen.preview.cards import PreviewContent
 from deckgen.preview.maskedit import MaskEditor, editable_occlusion, masks_from_json
 from deckgen.preview.maskyaml import masks_yaml
 from deckgen.preview.page import asset, csp_hash
+from deckgen.source.deck import Card
 
 EDITOR_PATH = "masks/"  # + a card id: that card's editor; + "/picture": its picture
 YAML_ACTION = "_masks.yaml"  # where the editor sends its masks, answered with their YAML
@@ -36,9 +37,9 @@ def editor_path(card_id: str) -> str:
     return EDITOR_PATH + urllib.parse.quote(card_id, safe="")
 
 
-def mask_editors(cards: Iterable[Any], media_folder: Path) -> tuple[MaskEditor, ...]:
+def mask_editors(cards: Iterable[Card]) -> tuple[MaskEditor, ...]:
     """The editor of every card that has masks (an occlusion card)."""
-    return tuple(editor for card in cards if (editor := editable_occlusion(card, media_folder)) is not None)
+    return tuple(editor for card in cards if (editor := editable_occlusion(card)) is not None)
 
 
 @dataclass(frozen=True)
